@@ -1,0 +1,56 @@
+# datobench developer commands.  `make test` and `make lab` create .venv themselves.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip -q --disable-pip-version-check
+RUFF   := $(VENV)/bin/ruff
+
+# Lint only the source folders that exist, so a fresh checkout still lints cleanly.
+SRC := $(wildcard datobench tests examples benchmarks)
+
+.PHONY: venv test lint format bench examples lab clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@echo "  VENV     $(VENV) (installing .[test])"
+	@$(PYTHON) -m venv $(VENV)
+	@$(PIP) install --upgrade pip
+	@$(PIP) install -e '.[test]'
+	@touch $@
+
+$(VENV)/.lab-installed: $(VENV)/.installed
+	@echo "  VENV     $(VENV) (installing .[test,lab])"
+	@$(PIP) install -e '.[test,lab]'
+	@touch $@
+
+test: venv
+	@echo "  RUFF     $(SRC)"
+	@$(RUFF) check --quiet $(SRC)
+	@echo "  PYTEST"
+	@$(PY) -m pytest -q
+
+lint: venv
+	@$(RUFF) check $(SRC)
+
+format: venv
+	@$(RUFF) format $(SRC)
+
+bench: venv
+	@set -e; for f in benchmarks/*.py; do \
+		echo "  BENCH    $$f"; $(PY) $$f; \
+	done
+
+examples: venv
+	@set -e; for f in examples/*.py; do \
+		echo "  EXAMPLE  $$f"; $(PY) $$f; \
+	done
+
+lab: $(VENV)/.lab-installed
+	@$(VENV)/bin/jupyter lab --notebook-dir=tutorials
+
+clean:
+	@rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis artifacts
+	@find . -name __pycache__ -type d -prune -exec rm -rf {} +
+	@find . -name .ipynb_checkpoints -type d -prune -exec rm -rf {} +

@@ -1,0 +1,114 @@
+"""``dato.compile``: front end, instance expansion and checks; the compiled ``Program``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from datobench.core.errors import DatoError, DatoTypeError, caller_loc, user_facing
+from datobench.core.frontend.region import RegionBuilder
+from datobench.core.ir import dot, printer, serialize
+from datobench.core.ir.program import Graph, Region
+from datobench.core.passes.checks import wire_channels
+from datobench.core.passes.expand import expand_instances
+
+BACKENDS = ("sim",)
+
+
+class Program:
+    """A compiled region: its IR, its instance graph, and the ways to run and emit it."""
+
+    def __init__(self, region: Region, graph: Graph, kernels: dict, target: str | None = None):
+        self.region = region
+        self.graph = graph
+        self.kernels = kernels
+        self.target = target
+        self._sim = None
+
+    def emit(self, kind: str = "ir") -> str:
+        """The program as text: ``"ir"`` (the region), ``"graph"`` (instances), ``"json"``,
+        ``"dot"``."""
+        emitters = {
+            "ir": lambda: printer.region_text(self.region),
+            "graph": lambda: printer.graph_text(self.graph),
+            "json": lambda: serialize.to_json(self.graph),
+            "dot": lambda: dot.graph_dot(self.graph),
+        }
+        if kind not in emitters:
+            raise DatoError(
+                f"unknown emit kind '{kind}'; available: {', '.join(emitters)}", caller_loc()
+            )
+        return emitters[kind]()
+
+    @user_facing
+    def run(self, *arrays, backend: str = "sim", **options):
+        """Run the program on numpy arrays; outputs are written into them in place."""
+        by_name = self._check_arrays(arrays)
+        if backend == "sim":
+            from datobench.core import sim
+            from datobench.core.sim.scheduler import compile_graph
+
+            if self._sim is None:
+                self._sim = compile_graph(self.graph)
+            return sim.simulate(self.graph, self._sim, by_name, self.kernels, **options)
+        raise DatoError(
+            f"unknown backend '{backend}'; available: {', '.join(BACKENDS)}", caller_loc()
+        )
+
+    def _check_arrays(self, arrays) -> dict[str, np.ndarray]:
+        params = self.region.params
+        loc = caller_loc()
+        if len(arrays) != len(params):
+            names = ", ".join(b.name for b in params)
+            raise DatoTypeError(
+                f"{self.region.name} takes {len(params)} arrays ({names}), got {len(arrays)}", loc
+            )
+        for n, (buf, array) in enumerate(zip(params, arrays)):
+            expected = buf.type
+            if not isinstance(array, np.ndarray):
+                raise DatoTypeError(
+                    f"argument {n + 1} ('{buf.name}') of {self.region.name} must be a numpy "
+                    f"array of {expected}, not {type(array).__name__}",
+                    loc,
+                )
+            if array.dtype != expected.dtype.np or array.shape != expected.shape:
+                raise DatoTypeError(
+                    f"argument {n + 1} ('{buf.name}') of {self.region.name}: expected "
+                    f"{expected}, got an array of {array.dtype}{list(array.shape)}",
+                    loc,
+                )
+            if not array.flags.writeable:
+                raise DatoTypeError(f"argument {n + 1} ('{buf.name}') is read-only", loc)
+        return {b.name: a for b, a in zip(params, arrays)}
+
+    def __repr__(self) -> str:
+        g = self.graph
+        return (
+            f"<dato.Program {self.region.name}: {len(g.instances)} instances, "
+            f"{len(g.channels)} channels>"
+        )
+
+
+def compile_region(region_fn, sizes: dict[str, int]) -> Program:
+    from datobench.core.lang.decorators import task
+
+    src = region_fn.source
+    builder = RegionBuilder(src, dict(sizes), task)
+    region = builder.build()
+    instances = expand_instances(region)
+    channels = wire_channels(region, instances)
+    return Program(region, Graph(region, instances, channels), builder.kernels)
+
+
+@user_facing
+def compile(region_fn, target: str | None = None, sizes: dict[str, int] | None = None) -> Program:
+    """Compile a ``@dato.region``. Symbolic sizes are bound with ``sizes={"M": 64}``."""
+    from datobench.core.lang.decorators import RegionFunction
+
+    if not isinstance(region_fn, RegionFunction):
+        raise DatoTypeError(
+            f"dato.compile takes a @dato.region function, not {region_fn!r}", caller_loc()
+        )
+    program = region_fn.program(sizes)
+    if target is not None:
+        program = Program(program.region, program.graph, program.kernels, target)
+    return program

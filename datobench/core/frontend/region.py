@@ -1,0 +1,252 @@
+"""Region bodies: stream declarations and task definitions -> ``ir.program.Region``."""
+
+from __future__ import annotations
+
+import ast
+
+from datobench.core.errors import DatoError, DatoSyntaxError, DatoTypeError
+from datobench.core.frontend.source import FunctionSource
+from datobench.core.frontend.task import TaskBuilder, TaskContext
+from datobench.core.ir.program import Buffer, Region, StreamDecl, Task, TaskParam
+from datobench.core.ir.types import (
+    LayoutType,
+    R,
+    Shard,
+    StreamType,
+    TensorType,
+    resolve_size,
+)
+
+
+def region_param_types(src: FunctionSource) -> list[tuple[str, TensorType, ast.arg]]:
+    """The region's parameters with their (possibly symbolic) tensor types."""
+    fn = src.tree
+    args = fn.args
+    if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs or args.defaults:
+        raise DatoSyntaxError(
+            "region parameters are plain annotated names, one per global tensor",
+            src.loc(fn),
+        )
+    out = []
+    for a in args.args:
+        if a.annotation is None:
+            raise DatoTypeError(
+                f"region parameter '{a.arg}' needs a tensor type, e.g. `{a.arg}: float32[64]`",
+                src.loc(a),
+            )
+        t = src.evaluate(a.annotation, f"the type of '{a.arg}'")
+        if not isinstance(t, TensorType):
+            raise DatoTypeError(
+                f"region parameter '{a.arg}' must be a tensor type such as float32[64], not {t!r}",
+                src.loc(a.annotation),
+            )
+        out.append((a.arg, t, a))
+    return out
+
+
+class RegionBuilder:
+    def __init__(self, src: FunctionSource, bindings: dict[str, int], task_decorator):
+        self.src = src
+        self.bindings = bindings
+        self.task_decorator = task_decorator
+        self.kernels: dict = {}  # name -> Kernel, for the simulator
+
+    def _resolve(self, t: TensorType, node: ast.AST) -> TensorType:
+        try:
+            return t.resolve(self.bindings)
+        except KeyError as e:
+            raise DatoTypeError(
+                f"size {e.args[0]} is not bound: call the region with arrays, or compile with "
+                f"sizes={{'{e.args[0]}': ...}}",
+                self.src.loc(node),
+            ) from None
+
+    def build(self) -> Region:
+        src = self.src
+        buffers = tuple(
+            Buffer(name, self._resolve(t, node), src.loc(node))
+            for name, t, node in region_param_types(src)
+        )
+        streams: dict[str, StreamDecl] = {}
+        task_nodes = []
+        for stmt in src.tree.body:
+            if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
+                continue  # docstring
+            if isinstance(stmt, ast.Pass):
+                continue
+            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                decl = self._stream(stmt)
+                if decl.name in streams or decl.name in {b.name for b in buffers}:
+                    raise DatoTypeError(f"'{decl.name}' is declared twice", src.loc(stmt))
+                streams[decl.name] = decl
+            elif isinstance(stmt, ast.FunctionDef):
+                task_nodes.append(stmt)
+            else:
+                raise DatoSyntaxError(
+                    "a region body holds only stream declarations (`s: Stream[T, depth]`) "
+                    "and @dato.task functions",
+                    src.loc(stmt),
+                )
+        tasks = []
+        for node in task_nodes:
+            task, used = self._task(node, buffers, streams)
+            if any(t.name == task.name for t in tasks):
+                raise DatoTypeError(f"task '{task.name}' is defined twice", src.loc(node))
+            tasks.append(task)
+            for name, kernel in used.items():
+                if self.kernels.setdefault(name, kernel) is not kernel:
+                    raise DatoTypeError(f"two different kernels are named '{name}'", src.loc(node))
+        if not tasks:
+            raise DatoTypeError("the region defines no @dato.task", src.loc(src.tree))
+        return Region(
+            src.tree.name,
+            buffers,
+            tuple(streams.values()),
+            tuple(tasks),
+            tuple(k.decl for k in self.kernels.values()),
+            src.loc(src.tree),
+        )
+
+    def _stream(self, stmt: ast.AnnAssign) -> StreamDecl:
+        name = stmt.target.id
+        if stmt.value is not None:
+            raise DatoSyntaxError(
+                f"a stream is declared, not assigned: `{name}: Stream[T, depth]`",
+                self.src.loc(stmt.value),
+            )
+        t = self.src.evaluate(stmt.annotation, f"the type of stream '{name}'")
+        if not isinstance(t, StreamType):
+            raise DatoTypeError(
+                f"'{name}' must be declared as a Stream[T, depth], not {t!r}",
+                self.src.loc(stmt.annotation),
+            )
+        elem = self._resolve(t.elem, stmt.annotation) if isinstance(t.elem, TensorType) else t.elem
+        try:
+            shape = tuple(resolve_size(d, self.bindings) for d in t.shape)
+        except KeyError as e:
+            raise DatoTypeError(
+                f"size {e.args[0]} is not bound", self.src.loc(stmt.annotation)
+            ) from None
+        return StreamDecl(name, elem, t.depth, shape, self.src.loc(stmt))
+
+    def _task(self, node: ast.FunctionDef, buffers, streams):
+        src = self.src
+        mapping, arg_names = self._decorator(node, {b.name for b in buffers})
+        fn_args = node.args
+        if fn_args.vararg or fn_args.kwarg or fn_args.kwonlyargs or fn_args.defaults:
+            raise DatoSyntaxError("task parameters are plain annotated names", src.loc(node))
+        if len(fn_args.args) != len(arg_names):
+            raise DatoTypeError(
+                f"task '{node.name}' has {len(fn_args.args)} parameters but args= lists "
+                f"{len(arg_names)} tensors",
+                src.loc(node),
+            )
+        by_name = {b.name: b for b in buffers}
+        params = {}
+        for a, buffer_name in zip(fn_args.args, arg_names):
+            params[a.arg] = self._param(a, by_name[buffer_name], mapping)
+        ctx = TaskContext(node.name, mapping, params, streams, set(by_name), self.bindings)
+        try:
+            body = TaskBuilder(src, ctx).body(node.body)
+        except DatoError as e:
+            raise e.at(src.loc(node)) from None
+        return Task(node.name, mapping, tuple(params.values()), body, src.loc(node)), ctx.kernels
+
+    def _decorator(self, node: ast.FunctionDef, buffer_names: set[str]):
+        src = self.src
+        decorators = [
+            d
+            for d in node.decorator_list
+            if isinstance(d, ast.Call)
+            and src.evaluate(d.func, "a decorator") is self.task_decorator
+        ]
+        if len(decorators) != 1 or len(node.decorator_list) != 1:
+            raise DatoSyntaxError(
+                f"'{node.name}' must be decorated with @dato.task(...) (and nothing else)",
+                src.loc(node),
+            )
+        call = decorators[0]
+        if call.args:
+            raise DatoSyntaxError(
+                "@dato.task takes keywords: mapping=[...], args=[...]", src.loc(call)
+            )
+        mapping: tuple[int, ...] = (1,)
+        arg_names: list[str] = []
+        for kw in call.keywords:
+            if kw.arg == "mapping":
+                value = src.evaluate(kw.value, "the mapping")
+                value = value if isinstance(value, (list, tuple)) else [value]
+                try:
+                    mapping = tuple(resolve_size(v, self.bindings) for v in value)
+                except (KeyError, TypeError, AttributeError):
+                    raise DatoTypeError(
+                        f"a mapping is a list of positive ints, not {value!r}", src.loc(kw.value)
+                    ) from None
+                if not mapping or any(m < 1 for m in mapping):
+                    raise DatoTypeError(
+                        f"a mapping is a list of positive ints, not {list(value)}",
+                        src.loc(kw.value),
+                    )
+            elif kw.arg == "args":
+                if not isinstance(kw.value, (ast.List, ast.Tuple)):
+                    raise DatoSyntaxError(
+                        "args= takes a list of region parameters", src.loc(kw.value)
+                    )
+                for elt in kw.value.elts:
+                    if not isinstance(elt, ast.Name) or elt.id not in buffer_names:
+                        raise DatoTypeError(
+                            f"`{ast.unparse(elt)}` is not a parameter of the region",
+                            src.loc(elt),
+                        )
+                    arg_names.append(elt.id)
+            else:
+                raise DatoSyntaxError(f"@dato.task has no option '{kw.arg}'", src.loc(kw))
+        return mapping, arg_names
+
+    def _param(self, a: ast.arg, buffer: Buffer, mapping: tuple[int, ...]) -> TaskParam:
+        src = self.src
+        if a.annotation is None:
+            raise DatoTypeError(
+                f"task parameter '{a.arg}' needs a type, e.g. `{a.arg}: {buffer.type}`",
+                src.loc(a),
+            )
+        t = src.evaluate(a.annotation, f"the type of '{a.arg}'")
+        if isinstance(t, TensorType):
+            t = LayoutType(t, tuple(R for _ in t.shape))
+        if not isinstance(t, LayoutType):
+            raise DatoTypeError(
+                f"'{a.arg}' must be a tensor type, not {t!r}", src.loc(a.annotation)
+            )
+        global_type = self._resolve(t.tensor, a.annotation)
+        if global_type != buffer.type:
+            raise DatoTypeError(
+                f"parameter '{a.arg}' is declared {global_type} but receives '{buffer.name}' "
+                f"of type {buffer.type}",
+                src.loc(a.annotation),
+            )
+        local = []
+        for dim, (size, entry) in enumerate(zip(global_type.shape, t.layout)):
+            if isinstance(entry, Shard):
+                if entry.axis >= len(mapping):
+                    raise DatoTypeError(
+                        f"S({entry.axis}) names mapping axis {entry.axis}, but the task's "
+                        f"mapping {list(mapping)} has {len(mapping)} "
+                        f"ax{'is' if len(mapping) == 1 else 'es'}",
+                        src.loc(a.annotation),
+                    )
+                parts = mapping[entry.axis]
+                if size % parts:
+                    raise DatoTypeError(
+                        f"dimension {dim} of '{a.arg}' (size {size}) does not divide evenly "
+                        f"across mapping axis {entry.axis} (size {parts})",
+                        src.loc(a.annotation),
+                    )
+                size //= parts
+            local.append(size)
+        return TaskParam(
+            a.arg,
+            buffer.name,
+            t.layout,
+            TensorType(global_type.dtype, tuple(local)),
+            src.loc(a),
+        )

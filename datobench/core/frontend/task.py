@@ -1,0 +1,580 @@
+"""Task bodies: the syntax visitor.
+
+It maps Python syntax onto ``semantics`` and keeps the name scope; type rules live there.
+``visit`` is the one choke point for errors: whatever fails while a node is being visited is
+reported at that node's line and column.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins as py_builtins
+from dataclasses import dataclass, field
+
+from datobench.core.errors import DatoError, DatoSyntaxError, DatoTypeError
+from datobench.core.frontend import semantics as sem
+from datobench.core.frontend.source import FunctionSource
+from datobench.core.ir.nodes import (
+    Assign,
+    Const,
+    Expr,
+    For,
+    Get,
+    If,
+    ParamRef,
+    Pid,
+    Put,
+    Stmt,
+    Store,
+    StreamRef,
+    Var,
+)
+from datobench.core.ir.program import StreamDecl, TaskParam
+from datobench.core.ir.types import DType, Symbol, TensorType, index
+from datobench.core.lang import builtins as lib
+from datobench.core.lang.decorators import Kernel
+
+_BINOPS = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.MatMult: "@",
+}
+_CMPOPS = {
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+}
+_UNSUPPORTED = {
+    "While": "`while` loops are not supported in a task body; use `for ... in range(...)`",
+    "Return": "a task returns nothing; write results into a parameter or put them on a stream",
+    "FunctionDef": "functions cannot be defined inside a task; register a @dato.kernel instead",
+    "Lambda": "lambdas are not supported in a task body",
+    "ListComp": "comprehensions are not supported in a task body; use a for loop",
+    "With": "`with` is not supported in a task body",
+    "Try": "`try` is not supported in a task body",
+    "Import": "imports belong outside the region",
+    "ImportFrom": "imports belong outside the region",
+}
+_BUILTINS = {
+    lib.matmul: "matmul",
+    lib.zeros: "zeros",
+    lib.full: "full",
+    lib.exp: "exp",
+    lib.maximum: "maximum",
+    lib.minimum: "minimum",
+    lib.where: "where",
+    lib.pid: "pid",
+}
+
+
+@dataclass(frozen=True)
+class Meta:
+    """A compile-time Python object met in a task body: a module, a dtype, a kernel..."""
+
+    obj: object
+
+
+@dataclass(frozen=True)
+class StreamHandle:
+    decl: StreamDecl
+    indices: tuple[Expr, ...] = ()
+
+
+@dataclass(frozen=True)
+class Method:
+    receiver: object
+    name: str
+
+
+class PidTuple:
+    pass
+
+
+@dataclass
+class TaskContext:
+    """What a task body may refer to besides its own locals."""
+
+    task: str
+    mapping: tuple[int, ...]
+    params: dict[str, TaskParam]
+    streams: dict[str, StreamDecl]
+    buffers: set[str]
+    bindings: dict[str, int]
+    kernels: dict[str, Kernel] = field(default_factory=dict)  # the kernels the body calls
+
+
+class TaskBuilder:
+    def __init__(self, src: FunctionSource, ctx: TaskContext):
+        self.src = src
+        self.ctx = ctx
+        self.vars: dict[str, object] = {}  # name -> Type, or Pid / PidTuple
+        self._hidden = 0
+
+    # -- the choke point --------------------------------------------------------------------
+    def visit(self, node: ast.AST):
+        method = getattr(self, "visit_" + type(node).__name__, None)
+        try:
+            if method is None:
+                name = type(node).__name__
+                text = _UNSUPPORTED.get(name, f"`{_describe_syntax(node)}` is not supported")
+                raise DatoSyntaxError(text + ("" if name in _UNSUPPORTED else " in a task body"))
+            return method(node)
+        except DatoError as error:
+            raise error.at(self.src.loc(node)) from None
+
+    def body(self, stmts: list[ast.stmt]) -> tuple[Stmt, ...]:
+        out: list[Stmt] = []
+        for s in stmts:
+            out.extend(self.visit(s))
+        return tuple(out)
+
+    def expr(self, node: ast.expr) -> Expr:
+        value = self.visit(node)
+        if isinstance(value, (Meta, StreamHandle, Method, PidTuple)):
+            raise DatoTypeError(f"`{ast.unparse(node)}` is not a value")
+        return value
+
+    # -- statements -------------------------------------------------------------------------
+    def visit_Pass(self, node):
+        return ()
+
+    def visit_Expr(self, node: ast.Expr):
+        if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            return ()  # a docstring or comment string
+        value = self.visit(node.value)
+        if isinstance(value, Put):
+            return (value,)
+        if isinstance(value, Get):  # drain and drop one element
+            self._hidden += 1
+            name = f"_drop{self._hidden}"
+            self.vars[name] = value.type
+            return (Assign(name, value, value.loc),)
+        raise DatoSyntaxError("this expression's value is not used")
+
+    def visit_Assign(self, node: ast.Assign):
+        if len(node.targets) != 1:
+            raise DatoSyntaxError("chained assignment (a = b = ...) is not supported")
+        target = node.targets[0]
+        if self._is_pid_call(node.value):
+            return self._bind_pid(target)
+        value = self.expr(node.value)
+        return (self._assign(target, value),)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign):
+        raise DatoSyntaxError("annotated assignments are not supported in a task body")
+
+    def visit_AugAssign(self, node: ast.AugAssign):
+        op = _BINOPS.get(type(node.op))
+        if op is None:
+            raise DatoSyntaxError(f"augmented operator `{_op_text(node)}=` is not supported")
+        value = self.expr(node.value)
+        if isinstance(node.target, ast.Name):
+            current = self.expr(node.target)
+            return (self._assign(node.target, sem.binary(op, current, value)),)
+        current = self.expr(node.target)
+        return (self._assign(node.target, sem.binary(op, current, value)),)
+
+    def _assign(self, target: ast.expr, value: Expr) -> Stmt:
+        loc = self.src.loc(target)
+        if isinstance(target, ast.Name):
+            name = target.id
+            self._check_rebind(name)
+            known = self.vars.get(name)
+            if known is None:
+                value = sem.harden(value)
+                self.vars[name] = value.type
+            else:
+                value = sem.coerce(value, known, f"'{name}' is {sem.describe(known)}")
+            return Assign(name, value, loc)
+        if isinstance(target, ast.Subscript):
+            base = self._tensor_base(target.value, writing=True)
+            indices, t = sem.subscript(base, self._subscript_items(target.slice))
+            value = sem.coerce(value, t, f"storing into `{ast.unparse(target)}`")
+            return Store(base, indices, value, loc)
+        raise DatoSyntaxError("only names and subscripts can be assigned to")
+
+    def _check_rebind(self, name: str):
+        if name in self.ctx.params:
+            raise DatoTypeError(
+                f"cannot rebind parameter '{name}'; write into it with {name}[...] = ..."
+            )
+        if name in self.ctx.streams:
+            raise DatoTypeError(f"cannot rebind stream '{name}'")
+        if isinstance(self.vars.get(name), (Pid, PidTuple)):
+            raise DatoTypeError(f"cannot rebind '{name}', which holds dato.pid()")
+
+    def _is_pid_call(self, node: ast.expr) -> bool:
+        if not isinstance(node, ast.Call):
+            return False
+        callee = self.visit(node.func)
+        return isinstance(callee, Meta) and _BUILTINS.get(callee.obj) == "pid"
+
+    def _bind_pid(self, target: ast.expr):
+        rank = len(self.ctx.mapping)
+        if isinstance(target, ast.Name):
+            self._check_rebind(target.id)
+            self.vars[target.id] = Pid(0, index) if rank == 1 else PidTuple()
+            return ()
+        if isinstance(target, (ast.Tuple, ast.List)):
+            if len(target.elts) != rank:
+                raise DatoTypeError(
+                    f"dato.pid() of task '{self.ctx.task}' has {rank} coordinates "
+                    f"(mapping {list(self.ctx.mapping)}), not {len(target.elts)}"
+                )
+            for axis, elt in enumerate(target.elts):
+                if not isinstance(elt, ast.Name):
+                    raise DatoSyntaxError("unpack dato.pid() into plain names")
+                self._check_rebind(elt.id)
+                self.vars[elt.id] = Pid(axis, index)
+            return ()
+        raise DatoSyntaxError("assign dato.pid() to names: `i, j = dato.pid()`")
+
+    def visit_For(self, node: ast.For):
+        if node.orelse:
+            raise DatoSyntaxError("`for ... else` is not supported")
+        if not isinstance(node.target, ast.Name):
+            raise DatoSyntaxError("a loop variable must be a plain name")
+        call = node.iter
+        if not (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Name)
+            and self._lookup_global(call.func.id) is py_builtins.range
+        ):
+            raise DatoSyntaxError("a task loop must be `for x in range(...)`")
+        if call.keywords or not 1 <= len(call.args) <= 3:
+            raise DatoSyntaxError("range takes 1 to 3 positional arguments")
+        bounds = [self._loop_bound(a) for a in call.args]
+        start, stop, step = (
+            (sem.literal(0), bounds[0], 1)
+            if len(bounds) == 1
+            else (bounds[0], bounds[1], 1)
+            if len(bounds) == 2
+            else (bounds[0], bounds[1], sem.static_int(bounds[2], "a loop step"))
+        )
+        if step == 0:
+            raise DatoTypeError("range() step must not be zero")
+        name = node.target.id
+        self._check_rebind(name)
+        if self.vars.get(name, index) != index:
+            raise DatoTypeError(f"loop variable '{name}' is already {self.vars[name]}")
+        self.vars[name] = index
+        body = self.body(node.body)
+        return (For(name, sem.harden(start), sem.harden(stop), step, body, self.src.loc(node)),)
+
+    def _loop_bound(self, node: ast.expr) -> Expr:
+        value = sem.adopt(self.expr(node), index)
+        if value.type != index:
+            raise DatoTypeError(
+                "a loop bound must be a compile-time constant (or computed from pid, "
+                f"constants and enclosing loop variables); this one is {sem.describe(value.type)}"
+                " known only at run time"
+            )
+        return value
+
+    def visit_If(self, node: ast.If):
+        cond = sem.condition(self.expr(node.test))
+        then = self.body(node.body)
+        orelse = self.body(node.orelse)
+        if isinstance(cond, Const):
+            return then if cond.value else orelse
+        return (If(cond, then, orelse, self.src.loc(node)),)
+
+    # -- expressions ------------------------------------------------------------------------
+    def visit_Constant(self, node: ast.Constant):
+        if isinstance(node.value, (bool, int, float)):
+            return sem.literal(node.value)
+        raise DatoSyntaxError(f"constant {node.value!r} is not supported in a task body")
+
+    def visit_Name(self, node: ast.Name):
+        name = node.id
+        if name in self.vars:
+            v = self.vars[name]
+            if isinstance(v, Pid):
+                return v
+            if isinstance(v, PidTuple):
+                return v
+            return Var(name, v)
+        if name in self.ctx.params:
+            return ParamRef(name, self.ctx.params[name].type)
+        if name in self.ctx.streams:
+            return StreamHandle(self.ctx.streams[name])
+        if name in self.ctx.buffers:
+            writing = isinstance(getattr(node, "ctx", None), ast.Store)
+            raise DatoTypeError(
+                f"task '{self.ctx.task}' {'writes' if writing else 'reads'} global tensor "
+                f"'{name}', which it was not given; pass it with @dato.task(args=[..., {name}]) "
+                "and take it as a parameter"
+            )
+        return self._python_value(name, self._lookup_global(name))
+
+    def _lookup_global(self, name: str):
+        if name in self.src.namespace:
+            return self.src.namespace[name]
+        if hasattr(py_builtins, name):
+            return getattr(py_builtins, name)
+        raise DatoTypeError(f"name '{name}' is not defined")
+
+    def _python_value(self, name: str, obj):
+        if isinstance(obj, Symbol):
+            try:
+                obj = obj.resolve(self.ctx.bindings)
+            except KeyError as e:
+                raise DatoTypeError(f"size {e.args[0]} is not bound") from None
+        if isinstance(obj, (bool, int, float)):
+            return sem.literal(obj)
+        return Meta(obj)
+
+    def visit_Attribute(self, node: ast.Attribute):
+        base = self.visit(node.value)
+        if isinstance(base, Meta):
+            try:
+                return self._python_value(node.attr, getattr(base.obj, node.attr))
+            except AttributeError:
+                raise DatoTypeError(
+                    f"`{ast.unparse(node.value)}` has no attribute '{node.attr}'"
+                ) from None
+        if isinstance(base, StreamHandle):
+            if node.attr not in ("put", "get"):
+                raise DatoTypeError(f"streams have put() and get(), not '{node.attr}'")
+            if base.decl.shape and not base.indices:
+                raise DatoTypeError(
+                    f"'{base.decl.name}' is a stream array of shape {list(base.decl.shape)}; "
+                    f"pick a channel: {base.decl.name}[...].{node.attr}(...)"
+                )
+            return Method(base, node.attr)
+        if node.attr == "T":
+            return sem.transpose(self.expr(node.value))
+        if node.attr in ("astype", "sum", "max"):
+            return Method(self.expr(node.value), node.attr)
+        raise DatoTypeError(f"'{node.attr}' is not supported on {sem.describe(base.type)}")
+
+    def visit_BinOp(self, node: ast.BinOp):
+        op = _BINOPS.get(type(node.op))
+        if op is None:
+            raise DatoSyntaxError(f"operator `{_op_text(node)}` is not supported")
+        return sem.binary(op, self.expr(node.left), self.expr(node.right))
+
+    def visit_UnaryOp(self, node: ast.UnaryOp):
+        ops = {ast.USub: "-", ast.UAdd: "+", ast.Not: "not"}
+        if type(node.op) not in ops:
+            raise DatoSyntaxError("operator `~` is not supported")
+        return sem.unary(ops[type(node.op)], self.expr(node.operand))
+
+    def visit_Compare(self, node: ast.Compare):
+        if len(node.ops) != 1:
+            raise DatoSyntaxError("chained comparisons are not supported; use `and`")
+        op = _CMPOPS.get(type(node.ops[0]))
+        if op is None:
+            raise DatoSyntaxError("only == != < <= > >= comparisons are supported")
+        return sem.binary(op, self.expr(node.left), self.expr(node.comparators[0]))
+
+    def visit_BoolOp(self, node: ast.BoolOp):
+        op = "and" if isinstance(node.op, ast.And) else "or"
+        result = self.expr(node.values[0])
+        for v in node.values[1:]:
+            result = sem.logical(op, result, self.expr(v))
+        return result
+
+    def visit_Subscript(self, node: ast.Subscript):
+        base = self.visit(node.value)
+        if isinstance(base, PidTuple):
+            axis = sem.static_int(self.expr(node.slice), "a pid coordinate")
+            if not 0 <= axis < len(self.ctx.mapping):
+                raise DatoTypeError(f"dato.pid() has {len(self.ctx.mapping)} coordinates")
+            return Pid(axis, index)
+        if isinstance(base, StreamHandle):
+            return self._stream_channel(base, node.slice)
+        return sem.load(self._tensor_base(node.value), self._subscript_items(node.slice))
+
+    def _tensor_base(self, node: ast.expr, writing: bool = False) -> Var | ParamRef:
+        if (
+            isinstance(node, ast.Name)
+            and writing
+            and node.id in self.ctx.buffers
+            and node.id not in self.ctx.params
+            and node.id not in self.vars
+        ):
+            node.ctx = ast.Store()
+        base = self.visit(node)
+        if not isinstance(base, (Var, ParamRef)):
+            raise DatoSyntaxError("only named tensors can be indexed")
+        if writing and isinstance(base, Var) and not isinstance(base.type, TensorType):
+            raise DatoTypeError(f"'{base.name}' is {sem.describe(base.type)}, not a tensor")
+        return base
+
+    def _subscript_items(self, node: ast.expr) -> list:
+        elts = node.elts if isinstance(node, ast.Tuple) else [node]
+        items = []
+        for e in elts:
+            if isinstance(e, ast.Slice):
+                if e.step is not None:
+                    step = self.expr(e.step)
+                    if sem.static_int(step, "a slice step") != 1:
+                        raise DatoTypeError("slices take step 1 only")
+                lo = self.expr(e.lower) if e.lower is not None else None
+                hi = self.expr(e.upper) if e.upper is not None else None
+                items.append(("slice", lo, hi))
+            else:
+                items.append(("index", self.expr(e)))
+        return items
+
+    def _stream_channel(self, handle: StreamHandle, node: ast.expr) -> StreamHandle:
+        decl = handle.decl
+        if not decl.shape:
+            raise DatoTypeError(f"'{decl.name}' is a single stream and cannot be indexed")
+        elts = node.elts if isinstance(node, ast.Tuple) else [node]
+        if len(elts) != len(decl.shape):
+            raise DatoTypeError(
+                f"stream array '{decl.name}' has shape {list(decl.shape)} and takes "
+                f"{len(decl.shape)} indices, not {len(elts)}"
+            )
+        indices = []
+        for dim, (e, size) in enumerate(zip(elts, decl.shape)):
+            i = sem.index_value(self.expr(e), "a stream index")
+            if isinstance(i, Const) and not 0 <= i.value < size:
+                raise DatoTypeError(
+                    f"stream index {i.value} is outside dimension {dim} of '{decl.name}' "
+                    f"(shape {list(decl.shape)})"
+                )
+            indices.append(i)
+        return StreamHandle(decl, tuple(indices))
+
+    def visit_Tuple(self, node: ast.Tuple):
+        return Meta(tuple(self._static(e) for e in node.elts))
+
+    visit_List = visit_Tuple
+
+    def _static(self, node: ast.expr):
+        """A compile-time argument: a constant, a dtype, a tuple of them."""
+        value = self.visit(node)
+        if isinstance(value, Meta):
+            return value.obj
+        if isinstance(value, Const):
+            return value.value
+        raise DatoTypeError(f"`{ast.unparse(node)}` must be a compile-time constant here")
+
+    def visit_Call(self, node: ast.Call):
+        callee = self.visit(node.func)
+        loc = self.src.loc(node)
+        if isinstance(callee, Method):
+            return self._method(callee, node)
+        if not isinstance(callee, Meta):
+            raise DatoTypeError(f"`{ast.unparse(node.func)}` is not callable")
+        fn = callee.obj
+        if isinstance(fn, DType):
+            if len(node.args) != 1 or node.keywords:
+                raise DatoTypeError(f"{fn}(x) takes one value")
+            return _located(sem.cast(fn, self.expr(node.args[0])), loc)
+        if isinstance(fn, Kernel):
+            known = self.ctx.kernels.setdefault(fn.decl.name, fn)
+            if known is not fn:
+                raise DatoTypeError(f"two different kernels are named '{fn.decl.name}'")
+            args = [self.expr(a) for a in node.args]
+            return _located(sem.kernel_call(fn.decl, args), loc)
+        name = _BUILTINS.get(fn) if _hashable(fn) else None
+        if name is None:
+            raise DatoTypeError(
+                f"`{ast.unparse(node.func)}` cannot be called in a task body; use dato builtins "
+                "or a registered @dato.kernel"
+            )
+        if name == "pid":
+            if len(self.ctx.mapping) == 1:
+                return Pid(0, index)
+            return PidTuple()
+        return _located(self._builtin(name, node), loc)
+
+    def _builtin(self, name: str, node: ast.Call):
+        kwargs = {k.arg: k.value for k in node.keywords}
+        if name == "matmul":
+            a, b = self._positional(node, 2, name)
+            acc = self._static(kwargs.pop("acc")) if "acc" in kwargs else None
+            self._no_more(kwargs, name)
+            if acc is not None and not isinstance(acc, DType):
+                raise DatoTypeError(f"matmul's acc must be an element type, not {acc!r}")
+            return sem.matmul(self.expr(a), self.expr(b), acc)
+        if name in ("zeros", "full"):
+            arity = 2 if name == "zeros" else 3
+            names = ["shape", "dtype"] if name == "zeros" else ["shape", "value", "dtype"]
+            args = list(node.args) + [kwargs.pop(n) for n in names[len(node.args) :] if n in kwargs]
+            self._no_more(kwargs, name)
+            if len(args) != arity:
+                raise DatoTypeError(f"dato.{name} takes ({', '.join(names)})")
+            shape = self._static(args[0])
+            shape = shape if isinstance(shape, tuple) else (shape,)
+            value = self._static(args[1]) if name == "full" else None
+            return sem.constructor(name, shape, self._static(args[-1]), value)
+        arity = {"exp": 1, "maximum": 2, "minimum": 2, "where": 3}[name]
+        args = self._positional(node, arity, name)
+        self._no_more(kwargs, name)
+        return sem.elementwise(name, [self.expr(a) for a in args])
+
+    def _method(self, method: Method, node: ast.Call):
+        kwargs = {k.arg: k.value for k in node.keywords}
+        recv = method.receiver
+        if isinstance(recv, StreamHandle):
+            decl = recv.decl
+            ref = StreamRef(decl.name, recv.indices)
+            if method.name == "get":
+                self._positional(node, 0, "get")
+                self._no_more(kwargs, "get")
+                return Get(ref, decl.elem, self.src.loc(node))
+            (value,) = self._positional(node, 1, "put")
+            self._no_more(kwargs, "put")
+            return Put(ref, sem.check_put(decl, self.expr(value)), self.src.loc(node))
+        if method.name == "astype":
+            (t,) = self._positional(node, 1, "astype")
+            return sem.astype(recv, self._static(t))
+        axis = self._static(kwargs.pop("axis")) if "axis" in kwargs else None
+        keep = self._static(kwargs.pop("keepdims")) if "keepdims" in kwargs else False
+        if node.args:
+            axis = self._static(node.args[0])
+        self._no_more(kwargs, method.name)
+        return sem.reduction(method.name, recv, axis, bool(keep))
+
+    @staticmethod
+    def _positional(node: ast.Call, n: int, name: str):
+        if len(node.args) != n:
+            raise DatoTypeError(
+                f"{name} takes {n} positional argument{'s' * (n != 1)}, got {len(node.args)}"
+            )
+        return node.args
+
+    @staticmethod
+    def _no_more(kwargs: dict, name: str):
+        if kwargs:
+            raise DatoTypeError(f"{name} got an unexpected keyword '{next(iter(kwargs))}'")
+
+
+def _located(expr, loc):
+    if hasattr(expr, "loc") and getattr(expr, "loc", None) is None:
+        from dataclasses import replace
+
+        return replace(expr, loc=loc)
+    return expr
+
+
+def _hashable(obj) -> bool:
+    try:
+        hash(obj)
+    except TypeError:
+        return False
+    return True
+
+
+def _describe_syntax(node: ast.AST) -> str:
+    try:
+        text = ast.unparse(node).splitlines()[0]
+    except Exception:
+        text = type(node).__name__
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _op_text(node) -> str:
+    return type(node.op).__name__

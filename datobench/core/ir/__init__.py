@@ -1,0 +1,1 @@
+"""The program IR: plain typed dataclasses, a text printer and an exact JSON form."""

@@ -1,0 +1,139 @@
+"""Program-level IR: the region as written (tasks over mapping grids) and, after instance
+expansion, the graph of task instances joined by concrete channels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from datobench.core.errors import Loc
+from datobench.core.ir.nodes import Stmt
+from datobench.core.ir.types import LayoutDim, Shard, TensorType, Type
+
+
+@dataclass(frozen=True)
+class Buffer:
+    """A global (off-chip) tensor: a parameter of the region."""
+
+    name: str
+    type: TensorType
+    loc: Loc | None = None
+
+
+@dataclass(frozen=True)
+class StreamDecl:
+    name: str
+    elem: Type
+    depth: int
+    shape: tuple[int, ...] = ()  # () for a single stream, else the stream array's shape
+    loc: Loc | None = None
+
+
+@dataclass(frozen=True)
+class TaskParam:
+    """A task parameter bound to a region buffer, seen through a layout."""
+
+    name: str
+    buffer: str
+    layout: tuple[LayoutDim, ...]
+    type: TensorType  # the local (shard) type the body sees
+    loc: Loc | None = None
+
+
+@dataclass(frozen=True)
+class KernelDecl:
+    """An external kernel's signature; its numpy reference lives in the Kernel object."""
+
+    name: str
+    params: tuple[Type, ...]
+    result: Type
+    sources: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Task:
+    name: str
+    mapping: tuple[int, ...]
+    params: tuple[TaskParam, ...]
+    body: tuple[Stmt, ...]
+    loc: Loc | None = None
+
+
+@dataclass(frozen=True)
+class Region:
+    name: str
+    params: tuple[Buffer, ...]
+    streams: tuple[StreamDecl, ...]
+    tasks: tuple[Task, ...]
+    kernels: tuple[KernelDecl, ...] = ()
+    loc: Loc | None = None
+
+    def stream(self, name: str) -> StreamDecl:
+        return next(s for s in self.streams if s.name == name)
+
+    def buffer(self, name: str) -> Buffer:
+        return next(b for b in self.params if b.name == name)
+
+
+@dataclass(frozen=True)
+class ArgBinding:
+    """Which part of a global buffer an instance's parameter sees: ``[lo, hi)`` per dim."""
+
+    param: str
+    buffer: str
+    window: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
+class Instance:
+    name: str
+    task: str
+    pid: tuple[int, ...]
+    args: tuple[ArgBinding, ...]
+    body: tuple[Stmt, ...]
+    loc: Loc | None = None
+
+
+@dataclass(frozen=True)
+class Channel:
+    name: str
+    stream: str
+    index: tuple[int, ...]
+    elem: Type
+    depth: int
+    producer: str
+    consumer: str
+    puts: int | None = None  # statically counted transfers, None when data-dependent
+    gets: int | None = None
+
+
+@dataclass(frozen=True)
+class Graph:
+    """The virtual task graph: one node per instance, one edge per channel."""
+
+    region: Region
+    instances: tuple[Instance, ...]
+    channels: tuple[Channel, ...]
+
+    def instance(self, name: str) -> Instance:
+        return next(i for i in self.instances if i.name == name)
+
+    def channel(self, name: str) -> Channel:
+        return next(c for c in self.channels if c.name == name)
+
+
+def shard_window(
+    global_type: TensorType,
+    layout: tuple[LayoutDim, ...],
+    mapping: tuple[int, ...],
+    pid: tuple[int, ...],
+) -> tuple[tuple[int, int], ...]:
+    """The ``[lo, hi)`` window per dimension that instance ``pid`` sees of a sharded tensor."""
+    window = []
+    for size, dim in zip(global_type.shape, layout):
+        if isinstance(dim, Shard):
+            local = size // mapping[dim.axis]
+            lo = pid[dim.axis] * local
+            window.append((lo, lo + local))
+        else:
+            window.append((0, size))
+    return tuple(window)

@@ -1,0 +1,266 @@
+"""Element types, tensor types and symbolic sizes.
+
+``int8[64]`` builds a ``TensorType``; ``int16[M, K] @ [S(0), R]`` adds a layout (see
+``lang.layout``). Sizes are ints or ``Symbol`` expressions bound when a program is compiled.
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass
+
+import ml_dtypes
+import numpy as np
+
+
+class Symbol:
+    """A symbolic size (``M = dato.symbol("M")``), or an arithmetic expression of them."""
+
+    def __init__(self, name: str, _op=None, _args: tuple = ()):
+        self.name = name
+        self._op = _op
+        self._args = _args
+
+    def resolve(self, bindings: dict[str, int]) -> int:
+        if self._op is None:
+            if self.name not in bindings:
+                raise KeyError(self.name)
+            return int(bindings[self.name])
+        values = [a.resolve(bindings) if isinstance(a, Symbol) else a for a in self._args]
+        return int(self._op(*values))
+
+    def free_names(self) -> set[str]:
+        if self._op is None:
+            return {self.name}
+        names: set[str] = set()
+        for a in self._args:
+            if isinstance(a, Symbol):
+                names |= a.free_names()
+        return names
+
+    def _binary(self, other, op, sign, swap=False):
+        if not isinstance(other, (int, Symbol)):
+            return NotImplemented
+        args = (other, self) if swap else (self, other)
+        return Symbol(f"({args[0]} {sign} {args[1]})", op, args)
+
+    def __add__(self, o):
+        return self._binary(o, operator.add, "+")
+
+    def __radd__(self, o):
+        return self._binary(o, operator.add, "+", True)
+
+    def __sub__(self, o):
+        return self._binary(o, operator.sub, "-")
+
+    def __rsub__(self, o):
+        return self._binary(o, operator.sub, "-", True)
+
+    def __mul__(self, o):
+        return self._binary(o, operator.mul, "*")
+
+    def __rmul__(self, o):
+        return self._binary(o, operator.mul, "*", True)
+
+    def __floordiv__(self, o):
+        return self._binary(o, operator.floordiv, "//")
+
+    def __rfloordiv__(self, o):
+        return self._binary(o, operator.floordiv, "//", True)
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+Size = int | Symbol
+
+
+def resolve_size(size: Size, bindings: dict[str, int]) -> int:
+    return size.resolve(bindings) if isinstance(size, Symbol) else int(size)
+
+
+@dataclass(frozen=True)
+class DType:
+    """A scalar element type. ``index`` (loop variables, pid) and ``bool`` are internal."""
+
+    name: str
+    bits: int
+    kind: str  # "int", "float", "index", "bool"
+
+    @property
+    def np(self) -> np.dtype:
+        return _NUMPY[self.name]
+
+    @property
+    def bytes(self) -> int:
+        return self.bits // 8
+
+    @property
+    def is_float(self) -> bool:
+        return self.kind == "float"
+
+    @property
+    def is_integer(self) -> bool:
+        return self.kind in ("int", "index")
+
+    def __getitem__(self, shape) -> TensorType:
+        dims = shape if isinstance(shape, tuple) else (shape,)
+        for d in dims:
+            if not isinstance(d, (int, Symbol)) or isinstance(d, bool):
+                raise TypeError(f"tensor dimensions must be ints or symbols, not {d!r}")
+        return TensorType(self, tuple(dims))
+
+    def __call__(self, value):
+        """A typed scalar: ``int32(0)``."""
+        return self.np.type(value)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+int8 = DType("int8", 8, "int")
+int16 = DType("int16", 16, "int")
+int32 = DType("int32", 32, "int")
+bf16 = DType("bf16", 16, "float")
+float32 = DType("float32", 32, "float")
+index = DType("index", 64, "index")
+boolean = DType("bool", 8, "bool")
+
+DTYPES = {t.name: t for t in (int8, int16, int32, bf16, float32, index, boolean)}
+ELEMENT_TYPES = (int8, int16, int32, bf16, float32)
+
+_NUMPY = {
+    "int8": np.dtype(np.int8),
+    "int16": np.dtype(np.int16),
+    "int32": np.dtype(np.int32),
+    "bf16": np.dtype(ml_dtypes.bfloat16),
+    "float32": np.dtype(np.float32),
+    "index": np.dtype(np.int64),
+    "bool": np.dtype(np.bool_),
+}
+
+
+def dtype_of_numpy(dt: np.dtype) -> DType | None:
+    for t in ELEMENT_TYPES:
+        if t.np == dt:
+            return t
+    return None
+
+
+@dataclass(frozen=True)
+class TensorType:
+    dtype: DType
+    shape: tuple[Size, ...]
+
+    def __matmul__(self, layout) -> LayoutType:
+        dims = tuple(layout) if isinstance(layout, (list, tuple)) else (layout,)
+        if len(dims) != len(self.shape):
+            raise TypeError(
+                f"layout {list(dims)} has {len(dims)} entries but {self} has {len(self.shape)} "
+                "dimensions"
+            )
+        for d in dims:
+            if not isinstance(d, (Shard, Replicate)):
+                raise TypeError(f"a layout entry must be S(k) or R, not {d!r}")
+        return LayoutType(self, dims)
+
+    def resolve(self, bindings: dict[str, int]) -> TensorType:
+        return TensorType(self.dtype, tuple(resolve_size(d, bindings) for d in self.shape))
+
+    @property
+    def is_static(self) -> bool:
+        return all(isinstance(d, int) for d in self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64)) if self.shape else 1
+
+    @property
+    def nbytes(self) -> int:
+        return self.size * self.dtype.bytes
+
+    def __str__(self) -> str:
+        return f"{self.dtype}[{', '.join(str(d) for d in self.shape)}]"
+
+    __repr__ = __str__
+
+
+Type = DType | TensorType
+
+
+def shape_of(t: Type) -> tuple[int, ...]:
+    return t.shape if isinstance(t, TensorType) else ()
+
+
+def dtype_of(t: Type) -> DType:
+    return t.dtype if isinstance(t, TensorType) else t
+
+
+def make_type(dtype: DType, shape: tuple[int, ...]) -> Type:
+    return TensorType(dtype, tuple(shape)) if shape else dtype
+
+
+@dataclass(frozen=True)
+class Shard:
+    """``S(k)``: split this dimension across mapping axis ``k``."""
+
+    axis: int
+
+    def __post_init__(self):
+        if not isinstance(self.axis, int) or self.axis < 0:
+            raise TypeError(f"S(k) takes a mapping axis k >= 0, not {self.axis!r}")
+
+    def __str__(self) -> str:
+        return f"S({self.axis})"
+
+    __repr__ = __str__
+
+
+@dataclass(frozen=True)
+class Replicate:
+    """``R``: every instance sees the whole dimension."""
+
+    def __str__(self) -> str:
+        return "R"
+
+    __repr__ = __str__
+
+
+R = Replicate()
+LayoutDim = Shard | Replicate
+
+
+@dataclass(frozen=True)
+class LayoutType:
+    """A global tensor type with one layout entry per dimension."""
+
+    tensor: TensorType
+    layout: tuple[LayoutDim, ...]
+
+    def __str__(self) -> str:
+        return f"{self.tensor} @ [{', '.join(map(str, self.layout))}]"
+
+
+@dataclass(frozen=True)
+class StreamType:
+    """``Stream[T, depth]``, optionally an array of channels ``[P0, P1]``."""
+
+    elem: Type
+    depth: int
+    shape: tuple[Size, ...] = ()
+
+    def __getitem__(self, shape) -> StreamType:
+        if self.shape:
+            raise TypeError("a stream array takes one shape: Stream[T, depth][P0, P1]")
+        dims = shape if isinstance(shape, tuple) else (shape,)
+        for d in dims:
+            if not isinstance(d, (int, Symbol)) or isinstance(d, bool):
+                raise TypeError(f"stream array dimensions must be ints, not {d!r}")
+        return StreamType(self.elem, self.depth, tuple(dims))
+
+    def __str__(self) -> str:
+        arr = f"[{', '.join(map(str, self.shape))}]" if self.shape else ""
+        return f"Stream[{self.elem}, {self.depth}]{arr}"

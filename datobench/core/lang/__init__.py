@@ -1,0 +1,1 @@
+"""The user's vocabulary: element types, streams, layouts, decorators and task builtins."""

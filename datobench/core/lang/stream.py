@@ -1,0 +1,29 @@
+"""``Stream[T, depth]``: the annotation that declares a stream in a region body."""
+
+from __future__ import annotations
+
+from datobench.core.ir.types import DType, StreamType, TensorType
+
+
+class Stream:
+    """Declare ``name: Stream[T, depth]`` or ``name: Stream[T, depth][P0, P1]`` in a region.
+
+    ``put`` and ``get`` are only meaningful inside task bodies, which the compiler reads.
+    """
+
+    def __class_getitem__(cls, params) -> StreamType:
+        if not isinstance(params, tuple):
+            params = (params, 2)
+        if len(params) != 2:
+            raise TypeError("Stream takes an element type and a depth: Stream[float32[16], 2]")
+        elem, depth = params
+        if not isinstance(elem, (DType, TensorType)) or (
+            isinstance(elem, DType) and elem.kind not in ("int", "float")
+        ):
+            raise TypeError(f"a stream carries an element or tile type, not {elem!r}")
+        if not isinstance(depth, int) or isinstance(depth, bool) or depth < 1:
+            raise TypeError(f"a stream depth must be an int >= 1, not {depth!r}")
+        return StreamType(elem, depth)
+
+    def __init__(self, *args, **kwargs):
+        raise TypeError("streams are declared as annotations in a region: `pipe: Stream[T, 2]`")

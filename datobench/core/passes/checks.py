@@ -1,0 +1,172 @@
+"""Channel checks: each channel has one producer and one consumer instance, and statically
+countable put and get totals agree."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from datobench.core.errors import DatoTypeError, Loc
+from datobench.core.ir.fold import FOLD
+from datobench.core.ir.nodes import (
+    Assign,
+    Binary,
+    Const,
+    Expr,
+    For,
+    Get,
+    If,
+    Put,
+    Stmt,
+    Store,
+    Unary,
+    Var,
+    channel_name,
+    children,
+)
+from datobench.core.ir.program import Channel, Instance, Region
+
+# Loops whose trip count depends on an enclosing loop are counted by enumeration up to this.
+_ENUMERATION_LIMIT = 100_000
+
+
+@dataclass
+class _Ends:
+    producers: dict[str, list[Loc]] = field(default_factory=dict)
+    consumers: dict[str, list[Loc]] = field(default_factory=dict)
+
+
+def wire_channels(region: Region, instances: tuple[Instance, ...]) -> tuple[Channel, ...]:
+    ends: dict[str, _Ends] = {}
+    for inst in instances:
+        for kind, ref, loc in _stream_ops(inst.body):
+            side = ends.setdefault(ref.channel(), _Ends())
+            table = side.producers if kind == "put" else side.consumers
+            table.setdefault(inst.name, []).append(loc)
+    by_name = {i.name: i for i in instances}
+    channels = []
+    for decl in region.streams:
+        for idx in itertools.product(*(range(n) for n in decl.shape)):
+            name = channel_name(decl.name, idx)
+            side = ends.get(name)
+            if side is None:
+                continue  # an unused channel of a stream array
+            producer = _single(name, "producer", side.producers, side.consumers, decl.loc)
+            consumer = _single(name, "consumer", side.consumers, side.producers, decl.loc)
+            puts = count_ops(by_name[producer].body, "put", name)
+            gets = count_ops(by_name[consumer].body, "get", name)
+            if puts is not None and gets is not None and puts != gets:
+                raise DatoTypeError(
+                    f"stream channel '{name}': '{producer}' puts {puts} element"
+                    f"{'s' * (puts != 1)} but '{consumer}' gets {gets}",
+                    decl.loc,
+                    notes=(
+                        f"put at {side.producers[producer][0]}",
+                        f"get at {side.consumers[consumer][0]}",
+                    ),
+                )
+            channels.append(
+                Channel(name, decl.name, idx, decl.elem, decl.depth, producer, consumer, puts, gets)
+            )
+    return tuple(channels)
+
+
+def _single(name: str, role: str, mine: dict, theirs: dict, loc: Loc) -> str:
+    other = "consumer" if role == "producer" else "producer"
+    if not mine:
+        (peer, locs), *_ = theirs.items()
+        raise DatoTypeError(
+            f"stream channel '{name}' has no {role}; its {other} is '{peer}'",
+            loc,
+            notes=(f"{'get' if other == 'consumer' else 'put'} at {locs[0]}",),
+        )
+    if len(mine) > 1:
+        names = ", ".join(f"'{n}'" for n in mine)
+        raise DatoTypeError(
+            f"stream channel '{name}' has {len(mine)} {role}s ({names}); a channel joins "
+            "exactly one producer instance to one consumer instance",
+            loc,
+            notes=tuple(f"'{n}' at {locs[0]}" for n, locs in mine.items()),
+        )
+    return next(iter(mine))
+
+
+def _stream_ops(stmts: tuple[Stmt, ...]):
+    """Every put and get in a body, as (kind, stream ref, location)."""
+    for s in stmts:
+        if isinstance(s, Put):
+            yield from _gets(s.value)
+            yield "put", s.stream, s.loc
+        elif isinstance(s, Assign):
+            yield from _gets(s.value)
+        elif isinstance(s, Store):
+            yield from _gets(s.value)
+        elif isinstance(s, For):
+            yield from _stream_ops(s.body)
+        elif isinstance(s, If):
+            yield from _gets(s.cond)
+            yield from _stream_ops(s.then)
+            yield from _stream_ops(s.orelse)
+
+
+def _gets(e: Expr):
+    if isinstance(e, Get):
+        yield "get", e.stream, e.loc
+    for c in children(e):
+        yield from _gets(c)
+
+
+class _Unknown(Exception):
+    pass
+
+
+def count_ops(stmts: tuple[Stmt, ...], kind: str, channel: str) -> int | None:
+    """How many times a body puts to (or gets from) a channel; None if data-dependent."""
+    try:
+        return _count(stmts, kind, channel, {})
+    except _Unknown:
+        return None
+
+
+def _count(stmts, kind, channel, env) -> int:
+    total = 0
+    for s in stmts:
+        if isinstance(s, For):
+            start, stop = _eval(s.start, env), _eval(s.stop, env)
+            trips = range(start, stop, s.step)
+            try:
+                total += len(trips) * _count(s.body, kind, channel, env)
+            except _Unknown:
+                if len(trips) > _ENUMERATION_LIMIT:
+                    raise
+                total += sum(_count(s.body, kind, channel, {**env, s.var: v}) for v in trips)
+        elif isinstance(s, If):
+            try:
+                branch = s.then if _eval(s.cond, env) else s.orelse
+                total += _count(branch, kind, channel, env)
+            except _Unknown:
+                a = _count(s.then, kind, channel, env)
+                if a != _count(s.orelse, kind, channel, env):
+                    raise
+                total += a
+        else:
+            total += sum(
+                1 for k, ref, _ in _stream_ops((s,)) if k == kind and ref.channel() == channel
+            )
+    return total
+
+
+def _eval(e: Expr, env: dict[str, int]):
+    if isinstance(e, Const):
+        return e.value
+    if isinstance(e, Var) and e.name in env:
+        return env[e.name]
+    if isinstance(e, Binary) and e.op in FOLD:
+        return FOLD[e.op](_eval(e.lhs, env), _eval(e.rhs, env))
+    if isinstance(e, Binary) and e.op in ("and", "or"):
+        a, b = _eval(e.lhs, env), _eval(e.rhs, env)
+        return (a and b) if e.op == "and" else (a or b)
+    if isinstance(e, Unary):
+        v = _eval(e.operand, env)
+        return -v if e.op == "-" else not v
+    raise _Unknown

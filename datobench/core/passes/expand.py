@@ -1,0 +1,139 @@
+"""Instance expansion: one instance per point of each task's mapping grid.
+
+``pid`` becomes constants, compile-time ``if``s are folded, stream-array indices resolve to
+concrete channels (checked against the array's shape) and each parameter gets its shard window.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, replace
+
+from datobench.core.errors import DatoTypeError
+from datobench.core.ir.fold import fold
+from datobench.core.ir.nodes import (
+    Assign,
+    Binary,
+    Call,
+    Const,
+    Expr,
+    For,
+    Get,
+    If,
+    Index,
+    KernelCall,
+    Load,
+    Pid,
+    Put,
+    Range,
+    Stmt,
+    Store,
+    StreamRef,
+    Subscript,
+    Unary,
+)
+from datobench.core.ir.program import ArgBinding, Instance, Region, Task, shard_window
+from datobench.core.ir.types import index
+
+
+def instance_name(task: str, pid: tuple[int, ...], mapping: tuple[int, ...]) -> str:
+    if all(m == 1 for m in mapping):
+        return task
+    return "_".join([task, *map(str, pid)])
+
+
+def expand_instances(region: Region) -> tuple[Instance, ...]:
+    instances = []
+    for task in region.tasks:
+        for pid in itertools.product(*(range(m) for m in task.mapping)):
+            instances.append(_instance(region, task, pid))
+    return tuple(instances)
+
+
+def _instance(region: Region, task: Task, pid: tuple[int, ...]) -> Instance:
+    name = instance_name(task.name, pid, task.mapping)
+    args = tuple(
+        ArgBinding(
+            p.name,
+            p.buffer,
+            shard_window(region.buffer(p.buffer).type, p.layout, task.mapping, pid),
+        )
+        for p in task.params
+    )
+    specialiser = _Specialiser(region, name, pid)
+    return Instance(name, task.name, pid, args, specialiser.block(task.body), task.loc)
+
+
+@dataclass
+class _Specialiser:
+    region: Region
+    instance: str
+    pid: tuple[int, ...]
+
+    def block(self, stmts: tuple[Stmt, ...]) -> tuple[Stmt, ...]:
+        out: list[Stmt] = []
+        for s in stmts:
+            out.extend(self.stmt(s))
+        return tuple(out)
+
+    def stmt(self, s: Stmt) -> tuple[Stmt, ...]:
+        if isinstance(s, Assign):
+            return (replace(s, value=self.expr(s.value)),)
+        if isinstance(s, Store):
+            return (replace(s, indices=self.subscripts(s.indices), value=self.expr(s.value)),)
+        if isinstance(s, Put):
+            return (replace(s, stream=self.stream(s.stream, s), value=self.expr(s.value)),)
+        if isinstance(s, For):
+            return (
+                replace(
+                    s, start=self.expr(s.start), stop=self.expr(s.stop), body=self.block(s.body)
+                ),
+            )
+        if isinstance(s, If):
+            cond = self.expr(s.cond)
+            if isinstance(cond, Const):
+                return self.block(s.then if cond.value else s.orelse)
+            return (replace(s, cond=cond, then=self.block(s.then), orelse=self.block(s.orelse)),)
+        raise TypeError(f"unknown statement {s!r}")
+
+    def expr(self, e: Expr) -> Expr:
+        if isinstance(e, Pid):
+            return Const(self.pid[e.axis], index, e.loc)
+        if isinstance(e, Unary):
+            return fold(replace(e, operand=self.expr(e.operand)))
+        if isinstance(e, Binary):
+            return fold(replace(e, lhs=self.expr(e.lhs), rhs=self.expr(e.rhs)))
+        if isinstance(e, Load):
+            return replace(e, indices=self.subscripts(e.indices))
+        if isinstance(e, (Call, KernelCall)):
+            return replace(e, args=tuple(self.expr(a) for a in e.args))
+        if isinstance(e, Get):
+            return replace(e, stream=self.stream(e.stream, e))
+        return e
+
+    def subscripts(self, subs: tuple[Subscript, ...]) -> tuple[Subscript, ...]:
+        return tuple(
+            Index(self.expr(s.at))
+            if isinstance(s, Index)
+            else Range(self.expr(s.start), self.expr(s.stop), s.length)
+            for s in subs
+        )
+
+    def stream(self, ref: StreamRef, at) -> StreamRef:
+        indices = tuple(self.expr(i) for i in ref.indices)
+        decl = self.region.stream(ref.stream)
+        if not all(isinstance(i, Const) for i in indices):
+            raise DatoTypeError(
+                f"in instance '{self.instance}', the index of stream array '{ref.stream}' is "
+                "not a compile-time constant; stream indices may use pid and constants only",
+                at.loc,
+            )
+        values = tuple(i.value for i in indices)
+        if any(not 0 <= v < n for v, n in zip(values, decl.shape)):
+            raise DatoTypeError(
+                f"in instance '{self.instance}', stream index {ref.stream}"
+                f"[{', '.join(map(str, values))}] is outside the stream array of shape "
+                f"{list(decl.shape)}",
+                at.loc,
+            )
+        return StreamRef(ref.stream, indices)

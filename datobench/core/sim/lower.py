@@ -1,0 +1,373 @@
+"""Lower one instance's IR to a Python generator function.
+
+The generator runs the instance's body with whole-tile numpy operations and yields only when
+a stream operation must block (a full FIFO on ``put``, an empty one on ``get``), handing the
+scheduler a ``Wait`` that says on what. Values follow tile-memory semantics: whatever is
+bound to a name or put on a stream is a copy, never a view of something that changes later.
+"""
+
+from __future__ import annotations
+
+import keyword
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from datobench.core.errors import DatoRuntimeError, Loc
+from datobench.core.ir.affine import interval
+from datobench.core.ir.nodes import (
+    Assign,
+    Binary,
+    Call,
+    Const,
+    Expr,
+    For,
+    Get,
+    If,
+    Index,
+    KernelCall,
+    Load,
+    ParamRef,
+    Put,
+    Stmt,
+    Store,
+    StreamRef,
+    Subscript,
+    Unary,
+    Var,
+)
+from datobench.core.ir.program import Instance
+from datobench.core.ir.types import DTYPES, TensorType, dtype_of, float32
+from datobench.core.lang import builtins as lib
+
+
+class Wait:
+    """What a blocked instance waits for."""
+
+    __slots__ = ("kind", "queue", "depth", "channel", "loc")
+
+    def __init__(self, kind: str, queue, depth: int, channel: str, loc: Loc | None):
+        self.kind, self.queue, self.depth, self.channel, self.loc = kind, queue, depth, channel, loc
+
+    def blocked(self) -> bool:
+        return len(self.queue) >= self.depth if self.kind == "put" else not self.queue
+
+
+@dataclass(frozen=True)
+class KernelSlot:
+    """Stands for an external kernel's implementation in a lowered instance."""
+
+    name: str
+
+
+@dataclass
+class Lowered:
+    source: str
+    lines: list[Loc | None]  # user location of each generated line
+    constants: list = field(default_factory=list)
+    waits: list[tuple[str, str, Loc | None]] = field(default_factory=list)  # kind, channel, loc
+    checks: list[tuple[Loc | None, str]] = field(default_factory=list)
+
+
+def _root(e: Expr):
+    """What a tensor-valued expression may alias: a Var, a ParamRef or a Get; None if the
+    value is freshly computed."""
+    if not isinstance(e.type, TensorType):
+        return None
+    if isinstance(e, (Var, ParamRef, Get)):
+        return e
+    if isinstance(e, Load):
+        return e.base
+    if isinstance(e, Call) and e.fn == "transpose":
+        return _root(e.args[0])
+    return None
+
+
+def _in_place(s: Assign) -> bool:
+    v = s.value
+    return (
+        isinstance(v, Binary)
+        and v.op in ("+", "-", "*")
+        and isinstance(v.type, TensorType)
+        and isinstance(v.lhs, Var)
+        and v.lhs.name == s.name
+        and v.lhs.type == v.type
+    )
+
+
+def mutated_names(stmts: tuple[Stmt, ...]) -> set[str]:
+    """Local tensors written in place: store targets and in-place updates."""
+    out: set[str] = set()
+    for s in stmts:
+        if isinstance(s, Store) and isinstance(s.base, Var):
+            out.add(s.base.name)
+        elif isinstance(s, Assign) and _in_place(s):
+            out.add(s.name)
+        elif isinstance(s, For):
+            out |= mutated_names(s.body)
+        elif isinstance(s, If):
+            out |= mutated_names(s.then) | mutated_names(s.orelse)
+    return out
+
+
+def written_params(stmts: tuple[Stmt, ...]) -> set[str]:
+    out: set[str] = set()
+    for s in stmts:
+        if isinstance(s, Store) and isinstance(s.base, ParamRef):
+            out.add(s.base.name)
+        elif isinstance(s, For):
+            out |= written_params(s.body)
+        elif isinstance(s, If):
+            out |= written_params(s.then) | written_params(s.orelse)
+    return out
+
+
+class _Lowerer:
+    def __init__(
+        self, inst: Instance, channels: dict[str, tuple[int, int]], written_buffers: set[str]
+    ):
+        self.inst = inst
+        self.mutated = mutated_names(inst.body)
+        self.mutable_params = {a.param for a in inst.args if a.buffer in written_buffers}
+        self.channel_slot = {name: slot for name, (slot, _) in channels.items()}
+        self.depths = {name: depth for name, (_, depth) in channels.items()}
+        self.params = [a.param for a in inst.args]
+        self.out = Lowered("", [])
+        self.code: list[str] = []
+        self.depth = 1
+        self.tmp = 0
+        self.loc: Loc | None = inst.loc
+        self.ranges: dict[tuple, tuple[int, int]] = {}
+
+    # -- emission ---------------------------------------------------------------------------
+    def line(self, text: str):
+        self.code.append("    " * self.depth + text)
+        self.out.lines.append(self.loc)
+
+    def const(self, value) -> str:
+        self.out.constants.append(value)
+        return f"K[{len(self.out.constants) - 1}]"
+
+    def fresh(self) -> str:
+        self.tmp += 1
+        return f"t{self.tmp}"
+
+    def lower(self) -> Lowered:
+        self.code.append("def run(P, Q, C, K, S, W, fail, budget):")
+        self.out.lines.append(self.inst.loc)
+        for n, name in enumerate(self.params):
+            self.line(f"p_{name} = P[{n}]")
+        for name, slot in self.channel_slot.items():
+            self.line(f"q{slot} = Q[{slot}]  # {name}")
+        self.line("if False: yield")  # a generator even if it never blocks
+        self.block(self.inst.body)
+        self.out.source = "\n".join(self.code) + "\n"
+        return self.out
+
+    # -- statements -------------------------------------------------------------------------
+    def block(self, stmts: tuple[Stmt, ...]):
+        for s in stmts:
+            self.stmt(s)
+
+    def stmt(self, s: Stmt):
+        self.loc = s.loc or self.loc
+        if isinstance(s, Assign):
+            self.assign(s)
+        elif isinstance(s, Store):
+            target = self.subscripted(s.base, s.indices)
+            self.line(f"{target} = {self.expr(s.value)}")
+        elif isinstance(s, Put):
+            value = self.expr(s.value)
+            if self.aliases_mutable(s.value):
+                value += ".copy()"
+            slot = self.slot(s.stream)
+            wait = self.wait("put", s.stream, s.loc)
+            depth = self.depth_of(s.stream)
+            self.line(f"while len(q{slot}) >= {depth}: yield W[{wait}]")
+            self.line(f"q{slot}.append({value})")
+            self.line(f"C[{slot}] += 1")
+        elif isinstance(s, For):
+            self.loop(s)
+        elif isinstance(s, If):
+            self.line(f"if {self.expr(s.cond)}:")
+            self.nested(s.then)
+            if s.orelse:
+                self.line("else:")
+                self.nested(s.orelse)
+        else:
+            raise TypeError(f"unknown statement {s!r}")
+
+    def nested(self, stmts):
+        self.depth += 1
+        self.line("pass")
+        self.block(stmts)
+        self.depth -= 1
+
+    def aliases_mutable(self, e: Expr) -> bool:
+        """Would binding ``e`` without a copy let a later write show through?"""
+        root = _root(e)
+        if isinstance(root, Var):
+            return root.name in self.mutated
+        if isinstance(root, ParamRef):
+            return root.name in self.mutable_params
+        return False
+
+    def assign(self, s: Assign):
+        name = _local(s.name)
+        v = s.value
+        if _in_place(s):
+            self.line(f"{name} {v.op}= {self.expr(v.rhs)}")  # in place: the tile is ours
+            return
+        text = self.expr(v)
+        copy = _root(v) is not None and (s.name in self.mutated or self.aliases_mutable(v))
+        self.line(f"{name} = {text}{'.copy()' if copy else ''}")
+
+    def loop(self, s: For):
+        start, stop = self.expr(s.start), self.expr(s.stop)
+        rng = self.fresh()
+        self.line(f"{rng} = range({start}, {stop}, {s.step})")
+        self.line(f"S[0] -= len({rng})")
+        self.line(f"if S[0] < 0: budget({self.const(s.loc)})")
+        self.line(f"for {_local(s.var)} in {rng}:")
+        lo, hi = interval(s.start, self.ranges), interval(s.stop, self.ranges)
+        key = ("var", s.var)
+        saved = self.ranges.get(key)
+        if lo is not None and hi is not None and s.step > 0:
+            self.ranges[key] = (lo[0], hi[1] - 1)
+        elif lo is not None and hi is not None:
+            self.ranges[key] = (hi[0] + 1, lo[1])
+        else:
+            self.ranges.pop(key, None)
+        self.nested(s.body)
+        if saved is None:
+            self.ranges.pop(key, None)
+        else:
+            self.ranges[key] = saved
+
+    # -- expressions ------------------------------------------------------------------------
+    def expr(self, e: Expr) -> str:
+        if isinstance(e, Const):
+            if e.type.kind in ("index", "bool"):
+                return repr(e.value)
+            return self.const(e.type.np.type(e.value))
+        if isinstance(e, Var):
+            return _local(e.name)
+        if isinstance(e, ParamRef):
+            return f"p_{e.name}"
+        if isinstance(e, Unary):
+            return f"({e.op} {self.expr(e.operand)})"
+        if isinstance(e, Binary):
+            return f"({self.expr(e.lhs)} {e.op} {self.expr(e.rhs)})"
+        if isinstance(e, Load):
+            return self.subscripted(e.base, e.indices)
+        if isinstance(e, Get):
+            slot = self.slot(e.stream)
+            wait = self.wait("get", e.stream, e.loc or self.loc)
+            t = self.fresh()
+            self.line(f"while not q{slot}: yield W[{wait}]")
+            self.line(f"{t} = q{slot}.popleft()")
+            return t
+        if isinstance(e, Call):
+            return self.call(e)
+        if isinstance(e, KernelCall):
+            args = ", ".join(self.expr(a) for a in e.args)
+            return f"{self.const(KernelSlot(e.kernel))}({args})"
+        raise TypeError(f"unknown expression {e!r}")
+
+    def call(self, e: Call) -> str:
+        args = [self.expr(a) for a in e.args]
+        fn = e.fn
+        if fn == "matmul":
+            acc = e.attr("acc")
+            operand = dtype_of(e.args[0].type)
+            if operand == float32 and acc in (None, "float32"):
+                return f"({args[0]} @ {args[1]})"
+            acc_np = self.const(DTYPES[acc].np) if acc else "None"
+            return f"{self.const(lib.matmul)}({args[0]}, {args[1]}, {acc_np})"
+        if fn in ("zeros", "full"):
+            shape, dtype = e.attr("shape"), self.const(DTYPES[e.attr("dtype")].np)
+            if fn == "zeros":
+                return f"np_zeros({shape!r}, {dtype})"
+            value = self.const(DTYPES[e.attr("dtype")].np.type(e.attr("value")))
+            return f"np_full({shape!r}, {value}, {dtype})"
+        if fn == "exp":
+            if dtype_of(e.type) == float32:
+                return f"np_exp({args[0]})"
+            return f"{self.const(lib.exp)}({args[0]})"
+        if fn in ("maximum", "minimum", "where"):
+            return f"np_{fn}({', '.join(args)})"
+        if fn in ("sum", "max"):
+            impl = lib.reduce_sum if fn == "sum" else lib.reduce_max
+            return f"{self.const(impl)}({args[0]}, {e.attr('axis')!r}, {e.attr('keepdims')!r})"
+        if fn == "astype":
+            np_type = DTYPES[e.attr("dtype")].np
+            if isinstance(e.type, TensorType):
+                return f"{args[0]}.astype({self.const(np_type)})"
+            return f"{self.const(np_type.type)}({args[0]})"
+        if fn == "transpose":
+            return f"{args[0]}.T"
+        raise TypeError(f"unknown builtin {fn}")
+
+    def subscripted(self, base, indices: tuple[Subscript, ...]) -> str:
+        name = _local(base.name) if isinstance(base, Var) else f"p_{base.name}"
+        parts = []
+        for dim, (sub, size) in enumerate(zip(indices, base.type.shape)):
+            at = sub.at if isinstance(sub, Index) else sub.start
+            length = 1 if isinstance(sub, Index) else sub.length
+            text = self.expr(at)
+            bounds = interval(at, self.ranges)
+            if bounds is None or bounds[0] < 0 or bounds[1] + length > size:
+                text = self.checked(text, length, size, base.name, dim)
+            parts.append(text if isinstance(sub, Index) else self.range_text(text, length))
+        return f"{name}[{', '.join(parts)}]"
+
+    def range_text(self, start: str, length: int) -> str:
+        if start.isidentifier() or start.lstrip("-").isdigit():
+            return f"{start}:{start} + {length}"
+        t = self.fresh()
+        self.line(f"{t} = {start}")
+        return f"{t}:{t} + {length}"
+
+    def checked(self, text: str, length: int, size: int, name: str, dim: int) -> str:
+        t = self.fresh()
+        self.out.checks.append((self.loc, f"'{name}' dimension {dim} (size {size})"))
+        check = len(self.out.checks) - 1
+        self.line(f"{t} = {text}")
+        self.line(f"if {t} < 0 or {t} + {length} > {size}: fail({check}, {t}, {length})")
+        return t
+
+    def slot(self, ref: StreamRef) -> int:
+        return self.channel_slot[ref.channel()]
+
+    def depth_of(self, ref: StreamRef) -> int:
+        return self.depths[ref.channel()]
+
+    def wait(self, kind: str, ref: StreamRef, loc) -> int:
+        self.out.waits.append((kind, ref.channel(), loc))
+        return len(self.out.waits) - 1
+
+
+def _local(name: str) -> str:
+    return f"v_{name}" if not keyword.iskeyword(name) else f"v_{name}_"
+
+
+NAMESPACE = {
+    "np_zeros": np.zeros,
+    "np_full": np.full,
+    "np_exp": np.exp,
+    "np_maximum": np.maximum,
+    "np_minimum": np.minimum,
+    "np_where": np.where,
+}
+
+
+def lower_instance(
+    inst: Instance, channels: dict[str, tuple[int, int]], written_buffers: set[str]
+) -> Lowered:
+    """``channels`` maps the instance's channel names to (slot, depth); ``written_buffers``
+    are the global buffers some instance writes."""
+    return _Lowerer(inst, channels, written_buffers).lower()
+
+
+def runtime_error(instance: str, message: str, loc: Loc | None) -> DatoRuntimeError:
+    return DatoRuntimeError(f"in instance '{instance}': {message}", loc)

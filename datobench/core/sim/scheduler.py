@@ -1,0 +1,223 @@
+"""A deterministic scheduler over task instances joined by bounded FIFOs.
+
+Each instance is a generator (see ``lower``) that runs until a stream operation blocks. The
+scheduler resumes instances round-robin; when a full pass finds every live instance still
+blocked, no instance can ever move again, which is exactly a deadlock.
+"""
+
+from __future__ import annotations
+
+import collections
+import linecache
+from dataclasses import dataclass
+
+import numpy as np
+
+from datobench.core.errors import DatoRuntimeError, DeadlockError, Loc
+from datobench.core.ir.program import Graph, Instance, KernelDecl
+from datobench.core.ir.types import TensorType
+from datobench.core.sim.lower import (
+    NAMESPACE,
+    KernelSlot,
+    Lowered,
+    Wait,
+    lower_instance,
+    written_params,
+)
+
+DEFAULT_MAX_STEPS = 50_000_000
+
+
+@dataclass
+class SimResult:
+    """What a functional run did (outputs are written into the caller's arrays)."""
+
+    transfers: dict[str, int]  # elements put on each channel
+    leftover: dict[str, int]  # elements never taken off a channel (data-dependent programs)
+    resumes: int  # times the scheduler resumed an instance
+
+    def __repr__(self) -> str:
+        total = sum(self.transfers.values())
+        return (
+            f"SimResult({len(self.transfers)} channels, {total} transfers, {self.resumes} resumes)"
+        )
+
+
+class _Compiled:
+    """An instance's generator function and the tables that map it back to the user."""
+
+    def __init__(self, inst: Instance, lowered: Lowered):
+        self.inst = inst
+        self.lowered = lowered
+        self.filename = f"<dato instance {inst.name}>"
+        linecache.cache[self.filename] = (
+            len(lowered.source),
+            None,
+            lowered.source.splitlines(True),
+            self.filename,
+        )
+        namespace = dict(NAMESPACE)
+        exec(compile(lowered.source, self.filename, "exec"), namespace)
+        self.run = namespace["run"]
+
+    def loc_of(self, tb) -> Loc | None:
+        line = None
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename == self.filename:
+                line = tb.tb_lineno
+            tb = tb.tb_next
+        if line is None:
+            return self.inst.loc
+        return self.lowered.lines[line - 1]
+
+
+def compile_graph(graph: Graph) -> tuple[list[_Compiled], list[str], list[int]]:
+    """Lower every instance once; a compiled program reuses the result for every run."""
+    names = [c.name for c in graph.channels]
+    depths = [c.depth for c in graph.channels]
+    slots = {c.name: (n, c.depth) for n, c in enumerate(graph.channels)}
+    written = {
+        a.buffer
+        for inst in graph.instances
+        for a in inst.args
+        if a.param in written_params(inst.body)
+    }
+    compiled = []
+    for inst in graph.instances:
+        used = {
+            c.name: slots[c.name] for c in graph.channels if inst.name in (c.producer, c.consumer)
+        }
+        compiled.append(_Compiled(inst, lower_instance(inst, used, written)))
+    return compiled, names, depths
+
+
+def simulate(
+    graph: Graph,
+    compiled,
+    arrays: dict[str, np.ndarray],
+    kernels: dict,
+    max_steps: int = DEFAULT_MAX_STEPS,
+) -> SimResult:
+    units, channel_names, depths = compiled
+    slot_of = {name: n for n, name in enumerate(channel_names)}
+    queues = [collections.deque() for _ in channel_names]
+    counts = [0] * len(channel_names)
+    budget = [max_steps]
+    gens = []
+    for unit in units:
+        inst = unit.inst
+        params = [arrays[a.buffer][tuple(slice(lo, hi) for lo, hi in a.window)] for a in inst.args]
+        constants = [
+            _checked_kernel(kernels[c.name]) if isinstance(c, KernelSlot) else c
+            for c in unit.lowered.constants
+        ]
+        waits = [
+            Wait(kind, queues[slot_of[ch]], depths[slot_of[ch]], ch, loc)
+            for kind, ch, loc in unit.lowered.waits
+        ]
+        gens.append(
+            unit.run(
+                params,
+                queues,
+                counts,
+                constants,
+                budget,
+                waits,
+                _failer(unit),
+                _budget_failer(unit, max_steps),
+            )
+        )
+    transfers = {name: 0 for name in channel_names}
+    pending: list[Wait | None] = [None] * len(units)
+    live = list(range(len(units)))
+    resumes = 0
+    with np.errstate(all="ignore"):
+        while live:
+            still = []
+            progressed = False
+            for k in live:
+                wait = pending[k]
+                if wait is not None and wait.blocked():
+                    still.append(k)
+                    continue
+                progressed = True
+                resumes += 1
+                try:
+                    pending[k] = next(gens[k])
+                    still.append(k)
+                except StopIteration:
+                    pending[k] = None
+                except DatoRuntimeError:
+                    raise
+                except Exception as exc:
+                    raise DatoRuntimeError(
+                        f"in instance '{units[k].inst.name}': {type(exc).__name__}: {exc}",
+                        units[k].loc_of(exc.__traceback__),
+                    ) from None
+            live = still
+            if not progressed:
+                raise _deadlock([(units[k].inst.name, pending[k]) for k in live])
+    transfers = dict(zip(channel_names, counts))
+    leftover = {name: len(q) for name, q in zip(channel_names, queues) if q}
+    return SimResult(transfers, leftover, resumes)
+
+
+def _checked_kernel(kernel):
+    """The kernel's numpy reference, with its result checked against the declared type."""
+    decl: KernelDecl = kernel.decl
+    expected = decl.result
+    np_type = expected.dtype.np if isinstance(expected, TensorType) else expected.np
+    shape = expected.shape if isinstance(expected, TensorType) else ()
+
+    def call(*args):
+        result = np.asarray(kernel.fn(*args))
+        if result.shape != tuple(shape) or result.dtype != np_type:
+            raise TypeError(
+                f"kernel '{decl.name}' returned {result.dtype}{list(result.shape)} but is "
+                f"declared to return {expected}"
+            )
+        return result.copy() if isinstance(expected, TensorType) else np_type.type(result)
+
+    return call
+
+
+def _failer(unit: _Compiled):
+    def fail(check: int, start: int, length: int):
+        loc, what = unit.lowered.checks[check]
+        stop = start + length
+        shown = f"index {start}" if length == 1 else f"slice {start}:{stop}"
+        raise DatoRuntimeError(
+            f"in instance '{unit.inst.name}': {shown} is out of range for {what}", loc
+        )
+
+    return fail
+
+
+def _budget_failer(unit: _Compiled, max_steps: int):
+    def budget(loc: Loc):
+        raise DatoRuntimeError(
+            f"in instance '{unit.inst.name}': the simulation exceeded its budget of "
+            f"{max_steps:,} loop iterations; pass max_steps= to run() to allow more",
+            loc,
+        )
+
+    return budget
+
+
+def _deadlock(blocked: list[tuple[str, Wait]]) -> DeadlockError:
+    lines = []
+    for name, wait in blocked:
+        fill = len(wait.queue)
+        state = "full" if wait.kind == "put" else "empty"
+        verb = "put on" if wait.kind == "put" else "get from"
+        text = wait.loc.source_line().strip() if wait.loc else ""
+        lines.append(
+            f"'{name}' waits to {verb} '{wait.channel}' ({state}: {fill} of {wait.depth}) "
+            f"at {wait.loc}" + (f"\n        {text}" if text else "")
+        )
+    names = ", ".join(f"'{n}'" for n, _ in blocked)
+    return DeadlockError(
+        f"deadlock: every live task instance is blocked ({names})",
+        blocked[0][1].loc,
+        notes=tuple(lines),
+    )
