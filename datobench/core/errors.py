@@ -86,6 +86,11 @@ class BackendUnavailable(DatoError):
     """A backend cannot run here: says what is missing and how to get it."""
 
 
+for _cls in (DatoError, DatoSyntaxError, DatoTypeError, DatoRuntimeError, MappingError,
+             DeadlockError, BackendUnavailable):
+    _cls.__module__ = "datobench"  # tracebacks print datobench.DatoTypeError
+
+
 def _is_internal(filename: str) -> bool:
     return os.path.abspath(filename).startswith(_PACKAGE_DIR + os.sep)
 

@@ -46,7 +46,9 @@ COMPARISON = ("==", "!=", "<", "<=", ">", ">=")
 def describe(t: Type) -> str:
     if isinstance(t, TensorType):
         return str(t)
-    return "an index" if t == index else f"a {t} scalar"
+    if t == index:
+        return "an index"
+    return f"{'an' if t.name[0] in 'aeiou' else 'a'} {t} scalar"
 
 
 def literal(value) -> Const:

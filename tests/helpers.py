@@ -1,0 +1,44 @@
+"""Shared helpers for asserting on user-facing errors."""
+
+from __future__ import annotations
+
+import inspect
+import traceback
+
+import pytest
+
+
+def line_of(marker: str, path: str | None = None) -> int:
+    """The line number (1-based) of the line in ``path`` that contains ``marker``."""
+    path = path or inspect.stack()[1].filename
+    with open(path) as f:
+        quoted = (f'"{marker}"', f"'{marker}'")  # a test naming the marker is not the marker
+        hits = [n for n, text in enumerate(f, 1)
+                if marker in text and not any(q in text for q in quoted)]
+    assert len(hits) == 1, f"marker {marker!r} found on lines {hits}"
+    return hits[0]
+
+
+def check_error(excinfo: pytest.ExceptionInfo, marker: str, *fragments: str):
+    """The error points at the marked line of the calling test file and says ``fragments``."""
+    error = excinfo.value
+    path = inspect.stack()[1].filename
+    expected_line = line_of(marker, path)
+    assert error.loc is not None, f"no location on {error!r}"
+    assert error.loc.file == path
+    assert error.loc.line == expected_line, f"{error.loc} is not line {expected_line}:\n{error}"
+    text = str(error)
+    assert text.startswith(f"{path}:{expected_line}:"), text
+    lines = text.splitlines()
+    assert marker in lines[1], text  # the user's source line is shown...
+    assert lines[2].strip() == "^", text  # ...with a caret under it
+    for fragment in fragments:
+        assert fragment in text, f"{fragment!r} not in:\n{text}"
+    return error
+
+
+def compiler_frames(error: BaseException) -> list[str]:
+    """Files of the package's compiler that appear in the error's traceback."""
+    frames = traceback.extract_tb(error.__traceback__)
+    return [f.filename for f in frames if "/datobench/core/" in f.filename
+            and not f.filename.endswith("errors.py")]
