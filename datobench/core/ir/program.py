@@ -73,6 +73,11 @@ class Region:
     def buffer(self, name: str) -> Buffer:
         return next(b for b in self.params if b.name == name)
 
+    def __str__(self) -> str:
+        from datobench.core.ir.printer import region_text
+
+        return region_text(self)
+
 
 @dataclass(frozen=True)
 class ArgBinding:
@@ -119,6 +124,11 @@ class Graph:
 
     def channel(self, name: str) -> Channel:
         return next(c for c in self.channels if c.name == name)
+
+    def __str__(self) -> str:
+        from datobench.core.ir.printer import graph_text
+
+        return graph_text(self)
 
 
 def shard_window(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from datobench.core.ir.types import DType, dtype_of_numpy
+from datobench.core.ir.types import DType
 
 # Products of two 16-bit integers summed over up to 2**22 terms are exact in float64, so
 # narrow-integer matmul can use the fast floating-point BLAS and still be bit-exact.
@@ -93,6 +93,3 @@ def pid():
     """The calling instance's coordinates; only meaningful inside a task body."""
     raise RuntimeError("dato.pid() can only be used inside a @dato.task body")
 
-
-def element_type(array) -> DType | None:
-    return dtype_of_numpy(np.asarray(array).dtype)

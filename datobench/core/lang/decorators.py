@@ -9,7 +9,7 @@ import numpy as np
 
 from datobench.core.errors import DatoTypeError, Loc, caller_loc, user_facing
 from datobench.core.ir.program import KernelDecl
-from datobench.core.ir.types import DType, Symbol, TensorType, dtype_of_numpy
+from datobench.core.ir.types import DType, Symbol, TensorType
 
 
 class RegionFunction:
@@ -139,6 +139,3 @@ def _signature(fn):
             )
     return tuple(hints[n] for n in names), hints["return"]
 
-
-def numpy_type_of(array):
-    return dtype_of_numpy(np.asarray(array).dtype)

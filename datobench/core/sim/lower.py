@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from datobench.core.errors import DatoRuntimeError, Loc
+from datobench.core.errors import Loc
 from datobench.core.ir.affine import interval
 from datobench.core.ir.nodes import (
     Assign,
@@ -368,6 +368,3 @@ def lower_instance(
     are the global buffers some instance writes."""
     return _Lowerer(inst, channels, written_buffers).lower()
 
-
-def runtime_error(instance: str, message: str, loc: Loc | None) -> DatoRuntimeError:
-    return DatoRuntimeError(f"in instance '{instance}': {message}", loc)

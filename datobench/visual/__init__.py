@@ -1,0 +1,1 @@
+"""Pure rendering helpers: IR, mappings and traces -> DOT, SVG and figures (no widgets)."""

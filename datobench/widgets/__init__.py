@@ -1,0 +1,1 @@
+"""Jupyter views (anywidget / ipywidgets) and the placement editor; never imported by core."""
