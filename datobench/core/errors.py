@@ -86,8 +86,15 @@ class BackendUnavailable(DatoError):
     """A backend cannot run here: says what is missing and how to get it."""
 
 
-for _cls in (DatoError, DatoSyntaxError, DatoTypeError, DatoRuntimeError, MappingError,
-             DeadlockError, BackendUnavailable):
+for _cls in (
+    DatoError,
+    DatoSyntaxError,
+    DatoTypeError,
+    DatoRuntimeError,
+    MappingError,
+    DeadlockError,
+    BackendUnavailable,
+):
     _cls.__module__ = "datobench"  # tracebacks print datobench.DatoTypeError
 
 

@@ -183,6 +183,28 @@ def channel_name(stream: str, index: tuple[int, ...]) -> str:
     return f"{stream}[{', '.join(map(str, index))}]" if index else stream
 
 
+def walk(stmts: tuple[Stmt, ...]):
+    """Every statement in a body, nested ones included, in program order."""
+    for s in stmts:
+        yield s
+        if isinstance(s, For):
+            yield from walk(s.body)
+        elif isinstance(s, If):
+            yield from walk(s.then)
+            yield from walk(s.orelse)
+
+
+def stmt_exprs(s: Stmt) -> tuple[Expr, ...]:
+    """The expressions a statement evaluates itself (not those of nested statements)."""
+    if isinstance(s, (Assign, Put)):
+        return (*(s.stream.indices if isinstance(s, Put) else ()), s.value)
+    if isinstance(s, Store):
+        return (*subscript_exprs(s.indices), s.value)
+    if isinstance(s, For):
+        return (s.start, s.stop)
+    return (s.cond,)
+
+
 def children(expr: Expr) -> tuple[Expr, ...]:
     """The sub-expressions of an expression, in evaluation order."""
     if isinstance(expr, Unary):

@@ -92,4 +92,3 @@ def astype(x, dtype: DType):
 def pid():
     """The calling instance's coordinates; only meaningful inside a task body."""
     raise RuntimeError("dato.pid() can only be used inside a @dato.task body")
-

@@ -80,7 +80,10 @@ class RegionFunction:
 def region(fn) -> RegionFunction:
     """Mark the top function of a Dato program."""
     frame = sys._getframe(1)
-    return RegionFunction(fn, dict(frame.f_locals))
+    # Inside a function, keep the constants defined so far (local-variable annotations are
+    # not closures). At module level the globals are read live, so take no stale copy.
+    local = {} if frame.f_locals is frame.f_globals else dict(frame.f_locals)
+    return RegionFunction(fn, local)
 
 
 def task(mapping=None, args=None):
@@ -138,4 +141,3 @@ def _signature(fn):
                 f"kernel '{fn.__name__}': {what} needs a static type such as float32[16]", loc
             )
     return tuple(hints[n] for n in names), hints["return"]
-

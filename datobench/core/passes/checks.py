@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datobench.core.errors import DatoTypeError, Loc
 from datobench.core.ir.fold import FOLD
 from datobench.core.ir.nodes import (
-    Assign,
     Binary,
     Const,
     Expr,
@@ -18,11 +17,12 @@ from datobench.core.ir.nodes import (
     If,
     Put,
     Stmt,
-    Store,
     Unary,
     Var,
     channel_name,
     children,
+    stmt_exprs,
+    walk,
 )
 from datobench.core.ir.program import Channel, Instance, Region
 
@@ -92,28 +92,19 @@ def _single(name: str, role: str, mine: dict, theirs: dict, loc: Loc) -> str:
 
 
 def _stream_ops(stmts: tuple[Stmt, ...]):
-    """Every put and get in a body, as (kind, stream ref, location)."""
-    for s in stmts:
+    """Every put and get in a body, as (kind, stream ref, location), in evaluation order."""
+    for s in walk(stmts):
+        for e in stmt_exprs(s):
+            yield from _gets(e)
         if isinstance(s, Put):
-            yield from _gets(s.value)
             yield "put", s.stream, s.loc
-        elif isinstance(s, Assign):
-            yield from _gets(s.value)
-        elif isinstance(s, Store):
-            yield from _gets(s.value)
-        elif isinstance(s, For):
-            yield from _stream_ops(s.body)
-        elif isinstance(s, If):
-            yield from _gets(s.cond)
-            yield from _stream_ops(s.then)
-            yield from _stream_ops(s.orelse)
 
 
 def _gets(e: Expr):
-    if isinstance(e, Get):
-        yield "get", e.stream, e.loc
     for c in children(e):
         yield from _gets(c)
+    if isinstance(e, Get):
+        yield "get", e.stream, e.loc
 
 
 class _Unknown(Exception):

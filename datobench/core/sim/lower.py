@@ -35,6 +35,7 @@ from datobench.core.ir.nodes import (
     Subscript,
     Unary,
     Var,
+    walk,
 )
 from datobench.core.ir.program import Instance
 from datobench.core.ir.types import DTYPES, TensorType, dtype_of, float32
@@ -97,29 +98,15 @@ def _in_place(s: Assign) -> bool:
 
 def mutated_names(stmts: tuple[Stmt, ...]) -> set[str]:
     """Local tensors written in place: store targets and in-place updates."""
-    out: set[str] = set()
-    for s in stmts:
-        if isinstance(s, Store) and isinstance(s.base, Var):
-            out.add(s.base.name)
-        elif isinstance(s, Assign) and _in_place(s):
-            out.add(s.name)
-        elif isinstance(s, For):
-            out |= mutated_names(s.body)
-        elif isinstance(s, If):
-            out |= mutated_names(s.then) | mutated_names(s.orelse)
-    return out
+    return {
+        s.base.name for s in walk(stmts) if isinstance(s, Store) and isinstance(s.base, Var)
+    } | {s.name for s in walk(stmts) if isinstance(s, Assign) and _in_place(s)}
 
 
 def written_params(stmts: tuple[Stmt, ...]) -> set[str]:
-    out: set[str] = set()
-    for s in stmts:
-        if isinstance(s, Store) and isinstance(s.base, ParamRef):
-            out.add(s.base.name)
-        elif isinstance(s, For):
-            out |= written_params(s.body)
-        elif isinstance(s, If):
-            out |= written_params(s.then) | written_params(s.orelse)
-    return out
+    return {
+        s.base.name for s in walk(stmts) if isinstance(s, Store) and isinstance(s.base, ParamRef)
+    }
 
 
 class _Lowerer:
@@ -367,4 +354,3 @@ def lower_instance(
     """``channels`` maps the instance's channel names to (slot, depth); ``written_buffers``
     are the global buffers some instance writes."""
     return _Lowerer(inst, channels, written_buffers).lower()
-
