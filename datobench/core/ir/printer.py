@@ -133,7 +133,7 @@ def graph_text(graph: Graph) -> str:
         lines.append(f"  instance {inst.name} of {inst.task} pid={list(inst.pid)} ({args}):")
         lines += block_lines(inst.body, 2)
     for c in graph.channels:
-        count = "" if c.puts is None else f", {c.puts} transfers"
+        count = "" if c.puts is None else f", {c.puts} transfer{'s' * (c.puts != 1)}"
         lines.append(
             f"  channel {c.name}: {c.producer} -> {c.consumer}, {c.elem}, depth {c.depth}{count}"
         )

@@ -38,12 +38,12 @@ def from_data(data):
     if isinstance(data, list):
         return tuple(from_data(x) for x in data)
     if isinstance(data, dict):
+        if "node" in data:
+            cls = _CLASSES[data["node"]]
+            return cls(**{k: from_data(v) for k, v in data.items() if k != "node"})
         if "dtype" in data:
             return types.DTYPES[data["dtype"]]
-        if "float" in data:
-            return float(data["float"])
-        cls = _CLASSES[data["node"]]
-        return cls(**{k: from_data(v) for k, v in data.items() if k != "node"})
+        return float(data["float"])
     return data
 
 
