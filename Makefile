@@ -9,7 +9,7 @@ RUFF   := $(VENV)/bin/ruff
 # Lint only the source folders that exist, so a fresh checkout still lints cleanly.
 SRC := $(wildcard datobench tests examples benchmarks)
 
-.PHONY: venv test lint format bench examples lab clean
+.PHONY: venv sysdeps test lint format bench examples lab clean
 
 venv: $(VENV)/.installed
 
@@ -25,7 +25,19 @@ $(VENV)/.lab-installed: $(VENV)/.installed
 	@$(PIP) install -e '.[test,lab]'
 	@touch $@
 
-test: venv
+# Debian packages the tests and the workbench use: graphviz (`dot`) renders task graphs.
+sysdeps:
+	@if ! command -v dot >/dev/null 2>&1; then \
+		if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+			echo "  APT      graphviz"; \
+			apt-get update -qq >/dev/null && \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
+		else \
+			echo "  NOTE     graphviz is missing: install it (apt-get install graphviz)"; \
+		fi; \
+	fi
+
+test: venv sysdeps
 	@echo "  RUFF     $(SRC)"
 	@$(RUFF) check --quiet $(SRC)
 	@echo "  PYTEST"
@@ -47,7 +59,7 @@ examples: venv
 		echo "  EXAMPLE  $$f"; $(PY) $$f; \
 	done
 
-lab: $(VENV)/.lab-installed
+lab: $(VENV)/.lab-installed sysdeps
 	@$(VENV)/bin/jupyter lab --notebook-dir=tutorials
 
 clean:
