@@ -430,3 +430,15 @@ def test_r_layout_is_accepted():
     A = np.ones((8, 4), np.float32)
     top(A)
     assert (A == 2).all()
+
+
+def test_unsupported_operator_is_named_by_its_symbol():
+    @dato.region
+    def top(A: int32[4]):
+        @dato.task(args=[A])
+        def t(a: int32[4]):
+            a[:] = a[:] ** 2  # E-pow
+
+    with pytest.raises(dato.DatoSyntaxError) as info:
+        dato.compile(top)
+    check_error(info, "# E-pow", "operator `**` is not supported")

@@ -175,9 +175,6 @@ class TaskBuilder:
         if op is None:
             raise DatoSyntaxError(f"augmented operator `{_op_text(node)}=` is not supported")
         value = self.expr(node.value)
-        if isinstance(node.target, ast.Name):
-            current = self.expr(node.target)
-            return (self._assign(node.target, sem.binary(op, current, value)),)
         current = self.expr(node.target)
         return (self._assign(node.target, sem.binary(op, current, value)),)
 
@@ -576,5 +573,11 @@ def _describe_syntax(node: ast.AST) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+_OTHER_OPS = {
+    ast.Pow: "**", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^", ast.LShift: "<<",
+    ast.RShift: ">>",
+}
+
+
 def _op_text(node) -> str:
-    return type(node.op).__name__
+    return _OTHER_OPS.get(type(node.op), type(node.op).__name__)
