@@ -23,7 +23,14 @@ from datobench.core.ir.types import (
 from datobench.core.lang.builtins import exp, full, matmul, maximum, minimum, pid, where, zeros
 from datobench.core.lang.decorators import Kernel, RegionFunction, kernel, region, task
 from datobench.core.lang.layout import R, S
+from datobench.core.lang.primitives import Bundle, Chain, bundle, chain
 from datobench.core.lang.stream import Stream
+from datobench.core.targets import Target, available_targets, load_target
+
+
+def targets() -> list[str]:
+    """The names of the shipped hardware targets (``load_target`` also takes a .toml path)."""
+    return available_targets()
 
 
 def symbol(name: str) -> Symbol:
@@ -33,37 +40,44 @@ def symbol(name: str) -> Symbol:
 
 __all__ = [
     "BackendUnavailable",
-    "DType",
+    "bf16",
+    "bundle",
+    "Bundle",
+    "Chain",
+    "chain",
+    "compile",
     "DatoError",
     "DatoRuntimeError",
     "DatoSyntaxError",
     "DatoTypeError",
     "DeadlockError",
-    "Kernel",
-    "MappingError",
-    "Program",
-    "R",
-    "RegionFunction",
-    "S",
-    "Stream",
-    "Symbol",
-    "TensorType",
-    "bf16",
-    "compile",
+    "DType",
     "exp",
     "float32",
     "full",
-    "int8",
     "int16",
     "int32",
+    "int8",
+    "Kernel",
     "kernel",
+    "load_target",
+    "MappingError",
     "matmul",
     "maximum",
     "minimum",
     "pid",
+    "Program",
+    "R",
     "region",
+    "RegionFunction",
+    "S",
+    "Stream",
+    "Symbol",
     "symbol",
+    "Target",
+    "targets",
     "task",
+    "TensorType",
     "where",
     "zeros",
 ]

@@ -4,25 +4,39 @@ from __future__ import annotations
 
 import numpy as np
 
-from datobench.core.errors import DatoError, DatoTypeError, caller_loc, user_facing
+from datobench.core.errors import DatoError, DatoTypeError, MappingError, caller_loc, user_facing
 from datobench.core.frontend.region import RegionBuilder
 from datobench.core.ir import dot, printer, serialize
+from datobench.core.ir.mapping import Mapping
 from datobench.core.ir.program import Graph, Region
 from datobench.core.passes.checks import wire_channels
 from datobench.core.passes.expand import expand_instances
+from datobench.core.passes.mapper import map_program
+from datobench.core.report import Report, diagnostics
+from datobench.core.targets import Target, load_target
 
 BACKENDS = ("sim",)
 
 
 class Program:
-    """A compiled region: its IR, its instance graph, and the ways to run and emit it."""
+    """A compiled region: its IR, its instance graph, its mapping onto a target (when one is
+    given), and the ways to run and emit it."""
 
-    def __init__(self, region: Region, graph: Graph, kernels: dict, target: str | None = None):
+    def __init__(self, region: Region, graph: Graph, kernels: dict, target: Target | None = None,
+                 mapping: Mapping | None = None):
         self.region = region
         self.graph = graph
         self.kernels = kernels
         self.target = target
+        self.mapping = mapping
         self._sim = None
+
+    @property
+    def report(self) -> Report | None:
+        """Resource use against capacity per tile, the merges made, and diagnostics."""
+        if self.mapping is None:
+            return None
+        return Report(self.target, self.mapping, diagnostics(self.mapping))
 
     def emit(self, kind: str = "ir") -> str:
         """The program as text: ``"ir"`` (the region), ``"graph"`` (instances), ``"json"``,
@@ -100,8 +114,13 @@ def compile_region(region_fn, sizes: dict[str, int]) -> Program:
 
 
 @user_facing
-def compile(region_fn, target: str | None = None, sizes: dict[str, int] | None = None) -> Program:
-    """Compile a ``@dato.region``. Symbolic sizes are bound with ``sizes={"M": 64}``."""
+def compile(region_fn, target: str | Target | None = None, placement: dict | None = None,
+            primitives=(), sizes: dict[str, int] | None = None) -> Program:
+    """Compile a ``@dato.region``, and map it onto ``target`` when one is given.
+
+    ``placement`` pins instances to tiles (``{"gemm_0_1": (1, 3)}``, as (column, row));
+    ``primitives`` are ``dato.chain`` / ``dato.bundle``; ``sizes`` binds symbolic sizes.
+    """
     from datobench.core.lang.decorators import RegionFunction
 
     if not isinstance(region_fn, RegionFunction):
@@ -109,6 +128,14 @@ def compile(region_fn, target: str | None = None, sizes: dict[str, int] | None =
             f"dato.compile takes a @dato.region function, not {region_fn!r}", caller_loc()
         )
     program = region_fn.program(sizes)
-    if target is not None:
-        program = Program(program.region, program.graph, program.kernels, target)
-    return program
+    if target is None:
+        if placement or primitives:
+            raise MappingError("placement and primitives need a target, e.g. target='npu1_4col'",
+                               caller_loc())
+        return program
+    try:
+        chosen = load_target(target)
+        mapping = map_program(program.graph, chosen, placement, tuple(primitives))
+    except DatoError as error:
+        raise error.at(caller_loc()) from None
+    return Program(program.region, program.graph, program.kernels, chosen, mapping)

@@ -7,27 +7,18 @@ import itertools
 from dataclasses import dataclass, field
 
 from datobench.core.errors import DatoTypeError, Loc
-from datobench.core.ir.fold import FOLD
 from datobench.core.ir.nodes import (
-    Binary,
-    Const,
     Expr,
-    For,
     Get,
-    If,
     Put,
     Stmt,
-    Unary,
-    Var,
     channel_name,
     children,
     stmt_exprs,
     walk,
 )
 from datobench.core.ir.program import Channel, Instance, Region
-
-# Loops whose trip count depends on an enclosing loop are counted by enumeration up to this.
-_ENUMERATION_LIMIT = 100_000
+from datobench.core.passes.counts import exact_count
 
 
 @dataclass
@@ -107,57 +98,10 @@ def _gets(e: Expr):
         yield "get", e.stream, e.loc
 
 
-class _Unknown(Exception):
-    pass
-
-
 def count_ops(stmts: tuple[Stmt, ...], kind: str, channel: str) -> int | None:
     """How many times a body puts to (or gets from) a channel; None if data-dependent."""
-    try:
-        return _count(stmts, kind, channel, {})
-    except _Unknown:
-        return None
 
+    def weight(s: Stmt) -> int:
+        return sum(1 for k, ref, _ in _stream_ops((s,)) if k == kind and ref.channel() == channel)
 
-def _count(stmts, kind, channel, env) -> int:
-    total = 0
-    for s in stmts:
-        if isinstance(s, For):
-            start, stop = _eval(s.start, env), _eval(s.stop, env)
-            trips = range(start, stop, s.step)
-            try:
-                total += len(trips) * _count(s.body, kind, channel, env)
-            except _Unknown:
-                if len(trips) > _ENUMERATION_LIMIT:
-                    raise
-                total += sum(_count(s.body, kind, channel, {**env, s.var: v}) for v in trips)
-        elif isinstance(s, If):
-            try:
-                branch = s.then if _eval(s.cond, env) else s.orelse
-                total += _count(branch, kind, channel, env)
-            except _Unknown:
-                a = _count(s.then, kind, channel, env)
-                if a != _count(s.orelse, kind, channel, env):
-                    raise
-                total += a
-        else:
-            total += sum(
-                1 for k, ref, _ in _stream_ops((s,)) if k == kind and ref.channel() == channel
-            )
-    return total
-
-
-def _eval(e: Expr, env: dict[str, int]):
-    if isinstance(e, Const):
-        return e.value
-    if isinstance(e, Var) and e.name in env:
-        return env[e.name]
-    if isinstance(e, Binary) and e.op in FOLD:
-        return FOLD[e.op](_eval(e.lhs, env), _eval(e.rhs, env))
-    if isinstance(e, Binary) and e.op in ("and", "or"):
-        a, b = _eval(e.lhs, env), _eval(e.rhs, env)
-        return (a and b) if e.op == "and" else (a or b)
-    if isinstance(e, Unary):
-        v = _eval(e.operand, env)
-        return -v if e.op == "-" else not v
-    raise _Unknown
+    return exact_count(stmts, weight)

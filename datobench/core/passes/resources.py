@@ -1,0 +1,118 @@
+"""Resource accounting: what each tile (or the whole FPGA) uses, against its capacity.
+
+Every use is recorded with who made it, so that a broken limit is reported with the tile,
+the resource, the amount used, the capacity and the instances involved.
+"""
+
+from __future__ import annotations
+
+from datobench.core.errors import MappingError
+from datobench.core.ir.mapping import Tile, TileUse, tile_key
+from datobench.core.targets import COMPUTE, MEM, Target
+
+MEMORY = "data memory"
+DMA_IN = "input DMA channels"
+DMA_OUT = "output DMA channels"
+BDS = "buffer descriptors"
+LOCKS = "locks"
+DSP = "DSP slices"
+ONCHIP = "on-chip memory"
+DIRECTIONS = ("north", "south", "east", "west")
+
+
+def ports(direction: str) -> str:
+    return f"stream-switch {direction} ports"
+
+
+def kib(n: int) -> str:
+    return f"{n / 1024:.1f} KiB"
+
+
+class Ledger:
+    def __init__(self, target: Target):
+        self.target = target
+        self.uses: dict[str, TileUse] = {}
+
+    def _use(self, tile: Tile | None) -> TileUse:
+        key = "device" if tile is None else tile_key(tile)
+        if key not in self.uses:
+            if tile is None:
+                self.uses[key] = TileUse((-1, -1), "device", capacity=_device_capacity(
+                    self.target))
+            else:
+                kind = self.target.tile_kind(*tile)
+                self.uses[key] = TileUse(tile, kind, capacity=_tile_capacity(self.target, kind))
+        return self.uses[key]
+
+    def host(self, tile: Tile | None, instance: str):
+        use = self._use(tile)
+        if instance not in use.instances:
+            use.instances.append(instance)
+
+    def add(self, tile: Tile | None, resource: str, amount: int, who: str):
+        use = self._use(tile)
+        use.used[resource] = use.used.get(resource, 0) + amount
+        use.items.setdefault(resource, []).append(
+            f"{who} ({kib(amount) if resource in (MEMORY, ONCHIP) else amount})"
+        )
+
+    def check(self):
+        """Raise a MappingError for the first broken limit (tiles in order)."""
+        for key in sorted(self.uses, key=_order):
+            use = self.uses[key]
+            for resource, used in use.used.items():
+                cap = use.capacity.get(resource)
+                if cap is not None and used > cap:
+                    raise _violation(self.target, use, resource, used, cap)
+
+
+def _order(key: str):
+    return (1, 0, 0) if key == "device" else (0, *map(int, key.split(",")))
+
+
+def _violation(target: Target, use: TileUse, resource: str, used: int, cap: int) -> MappingError:
+    where = (f"device {target.name}" if use.kind == "device"
+             else f"tile {use.tile} ({use.kind})")
+    amount = (f"{kib(used)} used of {kib(cap)}" if resource in (MEMORY, ONCHIP)
+              else f"{used} used of {cap}")
+    spec = target.tiles.get(use.kind)
+    if resource == MEMORY and spec and spec.stack_bytes:
+        amount += f" ({kib(spec.data_memory)} less a {kib(spec.stack_bytes)} stack)"
+    hint = _HINTS.get(resource, "")
+    who = ", ".join(use.items.get(resource, []))
+    instances = f"; instances there: {', '.join(use.instances)}" if use.instances else ""
+    return MappingError(f"{where}: {resource}: {amount}{instances}", notes=(
+        f"used by: {who}", *((hint,) if hint else ())))
+
+
+_HINTS = {
+    MEMORY: "hint: use smaller tiles or shallower streams, or move an instance elsewhere",
+    DMA_IN: "hint: place producers next to their consumers so channels use shared memory",
+    DMA_OUT: "hint: place consumers next to their producers so channels use shared memory",
+    DSP: "hint: use fewer PEs or smaller tiles per PE",
+}
+
+
+def _tile_capacity(target: Target, kind: str) -> dict[str, int]:
+    spec = target.tiles[kind]
+    cap = {
+        DMA_IN: spec.dma_in,
+        DMA_OUT: spec.dma_out,
+        BDS: spec.buffer_descriptors,
+        LOCKS: spec.locks,
+    }
+    if kind in (COMPUTE, MEM):
+        cap[MEMORY] = spec.usable_memory
+    if kind == COMPUTE:
+        for d, n in target.param("stream_switch.ports_out").items():
+            cap[ports(d)] = n
+    return cap
+
+
+def _device_capacity(target: Target) -> dict[str, int]:
+    dev = target.param("device")
+    return {
+        DSP: dev["dsp"],
+        ONCHIP: dev["bram_blocks"] * dev["bram_block_bytes"]
+        + dev["uram_blocks"] * dev["uram_block_bytes"],
+    }

@@ -1,0 +1,247 @@
+"""Virtual mapping: a graph with one node per tile's worth of work.
+
+Each instance starts as its own node; ``chain`` fuses producer/consumer pairs, ``bundle``
+time-multiplexes instances with identical bodies, and when a target has fewer compute tiles
+than nodes, ``fit`` merges nodes by itself and records why.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from datobench.core.errors import MappingError
+from datobench.core.ir.mapping import Merge
+from datobench.core.ir.program import Graph, Instance
+from datobench.core.lang.primitives import Bundle, Chain
+from datobench.core.passes.analysis import InstanceProfile
+
+_SELECTION = re.compile(r"^\s*(\w+)\s*\[(.*)\]\s*$")
+
+
+def select(graph: Graph, name: str) -> list[Instance]:
+    """Instances named by ``name``: an instance, a task, or ``task[i, j:k]`` on its pid."""
+    by_name = {i.name: i for i in graph.instances}
+    if name in by_name:
+        return [by_name[name]]
+    tasks = {t.name: t for t in graph.region.tasks}
+    match = _SELECTION.match(name)
+    task_name = match.group(1) if match else name.strip()
+    if task_name not in tasks:
+        raise MappingError(
+            f"no instance or task named '{name}'; tasks: {', '.join(tasks)}; instances are "
+            f"named like '{graph.instances[0].name}'"
+        )
+    task = tasks[task_name]
+    chosen = [i for i in graph.instances if i.task == task_name]
+    if match:
+        parts = [p.strip() for p in match.group(2).split(",")]
+        if len(parts) != len(task.mapping):
+            raise MappingError(f"'{name}': task '{task_name}' has a {len(task.mapping)}-D "
+                               f"mapping {list(task.mapping)}")
+        for axis, part in enumerate(parts):
+            allowed = _axis_values(part, task.mapping[axis], name)
+            chosen = [i for i in chosen if i.pid[axis] in allowed]
+    if not chosen:
+        raise MappingError(f"'{name}' selects no instance")
+    return chosen
+
+
+def _axis_values(part: str, size: int, name: str) -> range:
+    try:
+        if ":" in part:
+            lo, hi = (p.strip() for p in part.split(":", 1))
+            return range(int(lo) if lo else 0, int(hi) if hi else size)
+        v = int(part)
+        return range(v, v + 1)
+    except ValueError:
+        raise MappingError(f"'{name}': '{part}' is not an index or a slice") from None
+
+
+@dataclass
+class VirtualGraph:
+    """Instances grouped into nodes (union-find), channels between them, the merges made."""
+
+    graph: Graph
+    profiles: dict[str, InstanceProfile]
+    parent: dict[str, str] = field(default_factory=dict)
+    kinds: dict[str, set[str]] = field(default_factory=dict)  # root -> {"chain", "bundle"}
+    merges: list[Merge] = field(default_factory=list)
+
+    def __post_init__(self):
+        self._work: dict[str, int] = {}
+        for inst in self.graph.instances:
+            self.parent[inst.name] = inst.name
+            self.kinds[inst.name] = set()
+            prof = self.profiles[inst.name]
+            self._work[inst.name] = prof.macs + prof.elementwise
+
+    def root(self, name: str) -> str:
+        while self.parent[name] != name:
+            self.parent[name] = self.parent[self.parent[name]]
+            name = self.parent[name]
+        return name
+
+    def groups(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for inst in self.graph.instances:
+            out.setdefault(self.root(inst.name), []).append(inst.name)
+        return out
+
+    def node_edges(self) -> dict[str, set[str]]:
+        """Successor nodes of each node, through channels between different nodes."""
+        succ: dict[str, set[str]] = {r: set() for r in self.groups()}
+        for c in self.graph.channels:
+            a, b = self.root(c.producer), self.root(c.consumer)
+            if a != b:
+                succ[a].add(b)
+        return succ
+
+    def creates_cycle(self, a: str, b: str) -> list[str] | None:
+        """A path between nodes a and b through some other node, if one exists."""
+        succ = self.node_edges()
+        for src, dst in ((a, b), (b, a)):
+            seen = {src}
+            stack = [(n, [src, n]) for n in succ[src] if n != dst]
+            while stack:
+                node, path = stack.pop()
+                if node == dst:
+                    return path
+                if node in seen:
+                    continue
+                seen.add(node)
+                stack.extend((n, path + [n]) for n in succ[node])
+        return None
+
+    def union(self, a: str, b: str, kind: str):
+        ra, rb = self.root(a), self.root(b)
+        if ra == rb:
+            return
+        lead, other = (ra, rb) if self.work(ra) >= self.work(rb) else (rb, ra)
+        self.parent[other] = lead
+        self.kinds[lead] |= self.kinds.pop(other) | {kind}
+        self._work[lead] += self._work.pop(other)
+
+    def work(self, root: str) -> int:
+        """Element operations and MACs of a node, the measure of how busy its core is."""
+        return self._work[root]
+
+    # -- primitives -------------------------------------------------------------------------
+    def chain(self, primitive: Chain):
+        producers = select(self.graph, primitive.producers)
+        consumers = select(self.graph, primitive.consumers)
+        if len(producers) != len(consumers):
+            raise MappingError(
+                f"chain('{primitive.producers}', '{primitive.consumers}') pairs "
+                f"{len(producers)} instances with {len(consumers)}; select as many on each side"
+            )
+        linked = {(c.producer, c.consumer) for c in self.graph.channels}
+        for p, c in zip(producers, consumers):
+            if (p.name, c.name) not in linked and (c.name, p.name) not in linked:
+                raise MappingError(
+                    f"cannot chain '{p.name}' and '{c.name}': no stream joins them, so they "
+                    "are not a producer/consumer pair"
+                )
+            cycle = self.creates_cycle(self.root(p.name), self.root(c.name))
+            if cycle:
+                names = " -> ".join(self.describe(n) for n in cycle)
+                raise MappingError(
+                    f"cannot chain '{p.name}' and '{c.name}': data also flows between them "
+                    f"through other tiles ({names}), so one core would wait on itself"
+                )
+            self.union(p.name, c.name, "chain")
+            self.merges.append(Merge("chain", [p.name, c.name], "requested", False))
+
+    def bundle(self, primitive: Bundle):
+        members: list[Instance] = []
+        for name in primitive.names:
+            members.extend(select(self.graph, name))
+        if len(members) < 2:
+            raise MappingError(f"bundle({list(primitive.names)}) selects fewer than 2 instances")
+        tasks = {t.name: t for t in self.graph.region.tasks}
+        first = members[0]
+        for m in members[1:]:
+            if m.task != first.task and tasks[m.task].body != tasks[first.task].body:
+                raise MappingError(
+                    f"cannot bundle '{first.name}' and '{m.name}': their bodies differ "
+                    f"(tasks '{first.task}' and '{m.task}'); a bundle time-multiplexes one "
+                    "body over several instances"
+                )
+        for m in members[1:]:
+            self.union(first.name, m.name, "bundle")
+        self.merges.append(Merge("bundle", [m.name for m in members], "requested", False))
+
+    def describe(self, root: str) -> str:
+        members = self.groups()[root]
+        return members[0] if len(members) == 1 else "+".join(members)
+
+    # -- automatic merging ------------------------------------------------------------------
+    def fit(self, capacity: int, target: str):
+        """Merge nodes until they fit ``capacity`` tiles, cheapest first."""
+        while len(self.groups()) > capacity:
+            merge = self._best_chain() or self._best_bundle()
+            if merge is None:
+                raise MappingError(
+                    f"{len(self.groups())} nodes do not fit the {capacity} compute tiles of "
+                    f"{target}, and no more chains or bundles are legal"
+                )
+            kind, a, b, reason = merge
+            names = [self.describe(self.root(a)), self.describe(self.root(b))]
+            self.union(a, b, kind)
+            self.merges.append(Merge(kind, names, f"{reason}; {len(self.groups()) + 1} nodes "
+                                     f"for {capacity} compute tiles of {target}", True))
+
+    def _best_chain(self):
+        best = None
+        for c in self.graph.channels:
+            a, b = self.root(c.producer), self.root(c.consumer)
+            if a == b:
+                continue
+            movers = [n for n in (a, b) if self.work(n) == 0]
+            if not movers:
+                continue
+            weight = (c.puts or 1) * _elem_bytes(c.elem)
+            key = (-weight, self.work(a) + self.work(b), c.name)
+            if (best is None or key < best[0]) and not self.creates_cycle(a, b):
+                mover = self.describe(movers[0])
+                best = (key, ("chain", c.producer, c.consumer,
+                              f"{mover} only moves data, so it shares its neighbour's core"))
+        return best[1] if best else None
+
+    def _best_bundle(self):
+        groups = self.groups()
+        by_task: dict[str, list[str]] = {}
+        for root in groups:
+            by_task.setdefault(self._task_of(root), []).append(root)
+        best = None
+        for task, roots in by_task.items():
+            roots = sorted(roots, key=self.work)
+            if len(roots) >= 2 and all(self._bundleable(r) for r in roots[:2]):
+                key = (self.work(roots[0]) + self.work(roots[1]), task)
+                if best is None or key < best[0]:
+                    best = (key, ("bundle", roots[0], roots[1],
+                                  f"the two lightest '{task}' nodes share one core"))
+        return best[1] if best else None
+
+    def _task_of(self, root: str) -> str:
+        return self.graph.instance(root).task
+
+    def _bundleable(self, root: str) -> bool:
+        return "chain" not in self.kinds[root]
+
+
+def _elem_bytes(t) -> int:
+    return t.nbytes if hasattr(t, "nbytes") else t.bytes
+
+
+def virtual_graph(graph: Graph, profiles: dict[str, InstanceProfile], primitives) -> VirtualGraph:
+    vg = VirtualGraph(graph, profiles)
+    for p in primitives:
+        if isinstance(p, Chain):
+            vg.chain(p)
+        elif isinstance(p, Bundle):
+            vg.bundle(p)
+        else:
+            raise MappingError(f"{p!r} is not a mapping primitive; use dato.chain or dato.bundle")
+    return vg
+
