@@ -22,8 +22,14 @@ class Program:
     """A compiled region: its IR, its instance graph, its mapping onto a target (when one is
     given), and the ways to run and emit it."""
 
-    def __init__(self, region: Region, graph: Graph, kernels: dict, target: Target | None = None,
-                 mapping: Mapping | None = None):
+    def __init__(
+        self,
+        region: Region,
+        graph: Graph,
+        kernels: dict,
+        target: Target | None = None,
+        mapping: Mapping | None = None,
+    ):
         self.region = region
         self.graph = graph
         self.kernels = kernels
@@ -114,8 +120,13 @@ def compile_region(region_fn, sizes: dict[str, int]) -> Program:
 
 
 @user_facing
-def compile(region_fn, target: str | Target | None = None, placement: dict | None = None,
-            primitives=(), sizes: dict[str, int] | None = None) -> Program:
+def compile(
+    region_fn,
+    target: str | Target | None = None,
+    placement: dict | None = None,
+    primitives=(),
+    sizes: dict[str, int] | None = None,
+) -> Program:
     """Compile a ``@dato.region``, and map it onto ``target`` when one is given.
 
     ``placement`` pins instances to tiles (``{"gemm_0_1": (1, 3)}``, as (column, row));
@@ -130,8 +141,9 @@ def compile(region_fn, target: str | Target | None = None, placement: dict | Non
     program = region_fn.program(sizes)
     if target is None:
         if placement or primitives:
-            raise MappingError("placement and primitives need a target, e.g. target='npu1_4col'",
-                               caller_loc())
+            raise MappingError(
+                "placement and primitives need a target, e.g. target='npu1_4col'", caller_loc()
+            )
         return program
     try:
         chosen = load_target(target)

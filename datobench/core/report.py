@@ -8,11 +8,22 @@ from datobench.core.ir.mapping import Mapping
 from datobench.core.passes.resources import MEMORY, ONCHIP, kib
 from datobench.core.targets import Target
 
-_COLUMNS = ("data memory", "input DMA channels", "output DMA channels", "buffer descriptors",
-            "locks")
-_SHORT = {"data memory": "memory", "input DMA channels": "DMA in",
-          "output DMA channels": "DMA out", "buffer descriptors": "BDs", "locks": "locks",
-          "DSP slices": "DSP", "on-chip memory": "on-chip memory"}
+_COLUMNS = (
+    "data memory",
+    "input DMA channels",
+    "output DMA channels",
+    "buffer descriptors",
+    "locks",
+)
+_SHORT = {
+    "data memory": "memory",
+    "input DMA channels": "DMA in",
+    "output DMA channels": "DMA out",
+    "buffer descriptors": "BDs",
+    "locks": "locks",
+    "DSP slices": "DSP",
+    "on-chip memory": "on-chip memory",
+}
 
 
 @dataclass
@@ -31,10 +42,14 @@ class Report:
             for res in list(_COLUMNS) + ["DSP slices", "on-chip memory"]:
                 if res in use.capacity:
                     used, cap = use.used.get(res, 0), use.capacity[res]
-                    row[res] = (f"{kib(used)}/{kib(cap)}" if res in (MEMORY, ONCHIP)
-                                else f"{used}/{cap}")
-            ports = [f"{k.split()[1][0].upper()}{v}" for k, v in use.used.items()
-                     if k.startswith("stream-switch")]
+                    row[res] = (
+                        f"{kib(used)}/{kib(cap)}" if res in (MEMORY, ONCHIP) else f"{used}/{cap}"
+                    )
+            ports = [
+                f"{k.split()[1][0].upper()}{v}"
+                for k, v in use.used.items()
+                if k.startswith("stream-switch")
+            ]
             if ports:
                 row["ports"] = " ".join(ports)
             out.append(row)
@@ -42,14 +57,24 @@ class Report:
 
     def __str__(self) -> str:
         m = self.mapping
-        lines = [f"target {self.target}", f"{len(m.nodes)} nodes on "
-                 f"{len({n.tile for n in m.nodes})} tiles; {len(m.routes)} channels "
-                 f"({_count(m, 'shared')} shared-memory, {_count(m, 'stream')} stream-switch, "
-                 f"{_count(m, 'local')} local); {len(m.offchip)} DDR streams", ""]
+        lines = [
+            f"target {self.target}",
+            f"{len(m.nodes)} nodes on "
+            f"{len({n.tile for n in m.nodes})} tiles; {len(m.routes)} channels "
+            f"({_count(m, 'shared')} shared-memory, {_count(m, 'stream')} stream-switch, "
+            f"{_count(m, 'local')} local); {len(m.offchip)} DDR streams",
+            "",
+        ]
         rows = self.rows()
-        headers = ["tile", "kind"] + [c for c in list(_COLUMNS) + ["DSP slices", "on-chip memory",
-                                                                   "ports"]
-                                      if any(c in r for r in rows)] + ["instances"]
+        headers = (
+            ["tile", "kind"]
+            + [
+                c
+                for c in list(_COLUMNS) + ["DSP slices", "on-chip memory", "ports"]
+                if any(c in r for r in rows)
+            ]
+            + ["instances"]
+        )
         table = [[_SHORT.get(h, h) for h in headers]]
         table += [[r.get(h, "") for h in headers] for r in rows]
         widths = [max(len(row[i]) for row in table) for i in range(len(headers))]
@@ -61,8 +86,9 @@ class Report:
             lines += ["", "merges:"]
             for merge in m.merges:
                 how = "automatic" if merge.automatic else "requested"
-                lines.append(f"  {merge.kind} {' + '.join(merge.instances)} ({how}: "
-                             f"{merge.reason})")
+                lines.append(
+                    f"  {merge.kind} {' + '.join(merge.instances)} ({how}: {merge.reason})"
+                )
         if self.diagnostics:
             lines += ["", "diagnostics:", *(f"  {d}" for d in self.diagnostics)]
         return "\n".join(lines) + "\n"

@@ -99,14 +99,36 @@ class Mapping:
             d["target"],
             {k: tile(v) for k, v in d["placement"].items()},
             [Node(n["name"], n["instances"], n["kind"], tile(n["tile"])) for n in d["nodes"]],
-            [Route(r["channel"], r["kind"], tile(r["src"]), tile(r["dst"]),
-                   [tile(t) for t in r["path"]], [tile(t) for t in r["buffer_tiles"]],
-                   r["bytes"]) for r in d["routes"]],
-            [OffchipStream(o["buffer"], o["direction"], o["instances"], o["column"],
-                           o["window"], o["bytes"], [tile(t) for t in o["path_tiles"]])
-             for o in d["offchip"]],
-            {k: TileUse(tile(u["tile"]), u["kind"], u["instances"], u["used"], u["capacity"],
-                        u["items"]) for k, u in d["tiles"].items()},
+            [
+                Route(
+                    r["channel"],
+                    r["kind"],
+                    tile(r["src"]),
+                    tile(r["dst"]),
+                    [tile(t) for t in r["path"]],
+                    [tile(t) for t in r["buffer_tiles"]],
+                    r["bytes"],
+                )
+                for r in d["routes"]
+            ],
+            [
+                OffchipStream(
+                    o["buffer"],
+                    o["direction"],
+                    o["instances"],
+                    o["column"],
+                    o["window"],
+                    o["bytes"],
+                    [tile(t) for t in o["path_tiles"]],
+                )
+                for o in d["offchip"]
+            ],
+            {
+                k: TileUse(
+                    tile(u["tile"]), u["kind"], u["instances"], u["used"], u["capacity"], u["items"]
+                )
+                for k, u in d["tiles"].items()
+            },
             [Merge(**m) for m in d["merges"]],
         )
 

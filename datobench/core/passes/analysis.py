@@ -76,19 +76,34 @@ def profile(inst: Instance) -> InstanceProfile:
     accesses = []
     for arg in inst.args:
         for direction in ("read", "write"):
+
             def moved(s: Stmt, p=arg.param, d=direction) -> int:
                 return sum(_nbytes(t) for t in _transfers(s, p, d))
 
             sizes = [_nbytes(t) for s in walk(body) for t in _transfers(s, arg.param, direction)]
             if sizes:
-                accesses.append(Access(inst.name, arg.buffer, arg.param, direction, arg.window,
-                                       upper_count(body, moved), max(sizes)))
+                accesses.append(
+                    Access(
+                        inst.name,
+                        arg.buffer,
+                        arg.param,
+                        direction,
+                        arg.window,
+                        upper_count(body, moved),
+                        max(sizes),
+                    )
+                )
     local = {}
     for s in walk(body):
         if isinstance(s, Assign) and isinstance(s.value.type, TensorType):
             local[s.name] = s.value.type.nbytes
-    matmuls = [e for s in walk(body) for x in stmt_exprs(s) for e in _ops(x)
-               if isinstance(e, Call) and e.fn == "matmul"]
+    matmuls = [
+        e
+        for s in walk(body)
+        for x in stmt_exprs(s)
+        for e in _ops(x)
+        if isinstance(e, Call) and e.fn == "matmul"
+    ]
     return InstanceProfile(
         inst.name,
         tuple(accesses),
@@ -115,9 +130,11 @@ def _work(s: Stmt) -> tuple[int, int]:
         if isinstance(e, Call) and e.fn == "matmul":
             m, k, n = _mkn(e)
             macs += m * k * n
-        elif isinstance(e, (Binary, Unary, Call)) and not (
-            isinstance(e, Call) and e.fn in _NOT_WORK
-        ) and dtype_of(e.type).kind in ("int", "float"):
+        elif (
+            isinstance(e, (Binary, Unary, Call))
+            and not (isinstance(e, Call) and e.fn in _NOT_WORK)
+            and dtype_of(e.type).kind in ("int", "float")
+        ):
             other += e.type.size if isinstance(e.type, TensorType) else 1
     return macs, other
 

@@ -7,7 +7,7 @@ concrete channels (checked against the array's shape) and each parameter gets it
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from datobench.core.errors import DatoTypeError
 from datobench.core.ir.fold import fold
@@ -31,6 +31,10 @@ from datobench.core.ir.nodes import (
     StreamRef,
     Subscript,
     Unary,
+    Var,
+    children,
+    stmt_exprs,
+    walk,
 )
 from datobench.core.ir.program import ArgBinding, Instance, Region, Task, shard_window
 from datobench.core.ir.types import index
@@ -64,11 +68,16 @@ def _instance(region: Region, task: Task, pid: tuple[int, ...]) -> Instance:
     return Instance(name, task.name, pid, args, specialiser.block(task.body), task.loc)
 
 
+# A loop whose variable picks stream channels is unrolled, up to this many iterations.
+UNROLL_LIMIT = 1024
+
+
 @dataclass
 class _Specialiser:
     region: Region
     instance: str
     pid: tuple[int, ...]
+    consts: dict[str, int] = field(default_factory=dict)  # unrolled loop variables
 
     def block(self, stmts: tuple[Stmt, ...]) -> tuple[Stmt, ...]:
         out: list[Stmt] = []
@@ -84,11 +93,10 @@ class _Specialiser:
         if isinstance(s, Put):
             return (replace(s, stream=self.stream(s.stream, s), value=self.expr(s.value)),)
         if isinstance(s, For):
-            return (
-                replace(
-                    s, start=self.expr(s.start), stop=self.expr(s.stop), body=self.block(s.body)
-                ),
-            )
+            start, stop = self.expr(s.start), self.expr(s.stop)
+            if _indexes_streams(s.body, s.var):
+                return self.unroll(s, start, stop)
+            return (replace(s, start=start, stop=stop, body=self.block(s.body)),)
         if isinstance(s, If):
             cond = self.expr(s.cond)
             if isinstance(cond, Const):
@@ -96,9 +104,36 @@ class _Specialiser:
             return (replace(s, cond=cond, then=self.block(s.then), orelse=self.block(s.orelse)),)
         raise TypeError(f"unknown statement {s!r}")
 
+    def unroll(self, s: For, start: Expr, stop: Expr) -> tuple[Stmt, ...]:
+        if not (isinstance(start, Const) and isinstance(stop, Const)):
+            raise DatoTypeError(
+                f"in instance '{self.instance}', loop variable '{s.var}' picks stream channels, "
+                "so the loop is unrolled, but its bounds are not compile-time constants",
+                s.loc,
+            )
+        values = range(start.value, stop.value, s.step)
+        if len(values) > UNROLL_LIMIT:
+            raise DatoTypeError(
+                f"loop variable '{s.var}' picks stream channels, so the loop is unrolled, but "
+                f"it runs {len(values)} times (at most {UNROLL_LIMIT})",
+                s.loc,
+            )
+        out: list[Stmt] = []
+        saved = self.consts.get(s.var)
+        for v in values:
+            self.consts[s.var] = v
+            out.extend(self.block(s.body))
+        if saved is None:
+            self.consts.pop(s.var)
+        else:
+            self.consts[s.var] = saved
+        return tuple(out)
+
     def expr(self, e: Expr) -> Expr:
         if isinstance(e, Pid):
             return Const(self.pid[e.axis], index, e.loc)
+        if isinstance(e, Var) and e.name in self.consts:
+            return Const(self.consts[e.name], index, e.loc)
         if isinstance(e, Unary):
             return fold(replace(e, operand=self.expr(e.operand)))
         if isinstance(e, Binary):
@@ -137,3 +172,27 @@ class _Specialiser:
                 at.loc,
             )
         return StreamRef(ref.stream, indices)
+
+
+def _uses(e: Expr, var: str) -> bool:
+    return (isinstance(e, Var) and e.name == var) or any(_uses(c, var) for c in children(e))
+
+
+def _stream_refs(stmts: tuple[Stmt, ...]):
+    for s in walk(stmts):
+        if isinstance(s, Put):
+            yield s.stream
+        for e in stmt_exprs(s):
+            yield from _gets(e)
+
+
+def _gets(e: Expr):
+    if isinstance(e, Get):
+        yield e.stream
+    for c in children(e):
+        yield from _gets(c)
+
+
+def _indexes_streams(body: tuple[Stmt, ...], var: str) -> bool:
+    """Does the loop variable pick a channel of a stream array somewhere in the body?"""
+    return any(_uses(i, var) for ref in _stream_refs(body) for i in ref.indices)

@@ -11,8 +11,9 @@ from datobench.core.passes.virtual import virtual_graph
 from datobench.core.targets import Target
 
 
-def map_program(graph: Graph, target: Target, placement: dict | None = None,
-                primitives=()) -> Mapping:
+def map_program(
+    graph: Graph, target: Target, placement: dict | None = None, primitives=()
+) -> Mapping:
     vg = virtual_graph(graph, profiles(graph), primitives)
     capacity = target.columns * target.rows if target.is_fpga else len(target.compute_tiles())
     vg.fit(capacity, target.name)

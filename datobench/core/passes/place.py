@@ -16,9 +16,11 @@ from datobench.core.targets import COMPUTE, Target
 
 def _tile_text(target: Target) -> str:
     rows = target.rows_of(COMPUTE)
-    return (f"compute tiles are columns 0-{target.columns - 1}, rows {rows[0]}-{rows[-1]}"
-            if not target.is_fpga else f"PE slots are columns 0-{target.columns - 1}, "
-            f"rows 0-{target.rows - 1}")
+    return (
+        f"compute tiles are columns 0-{target.columns - 1}, rows {rows[0]}-{rows[-1]}"
+        if not target.is_fpga
+        else f"PE slots are columns 0-{target.columns - 1}, rows 0-{target.rows - 1}"
+    )
 
 
 def pin(target: Target, vg: VirtualGraph, placement: dict) -> dict[str, Tile]:
@@ -28,10 +30,15 @@ def pin(target: Target, vg: VirtualGraph, placement: dict) -> dict[str, Tile]:
     by_node: dict[str, tuple[str, Tile]] = {}
     for name, tile in placement.items():
         if name not in known:
-            raise MappingError(f"placement names '{name}', which is not an instance; instances "
-                               f"are named like '{vg.graph.instances[0].name}'")
-        if not (isinstance(tile, (tuple, list)) and len(tile) == 2
-                and all(isinstance(v, int) for v in tile)):
+            raise MappingError(
+                f"placement names '{name}', which is not an instance; instances "
+                f"are named like '{vg.graph.instances[0].name}'"
+            )
+        if not (
+            isinstance(tile, (tuple, list))
+            and len(tile) == 2
+            and all(isinstance(v, int) for v in tile)
+        ):
             raise MappingError(f"placement of '{name}' must be a (column, row) pair, not {tile!r}")
         tile = (tile[0], tile[1])
         kind = target.tile_kind(*tile)
@@ -73,8 +80,10 @@ def place(target: Target, vg: VirtualGraph, pinned: dict[str, Tile]) -> dict[str
     groups = vg.groups()
     todo = [r for r in groups if r not in tiles]
     if len(todo) > len(free):
-        raise MappingError(f"{len(groups)} nodes need more compute tiles than the "
-                           f"{len(free) + len(pinned)} of {target.name}")
+        raise MappingError(
+            f"{len(groups)} nodes need more compute tiles than the "
+            f"{len(free) + len(pinned)} of {target.name}"
+        )
     offchip = {r for r in todo if any(vg.profiles[i].accesses for i in groups[r])}
     links = _links(vg)
     by_task: dict[str, list[str]] = {}
@@ -84,8 +93,7 @@ def place(target: Target, vg: VirtualGraph, pinned: dict[str, Tile]) -> dict[str
     for roots in sorted(by_task.values(), key=len, reverse=True):
         offsets = _grid_offsets(vg, roots, target.columns)
         if target.is_fpga:
-            anchor = (0, band) if band + max(r for _, r in offsets.values()) < target.rows \
-                else None
+            anchor = (0, band) if band + max(r for _, r in offsets.values()) < target.rows else None
         else:
             anchor = _anchor(target, offsets, free, offchip, links, tiles)
         if anchor is None:
@@ -99,7 +107,54 @@ def place(target: Target, vg: VirtualGraph, pinned: dict[str, Tile]) -> dict[str
         tile = min(free, key=lambda t: _cost(target, links[root], root, t, tiles, offchip))
         tiles[root] = tile
         free.discard(tile)
+    if not target.is_fpga:
+        _improve(target, tiles, free, links, offchip, set(pinned))
     return tiles
+
+
+def _apart(target: Target, a: Tile, b: Tile) -> int:
+    """0 for tiles whose cores share a memory, else the stream-switch hops between them."""
+    if a == b or (b in target.reachable_memories(a) or a in target.reachable_memories(b)):
+        return 0
+    return abs(a[0] - b[0]) + abs(a[1] - b[1])
+
+
+def _improve(target, tiles, free, links, offchip, fixed, rounds: int = 4):
+    """Local search: move a node to a free tile, or swap two nodes, while traffic-weighted
+    distance falls (DDR users stay in shim columns)."""
+
+    def node_cost(root, tile):
+        misplaced = root in offchip and tile[0] not in target.shim_dma_columns
+        return 10**9 * misplaced + sum(
+            w * _apart(target, tile, tiles[n]) for n, w in links[root].items() if n != root
+        )
+
+    movable = [r for r in tiles if r not in fixed]
+    for _ in range(rounds):
+        improved = False
+        for root in movable:
+            here = tiles[root]
+            current = node_cost(root, here)
+            for tile in sorted(free):
+                if node_cost(root, tile) < current:
+                    free.add(here)
+                    free.discard(tile)
+                    tiles[root] = here = tile
+                    current = node_cost(root, tile)
+                    improved = True
+            for other in movable:
+                there = tiles[other]
+                if other == root or there == here:
+                    continue
+                before = current + node_cost(other, there)
+                tiles[root], tiles[other] = there, here
+                after = node_cost(root, there) + node_cost(other, here)
+                if after < before:
+                    here, current, improved = there, node_cost(root, there), True
+                else:
+                    tiles[root], tiles[other] = here, there
+        if not improved:
+            return
 
 
 def _grid_offsets(vg: VirtualGraph, roots: list[str], columns: int) -> dict[str, Tile]:
@@ -126,10 +181,14 @@ def _anchor(target, offsets, free, offchip, links, placed):
             cells = {root: (c0 + dc, r0 + dr) for root, (dc, dr) in offsets.items()}
             if not all(t in free for t in cells.values()):
                 continue
-            misplaced = sum(1 for root, t in cells.items()
-                            if root in offchip and t[0] not in target.shim_dma_columns)
-            distance = sum(_cost(target, links[root], root, t, placed, offchip)[1]
-                           for root, t in cells.items())
+            misplaced = sum(
+                1
+                for root, t in cells.items()
+                if root in offchip and t[0] not in target.shim_dma_columns
+            )
+            distance = sum(
+                _cost(target, links[root], root, t, placed, offchip)[1] for root, t in cells.items()
+            )
             key = (misplaced, distance, r0, c0)
             if best is None or key < best[0]:
                 best = (key, (c0, r0))
@@ -152,8 +211,14 @@ def _by_affinity(links, roots: list[str], placed: dict[str, Tile]) -> list[str]:
     """Nodes ordered so that each comes after the placed nodes it talks to, heaviest first."""
     order, done, left = [], set(placed), list(roots)
     while left:
-        nxt = max(left, key=lambda r: (sum(w for n, w in links[r].items() if n in done),
-                                       sum(links[r].values()), r))
+        nxt = max(
+            left,
+            key=lambda r: (
+                sum(w for n, w in links[r].items() if n in done),
+                sum(links[r].values()),
+                r,
+            ),
+        )
         order.append(nxt)
         done.add(nxt)
         left.remove(nxt)
@@ -161,8 +226,10 @@ def _by_affinity(links, roots: list[str], placed: dict[str, Tile]) -> list[str]:
 
 
 def _cost(target, links, root, tile, placed, offchip) -> tuple:
-    distance = sum(w * (abs(tile[0] - placed[n][0]) + abs(tile[1] - placed[n][1]))
-                   for n, w in links.items() if n in placed)
-    no_shim = (root in offchip and not target.is_fpga
-               and tile[0] not in target.shim_dma_columns)
+    distance = sum(
+        w * (abs(tile[0] - placed[n][0]) + abs(tile[1] - placed[n][1]))
+        for n, w in links.items()
+        if n in placed
+    )
+    no_shim = root in offchip and not target.is_fpga and tile[0] not in target.shim_dma_columns
     return (no_shim, distance, tile[1], tile[0])

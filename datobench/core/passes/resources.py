@@ -37,8 +37,7 @@ class Ledger:
         key = "device" if tile is None else tile_key(tile)
         if key not in self.uses:
             if tile is None:
-                self.uses[key] = TileUse((-1, -1), "device", capacity=_device_capacity(
-                    self.target))
+                self.uses[key] = TileUse((-1, -1), "device", capacity=_device_capacity(self.target))
             else:
                 kind = self.target.tile_kind(*tile)
                 self.uses[key] = TileUse(tile, kind, capacity=_tile_capacity(self.target, kind))
@@ -71,18 +70,22 @@ def _order(key: str):
 
 
 def _violation(target: Target, use: TileUse, resource: str, used: int, cap: int) -> MappingError:
-    where = (f"device {target.name}" if use.kind == "device"
-             else f"tile {use.tile} ({use.kind})")
-    amount = (f"{kib(used)} used of {kib(cap)}" if resource in (MEMORY, ONCHIP)
-              else f"{used} used of {cap}")
+    where = f"device {target.name}" if use.kind == "device" else f"tile {use.tile} ({use.kind})"
+    amount = (
+        f"{kib(used)} used of {kib(cap)}"
+        if resource in (MEMORY, ONCHIP)
+        else f"{used} used of {cap}"
+    )
     spec = target.tiles.get(use.kind)
     if resource == MEMORY and spec and spec.stack_bytes:
         amount += f" ({kib(spec.data_memory)} less a {kib(spec.stack_bytes)} stack)"
     hint = _HINTS.get(resource, "")
     who = ", ".join(use.items.get(resource, []))
     instances = f"; instances there: {', '.join(use.instances)}" if use.instances else ""
-    return MappingError(f"{where}: {resource}: {amount}{instances}", notes=(
-        f"used by: {who}", *((hint,) if hint else ())))
+    return MappingError(
+        f"{where}: {resource}: {amount}{instances}",
+        notes=(f"used by: {who}", *((hint,) if hint else ())),
+    )
 
 
 _HINTS = {

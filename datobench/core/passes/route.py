@@ -94,8 +94,9 @@ class Router:
         for inst in self.vg.graph.instances:
             n = self.vg.profiles[inst.name].local_bytes
             if n:
-                self.ledger.add(self.where(inst.name), self.memory_resource(), n,
-                                f"{inst.name} local tensors")
+                self.ledger.add(
+                    self.where(inst.name), self.memory_resource(), n, f"{inst.name} local tensors"
+                )
 
     # -- channels ---------------------------------------------------------------------------
     def channel(self, c: Channel):
@@ -110,9 +111,10 @@ class Router:
             self.buffer(None, c.name, size)
             self.routes.append(Route(c.name, "stream", a, b, [a, b], [a, b], moved))
             return
-        shared = self.target.reachable_memories(a) & self.target.reachable_memories(b)
+        # like an object FIFO, the buffer lives in the producer's or the consumer's memory
+        shared = self.target.reachable_memories(a) & self.target.reachable_memories(b) & {a, b}
         if shared:
-            home = b if b in shared else a if a in shared else min(shared)
+            home = b if b in shared else a
             self.buffer(home, c.name, size)
             self.routes.append(Route(c.name, "shared", a, b, [a, b], [home], moved))
             return
@@ -142,8 +144,9 @@ class Router:
 
     # -- DDR traffic on an NPU --------------------------------------------------------------
     def _accesses(self, direction: str) -> list[Access]:
-        return [a for p in self.vg.profiles.values() for a in p.accesses
-                if a.direction == direction]
+        return [
+            a for p in self.vg.profiles.values() for a in p.accesses if a.direction == direction
+        ]
 
     def _no_shim(self, access: Access, tile: Tile) -> MappingError:
         verb = "reads" if access.direction == "read" else "writes"
@@ -202,9 +205,17 @@ class Router:
             for tile in readers:
                 self.hops(xy_path(mem, tile, vertical_first=True), who, seen)
             self.endpoints(accesses, DMA_IN, who)
-            self.offchip.append(OffchipStream(
-                buffer, "read", [a.instance for a in accesses], col,
-                [list(w) for w in window], sum(a.bytes for a in accesses), readers))
+            self.offchip.append(
+                OffchipStream(
+                    buffer,
+                    "read",
+                    [a.instance for a in accesses],
+                    col,
+                    [list(w) for w in window],
+                    sum(a.bytes for a in accesses),
+                    readers,
+                )
+            )
 
     def npu_writes(self):
         groups: dict[tuple, list[Access]] = {}
@@ -218,10 +229,14 @@ class Router:
             shim, mem = self.target.shim_tile(col), self.target.mem_tile(col)
             self.ledger.add(shim, DMA_IN, 1, who)
             self.ledger.add(shim, BDS, 2, who)
-            self.ledger.add(mem, DMA_IN, len(accesses), who)
+            per_node: dict[str, int] = {}  # one joined stream per writing node
+            for a in accesses:
+                root = self.vg.root(a.instance)
+                per_node[root] = max(per_node.get(root, 0), a.tile_bytes)
+            self.ledger.add(mem, DMA_IN, len(per_node), who)
             self.ledger.add(mem, DMA_OUT, 1, who)
-            self.ledger.add(mem, BDS, 2 * len(accesses) + 2, who)
-            self.buffer(mem, who, 2 * sum(a.tile_bytes for a in accesses))
+            self.ledger.add(mem, BDS, 2 * len(per_node) + 2, who)
+            self.buffer(mem, who, 2 * sum(per_node.values()))
             writers = sorted({self.tile_of(a.instance) for a in accesses})
             seen: set = set()
             for tile in writers:
@@ -229,9 +244,17 @@ class Router:
             self.endpoints(accesses, DMA_OUT, who)
             lo = [min(a.window[d][0] for a in accesses) for d in range(len(accesses[0].window))]
             hi = [max(a.window[d][1] for a in accesses) for d in range(len(accesses[0].window))]
-            self.offchip.append(OffchipStream(
-                buffer, "write", [a.instance for a in accesses], col,
-                [[x, y] for x, y in zip(lo, hi)], sum(a.bytes for a in accesses), writers))
+            self.offchip.append(
+                OffchipStream(
+                    buffer,
+                    "write",
+                    [a.instance for a in accesses],
+                    col,
+                    [[x, y] for x, y in zip(lo, hi)],
+                    sum(a.bytes for a in accesses),
+                    writers,
+                )
+            )
 
     def endpoints(self, accesses: list[Access], dma: str, who: str):
         """Each node moving a buffer to or from DDR: one DMA channel and a ping-pong buffer."""
@@ -253,9 +276,17 @@ class Router:
                 groups.setdefault((a.buffer, direction), []).append(a)
                 self.ledger.add(None, ONCHIP, 2 * a.tile_bytes, f"{a.instance} {a.buffer} burst")
         for (buffer, direction), accesses in sorted(groups.items()):
-            self.offchip.append(OffchipStream(
-                buffer, direction, [a.instance for a in accesses], -1, [],
-                sum(a.bytes for a in accesses), []))
+            self.offchip.append(
+                OffchipStream(
+                    buffer,
+                    direction,
+                    [a.instance for a in accesses],
+                    -1,
+                    [],
+                    sum(a.bytes for a in accesses),
+                    [],
+                )
+            )
 
     def dsp(self):
         per_mac = self.target.param("compute.dsp_per_mac")
@@ -270,4 +301,3 @@ class Router:
 
 def _window_text(window) -> str:
     return "[" + ", ".join(f"{lo}:{hi}" for lo, hi in window) + "]"
-

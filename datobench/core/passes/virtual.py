@@ -37,8 +37,10 @@ def select(graph: Graph, name: str) -> list[Instance]:
     if match:
         parts = [p.strip() for p in match.group(2).split(",")]
         if len(parts) != len(task.mapping):
-            raise MappingError(f"'{name}': task '{task_name}' has a {len(task.mapping)}-D "
-                               f"mapping {list(task.mapping)}")
+            raise MappingError(
+                f"'{name}': task '{task_name}' has a {len(task.mapping)}-D "
+                f"mapping {list(task.mapping)}"
+            )
         for axis, part in enumerate(parts):
             allowed = _axis_values(part, task.mapping[axis], name)
             chosen = [i for i in chosen if i.pid[axis] in allowed]
@@ -188,8 +190,15 @@ class VirtualGraph:
             kind, a, b, reason = merge
             names = [self.describe(self.root(a)), self.describe(self.root(b))]
             self.union(a, b, kind)
-            self.merges.append(Merge(kind, names, f"{reason}; {len(self.groups()) + 1} nodes "
-                                     f"for {capacity} compute tiles of {target}", True))
+            self.merges.append(
+                Merge(
+                    kind,
+                    names,
+                    f"{reason}; {len(self.groups()) + 1} nodes "
+                    f"for {capacity} compute tiles of {target}",
+                    True,
+                )
+            )
 
     def _best_chain(self):
         best = None
@@ -204,8 +213,15 @@ class VirtualGraph:
             key = (-weight, self.work(a) + self.work(b), c.name)
             if (best is None or key < best[0]) and not self.creates_cycle(a, b):
                 mover = self.describe(movers[0])
-                best = (key, ("chain", c.producer, c.consumer,
-                              f"{mover} only moves data, so it shares its neighbour's core"))
+                best = (
+                    key,
+                    (
+                        "chain",
+                        c.producer,
+                        c.consumer,
+                        f"{mover} only moves data, so it shares its neighbour's core",
+                    ),
+                )
         return best[1] if best else None
 
     def _best_bundle(self):
@@ -219,8 +235,15 @@ class VirtualGraph:
             if len(roots) >= 2 and all(self._bundleable(r) for r in roots[:2]):
                 key = (self.work(roots[0]) + self.work(roots[1]), task)
                 if best is None or key < best[0]:
-                    best = (key, ("bundle", roots[0], roots[1],
-                                  f"the two lightest '{task}' nodes share one core"))
+                    best = (
+                        key,
+                        (
+                            "bundle",
+                            roots[0],
+                            roots[1],
+                            f"the two lightest '{task}' nodes share one core",
+                        ),
+                    )
         return best[1] if best else None
 
     def _task_of(self, root: str) -> str:
@@ -244,4 +267,3 @@ def virtual_graph(graph: Graph, profiles: dict[str, InstanceProfile], primitives
         else:
             raise MappingError(f"{p!r} is not a mapping primitive; use dato.chain or dato.bundle")
     return vg
-

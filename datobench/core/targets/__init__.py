@@ -152,8 +152,16 @@ def _from_data(data: dict, path: str) -> Target:
             if k not in tiles:
                 raise TargetError(f"target file {path}: row kind '{k}' has no [tile.{k}] table")
     return Target(
-        data["name"], kind, data.get("description", ""), float(data["clock_hz"]), cols,
-        row_kinds, shim_columns, tiles, data, path,
+        data["name"],
+        kind,
+        data.get("description", ""),
+        float(data["clock_hz"]),
+        cols,
+        row_kinds,
+        shim_columns,
+        tiles,
+        data,
+        path,
     )
 
 
