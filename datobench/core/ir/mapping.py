@@ -72,7 +72,7 @@ class TileUse:
     instances: list[str] = field(default_factory=list)
     used: dict[str, int] = field(default_factory=dict)
     capacity: dict[str, int] = field(default_factory=dict)
-    items: dict[str, list[str]] = field(default_factory=dict)  # resource -> who uses it
+    items: dict[str, list] = field(default_factory=dict)  # resource -> [who, amount] pairs
 
 
 @dataclass

@@ -22,10 +22,11 @@ def map_program(
     router = Router(target, vg, tiles)
     router.run()
     nodes = []
-    for root, members in vg.groups().items():
+    groups = vg.groups()
+    for root, members in groups.items():
         kinds = vg.kinds[root]
         kind = "+".join(k for k in ("chain", "bundle") if k in kinds) or "task"
-        nodes.append(Node(vg.describe(root), members, kind, tiles[root]))
+        nodes.append(Node(vg.describe(root, groups), members, kind, tiles[root]))
     return Mapping(
         target.name,
         {inst.name: tiles[vg.root(inst.name)] for inst in graph.instances},

@@ -51,9 +51,7 @@ class Ledger:
     def add(self, tile: Tile | None, resource: str, amount: int, who: str):
         use = self._use(tile)
         use.used[resource] = use.used.get(resource, 0) + amount
-        use.items.setdefault(resource, []).append(
-            f"{who} ({kib(amount) if resource in (MEMORY, ONCHIP) else amount})"
-        )
+        use.items.setdefault(resource, []).append((who, amount))
 
     def check(self):
         """Raise a MappingError for the first broken limit (tiles in order)."""
@@ -69,19 +67,26 @@ def _order(key: str):
     return (1, 0, 0) if key == "device" else (0, *map(int, key.split(",")))
 
 
+def _amount(resource: str, n: int) -> str:
+    return kib(n) if resource in (MEMORY, ONCHIP) else str(n)
+
+
+def shortlist(names: list[str], limit: int = 8) -> str:
+    """At most ``limit`` names, then how many more."""
+    shown = ", ".join(names[:limit])
+    return shown + (f", ... ({len(names) - limit} more)" if len(names) > limit else "")
+
+
 def _violation(target: Target, use: TileUse, resource: str, used: int, cap: int) -> MappingError:
     where = f"device {target.name}" if use.kind == "device" else f"tile {use.tile} ({use.kind})"
-    amount = (
-        f"{kib(used)} used of {kib(cap)}"
-        if resource in (MEMORY, ONCHIP)
-        else f"{used} used of {cap}"
-    )
+    amount = f"{_amount(resource, used)} used of {_amount(resource, cap)}"
     spec = target.tiles.get(use.kind)
     if resource == MEMORY and spec and spec.stack_bytes:
         amount += f" ({kib(spec.data_memory)} less a {kib(spec.stack_bytes)} stack)"
     hint = _HINTS.get(resource, "")
-    who = ", ".join(use.items.get(resource, []))
-    instances = f"; instances there: {', '.join(use.instances)}" if use.instances else ""
+    largest = sorted(use.items.get(resource, []), key=lambda item: -item[1])
+    who = shortlist([f"{name} ({_amount(resource, n)})" for name, n in largest])
+    instances = f"; instances there: {shortlist(use.instances)}" if use.instances else ""
     return MappingError(
         f"{where}: {resource}: {amount}{instances}",
         notes=(f"used by: {who}", *((hint,) if hint else ())),

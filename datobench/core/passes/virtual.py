@@ -173,8 +173,8 @@ class VirtualGraph:
             self.union(first.name, m.name, "bundle")
         self.merges.append(Merge("bundle", [m.name for m in members], "requested", False))
 
-    def describe(self, root: str) -> str:
-        members = self.groups()[root]
+    def describe(self, root: str, groups: dict[str, list[str]] | None = None) -> str:
+        members = (groups or self.groups())[root]
         return members[0] if len(members) == 1 else "+".join(members)
 
     # -- automatic merging ------------------------------------------------------------------
