@@ -25,7 +25,7 @@ from datobench.core.lang.decorators import Kernel, RegionFunction, kernel, regio
 from datobench.core.lang.layout import R, S
 from datobench.core.lang.primitives import Bundle, Chain, bundle, chain
 from datobench.core.lang.stream import Stream
-from datobench.core.targets import Target, available_targets, load_target
+from datobench.core.targets import Target, TargetError, available_targets, load_target
 
 
 def targets() -> list[str]:
@@ -77,6 +77,7 @@ __all__ = [
     "Target",
     "targets",
     "task",
+    "TargetError",
     "TensorType",
     "where",
     "zeros",

@@ -85,10 +85,8 @@ class Report:
         if m.merges:
             lines += ["", "merges:"]
             for merge in m.merges:
-                how = "automatic" if merge.automatic else "requested"
-                lines.append(
-                    f"  {merge.kind} {' + '.join(merge.instances)} ({how}: {merge.reason})"
-                )
+                how = f"automatic: {merge.reason}" if merge.automatic else "requested"
+                lines.append(f"  {merge.kind} {' + '.join(merge.instances)} ({how})")
         if self.diagnostics:
             lines += ["", "diagnostics:", *(f"  {d}" for d in self.diagnostics)]
         return "\n".join(lines) + "\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datobench.core.errors import MappingError
 from datobench.core.ir.mapping import Mapping, Node
 from datobench.core.ir.program import Graph
 from datobench.core.passes.analysis import profiles
@@ -14,13 +15,43 @@ from datobench.core.targets import Target
 def map_program(
     graph: Graph, target: Target, placement: dict | None = None, primitives=()
 ) -> Mapping:
-    vg = virtual_graph(graph, profiles(graph), primitives)
+    """Map the instance graph onto the target. Without a user placement, a mapping that breaks
+    a limit is retried with one node fewer (one more merge) until one fits."""
+    profs = profiles(graph)
     capacity = target.columns * target.rows if target.is_fpga else len(target.compute_tiles())
-    vg.fit(capacity, target.name)
-    pinned = pin(target, vg, placement or {})
-    tiles = place(target, vg, pinned)
-    router = Router(target, vg, tiles)
-    router.run()
+    first_error, why = None, ""
+    while True:
+        vg = virtual_graph(graph, profs, primitives)
+        try:
+            vg.fit(capacity, target.name, why)
+        except MappingError:
+            if first_error is None:
+                raise
+            raise _unhelped(first_error, len(vg.groups())) from None
+        try:
+            tiles = place(target, vg, pin(target, vg, placement or {}))
+            router = Router(target, vg, tiles)
+            router.run()
+            break
+        except MappingError as error:
+            # merging helps with one tile's limits; an FPGA's budgets are device-wide
+            if placement or target.is_fpga:
+                raise
+            if len(vg.groups()) <= 1:
+                raise _unhelped(first_error or error, 1) from None
+            first_error = first_error or error
+            capacity = len(vg.groups()) - 1
+            why = f"the mapping with one node more broke a limit: {error.message}"
+    return _mapping(graph, target, vg, tiles, router)
+
+
+def _unhelped(error: MappingError, nodes: int) -> MappingError:
+    """The first limit broken, noting that merging nodes (down to ``nodes``) did not help."""
+    error.notes = (*error.notes, f"merging nodes, down to {nodes}, did not make it fit either")
+    return error
+
+
+def _mapping(graph: Graph, target: Target, vg, tiles, router: Router) -> Mapping:
     nodes = []
     groups = vg.groups()
     for root, members in groups.items():

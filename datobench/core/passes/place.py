@@ -8,6 +8,8 @@ to the nodes a node talks to most.
 
 from __future__ import annotations
 
+import operator
+
 from datobench.core.errors import MappingError
 from datobench.core.ir.mapping import Tile
 from datobench.core.passes.virtual import VirtualGraph
@@ -23,6 +25,21 @@ def _tile_text(target: Target) -> str:
     )
 
 
+_PAST = {"chain": "chained", "bundle": "bundled"}
+
+
+def _coordinates(name: str, tile) -> Tile:
+    """A (column, row) pair of whole numbers (numpy integers welcome, booleans not)."""
+    try:
+        if len(tile) != 2 or any(isinstance(v, bool) for v in tile):
+            raise TypeError
+        return (operator.index(tile[0]), operator.index(tile[1]))
+    except TypeError:
+        raise MappingError(
+            f"placement of '{name}' must be a (column, row) pair of whole numbers, not {tile!r}"
+        ) from None
+
+
 def pin(target: Target, vg: VirtualGraph, placement: dict) -> dict[str, Tile]:
     """Check a user placement; the tiles of the nodes it pins."""
     known = {i.name for i in vg.graph.instances}
@@ -34,13 +51,7 @@ def pin(target: Target, vg: VirtualGraph, placement: dict) -> dict[str, Tile]:
                 f"placement names '{name}', which is not an instance; instances "
                 f"are named like '{vg.graph.instances[0].name}'"
             )
-        if not (
-            isinstance(tile, (tuple, list))
-            and len(tile) == 2
-            and all(isinstance(v, int) for v in tile)
-        ):
-            raise MappingError(f"placement of '{name}' must be a (column, row) pair, not {tile!r}")
-        tile = (tile[0], tile[1])
+        tile = _coordinates(name, tile)
         kind = target.tile_kind(*tile)
         if kind is None:
             raise MappingError(
@@ -56,8 +67,9 @@ def pin(target: Target, vg: VirtualGraph, placement: dict) -> dict[str, Tile]:
         if root in by_node and by_node[root][1] != tile:
             other, where = by_node[root]
             raise MappingError(
-                f"'{name}' and '{other}' are {'/'.join(sorted(vg.kinds[root]))}ed onto one "
-                f"tile, but are placed on {tile} and {where}"
+                f"'{name}' and '{other}' are "
+                f"{' and '.join(sorted(_PAST[k] for k in vg.kinds[root]))} onto one tile, "
+                f"but are placed on {tile} and {where}"
             )
         by_node[root] = (name, tile)
     owners: dict[Tile, str] = {}

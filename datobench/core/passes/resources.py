@@ -51,7 +51,7 @@ class Ledger:
     def add(self, tile: Tile | None, resource: str, amount: int, who: str):
         use = self._use(tile)
         use.used[resource] = use.used.get(resource, 0) + amount
-        use.items.setdefault(resource, []).append((who, amount))
+        use.items.setdefault(resource, []).append([who, amount])
 
     def check(self):
         """Raise a MappingError for the first broken limit (tiles in order)."""

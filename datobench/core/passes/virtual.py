@@ -157,9 +157,11 @@ class VirtualGraph:
     def bundle(self, primitive: Bundle):
         members: list[Instance] = []
         for name in primitive.names:
-            members.extend(select(self.graph, name))
+            members.extend(m for m in select(self.graph, name) if m not in members)
         if len(members) < 2:
-            raise MappingError(f"bundle({list(primitive.names)}) selects fewer than 2 instances")
+            raise MappingError(
+                f"bundle({list(primitive.names)}) selects fewer than 2 distinct instances"
+            )
         tasks = {t.name: t for t in self.graph.region.tasks}
         first = members[0]
         for m in members[1:]:
@@ -178,8 +180,10 @@ class VirtualGraph:
         return members[0] if len(members) == 1 else "+".join(members)
 
     # -- automatic merging ------------------------------------------------------------------
-    def fit(self, capacity: int, target: str):
-        """Merge nodes until they fit ``capacity`` tiles, cheapest first."""
+    def fit(self, capacity: int, target: str, why: str = ""):
+        """Merge nodes until they fit ``capacity`` tiles: data movers into their neighbours
+        first, then pipeline stages joined by the heaviest channels, then bundles."""
+        why = why or f"{len(self.groups())} nodes for {capacity} compute tiles of {target}"
         while len(self.groups()) > capacity:
             merge = self._best_chain() or self._best_bundle()
             if merge is None:
@@ -188,46 +192,34 @@ class VirtualGraph:
                     f"{target}, and no more chains or bundles are legal"
                 )
             kind, a, b, reason = merge
-            names = [self.describe(self.root(a)), self.describe(self.root(b))]
+            groups = self.groups()
+            names = groups[self.root(a)] + groups[self.root(b)]
             self.union(a, b, kind)
-            self.merges.append(
-                Merge(
-                    kind,
-                    names,
-                    f"{reason}; {len(self.groups()) + 1} nodes "
-                    f"for {capacity} compute tiles of {target}",
-                    True,
-                )
-            )
+            self.merges.append(Merge(kind, names, f"{reason} ({why})", True))
 
     def _best_chain(self):
-        best = None
+        candidates = []
         for c in self.graph.channels:
             a, b = self.root(c.producer), self.root(c.consumer)
             if a == b:
                 continue
             movers = [n for n in (a, b) if self.work(n) == 0]
-            if not movers:
-                continue
             weight = (c.puts or 1) * _elem_bytes(c.elem)
-            key = (-weight, self.work(a) + self.work(b), c.name)
-            if (best is None or key < best[0]) and not self.creates_cycle(a, b):
-                mover = self.describe(movers[0])
-                best = (
-                    key,
-                    (
-                        "chain",
-                        c.producer,
-                        c.consumer,
-                        f"{mover} only moves data, so it shares its neighbour's core",
-                    ),
-                )
-        return best[1] if best else None
+            key = (not movers, -weight, self.work(a) + self.work(b), c.name)
+            candidates.append((key, c, a, b, movers))
+        for _, c, a, b, movers in sorted(candidates, key=lambda item: item[0]):
+            if self.creates_cycle(a, b):
+                continue
+            if movers:
+                reason = f"{self.describe(movers[0])} only moves data, so it shares a core"
+            else:
+                reason = f"channel {c.name} is the heaviest left between two nodes"
+            return "chain", c.producer, c.consumer, reason
+        return None
 
     def _best_bundle(self):
-        groups = self.groups()
         by_task: dict[str, list[str]] = {}
-        for root in groups:
+        for root in self.groups():
             by_task.setdefault(self._task_of(root), []).append(root)
         best = None
         for task, roots in by_task.items():
@@ -235,15 +227,8 @@ class VirtualGraph:
             if len(roots) >= 2 and all(self._bundleable(r) for r in roots[:2]):
                 key = (self.work(roots[0]) + self.work(roots[1]), task)
                 if best is None or key < best[0]:
-                    best = (
-                        key,
-                        (
-                            "bundle",
-                            roots[0],
-                            roots[1],
-                            f"the two lightest '{task}' nodes share one core",
-                        ),
-                    )
+                    reason = f"the two lightest '{task}' nodes share one core"
+                    best = (key, ("bundle", roots[0], roots[1], reason))
         return best[1] if best else None
 
     def _task_of(self, root: str) -> str:

@@ -111,17 +111,69 @@ def available_targets() -> list[str]:
     return sorted(p.stem for p in _HERE.glob("*.toml"))
 
 
-@cache
 def _load_path(path: str) -> Target:
+    return _load_version(path, os.stat(path).st_mtime_ns)
+
+
+@cache
+def _load_version(path: str, mtime_ns: int) -> Target:  # an edited file is read again
     try:
         with open(path, "rb") as f:
             data = tomllib.load(f)
     except tomllib.TOMLDecodeError as e:
         raise TargetError(f"target file {path} is not valid TOML: {e}") from None
     try:
+        _validate(data, path)
         return _from_data(data, path)
     except KeyError as e:
         raise TargetError(f"target file {path} lacks the entry {e}") from None
+
+
+_INTS = ("data_memory", "dma_in", "dma_out", "buffer_descriptors", "locks")
+
+
+def _validate(data: dict, path: str):
+    """Check the shapes and kinds of a target file's entries before anything uses them."""
+
+    def bad(what: str):
+        raise TargetError(f"target file {path}: {what}")
+
+    def count(value, what: str):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            bad(f"{what} must be a whole number >= 0, not {value!r}")
+
+    if data["kind"] not in ("npu", "fpga"):
+        bad(f"kind must be 'npu' or 'fpga', not {data['kind']!r}")
+    if not isinstance(data["clock_hz"], (int, float)) or data["clock_hz"] <= 0:
+        bad(f"clock_hz must be a positive number, not {data['clock_hz']!r}")
+    if data["kind"] == "fpga":
+        grid = data["pe_grid"]
+        if not (isinstance(grid, list) and len(grid) == 2):
+            bad(f"pe_grid must be [columns, rows], not {grid!r}")
+        for v in grid:
+            count(v, "pe_grid")
+        for key in ("dsp", "bram_blocks", "bram_block_bytes", "uram_blocks", "uram_block_bytes"):
+            count(data["device"][key], f"device.{key}")
+        return
+    count(data["columns"], "columns")
+    for col in data["shim_dma_columns"]:
+        count(col, "shim_dma_columns")
+        if col >= data["columns"]:
+            bad(f"shim_dma_columns names column {col}, but there are {data['columns']}")
+    for kind in data["row_kinds"]:
+        if kind not in (COMPUTE, MEM, SHIM):
+            bad(f"row kind {kind!r} is not one of compute, mem, shim")
+    for name, spec in data["tile"].items():
+        for key in _INTS:
+            count(spec[key], f"tile.{name}.{key}")
+        for direction in spec.get("shared_memory", ()):
+            if direction not in _DIRECTIONS:
+                bad(
+                    f"tile.{name}.shared_memory: {direction!r} is not one of "
+                    f"{', '.join(_DIRECTIONS)}"
+                )
+    for direction, n in data["stream_switch"]["ports_out"].items():
+        count(n, f"stream_switch.ports_out.{direction}")
 
 
 def _from_data(data: dict, path: str) -> Target:
