@@ -15,7 +15,7 @@ from datobench.core.passes.mapper import map_program
 from datobench.core.report import Report, diagnostics
 from datobench.core.targets import Target, load_target
 
-BACKENDS = ("sim",)
+BACKENDS = ("sim", "perf")
 
 
 class Program:
@@ -36,6 +36,7 @@ class Program:
         self.target = target
         self.mapping = mapping
         self._sim = None
+        self._perf: dict = {}  # values -> prepared timed code
 
     @property
     def report(self) -> Report | None:
@@ -61,15 +62,29 @@ class Program:
 
     @user_facing
     def run(self, *arrays, backend: str = "sim", **options):
-        """Run the program on numpy arrays; outputs are written into them in place."""
-        by_name = self._check_arrays(arrays)
+        """Run the program on numpy arrays; outputs are written into them in place.
+
+        ``backend="sim"``: the functional simulator. ``backend="perf"``: the cycle-approximate
+        simulator (needs a target); ``values=False`` times the program without computing
+        values (then the arrays may be left out), ``progress=f`` is called with the fraction
+        done.
+        """
         if backend == "sim":
             from datobench.core import sim
             from datobench.core.sim.scheduler import compile_graph
 
+            by_name = self._check_arrays(arrays)
             if self._sim is None:
                 self._sim = compile_graph(self.graph)
             return sim.simulate(self.graph, self._sim, by_name, self.kernels, **options)
+        if backend == "perf":
+            from datobench.core import perf
+
+            values = options.pop("values", True)
+            by_name = self._check_arrays(arrays) if values or arrays else None
+            if values not in self._perf:
+                self._perf[values] = perf.prepare(self, values)
+            return perf.simulate_perf(self, by_name, self._perf[values], **options)
         raise DatoError(
             f"unknown backend '{backend}'; available: {', '.join(BACKENDS)}", caller_loc()
         )

@@ -109,7 +109,12 @@ def written_params(stmts: tuple[Stmt, ...]) -> set[str]:
     }
 
 
-class _Lowerer:
+class Lowerer:
+    """Lowers one instance. Subclasses (the performance simulator) add timing through the
+    ``before_stmt`` / ``after_stmt`` / ``after_put`` / ``after_get`` hooks."""
+
+    extra_params: tuple[str, ...] = ()
+
     def __init__(
         self, inst: Instance, channels: dict[str, tuple[int, int]], written_buffers: set[str]
     ):
@@ -140,7 +145,8 @@ class _Lowerer:
         return f"t{self.tmp}"
 
     def lower(self) -> Lowered:
-        self.code.append("def run(P, Q, C, K, S, W, fail, budget):")
+        params = ", ".join(("P", "Q", "C", "K", "S", "W", "fail", "budget", *self.extra_params))
+        self.code.append(f"def run({params}):")
         self.out.lines.append(self.inst.loc)
         for n, name in enumerate(self.params):
             self.line(f"p_{name} = P[{n}]")
@@ -156,8 +162,29 @@ class _Lowerer:
         for s in stmts:
             self.stmt(s)
 
+    # hooks for subclasses: called around each simple statement and after each transfer
+    def before_stmt(self, s: Stmt):
+        pass
+
+    def after_stmt(self, s: Stmt):
+        pass
+
+    def after_put(self, slot: int):
+        pass
+
+    def after_get(self, slot: int):
+        pass
+
     def stmt(self, s: Stmt):
         self.loc = s.loc or self.loc
+        simple = not isinstance(s, (For, If))
+        if simple:
+            self.before_stmt(s)
+        self.emit_stmt(s)
+        if simple:
+            self.after_stmt(s)
+
+    def emit_stmt(self, s: Stmt):
         if isinstance(s, Assign):
             self.assign(s)
         elif isinstance(s, Store):
@@ -173,6 +200,7 @@ class _Lowerer:
             self.line(f"while len(q{slot}) >= {depth}: yield W[{wait}]")
             self.line(f"q{slot}.append({value})")
             self.line(f"C[{slot}] += 1")
+            self.after_put(slot)
         elif isinstance(s, For):
             self.loop(s)
         elif isinstance(s, If):
@@ -253,6 +281,7 @@ class _Lowerer:
             t = self.fresh()
             self.line(f"while not q{slot}: yield W[{wait}]")
             self.line(f"{t} = q{slot}.popleft()")
+            self.after_get(slot)
             return t
         if isinstance(e, Call):
             return self.call(e)
@@ -353,4 +382,4 @@ def lower_instance(
 ) -> Lowered:
     """``channels`` maps the instance's channel names to (slot, depth); ``written_buffers``
     are the global buffers some instance writes."""
-    return _Lowerer(inst, channels, written_buffers).lower()
+    return Lowerer(inst, channels, written_buffers).lower()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from datobench.core.errors import DatoRuntimeError, DeadlockError, Loc
+from datobench.core.errors import DatoError, DatoRuntimeError, DeadlockError, Loc
 from datobench.core.ir.program import Graph, Instance, KernelDecl
 from datobench.core.ir.types import TensorType
 from datobench.core.sim.lower import (
@@ -71,8 +71,11 @@ class _Compiled:
         return self.lowered.lines[line - 1]
 
 
-def compile_graph(graph: Graph) -> tuple[list[_Compiled], list[str], list[int]]:
-    """Lower every instance once; a compiled program reuses the result for every run."""
+def compile_graph(
+    graph: Graph, lower=lower_instance
+) -> tuple[list[_Compiled], list[str], list[int]]:
+    """Lower every instance once (with ``lower(instance, channels, written_buffers)``); a
+    compiled program reuses the result for every run."""
     names = [c.name for c in graph.channels]
     depths = [c.depth for c in graph.channels]
     slots = {c.name: (n, c.depth) for n, c in enumerate(graph.channels)}
@@ -87,8 +90,45 @@ def compile_graph(graph: Graph) -> tuple[list[_Compiled], list[str], list[int]]:
         used = {
             c.name: slots[c.name] for c in graph.channels if inst.name in (c.producer, c.consumer)
         }
-        compiled.append(_Compiled(inst, lower_instance(inst, used, written)))
+        compiled.append(_Compiled(inst, lower(inst, used, written)))
     return compiled, names, depths
+
+
+def start(compiled, arrays: dict | None, kernels: dict, max_steps: int, extra=None):
+    """A generator per instance, ready for ``drive``; also the channel queues and counters.
+    ``extra(unit)`` gives the additional arguments a subclassed lowering asked for."""
+    units, channel_names, depths = compiled
+    slot_of = {name: n for n, name in enumerate(channel_names)}
+    queues = [collections.deque() for _ in channel_names]
+    counts = [0] * len(channel_names)
+    budget = [max_steps]
+    gens = []
+    for unit in units:
+        inst = unit.inst
+        params = [
+            arrays[a.buffer][tuple(slice(lo, hi) for lo, hi in a.window)] if arrays else None
+            for a in inst.args
+        ]
+        constants = [
+            _checked_kernel(kernels[c.name]) if isinstance(c, KernelSlot) else c
+            for c in unit.lowered.constants
+        ]
+        waits = [
+            Wait(kind, queues[slot_of[ch]], depths[slot_of[ch]], ch, loc)
+            for kind, ch, loc in unit.lowered.waits
+        ]
+        args = (
+            params,
+            queues,
+            counts,
+            constants,
+            budget,
+            waits,
+            _failer(unit),
+            _budget_failer(unit, max_steps),
+        )
+        gens.append(unit.run(*args, *(extra(unit) if extra else ())))
+    return gens, queues, counts
 
 
 def simulate(
@@ -98,36 +138,17 @@ def simulate(
     kernels: dict,
     max_steps: int = DEFAULT_MAX_STEPS,
 ) -> SimResult:
-    units, channel_names, depths = compiled
-    slot_of = {name: n for n, name in enumerate(channel_names)}
-    queues = [collections.deque() for _ in channel_names]
-    counts = [0] * len(channel_names)
-    budget = [max_steps]
-    gens = []
-    for unit in units:
-        inst = unit.inst
-        params = [arrays[a.buffer][tuple(slice(lo, hi) for lo, hi in a.window)] for a in inst.args]
-        constants = [
-            _checked_kernel(kernels[c.name]) if isinstance(c, KernelSlot) else c
-            for c in unit.lowered.constants
-        ]
-        waits = [
-            Wait(kind, queues[slot_of[ch]], depths[slot_of[ch]], ch, loc)
-            for kind, ch, loc in unit.lowered.waits
-        ]
-        gens.append(
-            unit.run(
-                params,
-                queues,
-                counts,
-                constants,
-                budget,
-                waits,
-                _failer(unit),
-                _budget_failer(unit, max_steps),
-            )
-        )
-    transfers = {name: 0 for name in channel_names}
+    units, channel_names, _ = compiled
+    gens, queues, counts = start(compiled, arrays, kernels, max_steps)
+    resumes = drive(units, gens)
+    transfers = dict(zip(channel_names, counts))
+    leftover = {name: len(q) for name, q in zip(channel_names, queues) if q}
+    return SimResult(transfers, leftover, resumes)
+
+
+def drive(units: list, gens: list, on_resume=None, every: int = 4096) -> int:
+    """Resume instances round-robin until all finish; a full pass in which every live instance
+    is still blocked is a deadlock. Returns how many resumes it took."""
     pending: list[Wait | None] = [None] * len(units)
     live = list(range(len(units)))
     resumes = 0
@@ -142,12 +163,14 @@ def simulate(
                     continue
                 progressed = True
                 resumes += 1
+                if on_resume is not None and resumes % every == 0:
+                    on_resume()
                 try:
                     pending[k] = next(gens[k])
                     still.append(k)
                 except StopIteration:
                     pending[k] = None
-                except DatoRuntimeError:
+                except DatoError:
                     raise
                 except Exception as exc:
                     raise DatoRuntimeError(
@@ -157,9 +180,7 @@ def simulate(
             live = still
             if not progressed:
                 raise _deadlock([(units[k].inst.name, pending[k]) for k in live])
-    transfers = dict(zip(channel_names, counts))
-    leftover = {name: len(q) for name, q in zip(channel_names, queues) if q}
-    return SimResult(transfers, leftover, resumes)
+    return resumes
 
 
 def _checked_kernel(kernel):

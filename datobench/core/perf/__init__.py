@@ -1,0 +1,131 @@
+"""The cycle-approximate performance simulator (``backend="perf"``).
+
+Each tile keeps its own clock; channels carry elements stamped with their arrival time and
+return credits for capacity, so a full FIFO stalls its producer (the DAM/STeP style). The
+functional scheduler decides the order of execution, and since a dataflow program's channel
+histories do not depend on that order, neither do the times.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from datobench.core.errors import DatoError
+from datobench.core.ir.mapping import tile_key
+from datobench.core.passes.analysis import profiles as instance_profiles
+from datobench.core.perf.cost import CostModel
+from datobench.core.perf.lower import timed_lowering
+from datobench.core.perf.result import PerfResult, TileTiming, critical_path, occupancy
+from datobench.core.perf.runtime import (
+    BUSY,
+    CLOCK,
+    SEGMENTS,
+    STALL_IN,
+    STALL_OUT,
+    ChannelState,
+    DmaState,
+    DramCalendar,
+    ReadGroup,
+    Runtime,
+    new_accumulator,
+)
+from datobench.core.sim.scheduler import DEFAULT_MAX_STEPS, compile_graph, drive, start
+
+__all__ = ["PerfResult", "TileTiming", "simulate_perf"]
+
+
+def prepare(program, values: bool):
+    """Cost model, DMA engine numbering and timed code for a mapped program (cacheable)."""
+    if program.mapping is None:
+        raise DatoError(
+            "backend='perf' times a mapped program: compile with a target, e.g. "
+            "dato.compile(region, target='npu1_4col') (see dato.targets())"
+        )
+    cost = CostModel(program.target, program.mapping)
+    profs = instance_profiles(program.graph)
+    engines = []  # (instance, param, direction, broadcast window key) per engine
+    ids: dict[str, dict] = {}
+    for inst in program.graph.instances:
+        ids[inst.name] = {}
+        for a in profs[inst.name].accesses:
+            ids[inst.name][(a.param, a.direction)] = len(engines)
+            window = (a.buffer, a.window) if a.direction == "read" else None
+            engines.append((inst.name, a.param, a.direction, window))
+    compiled = compile_graph(program.graph, timed_lowering(cost, ids, values))
+    return cost, profs, engines, compiled
+
+
+def simulate_perf(
+    program,
+    arrays: dict | None,
+    prepared,
+    max_steps: int = DEFAULT_MAX_STEPS,
+    progress: Callable[[float], None] | None = None,
+) -> PerfResult:
+    cost, profs, engines, compiled = prepared
+    graph, mapping, target = program.graph, program.mapping, program.target
+    runtime = Runtime(
+        [ChannelState(cost.channel(c), c.depth) for c in graph.channels],
+        DramCalendar(cost.dram_bytes_per_cycle()),
+    )
+    groups: dict = {}
+    timing = cost.dma()
+    runtime.dmas = [
+        DmaState(timing, direction, groups.setdefault(window, ReadGroup()) if window else None)
+        for _, _, direction, window in engines
+    ]
+    tiles: dict[str, list] = {}
+    for inst in graph.instances:
+        tiles.setdefault(tile_key(mapping.placement[inst.name]), new_accumulator())
+
+    def extra(unit):
+        A = tiles[tile_key(mapping.placement[unit.inst.name])]
+        return (A, runtime.tput, runtime.tget, runtime.dread, runtime.dwrite)
+
+    units = compiled[0]
+    gens, _, _ = start(compiled, arrays, program.kernels, max_steps, extra)
+    expected = sum(c.puts or 0 for c in graph.channels) + sum(1 for _ in engines)
+    on_resume = None
+    if progress is not None:
+
+        def on_resume():
+            done = sum(len(ch.put_times) for ch in runtime.channels)
+            progress(min(done / max(expected, 1), 0.99))
+
+    drive(units, gens, on_resume)
+    if progress is not None:
+        progress(1.0)
+    ends = [A[CLOCK] for A in tiles.values()]
+    ends += [d.ends[-1] for d in runtime.dmas if d.ends]
+    total = math.ceil(max(ends, default=0.0))
+    timings = {}
+    for key, A in tiles.items():
+        instances = [i for i, t in mapping.placement.items() if tile_key(t) == key]
+        busy, s_in, s_out = A[BUSY], A[STALL_IN], A[STALL_OUT]
+        timings[key] = TileTiming(
+            instances,
+            round(busy),
+            round(s_in),
+            round(s_out),
+            max(total - round(busy) - round(s_in) - round(s_out), 0),
+            A[SEGMENTS],
+        )
+    macs = sum(p.macs for p in profs.values())
+    dtypes = [p.macs_dtype for p in profs.values() if p.macs_dtype]
+    dtype = max(set(dtypes), key=dtypes.count) if dtypes else None
+    peak = cost.peak_macs_per_cycle(dtype, len(target.compute_tiles())) if dtype else 0.0
+    return PerfResult(
+        cycles=total,
+        seconds=total / target.clock_hz,
+        clock_hz=target.clock_hz,
+        macs=macs,
+        peak_macs_per_cycle=peak,
+        utilization=(macs / (total * peak)) if total and peak else 0.0,
+        tiles=timings,
+        channels={c.name: occupancy(ch) for c, ch in zip(graph.channels, runtime.channels)},
+        critical_path=critical_path(graph, mapping, tiles, runtime),
+        events=sum(len(ch.put_times) + len(ch.taken) for ch in runtime.channels)
+        + sum(len(d.ends) for d in runtime.dmas),
+        dram_bytes=sum(p.bytes for prof in profs.values() for p in prof.accesses),
+    )

@@ -1,0 +1,117 @@
+"""Timed lowering: the functional simulator's generator code plus a clock per tile.
+
+Each simple statement charges its compute cycles to its tile's clock ``A[0]`` (``A[1]`` sums
+busy cycles); transfers call the runtime (``tput``/``tget`` for channels, ``dread``/``dwrite``
+for DDR), which advance the clock and book stalls. With ``values=False`` the array arithmetic is
+left out and only index computations, control flow and transfers remain, so that large
+programs are timed in seconds.
+"""
+
+from __future__ import annotations
+
+from datobench.core.errors import BackendUnavailable
+from datobench.core.ir.nodes import (
+    Assign,
+    Binary,
+    Const,
+    Expr,
+    Get,
+    If,
+    Pid,
+    Put,
+    Stmt,
+    Store,
+    Unary,
+    Var,
+    children,
+)
+from datobench.core.ir.program import Instance
+from datobench.core.ir.types import index
+from datobench.core.perf.cost import CostModel, param_transfers
+from datobench.core.sim.lower import Lowerer, _local
+
+
+class TimedLowerer(Lowerer):
+    extra_params = ("A", "tput", "tget", "dread", "dwrite")
+
+    def __init__(self, inst, channels, written, cost: CostModel, dma_ids: dict, values: bool):
+        super().__init__(inst, channels, written)
+        self.cost = cost
+        self.dma_ids = dma_ids  # (param, direction) -> index into the instance's DMA engines
+        self.values = values
+
+    # -- timing hooks -----------------------------------------------------------------------
+    def before_stmt(self, s: Stmt):
+        reads, _ = param_transfers(s)
+        for param, size in reads:
+            self.line(f"dread({self.dma_ids[(param, 'read')]}, {size}, A)")
+
+    def after_stmt(self, s: Stmt):
+        cycles = self.cost.stmt_cycles(s)
+        if cycles:
+            self.line(f"A[0] += {cycles}; A[1] += {cycles}")
+        _, writes = param_transfers(s)
+        for param, size in writes:
+            self.line(f"dwrite({self.dma_ids[(param, 'write')]}, {size}, A)")
+
+    def after_put(self, slot: int):
+        self.line(f"tput({slot}, A)")
+
+    def after_get(self, slot: int):
+        self.line(f"tget({slot}, A)")
+
+    # -- timing without values --------------------------------------------------------------
+    def emit_stmt(self, s: Stmt):
+        if self.values:
+            return super().emit_stmt(s)
+        if isinstance(s, Assign):
+            if s.value.type == index:
+                return super().emit_stmt(s)
+            self.gets_only(s.value)
+            self.line(f"{_local(s.name)} = None")
+        elif isinstance(s, Store):
+            self.gets_only(s.value)
+        elif isinstance(s, Put):
+            self.gets_only(s.value)
+            slot = self.slot(s.stream)
+            wait = self.wait("put", s.stream, s.loc)
+            self.line(f"while len(q{slot}) >= {self.depth_of(s.stream)}: yield W[{wait}]")
+            self.line(f"q{slot}.append(None)")
+            self.line(f"C[{slot}] += 1")
+            self.after_put(slot)
+        elif isinstance(s, If) and not _static(s.cond):
+            raise BackendUnavailable(
+                f"in instance '{self.inst.name}': timing without values (values=False) cannot "
+                "follow a condition that depends on data; run with values=True",
+                s.loc,
+            )
+        else:
+            super().emit_stmt(s)
+
+    def gets_only(self, e: Expr):
+        """Emit the stream reads inside a value whose arithmetic is skipped."""
+        if isinstance(e, Get):
+            self.expr(e)
+            return
+        for c in children(e):
+            self.gets_only(c)
+
+
+def _static(e: Expr) -> bool:
+    """Is a condition computed from indices only (not from data)?"""
+    if isinstance(e, (Const, Pid)):
+        return True
+    if isinstance(e, Var):
+        return e.type == index
+    if isinstance(e, (Binary, Unary)):
+        return all(_static(c) for c in children(e))
+    return False  # loads, calls and stream reads bring data
+
+
+def timed_lowering(cost: CostModel, dma_ids: dict[str, dict], values: bool):
+    """A ``lower`` function for ``compile_graph`` that produces timed generators."""
+
+    def lower(inst: Instance, channels, written):
+        return TimedLowerer(inst, channels, written, cost, dma_ids[inst.name], values).lower()
+
+    return lower

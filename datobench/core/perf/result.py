@@ -1,0 +1,108 @@
+"""What a performance run returns, and the derived views: FIFO occupancy and critical path."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from datobench.core.ir.mapping import Mapping, tile_key
+from datobench.core.ir.program import Graph
+from datobench.core.perf.runtime import CLOCK, LAST_WAIT, ChannelState
+
+
+@dataclass
+class TileTiming:
+    instances: list[str]
+    busy: int
+    stall_in: int  # waiting for data: an empty stream or a DMA still arriving
+    stall_out: int  # waiting for room: a full stream or both output buffers draining
+    idle: int  # before it starts or after it finishes
+    segments: list = field(default_factory=list, repr=False)  # (start, end, "in" | "out")
+
+    @property
+    def total(self) -> int:
+        return self.busy + self.stall_in + self.stall_out + self.idle
+
+
+@dataclass
+class PerfResult:
+    cycles: int
+    seconds: float
+    clock_hz: float
+    macs: int
+    peak_macs_per_cycle: float
+    utilization: float  # MACs / (cycles x the target's peak MACs per cycle for their type)
+    tiles: dict[str, TileTiming]  # "column,row" -> busy/stall/idle cycles
+    channels: dict[str, list[tuple[int, int]]]  # name -> (cycle, fill) change points
+    critical_path: list[str]  # instances and channels, from the end backwards
+    events: int
+    dram_bytes: int
+
+    @property
+    def macs_per_cycle(self) -> float:
+        return self.macs / self.cycles if self.cycles else 0.0
+
+    def __str__(self) -> str:
+        lines = [
+            f"{self.cycles:,} cycles = {self.seconds * 1e6:,.2f} us at "
+            f"{self.clock_hz / 1e9:g} GHz; {self.macs:,} MACs, {self.macs_per_cycle:,.1f} "
+            f"MAC/cycle, {self.utilization:.1%} of peak ({self.peak_macs_per_cycle:,.0f})",
+            f"critical path: {' <- '.join(self.critical_path)}",
+        ]
+        width = max((len(k) for k in self.tiles), default=4)
+        lines.append(
+            f"{'tile':<{width}}  {'busy':>10} {'stall in':>10} {'stall out':>10} "
+            f"{'idle':>10}  instances"
+        )
+        for key, t in sorted(self.tiles.items(), key=lambda kv: _order(kv[0])):
+            names = ", ".join(t.instances[:4]) + (" ..." if len(t.instances) > 4 else "")
+            lines.append(
+                f"{key:<{width}}  {t.busy:>10,} {t.stall_in:>10,} {t.stall_out:>10,} "
+                f"{t.idle:>10,}  {names}"
+            )
+        return "\n".join(lines)
+
+    def _repr_pretty_(self, p, cycle):
+        p.text(str(self))
+
+
+def _order(key: str):
+    return tuple(int(x) for x in key.split(","))
+
+
+def occupancy(ch: ChannelState) -> list[tuple[int, int]]:
+    """Fill level change points: +1 when an element is put, -1 when it is got."""
+    events = [(t, 1) for t in ch.put_times] + [(t, -1) for t in ch.taken]
+    events.sort(key=lambda e: (e[0], e[1]))
+    out: list[tuple[int, int]] = []
+    fill = 0
+    for t, delta in events:
+        fill += delta
+        cycle = int(t)
+        if out and out[-1][0] == cycle:
+            out[-1] = (cycle, fill)
+        else:
+            out.append((cycle, fill))
+    return out
+
+
+def critical_path(graph: Graph, mapping: Mapping, tiles: dict, runtime, limit: int = 64):
+    """From the tile that finishes last, follow what each one last waited for."""
+    if not tiles:
+        return []
+    producer_of = {n: c.producer for n, c in enumerate(graph.channels)}
+    channel_name = {n: c.name for n, c in enumerate(graph.channels)}
+    key = max(tiles, key=lambda k: tiles[k][CLOCK])
+    path, seen = [], set()
+    while key not in seen and len(path) < limit:
+        seen.add(key)
+        names = [i for i, t in mapping.placement.items() if tile_key(t) == key]
+        path.append("+".join(names))
+        why = tiles[key][LAST_WAIT]
+        if why is None:
+            break
+        if isinstance(why, tuple):  # a DMA engine
+            path.append("DDR")
+            break
+        path.append(channel_name[why])
+        key = tile_key(mapping.placement[producer_of[why]])
+    return path

@@ -1,0 +1,140 @@
+"""Run-time state of the cycle-approximate simulator: tile clocks, channel timestamps and DMA
+engines, and the functions that the timed generator code calls.
+
+A tile's accumulator ``A`` is ``[clock, busy, stall_in, stall_out, segments, last_wait]``;
+instances that share a tile (chained or bundled) share it. Clocks only move forward.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from datobench.core.perf.cost import ChannelTiming, DmaTiming
+
+CLOCK, BUSY, STALL_IN, STALL_OUT, SEGMENTS, LAST_WAIT = range(6)
+
+
+def new_accumulator() -> list:
+    return [0.0, 0.0, 0.0, 0.0, [], None]
+
+
+def _stall(A: list, until: float, kind: int, why):
+    """Move the clock forward to ``until`` and book the wait."""
+    A[kind] += until - A[CLOCK]
+    A[SEGMENTS].append((A[CLOCK], until, "in" if kind == STALL_IN else "out"))
+    A[CLOCK] = until
+    if kind == STALL_IN:
+        A[LAST_WAIT] = why
+
+
+@dataclass
+class ChannelState:
+    timing: ChannelTiming
+    depth: int
+    arrivals: list = field(default_factory=list)  # when element k is available to the consumer
+    taken: list = field(default_factory=list)  # when element k was got
+    put_times: list = field(default_factory=list)  # when element k was put
+    link_free: float = 0.0
+
+
+class DramCalendar:
+    """DRAM bandwidth over time, in buckets: a transfer takes what is left in each bucket from
+    its start, at most its port's rate, until its bytes are moved. Total DRAM throughput never
+    exceeds the bandwidth, and transfers that overlap in time share it."""
+
+    def __init__(self, bytes_per_cycle: float, bucket_cycles: int = 256):
+        self.rate = bytes_per_cycle
+        self.width = bucket_cycles
+        self.left: dict[int, float] = {}
+
+    def transfer(self, start: float, size: float, port_rate: float) -> float:
+        """When ``size`` bytes started at ``start`` have arrived."""
+        t = start
+        while True:
+            b = int(t // self.width)
+            bucket_end = (b + 1) * self.width
+            room = self.left.get(b, self.rate * self.width)
+            moved = min(room, port_rate * (bucket_end - t), size)
+            self.left[b] = room - moved
+            size -= moved
+            if size <= 1e-9:
+                return min(t + moved / port_rate, bucket_end)
+            t = bucket_end
+
+
+@dataclass
+class ReadGroup:
+    """One DDR window broadcast to several readers: DRAM is read once per tile."""
+
+    ends: list = field(default_factory=list)
+
+
+@dataclass
+class DmaState:
+    timing: DmaTiming
+    direction: str
+    group: ReadGroup | None = None
+    ends: list = field(default_factory=list)  # when transfer i finished
+    requests: list = field(default_factory=list)  # when the core asked for / handed over tile i
+
+
+class Runtime:
+    def __init__(self, channels: list[ChannelState], dram: DramCalendar):
+        self.channels = channels
+        self.dram = dram
+        self.dmas: list[DmaState] = []
+
+    def tput(self, slot: int, A: list):
+        ch = self.channels[slot]
+        k = len(ch.put_times)
+        if k >= ch.depth:  # wait for the credit of the element depth places back
+            free = ch.taken[k - ch.depth] + ch.timing.get_cycles
+            if free > A[CLOCK]:
+                _stall(A, free, STALL_OUT, slot)
+        t = A[CLOCK]
+        ch.put_times.append(t)
+        start = max(t, ch.link_free)
+        ch.link_free = start + ch.timing.transfer
+        ch.arrivals.append(ch.link_free + ch.timing.latency)
+
+    def tget(self, slot: int, A: list):
+        ch = self.channels[slot]
+        ready = ch.arrivals[len(ch.taken)]
+        if ready > A[CLOCK]:
+            _stall(A, ready, STALL_IN, slot)
+        A[CLOCK] += ch.timing.get_cycles
+        A[BUSY] += ch.timing.get_cycles
+        ch.taken.append(A[CLOCK])
+
+    def dread(self, engine: int, size: int, A: list):
+        """A tile from DDR, double-buffered: transfer i may start once tile i - 1 is in and the
+        core has moved on from tile i - 2 (asked for tile i - 1)."""
+        d = self.dmas[engine]
+        i = len(d.ends)
+        shared = d.group is not None and i < len(d.group.ends)
+        if shared:  # another reader of this window already brought tile i in
+            end = d.group.ends[i]
+        else:
+            start = d.ends[-1] if d.ends else 0.0
+            if i >= 2:
+                start = max(start, d.requests[i - 1])
+            end = self._move(start, size, d)
+            if d.group is not None:
+                d.group.ends.append(end)
+        d.ends.append(end)
+        if end > A[CLOCK]:
+            _stall(A, end, STALL_IN, ("dma", engine))
+        d.requests.append(A[CLOCK])
+
+    def dwrite(self, engine: int, size: int, A: list):
+        """A tile to DDR, double-buffered: the core waits only if both buffers are draining."""
+        d = self.dmas[engine]
+        i = len(d.ends)
+        if i >= 2 and d.ends[i - 2] > A[CLOCK]:
+            _stall(A, d.ends[i - 2], STALL_OUT, ("dma", engine))
+        start = max(A[CLOCK], d.ends[-1] if d.ends else 0.0)
+        d.requests.append(A[CLOCK])
+        d.ends.append(self._move(start, size, d))
+
+    def _move(self, start: float, size: int, d: DmaState) -> float:
+        return self.dram.transfer(start + d.timing.setup, size, 1.0 / d.timing.cycles_per_byte)
