@@ -14,6 +14,7 @@ from datobench.core.ir.nodes import (
     Stmt,
     Store,
     Unary,
+    Var,
     children,
     stmt_exprs,
     walk,
@@ -34,6 +35,7 @@ class Access:
     window: tuple[tuple[int, int], ...]  # the part of the buffer the instance sees
     bytes: int  # moved over the whole run (an upper bound under data-dependent ifs)
     tile_bytes: int  # the largest single transfer: what a ping-pong buffer must hold
+    in_place: bool = False  # writes only of local tensors, which the DMA reads where they are
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,15 @@ def profile(inst: Instance) -> InstanceProfile:
                         arg.window,
                         upper_count(body, moved),
                         max(sizes),
+                        direction == "write"
+                        and all(
+                            isinstance(s.value, (Var, Load))
+                            and isinstance(getattr(s.value, "base", s.value), Var)
+                            for s in walk(body)
+                            if isinstance(s, Store)
+                            and isinstance(s.base, ParamRef)
+                            and s.base.name == arg.param
+                        ),
                     )
                 )
     local = {}

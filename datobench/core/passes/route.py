@@ -257,16 +257,21 @@ class Router:
             )
 
     def endpoints(self, accesses: list[Access], dma: str, who: str):
-        """Each node moving a buffer to or from DDR: one DMA channel and a ping-pong buffer."""
+        """Each node moving a buffer to or from DDR: one DMA channel, and a ping-pong buffer
+        unless it writes a local tensor in place (the DMA reads it where it is)."""
         per_node: dict[str, int] = {}
         for a in accesses:
             root = self.vg.root(a.instance)
-            per_node[root] = max(per_node.get(root, 0), a.tile_bytes)
-        for root, tile_bytes in sorted(per_node.items()):
+            size = 0 if a.in_place else 2 * a.tile_bytes
+            per_node[root] = max(per_node.get(root, 0), size)
+        for root, size in sorted(per_node.items()):
             tile = self.node_tile[root]
             self.ledger.add(tile, dma, 1, who)
             self.ledger.add(tile, BDS, 2, who)
-            self.buffer(tile, f"{who} ping-pong", 2 * tile_bytes)
+            if size:
+                self.buffer(tile, f"{who} ping-pong", size)
+            else:
+                self.ledger.add(tile, LOCKS, 2, who)
 
     # -- an FPGA's device-wide budgets ------------------------------------------------------
     def fpga_offchip(self):
@@ -274,7 +279,10 @@ class Router:
         for direction in ("read", "write"):
             for a in self._accesses(direction):
                 groups.setdefault((a.buffer, direction), []).append(a)
-                self.ledger.add(None, ONCHIP, 2 * a.tile_bytes, f"{a.instance} {a.buffer} burst")
+                if not a.in_place:
+                    self.ledger.add(
+                        None, ONCHIP, 2 * a.tile_bytes, f"{a.instance} {a.buffer} burst"
+                    )
         for (buffer, direction), accesses in sorted(groups.items()):
             self.offchip.append(
                 OffchipStream(

@@ -30,7 +30,7 @@ from datobench.core.perf.runtime import (
     Runtime,
     new_accumulator,
 )
-from datobench.core.sim.scheduler import DEFAULT_MAX_STEPS, compile_graph, drive, start
+from datobench.core.sim.scheduler import DEFAULT_MAX_STEPS, compile_graph, drive_in_time, start
 
 __all__ = ["PerfResult", "TileTiming", "simulate_perf"]
 
@@ -81,7 +81,7 @@ def simulate_perf(
 
     def extra(unit):
         A = tiles[tile_key(mapping.placement[unit.inst.name])]
-        return (A, runtime.tput, runtime.tget, runtime.dread, runtime.dwrite)
+        return (A, runtime.tput, runtime.tget, runtime.dread, runtime.dwrite, runtime.dwait)
 
     units = compiled[0]
     gens, _, _ = start(compiled, arrays, program.kernels, max_steps, extra)
@@ -93,7 +93,8 @@ def simulate_perf(
             done = sum(len(ch.put_times) for ch in runtime.channels)
             progress(min(done / max(expected, 1), 0.99))
 
-    drive(units, gens, on_resume)
+    accumulators = [tiles[tile_key(mapping.placement[u.inst.name])] for u in units]
+    drive_in_time(units, gens, lambda k: accumulators[k][CLOCK], on_resume)
     if progress is not None:
         progress(1.0)
     ends = [A[CLOCK] for A in tiles.values()]

@@ -1,11 +1,11 @@
 """The cost model: cycles for each operation, channel and DDR transfer, from the target file.
 
 NPU matmul follows the AIE-ML kernel structure of AMD's AIE-ML design tutorial: the output is
-computed in blocks of ``a_reuse`` intrinsic rows; each step along k loads ``a_reuse`` A
-sub-tiles and one B sub-tile (over the core's load ports) while the MAC unit issues
-``a_reuse`` intrinsics, so a step costs the larger of the two; at the end of a block its
-accumulators are stored. Measured kernel rates (``kernel_macs_per_cycle``) cap the result.
-Every number comes from the target; nothing is fitted here.
+computed in blocks of ``a_reuse`` x ``b_reuse`` intrinsic tiles; each step along k loads
+``a_reuse`` A and ``b_reuse`` B sub-tiles (over the core's load ports) while the MAC unit
+issues ``a_reuse * b_reuse`` intrinsics, so a step costs the larger of the two; at the end of
+a block its accumulators are stored. Measured kernel rates (``kernel_macs_per_cycle``) cap
+the result. Every number comes from the target; nothing is fitted here.
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ from datobench.core.ir.program import Channel
 from datobench.core.ir.types import TensorType, dtype_of
 from datobench.core.targets import Target
 
-_FREE = ("zeros", "full", "transpose")  # address arithmetic, or initialisation folded away
+_FREE = ("transpose",)  # address arithmetic only
+_FILLS = ("zeros", "full")  # written at store bandwidth
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,8 @@ class CostModel:
             return total + self.matmul_cycles(e)
         if isinstance(e, Call) and e.fn in _FREE:
             return total
+        if isinstance(e, Call) and e.fn in _FILLS:
+            return total + self._move_cycles(e.type, "store")
         if isinstance(e, (Binary, Unary, Call, KernelCall)):
             if dtype_of(e.type).kind in ("int", "float"):
                 op = e.op if isinstance(e, (Binary, Unary)) else getattr(e, "fn", "kernel")
@@ -119,15 +122,15 @@ class CostModel:
             return math.ceil(m * k * n / lanes) + self.timing["pipeline_depth"]
         macs, shape = self._mac_table(dtype.name)
         r, s_, t = shape or (4, 8, 4)
-        reuse = self.timing["matmul_a_reuse"]
+        a_reuse, b_reuse = self.timing["matmul_a_reuse"], self.timing["matmul_b_reuse"]
         c = self.target.param("compute")
         load_width = c["load_bits"] * c["loads_per_cycle"]
         store_width = c["store_bits"] * c["stores_per_cycle"]
-        step_loads = math.ceil((reuse * r * s_ + s_ * t) * dtype.bits / load_width)
-        step_macs = reuse * math.ceil(r * s_ * t / macs)
+        step_loads = math.ceil((a_reuse * r * s_ + b_reuse * s_ * t) * dtype.bits / load_width)
+        step_macs = a_reuse * b_reuse * math.ceil(r * s_ * t / macs)
         step = max(step_loads, step_macs)
-        block_store = math.ceil(reuse * r * t * out.bits / store_width)
-        blocks = math.ceil(m / (r * reuse)) * math.ceil(n / t)
+        block_store = math.ceil(a_reuse * b_reuse * r * t * out.bits / store_width)
+        blocks = math.ceil(m / (r * a_reuse)) * math.ceil(n / (t * b_reuse))
         cycles = blocks * (math.ceil(k / s_) * step + block_store)
         measured = c.get("kernel_macs_per_cycle", {}).get(f"{dtype.name}->{out.name}")
         if measured:

@@ -17,6 +17,8 @@ from datobench.core.ir.nodes import (
     Expr,
     Get,
     If,
+    Load,
+    ParamRef,
     Pid,
     Put,
     Stmt,
@@ -24,6 +26,7 @@ from datobench.core.ir.nodes import (
     Unary,
     Var,
     children,
+    walk,
 )
 from datobench.core.ir.program import Instance
 from datobench.core.ir.types import index
@@ -32,19 +35,33 @@ from datobench.core.sim.lower import Lowerer, _local
 
 
 class TimedLowerer(Lowerer):
-    extra_params = ("A", "tput", "tget", "dread", "dwrite")
+    extra_params = ("A", "tput", "tget", "dread", "dwrite", "dwait")
 
     def __init__(self, inst, channels, written, cost: CostModel, dma_ids: dict, values: bool):
         super().__init__(inst, channels, written)
         self.cost = cost
         self.dma_ids = dma_ids  # (param, direction) -> index into the instance's DMA engines
         self.values = values
+        # local tensors written to DDR in place: the engines that may still be reading them
+        self.draining: dict[str, set[int]] = {}
+        for s in walk(inst.body):
+            if isinstance(s, Store) and isinstance(s.base, ParamRef) and _local_root(s.value):
+                engine = dma_ids[(s.base.name, "write")]
+                self.draining.setdefault(_local_root(s.value), set()).add(engine)
 
     # -- timing hooks -----------------------------------------------------------------------
     def before_stmt(self, s: Stmt):
         reads, _ = param_transfers(s)
         for param, size in reads:
+            self.line("yield None")  # let instances with earlier clocks reach DRAM first
             self.line(f"dread({self.dma_ids[(param, 'read')]}, {size}, A)")
+        target = (
+            s.name
+            if isinstance(s, Assign)
+            else (s.base.name if isinstance(s, Store) and isinstance(s.base, Var) else None)
+        )
+        for engine in sorted(self.draining.get(target, ())):
+            self.line(f"dwait({engine}, A)")  # the DMA may still be reading it
 
     def after_stmt(self, s: Stmt):
         cycles = self.cost.stmt_cycles(s)
@@ -52,6 +69,7 @@ class TimedLowerer(Lowerer):
             self.line(f"A[0] += {cycles}; A[1] += {cycles}")
         _, writes = param_transfers(s)
         for param, size in writes:
+            self.line("yield None")
             self.line(f"dwrite({self.dma_ids[(param, 'write')]}, {size}, A)")
 
     def after_put(self, slot: int):
@@ -95,6 +113,15 @@ class TimedLowerer(Lowerer):
             return
         for c in children(e):
             self.gets_only(c)
+
+
+def _local_root(e: Expr) -> str | None:
+    """The local tensor a stored value is (or is a slice of), if any."""
+    if isinstance(e, Var):
+        return e.name
+    if isinstance(e, Load) and isinstance(e.base, Var):
+        return e.base.name
+    return None
 
 
 def _static(e: Expr) -> bool:

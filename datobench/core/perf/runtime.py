@@ -127,7 +127,9 @@ class Runtime:
         d.requests.append(A[CLOCK])
 
     def dwrite(self, engine: int, size: int, A: list):
-        """A tile to DDR, double-buffered: the core waits only if both buffers are draining."""
+        """A tile to DDR. Written from a local tensor, the DMA reads it in place (``dwait``
+        holds back the next write to it); otherwise from a ping-pong pair of buffers, and the
+        core waits only if both are still draining."""
         d = self.dmas[engine]
         i = len(d.ends)
         if i >= 2 and d.ends[i - 2] > A[CLOCK]:
@@ -135,6 +137,11 @@ class Runtime:
         start = max(A[CLOCK], d.ends[-1] if d.ends else 0.0)
         d.requests.append(A[CLOCK])
         d.ends.append(self._move(start, size, d))
+
+    def dwait(self, engine: int, A: list):
+        d = self.dmas[engine]
+        if d.ends and d.ends[-1] > A[CLOCK]:
+            _stall(A, d.ends[-1], STALL_OUT, ("dma", engine))
 
     def _move(self, start: float, size: int, d: DmaState) -> float:
         return self.dram.transfer(start + d.timing.setup, size, 1.0 / d.timing.cycles_per_byte)

@@ -8,6 +8,7 @@ blocked, no instance can ever move again, which is exactly a deadlock.
 from __future__ import annotations
 
 import collections
+import heapq
 import linecache
 from dataclasses import dataclass
 
@@ -180,6 +181,49 @@ def drive(units: list, gens: list, on_resume=None, every: int = 4096) -> int:
             live = still
             if not progressed:
                 raise _deadlock([(units[k].inst.name, pending[k]) for k in live])
+    return resumes
+
+
+def drive_in_time(units: list, gens: list, clock, on_resume=None, every: int = 4096) -> int:
+    """Like ``drive``, but always resume the runnable instance whose clock (``clock(k)``) is
+    earliest. Generators yield None at points where others should catch up (shared resources
+    such as DRAM are then claimed in time order), or a ``Wait`` when they block."""
+    runnable = [(clock(k), k) for k in range(len(units))]
+    heapq.heapify(runnable)
+    blocked: dict[int, Wait] = {}
+    resumes = 0
+    with np.errstate(all="ignore"):
+        while runnable or blocked:
+            if not runnable:
+                ready = [k for k, w in blocked.items() if not w.blocked()]
+                if not ready:
+                    raise _deadlock([(units[k].inst.name, blocked[k]) for k in sorted(blocked)])
+                for k in ready:
+                    del blocked[k]
+                    heapq.heappush(runnable, (clock(k), k))
+                continue
+            _, k = heapq.heappop(runnable)
+            resumes += 1
+            if on_resume is not None and resumes % every == 0:
+                on_resume()
+            try:
+                wait = next(gens[k])
+            except StopIteration:
+                wait = False
+            except DatoError:
+                raise
+            except Exception as exc:
+                raise DatoRuntimeError(
+                    f"in instance '{units[k].inst.name}': {type(exc).__name__}: {exc}",
+                    units[k].loc_of(exc.__traceback__),
+                ) from None
+            if wait is None:
+                heapq.heappush(runnable, (clock(k), k))
+            elif wait is not False:
+                blocked[k] = wait
+            for j in [j for j, w in blocked.items() if not w.blocked()]:
+                del blocked[j]
+                heapq.heappush(runnable, (clock(j), j))
     return resumes
 
 
