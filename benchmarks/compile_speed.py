@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import time
 
+from programs import systolic_gemm, whole_array_gemm
+
 import datobench as dato
 from datobench import R, S, Stream, float32, int16, int32
 
@@ -18,23 +20,7 @@ REPEATS = 5
 
 def gemm_4x4():
     """Output-stationary int16 GEMM on a [4, 4] mapping (64 x 64 x 64, 16 x 16 blocks)."""
-
-    @dato.region
-    def gemm(A: int16[64, 64], B: int16[64, 64], C: int32[64, 64]):
-        @dato.task(mapping=[4, 4], args=[A, B, C])
-        def g(
-            a: int16[64, 64] @ [S(0), R],
-            b: int16[64, 64] @ [R, S(1)],
-            c: int32[64, 64] @ [S(0), S(1)],
-        ):
-            acc = dato.zeros((16, 16), int32)
-            for k in range(4):
-                acc += dato.matmul(
-                    a[:, k * 16 : (k + 1) * 16], b[k * 16 : (k + 1) * 16, :], acc=int32
-                )
-            c[:, :] = acc
-
-    return gemm
+    return whole_array_gemm(64, 64, 64, 16, 16, 16, int16, int32)
 
 
 def pipeline_32():
@@ -60,40 +46,7 @@ def pipeline_32():
 
 def systolic(P: int):
     """A P x P systolic GEMM of 2 x 2 int16 tiles with loaders on the west and north edges."""
-    T, K = 2, 16  # tile edge, reduction length
-
-    @dato.region
-    def array(A: int16[T * P, K], B: int16[K, T * P], C: int32[T * P, T * P]):
-        fa: Stream[int16[T, T], 2][P, P + 1]
-        fb: Stream[int16[T, T], 2][P + 1, P]
-
-        @dato.task(mapping=[P], args=[A])
-        def load_a(a: int16[T * P, K] @ [S(0), R]):
-            i = dato.pid()
-            for k in range(K // T):
-                fa[i, 0].put(a[:, k * T : k * T + T])
-
-        @dato.task(mapping=[P], args=[B])
-        def load_b(b: int16[K, T * P] @ [R, S(0)]):
-            j = dato.pid()
-            for k in range(K // T):
-                fb[0, j].put(b[k * T : k * T + T, :])
-
-        @dato.task(mapping=[P, P], args=[C])
-        def pe(c: int32[T * P, T * P] @ [S(0), S(1)]):
-            i, j = dato.pid()
-            acc = dato.zeros((T, T), int32)
-            for _k in range(K // T):
-                x = fa[i, j].get()
-                y = fb[i, j].get()
-                if j < P - 1:
-                    fa[i, j + 1].put(x)
-                if i < P - 1:
-                    fb[i + 1, j].put(y)
-                acc += dato.matmul(x, y, acc=int32)
-            c[:, :] = acc
-
-    return array
+    return systolic_gemm(P, P, 2, 2, 2, 16, int16, int32)
 
 
 def best_compile(region, target: str) -> tuple[float, object]:

@@ -510,7 +510,8 @@ def test_u280_systolic_array_gives_numpys_results():
 
 
 def test_a_systolic_array_too_big_for_the_u280_names_dsp_slices():
-    region = make_fpga_systolic(8, 16, float32, float32)  # float32 PEs with 16 x 16 tiles
+    # 144 float32 PEs with 16-wide tiles: 16 MACs x 5 DSPs = 80 each, 11,520 > 9,024
+    region = make_fpga_systolic(12, 16, float32, float32)
     with pytest.raises(dato.MappingError) as info:
         dato.compile(region, target="u280")  # E-dsp
     error = check_error(info, "# E-dsp", "device u280: DSP slices:", "used of 9024",
@@ -520,12 +521,13 @@ def test_a_systolic_array_too_big_for_the_u280_names_dsp_slices():
 
 
 def test_the_same_pes_fit_the_larger_u250():
-    region = make_fpga_systolic(32, 4, int16, int32)  # 16,384 DSPs: over the U280's 9,024
+    # float32 PEs 4 wide: 4 MACs x 5 DSPs = 20 each; 32 x 32 of them need 20,480 DSPs
+    region = make_fpga_systolic(32, 4, float32, float32)
     with pytest.raises(dato.MappingError) as info:
         dato.compile(region, target="u280")
     used, capacity = used_and_capacity(str(info.value), "DSP slices")
     assert capacity == 9024 and used > 12_288
-    region = make_fpga_systolic(24, 4, int16, int32)
+    region = make_fpga_systolic(24, 4, float32, float32)  # 576 x 20 = 11,520
     m = dato.compile(region, target="u250").mapping
     assert 9024 < m.tiles["device"].used["DSP slices"] <= 12_288
 

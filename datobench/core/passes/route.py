@@ -302,7 +302,7 @@ class Router:
             prof = self.vg.profiles[inst.name]
             if not prof.matmul_shapes:
                 continue
-            lanes = max(k * n for _, k, n in prof.matmul_shapes)
+            lanes = max(k for _, k, _ in prof.matmul_shapes)  # the unrolled k products
             cost = lanes * per_mac.get(prof.macs_dtype, max(per_mac.values()))
             self.ledger.add(None, DSP, int(round(cost)), inst.name)
 

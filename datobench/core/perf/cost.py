@@ -117,9 +117,8 @@ class CostModel:
         (m, k), (_, n) = e.args[0].type.shape, e.args[1].type.shape
         dtype = dtype_of(e.args[0].type)
         out = dtype_of(e.type)
-        if self.fpga:
-            lanes = k * n  # one output row per cycle: the k x n products in parallel
-            return math.ceil(m * k * n / lanes) + self.timing["pipeline_depth"]
+        if self.fpga:  # an II=1 pipeline over the m x n outputs, k products per cycle
+            return m * n
         macs, shape = self._mac_table(dtype.name)
         r, s_, t = shape or (4, 8, 4)
         a_reuse, b_reuse = self.timing["matmul_a_reuse"], self.timing["matmul_b_reuse"]
@@ -148,7 +147,7 @@ class CostModel:
         size = c.elem.nbytes if isinstance(c.elem, TensorType) else c.elem.bytes
         if self.fpga or self.mapping is None:
             latency = self.timing.get("fifo_latency", 1)
-            return ChannelTiming(latency, 1, 0)
+            return ChannelTiming(latency, math.ceil(size / self.timing["fifo_bytes_per_cycle"]), 0)
         route = self.mapping.route(c.name)
         lock = self.timing["lock_cycles"]
         if route.kind in ("local", "shared"):
