@@ -84,7 +84,7 @@ def simulate_perf(
         return (A, runtime.tput, runtime.tget, runtime.dread, runtime.dwrite, runtime.dwait)
 
     units = compiled[0]
-    gens, _, _ = start(compiled, arrays, program.kernels, max_steps, extra)
+    gens, _, _, touches = start(compiled, arrays, program.kernels, max_steps, extra)
     expected = sum(c.puts or 0 for c in graph.channels) + sum(1 for _ in engines)
     on_resume = None
     if progress is not None:
@@ -94,7 +94,7 @@ def simulate_perf(
             progress(min(done / max(expected, 1), 0.99))
 
     accumulators = [tiles[tile_key(mapping.placement[u.inst.name])] for u in units]
-    drive_in_time(units, gens, lambda k: accumulators[k][CLOCK], on_resume)
+    drive_in_time(units, gens, touches, lambda k: accumulators[k][CLOCK], on_resume)
     if progress is not None:
         progress(1.0)
     ends = [A[CLOCK] for A in tiles.values()]

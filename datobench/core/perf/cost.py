@@ -80,6 +80,12 @@ class CostModel:
             return total
         if isinstance(e, Call) and e.fn in _FILLS:
             return total + self._move_cycles(e.type, "store")
+        if (
+            isinstance(e, Binary)
+            and e.op == "+"
+            and any(isinstance(x, Call) and x.fn == "matmul" for x in (e.lhs, e.rhs))
+        ):
+            return total  # accumulation happens in the MAC pipeline (acc += a @ b)
         if isinstance(e, (Binary, Unary, Call, KernelCall)):
             if dtype_of(e.type).kind in ("int", "float"):
                 op = e.op if isinstance(e, (Binary, Unary)) else getattr(e, "fn", "kernel")

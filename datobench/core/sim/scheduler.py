@@ -104,6 +104,7 @@ def start(compiled, arrays: dict | None, kernels: dict, max_steps: int, extra=No
     counts = [0] * len(channel_names)
     budget = [max_steps]
     gens = []
+    touches = []  # per instance: the queues it puts to or gets from
     for unit in units:
         inst = unit.inst
         params = [
@@ -118,6 +119,7 @@ def start(compiled, arrays: dict | None, kernels: dict, max_steps: int, extra=No
             Wait(kind, queues[slot_of[ch]], depths[slot_of[ch]], ch, loc)
             for kind, ch, loc in unit.lowered.waits
         ]
+        touches.append({id(w.queue) for w in waits})
         args = (
             params,
             queues,
@@ -129,7 +131,7 @@ def start(compiled, arrays: dict | None, kernels: dict, max_steps: int, extra=No
             _budget_failer(unit, max_steps),
         )
         gens.append(unit.run(*args, *(extra(unit) if extra else ())))
-    return gens, queues, counts
+    return gens, queues, counts, touches
 
 
 def simulate(
@@ -140,7 +142,7 @@ def simulate(
     max_steps: int = DEFAULT_MAX_STEPS,
 ) -> SimResult:
     units, channel_names, _ = compiled
-    gens, queues, counts = start(compiled, arrays, kernels, max_steps)
+    gens, queues, counts, _ = start(compiled, arrays, kernels, max_steps)
     resumes = drive(units, gens)
     transfers = dict(zip(channel_names, counts))
     leftover = {name: len(q) for name, q in zip(channel_names, queues) if q}
@@ -184,24 +186,22 @@ def drive(units: list, gens: list, on_resume=None, every: int = 4096) -> int:
     return resumes
 
 
-def drive_in_time(units: list, gens: list, clock, on_resume=None, every: int = 4096) -> int:
+def drive_in_time(
+    units: list, gens: list, touches: list[set[int]], clock, on_resume=None, every: int = 4096
+) -> int:
     """Like ``drive``, but always resume the runnable instance whose clock (``clock(k)``) is
     earliest. Generators yield None at points where others should catch up (shared resources
-    such as DRAM are then claimed in time order), or a ``Wait`` when they block."""
+    such as DRAM are then claimed in time order), or a ``Wait`` when they block. Only waiters
+    on the channels the resumed instance uses are checked again."""
     runnable = [(clock(k), k) for k in range(len(units))]
     heapq.heapify(runnable)
     blocked: dict[int, Wait] = {}
+    waiters: dict[int, set[int]] = {}  # id(queue) -> instances blocked on it
     resumes = 0
     with np.errstate(all="ignore"):
         while runnable or blocked:
             if not runnable:
-                ready = [k for k, w in blocked.items() if not w.blocked()]
-                if not ready:
-                    raise _deadlock([(units[k].inst.name, blocked[k]) for k in sorted(blocked)])
-                for k in ready:
-                    del blocked[k]
-                    heapq.heappush(runnable, (clock(k), k))
-                continue
+                raise _deadlock([(units[k].inst.name, blocked[k]) for k in sorted(blocked)])
             _, k = heapq.heappop(runnable)
             resumes += 1
             if on_resume is not None and resumes % every == 0:
@@ -221,9 +221,12 @@ def drive_in_time(units: list, gens: list, clock, on_resume=None, every: int = 4
                 heapq.heappush(runnable, (clock(k), k))
             elif wait is not False:
                 blocked[k] = wait
-            for j in [j for j, w in blocked.items() if not w.blocked()]:
-                del blocked[j]
-                heapq.heappush(runnable, (clock(j), j))
+                waiters.setdefault(id(wait.queue), set()).add(k)
+            for q in touches[k]:  # only the queues k uses can have changed
+                for j in [j for j in waiters.get(q, ()) if not blocked[j].blocked()]:
+                    waiters[q].discard(j)
+                    del blocked[j]
+                    heapq.heappush(runnable, (clock(j), j))
     return resumes
 
 
