@@ -110,34 +110,32 @@ def autosa_gflops() -> tuple[float, float]:
     return 2 * 1040 * 1024 * 1024 / result.seconds / 1e9, wall
 
 
-def main() -> int:
-    rows = []
+def rows() -> list[tuple[str, str, float, float, str]]:
+    """(case, unit, predicted, published, note) for every calibration case."""
+    out = []
     for label, acc, reuse, published in [
         ("AIE-ML int8 64^3, 4x16x8, 1 A per B, int32 out", int32, 1, 2092),
         ("AIE-ML int8 64^3, 4x16x8, 2 A per B, int32 out", int32, 2, 1750),
         ("AIE-ML int8 64^3, 4x16x8, 2 A per B, int16 out", int16, 2, 1121),
     ]:
-        predicted = single_core_cycles(acc, reuse)
-        rows.append((label, "cycles", predicted, published, ""))
+        out.append((label, "cycles", single_core_cycles(acc, reuse), published, ""))
     for case in WHOLE_ARRAY:
         M, K, N, m, k, n, t_in, t_out, *_ = case
         tops, wall = whole_array_tops(case)
         label = f"XDNA 4x4 {M}x{K}x{N}, {m}x{k}x{n}, {t_in}/{t_out}"
-        rows.append((label, "TOPS", tops, case[-1], f"simulated in {wall:.1f} s"))
+        out.append((label, "TOPS", tops, case[-1], f"simulated in {wall:.1f} s"))
     gflops, wall = autosa_gflops()
-    rows.append(
-        (
-            "U250 AutoSA 13x16 PEs x SIMD 8, FP32",
-            "GFLOPS",
-            gflops,
-            938.7,
-            f"simulated in {wall:.1f} s",
-        )
-    )
+    out.append(("U250 AutoSA 13x16 PEs x SIMD 8, FP32", "GFLOPS", gflops, 938.7,
+                f"simulated in {wall:.1f} s"))
+    return out
+
+
+def main() -> int:
+    rows_ = rows()
     print(f"calibration: predicted vs published (tolerance {LOW} .. {HIGH})")
-    width = max(len(r[0]) for r in rows)
+    width = max(len(r[0]) for r in rows_)
     failures = 0
-    for label, unit, predicted, published, note in rows:
+    for label, unit, predicted, published, note in rows_:
         ratio = predicted / published
         ok = LOW <= ratio <= HIGH
         failures += not ok
@@ -146,7 +144,7 @@ def main() -> int:
             f"  {label:<{width}}  {shown:>8} {unit:<6} published {published:>7,} "
             f"ratio {ratio:5.2f} {'ok' if ok else 'OUT OF TOLERANCE'}  {note}"
         )
-    print(f"{len(rows) - failures} within tolerance, {failures} outside")
+    print(f"{len(rows_) - failures} within tolerance, {failures} outside")
     return 1 if failures else 0
 
 

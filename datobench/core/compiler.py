@@ -82,8 +82,11 @@ class Program:
 
             values = options.pop("values", True)
             by_name = self._check_arrays(arrays) if values or arrays else None
-            if values not in self._perf:
-                self._perf[values] = perf.prepare(self, values)
+            try:
+                if values not in self._perf:
+                    self._perf[values] = perf.prepare(self, values)
+            except DatoError as error:
+                raise error.at(caller_loc()) from None
             return perf.simulate_perf(self, by_name, self._perf[values], **options)
         raise DatoError(
             f"unknown backend '{backend}'; available: {', '.join(BACKENDS)}", caller_loc()

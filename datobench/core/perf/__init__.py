@@ -13,8 +13,11 @@ from collections.abc import Callable
 
 from datobench.core.errors import DatoError
 from datobench.core.ir.mapping import tile_key
+from datobench.core.ir.nodes import For, If, walk
+from datobench.core.ir.printer import stmt_lines
 from datobench.core.passes.analysis import profiles as instance_profiles
-from datobench.core.perf.cost import CostModel
+from datobench.core.passes.counts import upper_count
+from datobench.core.perf.cost import CostModel, param_transfers
 from datobench.core.perf.lower import timed_lowering
 from datobench.core.perf.result import PerfResult, TileTiming, critical_path, occupancy
 from datobench.core.perf.runtime import (
@@ -44,16 +47,32 @@ def prepare(program, values: bool):
         )
     cost = CostModel(program.target, program.mapping)
     profs = instance_profiles(program.graph)
-    engines = []  # (instance, param, direction, broadcast window key) per engine
+    engines = []  # (instance, param, direction, broadcast key, transfers) per engine
     ids: dict[str, dict] = {}
     for inst in program.graph.instances:
         ids[inst.name] = {}
         for a in profs[inst.name].accesses:
             ids[inst.name][(a.param, a.direction)] = len(engines)
-            window = (a.buffer, a.window) if a.direction == "read" else None
-            engines.append((inst.name, a.param, a.direction, window))
+            pattern = _transfer_pattern(inst.body, a.param, a.direction)
+            # readers of one window that read the same tiles in the same order share them
+            key = (a.buffer, a.window, pattern[0]) if a.direction == "read" else None
+            engines.append((inst.name, a.param, a.direction, key, pattern[1]))
     compiled = compile_graph(program.graph, timed_lowering(cost, ids, values))
     return cost, profs, engines, compiled
+
+
+def _transfer_pattern(body, param: str, direction: str) -> tuple[str, int]:
+    """The DDR tiles a body moves for one parameter: their expressions and how many."""
+    sites = []
+
+    def weight(s) -> int:
+        reads, writes = param_transfers(s)
+        return sum(1 for p, _ in (reads if direction == "read" else writes) if p == param)
+
+    for s in walk(body):
+        if not isinstance(s, (For, If)) and weight(s):
+            sites.append(stmt_lines(s, 0)[0])
+    return "\n".join(sites), upper_count(body, weight)
 
 
 def simulate_perf(
@@ -72,8 +91,8 @@ def simulate_perf(
     groups: dict = {}
     timing = cost.dma()
     runtime.dmas = [
-        DmaState(timing, direction, groups.setdefault(window, ReadGroup()) if window else None)
-        for _, _, direction, window in engines
+        DmaState(timing, direction, groups.setdefault(key, ReadGroup()) if key else None)
+        for _, _, direction, key, _ in engines
     ]
     tiles: dict[str, list] = {}
     for inst in graph.instances:
@@ -85,12 +104,13 @@ def simulate_perf(
 
     units = compiled[0]
     gens, _, _, touches = start(compiled, arrays, program.kernels, max_steps, extra)
-    expected = sum(c.puts or 0 for c in graph.channels) + sum(1 for _ in engines)
+    expected = sum(c.puts or 0 for c in graph.channels) + sum(e[4] for e in engines)
     on_resume = None
     if progress is not None:
 
         def on_resume():
             done = sum(len(ch.put_times) for ch in runtime.channels)
+            done += sum(len(d.ends) for d in runtime.dmas)
             progress(min(done / max(expected, 1), 0.99))
 
     accumulators = [tiles[tile_key(mapping.placement[u.inst.name])] for u in units]

@@ -63,14 +63,21 @@ class TimedLowerer(Lowerer):
         for engine in sorted(self.draining.get(target, ())):
             self.line(f"dwait({engine}, A)")  # the DMA may still be reading it
 
+    def before_put(self, s: Put):
+        self.charge(s)  # the value is made before it is put
+
     def after_stmt(self, s: Stmt):
-        cycles = self.cost.stmt_cycles(s)
-        if cycles:
-            self.line(f"A[0] += {cycles}; A[1] += {cycles}")
+        if not isinstance(s, Put):
+            self.charge(s)
         _, writes = param_transfers(s)
         for param, size in writes:
             self.line("yield None")
             self.line(f"dwrite({self.dma_ids[(param, 'write')]}, {size}, A)")
+
+    def charge(self, s: Stmt):
+        cycles = self.cost.stmt_cycles(s)
+        if cycles:
+            self.line(f"A[0] += {cycles}; A[1] += {cycles}")
 
     def after_put(self, slot: int):
         self.line(f"tput({slot}, A)")
@@ -91,6 +98,7 @@ class TimedLowerer(Lowerer):
             self.gets_only(s.value)
         elif isinstance(s, Put):
             self.gets_only(s.value)
+            self.before_put(s)
             slot = self.slot(s.stream)
             wait = self.wait("put", s.stream, s.loc)
             self.line(f"while len(q{slot}) >= {self.depth_of(s.stream)}: yield W[{wait}]")

@@ -50,15 +50,16 @@ class DramCalendar:
     def transfer(self, start: float, size: float, port_rate: float) -> float:
         """When ``size`` bytes started at ``start`` have arrived."""
         t = start
+        rate = min(port_rate, self.rate)  # one transfer never outruns DRAM itself
         while True:
             b = int(t // self.width)
             bucket_end = (b + 1) * self.width
             room = self.left.get(b, self.rate * self.width)
-            moved = min(room, port_rate * (bucket_end - t), size)
+            moved = min(room, rate * (bucket_end - t), size)
             self.left[b] = room - moved
             size -= moved
             if size <= 1e-9:
-                return min(t + moved / port_rate, bucket_end)
+                return min(t + moved / rate, bucket_end)
             t = bucket_end
 
 

@@ -169,6 +169,9 @@ class Lowerer:
     def after_stmt(self, s: Stmt):
         pass
 
+    def before_put(self, s: Put):
+        pass
+
     def after_put(self, slot: int):
         pass
 
@@ -194,6 +197,7 @@ class Lowerer:
             value = self.expr(s.value)
             if self.aliases_mutable(s.value):
                 value += ".copy()"
+            self.before_put(s)
             slot = self.slot(s.stream)
             wait = self.wait("put", s.stream, s.loc)
             depth = self.depth_of(s.stream)
