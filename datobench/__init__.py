@@ -28,6 +28,13 @@ from datobench.core.lang.stream import Stream
 from datobench.core.targets import Target, TargetError, available_targets, load_target
 
 
+def load_ipython_extension(ipython):
+    """``%load_ext datobench``: the %%dato magic (IPython is imported only here)."""
+    from datobench.magics import load_ipython_extension as load
+
+    load(ipython)
+
+
 def targets() -> list[str]:
     """The names of the shipped hardware targets (``load_target`` also takes a .toml path)."""
     return available_targets()

@@ -1,1 +1,16 @@
-"""Pure rendering helpers: IR, mappings and traces -> DOT, SVG and figures (no widgets)."""
+"""Pure rendering helpers: programs, mappings and performance results -> DOT, SVG, HTML and
+the JSON model the placement editor draws. Nothing here imports Jupyter."""
+
+from datobench.visual.charts import occupancy_svg, timeline_svg
+from datobench.visual.graph import render_svg, task_graph_dot
+from datobench.visual.report import report_html
+from datobench.visual.tiles import tile_array_model
+
+__all__ = [
+    "occupancy_svg",
+    "render_svg",
+    "report_html",
+    "task_graph_dot",
+    "tile_array_model",
+    "timeline_svg",
+]

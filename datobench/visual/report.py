@@ -1,0 +1,69 @@
+"""The resource report and run summary as HTML."""
+
+from __future__ import annotations
+
+from datobench.visual.colors import escape
+
+
+def report_html(program, perf=None) -> str:
+    parts = ['<div class="dato-report">']
+    if perf is not None:
+        parts.append(
+            f"<p><b>{perf.cycles:,}</b> cycles ({perf.seconds * 1e6:,.2f} &micro;s at "
+            f"{perf.clock_hz / 1e9:g} GHz) &middot; {perf.macs:,} MACs &middot; "
+            f"<b>{perf.utilization:.1%}</b> of peak</p>"
+        )
+        parts.append(
+            f"<p>critical path: {escape(' &larr; '.join(perf.critical_path))}</p>".replace(
+                "&amp;larr;", "&larr;"
+            )
+        )
+    if program.report is not None:
+        rows = program.report.rows()
+        cols = [
+            "tile",
+            "kind",
+            "data memory",
+            "input DMA channels",
+            "output DMA channels",
+            "buffer descriptors",
+            "locks",
+            "DSP slices",
+            "on-chip memory",
+            "ports",
+            "instances",
+        ]
+        cols = [c for c in cols if any(c in r for r in rows)]
+        parts.append(
+            '<table class="dato-table"><thead><tr>'
+            + "".join(f"<th>{escape(c)}</th>" for c in cols)
+            + "</tr></thead><tbody>"
+        )
+        for r in rows:
+            cells = []
+            for c in cols:
+                value = r.get(c, "")
+                hot = _full(value)
+                cells.append(f'<td class="{"dato-hot" if hot else ""}">{escape(value)}</td>')
+            parts.append("<tr>" + "".join(cells) + "</tr>")
+        parts.append("</tbody></table>")
+        if program.mapping.merges:
+            parts.append("<p><b>merges</b></p><ul>")
+            for m in program.mapping.merges:
+                how = f"automatic: {m.reason}" if m.automatic else "requested"
+                parts.append(f"<li>{m.kind} {escape(' + '.join(m.instances))} ({escape(how)})</li>")
+            parts.append("</ul>")
+        if program.report.diagnostics:
+            parts.append("<p><b>diagnostics</b></p><ul>")
+            parts += [f"<li>{escape(d)}</li>" for d in program.report.diagnostics]
+            parts.append("</ul>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _full(cell: str) -> bool:
+    """Is a 'used/capacity' cell at capacity?"""
+    if "/" not in cell:
+        return False
+    used, cap = cell.split("/", 1)
+    return used.strip() == cap.strip() and not used.startswith("0")

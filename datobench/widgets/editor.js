@@ -1,0 +1,186 @@
+// The placement editor's front end: draws the tile array from `model`, chips from
+// `placement`, and sends a "move" command when a chip is dropped on a tile. It never decides
+// legality: Python answers by changing `placement` (accepted) or `error` (refused, and the
+// redraw returns the chip to its tile).
+
+const CELL_W = 112;
+const CELL_H = 74;
+const GAP = 6;
+
+function el(tag, attrs = {}, text) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function svgEl(tag, attrs = {}) {
+  const node = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  return node;
+}
+
+function heat(f) {
+  if (f === null || f === undefined) return "#ffffff";
+  const t = Math.max(0, Math.min(1, f));
+  const lo = [239, 246, 255], hi = [29, 78, 216];
+  const c = lo.map((a, i) => Math.round(a + (hi[i] - a) * t));
+  return `rgb(${c[0]},${c[1]},${c[2]})`;
+}
+
+function fillColor(f) {
+  if (f === null || f === undefined) return "#94a3b8";
+  if (f >= 1) return "#ef4444";
+  if (f >= 0.5) return "#f59e0b";
+  return "#10b981";
+}
+
+function render({ model, el: host }) {
+  const root = el("div", { class: "dato-editor" });
+  host.appendChild(root);
+  // mark the enclosing workbench panel for tests and styling
+  requestAnimationFrame(() => {
+    const panel = host.closest(".dato-panel");
+    if (panel) panel.setAttribute("data-dato-panel", "");
+  });
+
+  function position(col, row, rows) {
+    return { left: col * (CELL_W + GAP), top: (rows - 1 - row) * (CELL_H + GAP) };
+  }
+
+  function draw() {
+    const m = model.get("model");
+    const placement = model.get("placement");
+    root.replaceChildren();
+    if (!m || !m.tiles) return;
+
+    const bar = el("div", { class: "dato-toolbar" });
+    const undo = el("button", { class: "dato-undo", title: "undo the last move" }, "↶ Undo");
+    const redo = el("button", { class: "dato-redo", title: "redo" }, "↷ Redo");
+    const copy = el("button", { class: "dato-copy", title: "copy the placement as code" },
+      "Copy placement as code");
+    undo.disabled = !model.get("can_undo");
+    redo.disabled = !model.get("can_redo");
+    undo.onclick = () => model.send({ kind: "undo" });
+    redo.onclick = () => model.send({ kind: "redo" });
+    copy.onclick = () => {
+      const code = model.get("code");
+      if (navigator.clipboard) navigator.clipboard.writeText(code).catch(() => {});
+      codeBox.classList.toggle("dato-shown", true);
+    };
+    bar.append(undo, redo, copy, el("span", { class: "dato-status" }, model.get("status")));
+    root.appendChild(bar);
+
+    const error = model.get("error");
+    if (error) root.appendChild(el("div", { class: "dato-error", role: "alert" }, error));
+
+    const width = m.columns * (CELL_W + GAP);
+    const height = m.rows * (CELL_H + GAP);
+    const grid = el("div", { class: "dato-grid" });
+    grid.style.width = `${width}px`;
+    grid.style.height = `${height}px`;
+
+    const routes = svgEl("svg", { class: "dato-routes", width, height });
+    for (const r of m.routes) {
+      const pts = r.path.map(([c, row]) => {
+        const p = position(c, row, m.rows);
+        return `${p.left + CELL_W / 2},${p.top + CELL_H / 2}`;
+      });
+      const line = svgEl("polyline", {
+        points: pts.join(" "),
+        stroke: fillColor(r.fill),
+        "stroke-width": r.kind === "shared" ? 5 : 3,
+        "stroke-dasharray": r.kind === "stream" ? "6,4" : "",
+        fill: "none", "stroke-linecap": "round", "data-route": r.channel,
+      });
+      const title = svgEl("title");
+      title.textContent = `${r.channel} (${r.kind})` +
+        (r.fill === null || r.fill === undefined ? "" : `: ${Math.round(r.fill * 100)}% full`);
+      line.appendChild(title);
+      routes.appendChild(line);
+    }
+
+    const tiles = new Map();
+    for (const t of m.tiles) {
+      const p = position(t.col, t.row, m.rows);
+      const tile = el("div", {
+        class: `dato-tile dato-${t.kind}` + (t.no_dma ? " dato-nodma" : ""),
+        "data-tile": `${t.col},${t.row}`, "data-kind": t.kind,
+      });
+      tile.style.left = `${p.left}px`;
+      tile.style.top = `${p.top}px`;
+      tile.style.width = `${CELL_W}px`;
+      tile.style.height = `${CELL_H}px`;
+      if (t.kind === "compute") tile.style.background = heat(t.busy);
+      const label = t.kind === "compute" ? "" : (t.no_dma ? "shim (no DMA)" : t.kind);
+      tile.appendChild(el("span", { class: "dato-coord" }, `${t.col},${t.row} ${label}`));
+      if (t.memory) {
+        const meter = el("div", { class: "dato-meter", title:
+          `memory ${(t.memory[0] / 1024).toFixed(1)} of ${(t.memory[1] / 1024).toFixed(1)} KiB` });
+        const fill = el("div", { class: "dato-meter-fill" });
+        fill.style.width = `${Math.min(100, (100 * t.memory[0]) / t.memory[1])}%`;
+        meter.appendChild(fill);
+        tile.appendChild(meter);
+      }
+      tiles.set(`${t.col},${t.row}`, tile);
+      grid.appendChild(tile);
+    }
+    grid.appendChild(routes);
+
+    for (const chip of m.chips) {
+      const where = placement[chip.name] || [chip.col, chip.row];
+      const tile = tiles.get(`${where[0]},${where[1]}`);
+      if (!tile) continue;
+      const node = el("div", {
+        class: "dato-chip" + (chip.group ? " dato-merged" : ""), "data-task": chip.name,
+        title: chip.group ? `${chip.name} (${chip.kind}: ${chip.group})` : chip.name,
+      }, chip.name);
+      node.addEventListener("pointerdown", (e) => startDrag(e, node, chip.name));
+      tile.appendChild(node);
+    }
+    root.appendChild(grid);
+
+    const codeBox = el("pre", { class: "dato-code" }, model.get("code"));
+    root.appendChild(codeBox);
+  }
+
+  function startDrag(event, node, name) {
+    event.preventDefault();
+    const startX = event.clientX, startY = event.clientY;
+    node.classList.add("dato-dragging");
+    node.setPointerCapture && node.setPointerCapture(event.pointerId);
+    const move = (e) => {
+      node.style.transform = `translate(${e.clientX - startX}px, ${e.clientY - startY}px)`;
+    };
+    const up = (e) => {
+      node.removeEventListener("pointermove", move);
+      node.removeEventListener("pointerup", up);
+      node.style.visibility = "hidden";
+      const below = document.elementsFromPoint(e.clientX, e.clientY)
+        .find((x) => x.dataset && x.dataset.tile);
+      node.style.visibility = "";
+      node.classList.remove("dato-dragging");
+      if (!below) { node.style.transform = ""; return; }
+      if (Math.abs(e.clientX - startX) + Math.abs(e.clientY - startY) < 4) {
+        node.style.transform = "";
+        return;
+      }
+      // show the chip on its new tile until Python answers (accepted or refused)
+      node.style.transform = "";
+      below.appendChild(node);
+      const [col, row] = below.dataset.tile.split(",").map(Number);
+      model.send({ kind: "move", task: name, tile: [col, row] });
+    };
+    node.addEventListener("pointermove", move);
+    node.addEventListener("pointerup", up);
+  }
+
+  for (const trait of ["model", "placement", "error", "status", "code", "can_undo",
+    "can_redo", "revision"]) {
+    model.on(`change:${trait}`, draw);
+  }
+  draw();
+  return () => root.remove();
+}
+
+export default { render };

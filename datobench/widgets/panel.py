@@ -1,0 +1,194 @@
+"""The workbench panel: task graph, placement editor with a time scrubber, stream occupancy,
+per-tile timeline, resource report and code, all kept in step with one compiled program.
+
+``Workbench(region, target=...)`` compiles, maps and times the region; a legal drop in the
+editor recompiles with the new placement and every view updates; an illegal one is refused
+with the ``MappingError``'s reason and the last good state is kept.
+"""
+
+from __future__ import annotations
+
+import html
+
+import ipywidgets as w
+import numpy as np
+
+import datobench as dato
+from datobench import visual
+from datobench.core.errors import BackendUnavailable, DatoError
+from datobench.widgets.editor import PlacementEditor
+
+_STYLE = """<style>
+.dato-panel { border: 1px solid #e2e8f0; border-radius: 10px; padding: 10px 12px; }
+.dato-head { font-family: ui-sans-serif, system-ui, sans-serif; font-size: 13px; }
+.dato-head b { font-size: 14px; }
+.dato-section { font-family: ui-sans-serif, system-ui, sans-serif; font-size: 12px;
+  font-weight: 600; color: #334155; margin: 10px 0 4px 0; text-transform: uppercase;
+  letter-spacing: 0.04em; }
+.dato-graph svg { max-width: 100%; height: auto; }
+.dato-table { border-collapse: collapse; font-size: 11px; font-family: ui-sans-serif, sans-serif; }
+.dato-table th, .dato-table td { border-bottom: 1px solid #e5e7eb; padding: 2px 8px;
+  text-align: left; white-space: nowrap; }
+.dato-table td.dato-hot { color: #b45309; font-weight: 600; }
+.dato-report p { margin: 4px 0; font-family: ui-sans-serif, sans-serif; font-size: 12px; }
+.dato-pre { font-size: 11px; max-height: 320px; overflow: auto; background: #f8fafc;
+  border: 1px solid #e2e8f0; border-radius: 6px; padding: 6px 8px; }
+</style>"""
+
+
+def _zeros(program) -> list[np.ndarray]:
+    return [np.zeros(b.type.shape, b.type.dtype.np) for b in program.region.params]
+
+
+class Workbench:
+    def __init__(
+        self,
+        region,
+        target: str = "npu1_4col",
+        backend: str = "perf",
+        placement: dict | None = None,
+        primitives=(),
+        sizes=None,
+        progress=True,
+    ):
+        self.region = region
+        self.target = target
+        self.backend = backend
+        self.primitives = tuple(primitives)
+        self.sizes = sizes
+        self._progress = w.FloatProgress(
+            value=0, min=0, max=1, description="timing", layout=w.Layout(width="360px")
+        )
+        self._show_progress = progress
+        self.program = dato.compile(
+            region, target=target, placement=placement, primitives=self.primitives, sizes=sizes
+        )
+        self.perf = self._time(self.program)
+        self.editor = PlacementEditor(self.program.mapping.placement, self._apply)
+        self.scrubber = w.IntSlider(
+            value=0,
+            min=0,
+            max=max(self.perf.cycles if self.perf else 0, 1),
+            step=max((self.perf.cycles if self.perf else 0) // 400, 1),
+            description="cycle",
+            continuous_update=True,
+            layout=w.Layout(width="560px"),
+        )
+        self.scrubber.observe(self._scrub, "value")
+        self.head = w.HTML()
+        self.graph = w.HTML(layout=w.Layout(overflow="auto", max_height="460px"))
+        self.graph.add_class("dato-graph")
+        self.streams = w.HTML(layout=w.Layout(overflow="auto"))
+        self.timeline = w.HTML(layout=w.Layout(overflow="auto"))
+        self.report = w.HTML()
+        self.code = w.HTML()
+        self.widget = self._layout()
+        self._refresh()
+
+    # -- compile, time, apply ---------------------------------------------------------------
+    def _time(self, program):
+        if self.backend != "perf":
+            return None
+        callback = self._on_progress if self._show_progress else None
+        try:
+            return program.run(backend="perf", values=False, progress=callback)
+        except BackendUnavailable:  # data-dependent control flow: time it on zeros
+            return program.run(*_zeros(program), backend="perf", progress=callback)
+
+    def _on_progress(self, fraction: float):
+        self._progress.value = fraction
+
+    def _apply(self, placement: dict) -> str | None:
+        """Recompile with a new placement; the reason it is illegal, or None when applied."""
+        try:
+            program = dato.compile(
+                self.region,
+                target=self.target,
+                placement={k: tuple(v) for k, v in placement.items()},
+                primitives=self.primitives,
+                sizes=self.sizes,
+            )
+        except DatoError as error:
+            return error.message
+        before = self.perf.cycles if self.perf else None
+        self.program = program
+        self.perf = self._time(program)
+        self._refresh(before)
+        return None
+
+    # -- views ------------------------------------------------------------------------------
+    def _layout(self):
+        def section(title):
+            return w.HTML(f'<div class="dato-section">{html.escape(title)}</div>')
+
+        left = w.VBox(
+            [section("Task graph"), self.graph], layout=w.Layout(width="42%", min_width="320px")
+        )
+        right = w.VBox(
+            [section("Tile array: drag a task to another tile"), self.editor, self.scrubber],
+            layout=w.Layout(width="58%"),
+        )
+        code = w.Accordion(children=[self.report, self.code])
+        code.set_title(0, "Resources")
+        code.set_title(1, "Code")
+        code.selected_index = 0
+        box = w.VBox(
+            [
+                w.HTML(_STYLE),
+                self.head,
+                self._progress,
+                w.HBox([left, right]),
+                section("Stream buffers over time"),
+                self.streams,
+                section("Tiles over time"),
+                self.timeline,
+                code,
+            ]
+        )
+        box.add_class("dato-panel")
+        return box
+
+    def _refresh(self, before: int | None = None):
+        p, perf = self.program, self.perf
+        self._progress.layout.display = "none"
+        cycles = ""
+        if perf is not None:
+            delta = ""
+            if before is not None and before != perf.cycles:
+                delta = f" (was {before:,})"
+            cycles = (
+                f" &middot; <b>{perf.cycles:,}</b> cycles{delta} &middot; "
+                f"{perf.utilization:.1%} of peak"
+            )
+            self.editor.status = f"{perf.cycles:,} cycles{delta.replace('was', 'was')}"
+        self.head.value = (
+            f'<div class="dato-head"><b>{html.escape(p.region.name)}</b> on '
+            f"{html.escape(p.target.name)} &middot; {len(p.graph.instances)} "
+            f"instances, {len(p.graph.channels)} channels{cycles}</div>"
+        )
+        try:
+            self.graph.value = visual.render_svg(visual.task_graph_dot(p, perf))
+        except BackendUnavailable as error:
+            self.graph.value = f"<pre>{html.escape(str(error))}</pre>"
+        if perf is not None:
+            self.scrubber.max = max(perf.cycles, 1)
+            self.scrubber.step = max(perf.cycles // 400, 1)
+            depths = {c.name: c.depth for c in p.graph.channels}
+            self.streams.value = visual.occupancy_svg(perf, depths, self.scrubber.value)
+            self.timeline.value = visual.timeline_svg(perf)
+        self.editor.model = visual.tile_array_model(p, perf, self.scrubber.value)
+        self.report.value = visual.report_html(p, perf)
+        self.code.value = (
+            f'<pre class="dato-pre">{html.escape(p.emit("ir"))}</pre>'
+            f'<pre class="dato-pre">{html.escape(self.editor.code)}</pre>'
+        )
+
+    def _scrub(self, change):
+        cycle = change["new"]
+        self.editor.model = visual.tile_array_model(self.program, self.perf, cycle)
+        if self.perf is not None:
+            depths = {c.name: c.depth for c in self.program.graph.channels}
+            self.streams.value = visual.occupancy_svg(self.perf, depths, cycle)
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
