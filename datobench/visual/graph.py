@@ -14,7 +14,8 @@ from datobench.visual.colors import FONT, escape, heat
 
 
 def _q(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A DOT string; a newline in ``text`` becomes a line break of the label."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
 def _elem(t) -> str:
@@ -46,7 +47,7 @@ def task_graph_dot(program, perf=None) -> str:
         f'  edge [fontname={_q(FONT)}, fontsize=9, color="#64748b", fontcolor="#334155"];',
     ]
     for buf in graph.region.params:
-        label = f"{buf.name}\\n{_elem(buf.type)}"
+        label = f"{buf.name}\n{_elem(buf.type)}"
         lines.append(
             f"  {_q('buf:' + buf.name)} [label={_q(label)}, shape=cylinder, "
             'fillcolor="#fef3c7", color="#d97706"];'
@@ -76,7 +77,7 @@ def task_graph_dot(program, perf=None) -> str:
                 f'  {_q(src)} -> {_q(dst)} [style=dashed, color="#d97706", arrowsize=0.6];'
             )
     for c in graph.channels:
-        label = f"{c.name}\\n{_elem(c.elem)} x{c.depth}"
+        label = f"{c.name}\n{_elem(c.elem)} x{c.depth}"
         lines.append(f"  {_q(c.producer)} -> {_q(c.consumer)} [label={_q(label)}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
@@ -84,7 +85,7 @@ def task_graph_dot(program, perf=None) -> str:
 
 def _node(name: str, util: dict[str, float]) -> str:
     u = util.get(name)
-    label = name if u is None else f"{name}\\n{u:.0%} busy"
+    label = name if u is None else f"{name}\n{u:.0%} busy"
     color = heat(u)
     font = "white" if u is not None and u > 0.55 else "#111827"
     return f"{_q(name)} [label={_q(label)}, fillcolor={_q(color)}, fontcolor={_q(font)}];"
