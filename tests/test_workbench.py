@@ -228,3 +228,19 @@ def test_every_view_renders(path, target):
     assert "<table" in wb.report.value and "region " in wb.code.value
     svg = visual.render_svg(visual.task_graph_dot(wb.program))  # without timing too
     assert svg.startswith("<svg")
+
+
+def test_large_graphs_are_drawn_per_task():
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
+    try:
+        from programs import systolic_gemm
+    finally:
+        sys.path.pop(0)
+    prog = dato.compile(systolic_gemm(16, 16, 2, 2, 2, 32, dato.int16, dato.int32), target="u280")
+    dot = visual.task_graph_dot(prog)
+    assert '"pe" [label="pe [16 x 16]\\n256 instances"' in dot
+    assert '"pe" -> "pe" [label="fa: int16[2, 2] x2\\n240 channels"]' in dot
+    assert "pe_3_4" not in dot  # no per-instance nodes past the limit
+    assert visual.render_svg(dot).startswith("<svg")

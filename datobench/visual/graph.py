@@ -36,22 +36,18 @@ def utilisation(program, perf) -> dict[str, float]:
     return out
 
 
+# Past this many instances the graph is drawn per task (grids summarised), not per instance.
+INSTANCE_LIMIT = 48
+
+
 def task_graph_dot(program, perf=None) -> str:
     graph = program.graph
+    if len(graph.instances) > INSTANCE_LIMIT:
+        return _task_level_dot(program, perf)
     util = utilisation(program, perf)
-    lines = [
-        f"digraph {_q(graph.region.name)} {{",
-        "  rankdir=LR; bgcolor=transparent; nodesep=0.25; ranksep=0.5;",
-        f'  node [shape=box, style="rounded,filled", fontname={_q(FONT)}, fontsize=11, '
-        'color="#94a3b8", penwidth=1.2];',
-        f'  edge [fontname={_q(FONT)}, fontsize=9, color="#64748b", fontcolor="#334155"];',
-    ]
+    lines = _header(graph.region.name)
     for buf in graph.region.params:
-        label = f"{buf.name}\n{_elem(buf.type)}"
-        lines.append(
-            f"  {_q('buf:' + buf.name)} [label={_q(label)}, shape=cylinder, "
-            'fillcolor="#fef3c7", color="#d97706"];'
-        )
+        lines.append(_buffer(buf))
     groups = {}
     if program.mapping is not None:
         for node in program.mapping.nodes:
@@ -83,6 +79,65 @@ def task_graph_dot(program, perf=None) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _header(name: str) -> list[str]:
+    return [
+        f"digraph {_q(name)} {{",
+        "  rankdir=LR; bgcolor=transparent; nodesep=0.25; ranksep=0.5;",
+        f'  node [shape=box, style="rounded,filled", fontname={_q(FONT)}, fontsize=11, '
+        'color="#94a3b8", penwidth=1.2];',
+        f'  edge [fontname={_q(FONT)}, fontsize=9, color="#64748b", fontcolor="#334155"];',
+    ]
+
+
+def _buffer(buf) -> str:
+    label = f"{buf.name}\n{_elem(buf.type)}"
+    return (
+        f"  {_q('buf:' + buf.name)} [label={_q(label)}, shape=cylinder, "
+        'fillcolor="#fef3c7", color="#d97706"];'
+    )
+
+
+def _task_level_dot(program, perf) -> str:
+    """One node per task (its grid and mean utilisation), one edge per stream between tasks."""
+    graph = program.graph
+    util = utilisation(program, perf)
+    lines = _header(graph.region.name)
+    for buf in graph.region.params:
+        lines.append(_buffer(buf))
+    task_of = {i.name: i.task for i in graph.instances}
+    for task in graph.region.tasks:
+        names = [i.name for i in graph.instances if i.task == task.name]
+        known = [util[n] for n in names if n in util]
+        mean = sum(known) / len(known) if known else None
+        grid = " x ".join(map(str, task.mapping))
+        label = f"{task.name} [{grid}]\n{len(names)} instances"
+        if mean is not None:
+            label += f"\n{mean:.0%} busy on average"
+        font = "white" if mean is not None and mean > 0.55 else "#111827"
+        lines.append(
+            f"  {_q(task.name)} [label={_q(label)}, fillcolor={_q(heat(mean))}, "
+            f"fontcolor={_q(font)}];"
+        )
+    edges: dict[tuple[str, str, str], list] = {}
+    for c in graph.channels:
+        key = (task_of[c.producer], task_of[c.consumer], c.stream)
+        edges.setdefault(key, []).append(c)
+    for (src, dst, stream), channels in edges.items():
+        c = channels[0]
+        label = f"{stream}: {_elem(c.elem)} x{c.depth}\n{len(channels)} channels"
+        lines.append(f"  {_q(src)} -> {_q(dst)} [label={_q(label)}];")
+    seen = set()
+    for name, prof in profiles(graph).items():
+        for a in prof.accesses:
+            buf = "buf:" + a.buffer
+            src, dst = (buf, task_of[name]) if a.direction == "read" else (task_of[name], buf)
+            if (src, dst) not in seen:
+                seen.add((src, dst))
+                lines.append(f'  {_q(src)} -> {_q(dst)} [style=dashed, color="#d97706"];')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
 def _node(name: str, util: dict[str, float]) -> str:
     u = util.get(name)
     label = name if u is None else f"{name}\n{u:.0%} busy"
@@ -99,7 +154,10 @@ def render_svg(dot: str) -> str:
             "the task graph is drawn by Graphviz's `dot`, which is not installed: "
             "apt-get install graphviz (or make sysdeps)"
         )
-    done = subprocess.run([exe, "-Tsvg"], input=dot.encode(), capture_output=True, timeout=60)
+    try:
+        done = subprocess.run([exe, "-Tsvg"], input=dot.encode(), capture_output=True, timeout=30)
+    except subprocess.TimeoutExpired:
+        raise BackendUnavailable("Graphviz took over 30 s to lay out the task graph") from None
     if done.returncode != 0:
         raise BackendUnavailable(f"dot failed: {done.stderr.decode(errors='replace')[:500]}")
     svg = done.stdout.decode()
