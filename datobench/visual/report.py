@@ -8,16 +8,17 @@ from datobench.visual.colors import escape
 def report_html(program, perf=None) -> str:
     parts = ['<div class="dato-report">']
     if perf is not None:
+        share = (
+            f"{perf.macs:,} MACs &middot; <b>{perf.utilization:.1%}</b> of peak"
+            if perf.macs
+            else "no multiply-accumulates"
+        )
         parts.append(
             f"<p><b>{perf.cycles:,}</b> cycles ({perf.seconds * 1e6:,.2f} &micro;s at "
-            f"{perf.clock_hz / 1e9:g} GHz) &middot; {perf.macs:,} MACs &middot; "
-            f"<b>{perf.utilization:.1%}</b> of peak</p>"
+            f"{perf.clock_hz / 1e9:g} GHz) &middot; {share}</p>"
         )
-        parts.append(
-            f"<p>critical path: {escape(' &larr; '.join(perf.critical_path))}</p>".replace(
-                "&amp;larr;", "&larr;"
-            )
-        )
+        path = " &larr; ".join(escape(step) for step in perf.critical_path)
+        parts.append(f"<p>critical path: {path}</p>")
     if program.report is not None:
         rows = program.report.rows()
         cols = [

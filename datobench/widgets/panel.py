@@ -156,11 +156,9 @@ class Workbench:
             delta = ""
             if before is not None and before != perf.cycles:
                 delta = f" (was {before:,})"
-            cycles = (
-                f" &middot; <b>{perf.cycles:,}</b> cycles{delta} &middot; "
-                f"{perf.utilization:.1%} of peak"
-            )
-            self.editor.status = f"{perf.cycles:,} cycles{delta.replace('was', 'was')}"
+            share = f"{perf.utilization:.1%} of peak" if perf.macs else "no multiply-accumulates"
+            cycles = f" &middot; <b>{perf.cycles:,}</b> cycles{delta} &middot; {share}"
+            self.editor.status = f"{perf.cycles:,} cycles{delta}"
         self.head.value = (
             f'<div class="dato-head"><b>{html.escape(p.region.name)}</b> on '
             f"{html.escape(p.target.name)} &middot; {len(p.graph.instances)} "
