@@ -22,7 +22,8 @@ from datobench.core.errors import DatoError
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
-        raise DatoError(f"%%dato: {message}; usage: {self.format_usage().strip()}")
+        usage = self.format_usage().strip().removeprefix("usage: ")
+        raise DatoError(f"%%dato: {message}; usage: {usage}")
 
 
 def _parser() -> _Parser:
@@ -58,16 +59,16 @@ class DatoMagics(Magics):
         placement = self._lookup(args.placement, "placement")
         primitives = self._lookup(args.primitives, "primitives") or ()
         workbench = self._workbench(region, args.target, args.backend, placement, primitives)
-        display(workbench.widget)
+        display(workbench)
         shell.user_ns.setdefault("_dato", {})[region.__name__] = workbench
         return None
 
-    def _region(self, name: str | None, before: dict):
+    def _region(self, name: str | None, before: dict, command: str = "%%dato --name"):
         ns = self.shell.user_ns
         if name is not None:
             region = ns.get(name)
             if not isinstance(region, dato.RegionFunction):
-                raise DatoError(f"%%dato --name {name}: the cell defines no region named '{name}'")
+                raise DatoError(f"{command} {name}: there is no region named '{name}'")
             return region
         new = [
             v
@@ -114,7 +115,7 @@ class DatoMagics(Magics):
             return None
         if words[:1] == ["show"] and len(words) >= 2:
             args = _parser().parse_args(words[2:])
-            region = self._region(words[1], {})
+            region = self._region(words[1], {}, "%dato show")
             workbench = self._workbench(
                 region,
                 args.target,
@@ -122,20 +123,37 @@ class DatoMagics(Magics):
                 self._lookup(args.placement, "placement"),
                 self._lookup(args.primitives, "primitives") or (),
             )
-            display(workbench.widget)
+            display(workbench)
             self.shell.user_ns.setdefault("_dato", {})[region.__name__] = workbench
             return None
         raise DatoError("%dato takes `targets` or `show NAME [--target T]`")
 
 
+def _is_cell(filename: str) -> bool:
+    return "ipykernel" in filename or filename.startswith("<")
+
+
 def _cell_text(error: DatoError) -> str:
-    """The error as the user should see it: their cell line, not a compiler file."""
-    text = str(error)
+    """The error as the user should see it: their cell line, or no location at all when the
+    error is about the magic's options (never a line inside IPython or datobench)."""
     loc = error.loc
-    if loc is not None and ("ipykernel" in loc.file or loc.file.startswith("<")):
+    if loc is not None and not _is_cell(loc.file):
+        error = type(error)(error.message, None, error.notes)
+        loc = None
+    text = str(error)
+    if loc is not None:
         text = text.replace(f"{loc}:", f"cell line {loc.line}, column {loc.col + 1}:", 1)
     return f"{type(error).__name__}: {text}"
 
 
+def _show_dato_error(shell, etype, value, tb, tb_offset=None):
+    """Uncaught DatoErrors in notebook cells: the user's frames and the message, nothing of
+    datobench's."""
+    from datobench.core.errors import _user_traceback
+
+    shell.showtraceback((etype, value, _user_traceback(tb)), tb_offset=tb_offset)
+
+
 def load_ipython_extension(ipython):
     ipython.register_magics(DatoMagics)
+    ipython.set_custom_exc((DatoError,), _show_dato_error)

@@ -624,7 +624,8 @@ def test_too_many_incoming_channels_at_a_corner_tile():
     with pytest.raises(dato.MappingError) as info:
         dato.compile(fan, target="npu1_4col", placement={"sink": (0, 2)})  # E-fanin
     error = check_error(info, "# E-fanin", "tile (0, 2) (compute): input DMA channels:",
-                        "instances there: sink", "hint: place producers next to their consumers")
+                        "instances there: sink",
+                        "hint: channels between neighbouring tiles use shared memory, not DMA")
     # at the corner only (0, 3) and (1, 2) share memory with (0, 2): the other 3 need a DMA
     used, capacity = used_and_capacity(str(error), "input DMA channels")
     assert (used, capacity) == (3, 2)

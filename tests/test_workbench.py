@@ -244,3 +244,35 @@ def test_large_graphs_are_drawn_per_task():
     assert '"pe" -> "pe" [label="fa: int16[2, 2] x2\\n240 channels"]' in dot
     assert "pe_3_4" not in dot  # no per-instance nodes past the limit
     assert visual.render_svg(dot).startswith("<svg")
+
+
+def test_errors_about_the_magics_options_carry_no_foreign_location(shell, capsys):
+    shell.run_cell("bad = {'producer': (1, 0)}")
+    shell.run_cell(PIPELINE_CELL.replace("%%dato --target npu1_4col",
+                                         "%%dato --target npu1_4col --placement bad"))
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("MappingError: tile (1, 0) is a shim tile: 'producer' can only run on a "
+                          "compute tile")
+    assert "IPython" not in err and "interactiveshell" not in err and "datobench" not in err
+    shell.run_cell("%%dato --frobnicate\nx = 1")
+    err = capsys.readouterr().err
+    assert "usage: %%dato" in err and "usage: usage" not in err
+    shell.run_cell("%dato show nothere")
+    assert "%dato show nothere: there is no region named 'nothere'" in capsys.readouterr().err
+
+
+def test_an_uncaught_dato_error_in_a_cell_shows_only_the_users_frames(shell, capsys):
+    shell.run_cell(PIPELINE_CELL)
+    shell.run_cell("import numpy as np\n"
+                   "pipeline(np.zeros(64, np.float64), np.zeros(64, np.float32))")
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert "DatoTypeError" in text and "expected float32[64], got an array of float64[64]" in text
+    assert "datobench/core" not in text and "errors.py" not in text
+
+
+def test_the_panel_has_a_static_fallback_for_exported_notebooks(pipeline_workbench):
+    bundle = pipeline_workbench._repr_mimebundle_()
+    assert bundle["text/plain"].startswith("pipeline on npu1_4col: 2 instances, 1 channels, ")
+    assert "<svg" in bundle["text/html"] and "<table" in bundle["text/html"]
+    assert "application/vnd.jupyter.widget-view+json" in bundle

@@ -25,7 +25,7 @@ _STYLE = """<style>
 .dato-section { font-family: ui-sans-serif, system-ui, sans-serif; font-size: 12px;
   font-weight: 600; color: #334155; margin: 10px 0 4px 0; text-transform: uppercase;
   letter-spacing: 0.04em; }
-.dato-graph svg { max-width: 100%; height: auto; }
+.dato-graph svg { max-width: none; height: auto; }
 .dato-table { border-collapse: collapse; font-size: 11px; font-family: ui-sans-serif, sans-serif; }
 .dato-table th, .dato-table td { border-bottom: 1px solid #e5e7eb; padding: 2px 8px;
   text-align: left; white-space: nowrap; }
@@ -188,5 +188,21 @@ class Workbench:
             depths = {c.name: c.depth for c in self.program.graph.channels}
             self.streams.value = visual.occupancy_svg(self.perf, depths, cycle)
 
+    def summary(self) -> str:
+        p, perf = self.program, self.perf
+        timing = f", {perf.cycles:,} cycles" if perf is not None else ""
+        return (
+            f"{p.region.name} on {p.target.name}: {len(p.graph.instances)} instances, "
+            f"{len(p.graph.channels)} channels{timing}"
+        )
+
     def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
+        """The live panel where widgets render; elsewhere (exported notebooks) a summary and
+        a static snapshot of the graph and the report."""
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = self.summary()
+        bundle["text/html"] = (
+            _STYLE + self.head.value + f'<div class="dato-graph">'
+            f"{self.graph.value}</div>" + self.report.value
+        )
+        return bundle

@@ -277,6 +277,15 @@ def constructor(fn: str, shape: tuple[int, ...], dtype: DType, value=None) -> Ca
     return Call(fn, (), attrs, make_type(dtype, tuple(shape)))
 
 
+def filled(shape: tuple[int, ...], dtype: DType, value: Expr) -> Call:
+    """``dato.full(shape, value, dtype)`` with a value computed in the task (pid, a scalar)."""
+    base = constructor("zeros", shape, dtype)
+    if isinstance(value.type, TensorType):
+        raise DatoTypeError(f"dato.full fills with a scalar, not {describe(value.type)}")
+    value = cast(dtype, value)
+    return Call("full", (value,), base.attrs, base.type)
+
+
 def elementwise(fn: str, args: list[Expr]) -> Call:
     if fn == "exp":
         (x,) = args

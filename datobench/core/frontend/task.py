@@ -505,8 +505,13 @@ class TaskBuilder:
                 raise DatoTypeError(f"dato.{name} takes ({', '.join(names)})")
             shape = self._static(args[0])
             shape = shape if isinstance(shape, tuple) else (shape,)
-            value = self._static(args[1]) if name == "full" else None
-            return sem.constructor(name, shape, self._static(args[-1]), value)
+            dtype = self._static(args[-1])
+            if name == "full":
+                value = self.expr(args[1])
+                if not isinstance(value, Const):  # filled with a value known at run time
+                    return sem.filled(shape, dtype, value)
+                return sem.constructor(name, shape, dtype, value.value)
+            return sem.constructor(name, shape, dtype)
         arity = {"exp": 1, "maximum": 2, "minimum": 2, "where": 3}[name]
         args = self._positional(node, arity, name)
         self._no_more(kwargs, name)

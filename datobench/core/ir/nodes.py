@@ -194,6 +194,26 @@ def walk(stmts: tuple[Stmt, ...]):
             yield from walk(s.orelse)
 
 
+def in_place_update(s: Assign) -> bool:
+    """``x = x op y`` on a tensor, which the simulators perform in place."""
+    v = s.value
+    return (
+        isinstance(v, Binary)
+        and v.op in ("+", "-", "*")
+        and isinstance(v.type, TensorType)
+        and isinstance(v.lhs, Var)
+        and v.lhs.name == s.name
+        and v.lhs.type == v.type
+    )
+
+
+def mutated_names(stmts: tuple[Stmt, ...]) -> set[str]:
+    """Local tensors written in place: store targets and in-place updates."""
+    return {
+        s.base.name for s in walk(stmts) if isinstance(s, Store) and isinstance(s.base, Var)
+    } | {s.name for s in walk(stmts) if isinstance(s, Assign) and in_place_update(s)}
+
+
 def stmt_exprs(s: Stmt) -> tuple[Expr, ...]:
     """The expressions a statement evaluates itself (not those of nested statements)."""
     if isinstance(s, (Assign, Put)):

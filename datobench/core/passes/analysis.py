@@ -9,6 +9,7 @@ from datobench.core.ir.nodes import (
     Binary,
     Call,
     Expr,
+    Get,
     Load,
     ParamRef,
     Stmt,
@@ -16,6 +17,7 @@ from datobench.core.ir.nodes import (
     Unary,
     Var,
     children,
+    mutated_names,
     stmt_exprs,
     walk,
 )
@@ -105,8 +107,11 @@ def profile(inst: Instance) -> InstanceProfile:
                     )
                 )
     local = {}
+    mutated = mutated_names(body)
     for s in walk(body):
         if isinstance(s, Assign) and isinstance(s.value.type, TensorType):
+            if _aliases_buffer(s.value) and s.name not in mutated:
+                continue  # the name refers to the DMA or stream buffer the data arrived in
             local[s.name] = s.value.type.nbytes
     matmuls = [
         e
@@ -127,6 +132,11 @@ def profile(inst: Instance) -> InstanceProfile:
 
 
 _NOT_WORK = ("matmul", "zeros", "full", "transpose")
+
+
+def _aliases_buffer(e: Expr) -> bool:
+    """A value that stays where it arrived: a DDR slice (DMA buffer) or a received element."""
+    return isinstance(e, Get) or (isinstance(e, Load) and isinstance(e.base, ParamRef))
 
 
 def _mkn(matmul: Call) -> tuple[int, int, int]:

@@ -95,8 +95,10 @@ def _violation(target: Target, use: TileUse, resource: str, used: int, cap: int)
 
 _HINTS = {
     MEMORY: "hint: use smaller tiles or shallower streams, or move an instance elsewhere",
-    DMA_IN: "hint: place producers next to their consumers so channels use shared memory",
-    DMA_OUT: "hint: place consumers next to their producers so channels use shared memory",
+    DMA_IN: "hint: channels between neighbouring tiles use shared memory, not DMA; each DDR "
+    "buffer a tile reads takes one DMA channel",
+    DMA_OUT: "hint: channels between neighbouring tiles use shared memory, not DMA; each DDR "
+    "buffer a tile writes takes one DMA channel",
     DSP: "hint: use fewer PEs or smaller tiles per PE",
 }
 

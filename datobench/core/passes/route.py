@@ -64,6 +64,7 @@ class Router:
         self.ledger = Ledger(target)
         self.routes: list[Route] = []
         self.offchip: list[OffchipStream] = []
+        self.dma_channels: set[tuple[str, str, str]] = set()  # (node, buffer, direction)
 
     def tile_of(self, instance: str) -> Tile:
         return self.node_tile[self.vg.root(instance)]
@@ -266,7 +267,10 @@ class Router:
             per_node[root] = max(per_node.get(root, 0), size)
         for root, size in sorted(per_node.items()):
             tile = self.node_tile[root]
-            self.ledger.add(tile, dma, 1, who)
+            channel = (root, accesses[0].buffer, dma)
+            if channel not in self.dma_channels:  # a bundle's instances share it (more BDs)
+                self.dma_channels.add(channel)
+                self.ledger.add(tile, dma, 1, who)
             self.ledger.add(tile, BDS, 2, who)
             if size:
                 self.buffer(tile, f"{who} ping-pong", size)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datobench.core.errors import BackendUnavailable
 from datobench.core.ir.mapping import Mapping
 from datobench.core.ir.nodes import (
+    Assign,
     Binary,
     Call,
     Expr,
@@ -67,9 +68,8 @@ class CostModel:
         total = 0
         for e in stmt_exprs(s):
             total += self._expr_cycles(e)
-        value = getattr(s, "value", None)
-        if isinstance(value, (Var, Load, Get)) and isinstance(value.type, TensorType):
-            total += self._move_cycles(value.type, "store")
+        if _copies(s):
+            total += self._move_cycles(s.value.type, "store")
         return total
 
     def _expr_cycles(self, e: Expr) -> int:
@@ -175,6 +175,21 @@ class CostModel:
             else self.timing["stream_bytes_per_cycle"]
         )
         return DmaTiming(1.0 / port, 0 if self.fpga else self.timing["dma_setup_cycles"])
+
+
+def _copies(s: Stmt) -> bool:
+    """Does a statement copy a tile it did not compute? Naming a DDR slice or a received tile
+    refers to the buffer it arrived in, and a DDR write of a local tensor is read in place;
+    other puts and stores of values that were not computed copy them."""
+    value = getattr(s, "value", None)
+    if not isinstance(value, (Var, Load, Get)) or not isinstance(value.type, TensorType):
+        return False
+    local = isinstance(value, Var) or (isinstance(value, Load) and isinstance(value.base, Var))
+    if isinstance(s, Store) and isinstance(s.base, ParamRef):
+        return not local  # a local tensor is read in place by the DMA
+    if isinstance(s, Assign):
+        return local
+    return True
 
 
 def param_transfers(s: Stmt) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:

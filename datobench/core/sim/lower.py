@@ -35,6 +35,8 @@ from datobench.core.ir.nodes import (
     Subscript,
     Unary,
     Var,
+    in_place_update,
+    mutated_names,
     walk,
 )
 from datobench.core.ir.program import Instance
@@ -82,25 +84,6 @@ def _root(e: Expr):
     if isinstance(e, Call) and e.fn == "transpose":
         return _root(e.args[0])
     return None
-
-
-def _in_place(s: Assign) -> bool:
-    v = s.value
-    return (
-        isinstance(v, Binary)
-        and v.op in ("+", "-", "*")
-        and isinstance(v.type, TensorType)
-        and isinstance(v.lhs, Var)
-        and v.lhs.name == s.name
-        and v.lhs.type == v.type
-    )
-
-
-def mutated_names(stmts: tuple[Stmt, ...]) -> set[str]:
-    """Local tensors written in place: store targets and in-place updates."""
-    return {
-        s.base.name for s in walk(stmts) if isinstance(s, Store) and isinstance(s.base, Var)
-    } | {s.name for s in walk(stmts) if isinstance(s, Assign) and _in_place(s)}
 
 
 def written_params(stmts: tuple[Stmt, ...]) -> set[str]:
@@ -234,7 +217,7 @@ class Lowerer:
     def assign(self, s: Assign):
         name = _local(s.name)
         v = s.value
-        if _in_place(s):
+        if in_place_update(s):
             self.line(f"{name} {v.op}= {self.expr(v.rhs)}")  # in place: the tile is ours
             return
         text = self.expr(v)
@@ -308,6 +291,8 @@ class Lowerer:
             shape, dtype = e.attr("shape"), self.const(DTYPES[e.attr("dtype")].np)
             if fn == "zeros":
                 return f"np_zeros({shape!r}, {dtype})"
+            if args:  # a value computed at run time
+                return f"np_full({shape!r}, {args[0]}, {dtype})"
             value = self.const(DTYPES[e.attr("dtype")].np.type(e.attr("value")))
             return f"np_full({shape!r}, {value}, {dtype})"
         if fn == "exp":
