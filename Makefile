@@ -25,15 +25,20 @@ $(VENV)/.lab-installed: $(VENV)/.installed
 	@$(PIP) install -e '.[test,lab]'
 	@touch $@
 
-# Debian packages the tests and the workbench use: graphviz (`dot`) renders task graphs.
+# Debian packages the tests and the workbench use: graphviz (`dot`) renders task graphs, and
+# chromium is the headless browser the UI tests drive through Playwright (which cannot download
+# its own browsers here).  Installed only with apt-get and as root; one `apt-get update` for all.
 sysdeps:
-	@if ! command -v dot >/dev/null 2>&1; then \
+	@missing=""; \
+	command -v dot >/dev/null 2>&1 || missing="$$missing graphviz"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
 		if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-			echo "  APT      graphviz"; \
+			echo "  APT     $$missing"; \
 			apt-get update -qq >/dev/null && \
-			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 		else \
-			echo "  NOTE     graphviz is missing: install it (apt-get install graphviz)"; \
+			echo "  NOTE     missing Debian packages:$$missing (apt-get install$$missing)"; \
 		fi; \
 	fi
 
@@ -42,6 +47,8 @@ test: venv sysdeps
 	@$(RUFF) check --quiet $(SRC)
 	@echo "  PYTEST"
 	@$(PY) -m pytest -q
+	@$(PY) -m pytest -q --nbval-lax --nbval-current-env tutorials
+	@$(PY) -m pytest -q --nbval --nbval-current-env notebooks --nbval-sanitize-with notebooks/sanitize.cfg
 
 lint: venv
 	@$(RUFF) check $(SRC)

@@ -9,6 +9,7 @@ with the ``MappingError``'s reason and the last good state is kept.
 from __future__ import annotations
 
 import html
+import re
 
 import ipywidgets as w
 import numpy as np
@@ -34,6 +35,15 @@ _STYLE = """<style>
 .dato-pre { font-size: 11px; max-height: 320px; overflow: auto; background: #f8fafc;
   border: 1px solid #e2e8f0; border-radius: 6px; padding: 6px 8px; }
 </style>"""
+
+
+def _fitted(svg: str, readable_pt: float = 1100.0) -> str:
+    """Scale a graph down to the panel's width while its text stays readable; past that, keep
+    its natural size and let the panel scroll."""
+    match = re.search(r'<svg[^>]*\swidth="([\d.]+)pt"', svg)
+    if match and float(match.group(1)) <= readable_pt:
+        return svg.replace("<svg", '<svg style="max-width:100%;height:auto"', 1)
+    return svg
 
 
 def _zeros(program) -> list[np.ndarray]:
@@ -165,7 +175,7 @@ class Workbench:
             f"instances, {len(p.graph.channels)} channels{cycles}</div>"
         )
         try:
-            self.graph.value = visual.render_svg(visual.task_graph_dot(p, perf))
+            self.graph.value = _fitted(visual.render_svg(visual.task_graph_dot(p, perf)))
         except BackendUnavailable as error:
             self.graph.value = f"<pre>{html.escape(str(error))}</pre>"
         if perf is not None:

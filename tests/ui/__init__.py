@@ -1,0 +1,1 @@
+"""Browser tests: JupyterLab and the workbench front end in headless Chromium."""
