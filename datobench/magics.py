@@ -90,11 +90,24 @@ class DatoMagics(Magics):
         return self.shell.user_ns[var]
 
     def _workbench(self, region, target, backend, placement, primitives):
+        import ipywidgets
+
         from datobench.widgets import Workbench
 
-        return Workbench(
-            region, target=target, backend=backend, placement=placement, primitives=primitives
-        )
+        # long timings show progress while the panel is being built
+        bar = ipywidgets.FloatProgress(value=0, min=0, max=1, description="timing")
+        display(bar)
+        try:
+            return Workbench(
+                region,
+                target=target,
+                backend=backend,
+                placement=placement,
+                primitives=primitives,
+                progress=bar,
+            )
+        finally:
+            bar.close()
 
     # -- %dato ------------------------------------------------------------------------------
     def _line(self, line: str):

@@ -276,3 +276,14 @@ def test_the_panel_has_a_static_fallback_for_exported_notebooks(pipeline_workben
     assert bundle["text/plain"].startswith("pipeline on npu1_4col: 2 instances, 1 channels, ")
     assert "<svg" in bundle["text/html"] and "<table" in bundle["text/html"]
     assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_timing_progress_reaches_the_bar_the_magic_shows():
+    import ipywidgets
+
+    bar = ipywidgets.FloatProgress(value=0, min=0, max=1)
+    seen = []
+    bar.observe(lambda change: seen.append(change["new"]), "value")
+    Workbench(region_of(EXAMPLES[3]), target="npu1_4col", progress=bar)  # the systolic GEMM
+    assert seen and seen[-1] == 1.0  # the run completed on the caller's bar
+    assert seen == sorted(seen) and all(0 <= v <= 1 for v in seen)

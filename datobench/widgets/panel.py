@@ -66,10 +66,13 @@ class Workbench:
         self.backend = backend
         self.primitives = tuple(primitives)
         self.sizes = sizes
-        self._progress = w.FloatProgress(
+        # a bar the caller shows while the panel is built (the magic's), or the panel's own
+        own = w.FloatProgress(
             value=0, min=0, max=1, description="timing", layout=w.Layout(width="360px")
         )
-        self._show_progress = progress
+        self._own_progress = own
+        self._progress = progress if isinstance(progress, w.FloatProgress) else own
+        self._show_progress = progress is not False
         self.program = dato.compile(
             region, target=target, placement=placement, primitives=self.primitives, sizes=sizes
         )
@@ -99,6 +102,8 @@ class Workbench:
     def _time(self, program):
         if self.backend != "perf":
             return None
+        self._progress.value = 0
+        self._progress.layout.display = None if self._show_progress else "none"
         callback = self._on_progress if self._show_progress else None
         try:
             return program.run(backend="perf", values=False, progress=callback)
@@ -146,7 +151,7 @@ class Workbench:
             [
                 w.HTML(_STYLE),
                 self.head,
-                self._progress,
+                self._own_progress,
                 w.HBox([left, right]),
                 section("Stream buffers over time"),
                 self.streams,
@@ -161,6 +166,7 @@ class Workbench:
     def _refresh(self, before: int | None = None):
         p, perf = self.program, self.perf
         self._progress.layout.display = "none"
+        self._progress = self._own_progress
         cycles = ""
         if perf is not None:
             delta = ""
