@@ -210,5 +210,5 @@ def test_the_compiled_program_runs_again_with_new_arrays():
         B = np.zeros(4, np.float32)
         prog.run(A, B, backend="sim")
         np.testing.assert_array_equal(B, k * k)
-    with pytest.raises(dato.DatoError, match="unknown backend 'nope'; available: sim, perf"):
+    with pytest.raises(dato.DatoError, match="unknown backend 'nope'; available: sim, perf, csim"):
         prog.run(A, B, backend="nope")

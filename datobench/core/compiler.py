@@ -15,7 +15,7 @@ from datobench.core.passes.mapper import map_program
 from datobench.core.report import Report, diagnostics
 from datobench.core.targets import Target, load_target
 
-BACKENDS = ("sim", "perf")
+BACKENDS = ("sim", "perf", "csim")
 
 
 class Program:
@@ -37,6 +37,7 @@ class Program:
         self.mapping = mapping
         self._sim = None
         self._perf: dict = {}  # values -> prepared timed code
+        self._csim = None  # the compiled C simulation
 
     @property
     def report(self) -> Report | None:
@@ -53,12 +54,25 @@ class Program:
             "graph": lambda: printer.graph_text(self.graph),
             "json": lambda: serialize.to_json(self.graph),
             "dot": lambda: dot.graph_dot(self.graph),
+            "hls": self._hls,
         }
         if kind not in emitters:
             raise DatoError(
                 f"unknown emit kind '{kind}'; available: {', '.join(emitters)}", caller_loc()
             )
         return emitters[kind]()
+
+    def _hls(self) -> str:
+        from datobench.core.codegen.hls import emit_kernel
+
+        return emit_kernel(self)
+
+    def write_hls(self, directory) -> str:
+        """Write the complete Vitis project (kernel.cpp, dato_hls.h, connectivity.cfg,
+        host.cpp, csim_main.cpp) into ``directory``; returns its path."""
+        from datobench.core.codegen.hls import emit_project
+
+        return str(emit_project(self).write(directory))
 
     @user_facing
     def run(self, *arrays, backend: str = "sim", **options):
@@ -88,6 +102,16 @@ class Program:
             except DatoError as error:
                 raise error.at(caller_loc()) from None
             return perf.simulate_perf(self, by_name, self._perf[values], **options)
+        if backend == "csim":
+            from datobench.core.codegen.hls import csim
+
+            by_name = self._check_arrays(arrays)
+            try:
+                if self._csim is None:
+                    self._csim = csim.build(self)
+                return csim.run(self, self._csim, by_name, **options)
+            except DatoError as error:
+                raise error.at(caller_loc()) from None
         raise DatoError(
             f"unknown backend '{backend}'; available: {', '.join(BACKENDS)}", caller_loc()
         )

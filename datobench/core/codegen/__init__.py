@@ -1,0 +1,1 @@
+"""Code generators: ``hls`` (Vitis HLS C++); MLIR-AIE comes later."""

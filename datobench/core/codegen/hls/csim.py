@@ -1,0 +1,149 @@
+"""``backend="csim"``: the generated project compiled with g++ against datobench's own
+hls_stream.h (bounded FIFOs, one thread per dataflow process) and run on the caller's arrays.
+
+A FIFO-depth deadlock shows up as it would in hardware and is reported as a DeadlockError
+naming the streams; compiler errors come back with the compiler's message and the generated
+line; a run that does not finish in time is stopped.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from datobench.core.codegen.hls.project import INCLUDE, emit_project
+from datobench.core.errors import BackendUnavailable, DatoRuntimeError, DeadlockError
+
+CXXFLAGS = [
+    "-std=c++20",
+    "-O2",
+    "-pthread",
+    "-Wall",
+    "-Werror",
+    "-Wno-unknown-pragmas",
+    "-DDATO_CSIM",
+]
+_DEADLOCK = re.compile(r"^DATO_DEADLOCK (read|write) (.*) (\d+)/(\d+)$")
+
+
+@dataclass
+class CsimBuild:
+    directory: Path
+    binary: Path
+    compile_seconds: float
+
+
+@dataclass
+class CsimResult:
+    build: CsimBuild
+    run_seconds: float
+
+    def __repr__(self) -> str:
+        return (
+            f"CsimResult(compiled in {self.build.compile_seconds:.2f} s, ran in "
+            f"{self.run_seconds:.3f} s, in {self.build.directory})"
+        )
+
+
+def compiler() -> str:
+    path = shutil.which("g++")
+    if path is None:
+        raise BackendUnavailable(
+            "backend='csim' compiles with g++, which is not on PATH: "
+            "install it (apt-get install g++)"
+        )
+    return path
+
+
+def build(program) -> CsimBuild:
+    """Write the project to a temporary directory and compile it."""
+    gxx = compiler()
+    directory = Path(tempfile.mkdtemp(prefix=f"dato-csim-{program.region.name}-"))
+    emit_project(program).write(directory)
+    shutil.copy(INCLUDE / "hls_stream.h", directory / "hls_stream.h")
+    start = time.perf_counter()
+    done = subprocess.run(
+        [gxx, *CXXFLAGS, "-I", str(directory), "kernel.cpp", "csim_main.cpp", "-o", "csim"],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if done.returncode != 0:
+        raise BackendUnavailable(_compiler_error(done.stderr, directory))
+    return CsimBuild(directory, directory / "csim", time.perf_counter() - start)
+
+
+def _compiler_error(stderr: str, directory: Path) -> str:
+    """The first compiler error with the generated line it points at."""
+    for line in stderr.splitlines():
+        m = re.match(r"(?:\./)?([\w.]+):(\d+):\d+: (?:fatal )?error: (.*)", line)
+        if m:
+            path = directory / m.group(1)
+            source = ""
+            if path.exists():
+                lines = path.read_text().splitlines()
+                n = int(m.group(2))
+                source = lines[n - 1].strip() if 0 < n <= len(lines) else ""
+            return (
+                f"g++ could not compile the generated {m.group(1)} (line {m.group(2)}): "
+                f"{m.group(3)}\n    {source}\n  (project kept in {directory})"
+            )
+    return f"g++ could not compile the generated project in {directory}:\n{stderr[-2000:]}"
+
+
+def run(program, built: CsimBuild, arrays: dict[str, np.ndarray], timeout: float = 300.0):
+    params = program.region.params
+    files = []
+    for n, b in enumerate(params):
+        path = built.directory / f"arg{n}.bin"
+        np.ascontiguousarray(arrays[b.name]).tofile(path)
+        files.append(str(path))
+    start = time.perf_counter()
+    try:
+        done = subprocess.run(
+            [str(built.binary), *files], capture_output=True, text=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        raise DatoRuntimeError(
+            f"the C simulation did not finish within {timeout:.0f} s (project in {built.directory})"
+        ) from None
+    seconds = time.perf_counter() - start
+    if done.returncode == 3:
+        raise _deadlock(program, done.stderr)
+    if done.returncode != 0:
+        raise DatoRuntimeError(
+            f"the C simulation failed (exit code {done.returncode}): "
+            f"{done.stderr.strip()[-1000:]} (project in {built.directory})"
+        )
+    for n, b in enumerate(params):
+        result = np.fromfile(files[n], dtype=b.type.dtype.np).reshape(b.type.shape)
+        arrays[b.name][...] = result
+    return CsimResult(built, seconds)
+
+
+def _deadlock(program, stderr: str) -> DeadlockError:
+    channels = {c.name: c for c in program.graph.channels}
+    notes = []
+    for line in stderr.splitlines():
+        m = _DEADLOCK.match(line.strip())
+        if not m:
+            continue
+        kind, name, size, depth = m.group(1), m.group(2), m.group(3), m.group(4)
+        c = channels.get(name)
+        who = (c.producer if kind == "write" else c.consumer) if c else "?"
+        state = "full" if kind == "write" else "empty"
+        notes.append(f"'{who}' waits to {kind} '{name}' ({state}: {size} of {depth})")
+    return DeadlockError(
+        "deadlock in the C simulation: every dataflow process is blocked on a stream, as it "
+        "would be in hardware",
+        None,
+        notes=tuple(notes),
+    )

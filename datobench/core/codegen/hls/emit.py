@@ -1,0 +1,458 @@
+"""IR -> Vitis HLS C++. One function per instance, one statement per IR operation (a call
+into ``dato_hls.h``), names from the user's tasks, parameters and streams; a top function with
+``#pragma HLS dataflow`` declares each channel as an ``hls::stream`` of its declared depth."""
+
+from __future__ import annotations
+
+import re
+
+from datobench.core.codegen.hls.types import SCALAR, ctype, literal
+from datobench.core.errors import BackendUnavailable
+from datobench.core.ir.nodes import (
+    Assign,
+    Binary,
+    Call,
+    Const,
+    Expr,
+    For,
+    Get,
+    If,
+    Index,
+    KernelCall,
+    Load,
+    ParamRef,
+    Put,
+    Stmt,
+    Store,
+    StreamRef,
+    Unary,
+    Var,
+    in_place_update,
+    walk,
+)
+from datobench.core.ir.program import Graph, Instance
+from datobench.core.ir.types import DType, TensorType, index
+
+# table: IR operator or builtin -> dato_hls.h functor
+TILE_OPS = {
+    "+": "op_add",
+    "-": "op_sub",
+    "*": "op_mul",
+    "/": "op_div",
+    "//": "op_floordiv",
+    "%": "op_mod",
+    "==": "op_eq",
+    "!=": "op_ne",
+    "<": "op_lt",
+    "<=": "op_le",
+    ">": "op_gt",
+    ">=": "op_ge",
+    "maximum": "op_max",
+    "minimum": "op_min",
+}
+SCALAR_OPS = {
+    "and": "&&",
+    "or": "||",
+    "==": "==",
+    "!=": "!=",
+    "<": "<",
+    "<=": "<=",
+    ">": ">",
+    ">=": ">=",
+    "+": "+",
+    "-": "-",
+    "*": "*",
+    "/": "/",
+}
+CPP_KEYWORDS = {
+    "auto",
+    "bool",
+    "break",
+    "case",
+    "catch",
+    "char",
+    "class",
+    "const",
+    "default",
+    "delete",
+    "do",
+    "double",
+    "else",
+    "enum",
+    "explicit",
+    "extern",
+    "float",
+    "for",
+    "friend",
+    "goto",
+    "if",
+    "inline",
+    "int",
+    "long",
+    "namespace",
+    "new",
+    "operator",
+    "private",
+    "protected",
+    "public",
+    "register",
+    "return",
+    "short",
+    "signed",
+    "sizeof",
+    "static",
+    "struct",
+    "switch",
+    "template",
+    "this",
+    "throw",
+    "try",
+    "typedef",
+    "union",
+    "unsigned",
+    "using",
+    "virtual",
+    "void",
+    "volatile",
+    "while",
+}
+
+
+def ident(name: str) -> str:
+    """A C++ identifier for a user name or a channel name (``fa[0, 1]`` -> ``fa_0_1``)."""
+    text = re.sub(r"[^0-9A-Za-z_]+", "_", name).strip("_")
+    return text + "_" if text in CPP_KEYWORDS else text
+
+
+def stream_type(elem, depth: int) -> str:
+    return f"hls::stream<{ctype(elem)}, {depth}>"
+
+
+class _Instance:
+    """Emits one instance's function."""
+
+    def __init__(self, inst: Instance, graph: Graph, written: set[str]):
+        self.inst = inst
+        self.graph = graph
+        self.region = graph.region
+        self.written = written
+        self.lines: list[str] = []
+        self.depth = 1
+        self.tmp = 0
+        self.windows = {a.param: a for a in inst.args}
+        self.channels = [c for c in graph.channels if inst.name in (c.producer, c.consumer)]
+
+    # -- emission ---------------------------------------------------------------------------
+    def line(self, text: str):
+        self.lines.append("  " * self.depth + text)
+
+    def fresh(self, t) -> str:
+        self.tmp += 1
+        name = f"tmp{self.tmp}"
+        self.line(f"{ctype(t)} {name};")
+        return name
+
+    def signature(self) -> str:
+        args = []
+        for a in self.inst.args:
+            buf = self.region.buffer(a.buffer)
+            const = "" if a.buffer in self.written else "const "
+            args.append(f"{const}{SCALAR[buf.type.dtype.name]}* {ident(a.buffer)}")
+        for c in self.channels:
+            args.append(f"{stream_type(c.elem, c.depth)}& {ident(c.name)}")
+        return f"static void {ident(self.inst.name)}({', '.join(args)})"
+
+    def function(self) -> list[str]:
+        self.lines = []
+        declared = {}
+        for s in walk(self.inst.body):
+            if isinstance(s, Assign) and s.name not in declared:
+                declared[s.name] = s.value.type
+        for name, t in declared.items():
+            self.line(f"{ctype(t)} {ident(name)};")
+        self.block(self.inst.body)
+        task = next(t for t in self.region.tasks if t.name == self.inst.task)
+        grid = any(m > 1 for m in task.mapping)
+        header = [
+            f"// {self.inst.name}: instance of task '{self.inst.task}'"
+            + (f" at pid {list(self.inst.pid)}" if grid else ""),
+            self.signature() + " {",
+        ]
+        return header + self.lines + ["}"]
+
+    # -- statements -------------------------------------------------------------------------
+    def block(self, stmts: tuple[Stmt, ...]):
+        for s in stmts:
+            self.stmt(s)
+
+    def stmt(self, s: Stmt):
+        if isinstance(s, Assign):
+            self.assign(s)
+        elif isinstance(s, Store):
+            self.store(s)
+        elif isinstance(s, Put):
+            value = self.expr(s.value)
+            self.line(f"{self.channel(s.stream)}.write({value});")
+        elif isinstance(s, For):
+            var = ident(s.var)
+            cmp = "<" if s.step > 0 else ">"
+            self.line(
+                f"for (int {var} = {self.expr(s.start)}; {var} {cmp} {self.expr(s.stop)}; "
+                f"{var} += {s.step}) {{"
+            )
+            self.depth += 1
+            if not any(isinstance(x, For) for x in walk(s.body)):
+                self.line("#pragma HLS pipeline II = 1")
+            self.block(s.body)
+            self.depth -= 1
+            self.line("}")
+        elif isinstance(s, If):
+            self.line(f"if ({self.expr(s.cond)}) {{")
+            self.depth += 1
+            self.block(s.then)
+            self.depth -= 1
+            if s.orelse:
+                self.line("} else {")
+                self.depth += 1
+                self.block(s.orelse)
+                self.depth -= 1
+            self.line("}")
+        else:
+            raise TypeError(f"unknown statement {s!r}")
+
+    def assign(self, s: Assign):
+        name = ident(s.name)
+        v = s.value
+        if in_place_update(s) and isinstance(v.rhs, Call) and v.rhs.fn == "matmul" and v.op == "+":
+            a, b = (self.expr(x) for x in v.rhs.args)
+            self.line(f"dato::matmul<true>({name}, {a}, {b});")  # acc += a @ b
+            return
+        if isinstance(v.type, TensorType):
+            self.into(v, name)
+        else:
+            self.line(f"{name} = {self.expr(v)};")
+
+    def store(self, s: Store):
+        value = self.expr(s.value)
+        base, shape, starts, keep = self.place(s.base, s.indices)
+        if not keep:  # one element
+            self.line(f"dato::element({base}, {shape}, {starts}) = {value};")
+        elif isinstance(s.value.type, TensorType):
+            self.line(f"dato::store<{keep}u>({base}, {shape}, {starts}, {value});")
+        else:  # a scalar fills the slice
+            extent = TensorType(
+                s.base.type.dtype, tuple(i.length for i in s.indices if not isinstance(i, Index))
+            )
+            self.line(
+                f"dato::store_fill<{keep}u, {ctype(extent)}>({base}, {shape}, {starts}, {value});"
+            )
+
+    def place(self, base: Var | ParamRef, indices) -> tuple[str, str, str, int]:
+        """Base pointer, shape, start indices and kept-dimension mask of a subscript."""
+        if isinstance(base, ParamRef):
+            window = self.windows[base.name]
+            shape = self.region.buffer(window.buffer).type.shape
+            pointer = ident(window.buffer)
+            offsets = [lo for lo, _ in window.window]
+        else:
+            shape = base.type.shape
+            pointer = f"{ident(base.name)}.v"
+            offsets = [0] * len(shape)
+        starts, keep = [], 0
+        for d, (sub, lo) in enumerate(zip(indices, offsets)):
+            at = sub.at if isinstance(sub, Index) else sub.start
+            text = self.expr(at)
+            starts.append(text if lo == 0 else f"{lo} + {text}")
+            if not isinstance(sub, Index):
+                keep |= 1 << d
+        return pointer, "{" + ", ".join(map(str, shape)) + "}", "{" + ", ".join(starts) + "}", keep
+
+    def channel(self, ref: StreamRef) -> str:
+        return ident(ref.channel())
+
+    # -- expressions ------------------------------------------------------------------------
+    def expr(self, e: Expr) -> str:
+        """A C++ expression for ``e``: a name for tiles, an inline expression for scalars."""
+        if isinstance(e.type, TensorType) and not isinstance(e, Var):
+            return self.into(e, None)
+        if isinstance(e, Const):
+            return literal(e.value, e.type)
+        if isinstance(e, Var):
+            return ident(e.name)
+        if isinstance(e, Get):
+            out = f"tmp{self.tmp + 1}"
+            self.tmp += 1
+            self.line(f"{ctype(e.type)} {out} = {self.channel(e.stream)}.read();")
+            return out
+        if isinstance(e, Load):  # one element
+            base, shape, starts, _ = self.place(e.base, e.indices)
+            return f"dato::element({base}, {shape}, {starts})"
+        if isinstance(e, Unary):
+            x = self.expr(e.operand)
+            return f"(!{x})" if e.op == "not" else self.cast(e.type, f"-{x}")
+        if isinstance(e, Binary):
+            return self.scalar_binary(e)
+        if isinstance(e, Call):
+            return self.scalar_call(e)
+        if isinstance(e, KernelCall):
+            return f"{ident(e.kernel)}({', '.join(self.expr(a) for a in e.args)})"
+        raise TypeError(f"unknown expression {e!r}")
+
+    def cast(self, t: DType, text: str) -> str:
+        if t in (index,) or t.name == "bool":
+            return f"({text})"
+        return f"static_cast<{SCALAR[t.name]}>({text})"
+
+    def scalar_binary(self, e: Binary) -> str:
+        a, b = self.expr(e.lhs), self.expr(e.rhs)
+        if e.op in ("//", "%"):
+            fn = "floordiv" if e.op == "//" else "mod"
+            return f"dato::{fn}<{SCALAR[e.lhs.type.name]}>({a}, {b})"
+        text = f"({a} {SCALAR_OPS[e.op]} {b})"
+        return text if e.type.name in ("bool", "index") else self.cast(e.type, text)
+
+    def scalar_call(self, e: Call) -> str:
+        args = [self.expr(a) for a in e.args]
+        if e.fn == "exp":
+            return f"dato::exp_({args[0]})"
+        if e.fn in ("maximum", "minimum"):
+            return f"dato::{TILE_OPS[e.fn]}::f({args[0]}, {args[1]})"
+        if e.fn == "where":
+            return f"({args[0]} ? {args[1]} : {args[2]})"
+        if e.fn == "astype":
+            return f"static_cast<{SCALAR[e.type.name]}>({args[0]})"
+        if e.fn in ("sum", "max"):
+            return f"dato::reduce_all<{'true' if e.fn == 'max' else 'false'}>({args[0]})"
+        raise TypeError(f"no scalar form of {e.fn}")
+
+    def into(self, e: Expr, out: str | None) -> str:
+        """Emit the statement that computes tile ``e`` into ``out`` (a new temporary when
+        None, declared after its operands so the code reads in evaluation order)."""
+
+        def target() -> str:
+            return out if out is not None else self.fresh(e.type)
+
+        if isinstance(e, Get):
+            read = f"{self.channel(e.stream)}.read()"
+            if out is None:
+                self.tmp += 1
+                self.line(f"{ctype(e.type)} tmp{self.tmp} = {read};")
+                return f"tmp{self.tmp}"
+            self.line(f"{out} = {read};")
+            return out
+        if isinstance(e, Var):
+            dest = target()
+            self.line(f"{dest} = {ident(e.name)};")
+        elif isinstance(e, Load):
+            base, shape, starts, keep = self.place(e.base, e.indices)
+            dest = target()
+            self.line(f"dato::load<{keep}u>({dest}, {base}, {shape}, {starts});")
+        elif isinstance(e, Binary):
+            a, b = self.expr(e.lhs), self.expr(e.rhs)
+            dest = target()
+            self.line(f"dato::binary<dato::{TILE_OPS[e.op]}>({dest}, {a}, {b});")
+        elif isinstance(e, Unary):
+            x = self.expr(e.operand)
+            dest = target()
+            self.line(f"dato::unary<dato::op_neg>({dest}, {x});")
+        elif isinstance(e, KernelCall):
+            args = ", ".join(self.expr(a) for a in e.args)
+            dest = target()
+            self.line(f"{dest} = {ident(e.kernel)}({args});")
+        elif isinstance(e, Call):
+            dest = self.tile_call(e, target)
+        else:
+            raise TypeError(f"unknown tile expression {e!r}")
+        return dest
+
+    def tile_call(self, e: Call, target) -> str:
+        fn = e.fn
+        if fn in ("zeros", "full"):
+            value = (
+                "0"
+                if fn == "zeros"
+                else (self.expr(e.args[0]) if e.args else literal(e.attr("value"), e.type.dtype))
+            )
+            out = target()
+            self.line(f"dato::fill({out}, {value});")
+            return out
+        args = [self.expr(a) for a in e.args]
+        out = target()
+        if fn == "matmul":
+            self.line(f"dato::matmul<false>({out}, {args[0]}, {args[1]});")
+        elif fn == "exp":
+            self.line(f"dato::unary<dato::op_exp>({out}, {args[0]});")
+        elif fn in ("maximum", "minimum"):
+            self.line(f"dato::binary<dato::{TILE_OPS[fn]}>({out}, {args[0]}, {args[1]});")
+        elif fn == "where":
+            self.line(f"dato::where({out}, {args[0]}, {args[1]}, {args[2]});")
+        elif fn == "astype":
+            self.line(f"dato::convert({out}, {args[0]});")
+        elif fn == "transpose":
+            self.line(f"dato::transpose({out}, {args[0]});")
+        elif fn in ("sum", "max"):
+            mask = sum(1 << a for a in e.attr("axis"))
+            self.line(
+                f"dato::reduce<{'true' if fn == 'max' else 'false'}, {mask}u>({out}, {args[0]});"
+            )
+        else:
+            raise TypeError(f"no tile form of {fn}")
+        return out
+
+
+def written_buffers(graph: Graph) -> set[str]:
+    out = set()
+    for inst in graph.instances:
+        params = {
+            s.base.name
+            for s in walk(inst.body)
+            if isinstance(s, Store) and isinstance(s.base, ParamRef)
+        }
+        out |= {a.buffer for a in inst.args if a.param in params}
+    return out
+
+
+def emit_kernel(program) -> str:
+    """kernel.cpp: the instances' functions and the dataflow top function."""
+    graph = program.graph
+    region = graph.region
+    written = written_buffers(graph)
+    out = [
+        f"// Vitis HLS kernel generated by datobench from region '{region.name}'.",
+        "#include <hls_stream.h>",
+        "",
+        '#include "dato_hls.h"',
+        "",
+    ]
+    for decl in region.kernels:
+        source = dict(decl.sources).get("hls")
+        if source is None:
+            raise BackendUnavailable(
+                f"kernel '{decl.name}' has no HLS source: give it as "
+                f"@dato.kernel(source={{'hls': '...'}}) (a C++ function {decl.name} taking and "
+                "returning dato types)"
+            )
+        out += [f"// external kernel {decl.name}", source.strip(), ""]
+    for inst in graph.instances:
+        out += _Instance(inst, graph, written).function() + [""]
+    params = []
+    for b in region.params:
+        const = "" if b.name in written else "const "
+        params.append(f"{const}{SCALAR[b.type.dtype.name]}* {ident(b.name)}")
+    out.append(f'extern "C" void {ident(region.name)}({", ".join(params)}) {{')
+    for n, b in enumerate(region.params):
+        out.append(
+            f"#pragma HLS interface m_axi port = {ident(b.name)} offset = slave bundle = gmem{n}"
+        )
+    out.append("#pragma HLS interface s_axilite port = return")
+    out.append("#pragma HLS dataflow")
+    for c in graph.channels:
+        out.append(f'  {stream_type(c.elem, c.depth)} {ident(c.name)}("{c.name}");')
+    out.append("  DATO_DATAFLOW_BEGIN")
+    for inst in graph.instances:
+        args = [ident(a.buffer) for a in inst.args]
+        args += [ident(c.name) for c in graph.channels if inst.name in (c.producer, c.consumer)]
+        out.append(f"  DATO_PROCESS({ident(inst.name)}({', '.join(args)}));")
+    out.append("  DATO_DATAFLOW_END")
+    out.append("}")
+    return "\n".join(out) + "\n"

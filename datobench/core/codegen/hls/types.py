@@ -1,0 +1,43 @@
+"""C++ spellings of IR types and constants."""
+
+from __future__ import annotations
+
+import math
+
+from datobench.core.ir.types import DType, TensorType
+
+SCALAR = {
+    "int8": "int8_t",
+    "int16": "int16_t",
+    "int32": "int32_t",
+    "float32": "float",
+    "bf16": "dato::bf16",
+    "bool": "bool",
+    "index": "int",
+}
+
+
+def ctype(t) -> str:
+    if isinstance(t, TensorType):
+        dims = ", ".join(str(d) for d in t.shape)
+        return f"dato::tile<{SCALAR[t.dtype.name]}, {dims}>"
+    return SCALAR[t.name]
+
+
+def literal(value, dtype: DType) -> str:
+    if dtype.name == "bool":
+        return "true" if value else "false"
+    if dtype.name == "index":
+        return str(int(value))
+    if dtype.kind == "int":
+        return f"{SCALAR[dtype.name]}({int(value)})"
+    v = float(value)
+    if math.isnan(v):
+        text = "std::numeric_limits<float>::quiet_NaN()"
+    elif math.isinf(v):
+        text = ("" if v > 0 else "-") + "std::numeric_limits<float>::infinity()"
+    else:
+        text = repr(v) + "f"
+        if "e" in text and "." not in text.split("e")[0]:
+            text = text.replace("e", ".0e", 1)
+    return text if dtype.name == "float32" else f"dato::bf16({text})"
