@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import tempfile
+
 import numpy as np
 
-from datobench.core.errors import DatoError, DatoTypeError, MappingError, caller_loc, user_facing
+from datobench.core.errors import (
+    BackendUnavailable,
+    DatoError,
+    DatoTypeError,
+    MappingError,
+    caller_loc,
+    user_facing,
+)
 from datobench.core.frontend.region import RegionBuilder
 from datobench.core.ir import dot, printer, serialize
 from datobench.core.ir.mapping import Mapping
@@ -15,7 +24,7 @@ from datobench.core.passes.mapper import map_program
 from datobench.core.report import Report, diagnostics
 from datobench.core.targets import Target, load_target
 
-BACKENDS = ("sim", "perf", "csim")
+BACKENDS = ("sim", "perf", "csim", "xrt")
 
 
 class Program:
@@ -38,6 +47,8 @@ class Program:
         self._sim = None
         self._perf: dict = {}  # values -> prepared timed code
         self._csim = None  # the compiled C simulation
+        self._xrt = None  # a runner on an attached device, and the xclbin it loaded
+        self._xrt_path = None
 
     @property
     def report(self) -> Report | None:
@@ -112,9 +123,45 @@ class Program:
                 return csim.run(self, self._csim, by_name, **options)
             except DatoError as error:
                 raise error.at(caller_loc()) from None
+        if backend == "xrt":
+            from datobench.core.runtime import program_runner
+
+            self._check_arrays(arrays)
+            try:
+                xclbin = options.pop("xclbin", None)
+                if xclbin is None:
+                    raise BackendUnavailable(
+                        "backend='xrt' runs a built kernel: pass xclbin=PATH (from "
+                        "prog.build(platform=...)) on a machine with XRT and a device"
+                    )
+                if self._xrt is None or self._xrt_path != xclbin:
+                    self._xrt = program_runner(self, xclbin, options.pop("device", 0))
+                    self._xrt_path = xclbin
+                return self._xrt.run(list(arrays), **options)
+            except DatoError as error:
+                raise error.at(caller_loc()) from None
         raise DatoError(
             f"unknown backend '{backend}'; available: {', '.join(BACKENDS)}", caller_loc()
         )
+
+    @user_facing
+    def build(self, platform: str, directory=None, build_target: str = "hw") -> str:
+        """Write the Vitis project and run v++ (compile and link) when it is on PATH; returns
+        the xclbin's path. Without Vitis: BackendUnavailable naming the project directory."""
+        from datobench.core.codegen.hls import emit_project
+        from datobench.core.runtime import build_fpga
+
+        if self.target is None or not self.target.is_fpga:
+            raise DatoError("prog.build needs an FPGA target: dato.compile(region, "
+                            "target='u280')", caller_loc())
+        directory = directory or tempfile.mkdtemp(prefix=f"dato-hls-{self.region.name}-")
+        project = emit_project(self)
+        project.write(directory)
+        try:
+            return str(build_fpga(directory, self.target.name, platform, project.name,
+                                  build_target=build_target))
+        except DatoError as error:
+            raise error.at(caller_loc()) from None
 
     def _check_arrays(self, arrays) -> dict[str, np.ndarray]:
         params = self.region.params

@@ -91,6 +91,7 @@ class XrtRunner:
         from_device = xrt.xclBOSyncDirection.XCL_BO_SYNC_BO_FROM_DEVICE
 
         with _xrt_step(f"allocating buffers for kernel '{self.kernel_name}'"):
+            # one buffer per argument, in the memory bank (group_id) the argument is wired to
             bos = [
                 xrt.bo(self.device, array.nbytes, xrt.bo.normal, self.kernel.group_id(i))
                 for i, array in enumerate(arrays)
@@ -110,10 +111,8 @@ class XrtRunner:
             for i in sorted(outputs):
                 array = arrays[i]
                 bos[i].sync(from_device)
-                data = bos[i].read(array.nbytes, 0)
-                array[...] = np.frombuffer(data, dtype=array.dtype, count=array.size).reshape(
-                    array.shape
-                )
+                data = np.frombuffer(bos[i].read(array.nbytes, 0), array.dtype, array.size)
+                array[...] = data.reshape(array.shape)  # in place: the caller's array
 
     def _check(self, arrays: Sequence[np.ndarray], outputs: Iterable[int] | None) -> set[int]:
         for n, array in enumerate(arrays):
@@ -157,8 +156,11 @@ def program_runner(
     kernel_name: str | None = None,
     pyxrt: ModuleType | None = None,
 ) -> XrtRunner:
-    """The runner of a compiled ``Program``'s kernel: the kernel is named after the region
-    unless ``kernel_name`` says otherwise; its arguments are ``prog.region.params`` in order."""
+    """The runner of a compiled ``Program``'s kernel: the top function the HLS generator
+    names after the region, unless ``kernel_name`` says otherwise; its arguments are
+    ``prog.region.params`` in order."""
+    from datobench.core.codegen.hls.emit import kernel_name as top_name  # the generator's
+
     target = prog.target
     if target is None or not target.is_fpga:
         compiled_for = f"target '{target.name}'" if target is not None else "no target"
@@ -166,4 +168,4 @@ def program_runner(
             f"backend 'xrt' runs HLS kernels on FPGA targets; {prog.region.name} is compiled "
             f"for {compiled_for}: compile it with target='u280' (or another FPGA target)"
         )
-    return XrtRunner(xclbin_path, kernel_name or prog.region.name, device_index, pyxrt)
+    return XrtRunner(xclbin_path, kernel_name or top_name(prog.region), device_index, pyxrt)

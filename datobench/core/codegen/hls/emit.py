@@ -124,6 +124,19 @@ def ident(name: str) -> str:
     return text + "_" if text in CPP_KEYWORDS else text
 
 
+# C library functions an extern "C" top function must not be named after
+LIBC = {"abort", "abs", "close", "cos", "exit", "exp", "fork", "free", "kill", "link", "log",
+        "main", "malloc", "open", "pipe", "poll", "pow", "read", "select", "signal", "sin",
+        "sleep", "sort", "sqrt", "stat", "sync", "time", "wait", "write"}
+
+
+def kernel_name(region) -> str:
+    """The top function's (and the Vitis kernel's) name: the region's, unless that would
+    collide with a C library function."""
+    name = ident(region.name)
+    return name + "_kernel" if name in LIBC else name
+
+
 def stream_type(elem, depth: int) -> str:
     return f"hls::stream<{ctype(elem)}, {depth}>"
 
@@ -439,7 +452,7 @@ def emit_kernel(program) -> str:
     for b in region.params:
         const = "" if b.name in written else "const "
         params.append(f"{const}{SCALAR[b.type.dtype.name]}* {ident(b.name)}")
-    out.append(f'extern "C" void {ident(region.name)}({", ".join(params)}) {{')
+    out.append(f'extern "C" void {kernel_name(region)}({", ".join(params)}) {{')
     for n, b in enumerate(region.params):
         out.append(
             f"#pragma HLS interface m_axi port = {ident(b.name)} offset = slave bundle = gmem{n}"

@@ -8,7 +8,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from datobench.core.codegen.hls.emit import emit_kernel, ident
+from datobench.core.codegen.hls.emit import emit_kernel, ident, kernel_name
 from datobench.core.codegen.hls.types import SCALAR
 
 INCLUDE = Path(__file__).parent / "include"
@@ -31,7 +31,7 @@ class HlsProject:
 
 def emit_project(program) -> HlsProject:
     region = program.region
-    name = ident(region.name)
+    name = kernel_name(region)
     target = program.target
     memory = "HBM" if target is not None and target.name == "u280" else "DDR"
     clock = int(target.clock_hz / 1e6) if target is not None and target.is_fpga else 300

@@ -1,32 +1,35 @@
 // hls_stream.h -- datobench's stand-in for Vitis HLS's <hls_stream.h>, used for C simulation
-// (backend="csim") with plain g++.
+// (backend="csim") with plain g++ and -DDATO_CSIM.
 //
 // Vitis's own C simulation gives every hls::stream an unbounded queue and runs the processes of
 // a dataflow region one after another, so a FIFO that is too shallow never shows up. Here:
-//   * hls::stream<T, DEPTH> is a bounded FIFO: write() blocks while it holds DEPTH items,
+//   * hls::stream<T, DEPTH> is a bounded FIFO: write() blocks while it holds DEPTH items and
 //     read() blocks while it is empty, as in hardware;
-//   * each DATO_PROCESS(...) of a dataflow region runs in its own thread;
-//   * a watchdog reports a deadlock (every live process blocked in a stream, nothing moving) as
-//       DATO_DEADLOCK <read|write> <stream name> <size>/<depth>    (one line per blocked process)
+//   * each DATO_PROCESS(...) of a dataflow region runs in a thread of its own;
+//   * a watchdog reports a deadlock (every live process waits in a stream, and nothing moves)
+//       DATO_DEADLOCK <read|write> <stream name> <size>/<depth>   (one line per waiting process)
 //       DATO_DEADLOCK_END
-//     on stderr and ends the program with exit code 3.
-// A process that polls with read_nb/write_nb is never "blocked", so a livelock is not reported.
+//     on stderr, and ends the program with exit code 3.
+// A process that polls with read_nb/write_nb never waits, so a livelock is not reported.
 #ifndef DATO_HLS_STREAM_H
 #define DATO_HLS_STREAM_H
 
 #ifdef DATO_CSIM
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <list>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
-#ifndef DATO_DEADLOCK_GRACE_MS  // how long everything must stay stuck before it is a deadlock
+#ifndef DATO_DEADLOCK_GRACE_MS  // how long everything must stay stuck to be a deadlock
 #define DATO_DEADLOCK_GRACE_MS 200
 #endif
 #ifndef DATO_DEADLOCK_POLL_MS  // how often the watchdog looks
@@ -36,43 +39,43 @@
 namespace dato_csim {
 
 // What the watchdog needs to know about a stream, whatever its element type.
+// Not copyable (it holds a mutex), like Vitis's streams.
 class stream_base {
  public:
-  stream_base(const char* name, int depth) : depth_(depth) {
-    if (name) {
-      name_ = name;
-    } else {
-      char buf[48];
-      std::snprintf(buf, sizeof buf, "stream@%p", static_cast<const void*>(this));
-      name_ = buf;
-    }
-  }
-  stream_base(const stream_base&) = delete;
-  stream_base& operator=(const stream_base&) = delete;
+  // (name_ is constructed, not assigned: GCC 12 warns wrongly (-Wrestrict) on an assignment.)
+  stream_base(const char* name, int depth)
+      : depth_(depth), name_(name ? std::string(name) : address_name()) {}
 
  protected:
   friend struct registry;
-  mutable std::mutex mu_;  // guards count_ and the derived class's items
-  int count_ = 0;
+  mutable std::mutex mu_;      // guards the derived class's items and changes of count_
+  std::atomic<int> count_{0};  // items held (atomic, so that it may be peeked at without mu_)
   const int depth_;
   std::string name_;
+
+ private:
+  std::string address_name() const {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "stream@%p", static_cast<const void*>(this));
+    return buf;
+  }
 };
 
-// A process thread waiting in a blocking read or write (it lives on that thread's stack).
+// A process waiting in a blocking read or write; it lives on the waiting thread's stack.
 struct waiter {
   const stream_base* stream;
   bool reading;
 };
 
 // The bookkeeping of the running dataflow region(s), shared by all threads of the program.
-// Lock order: a stream's mutex, then the registry's; the watchdog only try_locks streams.
+// Lock order: a stream's mutex, then the registry's (the watchdog only try_locks streams).
 struct registry {
   std::mutex mu;
-  int live = 0;                        // participating threads that have not finished
+  int live = 0;                        // threads taking part that have not finished
   std::vector<const waiter*> blocked;  // those of them waiting in a stream
-  unsigned long epoch = 0;             // bumped whenever the above change
+  unsigned long epoch = 0;             // bumped whenever `live` or `blocked` change
   int regions = 0;                     // dataflow regions running (nested or not)
-  bool stop = false;
+  unsigned long generation = 0;        // bumped when the last region ends: watchdog, stop
   std::condition_variable tick;
   std::thread watchdog;
 
@@ -81,40 +84,61 @@ struct registry {
     return r;
   }
 
+  void block(const waiter* w) {  // called with w's stream mutex held
+    std::lock_guard<std::mutex> g(mu);
+    blocked.push_back(w);
+    ++epoch;
+  }
+  void unblock(const waiter* w) {  // likewise; so a stream outlives its waiters' entries
+    std::lock_guard<std::mutex> g(mu);
+    std::erase(blocked, w);
+    ++epoch;
+  }
+  void count_live(int delta) {
+    std::lock_guard<std::mutex> g(mu);
+    live += delta;
+    ++epoch;
+  }
+
   // True when every live thread waits on a stream that still is empty (read) or full (write):
-  // then no thread can ever make progress. Called with `mu` held.
+  // then none of them can ever go on. Called with `mu` held.
   bool stuck() const {
     if (live == 0 || static_cast<int>(blocked.size()) != live) return false;
     for (const waiter* w : blocked) {
       std::unique_lock<std::mutex> lk(w->stream->mu_, std::try_to_lock);
-      if (!lk.owns_lock()) return false;  // somebody is using the stream right now
+      if (!lk.owns_lock()) return false;  // somebody is using that stream right now
       const stream_base& s = *w->stream;
       if (w->reading ? s.count_ != 0 : s.count_ != s.depth_) return false;  // about to wake
     }
     return true;
   }
 
-  void report() const {  // called with `mu` held; never returns
-    for (const waiter* w : blocked) {
+  [[noreturn]] void report() const {  // called with `mu` held; lines sorted by stream name
+    std::vector<const waiter*> ws = blocked;
+    std::sort(ws.begin(), ws.end(), [](const waiter* a, const waiter* b) {
+      return a->stream->name_ < b->stream->name_;
+    });
+    for (const waiter* w : ws) {
       const stream_base& s = *w->stream;
       std::fprintf(stderr, "DATO_DEADLOCK %s %s %d/%d\n", w->reading ? "read" : "write",
-                   s.name_.c_str(), s.count_, s.depth_);
+                   s.name_.c_str(), s.count_.load(), s.depth_);
     }
     std::fprintf(stderr, "DATO_DEADLOCK_END\n");
     std::fflush(stderr);
-    std::_Exit(3);  // no destructors: the blocked threads could never be joined
+    std::_Exit(3);  // no destructors: the stuck threads could never be joined
   }
 
-  void watch() {
+  // The watchdog thread: reports once stuck() has held for the grace period with no thread
+  // starting, finishing, blocking or waking in between.
+  void watch(unsigned long my_generation) {
     using clock = std::chrono::steady_clock;
     std::unique_lock<std::mutex> lk(mu);
     bool was_stuck = false;
     unsigned long seen = 0;
     clock::time_point since;
-    while (!stop) {
+    while (generation == my_generation) {
       tick.wait_for(lk, std::chrono::milliseconds(DATO_DEADLOCK_POLL_MS));
-      if (stop) break;
-      if (!stuck()) {
+      if (generation != my_generation || !stuck()) {
         was_stuck = false;
       } else if (!was_stuck || epoch != seen) {
         was_stuck = true;
@@ -127,34 +151,8 @@ struct registry {
   }
 };
 
-// Whether the current thread counts as live: a process thread, or a thread starting processes.
+// Whether this thread takes part (counts as live): a process, or a thread starting processes.
 inline thread_local bool participant = false;
-
-// Registers the current thread as blocked on a stream for as long as it exists.
-// Constructed and destroyed with the stream's mutex held, and only on the slow path.
-class blocked_scope {
- public:
-  blocked_scope(const stream_base* s, bool reading) : w_{s, reading}, on_(participant) {
-    if (!on_) return;
-    registry& r = registry::get();
-    std::lock_guard<std::mutex> g(r.mu);
-    r.blocked.push_back(&w_);
-    ++r.epoch;
-  }
-  ~blocked_scope() {
-    if (!on_) return;
-    registry& r = registry::get();
-    std::lock_guard<std::mutex> g(r.mu);
-    std::erase(r.blocked, &w_);
-    ++r.epoch;
-  }
-  blocked_scope(const blocked_scope&) = delete;
-  blocked_scope& operator=(const blocked_scope&) = delete;
-
- private:
-  waiter w_;
-  bool on_;
-};
 
 // One dataflow region: DATO_DATAFLOW_BEGIN creates it, each DATO_PROCESS starts a thread,
 // DATO_DATAFLOW_END joins them. The outermost region runs the watchdog.
@@ -164,31 +162,22 @@ class dataflow {
     registry& r = registry::get();
     std::lock_guard<std::mutex> g(r.mu);
     if (r.regions++ == 0) {
-      r.stop = false;
-      r.watchdog = std::thread([&r] { r.watch(); });
+      r.watchdog = std::thread([&r, gen = r.generation] { r.watch(gen); });
     }
-    // While this thread starts processes it counts as live (and busy), so processes that block
-    // early are not mistaken for a deadlock before their partners exist.
+    // While this thread starts processes it counts as live and busy, so that processes which
+    // block at once are not taken for a deadlock before their partners exist.
     if (!participant) ++r.live;
     participant = true;
   }
-  dataflow(const dataflow&) = delete;
-  dataflow& operator=(const dataflow&) = delete;
   ~dataflow() { finish(); }
 
   template <typename F>
   void spawn(F&& body) {
-    registry& r = registry::get();
-    {
-      std::lock_guard<std::mutex> g(r.mu);
-      ++r.live;
-    }
-    threads_.emplace_back([&r, body = std::forward<F>(body)]() mutable {
+    registry::get().count_live(+1);
+    threads_.emplace_back([body = std::forward<F>(body)]() mutable {
       participant = true;
       body();
-      std::lock_guard<std::mutex> g(r.mu);  // finished: no longer live
-      --r.live;
-      ++r.epoch;
+      registry::get().count_live(-1);  // a finished process no longer counts
     });
   }
 
@@ -196,11 +185,7 @@ class dataflow {
     if (finished_) return;
     finished_ = true;
     registry& r = registry::get();
-    {  // While joining, this thread only waits for its processes: it does not count.
-      std::lock_guard<std::mutex> g(r.mu);
-      --r.live;
-      ++r.epoch;
-    }
+    r.count_live(-1);  // while joining, this thread only waits for its processes
     participant = false;
     for (std::thread& t : threads_) t.join();
     participant = was_participant_;
@@ -209,7 +194,7 @@ class dataflow {
       std::lock_guard<std::mutex> g(r.mu);
       if (was_participant_) ++r.live;  // a process that ran a nested region goes on
       if (--r.regions == 0) {
-        r.stop = true;
+        ++r.generation;
         r.tick.notify_all();
         watchdog = std::move(r.watchdog);
       }
@@ -218,7 +203,7 @@ class dataflow {
   }
 
  private:
-  std::vector<std::thread> threads_;
+  std::list<std::thread> threads_;  // not a vector: GCC 12 warns wrongly on its regrowth
   bool was_participant_;
   bool finished_ = false;
 };
@@ -227,7 +212,7 @@ class dataflow {
 
 namespace hls {
 
-// A bounded FIFO of DEPTH items; one process writes it, another reads it.
+// A bounded FIFO of DEPTH items, written by one process and read by another.
 template <typename T, int DEPTH = 2>
 class stream : public dato_csim::stream_base {
   static_assert(DEPTH >= 1, "an hls::stream needs a depth of at least 1");
@@ -237,65 +222,76 @@ class stream : public dato_csim::stream_base {
   explicit stream(const char* name) : stream_base(name, DEPTH), items_(DEPTH) {}
 
   void write(const T& value) {  // blocks while full
-    std::unique_lock<std::mutex> lk(mu_);
-    if (count_ == DEPTH) {
-      dato_csim::blocked_scope b(this, false);
-      ++writers_waiting_;
-      not_full_.wait(lk, [this] { return count_ < DEPTH; });
-      --writers_waiting_;
-    }
-    items_[(head_ + count_) % DEPTH] = value;
-    ++count_;
-    if (readers_waiting_) not_empty_.notify_one();
+    auto lk = acquire([this] { return count_ < DEPTH; }, not_full_, writers_waiting_, false);
+    push(value, lk);
   }
-
   T read() {  // blocks while empty
-    std::unique_lock<std::mutex> lk(mu_);
-    if (count_ == 0) {
-      dato_csim::blocked_scope b(this, true);
-      ++readers_waiting_;
-      not_empty_.wait(lk, [this] { return count_ > 0; });
-      --readers_waiting_;
-    }
-    return pop();
+    auto lk = acquire([this] { return count_ > 0; }, not_empty_, readers_waiting_, true);
+    return pop(lk);
   }
   void read(T& value) { value = read(); }
 
-  bool read_nb(T& value) {  // false (value untouched) if empty
-    std::lock_guard<std::mutex> lk(mu_);
+  bool read_nb(T& value) {  // false, and value untouched, if empty
+    std::unique_lock<std::mutex> lk(mu_);
     if (count_ == 0) return false;
-    value = pop();
+    value = pop(lk);
     return true;
   }
-  bool write_nb(const T& value) {  // false (nothing written) if full
-    std::lock_guard<std::mutex> lk(mu_);
+  bool write_nb(const T& value) {  // false, and nothing written, if full
+    std::unique_lock<std::mutex> lk(mu_);
     if (count_ == DEPTH) return false;
-    items_[(head_ + count_) % DEPTH] = value;
-    ++count_;
-    if (readers_waiting_) not_empty_.notify_one();
+    push(value, lk);
     return true;
   }
 
-  bool empty() const { return size() == 0; }
-  bool full() const { return size() == DEPTH; }
-  int size() const {
-    std::lock_guard<std::mutex> lk(mu_);
-    return count_;
-  }
+  bool empty() const { return count_ == 0; }
+  bool full() const { return count_ == DEPTH; }
+  int size() const { return count_; }
 
   void operator<<(const T& value) { write(value); }
   void operator>>(T& value) { read(value); }
 
  private:
-  T pop() {  // with mu_ held and count_ > 0
+  // Returns mu_ locked once ready(). First yields a few times: the partner process usually
+  // frees a slot or delivers an item within microseconds, much sooner than a sleep and a
+  // wake-up on the condition variable take. Then sleeps, registered as blocked.
+  template <typename Ready>
+  std::unique_lock<std::mutex> acquire(Ready ready, std::condition_variable& cv, int& sleepers,
+                                       bool reading) {
+    for (int i = 0; i < 100 && !ready(); ++i) std::this_thread::yield();
+    std::unique_lock<std::mutex> lk(mu_);
+    if (!ready()) {
+      const dato_csim::waiter me{this, reading};
+      const bool watched = dato_csim::participant;  // only dataflow processes are watched
+      if (watched) dato_csim::registry::get().block(&me);
+      ++sleepers;
+      cv.wait(lk, ready);
+      --sleepers;
+      if (watched) dato_csim::registry::get().unblock(&me);
+    }
+    return lk;
+  }
+
+  // Both are called with lk holding mu_, and unlock it before waking the partner, so that the
+  // woken thread does not have to wait for the mutex.
+  void push(const T& value, std::unique_lock<std::mutex>& lk) {  // there is room
+    items_[(head_ + count_) % DEPTH] = value;
+    ++count_;
+    const bool wake = readers_waiting_ > 0;
+    lk.unlock();
+    if (wake) not_empty_.notify_one();
+  }
+  T pop(std::unique_lock<std::mutex>& lk) {  // there is an item
     T value = std::move(items_[head_]);
     head_ = (head_ + 1) % DEPTH;
     --count_;
-    if (writers_waiting_) not_full_.notify_one();
+    const bool wake = writers_waiting_ > 0;
+    lk.unlock();
+    if (wake) not_full_.notify_one();
     return value;
   }
 
-  std::vector<T> items_;  // ring buffer: count_ items starting at head_
+  std::vector<T> items_;  // a ring: count_ items from head_ on
   int head_ = 0;
   int readers_waiting_ = 0, writers_waiting_ = 0;
   std::condition_variable not_empty_, not_full_;
@@ -303,7 +299,7 @@ class stream : public dato_csim::stream_base {
 
 }  // namespace hls
 
-// Dataflow regions: one thread per process, joined at the end of the region.
+// A dataflow region: one thread per process, all joined at the end of the region.
 #define DATO_DATAFLOW_BEGIN { ::dato_csim::dataflow dato_dataflow_;
 #define DATO_PROCESS(...) dato_dataflow_.spawn([&] { __VA_ARGS__; })
 #define DATO_DATAFLOW_END dato_dataflow_.finish(); }
@@ -312,7 +308,7 @@ class stream : public dato_csim::stream_base {
 
 #ifndef DATO_CSIM
 // Synthesis: Vitis's own hls_stream.h is used instead of this file; for completeness, the
-// dataflow macros then reduce to plain sequential calls.
+// dataflow macros then reduce to plain calls, one after another.
 #define DATO_DATAFLOW_BEGIN
 #define DATO_PROCESS(...) __VA_ARGS__
 #define DATO_DATAFLOW_END
