@@ -248,3 +248,12 @@ def test_xrt_backend_and_build_say_what_is_missing(tmp_path, monkeypatch):
     assert (tmp_path / "proj" / "kernel.cpp").exists()
     with pytest.raises(dato.DatoError, match="needs an FPGA target"):
         dato.compile(region_of(EXAMPLES[0]), target="npu1_4col").build(platform="x")
+
+
+def test_emit_hls_into_a_directory_writes_the_project(tmp_path):
+    prog = dato.compile(region_of(EXAMPLES[2]), target="u280")
+    root = Path(prog.emit("hls", directory=tmp_path / "gemm"))
+    assert (root / "kernel.cpp").read_text() == prog.emit("hls")
+    config = (root / "connectivity.cfg").read_text()
+    assert "kernel_frequency=300" in config and "sp=gemm_1.C:HBM[2]" in config
+    assert "xrt::kernel kernel(device, uuid, \"gemm\");" in (root / "host.cpp").read_text()

@@ -57,9 +57,12 @@ class Program:
             return None
         return Report(self.target, self.mapping, diagnostics(self.mapping))
 
-    def emit(self, kind: str = "ir") -> str:
+    def emit(self, kind: str = "ir", directory=None) -> str:
         """The program as text: ``"ir"`` (the region), ``"graph"`` (instances), ``"json"``,
-        ``"dot"``."""
+        ``"dot"``, ``"hls"`` (the Vitis HLS kernel). ``emit("hls", directory=d)`` writes the
+        whole Vitis project into ``d`` and returns its path."""
+        if kind == "hls" and directory is not None:
+            return self.write_hls(directory)
         emitters = {
             "ir": lambda: printer.region_text(self.region),
             "graph": lambda: printer.graph_text(self.graph),
