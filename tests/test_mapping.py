@@ -4,251 +4,36 @@ user placements, the JSON form and the report."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import tempfile
-from functools import cache
-from pathlib import Path
 
 import numpy as np
 import pytest
 from helpers import check_error
+from mapping_programs import (
+    DMA_IN,
+    DMA_OUT,
+    KIB,
+    assert_within_capacity,
+    gemm_arrays,
+    gemm_expected,
+    make_elementwise_4x8,
+    make_fan,
+    make_fpga_systolic,
+    make_gemm,
+    make_pipeline,
+    make_replicated,
+    make_two_stage_4x8,
+    systolic_arrays,
+    systolic_example,
+    used_and_capacity,
+    uses_of,
+    who,
+)
 
 import datobench as dato
-from datobench import R, S, Stream, float32, int8, int16, int32
+from datobench import R, S, float32, int8, int16, int32
 from datobench.core.ir.mapping import Mapping
-
-ROOT = Path(__file__).resolve().parent.parent
-KIB = 1024
-DMA_IN, DMA_OUT = "input DMA channels", "output DMA channels"
-
-
-# -- programs ---------------------------------------------------------------------------------
-
-
-def make_gemm():
-    """int16 GEMM on a [4, 4] grid: A row blocks, B column blocks, one 16 x 16 block of C each."""
-
-    @dato.region
-    def gemm(A: int16[64, 64], B: int16[64, 64], C: int32[64, 64]):
-        @dato.task(mapping=[4, 4], args=[A, B, C])
-        def g(
-            a: int16[64, 64] @ [S(0), R],
-            b: int16[64, 64] @ [R, S(1)],
-            c: int32[64, 64] @ [S(0), S(1)],
-        ):
-            acc = dato.zeros((16, 16), int32)
-            for k in range(4):
-                acc += dato.matmul(
-                    a[:, k * 16 : (k + 1) * 16], b[k * 16 : (k + 1) * 16, :], acc=int32
-                )
-            c[:, :] = acc
-
-    return gemm
-
-
-def gemm_arrays(seed: int = 0):
-    rng = np.random.default_rng(seed)
-    A = rng.integers(-300, 300, size=(64, 64)).astype(np.int16)
-    B = rng.integers(-300, 300, size=(64, 64)).astype(np.int16)
-    return A, B, np.zeros((64, 64), np.int32)
-
-
-def gemm_expected(A, B):
-    return A.astype(np.int32) @ B.astype(np.int32)
-
-
-@cache
-def systolic_example():
-    """examples/04_systolic_gemm.py as a module (4 x 4 PEs, 4 load_a, 4 load_b)."""
-    path = ROOT / "examples" / "04_systolic_gemm.py"
-    spec = importlib.util.spec_from_file_location("example_04_systolic_gemm", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def systolic_arrays(module, seed: int = 0):
-    rng = np.random.default_rng(seed)
-    A = rng.integers(-100, 100, size=(module.M, module.K)).astype(np.int16)
-    B = rng.integers(-100, 100, size=(module.K, module.N)).astype(np.int16)
-    return A, B, np.zeros((module.M, module.N), np.int32)
-
-
-def make_pipeline(n: int = 16, depth: int = 2):
-    """producer -> pipe -> consumer, B = A + 1 in n-element tiles."""
-
-    @dato.region
-    def pipeline(A: float32[4 * n], B: float32[4 * n]):
-        pipe: Stream[float32[n], depth]
-
-        @dato.task(args=[A])
-        def producer(a: float32[4 * n]):
-            for i in range(4):
-                pipe.put(a[i * n : (i + 1) * n])
-
-        @dato.task(args=[B])
-        def consumer(b: float32[4 * n]):
-            for i in range(4):
-                b[i * n : (i + 1) * n] = pipe.get() + 1.0
-
-    return pipeline
-
-
-def make_fan():
-    """Five producers, one consumer taking one tile from each."""
-
-    @dato.region
-    def fan(A: float32[16]):
-        s: Stream[float32[16], 2][5]
-
-        @dato.task(mapping=[5], args=[A])
-        def src(a: float32[16]):
-            i = dato.pid()
-            s[i].put(a[:])
-
-        @dato.task()
-        def sink():
-            for i in range(5):
-                x = s[i].get()  # noqa: F841
-
-    return fan
-
-
-def make_triangle():
-    """a -> b directly, and a -> x -> b: B = A + (2 A + 1)."""
-
-    @dato.region
-    def tri(A: float32[16], B: float32[16]):
-        ab: Stream[float32[16], 2]
-        ax: Stream[float32[16], 2]
-        xb: Stream[float32[16], 2]
-
-        @dato.task(args=[A])
-        def a(v: float32[16]):
-            ab.put(v[:])
-            ax.put(v[:] * 2.0)
-
-        @dato.task()
-        def x():
-            xb.put(ax.get() + 1.0)
-
-        @dato.task(args=[B])
-        def b(w: float32[16]):
-            w[:] = ab.get() + xb.get()
-
-    return tri
-
-
-def make_replicated():
-    """Four instances read all of A (replicated) and write their quarter of C."""
-
-    @dato.region
-    def rep(A: float32[64], C: float32[256]):
-        @dato.task(mapping=[4], args=[A, C])
-        def scale(a: float32[64] @ [R], c: float32[256] @ [S(0)]):
-            c[:] = a[:] * 2.0
-
-    return rep
-
-
-def make_elementwise_4x8():
-    """32 instances, each scaling its 8 x 8 block."""
-
-    @dato.region
-    def ew(A: float32[32, 64], B: float32[32, 64]):
-        @dato.task(mapping=[4, 8], args=[A, B])
-        def scale(a: float32[32, 64] @ [S(0), S(1)], b: float32[32, 64] @ [S(0), S(1)]):
-            b[:, :] = a[:, :] * 2.0 + 1.0
-
-    return ew
-
-
-def make_two_stage_4x8():
-    """64 instances: scale_i_j streams its block to shift_i_j."""
-
-    @dato.region
-    def two(A: float32[32, 64], B: float32[32, 64]):
-        s: Stream[float32[8, 8], 2][4, 8]
-
-        @dato.task(mapping=[4, 8], args=[A])
-        def scale(a: float32[32, 64] @ [S(0), S(1)]):
-            i, j = dato.pid()
-            s[i, j].put(a[:, :] * 2.0)
-
-        @dato.task(mapping=[4, 8], args=[B])
-        def shift(b: float32[32, 64] @ [S(0), S(1)]):
-            i, j = dato.pid()
-            b[:, :] = s[i, j].get() + 1.0
-
-    return two
-
-
-def make_fpga_systolic(P: int, T: int, dt, acc_t, K: int = 16):
-    """A P x P systolic array with T x T tiles, fed by load_a (west) and load_b (north)."""
-    M = N = P * T
-
-    @dato.region
-    def sa(A: dt[M, K], B: dt[K, N], C: acc_t[M, N]):
-        fa: Stream[dt[T, T], 2][P, P + 1]
-        fb: Stream[dt[T, T], 2][P + 1, P]
-
-        @dato.task(mapping=[P], args=[A])
-        def load_a(a: dt[M, K] @ [S(0), R]):
-            i = dato.pid()
-            for k in range(K // T):
-                fa[i, 0].put(a[:, k * T : (k + 1) * T])
-
-        @dato.task(mapping=[P], args=[B])
-        def load_b(b: dt[K, N] @ [R, S(0)]):
-            j = dato.pid()
-            for k in range(K // T):
-                fb[0, j].put(b[k * T : (k + 1) * T, :])
-
-        @dato.task(mapping=[P, P], args=[C])
-        def pe(c: acc_t[M, N] @ [S(0), S(1)]):
-            i, j = dato.pid()
-            acc = dato.zeros((T, T), acc_t)
-            for _k in range(K // T):
-                a_tile = fa[i, j].get()
-                b_tile = fb[i, j].get()
-                if j < P - 1:
-                    fa[i, j + 1].put(a_tile)
-                if i < P - 1:
-                    fb[i + 1, j].put(b_tile)
-                acc += dato.matmul(a_tile, b_tile, acc=acc_t)
-            c[:, :] = acc
-
-    return sa
-
-
-# -- checks shared by many tests --------------------------------------------------------------
-
-
-def assert_within_capacity(mapping: Mapping):
-    """Every resource used on every tile has a capacity, and stays within it."""
-    assert mapping.tiles
-    for key, use in mapping.tiles.items():
-        for resource, used in use.used.items():
-            assert resource in use.capacity, (key, resource)
-            assert 0 <= used <= use.capacity[resource], (key, resource, used, use.capacity)
-
-
-def uses_of(mapping: Mapping, kind: str):
-    return [u for u in mapping.tiles.values() if u.kind == kind]
-
-
-def who(use, resource: str) -> str:
-    """The users of a resource on a tile, as one text (whatever form the items take)."""
-    return " ".join(str(item) for item in use.items.get(resource, []))
-
-
-def used_and_capacity(text: str, resource: str) -> tuple[int, int]:
-    match = re.search(rf"{resource}: (\d+) used of (\d+)", text)
-    assert match, text
-    return int(match.group(1)), int(match.group(2))
-
 
 # -- no target ---------------------------------------------------------------------------------
 
@@ -440,8 +225,9 @@ def test_32_instances_on_npu2_use_32_distinct_tiles():
     assert m.merges == []
     assert_within_capacity(m)
     c0, r0 = m.placement["scale_0_0"]  # the [4, 8] grid lies along the 8 columns
-    assert all(m.placement[f"scale_{i}_{j}"] == (c0 + j, r0 + i)
-               for i in range(4) for j in range(8))
+    assert all(
+        m.placement[f"scale_{i}_{j}"] == (c0 + j, r0 + i) for i in range(4) for j in range(8)
+    )
     A = np.random.default_rng(1).standard_normal((32, 64)).astype(np.float32)
     B = np.zeros_like(A)
     prog.run(A, B, backend="sim")
@@ -514,8 +300,14 @@ def test_a_systolic_array_too_big_for_the_u280_names_dsp_slices():
     region = make_fpga_systolic(12, 16, float32, float32)
     with pytest.raises(dato.MappingError) as info:
         dato.compile(region, target="u280")  # E-dsp
-    error = check_error(info, "# E-dsp", "device u280: DSP slices:", "used of 9024",
-                        "pe_0_0", "hint: use fewer PEs or smaller tiles per PE")
+    error = check_error(
+        info,
+        "# E-dsp",
+        "device u280: DSP slices:",
+        "used of 9024",
+        "pe_0_0",
+        "hint: use fewer PEs or smaller tiles per PE",
+    )
     used, capacity = used_and_capacity(str(error), "DSP slices")
     assert capacity == 9024 and used > capacity
 
@@ -532,301 +324,18 @@ def test_the_same_pes_fit_the_larger_u250():
     assert 9024 < m.tiles["device"].used["DSP slices"] <= 12_288
 
 
-# -- every mapping error: which tile, which resource, used vs capacity, which instances ---------
-
-
-def test_task_on_a_shim_tile():
-    gemm = make_gemm()
-    with pytest.raises(dato.MappingError) as info:
-        dato.compile(gemm, target="npu1_4col", placement={"g_0_0": (1, 0)})  # E-shim
-    check_error(info, "# E-shim", "tile (1, 0) is a shim tile", "'g_0_0'",
-                "can only run on a compute tile", "compute tiles are columns 0-3, rows 2-5")
-
-
-def test_task_on_a_memory_tile():
-    gemm = make_gemm()
-    with pytest.raises(dato.MappingError) as info:
-        dato.compile(gemm, target="npu1_4col", placement={"g_0_0": (1, 1)})  # E-memtile
-    check_error(info, "# E-memtile", "tile (1, 1) is a memory tile", "'g_0_0'",
-                "can only run on a compute tile")
-
-
-def test_task_outside_the_array():
-    gemm = make_gemm()
-    with pytest.raises(dato.MappingError) as info:
-        dato.compile(gemm, target="npu1_4col", placement={"g_0_0": (7, 3)})  # E-outside
-    check_error(info, "# E-outside", "tile (7, 3) for 'g_0_0' is outside the npu1_4col array",
-                "4 columns x 6 rows")
-
-
-def test_pe_outside_the_fpga_grid():
-    region = make_fpga_systolic(4, 4, int16, int32)
-    with pytest.raises(dato.MappingError) as info:
-        dato.compile(region, target="u280", placement={"pe_0_0": (64, 0)})  # E-fpga-out
-    check_error(info, "# E-fpga-out", "tile (64, 0) for 'pe_0_0' is outside the u280 array",
-                "PE slots are columns 0-63")
-
-
-def test_a_placement_that_is_not_a_pair():
-    gemm = make_gemm()
-    with pytest.raises(dato.MappingError) as info:
-        dato.compile(gemm, target="npu1_4col", placement={"g_0_0": (1, 2, 3)})  # E-pair
-    check_error(info, "# E-pair", "placement of 'g_0_0' must be a (column, row) pair")
-
-
-def test_two_unbundled_instances_on_one_tile():
-    gemm = make_gemm()
-    pins = {"g_0_0": (1, 3), "g_0_1": (1, 3)}
-    with pytest.raises(dato.MappingError) as info:
-        dato.compile(gemm, target="npu1_4col", placement=pins)  # E-two
-    check_error(info, "# E-two", "tile (1, 3): 2 unbundled instances ('g_0_0', 'g_0_1')",
-                "time-multiplex them with dato.bundle(['g_0_0', 'g_0_1'])")
-
-
-def test_a_tile_over_its_data_memory():
-    @dato.region
-    def big(A: float32[8192]):
-        s: Stream[float32[4096], 4]  # 64 KiB of buffers
-
-        @dato.task(args=[A])
-        def p(a: float32[8192]):
-            s.put(a[0:4096])
-
-        @dato.task(args=[A])
-        def q(a: float32[8192]):
-            a[4096:8192] = s.get()
-
-    with pytest.raises(dato.MappingError) as info:
-        dato.compile(big, target="npu1_4col")  # E-memory
-    error = check_error(
-        info,
-        "# E-memory",
-        "(compute): data memory: 96.0 KiB used of 63.0 KiB (64.0 KiB less a 1.0 KiB stack)",
-        "instances there: p",
-        "s buffer (64.0 KiB)",
-        "A[0:8192] ping-pong buffer (32.0 KiB)",
-        "hint: use smaller tiles or shallower streams",
-    )
-    assert re.search(r"tile \(\d, \d\) \(compute\)", str(error))
-
-
-def test_a_fan_in_maps_when_the_producers_surround_the_consumer():
-    m = dato.compile(make_fan(), target="npu1_4col").mapping
-    sink = m.placement["sink"]
-    kinds = sorted(r.kind for r in m.routes)
-    assert kinds == ["shared"] * 4 + ["stream"]  # four neighbours share memory, one streams
-    assert m.tiles[f"{sink[0]},{sink[1]}"].used[DMA_IN] == 1
-    assert_within_capacity(m)
-
-
-def test_too_many_incoming_channels_at_a_corner_tile():
-    fan = make_fan()
-    with pytest.raises(dato.MappingError) as info:
-        dato.compile(fan, target="npu1_4col", placement={"sink": (0, 2)})  # E-fanin
-    error = check_error(info, "# E-fanin", "tile (0, 2) (compute): input DMA channels:",
-                        "instances there: sink",
-                        "hint: channels between neighbouring tiles use shared memory, not DMA")
-    # at the corner only (0, 3) and (1, 2) share memory with (0, 2): the other 3 need a DMA
-    used, capacity = used_and_capacity(str(error), "input DMA channels")
-    assert (used, capacity) == (3, 2)
-    assert len(re.findall(r"s\[\d\] \(1\)", str(error))) == 3
-
-
-def test_a_column_without_shim_dma():
-    gemm = make_gemm()
-    with pytest.raises(dato.MappingError) as info:
-        dato.compile(gemm, target="npu1", placement={"g_0_0": (0, 2)})  # E-noshim
-    check_error(info, "# E-noshim", "tile (0, 2) (compute): shim DMA:",
-                "column 0 has no shim DMA", "'g_0_0' writes 'C' to DDR",
-                "place it in a column with one (1, 2, 3, 4)")
-
-
-def test_column_zero_takes_instances_without_ddr_traffic():
-    prog = dato.compile(make_triangle(), target="npu1", placement={"x": (0, 3)})
-    m = prog.mapping
-    assert m.placement["x"] == (0, 3)
-    assert m.placement["a"][0] != 0 and m.placement["b"][0] != 0  # they use DDR
-    A = np.arange(16, dtype=np.float32)
-    B = np.zeros_like(A)
-    prog.run(A, B, backend="sim")
-    assert np.array_equal(B, A + (2 * A + 1))
-
-
-def test_an_unknown_instance_in_a_placement():
-    gemm = make_gemm()
-    with pytest.raises(dato.MappingError) as info:
-        dato.compile(gemm, target="npu1_4col", placement={"gg": (0, 2)})  # E-name
-    check_error(info, "# E-name", "placement names 'gg', which is not an instance",
-                "instances are named like 'g_0_0'")
-
-
-def test_chain_of_an_unlinked_pair():
-    gemm = make_gemm()
-    chain = dato.chain("g_0_0", "g_1_1")
-    with pytest.raises(dato.MappingError) as info:
-        dato.compile(gemm, target="npu1_4col", primitives=[chain])  # E-unlinked
-    check_error(info, "# E-unlinked", "cannot chain 'g_0_0' and 'g_1_1'",
-                "no stream joins them")
-
-
-@pytest.mark.parametrize("pair", [("a", "b"), ("b", "a")])
-def test_chain_that_would_make_a_core_wait_on_itself(pair):
-    tri = make_triangle()
-    chain = dato.chain(*pair)
-    with pytest.raises(dato.MappingError) as info:
-        dato.compile(tri, target="npu1_4col", primitives=[chain])  # E-cycle
-    check_error(info, "# E-cycle", f"cannot chain '{pair[0]}' and '{pair[1]}'",
-                "through other tiles (a -> x -> b)", "one core would wait on itself")
-
-
-def test_chaining_the_whole_triangle_is_legal():
-    prog = dato.compile(
-        make_triangle(),
-        target="npu1_4col",
-        primitives=[dato.chain("a", "x"), dato.chain("a", "b")],
-    )
-    m = prog.mapping
-    assert len(m.nodes) == 1 and m.nodes[0].kind == "chain"
-    assert len(set(m.placement.values())) == 1
-    assert {r.kind for r in m.routes} == {"local"}
-    A = np.arange(16, dtype=np.float32)
-    B = np.zeros_like(A)
-    prog.run(A, B, backend="sim")
-    assert np.array_equal(B, A + (2 * A + 1))
-
-
-def test_bundle_of_different_bodies():
-    fan = make_fan()
-    bundle = dato.bundle(["src_0", "sink"])
-    with pytest.raises(dato.MappingError) as info:
-        dato.compile(fan, target="npu1_4col", primitives=[bundle])  # E-bodies
-    check_error(info, "# E-bodies", "cannot bundle 'src_0' and 'sink'", "their bodies differ",
-                "(tasks 'src' and 'sink')")
-
-
-def test_chain_with_selections_of_different_sizes():
-    systolic = systolic_example().systolic
-    chain = dato.chain("load_a", "pe[:, 0:2]")
-    with pytest.raises(dato.MappingError) as info:
-        dato.compile(systolic, target="npu1_4col", primitives=[chain])  # E-sizes
-    check_error(info, "# E-sizes", "chain('load_a', 'pe[:, 0:2]') pairs 4 instances with 8",
-                "select as many on each side")
-
-
-@pytest.mark.parametrize(
-    "name, message",
-    [
-        ("nope", "no instance or task named 'nope'; tasks: load_a, load_b, pe"),
-        ("pe[0]", "'pe[0]': task 'pe' has a 2-D mapping [4, 4]"),
-        ("pe[0, q]", "'pe[0, q]': 'q' is not an index or a slice"),
-        ("pe[7, 0]", "'pe[7, 0]' selects no instance"),
-    ],
-)
-def test_bad_selections_in_primitives(name, message):
-    systolic = systolic_example().systolic
-    with pytest.raises(dato.MappingError) as info:
-        dato.compile(systolic, target="npu1_4col", primitives=[dato.chain(name, "pe")])  # E-sel
-    check_error(info, "# E-sel", message)
-
-
-def test_bundle_of_a_single_instance():
-    rep = make_replicated()
-    with pytest.raises(dato.MappingError) as info:
-        dato.compile(rep, target="npu1_4col", primitives=[dato.bundle(["scale_0"])])  # E-one
-    check_error(info, "# E-one", "selects fewer than 2 distinct instances")
-
-
-def test_bundle_naming_one_instance_twice_is_refused():
-    rep = make_replicated()
-    with pytest.raises(dato.MappingError) as info:
-        dato.compile(rep, target="npu1_4col", primitives=[dato.bundle(["scale_0", "scale_0"])])
-    assert "fewer than 2 distinct instances" in str(info.value)
-
-
-def test_bundled_instances_pinned_to_different_tiles():
-    rep = make_replicated()
-    bundle = dato.bundle(["scale[0:2]"])
-    pins = {"scale_0": (1, 2), "scale_1": (2, 2)}
-    with pytest.raises(dato.MappingError) as info:
-        dato.compile(rep, target="npu1_4col", primitives=[bundle], placement=pins)  # E-split
-    check_error(info, "# E-split", "'scale_1' and 'scale_0'", "onto one tile",
-                "placed on (2, 2) and (1, 2)")
-
-
-def test_bundled_instances_pinned_apart_are_reported_in_plain_english():
-    rep = make_replicated()
-    pins = {"scale_0": (1, 2), "scale_1": (2, 2)}
-    with pytest.raises(dato.MappingError) as info:
-        dato.compile(rep, target="npu1_4col", primitives=[dato.bundle(["scale[0:2]"])],
-                     placement=pins)
-    assert "bundleed" not in str(info.value)
-    assert "are bundled onto one tile" in str(info.value)
-
-
-def test_a_placement_with_a_bool_is_a_mapping_error():
-    rep = make_replicated()
-    with pytest.raises(dato.MappingError):
-        dato.compile(rep, target="npu1_4col", placement={"scale_0": (True, 2)})
-
-
-def test_not_a_primitive():
-    rep = make_replicated()
-    with pytest.raises(dato.MappingError) as info:
-        dato.compile(rep, target="npu1_4col", primitives=["scale"])  # E-prim
-    check_error(info, "# E-prim", "is not a mapping primitive; use dato.chain or dato.bundle")
-
-
-def test_an_array_too_small_even_after_merging_reports_the_limit():
-    systolic = systolic_example().systolic
-    with pytest.raises(dato.MappingError) as info:
-        dato.compile(systolic, target="generic")  # E-fit
-    check_error(info, "# E-fit", " used of ", "did not make it fit either")
-
-
-def test_too_many_unmergeable_nodes_for_the_array():
-    # three different bodies and no channels: nothing can be chained or bundled
-    @dato.region
-    def three(A: float32[4], B: float32[4], C: float32[4]):
-        @dato.task(args=[A])
-        def t1(a: float32[4]):
-            a[:] = a[:] + 1.0
-
-        @dato.task(args=[B])
-        def t2(b: float32[4]):
-            b[:] = b[:] * 2.0
-
-        @dato.task(args=[C])
-        def t3(c: float32[4]):
-            c[:] = c[:] - 3.0
-
-    path = _tiny_target(compute_rows=1, columns=2)
-    with pytest.raises(dato.MappingError) as info:
-        dato.compile(three, target=path)  # E-nofit
-    check_error(info, "# E-nofit", "3 nodes do not fit the 2 compute tiles",
-                "no more chains or bundles are legal")
-
-
-def _tiny_target(compute_rows: int, columns: int) -> str:
-    """A copy of the generic target with fewer tiles, written next to the test's tmp files."""
-    text = (Path(dato.core.targets.__file__).parent / "generic.toml").read_text()
-    text = text.replace('row_kinds = ["shim", "mem", "compute", "compute", "compute"]',
-                        'row_kinds = ["shim", "mem"' + ', "compute"' * compute_rows + "]")
-    text = text.replace("columns = 4", f"columns = {columns}")
-    text = text.replace("shim_dma_columns = [0, 1, 2, 3]",
-                        f"shim_dma_columns = {list(range(columns))}")
-    path = Path(tempfile.mkdtemp()) / "tiny.toml"
-    path.write_text(text)
-    return str(path)
-
-
 # -- user placements -----------------------------------------------------------------------------
 
 
 def test_a_legal_user_placement_is_honoured_exactly():
     gemm = make_gemm()
     default = dato.compile(gemm, target="npu1_4col").mapping.placement
-    pins = {"g_0_0": default["g_3_3"], "g_3_3": default["g_0_0"], "g_1_2": default["g_2_1"],
-            "g_2_1": default["g_1_2"]}
+    pins = {
+        "g_0_0": default["g_3_3"],
+        "g_3_3": default["g_0_0"],
+        "g_1_2": default["g_2_1"],
+        "g_2_1": default["g_1_2"],
+    }
     prog = dato.compile(gemm, target="npu1_4col", placement=pins)
     m = prog.mapping
     assert {k: m.placement[k] for k in pins} == pins
@@ -874,15 +383,16 @@ def test_a_mapping_round_trips_through_its_placement(program):
 def _json_cases():
     return {
         "gemm npu1_4col": lambda: dato.compile(make_gemm(), target="npu1_4col"),
-        "systolic npu1_4col": lambda: dato.compile(systolic_example().systolic,
-                                                   target="npu1_4col"),
+        "systolic npu1_4col": lambda: dato.compile(systolic_example().systolic, target="npu1_4col"),
         "pipeline far apart": lambda: dato.compile(
-            make_pipeline(), target="npu1_4col",
-            placement={"producer": (0, 2), "consumer": (2, 4)}),
+            make_pipeline(), target="npu1_4col", placement={"producer": (0, 2), "consumer": (2, 4)}
+        ),
         "bundles npu2": lambda: dato.compile(
-            make_replicated(), target="npu2", primitives=[dato.bundle(["scale[0:2]"])]),
-        "systolic u280": lambda: dato.compile(make_fpga_systolic(4, 4, int16, int32),
-                                              target="u280"),
+            make_replicated(), target="npu2", primitives=[dato.bundle(["scale[0:2]"])]
+        ),
+        "systolic u280": lambda: dato.compile(
+            make_fpga_systolic(4, 4, int16, int32), target="u280"
+        ),
     }
 
 
@@ -986,8 +496,9 @@ def test_report_on_an_fpga_shows_the_device_budget():
 
 
 def test_report_diagnoses_channels_that_cross_the_array():
-    prog = dato.compile(make_pipeline(), target="npu1_4col",
-                        placement={"producer": (0, 2), "consumer": (2, 4)})
+    prog = dato.compile(
+        make_pipeline(), target="npu1_4col", placement={"producer": (0, 2), "consumer": (2, 4)}
+    )
     assert prog.report.diagnostics == [
         "channel pipe crosses 4 stream-switch hops ((0, 2) -> (2, 4)); placed as neighbours "
         "its producer and consumer would share memory"
@@ -1002,8 +513,9 @@ def test_chain_turns_a_channel_into_a_local_buffer():
     pipeline = make_pipeline()
     plain = dato.compile(pipeline, target="npu1_4col").mapping
     assert plain.route("pipe").kind == "shared"
-    prog = dato.compile(pipeline, target="npu1_4col",
-                        primitives=[dato.chain("producer", "consumer")])
+    prog = dato.compile(
+        pipeline, target="npu1_4col", primitives=[dato.chain("producer", "consumer")]
+    )
     m = prog.mapping
     route = m.route("pipe")
     assert route.kind == "local" and route.src == route.dst and route.hops == 0
@@ -1024,8 +536,11 @@ def test_chain_turns_a_channel_into_a_local_buffer():
 
 
 def test_chain_by_task_selection_pairs_instances_in_order():
-    prog = dato.compile(systolic_example().systolic, target="npu1_4col",
-                        primitives=[dato.chain("load_a", "pe[:, 0]")])
+    prog = dato.compile(
+        systolic_example().systolic,
+        target="npu1_4col",
+        primitives=[dato.chain("load_a", "pe[:, 0]")],
+    )
     m = prog.mapping
     requested = [mg for mg in m.merges if not mg.automatic]
     assert [mg.instances for mg in requested] == [[f"load_a_{i}", f"pe_{i}_0"] for i in range(4)]
@@ -1037,15 +552,19 @@ def test_chain_by_task_selection_pairs_instances_in_order():
 
 
 def test_bundle_puts_instances_on_one_tile():
-    prog = dato.compile(make_replicated(), target="npu1_4col",
-                        primitives=[dato.bundle(["scale[0:2]"]),
-                                    dato.bundle(["scale_2", "scale_3"])])
+    prog = dato.compile(
+        make_replicated(),
+        target="npu1_4col",
+        primitives=[dato.bundle(["scale[0:2]"]), dato.bundle(["scale_2", "scale_3"])],
+    )
     m = prog.mapping
     assert m.placement["scale_0"] == m.placement["scale_1"]
     assert m.placement["scale_2"] == m.placement["scale_3"]
     assert m.placement["scale_0"] != m.placement["scale_2"]
     assert sorted((n.kind, tuple(n.instances)) for n in m.nodes) == [
-        ("bundle", ("scale_0", "scale_1")), ("bundle", ("scale_2", "scale_3"))]
+        ("bundle", ("scale_0", "scale_1")),
+        ("bundle", ("scale_2", "scale_3")),
+    ]
     assert [(mg.kind, mg.instances, mg.automatic) for mg in m.merges] == [
         ("bundle", ["scale_0", "scale_1"], False),
         ("bundle", ["scale_2", "scale_3"], False),
@@ -1061,8 +580,12 @@ def test_bundle_puts_instances_on_one_tile():
 
 def test_bundled_instances_may_be_pinned_together():
     pins = {"scale_0": (2, 3), "scale_1": (2, 3)}
-    m = dato.compile(make_replicated(), target="npu1_4col",
-                     primitives=[dato.bundle(["scale[0:2]"])], placement=pins).mapping
+    m = dato.compile(
+        make_replicated(),
+        target="npu1_4col",
+        primitives=[dato.bundle(["scale[0:2]"])],
+        placement=pins,
+    ).mapping
     assert m.placement["scale_0"] == m.placement["scale_1"] == (2, 3)
 
 
@@ -1098,8 +621,9 @@ def test_automatic_bundles_record_their_reason():
     [((1, 2), (1, 3)), ((1, 3), (1, 2)), ((1, 2), (2, 2)), ((2, 2), (1, 2))],
 )
 def test_neighbours_share_memory(producer, consumer):
-    m = dato.compile(make_pipeline(), target="npu1_4col",
-                     placement={"producer": producer, "consumer": consumer}).mapping
+    m = dato.compile(
+        make_pipeline(), target="npu1_4col", placement={"producer": producer, "consumer": consumer}
+    ).mapping
     route = m.route("pipe")
     assert (route.kind, route.src, route.dst, route.hops) == ("shared", producer, consumer, 1)
     assert route.bytes == 4 * 16 * 4  # four float32[16] tiles
@@ -1117,10 +641,12 @@ def test_neighbours_share_memory(producer, consumer):
 )
 def test_a_non_adjacent_channel_is_a_stream_route(producer, consumer):
     pipeline = make_pipeline()
-    near = dato.compile(pipeline, target="npu1_4col",
-                        placement={"producer": (1, 2), "consumer": (1, 3)}).mapping
-    prog = dato.compile(pipeline, target="npu1_4col",
-                        placement={"producer": producer, "consumer": consumer})
+    near = dato.compile(
+        pipeline, target="npu1_4col", placement={"producer": (1, 2), "consumer": (1, 3)}
+    ).mapping
+    prog = dato.compile(
+        pipeline, target="npu1_4col", placement={"producer": producer, "consumer": consumer}
+    )
     m = prog.mapping
     route = m.route("pipe")
     distance = abs(producer[0] - consumer[0]) + abs(producer[1] - consumer[1])
