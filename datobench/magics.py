@@ -94,9 +94,9 @@ class DatoMagics(Magics):
 
         from datobench.widgets import Workbench
 
-        # long timings show progress while the panel is being built
+        # long timings show progress while the panel is being built (shown when timing starts,
+        # so a program that does not compile leaves nothing behind)
         bar = ipywidgets.FloatProgress(value=0, min=0, max=1, description="timing")
-        display(bar)
         try:
             return Workbench(
                 region,

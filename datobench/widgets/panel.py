@@ -13,6 +13,7 @@ import re
 
 import ipywidgets as w
 import numpy as np
+from IPython.display import display
 
 import datobench as dato
 from datobench import visual
@@ -73,6 +74,7 @@ class Workbench:
         self._own_progress = own
         self._progress = progress if isinstance(progress, w.FloatProgress) else own
         self._show_progress = progress is not False
+        self._shown_outside = False
         self.program = dato.compile(
             region, target=target, placement=placement, primitives=self.primitives, sizes=sizes
         )
@@ -104,6 +106,9 @@ class Workbench:
             return None
         self._progress.value = 0
         self._progress.layout.display = None if self._show_progress else "none"
+        if self._progress is not self._own_progress and not self._shown_outside:
+            display(self._progress)  # the caller's bar, before the panel itself is shown
+            self._shown_outside = True
         callback = self._on_progress if self._show_progress else None
         try:
             return program.run(backend="perf", values=False, progress=callback)
