@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import inspect
 import traceback
+from pathlib import Path
 
 import pytest
 
@@ -13,8 +15,11 @@ def line_of(marker: str, path: str | None = None) -> int:
     path = path or inspect.stack()[1].filename
     with open(path) as f:
         quoted = (f'"{marker}"', f"'{marker}'")  # a test naming the marker is not the marker
-        hits = [n for n, text in enumerate(f, 1)
-                if marker in text and not any(q in text for q in quoted)]
+        hits = [
+            n
+            for n, text in enumerate(f, 1)
+            if marker in text and not any(q in text for q in quoted)
+        ]
     assert len(hits) == 1, f"marker {marker!r} found on lines {hits}"
     return hits[0]
 
@@ -40,5 +45,32 @@ def check_error(excinfo: pytest.ExceptionInfo, marker: str, *fragments: str):
 def compiler_frames(error: BaseException) -> list[str]:
     """Files of the package's compiler that appear in the error's traceback."""
     frames = traceback.extract_tb(error.__traceback__)
-    return [f.filename for f in frames if "/datobench/core/" in f.filename
-            and not f.filename.endswith("errors.py")]
+    return [
+        f.filename
+        for f in frames
+        if "/datobench/core/" in f.filename and not f.filename.endswith("errors.py")
+    ]
+
+
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
+
+
+def load_example(stem_or_path):
+    """Import an example script (``examples/<stem>.py`` or a path) as a module; its
+    ``main()`` is not run."""
+    path = Path(stem_or_path)
+    if path.suffix != ".py":
+        path = EXAMPLES_DIR / f"{stem_or_path}.py"
+    spec = importlib.util.spec_from_file_location(f"example_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def region_of(stem_or_path):
+    """The one @dato.region an example (or any script) defines."""
+    import datobench as dato
+
+    module = load_example(stem_or_path)
+    (region,) = [v for v in vars(module).values() if isinstance(v, dato.RegionFunction)]
+    return region

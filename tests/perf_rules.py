@@ -3,7 +3,6 @@ files' numbers, and helpers shared by the perf tests."""
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import re
 from pathlib import Path
@@ -118,15 +117,6 @@ def dram_bytes_per_cycle(target) -> float:
 def tile_of(result, instance: str):
     (timing,) = [t for t in result.tiles.values() if instance in t.instances]
     return timing
-
-
-def load_example(stem: str):
-    """Import ``examples/<stem>.py`` by path (its ``main()`` is not run)."""
-    path = ROOT / "examples" / f"{stem}.py"
-    spec = importlib.util.spec_from_file_location(f"perf_example_{stem}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def random_arrays(prog, seed: int = 0) -> list[np.ndarray]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import subprocess
 import sys
@@ -10,20 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import load_example
 
 import datobench as dato
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
-
-
-def load_example(stem: str):
-    """Import ``examples/<stem>.py`` as a module (its ``main()`` is not run)."""
-    path = ROOT / "examples" / f"{stem}.py"
-    spec = importlib.util.spec_from_file_location(f"example_{stem}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def line_containing(path: Path, text: str) -> int:

@@ -3,14 +3,13 @@ thread per process), checked against the functional simulator."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import check_error
+from helpers import check_error, region_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -20,14 +19,6 @@ from datobench.core.codegen.hls.csim import CXXFLAGS, compiler
 from datobench.core.codegen.hls.project import INCLUDE
 
 EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("0*.py"))
-
-
-def region_of(path: Path):
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    (region,) = [v for v in vars(module).values() if isinstance(v, dato.RegionFunction)]
-    return region
 
 
 def random_arrays(program, seed=0):
@@ -42,8 +33,9 @@ def random_arrays(program, seed=0):
     return out
 
 
-@pytest.mark.parametrize("path", [p for p in EXAMPLES if p.stem != "05_deadlock"],
-                         ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "path", [p for p in EXAMPLES if p.stem != "05_deadlock"], ids=lambda p: p.stem
+)
 def test_every_example_through_csim_equals_sim(path):
     prog = dato.compile(region_of(path))
     ref, got = random_arrays(prog), random_arrays(prog)
@@ -53,8 +45,9 @@ def test_every_example_through_csim_equals_sim(path):
         if r.dtype.kind in "iu":
             np.testing.assert_array_equal(g, r)  # bit for bit
         else:
-            np.testing.assert_allclose(g.astype(np.float64), r.astype(np.float64),
-                                       rtol=1e-5, atol=1e-5)
+            np.testing.assert_allclose(
+                g.astype(np.float64), r.astype(np.float64), rtol=1e-5, atol=1e-5
+            )
 
 
 def test_the_depth_deadlock_example_deadlocks_in_csim_too():
@@ -73,10 +66,22 @@ def test_emitted_code_compiles_with_wall_werror(path, tmp_path):
     prog = dato.compile(region_of(path))
     root = Path(prog.write_hls(tmp_path))
     assert {"kernel.cpp", "dato_hls.h", "connectivity.cfg", "host.cpp", "csim_main.cpp"} <= {
-        p.name for p in root.iterdir()}
-    done = subprocess.run([compiler(), *CXXFLAGS, "-I", str(INCLUDE), "-I", str(root),
-                           "-fsyntax-only", str(root / "kernel.cpp")],
-                          capture_output=True, text=True)
+        p.name for p in root.iterdir()
+    }
+    done = subprocess.run(
+        [
+            compiler(),
+            *CXXFLAGS,
+            "-I",
+            str(INCLUDE),
+            "-I",
+            str(root),
+            "-fsyntax-only",
+            str(root / "kernel.cpp"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
 
 
@@ -85,10 +90,11 @@ def test_the_kernel_is_readable_and_structured_as_vitis_expects():
     code = prog.emit("hls")
     assert "#pragma HLS dataflow" in code
     assert 'hls::stream<dato::tile<int16_t, 8, 8>, 2> fa_0_1("fa[0, 1]");' in code
-    assert "static void pe_1_2(int32_t* C, hls::stream<dato::tile<int16_t, 8, 8>, 2>& fa_1_2" \
-        in code
+    assert (
+        "static void pe_1_2(int32_t* C, hls::stream<dato::tile<int16_t, 8, 8>, 2>& fa_1_2" in code
+    )
     assert "#pragma HLS interface m_axi port = C offset = slave bundle = gmem2" in code
-    pe = code[code.index("static void pe_1_2("):code.index("static void pe_1_3(")]
+    pe = code[code.index("static void pe_1_2(") : code.index("static void pe_1_3(")]
     # the PE's k loop is pipelined; its operands come from streams and the accumulation is a
     # single multiply-accumulate into acc: no loop-carried dependence through a stream
     assert "#pragma HLS pipeline II = 1" in pe
@@ -104,10 +110,14 @@ def test_bf16_is_a_proper_type_in_the_kernel():
     assert "dato::bf16" in code and "uint16_t" not in code
 
 
-@dato.kernel(source={"hls": "dato::tile<float, 4> twice(const dato::tile<float, 4>& x) {\n"
-                             "  dato::tile<float, 4> y;\n"
-                             "  for (int i = 0; i < 4; i++) y.v[i] = 2 * x.v[i];\n"
-                             "  return y;\n}"})
+@dato.kernel(
+    source={
+        "hls": "dato::tile<float, 4> twice(const dato::tile<float, 4>& x) {\n"
+        "  dato::tile<float, 4> y;\n"
+        "  for (int i = 0; i < 4; i++) y.v[i] = 2 * x.v[i];\n"
+        "  return y;\n}"
+    }
+)
 def twice(x: float32[4]) -> float32[4]:
     return 2 * x
 
@@ -168,23 +178,42 @@ OPS = {"add": lambda x: f"{x} + 3", "mul": lambda x: f"{x} * 2", "neg": lambda x
 
 
 @settings(max_examples=6, deadline=None)
-@given(stages=st.lists(st.sampled_from(sorted(OPS)), min_size=1, max_size=3),
-       depth=st.integers(1, 3), tiles=st.integers(1, 4))
+@given(
+    stages=st.lists(st.sampled_from(sorted(OPS)), min_size=1, max_size=3),
+    depth=st.integers(1, 3),
+    tiles=st.integers(1, 4),
+)
 def test_random_pipelines_agree_between_csim_and_sim(tmp_path_factory, stages, depth, tiles):
     directory = tmp_path_factory.mktemp("pipes")
     n = len(stages)
-    lines = ["import datobench as dato", "from datobench import Stream, int32", "",
-             "@dato.region", f"def pipe(A: int32[{8 * tiles}], B: int32[{8 * tiles}]):",
-             f"    s: Stream[int32[8], {depth}][{n + 1}]", "",
-             "    @dato.task(args=[A])", f"    def src(a: int32[{8 * tiles}]):",
-             f"        for t in range({tiles}):", "            s[0].put(a[t * 8 : t * 8 + 8])"]
+    lines = [
+        "import datobench as dato",
+        "from datobench import Stream, int32",
+        "",
+        "@dato.region",
+        f"def pipe(A: int32[{8 * tiles}], B: int32[{8 * tiles}]):",
+        f"    s: Stream[int32[8], {depth}][{n + 1}]",
+        "",
+        "    @dato.task(args=[A])",
+        f"    def src(a: int32[{8 * tiles}]):",
+        f"        for t in range({tiles}):",
+        "            s[0].put(a[t * 8 : t * 8 + 8])",
+    ]
     for k, op in enumerate(stages):
-        lines += ["", "    @dato.task()", f"    def stage{k}():",
-                  f"        for t in range({tiles}):",
-                  f"            s[{k + 1}].put({OPS[op](f's[{k}].get()')})"]
-    lines += ["", "    @dato.task(args=[B])", f"    def sink(b: int32[{8 * tiles}]):",
-              f"        for t in range({tiles}):",
-              f"            b[t * 8 : t * 8 + 8] = s[{n}].get()"]
+        lines += [
+            "",
+            "    @dato.task()",
+            f"    def stage{k}():",
+            f"        for t in range({tiles}):",
+            f"            s[{k + 1}].put({OPS[op](f's[{k}].get()')})",
+        ]
+    lines += [
+        "",
+        "    @dato.task(args=[B])",
+        f"    def sink(b: int32[{8 * tiles}]):",
+        f"        for t in range({tiles}):",
+        f"            b[t * 8 : t * 8 + 8] = s[{n}].get()",
+    ]
     path = directory / "pipeline.py"
     path.write_text("\n".join(lines) + "\n")
     prog = dato.compile(region_of(path))
@@ -256,4 +285,4 @@ def test_emit_hls_into_a_directory_writes_the_project(tmp_path):
     assert (root / "kernel.cpp").read_text() == prog.emit("hls")
     config = (root / "connectivity.cfg").read_text()
     assert "kernel_frequency=300" in config and "sp=gemm_1.C:HBM[2]" in config
-    assert "xrt::kernel kernel(device, uuid, \"gemm\");" in (root / "host.cpp").read_text()
+    assert 'xrt::kernel kernel(device, uuid, "gemm");' in (root / "host.cpp").read_text()

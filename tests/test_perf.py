@@ -23,11 +23,11 @@ import math
 
 import numpy as np
 import pytest
+from helpers import load_example
 from perf_rules import (
     bits,
     ddr_cycles,
     dram_bytes_per_cycle,
-    load_example,
     matmul_cycles,
     resolve,
     store_cycles,

@@ -3,10 +3,10 @@ editor driven by the same messages its front end sends, and every view for every
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
+from helpers import region_of
 from IPython.testing.globalipapp import start_ipython
 
 import datobench as dato
@@ -14,7 +14,7 @@ from datobench import visual
 from datobench.widgets import PlacementEditor, Workbench, placement_code
 
 EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("0*.py"))
-PIPELINE_CELL = '''%%dato --target npu1_4col
+PIPELINE_CELL = """%%dato --target npu1_4col
 import datobench as dato
 from datobench import Stream, float32
 
@@ -31,15 +31,7 @@ def pipeline(A: float32[64], B: float32[64]):
     def consumer(b: float32[64]):
         for i in range(4):
             b[i * 16:(i + 1) * 16] = pipe.get() + 1.0
-'''
-
-
-def region_of(path: Path):
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    (region,) = [v for v in vars(module).values() if isinstance(v, dato.RegionFunction)]
-    return region
+"""
 
 
 @pytest.fixture(scope="module")
@@ -71,8 +63,10 @@ def test_dato_cell_error_shows_the_cell_line_without_a_traceback(shell, capsys):
     err = capsys.readouterr().err
     assert result.success  # the kernel carries on: the magic reports, it does not raise
     lines = err.strip().splitlines()
-    assert lines[0] == ("DatoTypeError: cell line 11, column 13: cannot put float32[8] on "
-                        "stream 'pipe', which carries float32[16] tiles")
+    assert lines[0] == (
+        "DatoTypeError: cell line 11, column 13: cannot put float32[8] on "
+        "stream 'pipe', which carries float32[16] tiles"
+    )
     assert lines[1].strip() == "pipe.put(a[0:8])"
     assert "Traceback" not in err and "datobench/core" not in err
     assert shell.run_cell("x = 1 + 1").success and shell.user_ns["x"] == 2
@@ -91,8 +85,9 @@ def test_dato_cell_without_a_region_says_so(shell, capsys):
 
 def test_dato_cell_with_placement_and_another_target(shell):
     shell.run_cell("pins = {'producer': (2, 3), 'consumer': (2, 4)}")
-    cell = PIPELINE_CELL.replace("%%dato --target npu1_4col",
-                                 "%%dato --target npu2 --placement pins")
+    cell = PIPELINE_CELL.replace(
+        "%%dato --target npu1_4col", "%%dato --target npu2 --placement pins"
+    )
     assert shell.run_cell(cell).success
     workbench = shell.user_ns["_dato"]["pipeline"]
     assert workbench.program.target.name == "npu2"
@@ -131,8 +126,9 @@ def test_a_legal_drop_updates_placement_cycles_and_views(pipeline_workbench):
     assert wb.perf.cycles > before_cycles  # far apart: a stream-switch route, not shared memory
     assert "(was" in wb.head.value
     assert wb.editor.code == placement_code(wb.editor.placement)
-    assert any(c["name"] == "consumer" and (c["col"], c["row"]) == (3, 5)
-               for c in wb.editor.model["chips"])
+    assert any(
+        c["name"] == "consumer" and (c["col"], c["row"]) == (3, 5) for c in wb.editor.model["chips"]
+    )
     assert wb.graph.value != before_graph  # utilisation colours changed
     assert wb.editor.can_undo and not wb.editor.can_redo
 
@@ -141,11 +137,13 @@ def test_an_illegal_drop_is_refused_and_the_last_good_state_kept(pipeline_workbe
     wb = pipeline_workbench
     placement, cycles, revision = dict(wb.editor.placement), wb.perf.cycles, wb.editor.revision
     send(wb.editor, {"kind": "move", "task": "consumer", "tile": [1, 0]})
-    assert wb.editor.error.startswith("tile (1, 0) is a shim tile: 'consumer' can only run on a "
-                                      "compute tile")
+    assert wb.editor.error.startswith(
+        "tile (1, 0) is a shim tile: 'consumer' can only run on a compute tile"
+    )
     assert wb.editor.placement == placement
     assert wb.perf.cycles == cycles and wb.program.mapping.placement["consumer"] == tuple(
-        placement["consumer"])
+        placement["consumer"]
+    )
     assert wb.editor.revision == revision + 1  # the front end redraws: the chip snaps back
 
 
@@ -182,8 +180,9 @@ def test_the_copied_code_reproduces_the_placement(pipeline_workbench, shell):
     wb.editor.move("consumer", (2, 2))
     namespace = {}
     exec(wb.editor.code, namespace)  # "placement={...}"
-    prog = dato.compile(shell.user_ns["pipeline"], target="npu1_4col",
-                        placement=namespace["placement"])
+    prog = dato.compile(
+        shell.user_ns["pipeline"], target="npu1_4col", placement=namespace["placement"]
+    )
     assert {k: list(v) for k, v in prog.mapping.placement.items()} == wb.editor.placement
 
 
@@ -248,11 +247,15 @@ def test_large_graphs_are_drawn_per_task():
 
 def test_errors_about_the_magics_options_carry_no_foreign_location(shell, capsys):
     shell.run_cell("bad = {'producer': (1, 0)}")
-    shell.run_cell(PIPELINE_CELL.replace("%%dato --target npu1_4col",
-                                         "%%dato --target npu1_4col --placement bad"))
+    shell.run_cell(
+        PIPELINE_CELL.replace(
+            "%%dato --target npu1_4col", "%%dato --target npu1_4col --placement bad"
+        )
+    )
     err = capsys.readouterr().err.strip()
-    assert err.startswith("MappingError: tile (1, 0) is a shim tile: 'producer' can only run on a "
-                          "compute tile")
+    assert err.startswith(
+        "MappingError: tile (1, 0) is a shim tile: 'producer' can only run on a compute tile"
+    )
     assert "IPython" not in err and "interactiveshell" not in err and "datobench" not in err
     shell.run_cell("%%dato --frobnicate\nx = 1")
     err = capsys.readouterr().err
@@ -263,8 +266,9 @@ def test_errors_about_the_magics_options_carry_no_foreign_location(shell, capsys
 
 def test_an_uncaught_dato_error_in_a_cell_shows_only_the_users_frames(shell, capsys):
     shell.run_cell(PIPELINE_CELL)
-    shell.run_cell("import numpy as np\n"
-                   "pipeline(np.zeros(64, np.float64), np.zeros(64, np.float32))")
+    shell.run_cell(
+        "import numpy as np\npipeline(np.zeros(64, np.float64), np.zeros(64, np.float32))"
+    )
     out = capsys.readouterr()
     text = out.out + out.err
     assert "DatoTypeError" in text and "expected float32[64], got an array of float64[64]" in text

@@ -149,6 +149,22 @@ def simulate(
     return SimResult(transfers, leftover, resumes)
 
 
+def _resume(units: list, gens: list, k: int):
+    """Run instance k until it blocks: its Wait, None at a catch-up point, False when it has
+    finished. A failure inside the instance is reported at the user's line."""
+    try:
+        return next(gens[k])
+    except StopIteration:
+        return False
+    except DatoError:
+        raise
+    except Exception as exc:
+        raise DatoRuntimeError(
+            f"in instance '{units[k].inst.name}': {type(exc).__name__}: {exc}",
+            units[k].loc_of(exc.__traceback__),
+        ) from None
+
+
 def drive(units: list, gens: list, on_resume=None, every: int = 4096) -> int:
     """Resume instances round-robin until all finish; a full pass in which every live instance
     is still blocked is a deadlock. Returns how many resumes it took."""
@@ -168,18 +184,9 @@ def drive(units: list, gens: list, on_resume=None, every: int = 4096) -> int:
                 resumes += 1
                 if on_resume is not None and resumes % every == 0:
                     on_resume()
-                try:
-                    pending[k] = next(gens[k])
+                pending[k] = _resume(units, gens, k)
+                if pending[k] is not False:
                     still.append(k)
-                except StopIteration:
-                    pending[k] = None
-                except DatoError:
-                    raise
-                except Exception as exc:
-                    raise DatoRuntimeError(
-                        f"in instance '{units[k].inst.name}': {type(exc).__name__}: {exc}",
-                        units[k].loc_of(exc.__traceback__),
-                    ) from None
             live = still
             if not progressed:
                 raise _deadlock([(units[k].inst.name, pending[k]) for k in live])
@@ -206,17 +213,7 @@ def drive_in_time(
             resumes += 1
             if on_resume is not None and resumes % every == 0:
                 on_resume()
-            try:
-                wait = next(gens[k])
-            except StopIteration:
-                wait = False
-            except DatoError:
-                raise
-            except Exception as exc:
-                raise DatoRuntimeError(
-                    f"in instance '{units[k].inst.name}': {type(exc).__name__}: {exc}",
-                    units[k].loc_of(exc.__traceback__),
-                ) from None
+            wait = _resume(units, gens, k)
             if wait is None:
                 heapq.heappush(runnable, (clock(k), k))
             elif wait is not False:
