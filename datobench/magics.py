@@ -18,6 +18,7 @@ from IPython.display import HTML, display
 
 import datobench as dato
 from datobench.core.errors import DatoError
+from datobench.core.kinds import kind_of
 
 
 class _Parser(argparse.ArgumentParser):
@@ -115,7 +116,7 @@ class DatoMagics(Magics):
         if words[:1] == ["targets"]:
             rows = "".join(
                 f"<tr><td><code>{t.name}</code></td><td>{t.kind}</td>"
-                f"<td>{len(t.compute_tiles()) if not t.is_fpga else '-'}</td>"
+                f"<td>{len(t.compute_tiles()) if kind_of(t).physical_tiles else '-'}</td>"
                 f"<td>{t.clock_hz / 1e9:g} GHz</td><td>{t.description}</td></tr>"
                 for t in map(dato.load_target, dato.targets())
             )

@@ -56,7 +56,7 @@ def bits(dtype) -> int:
 
 def vector_cycles(target, n: int, dtype, op: str) -> int:
     """One elementwise operation on n elements of ``dtype``."""
-    if target.is_fpga:  # an unrolled loop: elementwise_lanes elements per cycle, any op
+    if target.kind == "fpga":  # an unrolled loop: elementwise_lanes elements per cycle, any op
         return math.ceil(n / target.param("timing.elementwise_lanes"))
     lanes = target.param("compute.vector_bits") // bits(dtype)
     per_vector = target.param("timing.vector_op_cycles").get(op, 1)
@@ -65,7 +65,7 @@ def vector_cycles(target, n: int, dtype, op: str) -> int:
 
 def store_cycles(target, nbytes: int) -> int:
     """Writing nbytes into tile memory (a fill or a copy); FPGA PEs write as they compute."""
-    if target.is_fpga:
+    if target.kind == "fpga":
         return 0
     c = target.param("compute")
     return math.ceil(nbytes * 8 / (c["store_bits"] * c["stores_per_cycle"]))
@@ -78,7 +78,8 @@ def matmul_cycles(target, m: int, k: int, n: int, t_in, t_out) -> int:
     intrinsics of ceil(r*s*t / macs) cycles each, so a step costs the larger of the two. A
     block takes ceil(k / s) steps and then stores its a_reuse*b_reuse accumulators (r x t of
     t_out). A measured kernel rate for "in->out", when the target lists one, is a floor."""
-    if target.is_fpga:  # an II=1 pipeline over the m x n outputs with the k products unrolled
+    # an FPGA: an II=1 pipeline over the m x n outputs with the k products unrolled
+    if target.kind == "fpga":
         return m * n
     c, timing = target.param("compute"), target.param("timing")
     name_in = {int8: "int8", int16: "int16", int32: "int32", bf16: "bf16", float32: "float32"}

@@ -157,7 +157,7 @@ def test_single_matmul_busy_is_the_kernel_model(target_name, t_in, t_out, m, k, 
     assert result.macs == m * k * n
     # both operands come from DDR, each through its own port, before the kernel can start
     port = tg.param(
-        "timing.m_axi_bytes_per_cycle" if tg.is_fpga else "timing.stream_bytes_per_cycle"
+        "timing.m_axi_bytes_per_cycle" if tg.kind == "fpga" else "timing.stream_bytes_per_cycle"
     )
     assert core.stall_in >= max(m * k, k * n) * bits(t_in) // 8 / port
 

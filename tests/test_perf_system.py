@@ -149,7 +149,7 @@ def expected_macs(stem: str, ex) -> tuple[int, str | None]:
 
 
 def peak(tg, dtype: str) -> float:
-    if tg.is_fpga:
+    if tg.kind == "fpga":
         return tg.param("device.dsp") / tg.param("compute.dsp_per_mac")[dtype]
     rates = tg.param("compute.macs_per_cycle")
     per_tile = (

@@ -12,6 +12,7 @@ from helpers import check_error
 
 import datobench as dato
 from datobench import Stream, float32
+from datobench.core.kinds import KINDS, kind_of
 from datobench.core.targets import TargetError
 
 TARGET_DIR = Path(dato.__file__).parent / "core" / "targets"
@@ -197,7 +198,7 @@ def test_npu2_compute_figures():
 )
 def test_alveo_figures(name, dsp, dram):
     t = dato.load_target(name)
-    assert t.kind == "fpga" and t.is_fpga
+    assert t.kind == "fpga" and kind_of(t) is KINDS["fpga"]
     assert t.clock_hz == 300e6
     assert t.param("device.dsp") == dsp
     assert t.param("memory.dram_bytes_per_s") == dram

@@ -18,6 +18,7 @@ from datobench.core.frontend.region import RegionBuilder
 from datobench.core.ir import dot, printer, serialize
 from datobench.core.ir.mapping import Mapping
 from datobench.core.ir.program import Graph, Region
+from datobench.core.kinds import kind_of
 from datobench.core.passes.checks import wire_channels
 from datobench.core.passes.expand import expand_instances
 from datobench.core.passes.mapper import map_program
@@ -154,7 +155,7 @@ class Program:
         from datobench.core.codegen.hls import emit_project
         from datobench.core.runtime import build_fpga
 
-        if self.target is None or not self.target.is_fpga:
+        if self.target is None or not kind_of(self.target).runs_hls:
             raise DatoError("prog.build needs an FPGA target: dato.compile(region, "
                             "target='u280')", caller_loc())
         directory = directory or tempfile.mkdtemp(prefix=f"dato-hls-{self.region.name}-")

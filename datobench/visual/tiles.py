@@ -6,6 +6,7 @@ from __future__ import annotations
 import bisect
 
 from datobench.core.ir.mapping import tile_key
+from datobench.core.kinds import kind_of
 from datobench.core.passes.resources import MEMORY, ONCHIP
 
 
@@ -17,13 +18,14 @@ def fill_at(points: list[tuple[int, int]], cycle: int) -> int:
 
 def tile_array_model(program, perf=None, cycle: int | None = None) -> dict:
     target, mapping = program.target, program.mapping
+    kind = kind_of(target)
     used = {tile_key(t) for t in mapping.placement.values()}
-    if target.is_fpga:  # draw only the part of the PE grid in use
+    if kind.physical_tiles:
+        cols, rows, kinds = target.columns, target.rows, list(target.row_kinds)
+    else:  # draw only the part of the PE grid in use
         cols = max(t[0] for t in mapping.placement.values()) + 1
         rows = max(t[1] for t in mapping.placement.values()) + 1
         kinds = ["compute"] * rows
-    else:
-        cols, rows, kinds = target.columns, target.rows, list(target.row_kinds)
     tiles = []
     for r in range(rows):
         for c in range(cols):
@@ -36,7 +38,7 @@ def tile_array_model(program, perf=None, cycle: int | None = None) -> dict:
             busy = None
             if perf is not None and f"{c},{r}" in perf.tiles and perf.cycles:
                 busy = perf.tiles[f"{c},{r}"].busy / perf.cycles
-            shim = not target.is_fpga and kinds[r] == "shim" and c not in target.shim_dma_columns
+            shim = kinds[r] == "shim" and c not in target.shim_dma_columns
             tiles.append(
                 {
                     "col": c,
@@ -79,7 +81,7 @@ def tile_array_model(program, perf=None, cycle: int | None = None) -> dict:
         )
     return {
         "target": target.name,
-        "fpga": target.is_fpga,
+        "slots": kind.slots,  # what the editor calls the places a task can go
         "columns": cols,
         "rows": rows,
         "tiles": tiles,

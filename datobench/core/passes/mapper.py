@@ -5,6 +5,7 @@ from __future__ import annotations
 from datobench.core.errors import MappingError
 from datobench.core.ir.mapping import Mapping, Node
 from datobench.core.ir.program import Graph
+from datobench.core.kinds import kind_of
 from datobench.core.passes.analysis import profiles
 from datobench.core.passes.place import pin, place
 from datobench.core.passes.route import Router
@@ -18,7 +19,7 @@ def map_program(
     """Map the instance graph onto the target. Without a user placement, a mapping that breaks
     a limit is retried with one node fewer (one more merge) until one fits."""
     profs = profiles(graph)
-    capacity = target.columns * target.rows if target.is_fpga else len(target.compute_tiles())
+    capacity = len(target.compute_tiles())  # compute tiles, or the slots of a PE grid
     first_error, why = None, ""
     while True:
         vg = virtual_graph(graph, profs, primitives)
@@ -35,7 +36,7 @@ def map_program(
             break
         except MappingError as error:
             # merging helps with one tile's limits; an FPGA's budgets are device-wide
-            if placement or target.is_fpga:
+            if placement or kind_of(target).device_wide:
                 raise
             if len(vg.groups()) <= 1:
                 raise _unhelped(first_error or error, 1) from None

@@ -24,6 +24,11 @@ def ports(direction: str) -> str:
     return f"stream-switch {direction} ports"
 
 
+def memory_resource(tile: Tile | None) -> str:
+    """The memory a buffer takes: a tile's data memory, or the device's on-chip memory."""
+    return ONCHIP if tile is None else MEMORY
+
+
 def kib(n: int) -> str:
     return f"{n / 1024:.1f} KiB"
 
@@ -52,6 +57,12 @@ class Ledger:
         use = self._use(tile)
         use.used[resource] = use.used.get(resource, 0) + amount
         use.items.setdefault(resource, []).append([who, amount])
+
+    def buffer(self, tile: Tile | None, who: str, size: int):
+        """A buffer of ``size`` bytes on a tile (with its two locks) or on the device."""
+        self.add(tile, memory_resource(tile), size, f"{who} buffer")
+        if tile is not None:
+            self.add(tile, LOCKS, 2, who)
 
     def check(self):
         """Raise a MappingError for the first broken limit (tiles in order)."""

@@ -1,19 +1,14 @@
 """The cost model: cycles for each operation, channel and DDR transfer, from the target file.
 
-NPU matmul follows the AIE-ML kernel structure of AMD's AIE-ML design tutorial: the output is
-computed in blocks of ``a_reuse`` x ``b_reuse`` intrinsic tiles; each step along k loads
-``a_reuse`` A and ``b_reuse`` B sub-tiles (over the core's load ports) while the MAC unit
-issues ``a_reuse * b_reuse`` intrinsics, so a step costs the larger of the two; at the end of
-a block its accumulators are stored. Measured kernel rates (``kernel_macs_per_cycle``) cap
-the result. Every number comes from the target; nothing is fitted here.
+``CostModel`` walks statements and expressions the same way for every target; what an
+operation, a channel or a DDR stream costs is the target kind's cost model (``cost_npu``,
+``cost_fpga``), chosen once from the target's kind. Nothing is fitted here.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
-from datobench.core.errors import BackendUnavailable
 from datobench.core.ir.mapping import Mapping
 from datobench.core.ir.nodes import (
     Assign,
@@ -33,31 +28,20 @@ from datobench.core.ir.nodes import (
 )
 from datobench.core.ir.program import Channel
 from datobench.core.ir.types import TensorType, dtype_of
+from datobench.core.perf.timing import ChannelTiming, DmaTiming
 from datobench.core.targets import Target
 
 _FREE = ("transpose",)  # address arithmetic only
 _FILLS = ("zeros", "full")  # written at store bandwidth
 
 
-@dataclass(frozen=True)
-class ChannelTiming:
-    latency: int  # cycles from a put to the element being available to the consumer
-    transfer: int  # cycles the link is busy per element (serialises successive puts)
-    get_cycles: int
-
-
-@dataclass(frozen=True)
-class DmaTiming:
-    cycles_per_byte: float
-    setup: int
-
-
 class CostModel:
     def __init__(self, target: Target, mapping: Mapping | None):
+        from datobench.core.kinds import kind_of  # kinds names this package's cost models
+
         self.target = target
         self.mapping = mapping
-        self.fpga = target.is_fpga
-        self.timing = target.param("timing")
+        self.rates = kind_of(target).cost_model(target, mapping)
 
     # -- compute ----------------------------------------------------------------------------
     def stmt_cycles(self, s: Stmt) -> int:
@@ -94,73 +78,24 @@ class CostModel:
         return total
 
     def vector_cycles(self, t, op: str) -> int:
-        elements = t.size if isinstance(t, TensorType) else 1
-        if self.fpga:
-            return math.ceil(elements / self.timing["elementwise_lanes"])
-        lanes = max(self.target.param("compute.vector_bits") // dtype_of(t).bits, 1)
-        per_vector = self.timing.get("vector_op_cycles", {}).get(op, 1)
-        return math.ceil(elements / lanes) * per_vector
+        """Cycles of an elementwise operation ``op`` over a value of type ``t``."""
+        return self.rates.vector_cycles(t, op)
 
     def _move_cycles(self, t, kind: str) -> int:
-        if self.fpga or not isinstance(t, TensorType):
-            return 0
-        c = self.target.param("compute")
-        width = c[f"{kind}_bits"] * c[f"{kind}s_per_cycle"]
-        return math.ceil(t.nbytes * 8 / width)
-
-    def _mac_table(self, dtype: str):
-        c = self.target.param("compute")
-        if dtype in c["macs_per_cycle"]:
-            return c["macs_per_cycle"][dtype], c["matmul_shape"].get(dtype)
-        if dtype in c.get("emulated_macs_per_cycle", {}):
-            return c["emulated_macs_per_cycle"][dtype], c["emulated_matmul_shape"][dtype]
-        raise BackendUnavailable(
-            f"target '{self.target.name}' has no MAC rate for {dtype} matmuls; add "
-            f"compute.macs_per_cycle.{dtype} to its target file"
-        )
+        return self.rates.move_cycles(t, kind)
 
     def matmul_cycles(self, e: Call) -> int:
-        (m, k), (_, n) = e.args[0].type.shape, e.args[1].type.shape
-        dtype = dtype_of(e.args[0].type)
-        out = dtype_of(e.type)
-        if self.fpga:  # an II=1 pipeline over the m x n outputs, k products per cycle
-            return m * n
-        macs, shape = self._mac_table(dtype.name)
-        r, s_, t = shape or (4, 8, 4)
-        a_reuse, b_reuse = self.timing["matmul_a_reuse"], self.timing["matmul_b_reuse"]
-        c = self.target.param("compute")
-        load_width = c["load_bits"] * c["loads_per_cycle"]
-        store_width = c["store_bits"] * c["stores_per_cycle"]
-        step_loads = math.ceil((a_reuse * r * s_ + b_reuse * s_ * t) * dtype.bits / load_width)
-        step_macs = a_reuse * b_reuse * math.ceil(r * s_ * t / macs)
-        step = max(step_loads, step_macs)
-        block_store = math.ceil(a_reuse * b_reuse * r * t * out.bits / store_width)
-        blocks = math.ceil(m / (r * a_reuse)) * math.ceil(n / (t * b_reuse))
-        cycles = blocks * (math.ceil(k / s_) * step + block_store)
-        measured = c.get("kernel_macs_per_cycle", {}).get(f"{dtype.name}->{out.name}")
-        if measured:
-            cycles = max(cycles, math.ceil(m * k * n / measured))
-        return cycles
+        """Cycles of one ``matmul`` call on a core or PE."""
+        return self.rates.matmul_cycles(e)
 
     def peak_macs_per_cycle(self, dtype: str, tiles: int) -> float:
-        if self.fpga:
-            per_mac = self.target.param("compute.dsp_per_mac")
-            return self.target.param("device.dsp") / per_mac.get(dtype, max(per_mac.values()))
-        return self._mac_table(dtype)[0] * tiles
+        """The target's peak MAC rate for ``dtype`` on ``tiles`` compute tiles."""
+        return self.rates.peak_macs_per_cycle(dtype, tiles)
 
     # -- channels ---------------------------------------------------------------------------
     def channel(self, c: Channel) -> ChannelTiming:
         size = c.elem.nbytes if isinstance(c.elem, TensorType) else c.elem.bytes
-        if self.fpga or self.mapping is None:
-            latency = self.timing.get("fifo_latency", 1)
-            return ChannelTiming(latency, math.ceil(size / self.timing["fifo_bytes_per_cycle"]), 0)
-        route = self.mapping.route(c.name)
-        lock = self.timing["lock_cycles"]
-        if route.kind in ("local", "shared"):
-            return ChannelTiming(lock, 0, lock)
-        hop = self.target.param("stream_switch.hop_cycles")
-        transfer = math.ceil(size / self.timing["stream_bytes_per_cycle"])
-        return ChannelTiming(self.timing["dma_setup_cycles"] + route.hops * hop, transfer, lock)
+        return self.rates.channel(size, c.name)
 
     # -- DDR --------------------------------------------------------------------------------
     def dram_bytes_per_cycle(self) -> float:
@@ -169,12 +104,7 @@ class CostModel:
     def dma(self) -> DmaTiming:
         """Every DDR stream moves at most one port's rate (a stream-switch port on an NPU, an
         AXI master on an FPGA) and shares the DRAM bandwidth with the others."""
-        port = (
-            self.timing["m_axi_bytes_per_cycle"]
-            if self.fpga
-            else self.timing["stream_bytes_per_cycle"]
-        )
-        return DmaTiming(1.0 / port, 0 if self.fpga else self.timing["dma_setup_cycles"])
+        return self.rates.dma()
 
 
 def _copies(s: Stmt) -> bool:

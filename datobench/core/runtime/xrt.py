@@ -15,6 +15,7 @@ from types import ModuleType
 import numpy as np
 
 from datobench.core.errors import BackendUnavailable, DatoError, DatoTypeError
+from datobench.core.kinds import kind_of
 from datobench.core.runtime.probe import find_pyxrt, open_device
 
 
@@ -162,7 +163,7 @@ def program_runner(
     from datobench.core.codegen.hls.emit import kernel_name as top_name  # the generator's
 
     target = prog.target
-    if target is None or not target.is_fpga:
+    if target is None or not kind_of(target).runs_hls:
         compiled_for = f"target '{target.name}'" if target is not None else "no target"
         raise BackendUnavailable(
             f"backend 'xrt' runs HLS kernels on FPGA targets; {prog.region.name} is compiled "

@@ -58,10 +58,6 @@ class Target:
     def rows(self) -> int:
         return len(self.row_kinds)
 
-    @property
-    def is_fpga(self) -> bool:
-        return self.kind == "fpga"
-
     def tile_kind(self, col: int, row: int) -> str | None:
         if not (0 <= col < self.columns and 0 <= row < self.rows):
             return None
@@ -130,6 +126,7 @@ def _load_version(path: str, mtime_ns: int) -> Target:  # an edited file is read
 
 
 _INTS = ("data_memory", "dma_in", "dma_out", "buffer_descriptors", "locks")
+_BANK_KINDS = ("DDR", "HBM", "PLRAM", "HOST")  # memories v++ connectivity names: HBM[0] ...
 
 
 def _validate(data: dict, path: str):
@@ -142,19 +139,15 @@ def _validate(data: dict, path: str):
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             bad(f"{what} must be a whole number >= 0, not {value!r}")
 
-    if data["kind"] not in ("npu", "fpga"):
-        bad(f"kind must be 'npu' or 'fpga', not {data['kind']!r}")
+    if data["kind"] not in _LAYOUTS:
+        bad(f"kind must be {' or '.join(map(repr, _LAYOUTS))}, not {data['kind']!r}")
     if not isinstance(data["clock_hz"], (int, float)) or data["clock_hz"] <= 0:
         bad(f"clock_hz must be a positive number, not {data['clock_hz']!r}")
-    if data["kind"] == "fpga":
-        grid = data["pe_grid"]
-        if not (isinstance(grid, list) and len(grid) == 2):
-            bad(f"pe_grid must be [columns, rows], not {grid!r}")
-        for v in grid:
-            count(v, "pe_grid")
-        for key in ("dsp", "bram_blocks", "bram_block_bytes", "uram_blocks", "uram_block_bytes"):
-            count(data["device"][key], f"device.{key}")
-        return
+    _LAYOUTS[data["kind"]][0](data, bad, count)
+
+
+def _validate_array(data: dict, bad, count):
+    """A tile array: columns of shim, memory and compute tiles with their own budgets."""
     count(data["columns"], "columns")
     for col in data["shim_dma_columns"]:
         count(col, "shim_dma_columns")
@@ -176,36 +169,61 @@ def _validate(data: dict, path: str):
         count(n, f"stream_switch.ports_out.{direction}")
 
 
+def _validate_grid(data: dict, bad, count):
+    """A PE grid within device-wide budgets, with the memory banks its kernel connects to."""
+    grid = data["pe_grid"]
+    if not (isinstance(grid, list) and len(grid) == 2):
+        bad(f"pe_grid must be [columns, rows], not {grid!r}")
+    for v in grid:
+        count(v, "pe_grid")
+    for key in ("dsp", "bram_blocks", "bram_block_bytes", "uram_blocks", "uram_block_bytes"):
+        count(data["device"][key], f"device.{key}")
+    memory = data["memory"]
+    if memory["bank_kind"] not in _BANK_KINDS:
+        kinds = ", ".join(_BANK_KINDS)
+        bad(f"memory.bank_kind must be one of {kinds}, not {memory['bank_kind']!r}")
+    count(memory["banks"], "memory.banks")
+    if memory["banks"] < 1:
+        bad("memory.banks must be at least 1")
+
+
+def _array_shape(data: dict, path: str):
+    """Columns, row kinds, shim DMA columns and tile specs of a tile array."""
+    row_kinds = tuple(data["row_kinds"])
+    tiles = {}
+    for name, spec in data["tile"].items():
+        tiles[name] = TileSpec(
+            name,
+            spec["data_memory"],
+            spec["dma_in"],
+            spec["dma_out"],
+            spec["buffer_descriptors"],
+            spec["locks"],
+            spec.get("dma_dims", 0),
+            spec.get("stack_bytes", 0),
+            tuple(spec.get("shared_memory", ())),
+        )
+    for k in set(row_kinds):
+        if k not in tiles:
+            raise TargetError(f"target file {path}: row kind '{k}' has no [tile.{k}] table")
+    return data["columns"], row_kinds, tuple(data["shim_dma_columns"]), tiles
+
+
+def _grid_shape(data: dict, path: str):
+    """A PE grid: every row is compute, no shims, no per-tile specs."""
+    cols, rows = data["pe_grid"]
+    return cols, tuple([COMPUTE] * rows), (), {}
+
+
+# the layout of a target file, per kind: how to check it and how to read its shape
+_LAYOUTS = {"npu": (_validate_array, _array_shape), "fpga": (_validate_grid, _grid_shape)}
+
+
 def _from_data(data: dict, path: str) -> Target:
-    kind = data["kind"]
-    if kind == "fpga":
-        cols, rows = data["pe_grid"]
-        tiles = {}
-        row_kinds = tuple([COMPUTE] * rows)
-        shim_columns: tuple[int, ...] = ()
-    else:
-        cols = data["columns"]
-        row_kinds = tuple(data["row_kinds"])
-        shim_columns = tuple(data["shim_dma_columns"])
-        tiles = {}
-        for name, spec in data["tile"].items():
-            tiles[name] = TileSpec(
-                name,
-                spec["data_memory"],
-                spec["dma_in"],
-                spec["dma_out"],
-                spec["buffer_descriptors"],
-                spec["locks"],
-                spec.get("dma_dims", 0),
-                spec.get("stack_bytes", 0),
-                tuple(spec.get("shared_memory", ())),
-            )
-        for k in set(row_kinds):
-            if k not in tiles:
-                raise TargetError(f"target file {path}: row kind '{k}' has no [tile.{k}] table")
+    cols, row_kinds, shim_columns, tiles = _LAYOUTS[data["kind"]][1](data, path)
     return Target(
         data["name"],
-        kind,
+        data["kind"],
         data.get("description", ""),
         float(data["clock_hz"]),
         cols,

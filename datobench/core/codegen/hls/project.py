@@ -1,6 +1,10 @@
 """A complete Vitis project for a compiled program: kernel.cpp, the support header, a v++
 config (kernel clock, argument-to-memory-bank connectivity), an XRT host program, and the
-C-simulation driver that reads and writes the global arrays as raw files."""
+C-simulation driver that reads and writes the global arrays as raw files.
+
+The v++ figures come from the FPGA target file: its ``clock_hz`` and its memory banks
+(``memory.bank_kind``, ``memory.banks``). A program compiled for another kind of target (or
+for none) gets a project for C simulation, configured for the ``CSIM_BOARD`` target."""
 
 from __future__ import annotations
 
@@ -10,8 +14,11 @@ from pathlib import Path
 
 from datobench.core.codegen.hls.emit import emit_kernel, ident, kernel_name
 from datobench.core.codegen.hls.types import SCALAR
+from datobench.core.kinds import kind_of
+from datobench.core.targets import Target, load_target
 
 INCLUDE = Path(__file__).parent / "include"
+CSIM_BOARD = "u250"  # the FPGA target a project for a non-FPGA program is configured for
 
 
 @dataclass
@@ -32,11 +39,11 @@ class HlsProject:
 def emit_project(program) -> HlsProject:
     region = program.region
     name = kernel_name(region)
-    target = program.target
-    memory = "HBM" if target is not None and target.name == "u280" else "DDR"
-    clock = int(target.clock_hz / 1e6) if target is not None and target.is_fpga else 300
+    board = _board(program.target)
+    clock = int(board.clock_hz / 1e6)
+    memory, banks = board.param("memory.bank_kind"), board.param("memory.banks")
     sp = "\n".join(
-        f"sp={name}_1.{ident(b.name)}:{memory}[{n}]" for n, b in enumerate(region.params)
+        f"sp={name}_1.{ident(b.name)}:{memory}[{n % banks}]" for n, b in enumerate(region.params)
     )
     config = (
         f"# v++ configuration for kernel {name}\n"
@@ -51,6 +58,13 @@ def emit_project(program) -> HlsProject:
             "csim_main.cpp": _csim_main(program, name),
         },
     )
+
+
+def _board(target: Target | None) -> Target:
+    """The FPGA target whose clock and memory banks the v++ configuration uses."""
+    if target is not None and kind_of(target).runs_hls:
+        return target
+    return load_target(CSIM_BOARD)
 
 
 _CSIM_IO = """

@@ -1,0 +1,66 @@
+"""FPGA routing: every channel between PEs is a FIFO; PEs draw on the device's DSP slices
+and on-chip memory, and each DDR access bursts through a buffer of its own."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from datobench.core.ir.mapping import OffchipStream, Route, Tile
+from datobench.core.ir.program import Channel
+from datobench.core.passes.analysis import Access
+from datobench.core.passes.resources import DSP, ONCHIP, Ledger
+from datobench.core.passes.virtual import VirtualGraph
+from datobench.core.targets import Target
+
+
+class FpgaRouting:
+    def __init__(
+        self,
+        target: Target,
+        vg: VirtualGraph,
+        tile_of: Callable[[str], Tile],
+        ledger: Ledger,
+    ):
+        self.target = target
+        self.vg = vg
+        self.ledger = ledger
+
+    def channel(self, c: Channel, a: Tile, b: Tile, size: int, moved: int | None) -> Route:
+        """A FIFO of the channel's depth between two PEs."""
+        self.ledger.buffer(None, c.name, size)
+        return Route(c.name, "stream", a, b, [a, b], [a, b], moved)
+
+    def offchip(self, reads: list[Access], writes: list[Access]) -> list[OffchipStream]:
+        """One DDR stream per buffer and direction; then the DSP slices of the PEs."""
+        groups: dict[tuple, list[Access]] = {}
+        for direction, accesses in (("read", reads), ("write", writes)):
+            for a in accesses:
+                groups.setdefault((a.buffer, direction), []).append(a)
+                if not a.in_place:
+                    self.ledger.add(
+                        None, ONCHIP, 2 * a.tile_bytes, f"{a.instance} {a.buffer} burst"
+                    )
+        streams = [
+            OffchipStream(
+                buffer,
+                direction,
+                [a.instance for a in accesses],
+                -1,
+                [],
+                sum(a.bytes for a in accesses),
+                [],
+            )
+            for (buffer, direction), accesses in sorted(groups.items())
+        ]
+        self.dsp()
+        return streams
+
+    def dsp(self):
+        per_mac = self.target.param("compute.dsp_per_mac")
+        for inst in self.vg.graph.instances:
+            prof = self.vg.profiles[inst.name]
+            if not prof.matmul_shapes:
+                continue
+            lanes = max(k for _, k, _ in prof.matmul_shapes)  # the unrolled k products
+            cost = lanes * per_mac.get(prof.macs_dtype, max(per_mac.values()))
+            self.ledger.add(None, DSP, int(round(cost)), inst.name)

@@ -1,0 +1,222 @@
+"""NPU routing: a channel between tiles whose cores share a memory is a buffer in that memory;
+any other channel is a stream-switch route (producer DMA out, hops, consumer DMA in), with
+buffers on both ends. DDR traffic enters and leaves through a column's shim DMA and memory
+tile: reads of one window are broadcast from one column to every reader, writes are joined per
+column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from datobench.core.errors import MappingError
+from datobench.core.ir.mapping import OffchipStream, Route, Tile
+from datobench.core.ir.program import Channel
+from datobench.core.passes.analysis import Access
+from datobench.core.passes.resources import BDS, DMA_IN, DMA_OUT, LOCKS, Ledger, ports
+from datobench.core.passes.virtual import VirtualGraph
+from datobench.core.targets import Target
+
+
+def xy_path(a: Tile, b: Tile, vertical_first: bool = False) -> list[Tile]:
+    """Tiles from a to b along columns then rows (or rows then columns)."""
+    path = [a]
+    c, r = a
+    steps = [("r", b[1]), ("c", b[0])] if vertical_first else [("c", b[0]), ("r", b[1])]
+    for axis, goal in steps:
+        while (c if axis == "c" else r) != goal:
+            if axis == "c":
+                c += 1 if goal > c else -1
+            else:
+                r += 1 if goal > r else -1
+            path.append((c, r))
+    return path
+
+
+def direction(a: Tile, b: Tile) -> str:
+    if b[0] > a[0]:
+        return "east"
+    if b[0] < a[0]:
+        return "west"
+    return "north" if b[1] > a[1] else "south"
+
+
+class NpuRouting:
+    def __init__(
+        self,
+        target: Target,
+        vg: VirtualGraph,
+        tile_of: Callable[[str], Tile],
+        ledger: Ledger,
+    ):
+        self.target = target
+        self.vg = vg
+        self.tile_of = tile_of
+        self.ledger = ledger
+        self.offchip_streams: list[OffchipStream] = []
+        self.dma_channels: set[tuple[str, str, str]] = set()  # (node, buffer, direction)
+
+    def channel(self, c: Channel, a: Tile, b: Tile, size: int, moved: int | None) -> Route:
+        """A buffer in a memory both cores reach, else a stream-switch route."""
+        # like an object FIFO, the buffer lives in the producer's or the consumer's memory
+        shared = self.target.reachable_memories(a) & self.target.reachable_memories(b) & {a, b}
+        if shared:
+            home = b if b in shared else a
+            self.ledger.buffer(home, c.name, size)
+            return Route(c.name, "shared", a, b, [a, b], [home], moved)
+        path = xy_path(a, b)
+        self.hops(path, c.name)
+        self.ledger.add(a, DMA_OUT, 1, c.name)
+        self.ledger.add(b, DMA_IN, 1, c.name)
+        for end in (a, b):
+            self.ledger.buffer(end, c.name, size)
+            self.ledger.add(end, BDS, c.depth, c.name)
+        return Route(c.name, "stream", a, b, path, [a, b], moved)
+
+    def offchip(self, reads: list[Access], writes: list[Access]) -> list[OffchipStream]:
+        """DDR reads and writes through the shim DMAs and memory tiles of their columns."""
+        self.reads(reads)
+        self.writes(writes)
+        return self.offchip_streams
+
+    def hops(self, path: list[Tile], who: str, seen: set | None = None):
+        for src, dst in zip(path, path[1:]):
+            step = (src, direction(src, dst))
+            if seen is not None:
+                if step in seen:
+                    continue
+                seen.add(step)
+            if self.target.tile_kind(*src) == "compute":
+                self.ledger.add(src, ports(step[1]), 1, who)
+
+    def _no_shim(self, access: Access, tile: Tile) -> MappingError:
+        verb = "reads" if access.direction == "read" else "writes"
+        cols = ", ".join(map(str, self.target.shim_dma_columns))
+        return MappingError(
+            f"tile {tile} (compute): shim DMA: column {tile[0]} has no shim DMA, but "
+            f"'{access.instance}' {verb} '{access.buffer}' {'from' if verb == 'reads' else 'to'}"
+            f" DDR; place it in a column with one ({cols})"
+        )
+
+    def reads(self, accesses: list[Access]):
+        """Each window of a buffer is broadcast to its readers from one column's memory tile;
+        a column brings a buffer in once through its shim and distributes its windows."""
+        groups: dict[tuple, list[Access]] = {}
+        for a in accesses:
+            groups.setdefault((a.buffer, a.window), []).append(a)
+        shim_cols = set(self.target.shim_dma_columns)
+
+        def columns(accesses):
+            return sorted({self.tile_of(a.instance)[0] for a in accesses} & shim_cols)
+
+        carried: set[tuple[str, int]] = set()  # (buffer, column) brought in through a shim
+        shim_load = {c: 0 for c in shim_cols}
+        mem_load = {c: 0 for c in shim_cols}
+        shim_cap = self.target.tiles["shim"].dma_out
+        mem_cap = self.target.tiles["mem"].dma_out
+        for (buffer, window), accesses in sorted(
+            groups.items(), key=lambda kv: (len(columns(kv[1])), kv[0][0], kv[0][1])
+        ):
+            candidates = columns(accesses)
+            if not candidates:
+                a = accesses[0]
+                raise self._no_shim(a, self.tile_of(a.instance))
+
+            def cost(c, buffer=buffer):
+                shim = shim_load[c] + ((buffer, c) not in carried)
+                mem = mem_load[c] + 1
+                return (shim > shim_cap or mem > mem_cap, shim + mem, c)
+
+            col = min(candidates, key=cost)
+            shim, mem = self.target.shim_tile(col), self.target.mem_tile(col)
+            if (buffer, col) not in carried:
+                carried.add((buffer, col))
+                shim_load[col] += 1
+                self.ledger.add(shim, DMA_OUT, 1, f"{buffer} into column {col}")
+                self.ledger.add(shim, BDS, 2, f"{buffer} into column {col}")
+                self.ledger.add(mem, DMA_IN, 1, f"{buffer} into column {col}")
+            mem_load[col] += 1
+            who = f"{buffer}{_window_text(window)}"
+            tile_bytes = max(a.tile_bytes for a in accesses)
+            self.ledger.add(mem, DMA_OUT, 1, who)
+            self.ledger.add(mem, BDS, 4, who)
+            self.ledger.buffer(mem, who, 2 * tile_bytes)
+            seen: set = set()
+            readers = sorted({self.tile_of(a.instance) for a in accesses})
+            for tile in readers:
+                self.hops(xy_path(mem, tile, vertical_first=True), who, seen)
+            self.endpoints(accesses, DMA_IN, who)
+            self.offchip_streams.append(
+                OffchipStream(
+                    buffer,
+                    "read",
+                    [a.instance for a in accesses],
+                    col,
+                    [list(w) for w in window],
+                    sum(a.bytes for a in accesses),
+                    readers,
+                )
+            )
+
+    def writes(self, accesses: list[Access]):
+        groups: dict[tuple, list[Access]] = {}
+        for a in accesses:
+            tile = self.tile_of(a.instance)
+            if tile[0] not in self.target.shim_dma_columns:
+                raise self._no_shim(a, tile)
+            groups.setdefault((a.buffer, tile[0]), []).append(a)
+        for (buffer, col), accesses in sorted(groups.items()):
+            who = f"{buffer} from column {col}"
+            shim, mem = self.target.shim_tile(col), self.target.mem_tile(col)
+            self.ledger.add(shim, DMA_IN, 1, who)
+            self.ledger.add(shim, BDS, 2, who)
+            per_node: dict[str, int] = {}  # one joined stream per writing node
+            for a in accesses:
+                root = self.vg.root(a.instance)
+                per_node[root] = max(per_node.get(root, 0), a.tile_bytes)
+            self.ledger.add(mem, DMA_IN, len(per_node), who)
+            self.ledger.add(mem, DMA_OUT, 1, who)
+            self.ledger.add(mem, BDS, 2 * len(per_node) + 2, who)
+            self.ledger.buffer(mem, who, 2 * sum(per_node.values()))
+            writers = sorted({self.tile_of(a.instance) for a in accesses})
+            seen: set = set()
+            for tile in writers:
+                self.hops(xy_path(tile, mem), who, seen)
+            self.endpoints(accesses, DMA_OUT, who)
+            lo = [min(a.window[d][0] for a in accesses) for d in range(len(accesses[0].window))]
+            hi = [max(a.window[d][1] for a in accesses) for d in range(len(accesses[0].window))]
+            self.offchip_streams.append(
+                OffchipStream(
+                    buffer,
+                    "write",
+                    [a.instance for a in accesses],
+                    col,
+                    [[x, y] for x, y in zip(lo, hi)],
+                    sum(a.bytes for a in accesses),
+                    writers,
+                )
+            )
+
+    def endpoints(self, accesses: list[Access], dma: str, who: str):
+        """Each node moving a buffer to or from DDR: one DMA channel, and a ping-pong buffer
+        unless it writes a local tensor in place (the DMA reads it where it is)."""
+        per_node: dict[str, int] = {}
+        for a in accesses:
+            root = self.vg.root(a.instance)
+            size = 0 if a.in_place else 2 * a.tile_bytes
+            per_node[root] = max(per_node.get(root, 0), size)
+        for root, size in sorted(per_node.items()):
+            tile = self.tile_of(root)
+            channel = (root, accesses[0].buffer, dma)
+            if channel not in self.dma_channels:  # a bundle's instances share it (more BDs)
+                self.dma_channels.add(channel)
+                self.ledger.add(tile, dma, 1, who)
+            self.ledger.add(tile, BDS, 2, who)
+            if size:
+                self.ledger.buffer(tile, f"{who} ping-pong", size)
+            else:
+                self.ledger.add(tile, LOCKS, 2, who)
+
+
+def _window_text(window) -> str:
+    return "[" + ", ".join(f"{lo}:{hi}" for lo, hi in window) + "]"
