@@ -9,6 +9,8 @@ from datobench.core.targets import Target
 
 
 class FpgaPlacer:
+    """The FPGA kind's choices in the default placer (see ``place.place``)."""
+
     def __init__(self, target: Target):
         self.target = target
 

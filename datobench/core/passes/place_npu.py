@@ -10,6 +10,8 @@ from datobench.core.targets import Target
 
 
 class NpuPlacer:
+    """The NPU kind's choices in the default placer (see ``place.place``)."""
+
     def __init__(self, target: Target):
         self.target = target
 

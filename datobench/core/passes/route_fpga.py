@@ -14,6 +14,8 @@ from datobench.core.targets import Target
 
 
 class FpgaRouting:
+    """The FPGA kind's routing rules, booking everything on the device's budgets."""
+
     def __init__(
         self,
         target: Target,

@@ -42,6 +42,8 @@ def direction(a: Tile, b: Tile) -> str:
 
 
 class NpuRouting:
+    """The NPU kind's routing rules, booking DMA channels, BDs, locks and ports per tile."""
+
     def __init__(
         self,
         target: Target,

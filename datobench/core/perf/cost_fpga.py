@@ -18,6 +18,8 @@ from datobench.core.targets import Target
 
 
 class FpgaCost:
+    """Cycles of operations, channels and DDR streams on an FPGA target."""
+
     def __init__(self, target: Target, mapping: Mapping | None):
         self.target = target
         self.mapping = mapping

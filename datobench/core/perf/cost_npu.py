@@ -22,6 +22,8 @@ from datobench.core.targets import Target
 
 
 class NpuCost:
+    """Cycles of operations, channels and DDR streams on an NPU target."""
+
     def __init__(self, target: Target, mapping: Mapping | None):
         self.target = target
         self.mapping = mapping
