@@ -5,7 +5,7 @@ stream-switch paths (cores that share a memory are no distance apart)."""
 from __future__ import annotations
 
 from datobench.core.ir.mapping import Tile
-from datobench.core.passes.traffic import distance
+from datobench.core.passes.traffic import Links, distance
 from datobench.core.targets import Target
 
 
@@ -19,7 +19,15 @@ class NpuPlacer:
         """A node with DDR traffic on a column without a shim DMA."""
         return root in offchip and tile[0] not in self.target.shim_dma_columns
 
-    def anchor(self, offsets, free, offchip, links, placed, band: int) -> Tile | None:
+    def anchor(
+        self,
+        offsets: dict[str, Tile],
+        free: set[Tile],
+        offchip: set[str],
+        links: Links,
+        placed: dict[str, Tile],
+        band: int,
+    ) -> Tile | None:
         """The corner where the task's grid fits on free tiles, DDR users sit in shim columns,
         and the traffic to nodes placed before travels least (None: no such corner)."""
         best = None
@@ -35,7 +43,14 @@ class NpuPlacer:
                     best = (key, (c0, r0))
         return best[1] if best and best[0][0] == 0 else None
 
-    def fill_key(self, root: str, tile: Tile, partners, placed, offchip) -> tuple:
+    def fill_key(
+        self,
+        root: str,
+        tile: Tile,
+        partners: dict[str, int],
+        placed: dict[str, Tile],
+        offchip: set[str],
+    ) -> tuple:
         """How good a free tile is for a node placed on its own (smaller is better)."""
         return (
             self._misplaced(root, tile, offchip),
@@ -44,7 +59,15 @@ class NpuPlacer:
             tile[0],
         )
 
-    def improve(self, tiles, free, links, offchip, fixed, rounds: int = 4) -> None:
+    def improve(
+        self,
+        tiles: dict[str, Tile],
+        free: set[Tile],
+        links: Links,
+        offchip: set[str],
+        fixed: set[str],
+        rounds: int = 4,
+    ) -> None:
         """Local search: move a node to a free tile, or swap two nodes, while traffic-weighted
         distance falls (DDR users stay in shim columns)."""
         target = self.target

@@ -6,10 +6,12 @@ from __future__ import annotations
 from datobench.core.ir.mapping import Tile
 from datobench.core.passes.virtual import VirtualGraph
 
+Links = dict[str, dict[str, int]]  # node -> partner -> transfers between them, both ways
 
-def links(vg: VirtualGraph) -> dict[str, dict[str, int]]:
+
+def links(vg: VirtualGraph) -> Links:
     """Transfers between each pair of nodes, both ways."""
-    out: dict[str, dict[str, int]] = {r: {} for r in vg.groups()}
+    out: Links = {r: {} for r in vg.groups()}
     for c in vg.graph.channels:
         a, b = vg.root(c.producer), vg.root(c.consumer)
         if a != b:
@@ -19,9 +21,7 @@ def links(vg: VirtualGraph) -> dict[str, dict[str, int]]:
     return out
 
 
-def by_affinity(
-    links: dict[str, dict[str, int]], roots: list[str], placed: dict[str, Tile]
-) -> list[str]:
+def by_affinity(links: Links, roots: list[str], placed: dict[str, Tile]) -> list[str]:
     """Nodes ordered so that each comes after the placed nodes it talks to, heaviest first."""
     order, done, left = [], set(placed), list(roots)
     while left:
