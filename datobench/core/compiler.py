@@ -18,7 +18,6 @@ from datobench.core.frontend.region import RegionBuilder
 from datobench.core.ir import dot, printer, serialize
 from datobench.core.ir.mapping import Mapping
 from datobench.core.ir.program import Graph, Region
-from datobench.core.kinds import kind_of
 from datobench.core.passes.checks import wire_channels
 from datobench.core.passes.expand import expand_instances
 from datobench.core.passes.mapper import map_program
@@ -153,6 +152,7 @@ class Program:
         """Write the Vitis project and run v++ (compile and link) when it is on PATH; returns
         the xclbin's path. Without Vitis: BackendUnavailable naming the project directory."""
         from datobench.core.codegen.hls import emit_project
+        from datobench.core.kinds import kind_of
         from datobench.core.runtime import build_fpga
 
         if self.target is None or not kind_of(self.target).runs_hls:

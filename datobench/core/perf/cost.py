@@ -37,7 +37,7 @@ _FILLS = ("zeros", "full")  # written at store bandwidth
 
 class CostModel:
     def __init__(self, target: Target, mapping: Mapping | None):
-        from datobench.core.kinds import kind_of  # kinds names this package's cost models
+        from datobench.core.kinds import kind_of  # kinds imports this package: import it late
 
         self.target = target
         self.mapping = mapping
