@@ -27,17 +27,24 @@ def mapping_text(mapping: Mapping, sections: tuple[str, ...]) -> str:
     if unknown:
         raise ValueError(f"unknown mapping text parts {unknown}; known: {', '.join(parts)}")
     m = mapping
-    counts = [f"{sum(len(n.instances) for n in m.nodes)} instances", f"{len(m.nodes)} nodes"]
+    counts = [
+        _many(sum(len(n.instances) for n in m.nodes), "instance"),
+        _many(len(m.nodes), "node"),
+    ]
     if "routes" in sections:
-        counts.append(f"{len(m.routes)} routes")
+        counts.append(_many(len(m.routes), "route"))
     if "offchip" in sections:
-        counts.append(f"{len(m.offchip)} off-chip streams")
+        counts.append(_many(len(m.offchip), "off-chip stream"))
     lines = [f"mapping onto {m.target}: {', '.join(counts)}"]
     for name in sections:
         body = parts[name](m)
         if body:
             lines += ["", *body]
     return "\n".join(lines) + "\n"
+
+
+def _many(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
 
 
 def tile_text(tile: Tile | None) -> str:

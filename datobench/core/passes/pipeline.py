@@ -34,7 +34,12 @@ def shown_steps(show, mapping: bool = True) -> frozenset[str]:
     step that runs; the mapping steps run only when ``mapping``)."""
     if show == "all":
         return frozenset(STEP_NAMES if mapping else STEP_NAMES[: len(FRONT_END)])
-    names = (show,) if isinstance(show, str) else tuple(show or ())
+    try:
+        names = (show,) if isinstance(show, str) else tuple(show or ())
+    except TypeError:
+        raise DatoError(
+            f"show={show!r}: show takes a step name, a list of step names or 'all'"
+        ) from None
     unknown = [n for n in names if n not in STEP_NAMES]
     if unknown:
         raise DatoError(
@@ -43,10 +48,14 @@ def shown_steps(show, mapping: bool = True) -> frozenset[str]:
         )
     unmapped = [n for n in names if n in MAPPING_STEPS and not mapping]
     if unmapped:
+        what = (
+            "is a mapping step, which runs"
+            if len(unmapped) == 1
+            else "are mapping steps, which run"
+        )
         raise DatoError(
-            f"show={show!r}: {', '.join(repr(n) for n in unmapped)} "
-            f"{'is a mapping step' if len(unmapped) == 1 else 'are mapping steps'}, which "
-            "run only with a target, e.g. target='npu1_4col'"
+            f"show={show!r}: {', '.join(repr(n) for n in unmapped)} {what} only with a target, "
+            "e.g. target='npu1_4col'"
         )
     return frozenset(names)
 

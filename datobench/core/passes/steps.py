@@ -145,7 +145,8 @@ class Virtual:
 
     def text(self, state: State) -> str:
         partial = Mapping(state.target.name, {}, nodes(state.vg, {}), [], [], {}, state.vg.merges)
-        return partial.text(("nodes", "merges"))
+        why = f" ({self.why})" if self.why else ""
+        return f"capacity: {self.capacity} nodes{why}\n" + partial.text(("nodes", "merges"))
 
 
 @dataclass(frozen=True)
