@@ -14,7 +14,14 @@ import datobench as dato
 from datobench import float32
 from datobench.core.passes.mapper import map_program
 from datobench.core.passes.pipeline import STEP_NAMES, Pipeline
-from datobench.core.passes.steps import Channels, Expand, FrontEnd, Profile, State, Virtual
+from datobench.core.passes.steps import (
+    ChannelsStep,
+    ExpandStep,
+    FrontEndStep,
+    ProfileStep,
+    State,
+    VirtualStep,
+)
 from datobench.core.targets import load_target
 
 HEADER = re.compile(r"^// ----- after (\w+): .* ----- //$", re.M)
@@ -37,7 +44,7 @@ def test_the_steps_in_order():
 
 
 def test_a_step_is_a_frozen_dataclass_whose_fields_are_its_options():
-    step = Virtual(capacity=4, why="a test")
+    step = VirtualStep(capacity=4, why="a test")
     assert step.name == "virtual"
     assert [f.name for f in dataclasses.fields(step)] == ["capacity", "why"]
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -47,13 +54,13 @@ def test_a_step_is_a_frozen_dataclass_whose_fields_are_its_options():
 def test_each_step_returns_a_new_state_and_leaves_the_old_one_alone():
     region = make_pipeline()
     start = State(source=region.source)
-    parsed = FrontEnd().apply(start)
+    parsed = FrontEndStep().apply(start)
     assert start.region is None and parsed.region.name == "pipeline"
-    expanded = Expand().apply(parsed)
+    expanded = ExpandStep().apply(parsed)
     assert [i.name for i in expanded.instances] == ["producer", "consumer"]
-    wired = Channels().apply(expanded)
+    wired = ChannelsStep().apply(expanded)
     assert [c.name for c in wired.graph.channels] == ["pipe"]
-    profiled = Profile().apply(wired)
+    profiled = ProfileStep().apply(wired)
     assert profiled.profiles["consumer"].elementwise == 64
     assert wired.profiles is None
 

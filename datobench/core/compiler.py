@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -198,7 +199,7 @@ class Program:
         )
 
 
-def compile_region(region_fn, sizes: dict[str, int], show=()) -> Program:
+def compile_region(region_fn, sizes: dict[str, int], show: str | Iterable[str] = ()) -> Program:
     """The front end of ``dato.compile``: the region's IR and its checked instance graph,
     showing the front-end steps named in ``show``."""
     pipeline = Pipeline(shown_steps(show, mapping=False))
@@ -213,7 +214,7 @@ def compile(
     placement: dict | None = None,
     primitives=(),
     sizes: dict[str, int] | None = None,
-    show=(),
+    show: str | Iterable[str] = (),
 ) -> Program:
     """Compile a ``@dato.region``, and map it onto ``target`` when one is given.
 

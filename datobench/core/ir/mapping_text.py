@@ -47,8 +47,8 @@ def _many(n: int, noun: str) -> str:
     return f"{n} {noun}{'s' * (n != 1)}"
 
 
-def tile_text(tile: Tile | None) -> str:
-    return "unplaced" if tile is None else f"({tile[0]}, {tile[1]})"
+def tile_text(tile: Tile) -> str:
+    return f"({tile[0]}, {tile[1]})"
 
 
 def _columns(rows: list[list[str]], indent: str = "  ") -> list[str]:

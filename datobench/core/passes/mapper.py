@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datobench.core.errors import MappingError
 from datobench.core.ir.mapping import Mapping
 from datobench.core.ir.program import Graph
-from datobench.core.passes.steps import Place, Profile, Route, State, Step, Virtual
+from datobench.core.passes.steps import PlaceStep, ProfileStep, RouteStep, State, Step, VirtualStep
 from datobench.core.targets import Target
 
 Run = Callable[[Step, State], State]
@@ -23,12 +23,12 @@ def map_state(state: State, run: Run = _apply) -> State:
     through ``run``. Without a user placement, a mapping that breaks a limit is retried with
     one node fewer (one more merge) until one fits."""
     target, placement = state.target, state.placement
-    state = run(Profile(), state)
+    state = run(ProfileStep(), state)
     capacity = target.columns * target.rows if target.is_fpga else len(target.compute_tiles())
     first_error, why = None, ""
     while True:
         try:
-            state = run(Virtual(capacity, why), state)
+            state = run(VirtualStep(capacity, why), state)
         except MappingError:
             if first_error is None:
                 raise
@@ -36,7 +36,7 @@ def map_state(state: State, run: Run = _apply) -> State:
             # stopped where it had ended, one node above the capacity asked for
             raise _unhelped(first_error, capacity + 1) from None
         try:
-            return run(Route(), run(Place(), state))
+            return run(RouteStep(), run(PlaceStep(), state))
         except MappingError as error:
             # merging helps with one tile's limits; an FPGA's budgets are device-wide
             if placement or target.is_fpga:

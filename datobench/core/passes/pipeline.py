@@ -8,28 +8,40 @@ mapping breaks a limit).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from datobench.core.errors import DatoError
 from datobench.core.passes.mapper import map_state
 from datobench.core.passes.steps import (
-    Channels,
-    Expand,
-    FrontEnd,
-    Place,
-    Profile,
-    Route,
+    ChannelsStep,
+    ExpandStep,
+    FrontEndStep,
+    PlaceStep,
+    ProfileStep,
+    RouteStep,
     State,
     Step,
-    Virtual,
+    VirtualStep,
 )
 
-FRONT_END: tuple[Step, ...] = (FrontEnd(), Expand(), Channels())
-STEP_NAMES = tuple(s.name for s in (FrontEnd, Expand, Channels, Profile, Virtual, Place, Route))
+FRONT_END: tuple[Step, ...] = (FrontEndStep(), ExpandStep(), ChannelsStep())
+STEP_NAMES = tuple(
+    s.name
+    for s in (
+        FrontEndStep,
+        ExpandStep,
+        ChannelsStep,
+        ProfileStep,
+        VirtualStep,
+        PlaceStep,
+        RouteStep,
+    )
+)
 MAPPING_STEPS = STEP_NAMES[len(FRONT_END) :]
 
 
-def shown_steps(show, mapping: bool = True) -> frozenset[str]:
+def shown_steps(show: str | Iterable[str], mapping: bool = True) -> frozenset[str]:
     """The step names of a ``show=`` argument: a name, a list of names, or ``"all"`` (every
     step that runs; the mapping steps run only when ``mapping``)."""
     if show == "all":

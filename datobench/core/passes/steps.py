@@ -59,6 +59,8 @@ class State:
 
 
 class Step(Protocol):
+    """What the pipeline needs of a step."""
+
     name: ClassVar[str]
     summary: ClassVar[str]  # what its text shows
 
@@ -68,7 +70,7 @@ class Step(Protocol):
 
 
 @dataclass(frozen=True)
-class FrontEnd:
+class FrontEndStep:
     """Python source -> the typed region IR."""
 
     name: ClassVar[str] = "frontend"
@@ -86,7 +88,7 @@ class FrontEnd:
 
 
 @dataclass(frozen=True)
-class Expand:
+class ExpandStep:
     """One instance per grid point of each task, with constant pids and shard windows."""
 
     name: ClassVar[str] = "expand"
@@ -100,7 +102,7 @@ class Expand:
 
 
 @dataclass(frozen=True)
-class Channels:
+class ChannelsStep:
     """Stream channels wired to one producer and one consumer, put/get counts checked."""
 
     name: ClassVar[str] = "channels"
@@ -115,7 +117,7 @@ class Channels:
 
 
 @dataclass(frozen=True)
-class Profile:
+class ProfileStep:
     """What each instance asks of the hardware: DDR traffic, local memory, work."""
 
     name: ClassVar[str] = "profile"
@@ -129,7 +131,7 @@ class Profile:
 
 
 @dataclass(frozen=True)
-class Virtual:
+class VirtualStep:
     """The virtual graph: instances grouped into nodes by the primitives, then merged
     automatically until at most ``capacity`` nodes are left; ``why`` says why that many."""
 
@@ -150,7 +152,7 @@ class Virtual:
 
 
 @dataclass(frozen=True)
-class Place:
+class PlaceStep:
     """Every node onto a tile: the user's pins, checked, and the placer's choice for the rest."""
 
     name: ClassVar[str] = "place"
@@ -168,7 +170,7 @@ class Place:
 
 
 @dataclass(frozen=True)
-class Route:
+class RouteStep:
     """Channels and DDR streams routed, every tile's resources booked and checked; the result
     is the program's ``Mapping``."""
 
