@@ -11,6 +11,8 @@ import dataclasses
 import json
 from dataclasses import dataclass, field
 
+from datobench.core.ir.mapping_text import SECTIONS, mapping_text
+
 Tile = tuple[int, int]
 
 
@@ -74,10 +76,6 @@ class TileUse:
     used: dict[str, int] = field(default_factory=dict)
     capacity: dict[str, int] = field(default_factory=dict)
     items: dict[str, list] = field(default_factory=dict)  # resource -> [who, amount] pairs
-
-
-# the parts of the text form, in the order ``Mapping.text`` prints them
-SECTIONS = ("nodes", "merges", "placement", "routes", "offchip", "tiles")
 
 
 @dataclass
@@ -144,8 +142,6 @@ class Mapping:
         """The mapping as stable text, one part per name of ``SECTIONS`` asked for: nodes,
         merges and their reasons, placement by tile, routes, off-chip streams, and the ledger
         of each tile (every resource used against its capacity, and who uses how much)."""
-        from datobench.core.ir.mapping_text import mapping_text
-
         return mapping_text(self, sections)
 
     def __str__(self) -> str:

@@ -13,8 +13,15 @@ if TYPE_CHECKING:
     from datobench.core.ir.mapping import Mapping, OffchipStream, Route, Tile, TileUse
 
 
-def mapping_text(mapping: Mapping, sections: tuple[str, ...]) -> str:
+# the parts of the text, in the order they are printed
+SECTIONS = ("nodes", "merges", "placement", "routes", "offchip", "tiles")
+
+
+def mapping_text(mapping: Mapping, sections: tuple[str, ...] = SECTIONS) -> str:
     """The header line, then each part named in ``sections`` that has something to show."""
+    unknown = [s for s in sections if s not in SECTIONS]
+    if unknown:
+        raise ValueError(f"unknown mapping text parts {unknown}; known: {', '.join(SECTIONS)}")
     parts = {
         "nodes": _nodes,
         "merges": _merges,
@@ -23,9 +30,6 @@ def mapping_text(mapping: Mapping, sections: tuple[str, ...]) -> str:
         "offchip": _offchip,
         "tiles": _tiles,
     }
-    unknown = [s for s in sections if s not in parts]
-    if unknown:
-        raise ValueError(f"unknown mapping text parts {unknown}; known: {', '.join(parts)}")
     m = mapping
     counts = [
         _many(sum(len(n.instances) for n in m.nodes), "instance"),
