@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -14,13 +15,11 @@ from datobench.core.errors import (
     caller_loc,
     user_facing,
 )
-from datobench.core.frontend.region import RegionBuilder
 from datobench.core.ir import dot, printer, serialize
 from datobench.core.ir.mapping import Mapping
 from datobench.core.ir.program import Graph, Region
-from datobench.core.passes.checks import wire_channels
-from datobench.core.passes.expand import expand_instances
-from datobench.core.passes.mapper import map_program
+from datobench.core.passes.pipeline import Pipeline, shown_steps
+from datobench.core.passes.steps import State
 from datobench.core.report import Report, diagnostics
 from datobench.core.targets import Target, load_target
 
@@ -201,15 +200,12 @@ class Program:
         )
 
 
-def compile_region(region_fn, sizes: dict[str, int]) -> Program:
-    from datobench.core.lang.decorators import task
-
-    src = region_fn.source
-    builder = RegionBuilder(src, dict(sizes), task)
-    region = builder.build()
-    instances = expand_instances(region)
-    channels = wire_channels(region, instances)
-    return Program(region, Graph(region, instances, channels), builder.kernels)
+def compile_region(region_fn, sizes: dict[str, int], show: str | Iterable[str] = ()) -> Program:
+    """The front end of ``dato.compile``: the region's IR and its checked instance graph,
+    showing the front-end steps named in ``show``."""
+    pipeline = Pipeline(shown_steps(show, mapping=False))
+    state = pipeline.front_end(State(source=region_fn.source, sizes=dict(sizes)))
+    return Program(state.region, state.graph, state.kernels)
 
 
 @user_facing
@@ -219,11 +215,20 @@ def compile(
     placement: dict | None = None,
     primitives=(),
     sizes: dict[str, int] | None = None,
+    show: str | Iterable[str] = (),
 ) -> Program:
     """Compile a ``@dato.region``, and map it onto ``target`` when one is given.
 
     ``placement`` pins instances to tiles (``{"gemm_0_1": (1, 3)}``, as (column, row));
     ``primitives`` are ``dato.chain`` / ``dato.bundle``; ``sizes`` binds symbolic sizes.
+
+    ``show`` prints the program after the named steps (a name, a list, or ``"all"``), each
+    under a header naming the step. The steps, in order: ``frontend`` (the region's IR),
+    ``expand`` (one instance per grid point), ``channels`` (the checked instance graph),
+    ``profile`` (DDR traffic, local memory and work per instance), and with a target
+    ``virtual`` (nodes and merges), ``place`` (the placement) and ``route`` (routes, off-chip
+    streams and each tile's resources against capacity, with who uses them). When a mapping
+    breaks a limit and is retried with one more merge, the retried steps are shown again.
     """
     from datobench.core.lang.decorators import RegionFunction
 
@@ -231,7 +236,14 @@ def compile(
         raise DatoTypeError(
             f"dato.compile takes a @dato.region function, not {region_fn!r}", caller_loc()
         )
-    program = region_fn.program(sizes)
+    try:
+        pipeline = Pipeline(shown_steps(show, mapping=target is not None))
+    except DatoError as error:
+        raise error.at(caller_loc()) from None
+    if pipeline.shows_front_end():  # run afresh to show it; otherwise the region's cache
+        program = compile_region(region_fn, sizes or {}, show)
+    else:
+        program = region_fn.program(sizes)
     if target is None:
         if placement or primitives:
             raise MappingError(
@@ -240,7 +252,8 @@ def compile(
         return program
     try:
         chosen = load_target(target)
-        mapping = map_program(program.graph, chosen, placement, tuple(primitives))
+        state = State.of_graph(program.graph, chosen, placement, primitives)
+        mapping = pipeline.map(state).mapping
     except DatoError as error:
         raise error.at(caller_loc()) from None
     return Program(program.region, program.graph, program.kernels, chosen, mapping)

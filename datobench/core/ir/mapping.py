@@ -1,4 +1,5 @@
-"""The physical mapping of a program: plain data that serialises to JSON and back.
+"""The physical mapping of a program: plain data that serialises to JSON and back, and reads
+as text (``str(mapping)``).
 
 Tiles are ``(column, row)``; in JSON they are two-element lists and the keys of per-tile
 tables are ``"column,row"``.
@@ -9,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass, field
+
+from datobench.core.ir.mapping_text import SECTIONS, mapping_text
 
 Tile = tuple[int, int]
 
@@ -77,6 +80,9 @@ class TileUse:
 
 @dataclass
 class Mapping:
+    """Where every instance runs, how every channel and DDR stream is carried, and what each
+    tile (or the whole FPGA) spends on it."""
+
     target: str
     placement: dict[str, Tile]  # instance name -> (column, row)
     nodes: list[Node]
@@ -131,6 +137,15 @@ class Mapping:
             },
             [Merge(**m) for m in d["merges"]],
         )
+
+    def text(self, sections: tuple[str, ...] = SECTIONS) -> str:
+        """The mapping as stable text, one part per name of ``SECTIONS`` asked for: nodes,
+        merges and their reasons, placement by tile, routes, off-chip streams, and the ledger
+        of each tile (every resource used against its capacity, and who uses how much)."""
+        return mapping_text(self, sections)
+
+    def __str__(self) -> str:
+        return self.text()
 
     def node_of(self, instance: str) -> Node:
         return next(n for n in self.nodes if instance in n.instances)
