@@ -7,16 +7,22 @@ one test (monkeypatch), or the user's namespace holds an object the visitor does
 
 from __future__ import annotations
 
+import re
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pytest
 from helpers import check_error, compiler_frames
 
 import datobench as dato
-from datobench import Stream, float32
+from datobench import Stream, float32, visual
+from datobench.core.codegen.hls import types as hls_types
 from datobench.core.frontend import region as region_builder
 from datobench.core.frontend import semantics
 
 REPORT = "this is a bug in datobench, not in your program: please report it"
+needs_gxx = pytest.mark.skipif(shutil.which("g++") is None, reason="g++ is not installed")
 
 
 def check_internal(info, marker: str, what: str, function: str):
@@ -153,3 +159,67 @@ def test_the_new_classes_are_part_of_the_hierarchy():
         assert issubclass(cls, dato.DatoError)
         assert cls.__module__ == "datobench"
     assert not issubclass(dato.CapabilityError, dato.BackendUnavailable)
+
+
+# -- code that datobench generates and a tool rejects ------------------------------------------
+
+
+@dato.kernel(source={"hls": "float twice(float x) {\n  return 2 * x;\n}"})
+def twice(x: float32) -> float32:
+    return 2 * x
+
+
+@dato.kernel(  # I-kernel
+    source={"hls": "float half(float x) {\n  return x / two;\n}"}
+)
+def half(x: float32) -> float32:
+    return x / 2
+
+
+@needs_gxx
+def test_generated_cpp_that_gxx_rejects_is_an_internal_error(monkeypatch):
+    @dato.region
+    def top(A: float32[4]):
+        @dato.task(args=[A])
+        def t(a: float32[4]):
+            a[0] = twice(a[1])
+
+    monkeypatch.setitem(hls_types.SCALAR, "float32", "flaot")  # a misspelt C++ type
+    with pytest.raises(dato.InternalError) as info:
+        dato.compile(top).run(np.zeros(4, np.float32), backend="csim")  # I-gxx
+    error = check_error(
+        info, "# I-gxx", "internal failure of datobench: g++ could not compile the generated "
+    )
+    text = str(error)
+    generated, line = re.search(r"the generated (\S+) \(line (\d+)\)", text).groups()
+    directory = Path(re.search(r"project kept in (\S+)", text).group(1))
+    generated_line = (directory / generated).read_text().splitlines()[int(line) - 1]
+    assert "flaot" in generated_line  # the line named is the one g++ rejected...
+    assert f"note: line {line} of {generated}: {generated_line.strip()}" in text  # ...shown
+    assert "Traceback" not in text
+
+
+@needs_gxx
+def test_a_users_hls_source_that_gxx_rejects_is_their_error_at_the_kernel():
+    @dato.region
+    def top(A: float32[4]):
+        @dato.task(args=[A])
+        def t(a: float32[4]):
+            a[0] = half(a[1])
+
+    with pytest.raises(dato.DatoTypeError) as info:
+        dato.compile(top).run(np.zeros(4, np.float32), backend="csim")
+    error = check_error(
+        info, "# I-kernel", "g++ could not compile the generated kernel.cpp (line", "not declared"
+    )
+    assert "the line is in the HLS source of @dato.kernel 'half'" in str(error)
+    assert "return x / two;" in str(error) and REPORT not in str(error)
+
+
+def test_dot_that_graphviz_rejects_is_an_internal_error():
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot is not installed")
+    with pytest.raises(dato.InternalError) as info:
+        visual.render_svg("digraph { a -> }")
+    assert str(info.value).startswith("internal failure of datobench: dot failed: ")
+    assert "syntax error" in str(info.value)

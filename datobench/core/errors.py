@@ -99,9 +99,8 @@ class InternalError(DatoError):
     what failed and where, at the user's line that was being compiled."""
 
     @classmethod
-    def failed(cls, what: str, loc: Loc | None = None, where: str | None = None) -> InternalError:
-        """An internal failure: ``what`` happened, ``where`` in datobench (if known)."""
-        notes = (where,) if where else ()
+    def failed(cls, what: str, loc: Loc | None = None, notes: tuple[str, ...] = ()):
+        """An internal failure: ``what`` happened; ``notes`` say where, or show the evidence."""
         return cls(f"internal failure of datobench: {what}", loc, (*notes, _REPORT))
 
     @classmethod
@@ -110,9 +109,8 @@ class InternalError(DatoError):
 
         The original stays reachable as ``__context__`` (it is not printed)."""
         where = _failing_function(error.__traceback__)
-        return cls.failed(
-            f"{type(error).__name__}: {error}", loc, f"raised in {where}" if where else None
-        )
+        notes = (f"raised in {where}",) if where else ()
+        return cls.failed(f"{type(error).__name__}: {error}", loc, notes)
 
 
 _REPORT = "this is a bug in datobench, not in your program: please report it with this message"

@@ -14,7 +14,7 @@ from types import ModuleType
 
 import numpy as np
 
-from datobench.core.errors import BackendUnavailable, DatoError, DatoTypeError
+from datobench.core.errors import BackendUnavailable, CapabilityError, DatoError, DatoTypeError
 from datobench.core.runtime.probe import find_pyxrt, open_device
 
 
@@ -164,7 +164,7 @@ def program_runner(
     target = prog.target
     if target is None or not target.is_fpga:
         compiled_for = f"target '{target.name}'" if target is not None else "no target"
-        raise BackendUnavailable(
+        raise CapabilityError(
             f"backend 'xrt' runs HLS kernels on FPGA targets; {prog.region.name} is compiled "
             f"for {compiled_for}: compile it with target='u280' (or another FPGA target)"
         )
