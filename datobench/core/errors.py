@@ -99,7 +99,9 @@ class InternalError(DatoError):
     what failed and where, at the user's line that was being compiled."""
 
     @classmethod
-    def failed(cls, what: str, loc: Loc | None = None, notes: tuple[str, ...] = ()):
+    def failed(
+        cls, what: str, loc: Loc | None = None, notes: tuple[str, ...] = ()
+    ) -> InternalError:
         """An internal failure: ``what`` happened; ``notes`` say where, or show the evidence."""
         return cls(f"internal failure of datobench: {what}", loc, (*notes, _REPORT))
 
