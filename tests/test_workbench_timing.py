@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from IPython.testing.globalipapp import start_ipython
+from IPython.testing import globalipapp
 
 import datobench as dato
 from datobench import float32
@@ -86,7 +86,8 @@ def test_a_functional_panel_claims_no_timing():
 
 @pytest.fixture(scope="module")
 def shell():
-    ip = start_ipython()
+    globalipapp.start_ipython()  # the one test shell, shared with the other test modules
+    ip = globalipapp.get_ipython()
     ip.run_cell("%load_ext datobench")
     return ip
 
