@@ -1,7 +1,9 @@
 """Region bodies: stream declarations and task definitions -> ``ir.program.Region``.
 
-Each parameter, stream declaration and task is read as one ``_step``: whatever fails there is
-reported at its line (a failure of datobench itself as an ``InternalError``).
+The region, and each parameter type, stream declaration and task in it, is read as one
+``_step``: whatever fails there is reported at its line (a failure of datobench itself as an
+``InternalError``). User expressions (annotations, mappings) are evaluated by
+``FunctionSource.evaluate``, which reports their own failures as the user's.
 """
 
 from __future__ import annotations
@@ -39,22 +41,21 @@ def region_param_types(src: FunctionSource) -> list[tuple[str, TensorType, ast.a
             "region parameters are plain annotated names, one per global tensor",
             src.loc(fn),
         )
-    return [(a.arg, _step(src, a, _param_type, src, a), a) for a in args.args]
-
-
-def _param_type(src: FunctionSource, a: ast.arg) -> TensorType:
-    if a.annotation is None:
-        raise DatoTypeError(
-            f"region parameter '{a.arg}' needs a tensor type, e.g. `{a.arg}: float32[64]`",
-            src.loc(a),
-        )
-    t = src.evaluate(a.annotation, f"the type of '{a.arg}'")
-    if not isinstance(t, TensorType):
-        raise DatoTypeError(
-            f"region parameter '{a.arg}' must be a tensor type such as float32[64], not {t!r}",
-            src.loc(a.annotation),
-        )
-    return t
+    out = []
+    for a in args.args:
+        if a.annotation is None:
+            raise DatoTypeError(
+                f"region parameter '{a.arg}' needs a tensor type, e.g. `{a.arg}: float32[64]`",
+                src.loc(a),
+            )
+        t = src.evaluate(a.annotation, f"the type of '{a.arg}'")
+        if not isinstance(t, TensorType):
+            raise DatoTypeError(
+                f"region parameter '{a.arg}' must be a tensor type such as float32[64], not {t!r}",
+                src.loc(a.annotation),
+            )
+        out.append((a.arg, t, a))
+    return out
 
 
 class RegionBuilder:
