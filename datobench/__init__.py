@@ -3,11 +3,13 @@
 from datobench.core.compiler import Program, compile
 from datobench.core.errors import (
     BackendUnavailable,
+    CapabilityError,
     DatoError,
     DatoRuntimeError,
     DatoSyntaxError,
     DatoTypeError,
     DeadlockError,
+    InternalError,
     MappingError,
 )
 from datobench.core.ir.types import (
@@ -50,6 +52,7 @@ __all__ = [
     "bf16",
     "bundle",
     "Bundle",
+    "CapabilityError",
     "Chain",
     "chain",
     "compile",
@@ -62,6 +65,7 @@ __all__ = [
     "exp",
     "float32",
     "full",
+    "InternalError",
     "int16",
     "int32",
     "int8",

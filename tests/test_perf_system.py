@@ -373,7 +373,7 @@ def test_timing_without_values_cannot_follow_a_data_dependent_if():
                     b[i] = 1.0
 
     prog = dato.compile(top, target="npu1_4col")
-    with pytest.raises(dato.BackendUnavailable) as info:
+    with pytest.raises(dato.CapabilityError) as info:
         prog.run(backend="perf", values=False)
     check_error(
         info,

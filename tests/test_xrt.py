@@ -477,9 +477,9 @@ def test_a_programs_runner_runs_the_kernel_named_after_the_region(xclbin):
 
 def test_a_program_for_an_npu_has_no_xrt_runner_here(xclbin):
     prog = dato.compile(pipeline, target="npu1_4col")
-    with pytest.raises(BackendUnavailable, match="compiled for target 'npu1_4col'"):
+    with pytest.raises(dato.CapabilityError, match="compiled for target 'npu1_4col'"):
         program_runner(prog, xclbin, pyxrt=RecordingPyxrt())
-    with pytest.raises(BackendUnavailable, match="compiled for no target"):
+    with pytest.raises(dato.CapabilityError, match="compiled for no target"):
         program_runner(dato.compile(pipeline), xclbin, pyxrt=RecordingPyxrt())
 
 

@@ -93,8 +93,8 @@ class Program:
 
         ``backend="sim"``: the functional simulator. ``backend="perf"``: the cycle-approximate
         simulator (needs a target); ``values=False`` times the program without computing
-        values (then the arrays may be left out), ``progress=f`` is called with the fraction
-        done.
+        values (arrays may be left out; a branch on data raises CapabilityError: run with
+        values=True), ``progress=f`` is called with the fraction done.
         """
         if backend == "sim":
             from datobench.core import sim

@@ -2,7 +2,9 @@
 
 Every error the compiler raises for a user's mistake is a ``DatoError`` carrying a source
 location; its message shows ``file:line:col``, the user's source line and a caret. Errors are
-raised with the compiler's own frames removed (see ``user_facing``).
+raised with the compiler's own frames removed (see ``user_facing``). A failure of datobench
+itself is an ``InternalError`` at the user's line that names the compiler function that failed
+(``located`` makes one from any exception).
 """
 
 from __future__ import annotations
@@ -83,7 +85,37 @@ class DeadlockError(DatoError):
 
 
 class BackendUnavailable(DatoError):
-    """A backend cannot run here: says what is missing and how to get it."""
+    """A backend cannot run here because a tool, device or built artefact is missing: says
+    what is missing and how to get it."""
+
+
+class CapabilityError(DatoError):
+    """The program is valid, but this backend, mode or target cannot run it: says what to do
+    instead (e.g. time with values=True)."""
+
+
+class InternalError(DatoError):
+    """datobench itself failed (a bug in datobench, not a mistake in the user's program): says
+    what failed and where, at the user's line that was being compiled."""
+
+    @classmethod
+    def failed(
+        cls, what: str, loc: Loc | None = None, notes: tuple[str, ...] = ()
+    ) -> InternalError:
+        """An internal failure: ``what`` happened; ``notes`` say where, or show the evidence."""
+        return cls(f"internal failure of datobench: {what}", loc, (*notes, _REPORT))
+
+    @classmethod
+    def from_exception(cls, error: BaseException, loc: Loc | None) -> InternalError:
+        """An exception that escaped datobench's code, as an internal failure at ``loc``.
+
+        The original stays reachable as ``__context__`` (it is not printed)."""
+        where = _failing_function(error.__traceback__)
+        notes = (f"raised in {where}",) if where else ()
+        return cls.failed(f"{type(error).__name__}: {error}", loc, notes)
+
+
+_REPORT = "this is a bug in datobench, not in your program: please report it with this message"
 
 
 for _cls in (
@@ -94,12 +126,39 @@ for _cls in (
     MappingError,
     DeadlockError,
     BackendUnavailable,
+    CapabilityError,
+    InternalError,
 ):
     _cls.__module__ = "datobench"  # tracebacks print datobench.DatoTypeError
 
 
 def _is_internal(filename: str) -> bool:
     return os.path.abspath(filename).startswith(_PACKAGE_DIR + os.sep)
+
+
+def located(error: Exception, loc: Loc) -> DatoError:
+    """What to raise for ``error``, met while compiling the user's code at ``loc``: a DatoError
+    gets that location unless it has one; any other exception is a failure of datobench itself
+    and becomes an ``InternalError`` there. Raise the result ``from None``."""
+    if isinstance(error, DatoError):
+        return error.at(loc)
+    return InternalError.from_exception(error, loc)
+
+
+def _failing_function(tb) -> str | None:
+    """The innermost function of datobench in a traceback, as ``module.function, line N``."""
+    found = None
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if _is_internal(code.co_filename):
+            found = (code.co_filename, code.co_qualname, tb.tb_lineno)
+        tb = tb.tb_next
+    if found is None:
+        return None
+    filename, function, line = found
+    relative = os.path.relpath(os.path.abspath(filename), os.path.dirname(_PACKAGE_DIR))
+    module = os.path.splitext(relative)[0].replace(os.sep, ".")
+    return f"{module}.{function}, line {line}"
 
 
 def _user_traceback(tb):

@@ -7,7 +7,7 @@ import re
 import shutil
 import subprocess
 
-from datobench.core.errors import BackendUnavailable
+from datobench.core.errors import BackendUnavailable, CapabilityError, InternalError
 from datobench.core.ir.types import TensorType
 from datobench.core.passes.analysis import profiles
 from datobench.visual.colors import FONT, escape, heat
@@ -157,9 +157,9 @@ def render_svg(dot: str) -> str:
     try:
         done = subprocess.run([exe, "-Tsvg"], input=dot.encode(), capture_output=True, timeout=30)
     except subprocess.TimeoutExpired:
-        raise BackendUnavailable("Graphviz took over 30 s to lay out the task graph") from None
+        raise CapabilityError("Graphviz took over 30 s to lay out the task graph") from None
     if done.returncode != 0:
-        raise BackendUnavailable(f"dot failed: {done.stderr.decode(errors='replace')[:500]}")
+        raise InternalError.failed(f"dot failed: {done.stderr.decode(errors='replace')[:500]}")
     svg = done.stdout.decode()
     svg = re.sub(r"<\?xml[^>]*>\s*", "", svg)
     svg = re.sub(r"<!DOCTYPE[^>]*>\s*", "", svg)

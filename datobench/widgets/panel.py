@@ -4,6 +4,9 @@ per-tile timeline, resource report and code, all kept in step with one compiled 
 ``Workbench(region, target=...)`` compiles, maps and times the region; a legal drop in the
 editor recompiles with the new placement and every view updates; an illegal one is refused
 with the ``MappingError``'s reason and the last good state is kept.
+
+The panel times without input values; a program whose branches depend on data cannot be timed
+that way and is timed on zero-filled inputs instead. The panel says which, under its header.
 """
 
 from __future__ import annotations
@@ -17,13 +20,16 @@ from IPython.display import display
 
 import datobench as dato
 from datobench import visual
-from datobench.core.errors import BackendUnavailable, DatoError
+from datobench.core.errors import CapabilityError, DatoError
 from datobench.widgets.editor import PlacementEditor
 
 _STYLE = """<style>
 .dato-panel { border: 1px solid #e2e8f0; border-radius: 10px; padding: 10px 12px; }
 .dato-head { font-family: ui-sans-serif, system-ui, sans-serif; font-size: 13px; }
 .dato-head b { font-size: 14px; }
+.dato-basis { font-family: ui-sans-serif, system-ui, sans-serif; font-size: 12px;
+  color: #475569; margin-top: 2px; }
+.dato-basis.dato-zeros { color: #b45309; font-weight: 600; }
 .dato-section { font-family: ui-sans-serif, system-ui, sans-serif; font-size: 12px;
   font-weight: 600; color: #334155; margin: 10px 0 4px 0; text-transform: uppercase;
   letter-spacing: 0.04em; }
@@ -49,6 +55,23 @@ def _fitted(svg: str, readable_pt: float = 1100.0) -> str:
 
 def _zeros(program) -> list[np.ndarray]:
     return [np.zeros(b.type.shape, b.type.dtype.np) for b in program.region.params]
+
+
+# what the panel's timing was computed on: "values" (timing without values), "zeros"
+TIMING_BASIS = {
+    "values": "timed without input values: no branch depends on data, so this timing holds "
+    "for any inputs",
+    "zeros": "timed on zero-filled inputs: branches that depend on data took the path zeros "
+    "take, so data-dependent behaviour is not reflected (time real inputs with "
+    "prog.run(*arrays, backend='perf'))",
+}
+
+
+def _basis_html(basis: str | None) -> str:
+    if basis is None:
+        return ""
+    kind = " dato-zeros" if basis == "zeros" else ""
+    return f'<div class="dato-basis{kind}">{html.escape(TIMING_BASIS[basis])}</div>'
 
 
 class Workbench:
@@ -78,7 +101,7 @@ class Workbench:
         self.program = dato.compile(
             region, target=target, placement=placement, primitives=self.primitives, sizes=sizes
         )
-        self.perf = self._time(self.program)
+        self.perf, self.timed_on = self._time(self.program)
         self.editor = PlacementEditor(self.program.mapping.placement, self._apply)
         self.scrubber = w.IntSlider(
             value=0,
@@ -91,6 +114,7 @@ class Workbench:
         )
         self.scrubber.observe(self._scrub, "value")
         self.head = w.HTML()
+        self.basis = w.HTML()  # what the timing was computed on (TIMING_BASIS)
         self.graph = w.HTML(layout=w.Layout(overflow="auto", max_height="460px"))
         self.graph.add_class("dato-graph")
         self.streams = w.HTML(layout=w.Layout(overflow="auto"))
@@ -102,8 +126,9 @@ class Workbench:
 
     # -- compile, time, apply ---------------------------------------------------------------
     def _time(self, program):
+        """The program's timing, and what it was computed on (a key of TIMING_BASIS)."""
         if self.backend != "perf":
-            return None
+            return None, None
         self._progress.value = 0
         self._progress.layout.display = None if self._show_progress else "none"
         if self._progress is not self._own_progress and not self._shown_outside:
@@ -111,9 +136,9 @@ class Workbench:
             self._shown_outside = True
         callback = self._on_progress if self._show_progress else None
         try:
-            return program.run(backend="perf", values=False, progress=callback)
-        except BackendUnavailable:  # data-dependent control flow: time it on zeros
-            return program.run(*_zeros(program), backend="perf", progress=callback)
+            return program.run(backend="perf", values=False, progress=callback), "values"
+        except CapabilityError:  # data-dependent control flow: time it on zeros
+            return program.run(*_zeros(program), backend="perf", progress=callback), "zeros"
 
     def _on_progress(self, fraction: float):
         self._progress.value = fraction
@@ -132,7 +157,7 @@ class Workbench:
             return error.message
         before = self.perf.cycles if self.perf else None
         self.program = program
-        self.perf = self._time(program)
+        self.perf, self.timed_on = self._time(program)
         self._refresh(before)
         return None
 
@@ -156,6 +181,7 @@ class Workbench:
             [
                 w.HTML(_STYLE),
                 self.head,
+                self.basis,
                 self._own_progress,
                 w.HBox([left, right]),
                 section("Stream buffers over time"),
@@ -185,9 +211,10 @@ class Workbench:
             f"{html.escape(p.target.name)} &middot; {len(p.graph.instances)} "
             f"instances, {len(p.graph.channels)} channels{cycles}</div>"
         )
+        self.basis.value = _basis_html(self.timed_on)
         try:
             self.graph.value = _fitted(visual.render_svg(visual.task_graph_dot(p, perf)))
-        except BackendUnavailable as error:
+        except DatoError as error:  # no Graphviz, or it failed: say so where the graph goes
             self.graph.value = f"<pre>{html.escape(str(error))}</pre>"
         if perf is not None:
             self.scrubber.max = max(perf.cycles, 1)
@@ -223,7 +250,7 @@ class Workbench:
         bundle = self.widget._repr_mimebundle_(**kwargs)
         bundle["text/plain"] = self.summary()
         bundle["text/html"] = (
-            _STYLE + self.head.value + f'<div class="dato-graph">'
+            _STYLE + self.head.value + self.basis.value + f'<div class="dato-graph">'
             f"{self.graph.value}</div>" + self.report.value
         )
         return bundle

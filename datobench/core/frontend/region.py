@@ -1,10 +1,16 @@
-"""Region bodies: stream declarations and task definitions -> ``ir.program.Region``."""
+"""Region bodies: stream declarations and task definitions -> ``ir.program.Region``.
+
+The region, and each parameter type, stream declaration and task in it, is read as one
+``_step``: whatever fails there is reported at its line (a failure of datobench itself as an
+``InternalError``). User expressions (annotations, mappings) are evaluated by
+``FunctionSource.evaluate``, which reports their own failures as the user's.
+"""
 
 from __future__ import annotations
 
 import ast
 
-from datobench.core.errors import DatoError, DatoSyntaxError, DatoTypeError
+from datobench.core.errors import DatoSyntaxError, DatoTypeError, located
 from datobench.core.frontend.source import FunctionSource
 from datobench.core.frontend.task import TaskBuilder, TaskContext
 from datobench.core.ir.program import Buffer, Region, StreamDecl, Task, TaskParam
@@ -16,6 +22,14 @@ from datobench.core.ir.types import (
     TensorType,
     resolve_size,
 )
+
+
+def _step(src: FunctionSource, node: ast.AST, read, *args):
+    """``read(*args)``, with any failure located at ``node``: the region builder's choke point."""
+    try:
+        return read(*args)
+    except Exception as error:  # a DatoError is located; anything else is internal
+        raise located(error, src.loc(node)) from None
 
 
 def region_param_types(src: FunctionSource) -> list[tuple[str, TensorType, ast.arg]]:
@@ -62,9 +76,13 @@ class RegionBuilder:
             ) from None
 
     def build(self) -> Region:
+        """The region's IR; a failure outside any one statement is located at its ``def``."""
+        return _step(self.src, self.src.tree, self._build)
+
+    def _build(self) -> Region:
         src = self.src
         buffers = tuple(
-            Buffer(name, self._resolve(t, node), src.loc(node))
+            Buffer(name, _step(src, node, self._resolve, t, node), src.loc(node))
             for name, t, node in region_param_types(src)
         )
         streams: dict[str, StreamDecl] = {}
@@ -75,7 +93,7 @@ class RegionBuilder:
             if isinstance(stmt, ast.Pass):
                 continue
             if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
-                decl = self._stream(stmt)
+                decl = _step(src, stmt, self._stream, stmt)
                 if decl.name in streams or decl.name in {b.name for b in buffers}:
                     raise DatoTypeError(f"'{decl.name}' is declared twice", src.loc(stmt))
                 streams[decl.name] = decl
@@ -89,7 +107,7 @@ class RegionBuilder:
                 )
         tasks = []
         for node in task_nodes:
-            task, used = self._task(node, buffers, streams)
+            task, used = _step(src, node, self._task, node, buffers, streams)
             if any(t.name == task.name for t in tasks):
                 raise DatoTypeError(f"task '{task.name}' is defined twice", src.loc(node))
             tasks.append(task)
@@ -146,10 +164,7 @@ class RegionBuilder:
         for a, buffer_name in zip(fn_args.args, arg_names):
             params[a.arg] = self._param(a, by_name[buffer_name], mapping)
         ctx = TaskContext(node.name, mapping, params, streams, set(by_name), self.bindings)
-        try:
-            body = TaskBuilder(src, ctx).body(node.body)
-        except DatoError as e:
-            raise e.at(src.loc(node)) from None
+        body = TaskBuilder(src, ctx).body(node.body)
         return Task(node.name, mapping, tuple(params.values()), body, src.loc(node)), ctx.kernels
 
     def _decorator(self, node: ast.FunctionDef, buffer_names: set[str]):

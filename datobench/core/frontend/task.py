@@ -2,7 +2,7 @@
 
 It maps Python syntax onto ``semantics`` and keeps the name scope; type rules live there.
 ``visit`` is the one choke point for errors: whatever fails while a node is being visited is
-reported at that node's line and column.
+reported at that node's line and column (a failure of datobench itself as an ``InternalError``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import ast
 import builtins as py_builtins
 from dataclasses import dataclass, field
 
-from datobench.core.errors import DatoError, DatoSyntaxError, DatoTypeError
+from datobench.core.errors import DatoSyntaxError, DatoTypeError, located
 from datobench.core.frontend import semantics as sem
 from datobench.core.frontend.source import FunctionSource
 from datobench.core.ir.nodes import (
@@ -126,8 +126,8 @@ class TaskBuilder:
                 text = _UNSUPPORTED.get(name, f"`{_describe_syntax(node)}` is not supported")
                 raise DatoSyntaxError(text + ("" if name in _UNSUPPORTED else " in a task body"))
             return method(node)
-        except DatoError as error:
-            raise error.at(self.src.loc(node)) from None
+        except Exception as error:  # a DatoError is located; anything else is internal
+            raise located(error, self.src.loc(node)) from None
 
     def body(self, stmts: list[ast.stmt]) -> tuple[Stmt, ...]:
         out: list[Stmt] = []

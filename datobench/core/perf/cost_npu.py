@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 
-from datobench.core.errors import BackendUnavailable
+from datobench.core.errors import CapabilityError
 from datobench.core.ir.mapping import Mapping
 from datobench.core.ir.nodes import Call
 from datobench.core.ir.types import TensorType, dtype_of
@@ -49,7 +49,7 @@ class NpuCost:
             return c["macs_per_cycle"][dtype], c["matmul_shape"].get(dtype)
         if dtype in c.get("emulated_macs_per_cycle", {}):
             return c["emulated_macs_per_cycle"][dtype], c["emulated_matmul_shape"][dtype]
-        raise BackendUnavailable(
+        raise CapabilityError(
             f"target '{self.target.name}' has no MAC rate for {dtype} matmuls; add "
             f"compute.macs_per_cycle.{dtype} to its target file"
         )

@@ -9,7 +9,7 @@ programs are timed in seconds.
 
 from __future__ import annotations
 
-from datobench.core.errors import BackendUnavailable
+from datobench.core.errors import CapabilityError
 from datobench.core.ir.nodes import (
     Assign,
     Binary,
@@ -106,7 +106,7 @@ class TimedLowerer(Lowerer):
             self.line(f"C[{slot}] += 1")
             self.after_put(slot)
         elif isinstance(s, If) and not _static(s.cond):
-            raise BackendUnavailable(
+            raise CapabilityError(
                 f"in instance '{self.inst.name}': timing without values (values=False) cannot "
                 "follow a condition that depends on data; run with values=True",
                 s.loc,

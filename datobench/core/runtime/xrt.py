@@ -14,7 +14,7 @@ from types import ModuleType
 
 import numpy as np
 
-from datobench.core.errors import BackendUnavailable, DatoError, DatoTypeError
+from datobench.core.errors import BackendUnavailable, CapabilityError, DatoError, DatoTypeError
 from datobench.core.kinds import kind_of
 from datobench.core.runtime.probe import find_pyxrt, open_device
 
@@ -165,7 +165,7 @@ def program_runner(
     target = prog.target
     if target is None or not kind_of(target).runs_hls:
         compiled_for = f"target '{target.name}'" if target is not None else "no target"
-        raise BackendUnavailable(
+        raise CapabilityError(
             f"backend 'xrt' runs HLS kernels on FPGA targets; {prog.region.name} is compiled "
             f"for {compiled_for}: compile it with target='u280' (or another FPGA target)"
         )

@@ -3,7 +3,9 @@ hls_stream.h (bounded FIFOs, one thread per dataflow process) and run on the cal
 
 A FIFO-depth deadlock shows up as it would in hardware and is reported as a DeadlockError
 naming the streams; compiler errors come back with the compiler's message and the generated
-line; a run that does not finish in time is stopped.
+line (a DatoTypeError at the kernel when the line is in a user's @dato.kernel HLS source, an
+InternalError otherwise: datobench generated code that does not compile); a missing g++ is
+BackendUnavailable; a run that does not finish in time is stopped.
 """
 
 from __future__ import annotations
@@ -19,7 +21,15 @@ from pathlib import Path
 import numpy as np
 
 from datobench.core.codegen.hls.project import INCLUDE, emit_project
-from datobench.core.errors import BackendUnavailable, DatoRuntimeError, DeadlockError
+from datobench.core.errors import (
+    BackendUnavailable,
+    DatoError,
+    DatoRuntimeError,
+    DatoTypeError,
+    DeadlockError,
+    InternalError,
+    Loc,
+)
 
 CXXFLAGS = [
     "-std=c++20",
@@ -31,6 +41,7 @@ CXXFLAGS = [
     "-DDATO_CSIM",
 ]
 _DEADLOCK = re.compile(r"^DATO_DEADLOCK (read|write) (.*) (\d+)/(\d+)$")
+_ERROR = re.compile(r"(?:\./)?([\w.]+):(\d+):\d+: (?:fatal )?error: (.*)")
 
 
 @dataclass
@@ -77,26 +88,48 @@ def build(program) -> CsimBuild:
         timeout=600,
     )
     if done.returncode != 0:
-        raise BackendUnavailable(_compiler_error(done.stderr, directory))
+        raise _compiler_error(program, done.stderr, directory)
     return CsimBuild(directory, directory / "csim", time.perf_counter() - start)
 
 
-def _compiler_error(stderr: str, directory: Path) -> str:
-    """The first compiler error with the generated line it points at."""
+def _compiler_error(program, stderr: str, directory: Path) -> DatoError:
+    """The first compiler error with the generated line it points at: the user's, when that
+    line is in a kernel's HLS source, and datobench's otherwise."""
     for line in stderr.splitlines():
-        m = re.match(r"(?:\./)?([\w.]+):(\d+):\d+: (?:fatal )?error: (.*)", line)
+        m = _ERROR.match(line)
         if m:
-            path = directory / m.group(1)
-            source = ""
-            if path.exists():
-                lines = path.read_text().splitlines()
-                n = int(m.group(2))
-                source = lines[n - 1].strip() if 0 < n <= len(lines) else ""
-            return (
-                f"g++ could not compile the generated {m.group(1)} (line {m.group(2)}): "
-                f"{m.group(3)}\n    {source}\n  (project kept in {directory})"
-            )
-    return f"g++ could not compile the generated project in {directory}:\n{stderr[-2000:]}"
+            name, n = m.group(1), int(m.group(2))
+            path = directory / name
+            lines = path.read_text().splitlines() if path.exists() else []
+            source = lines[n - 1].strip() if 0 < n <= len(lines) else ""
+            text = f"g++ could not compile the generated {name} (line {n}): {m.group(3)}"
+            notes = (f"line {n} of {name}: {source}", f"project kept in {directory}")
+            kernel = _user_kernel_at(program, path, n) if name == "kernel.cpp" else None
+            if kernel is not None:
+                where = f"the line is in the HLS source of @dato.kernel '{kernel.__name__}'"
+                return DatoTypeError(text, _kernel_loc(kernel), (where, *notes))
+            return InternalError.failed(text, None, notes)
+    return InternalError.failed(
+        f"g++ could not compile the generated project in {directory}", None, (stderr[-2000:],)
+    )
+
+
+def _user_kernel_at(program, path: Path, line: int):
+    """The kernel whose HLS source (copied into ``path`` by the emitter) holds ``line``."""
+    text = path.read_text()
+    for kernel in program.kernels.values():
+        source = dict(kernel.decl.sources).get("hls", "").strip()
+        at = text.find(source) if source else -1
+        if at >= 0:
+            first = text.count("\n", 0, at) + 1
+            if first <= line <= first + source.count("\n"):
+                return kernel
+    return None
+
+
+def _kernel_loc(kernel) -> Loc:
+    code = kernel.fn.__code__
+    return Loc(code.co_filename, code.co_firstlineno)
 
 
 def run(program, built: CsimBuild, arrays: dict[str, np.ndarray], timeout: float = 300.0):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from datobench.core.codegen.hls.types import SCALAR, ctype, literal
-from datobench.core.errors import BackendUnavailable
+from datobench.core.errors import CapabilityError
 from datobench.core.ir.nodes import (
     Assign,
     Binary,
@@ -440,7 +440,7 @@ def emit_kernel(program) -> str:
     for decl in region.kernels:
         source = dict(decl.sources).get("hls")
         if source is None:
-            raise BackendUnavailable(
+            raise CapabilityError(
                 f"kernel '{decl.name}' has no HLS source: give it as "
                 f"@dato.kernel(source={{'hls': '...'}}) (a C++ function {decl.name} taking and "
                 "returning dato types)"
