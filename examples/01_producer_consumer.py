@@ -11,8 +11,8 @@ import numpy as np
 
 from datobench.programs import pipeline as make_pipeline
 
-# The program is written once, in datobench/programs/pipeline.py (read it next to this
-# script): a region with a stream `pipe` of 16-element float32 tiles, depth 2, a task
+# The program is written once, in datobench/programs/producer_consumer.py (read it next to
+# this script): a region with a stream `pipe` of 16-element float32 tiles, depth 2, a task
 # `producer` that puts A on it tile by tile, and a task `consumer` that writes B = tile + 1.
 pipeline = make_pipeline(n=16, depth=2)
 

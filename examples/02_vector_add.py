@@ -16,7 +16,7 @@ P = 4  # number of task instances
 CHUNK = 64  # elements handled per step
 LOCAL = N // P  # elements owned by one instance: 256
 
-# The program is written once, in datobench/programs/vector_add.py (read it next to this
+# The program is written once, in datobench/programs/vector.py (read it next to this
 # script): one task `add` with `mapping=[P]` whose parameters a, b, c are all `@ [S(0)]`.
 vector_add = make_vector_add(N, P, CHUNK)
 

@@ -10,9 +10,9 @@ is written once. The sources are meant to be read: examples/ explains them one b
 
 from datobench.programs.attention import flash_attention
 from datobench.programs.gemm import output_stationary_gemm, single_core_gemm, whole_array_gemm
-from datobench.programs.pipeline import pipeline
+from datobench.programs.producer_consumer import pipeline
 from datobench.programs.systolic import systolic_gemm
-from datobench.programs.vector_add import vector_add
+from datobench.programs.vector import vector_add
 
 __all__ = [
     "flash_attention",
