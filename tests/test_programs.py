@@ -113,3 +113,20 @@ def test_flash_attention_at_other_sizes():
     np.testing.assert_allclose(O.astype(np.float64), expected, rtol=2e-2, atol=2e-2)
     assert {str(c.elem) for c in dato.compile(region).graph.channels} == {"float32[16, 16]"}
     assert region.param_types()[0] == ("Q", bf16[LQ, D])
+
+
+def test_symbolic_sizes_bind_when_the_region_is_called():
+    add = vector_add(dato.symbol("N"), P=4, CHUNK=16)
+    gemm = whole_array_gemm(*(dato.symbol(s) for s in "MKN"), 4, 4, 4, float32, float32, 2, 2)
+    for n in (128, 256):
+        A, B, C = np.arange(n, dtype=np.float32), np.ones(n, np.float32), np.zeros(n, np.float32)
+        add(A, B, C)
+        np.testing.assert_array_equal(C, A + 1)
+    rng = np.random.default_rng(6)
+    A, B = rng.standard_normal((16, 8)).astype(np.float32), np.ones((8, 24), np.float32)
+    C = np.zeros((16, 24), np.float32)
+    gemm(A, B, C)
+    np.testing.assert_allclose(C, A @ B, rtol=1e-5, atol=1e-5)
+    prog = dato.compile(gemm, sizes={"M": 32, "K": 8, "N": 8})
+    assert [str(p.type) for p in prog.region.params] == ["float32[32, 8]", "float32[8, 8]",
+                                                         "float32[32, 8]"]

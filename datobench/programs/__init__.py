@@ -6,6 +6,10 @@ that returns a ``@dato.region``, ready to call, compile or time.
 
 The examples, the benchmarks and the tests all take their programs from here, so each program
 is written once. The sources are meant to be read: examples/ explains them one by one.
+
+Sizes are Python ints, or ``dato.symbol(...)`` sizes where a region parameter's dimension is the
+size itself (``vector_add``'s N, the GEMMs' M, K and N): such a region is bound when it is
+called with arrays or compiled with ``sizes={...}``.
 """
 
 from datobench.programs.attention import flash_attention
