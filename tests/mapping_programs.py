@@ -1,5 +1,6 @@
-"""Programs and checks shared by the mapping tests (the GEMMs, the pipeline and the systolic
-arrays come from datobench.programs; the small graphs here exist for the mapping tests alone)."""
+"""Programs and checks shared by the mapping tests: the GEMM and the systolic arrays at the
+sizes these tests use (built by datobench.programs), and small graphs that exist for the mapping
+tests alone."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from helpers import load_example
 import datobench as dato
 from datobench import R, S, Stream, float32, int16, int32
 from datobench.core.ir.mapping import Mapping
-from datobench.programs import output_stationary_gemm, pipeline, systolic_gemm
+from datobench.programs import output_stationary_gemm, systolic_gemm
 
 KIB = 1024
 DMA_IN, DMA_OUT = "input DMA channels", "output DMA channels"
@@ -49,11 +50,6 @@ def systolic_arrays(module, seed: int = 0):
     A = rng.integers(-100, 100, size=(module.M, module.K)).astype(np.int16)
     B = rng.integers(-100, 100, size=(module.K, module.N)).astype(np.int16)
     return A, B, np.zeros((module.M, module.N), np.int32)
-
-
-def make_pipeline(n: int = 16, depth: int = 2):
-    """producer -> pipe -> consumer, B = A + 1 in n-element tiles."""
-    return pipeline(n, depth)
 
 
 def make_fan():

@@ -21,7 +21,6 @@ from mapping_programs import (
     make_fan,
     make_fpga_systolic,
     make_gemm,
-    make_pipeline,
     make_replicated,
     make_two_stage_4x8,
     systolic_arrays,
@@ -34,6 +33,7 @@ from mapping_programs import (
 import datobench as dato
 from datobench import R, S, float32, int8, int16, int32
 from datobench.core.ir.mapping import Mapping
+from datobench.programs import pipeline as make_pipeline
 
 # -- no target ---------------------------------------------------------------------------------
 
