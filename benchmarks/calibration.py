@@ -16,10 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from programs import systolic_gemm, whole_array_gemm
-
 import datobench as dato
 from datobench import bf16, float32, int8, int16, int32
+from datobench.programs import single_core_gemm, systolic_gemm, whole_array_gemm
 
 LOW, HIGH = 0.8, 1.25
 TARGETS = Path(dato.core.targets.__file__).parent
@@ -39,19 +38,9 @@ def target_variant(base: str, replacements: dict[str, str]) -> str:
 # -- single core: AMD Vitis-Tutorials, AIE-ML design tutorial 01 ----------------------------------
 
 
-def single_core_gemm(acc):
-    """C = A @ B for 64 x 64 x 64 int8 on one core, operands already in its memory."""
-
-    @dato.region
-    def gemm(A: int8[64, 64], B: int8[64, 64], C: acc[64, 64]):
-        @dato.task(args=[A, B, C])
-        def core(a: int8[64, 64], b: int8[64, 64], c: acc[64, 64]):
-            c[:, :] = dato.matmul(a[:, :], b[:, :], acc=acc)
-
-    return gemm
-
-
 def single_core_cycles(acc, a_reuse: int) -> int:
+    """Busy cycles of C = A @ B for 64 x 64 x 64 int8 on one core, operands already in its
+    memory."""
     # The tutorial's kernel uses the 4x16x8 int8 mmul (npu1 lists 4x8x8 as its default), one
     # B sub-tile per step, and one or two A sub-tiles on it; these are target parameters. The
     # tutorial counts kernel cycles only, so the prediction is the core's busy time (no DMA).
@@ -63,7 +52,7 @@ def single_core_cycles(acc, a_reuse: int) -> int:
             "matmul_b_reuse = 2": "matmul_b_reuse = 1",
         },
     )
-    prog = dato.compile(single_core_gemm(acc), target=target)
+    prog = dato.compile(single_core_gemm(64, 64, 64, int8, acc), target=target)
     result = prog.run(backend="perf", values=False)
     (tile,) = [t for t in result.tiles.values() if t.instances == ["core"]]
     return tile.busy

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import time
 
-from programs import systolic_gemm, whole_array_gemm
-
 import datobench as dato
 from datobench import R, S, Stream, float32, int16, int32
+from datobench.programs import systolic_gemm, whole_array_gemm
 
 REPEATS = 5
 

@@ -14,10 +14,9 @@ from __future__ import annotations
 import itertools
 import time
 
-from programs import systolic_gemm, whole_array_gemm
-
 import datobench as dato
 from datobench import bf16, float32, int8
+from datobench.programs import systolic_gemm, whole_array_gemm
 
 NPU_GOAL, FPGA_GOAL = 0.84, 0.98
 GRIDS = {"npu1_4col": (4, 4), "npu2": (4, 8)}

@@ -8,10 +8,10 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from programs import systolic_gemm, whole_array_gemm
 
 import datobench as dato
 from datobench import bf16, int8, int16, int32
+from datobench.programs import systolic_gemm, whole_array_gemm
 
 
 def timed(prog, *arrays, values=True):

@@ -12,32 +12,16 @@ import time
 import numpy as np
 
 import datobench as dato
-from datobench import R, S, float32
+from datobench import float32
+from datobench.programs import whole_array_gemm
 
 M = N = K = 1024
 P0, P1 = 4, 4
 T = 128  # tile edge in all three dimensions
-BM, BN = M // P0, N // P1  # block of C per instance: 256 x 256
 REPEATS = 5
 GOAL = 3.0  # simulated time / numpy time
 
-
-@dato.region
-def gemm(A: float32[M, K], B: float32[K, N], C: float32[M, N]):
-    @dato.task(mapping=[P0, P1], args=[A, B, C])
-    def block(
-        a: float32[M, K] @ [S(0), R],
-        b: float32[K, N] @ [R, S(1)],
-        c: float32[M, N] @ [S(0), S(1)],
-    ):
-        for ti in range(BM // T):
-            for tj in range(BN // T):
-                acc = dato.zeros((T, T), float32)
-                for tk in range(K // T):
-                    a_tile = a[ti * T : (ti + 1) * T, tk * T : (tk + 1) * T]
-                    b_tile = b[tk * T : (tk + 1) * T, tj * T : (tj + 1) * T]
-                    acc += a_tile @ b_tile
-                c[ti * T : (ti + 1) * T, tj * T : (tj + 1) * T] = acc
+gemm = whole_array_gemm(M, K, N, T, T, T, float32, float32, P0, P1)
 
 
 def best_of(repeats, fn):

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import time
 
-from programs import systolic_gemm, whole_array_gemm
-
 from datobench import int16, int32
+from datobench.programs import systolic_gemm, whole_array_gemm
 from datobench.widgets import Workbench
 
 GOAL = 0.2

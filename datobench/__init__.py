@@ -1,5 +1,9 @@
 """datobench: task-based dataflow programming of spatial accelerators, in Jupyter."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from datobench.core.compiler import Program, compile
 from datobench.core.errors import (
     BackendUnavailable,
@@ -29,8 +33,11 @@ from datobench.core.lang.primitives import Bundle, Chain, bundle, chain
 from datobench.core.lang.stream import Stream
 from datobench.core.targets import Target, TargetError, available_targets, load_target
 
+if TYPE_CHECKING:
+    from IPython.core.interactiveshell import InteractiveShell
 
-def load_ipython_extension(ipython):
+
+def load_ipython_extension(ipython: InteractiveShell) -> None:
     """``%load_ext datobench``: the %%dato magic (IPython is imported only here)."""
     from datobench.magics import load_ipython_extension as load
 

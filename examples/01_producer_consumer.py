@@ -9,26 +9,12 @@ tiles of an accelerator.
 
 import numpy as np
 
-import datobench as dato
-from datobench import Stream, float32
+from datobench.programs import pipeline as make_pipeline
 
-
-@dato.region
-def pipeline(A: float32[64], B: float32[64]):
-    # A stream of 16-element float32 tiles with room for 2 of them.
-    pipe: Stream[float32[16], 2]
-
-    # `args=[A]` binds the task's first parameter to the region's tensor A.
-    @dato.task(args=[A])
-    def producer(a: float32[64]):
-        for i in range(4):
-            pipe.put(a[i * 16 : (i + 1) * 16])  # reading a slice of `a` is a DMA transfer in
-
-    @dato.task(args=[B])
-    def consumer(b: float32[64]):
-        for i in range(4):
-            # The literal 1.0 takes the tile's type, float32.
-            b[i * 16 : (i + 1) * 16] = pipe.get() + 1.0  # writing a slice is a transfer out
+# The program is written once, in datobench/programs/producer_consumer.py (read it next to
+# this script): a region with a stream `pipe` of 16-element float32 tiles, depth 2, a task
+# `producer` that puts A on it tile by tile, and a task `consumer` that writes B = tile + 1.
+pipeline = make_pipeline(n=16, depth=2)
 
 
 def main():

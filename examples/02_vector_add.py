@@ -9,23 +9,16 @@ working buffer). Inside the task `a`, `b` and `c` have the local shape float32[2
 import numpy as np
 
 import datobench as dato
-from datobench import S, float32
+from datobench.programs import vector_add as make_vector_add
 
 N = 1024  # global vector length
 P = 4  # number of task instances
 CHUNK = 64  # elements handled per step
 LOCAL = N // P  # elements owned by one instance: 256
 
-
-@dato.region
-def vector_add(A: float32[N], B: float32[N], C: float32[N]):
-    @dato.task(mapping=[P], args=[A, B, C])
-    def add(a: float32[N] @ [S(0)], b: float32[N] @ [S(0)], c: float32[N] @ [S(0)]):
-        # Each instance loops over its own shard; indices are local to the shard.
-        for t in range(LOCAL // CHUNK):
-            c[t * CHUNK : (t + 1) * CHUNK] = (
-                a[t * CHUNK : (t + 1) * CHUNK] + b[t * CHUNK : (t + 1) * CHUNK]
-            )
+# The program is written once, in datobench/programs/vector.py (read it next to this
+# script): one task `add` with `mapping=[P]` whose parameters a, b, c are all `@ [S(0)]`.
+vector_add = make_vector_add(N, P, CHUNK)
 
 
 def main():

@@ -15,29 +15,19 @@ the shared K dimension in tiles of 8, accumulating in int32 as the NPU does nati
 import numpy as np
 
 import datobench as dato
-from datobench import R, S, int16, int32
+from datobench import int16, int32
+from datobench.programs import output_stationary_gemm
 
 M, K, N = 64, 32, 64  # C[M, N] = A[M, K] @ B[K, N]
 P0, P1 = 2, 2  # the mapping grid
 TK = 8  # K-tile size
 BM, BN = M // P0, N // P1  # block of C owned by one instance: 32 x 32
 
-
-@dato.region
-def gemm(A: int16[M, K], B: int16[K, N], C: int32[M, N]):
-    @dato.task(mapping=[P0, P1], args=[A, B, C])
-    def block(
-        a: int16[M, K] @ [S(0), R],
-        b: int16[K, N] @ [R, S(1)],
-        c: int32[M, N] @ [S(0), S(1)],
-    ):
-        acc = dato.zeros((BM, BN), int32)  # lives in the tile's local memory
-        for k in range(K // TK):
-            # Load one K-tile of each operand, multiply, and accumulate in int32.
-            a_tile = a[:, k * TK : (k + 1) * TK]  # int16[32, 8]
-            b_tile = b[k * TK : (k + 1) * TK, :]  # int16[8, 32]
-            acc += dato.matmul(a_tile, b_tile, acc=int32)
-        c[:, :] = acc  # one transfer out at the end
+# The program is written once, in datobench/programs/gemm.py (read it next to this script):
+# one task `block` on a [P0, P1] mapping with the three layouts above; its body starts an
+# int32 accumulator with dato.zeros, adds dato.matmul(a_tile, b_tile, acc=int32) for every
+# K-tile, and writes the accumulator to its block of C.
+gemm = output_stationary_gemm(M, K, N, P0, P1, TK, int16, int32)
 
 
 def main():

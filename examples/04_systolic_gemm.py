@@ -21,47 +21,17 @@ the east and south. The PEs on those edges do not forward, so the extra channels
 import numpy as np
 
 import datobench as dato
-from datobench import R, S, Stream, int16, int32
+from datobench import int16, int32
+from datobench.programs import systolic_gemm
 
 M, N, K = 32, 32, 64  # C[M, N] = A[M, K] @ B[K, N]
 P = 4  # the PE grid is P x P
 T = 8  # tile size: every stream carries int16[8, 8] tiles, each PE owns an 8 x 8 block of C
 
-
-@dato.region
-def systolic(A: int16[M, K], B: int16[K, N], C: int32[M, N]):
-    fa: Stream[int16[T, T], 2][P, P + 1]  # A flows east
-    fb: Stream[int16[T, T], 2][P + 1, P]  # B flows south
-
-    # West edge: load_a_i sends row block i of A, one K-tile after the other.
-    @dato.task(mapping=[P], args=[A])
-    def load_a(a: int16[M, K] @ [S(0), R]):  # local shape int16[8, 64]
-        i = dato.pid()
-        for k in range(K // T):
-            fa[i, 0].put(a[:, k * T : (k + 1) * T])
-
-    # North edge: load_b_j sends column block j of B, one K-tile after the other.
-    @dato.task(mapping=[P], args=[B])
-    # The mapping has one axis, so S(0) here splits dimension 1 of B (its columns) over it.
-    def load_b(b: int16[K, N] @ [R, S(0)]):  # local shape int16[64, 8]
-        j = dato.pid()
-        for k in range(K // T):
-            fb[0, j].put(b[k * T : (k + 1) * T, :])
-
-    @dato.task(mapping=[P, P], args=[C])
-    def pe(c: int32[M, N] @ [S(0), S(1)]):  # local shape int32[8, 8]
-        i, j = dato.pid()
-        acc = dato.zeros((T, T), int32)
-        for _k in range(K // T):  # one step per K-tile; the index itself is not needed
-            a_tile = fa[i, j].get()
-            b_tile = fb[i, j].get()
-            # pid is a compile-time constant, so these tests are decided per PE.
-            if j < P - 1:
-                fa[i, j + 1].put(a_tile)
-            if i < P - 1:
-                fb[i + 1, j].put(b_tile)
-            acc += dato.matmul(a_tile, b_tile, acc=int32)
-        c[:, :] = acc
+# The program is written once, in datobench/programs/systolic.py (read it next to this
+# script): the stream arrays fa and fb, the tasks load_a and load_b on [P] mappings, and the
+# task pe on a [P, P] mapping whose `if j < P - 1` / `if i < P - 1` are decided per PE.
+systolic = systolic_gemm(P, P, T, T, T, K, int16, int32)
 
 
 def main():

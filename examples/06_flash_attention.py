@@ -19,43 +19,16 @@ import numpy as np
 from ml_dtypes import bfloat16
 
 import datobench as dato
-from datobench import R, S, Stream, bf16, float32
+from datobench.programs import flash_attention
 
 LQ, LKV, D = 64, 128, 32  # query rows, key/value rows, head dimension
 P = 4  # instances per stage
 BQ = LQ // P  # query rows per instance: 16
 BKV = 32  # key/value rows per tile
-SCALE = 1.0 / math.sqrt(D)
 
-
-@dato.region
-def attention(Q: bf16[LQ, D], K: bf16[LKV, D], V: bf16[LKV, D], O: bf16[LQ, D]):
-    st: Stream[float32[BQ, BKV], 2][P]  # score tiles from scores_i to softmax_v_i
-
-    @dato.task(mapping=[P], args=[Q, K])
-    def scores(q: bf16[LQ, D] @ [S(0), R], k: bf16[LKV, D]):  # q: bf16[16, 32], k: whole K
-        i = dato.pid()
-        q_blk = q[:, :]  # bring this instance's 16 query rows into the tile once
-        for t in range(LKV // BKV):
-            k_tile = k[t * BKV : (t + 1) * BKV, :]
-            st[i].put(dato.matmul(q_blk, k_tile.T, acc=float32) * SCALE)
-
-    @dato.task(mapping=[P], args=[V, O])
-    def softmax_v(v: bf16[LKV, D], o: bf16[LQ, D] @ [S(0), R]):
-        i = dato.pid()
-        m = dato.full((BQ, 1), -1e30, float32)  # running row maximum
-        l = dato.zeros((BQ, 1), float32)  # running row sum of exp(s - m)
-        acc = dato.zeros((BQ, D), float32)  # running sum of exp(s - m) @ V
-        for t in range(LKV // BKV):
-            s = st[i].get()
-            m_new = dato.maximum(m, s.max(axis=1, keepdims=True))
-            p = dato.exp(s - m_new)
-            alpha = dato.exp(m - m_new)  # rescales what was summed under the old maximum
-            l = l * alpha + p.sum(axis=1, keepdims=True)
-            v_tile = v[t * BKV : (t + 1) * BKV, :]
-            acc = acc * alpha + dato.matmul(p.astype(bf16), v_tile, acc=float32)
-            m = m_new
-        o[:, :] = (acc / l).astype(bf16)
+# The program is written once, in datobench/programs/attention.py (read it next to this
+# script): the stream array st, the task scores and the task softmax_v, both on [P].
+attention = flash_attention(LQ, LKV, D, P, BKV)
 
 
 def reference(Q, K, V):

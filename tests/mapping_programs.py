@@ -1,19 +1,20 @@
-"""Programs and checks shared by the mapping tests."""
+"""Programs and checks shared by the mapping tests: the GEMM and the systolic arrays at the
+sizes these tests use (built by datobench.programs), and small graphs that exist for the mapping
+tests alone."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from functools import cache
-from pathlib import Path
 
 import numpy as np
+from helpers import load_example
 
 import datobench as dato
 from datobench import R, S, Stream, float32, int16, int32
 from datobench.core.ir.mapping import Mapping
+from datobench.programs import output_stationary_gemm, systolic_gemm
 
-ROOT = Path(__file__).resolve().parent.parent
 KIB = 1024
 DMA_IN, DMA_OUT = "input DMA channels", "output DMA channels"
 
@@ -22,24 +23,9 @@ DMA_IN, DMA_OUT = "input DMA channels", "output DMA channels"
 
 
 def make_gemm():
-    """int16 GEMM on a [4, 4] grid: A row blocks, B column blocks, one 16 x 16 block of C each."""
-
-    @dato.region
-    def gemm(A: int16[64, 64], B: int16[64, 64], C: int32[64, 64]):
-        @dato.task(mapping=[4, 4], args=[A, B, C])
-        def g(
-            a: int16[64, 64] @ [S(0), R],
-            b: int16[64, 64] @ [R, S(1)],
-            c: int32[64, 64] @ [S(0), S(1)],
-        ):
-            acc = dato.zeros((16, 16), int32)
-            for k in range(4):
-                acc += dato.matmul(
-                    a[:, k * 16 : (k + 1) * 16], b[k * 16 : (k + 1) * 16, :], acc=int32
-                )
-            c[:, :] = acc
-
-    return gemm
+    """int16 GEMM on a [4, 4] grid: A row blocks, B column blocks, one 16 x 16 block of C each
+    (instances block_i_j)."""
+    return output_stationary_gemm(64, 64, 64, 4, 4, 16, int16, int32)
 
 
 def gemm_arrays(seed: int = 0):
@@ -56,11 +42,7 @@ def gemm_expected(A, B):
 @cache
 def systolic_example():
     """examples/04_systolic_gemm.py as a module (4 x 4 PEs, 4 load_a, 4 load_b)."""
-    path = ROOT / "examples" / "04_systolic_gemm.py"
-    spec = importlib.util.spec_from_file_location("example_04_systolic_gemm", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_example("04_systolic_gemm")
 
 
 def systolic_arrays(module, seed: int = 0):
@@ -68,26 +50,6 @@ def systolic_arrays(module, seed: int = 0):
     A = rng.integers(-100, 100, size=(module.M, module.K)).astype(np.int16)
     B = rng.integers(-100, 100, size=(module.K, module.N)).astype(np.int16)
     return A, B, np.zeros((module.M, module.N), np.int32)
-
-
-def make_pipeline(n: int = 16, depth: int = 2):
-    """producer -> pipe -> consumer, B = A + 1 in n-element tiles."""
-
-    @dato.region
-    def pipeline(A: float32[4 * n], B: float32[4 * n]):
-        pipe: Stream[float32[n], depth]
-
-        @dato.task(args=[A])
-        def producer(a: float32[4 * n]):
-            for i in range(4):
-                pipe.put(a[i * n : (i + 1) * n])
-
-        @dato.task(args=[B])
-        def consumer(b: float32[4 * n]):
-            for i in range(4):
-                b[i * n : (i + 1) * n] = pipe.get() + 1.0
-
-    return pipeline
 
 
 def make_fan():
@@ -181,40 +143,7 @@ def make_two_stage_4x8():
 
 def make_fpga_systolic(P: int, T: int, dt, acc_t, K: int = 16):
     """A P x P systolic array with T x T tiles, fed by load_a (west) and load_b (north)."""
-    M = N = P * T
-
-    @dato.region
-    def sa(A: dt[M, K], B: dt[K, N], C: acc_t[M, N]):
-        fa: Stream[dt[T, T], 2][P, P + 1]
-        fb: Stream[dt[T, T], 2][P + 1, P]
-
-        @dato.task(mapping=[P], args=[A])
-        def load_a(a: dt[M, K] @ [S(0), R]):
-            i = dato.pid()
-            for k in range(K // T):
-                fa[i, 0].put(a[:, k * T : (k + 1) * T])
-
-        @dato.task(mapping=[P], args=[B])
-        def load_b(b: dt[K, N] @ [R, S(0)]):
-            j = dato.pid()
-            for k in range(K // T):
-                fb[0, j].put(b[k * T : (k + 1) * T, :])
-
-        @dato.task(mapping=[P, P], args=[C])
-        def pe(c: acc_t[M, N] @ [S(0), S(1)]):
-            i, j = dato.pid()
-            acc = dato.zeros((T, T), acc_t)
-            for _k in range(K // T):
-                a_tile = fa[i, j].get()
-                b_tile = fb[i, j].get()
-                if j < P - 1:
-                    fa[i, j + 1].put(a_tile)
-                if i < P - 1:
-                    fb[i + 1, j].put(b_tile)
-                acc += dato.matmul(a_tile, b_tile, acc=acc_t)
-            c[:, :] = acc
-
-    return sa
+    return systolic_gemm(P, P, T, T, T, K, dt, acc_t)
 
 
 # -- checks shared by many tests --------------------------------------------------------------

@@ -3,25 +3,17 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
+from helpers import load_example
 
 BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
 
 
 @pytest.fixture(scope="module")
 def calibration():
-    sys.path.insert(0, str(BENCHMARKS))  # calibration.py imports its sibling programs.py
-    try:
-        spec = importlib.util.spec_from_file_location("calibration", BENCHMARKS / "calibration.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        yield module
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+    return load_example(BENCHMARKS / "calibration.py")
 
 
 def test_every_calibration_case_is_within_tolerance(calibration):

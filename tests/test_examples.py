@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -44,6 +45,7 @@ def test_example_script_runs(script):
     proc = subprocess.run(
         [sys.executable, str(script)],
         cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},  # this checkout's datobench, not another
         capture_output=True,
         text=True,
         timeout=120,

@@ -22,12 +22,12 @@ from helpers import region_of
 from mapping_programs import (
     make_fan,
     make_gemm,
-    make_pipeline,
     make_replicated,
     make_two_stage_4x8,
 )
 
 import datobench as dato
+from datobench.programs import pipeline as make_pipeline
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 SYSTOLIC_CHAINS = (dato.chain("load_a", "pe[:, 0]"), dato.chain("load_b", "pe[0, :]"))

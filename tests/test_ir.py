@@ -18,6 +18,7 @@ from datobench.core.ir.nodes import Const, Get, Put, StreamRef, Var
 from datobench.core.ir.program import StreamDecl
 from datobench.core.ir.serialize import from_json, to_json
 from datobench.core.ir.types import Replicate, Shard, boolean, index
+from datobench.programs import pipeline as make_pipeline
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
@@ -257,19 +258,7 @@ def filecheck(text: str, checks: str) -> None:
             assert forbidden not in line, f"CHECK-NOT: {forbidden!r} found in {line!r}"
 
 
-@dato.region
-def pipeline(A: float32[64], B: float32[64]):
-    pipe: Stream[float32[16], 2]
-
-    @dato.task(args=[A])
-    def producer(a: float32[64]):
-        for i in range(4):
-            pipe.put(a[i * 16 : (i + 1) * 16])
-
-    @dato.task(args=[B])
-    def consumer(b: float32[64]):
-        for i in range(4):
-            b[i * 16 : (i + 1) * 16] = pipe.get() + 1.0
+pipeline = make_pipeline(16, 2)
 
 
 P1 = 3

@@ -21,7 +21,6 @@ from mapping_programs import (
     make_fan,
     make_fpga_systolic,
     make_gemm,
-    make_pipeline,
     make_replicated,
     make_two_stage_4x8,
     systolic_arrays,
@@ -34,6 +33,7 @@ from mapping_programs import (
 import datobench as dato
 from datobench import R, S, float32, int8, int16, int32
 from datobench.core.ir.mapping import Mapping
+from datobench.programs import pipeline as make_pipeline
 
 # -- no target ---------------------------------------------------------------------------------
 
@@ -60,7 +60,7 @@ def test_gemm_maps_onto_sixteen_distinct_compute_tiles():
     m = prog.mapping
     target = dato.load_target("npu1_4col")
     assert m.target == "npu1_4col"
-    assert sorted(m.placement) == [f"g_{i}_{j}" for i in range(4) for j in range(4)]
+    assert sorted(m.placement) == [f"block_{i}_{j}" for i in range(4) for j in range(4)]
     tiles = list(m.placement.values())
     assert len(set(tiles)) == 16
     assert set(tiles) == set(target.compute_tiles())
@@ -331,10 +331,10 @@ def test_a_legal_user_placement_is_honoured_exactly():
     gemm = make_gemm()
     default = dato.compile(gemm, target="npu1_4col").mapping.placement
     pins = {
-        "g_0_0": default["g_3_3"],
-        "g_3_3": default["g_0_0"],
-        "g_1_2": default["g_2_1"],
-        "g_2_1": default["g_1_2"],
+        "block_0_0": default["block_3_3"],
+        "block_3_3": default["block_0_0"],
+        "block_1_2": default["block_2_1"],
+        "block_2_1": default["block_1_2"],
     }
     prog = dato.compile(gemm, target="npu1_4col", placement=pins)
     m = prog.mapping
@@ -466,7 +466,7 @@ def test_report_rows_give_used_over_capacity():
     assert set(rows) == set(prog.mapping.tiles)
     compute = rows["1,3"]
     assert compute["kind"] == "compute"
-    assert compute["instances"] == "g_1_1"
+    assert compute["instances"] == "block_1_1"
     assert compute["data memory"].endswith("/63.0 KiB")
     assert compute[DMA_IN] == "2/2"  # its A window and its B window
     assert compute[DMA_OUT] == "1/2"  # its C block

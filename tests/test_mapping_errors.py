@@ -30,12 +30,12 @@ from datobench import Stream, float32, int16, int32
 def test_task_on_a_shim_tile():
     gemm = make_gemm()
     with pytest.raises(dato.MappingError) as info:
-        dato.compile(gemm, target="npu1_4col", placement={"g_0_0": (1, 0)})  # E-shim
+        dato.compile(gemm, target="npu1_4col", placement={"block_0_0": (1, 0)})  # E-shim
     check_error(
         info,
         "# E-shim",
         "tile (1, 0) is a shim tile",
-        "'g_0_0'",
+        "'block_0_0'",
         "can only run on a compute tile",
         "compute tiles are columns 0-3, rows 2-5",
     )
@@ -44,12 +44,12 @@ def test_task_on_a_shim_tile():
 def test_task_on_a_memory_tile():
     gemm = make_gemm()
     with pytest.raises(dato.MappingError) as info:
-        dato.compile(gemm, target="npu1_4col", placement={"g_0_0": (1, 1)})  # E-memtile
+        dato.compile(gemm, target="npu1_4col", placement={"block_0_0": (1, 1)})  # E-memtile
     check_error(
         info,
         "# E-memtile",
         "tile (1, 1) is a memory tile",
-        "'g_0_0'",
+        "'block_0_0'",
         "can only run on a compute tile",
     )
 
@@ -57,11 +57,11 @@ def test_task_on_a_memory_tile():
 def test_task_outside_the_array():
     gemm = make_gemm()
     with pytest.raises(dato.MappingError) as info:
-        dato.compile(gemm, target="npu1_4col", placement={"g_0_0": (7, 3)})  # E-outside
+        dato.compile(gemm, target="npu1_4col", placement={"block_0_0": (7, 3)})  # E-outside
     check_error(
         info,
         "# E-outside",
-        "tile (7, 3) for 'g_0_0' is outside the npu1_4col array",
+        "tile (7, 3) for 'block_0_0' is outside the npu1_4col array",
         "4 columns x 6 rows",
     )
 
@@ -81,20 +81,20 @@ def test_pe_outside_the_fpga_grid():
 def test_a_placement_that_is_not_a_pair():
     gemm = make_gemm()
     with pytest.raises(dato.MappingError) as info:
-        dato.compile(gemm, target="npu1_4col", placement={"g_0_0": (1, 2, 3)})  # E-pair
-    check_error(info, "# E-pair", "placement of 'g_0_0' must be a (column, row) pair")
+        dato.compile(gemm, target="npu1_4col", placement={"block_0_0": (1, 2, 3)})  # E-pair
+    check_error(info, "# E-pair", "placement of 'block_0_0' must be a (column, row) pair")
 
 
 def test_two_unbundled_instances_on_one_tile():
     gemm = make_gemm()
-    pins = {"g_0_0": (1, 3), "g_0_1": (1, 3)}
+    pins = {"block_0_0": (1, 3), "block_0_1": (1, 3)}
     with pytest.raises(dato.MappingError) as info:
         dato.compile(gemm, target="npu1_4col", placement=pins)  # E-two
     check_error(
         info,
         "# E-two",
-        "tile (1, 3): 2 unbundled instances ('g_0_0', 'g_0_1')",
-        "time-multiplex them with dato.bundle(['g_0_0', 'g_0_1'])",
+        "tile (1, 3): 2 unbundled instances ('block_0_0', 'block_0_1')",
+        "time-multiplex them with dato.bundle(['block_0_0', 'block_0_1'])",
     )
 
 
@@ -154,13 +154,13 @@ def test_too_many_incoming_channels_at_a_corner_tile():
 def test_a_column_without_shim_dma():
     gemm = make_gemm()
     with pytest.raises(dato.MappingError) as info:
-        dato.compile(gemm, target="npu1", placement={"g_0_0": (0, 2)})  # E-noshim
+        dato.compile(gemm, target="npu1", placement={"block_0_0": (0, 2)})  # E-noshim
     check_error(
         info,
         "# E-noshim",
         "tile (0, 2) (compute): shim DMA:",
         "column 0 has no shim DMA",
-        "'g_0_0' writes 'C' to DDR",
+        "'block_0_0' writes 'C' to DDR",
         "place it in a column with one (1, 2, 3, 4)",
     )
 
@@ -184,16 +184,18 @@ def test_an_unknown_instance_in_a_placement():
         info,
         "# E-name",
         "placement names 'gg', which is not an instance",
-        "instances are named like 'g_0_0'",
+        "instances are named like 'block_0_0'",
     )
 
 
 def test_chain_of_an_unlinked_pair():
     gemm = make_gemm()
-    chain = dato.chain("g_0_0", "g_1_1")
+    chain = dato.chain("block_0_0", "block_1_1")
     with pytest.raises(dato.MappingError) as info:
         dato.compile(gemm, target="npu1_4col", primitives=[chain])  # E-unlinked
-    check_error(info, "# E-unlinked", "cannot chain 'g_0_0' and 'g_1_1'", "no stream joins them")
+    check_error(
+        info, "# E-unlinked", "cannot chain 'block_0_0' and 'block_1_1'", "no stream joins them"
+    )
 
 
 @pytest.mark.parametrize("pair", [("a", "b"), ("b", "a")])

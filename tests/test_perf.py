@@ -37,6 +37,7 @@ from perf_rules import (
 
 import datobench as dato
 from datobench import S, Stream, bf16, float32, int8, int16, int32
+from datobench.programs import single_core_gemm
 
 # -- 1. single-tile costs ---------------------------------------------------------------------
 
@@ -143,12 +144,7 @@ MATMULS = [
     ids=[f"{t}-{bits(a)}to{bits(b)}-{m}x{k}x{n}" for t, a, b, m, k, n in MATMULS],
 )
 def test_single_matmul_busy_is_the_kernel_model(target_name, t_in, t_out, m, k, n, tmp_path):
-    @dato.region
-    def gemm(A: t_in[m, k], B: t_in[k, n], C: t_out[m, n]):
-        @dato.task(args=[A, B, C])
-        def core(a: t_in[m, k], b: t_in[k, n], c: t_out[m, n]):
-            c[:, :] = dato.matmul(a[:, :], b[:, :], acc=t_out)
-
+    gemm = single_core_gemm(m, k, n, t_in, t_out)
     path = resolve(target_name, tmp_path)
     tg = dato.load_target(path)
     result = dato.compile(gemm, target=path).run(backend="perf", values=False)

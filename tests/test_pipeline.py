@@ -8,7 +8,7 @@ import re
 
 import pytest
 from helpers import check_error, region_of
-from mapping_programs import make_gemm, make_pipeline
+from mapping_programs import make_gemm
 
 import datobench as dato
 from datobench import float32
@@ -23,6 +23,7 @@ from datobench.core.passes.steps import (
     VirtualStep,
 )
 from datobench.core.targets import load_target
+from datobench.programs import pipeline as make_pipeline
 
 HEADER = re.compile(r"^// ----- after (\w+): .* ----- //$", re.M)
 
@@ -71,7 +72,7 @@ def test_show_prints_the_named_steps_in_pipeline_order(capsys):
     assert headers(out) == ["virtual", "place"]
     assert "// ----- after virtual: nodes and merges ----- //" in out
     assert "placement (16 tiles):" in out
-    assert f"  {prog.mapping.placement['g_0_0']}  g_0_0" in out
+    assert f"  {prog.mapping.placement['block_0_0']}  block_0_0" in out
 
 
 def test_show_all_prints_every_step(capsys):

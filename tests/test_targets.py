@@ -11,34 +11,14 @@ import pytest
 from helpers import check_error
 
 import datobench as dato
-from datobench import Stream, float32
 from datobench.core.kinds import KINDS, kind_of
 from datobench.core.targets import TargetError
+from datobench.programs import pipeline as make_pipeline
 
 TARGET_DIR = Path(dato.__file__).parent / "core" / "targets"
 SHIPPED = ["generic", "npu1", "npu1_4col", "npu2", "u250", "u280"]
 NPUS = ["npu1", "npu1_4col", "npu2"]
 KIB = 1024
-
-
-def make_pipeline(n: int, depth: int):
-    """A producer streams A to a consumer that writes B = A + 1, in n-element float32 tiles."""
-
-    @dato.region
-    def pipeline(A: float32[4 * n], B: float32[4 * n]):
-        pipe: Stream[float32[n], depth]
-
-        @dato.task(args=[A])
-        def producer(a: float32[4 * n]):
-            for i in range(4):
-                pipe.put(a[i * n : (i + 1) * n])
-
-        @dato.task(args=[B])
-        def consumer(b: float32[4 * n]):
-            for i in range(4):
-                b[i * n : (i + 1) * n] = pipe.get() + 1.0
-
-    return pipeline
 
 
 def user_target(tmp_path: Path, name: str, edit) -> Path:

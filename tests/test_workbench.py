@@ -11,6 +11,7 @@ from IPython.testing.globalipapp import start_ipython
 
 import datobench as dato
 from datobench import visual
+from datobench.programs import systolic_gemm
 from datobench.widgets import PlacementEditor, Workbench, placement_code
 
 EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("0*.py"))
@@ -230,13 +231,6 @@ def test_every_view_renders(path, target):
 
 
 def test_large_graphs_are_drawn_per_task():
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
-    try:
-        from programs import systolic_gemm
-    finally:
-        sys.path.pop(0)
     prog = dato.compile(systolic_gemm(16, 16, 2, 2, 2, 32, dato.int16, dato.int32), target="u280")
     dot = visual.task_graph_dot(prog)
     assert '"pe" [label="pe [16 x 16]\\n256 instances"' in dot

@@ -19,7 +19,6 @@ import numpy as np
 import pytest
 
 import datobench as dato
-from datobench import Stream, float32
 from datobench.core.errors import BackendUnavailable, DatoError
 from datobench.core.runtime import (
     XrtRunner,
@@ -30,6 +29,7 @@ from datobench.core.runtime import (
     program_runner,
     vpp_commands,
 )
+from datobench.programs import pipeline as make_pipeline
 
 U280_PLATFORM = "xilinx_u280_gen3x16_xdma_1_202211_1"
 
@@ -446,19 +446,7 @@ def test_devices_are_counted_by_opening_them_when_pyxrt_cannot_enumerate(monkeyp
 # A compiled program's runner
 
 
-@dato.region
-def pipeline(A: float32[64], B: float32[64]):
-    pipe: Stream[float32[16], 2]
-
-    @dato.task(args=[A])
-    def producer(a: float32[64]):
-        for i in range(4):
-            pipe.put(a[i * 16 : (i + 1) * 16])
-
-    @dato.task(args=[B])
-    def consumer(b: float32[64]):
-        for i in range(4):
-            b[i * 16 : (i + 1) * 16] = pipe.get() + 1.0
+pipeline = make_pipeline(16, 2)
 
 
 def test_a_programs_runner_runs_the_kernel_named_after_the_region(xclbin):

@@ -13,9 +13,14 @@ import functools
 import linecache
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
+from types import TracebackType
+from typing import ParamSpec, TypeVar
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
 @dataclass(frozen=True)
@@ -161,7 +166,7 @@ def _failing_function(tb) -> str | None:
     return f"{module}.{function}, line {line}"
 
 
-def _user_traceback(tb):
+def _user_traceback(tb: TracebackType | None) -> TracebackType | None:
     """The traceback with every frame inside datobench removed."""
     frames = []
     while tb is not None:
@@ -174,11 +179,11 @@ def _user_traceback(tb):
     return result
 
 
-def user_facing(func):
+def user_facing(func: Callable[_P, _R]) -> Callable[_P, _R]:
     """Decorate a public entry point so its DatoErrors show only the user's frames."""
 
     @functools.wraps(func)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         __tracebackhide__ = True  # noqa: F841  (honoured by IPython and pytest)
         try:
             return func(*args, **kwargs)

@@ -6,6 +6,7 @@ task names with a pid selection (``"pe[0, :]"``, ``"pe[1:3, 2]"``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -25,10 +26,13 @@ class Bundle:
 
 
 def chain(a: str, b: str) -> Chain:
+    """Fuse the producers named by ``a`` with their consumers named by ``b``: ``chain("load_a",
+    "pe[:, 0]")``."""
     return Chain(str(a), str(b))
 
 
-def bundle(names) -> Bundle:
+def bundle(names: str | Iterable[str]) -> Bundle:
+    """Time-multiplex the named instances on one tile: ``bundle(["pe[3, :]"])``."""
     if isinstance(names, str):
         names = [names]
     return Bundle(tuple(str(n) for n in names))

@@ -11,7 +11,7 @@ class Stream:
     ``put`` and ``get`` are only meaningful inside task bodies, which the compiler reads.
     """
 
-    def __class_getitem__(cls, params) -> StreamType:
+    def __class_getitem__(cls, params: object) -> StreamType:
         if not isinstance(params, tuple):
             params = (params, 2)
         if len(params) != 2:
@@ -25,5 +25,5 @@ class Stream:
             raise TypeError(f"a stream depth must be an int >= 1, not {depth!r}")
         return StreamType(elem, depth)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: object, **kwargs: object) -> None:
         raise TypeError("streams are declared as annotations in a region: `pipe: Stream[T, 2]`")

@@ -2,31 +2,18 @@
 build tools. The only package that touches vendor libraries; ``pyxrt`` is imported on demand
 (``probe.find_pyxrt``), so importing datobench needs none of them."""
 
-from datobench.core.runtime.build import (
-    BUILD_TARGETS,
-    KERNEL_SOURCE,
-    LINK_CONFIG,
-    build_fpga,
-    default_output_dir,
-    vpp_commands,
-    xclbin_path,
-)
+from datobench.core.runtime.build import build_fpga, vpp_commands
 from datobench.core.runtime.probe import DeviceInfo, devices, find_pyxrt, find_tool, open_device
 from datobench.core.runtime.xrt import XrtRunner, program_runner
 
 __all__ = [
-    "BUILD_TARGETS",
-    "KERNEL_SOURCE",
-    "LINK_CONFIG",
     "DeviceInfo",
     "XrtRunner",
     "build_fpga",
-    "default_output_dir",
     "devices",
     "find_pyxrt",
     "find_tool",
     "open_device",
     "program_runner",
     "vpp_commands",
-    "xclbin_path",
 ]

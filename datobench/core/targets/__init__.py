@@ -11,6 +11,7 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from datobench.core.errors import DatoError
 
@@ -87,7 +88,7 @@ class Target:
                 out.add(other)
         return out
 
-    def param(self, dotted: str, default=None):
+    def param(self, dotted: str, default: Any = None) -> Any:
         """A figure from the file by dotted path: ``param("compute.macs_per_cycle.int8")``."""
         node = self.data
         for part in dotted.split("."):
@@ -235,7 +236,7 @@ def _from_data(data: dict, path: str) -> Target:
     )
 
 
-def load_target(name_or_path: str | os.PathLike | Target) -> Target:
+def load_target(name_or_path: str | os.PathLike[str] | Target) -> Target:
     """A shipped target by name (``"npu1_4col"``), or a target file by path."""
     if isinstance(name_or_path, Target):
         return name_or_path

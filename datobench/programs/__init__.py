@@ -1,0 +1,29 @@
+"""Example programs as builders: each is a function of its sizes, element types and mapping
+that returns a ``@dato.region``, ready to call, compile or time.
+
+    from datobench.programs import systolic_gemm
+    region = systolic_gemm(4, 4, 8, 8, 8, 64, dato.int16, dato.int32)
+
+The examples, the benchmarks and the tests all take their programs from here, so each program
+is written once. The sources are meant to be read: examples/ explains them one by one.
+
+Sizes are Python ints, or ``dato.symbol(...)`` sizes where a region parameter's dimension is the
+size itself (``vector_add``'s N, the GEMMs' M, K and N): such a region is bound when it is
+called with arrays or compiled with ``sizes={...}``.
+"""
+
+from datobench.programs.attention import flash_attention
+from datobench.programs.gemm import output_stationary_gemm, single_core_gemm, whole_array_gemm
+from datobench.programs.producer_consumer import pipeline
+from datobench.programs.systolic import systolic_gemm
+from datobench.programs.vector import vector_add
+
+__all__ = [
+    "flash_attention",
+    "output_stationary_gemm",
+    "pipeline",
+    "single_core_gemm",
+    "systolic_gemm",
+    "vector_add",
+    "whole_array_gemm",
+]

@@ -1,0 +1,96 @@
+"""Output-stationary GEMMs, C = A @ B: every instance owns blocks of C and keeps their
+accumulators in its own memory while the operands stream past.
+
+Three sizes of the same idea: one matmul on one core, one block of C per instance of a grid,
+and a whole tile array whose cores each walk their share of C in blocks that fit a core.
+"""
+
+from __future__ import annotations
+
+import datobench as dato
+from datobench import DType, R, RegionFunction, S
+
+
+def single_core_gemm(m: int, k: int, n: int, t_in: DType, t_out: DType) -> RegionFunction:
+    """One ``dato.matmul`` of an m x k by a k x n block on a single core, accumulated in
+    ``t_out``: the kernel alone, as vendor tutorials time it."""
+
+    @dato.region
+    def gemm(A: t_in[m, k], B: t_in[k, n], C: t_out[m, n]):
+        @dato.task(args=[A, B, C])
+        def core(a: t_in[m, k], b: t_in[k, n], c: t_out[m, n]):
+            c[:, :] = dato.matmul(a[:, :], b[:, :], acc=t_out)
+
+    return gemm
+
+
+def output_stationary_gemm(
+    M: int, K: int, N: int, P0: int, P1: int, TK: int, t_in: DType, t_acc: DType
+) -> RegionFunction:
+    """C[M, N] = A[M, K] @ B[K, N] on a P0 x P1 grid of instances of the task ``block``.
+
+    The layouts say who owns what: ``A @ [S(0), R]`` splits the rows of A across mapping axis
+    0, ``B @ [R, S(1)]`` the columns of B across axis 1, and ``C @ [S(0), S(1)]`` gives
+    instance (i, j) block (i, j) of C. Each instance walks K in TK-wide tiles and accumulates
+    in ``t_acc`` (int16 operands in int32, as the NPU does natively); its block of C leaves in
+    one transfer at the end (examples/03_gemm_output_stationary.py).
+    """
+    BM, BN = M // P0, N // P1  # the block of C owned by one instance
+
+    @dato.region
+    def gemm(A: t_in[M, K], B: t_in[K, N], C: t_acc[M, N]):
+        @dato.task(mapping=[P0, P1], args=[A, B, C])
+        def block(
+            a: t_in[M, K] @ [S(0), R],
+            b: t_in[K, N] @ [R, S(1)],
+            c: t_acc[M, N] @ [S(0), S(1)],
+        ):
+            acc = dato.zeros((BM, BN), t_acc)  # lives in the tile's local memory
+            for k in range(K // TK):
+                # Load one K-tile of each operand, multiply, and accumulate.
+                a_tile = a[:, k * TK : (k + 1) * TK]  # t_in[BM, TK]
+                b_tile = b[k * TK : (k + 1) * TK, :]  # t_in[TK, BN]
+                acc += dato.matmul(a_tile, b_tile, acc=t_acc)
+            c[:, :] = acc  # one transfer out at the end
+
+    return gemm
+
+
+def whole_array_gemm(
+    M: int,
+    K: int,
+    N: int,
+    m: int,
+    k: int,
+    n: int,
+    t_in: DType,
+    t_out: DType,
+    rows: int = 4,
+    cols: int = 4,
+) -> RegionFunction:
+    """C[M, N] = A[M, K] @ B[K, N] on a rows x cols grid of instances of the task ``core``.
+
+    A is broadcast along the rows of the grid and B along its columns; each core computes its
+    share of C in m x n blocks over k-wide steps, accumulating in C's type in its own memory
+    and draining each block to DDR from there. m, k and n are the per-core tile sizes, chosen
+    so that the operands and one block fit a core's memory (the benchmarks search them).
+    """
+
+    @dato.region
+    def gemm(A: t_in[M, K], B: t_in[K, N], C: t_out[M, N]):
+        @dato.task(mapping=[rows, cols], args=[A, B, C])
+        def core(
+            a: t_in[M, K] @ [S(0), R], b: t_in[K, N] @ [R, S(1)], c: t_out[M, N] @ [S(0), S(1)]
+        ):
+            for bi in range(M // rows // m):
+                for bj in range(N // cols // n):
+                    acc = dato.zeros((m, n), t_out)
+                    for kk in range(K // k):
+                        acc += dato.matmul(
+                            a[bi * m : bi * m + m, kk * k : kk * k + k],
+                            b[kk * k : kk * k + k, bj * n : bj * n + n],
+                            acc=t_out,
+                        )
+                    c[bi * m : bi * m + m, bj * n : bj * n + n] = acc
+
+    return gemm
