@@ -10,9 +10,9 @@ FPGA: every channel is a FIFO; PEs draw on the device's DSP slices and on-chip m
 from __future__ import annotations
 
 from datobench.core.errors import MappingError
+from datobench.core.ir.effects import nbytes
 from datobench.core.ir.mapping import OffchipStream, Route, Tile
 from datobench.core.ir.program import Channel
-from datobench.core.ir.types import TensorType
 from datobench.core.passes.analysis import Access
 from datobench.core.passes.resources import (
     BDS,
@@ -30,7 +30,7 @@ from datobench.core.targets import Target
 
 
 def elem_bytes(c: Channel) -> int:
-    return c.elem.nbytes if isinstance(c.elem, TensorType) else c.elem.bytes
+    return nbytes(c.elem)
 
 
 def xy_path(a: Tile, b: Tile, vertical_first: bool = False) -> list[Tile]:

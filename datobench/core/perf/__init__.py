@@ -12,12 +12,13 @@ import math
 from collections.abc import Callable
 
 from datobench.core.errors import DatoError
+from datobench.core.ir.effects import transfers
 from datobench.core.ir.mapping import tile_key
 from datobench.core.ir.nodes import For, If, walk
 from datobench.core.ir.printer import stmt_lines
 from datobench.core.passes.analysis import profiles as instance_profiles
 from datobench.core.passes.counts import upper_count
-from datobench.core.perf.cost import CostModel, param_transfers
+from datobench.core.perf.cost import CostModel
 from datobench.core.perf.lower import timed_lowering
 from datobench.core.perf.result import PerfResult, TileTiming, critical_path, occupancy
 from datobench.core.perf.runtime import (
@@ -66,8 +67,7 @@ def _transfer_pattern(body, param: str, direction: str) -> tuple[str, int]:
     sites = []
 
     def weight(s) -> int:
-        reads, writes = param_transfers(s)
-        return sum(1 for p, _ in (reads if direction == "read" else writes) if p == param)
+        return sum(1 for t in transfers(s) if t.param == param and t.direction == direction)
 
     for s in walk(body):
         if not isinstance(s, (For, If)) and weight(s):

@@ -11,23 +11,19 @@ the result. Every number comes from the target; nothing is fitted here.
 from __future__ import annotations
 
 import math
+from collections.abc import Set
 from dataclasses import dataclass
 
 from datobench.core.errors import BackendUnavailable
+from datobench.core.ir.effects import copies, nbytes
 from datobench.core.ir.mapping import Mapping
 from datobench.core.ir.nodes import (
-    Assign,
     Binary,
     Call,
     Expr,
-    Get,
     KernelCall,
-    Load,
-    ParamRef,
     Stmt,
-    Store,
     Unary,
-    Var,
     children,
     stmt_exprs,
 )
@@ -60,15 +56,15 @@ class CostModel:
         self.timing = target.param("timing")
 
     # -- compute ----------------------------------------------------------------------------
-    def stmt_cycles(self, s: Stmt) -> int:
+    def stmt_cycles(self, s: Stmt, mutated: Set[str] = frozenset()) -> int:
         """Cycles the core spends on one execution of a simple statement (not its transfers).
 
-        Computed values are written where they go; only copies (of a name, a slice or a
-        received tile) cost memory moves."""
+        Computed values are written where they go; only copies (``effects.copies``, given the
+        body's ``mutated`` names) cost memory moves."""
         total = 0
         for e in stmt_exprs(s):
             total += self._expr_cycles(e)
-        if _copies(s):
+        if copies(s, mutated):
             total += self._move_cycles(s.value.type, "store")
         return total
 
@@ -150,7 +146,7 @@ class CostModel:
 
     # -- channels ---------------------------------------------------------------------------
     def channel(self, c: Channel) -> ChannelTiming:
-        size = c.elem.nbytes if isinstance(c.elem, TensorType) else c.elem.bytes
+        size = nbytes(c.elem)
         if self.fpga or self.mapping is None:
             latency = self.timing.get("fifo_latency", 1)
             return ChannelTiming(latency, math.ceil(size / self.timing["fifo_bytes_per_cycle"]), 0)
@@ -175,38 +171,3 @@ class CostModel:
             else self.timing["stream_bytes_per_cycle"]
         )
         return DmaTiming(1.0 / port, 0 if self.fpga else self.timing["dma_setup_cycles"])
-
-
-def _copies(s: Stmt) -> bool:
-    """Does a statement copy a tile it did not compute? Naming a DDR slice or a received tile
-    refers to the buffer it arrived in, and a DDR write of a local tensor is read in place;
-    other puts and stores of values that were not computed copy them."""
-    value = getattr(s, "value", None)
-    if not isinstance(value, (Var, Load, Get)) or not isinstance(value.type, TensorType):
-        return False
-    local = isinstance(value, Var) or (isinstance(value, Load) and isinstance(value.base, Var))
-    if isinstance(s, Store) and isinstance(s.base, ParamRef):
-        return not local  # a local tensor is read in place by the DMA
-    if isinstance(s, Assign):
-        return local
-    return True
-
-
-def param_transfers(s: Stmt) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
-    """DDR tiles a statement reads and writes: (parameter, bytes) pairs."""
-    reads, writes = [], []
-
-    def visit(e: Expr):
-        for c in children(e):
-            visit(c)
-        if isinstance(e, Load) and isinstance(e.base, ParamRef):
-            t = e.type
-            reads.append((e.base.name, t.nbytes if isinstance(t, TensorType) else t.bytes))
-
-    for e in stmt_exprs(s):
-        visit(e)
-    if isinstance(s, Store) and isinstance(s.base, ParamRef):
-        lengths = [getattr(i, "length", 1) for i in s.indices]
-        size = math.prod(lengths) * s.base.type.dtype.bytes
-        writes.append((s.base.name, size))
-    return reads, writes
