@@ -64,9 +64,11 @@ class CostModel:
         total = 0
         for e in stmt_exprs(s):
             total += self._expr_cycles(e)
-        if copies(s, mutated):
-            total += self._move_cycles(s.value.type, "store")
-        return total
+        return total + self.copy_cycles(s, mutated)
+
+    def copy_cycles(self, s: Stmt, mutated: Set[str] = frozenset()) -> int:
+        """Cycles one execution of a statement spends copying a tile (0 if it copies none)."""
+        return self._move_cycles(s.value.type, "store") if copies(s, mutated) else 0
 
     def _expr_cycles(self, e: Expr) -> int:
         total = sum(self._expr_cycles(c) for c in children(e))
