@@ -348,7 +348,7 @@ def corner_cases():
             old = b[:, 0:2]  # b is written below: the simulator takes the DMA's snapshot
             b[:, 0:2] = t.get()  # a received tile copied into the DMA buffer
             r = t.get()
-            if r[0, 0] > old[0, 0]:
+            if r[0, 0] > old[0, 0] + b[1, 3]:  # the condition reads DDR too
                 c[:, 0:2] = r  # read in place by the DMA
             c[:, 2:4] = old
 
@@ -384,3 +384,24 @@ def test_backends_agree_on_random_pipelines(gen_dir, p, seed):  # noqa: F811
 def test_backends_agree_on_random_grids(gen_dir, g, seed):  # noqa: F811
     prog = dato.compile(load_region(gen_dir, grid_source(g), "grid"), target="npu1_4col")
     check_agreement(prog, random_arrays(prog, seed))
+
+
+def test_a_condition_that_reads_ddr_is_a_transfer_everywhere():
+    @dato.region
+    def top(A: float32[4], B: float32[4]):
+        @dato.task(args=[A, B])
+        def t(a: float32[4], b: float32[4]):
+            if a[0] > 0.0:
+                b[:] = 1.0
+
+    prog = dato.compile(top, target="npu1_4col")
+    (prof,) = profiles(prog.graph).values()
+    assert {(a.buffer, a.direction): a.bytes for a in prof.accesses} == {
+        ("A", "read"): 4,
+        ("B", "write"): 16,
+    }
+    B = np.zeros(4, np.float32)
+    for first, moved in ((1.0, {("A", "read"): 4, ("B", "write"): 16}), (-1.0, {("A", "read"): 4})):
+        A = np.full(4, first, np.float32)
+        assert prog.run(A, B, backend="sim").ddr_bytes == moved
+        assert prog.run(A, B, backend="perf").events == len(moved)  # DMA transfers, no channels

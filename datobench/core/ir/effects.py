@@ -31,13 +31,15 @@ Scalars are never copies (they live in registers). Nothing here knows about a ta
 from __future__ import annotations
 
 from collections.abc import Iterator, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from datobench.core.ir.nodes import (
     Assign,
     Call,
     Expr,
+    For,
     Get,
+    If,
     Load,
     ParamRef,
     Put,
@@ -201,6 +203,22 @@ def store_type(s: Store) -> Type:
 
 
 # -- bodies and graphs --------------------------------------------------------------------------
+
+
+def with_conditions(body: tuple[Stmt, ...]) -> tuple[Stmt, ...]:
+    """The body with each ``if``'s condition also evaluated by a statement of its own just
+    before it (an assignment to no name), so that counting over simple statements
+    (``passes.counts``) sees the DDR data a condition reads."""
+    out: list[Stmt] = []
+    for s in body:
+        if isinstance(s, For):
+            s = replace(s, body=with_conditions(s.body))
+        elif isinstance(s, If):
+            out.append(Assign("", s.cond, s.loc))
+            s = replace(s, then=with_conditions(s.then), orelse=with_conditions(s.orelse))
+        out.append(s)
+    return tuple(out)
+
 
 
 def drained(body: tuple[Stmt, ...]) -> dict[str, set[str]]:

@@ -6,7 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from datobench.core.ir.effects import local_tensors, transfers, writes_in_place
+from datobench.core.ir.effects import (
+    local_tensors,
+    transfers,
+    with_conditions,
+    writes_in_place,
+)
 from datobench.core.ir.nodes import Binary, Call, Expr, Stmt, Unary, children, stmt_exprs, walk
 from datobench.core.ir.program import Graph, Instance
 from datobench.core.ir.types import TensorType, dtype_of
@@ -72,7 +77,7 @@ def profile(inst: Instance) -> InstanceProfile:
                         arg.param,
                         direction,
                         arg.window,
-                        upper_count(body, moved),
+                        upper_count(with_conditions(body), moved),
                         max(sizes),
                         direction == "write" and writes_in_place(body, arg.param),
                     )

@@ -47,11 +47,20 @@ class TimedLowerer(Lowerer):
         }
 
     # -- timing hooks -----------------------------------------------------------------------
-    def before_stmt(self, s: Stmt):
+    def stmt(self, s: Stmt):
+        if isinstance(s, If):  # its condition may read DDR before either branch runs
+            self.loc = s.loc or self.loc
+            self.reads(s)
+        super().stmt(s)
+
+    def reads(self, s: Stmt):
         for t in transfers(s):
             if t.direction == "read":
                 self.line("yield None")  # let instances with earlier clocks reach DRAM first
                 self.line(f"dread({self.dma_ids[(t.param, 'read')]}, {t.bytes}, A)")
+
+    def before_stmt(self, s: Stmt):
+        self.reads(s)
         target = (
             s.name
             if isinstance(s, Assign)

@@ -37,7 +37,7 @@ class SimResult:
     transfers: dict[str, int]  # elements put on each channel
     leftover: dict[str, int]  # elements never taken off a channel (data-dependent programs)
     resumes: int  # times the scheduler resumed an instance
-    # DDR bytes moved per (buffer, "read" | "write"), counted as the statements ran
+    # DDR bytes moved per (buffer, "read" | "write"), counted as the statements ran (no zeros)
     ddr_bytes: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def __repr__(self) -> str:
@@ -153,7 +153,8 @@ def simulate(
     resumes = drive(units, gens)
     transfers = dict(zip(channel_names, counts))
     leftover = {name: len(q) for name, q in zip(channel_names, queues) if q}
-    return SimResult(transfers, leftover, resumes, {k: n for k, (n,) in sorted(ddr.items())})
+    moved = {key: n for key, (n,) in sorted(ddr.items()) if n}
+    return SimResult(transfers, leftover, resumes, moved)
 
 
 def _resume(units: list, gens: list, k: int):
