@@ -7,7 +7,8 @@ emitter) asks this module, so that they all follow one model of tile memory:
 
 - A task parameter is (a window of) a global tensor in DDR. Reading it, ``a[...]`` or ``a``
   as a whole, is a DMA transfer *into* a tile buffer; writing ``a[...] = v`` is a transfer
-  *out*. Each transfer moves the slice's bytes (``nbytes`` of its type).
+  *out*. Each transfer moves the slice's bytes (``nbytes`` of its type), wherever the read
+  appears (an ``if`` condition included).
 - A received element (``s.get()``) lives in the stream buffer it arrived in; a DDR read lives
   in the DMA buffer it arrived in. Both are *arrival buffers*.
 - A value *aliases* the storage it is read from: a local name (``x``, ``x[...]``), an arrival

@@ -54,22 +54,23 @@ def _ops(e: Expr):
     yield e
 
 
+def _moved(s: Stmt, param: str, direction: str) -> list[int]:
+    """The bytes of each transfer of ``param`` in ``direction`` one execution of ``s`` makes."""
+    return [t.bytes for t in transfers(s) if t.param == param and t.direction == direction]
+
+
 def profile(inst: Instance) -> InstanceProfile:
     body = inst.body
+    counted = with_conditions(body)
     accesses = []
     for arg in inst.args:
         for direction in ("read", "write"):
-
-            def moved(s: Stmt, p=arg.param, d=direction) -> int:
-                return sum(t.bytes for t in transfers(s) if t.param == p and t.direction == d)
-
-            sizes = [
-                t.bytes
-                for s in walk(body)
-                for t in transfers(s)
-                if t.param == arg.param and t.direction == direction
-            ]
+            sizes = [n for s in walk(body) for n in _moved(s, arg.param, direction)]
             if sizes:
+
+                def moved(s: Stmt, p=arg.param, d=direction) -> int:
+                    return sum(_moved(s, p, d))
+
                 accesses.append(
                     Access(
                         inst.name,
@@ -77,7 +78,7 @@ def profile(inst: Instance) -> InstanceProfile:
                         arg.param,
                         direction,
                         arg.window,
-                        upper_count(with_conditions(body), moved),
+                        upper_count(counted, moved),
                         max(sizes),
                         direction == "write" and writes_in_place(body, arg.param),
                     )
