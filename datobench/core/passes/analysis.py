@@ -1,26 +1,18 @@
-"""What each instance asks of the hardware: off-chip traffic, local memory and work."""
+"""What each instance asks of the hardware: off-chip traffic, local memory and work.
+
+Traffic and local memory follow the tile-memory model of ``ir.effects``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from datobench.core.ir.nodes import (
-    Assign,
-    Binary,
-    Call,
-    Expr,
-    Get,
-    Load,
-    ParamRef,
-    Stmt,
-    Store,
-    Unary,
-    Var,
-    children,
-    mutated_names,
-    stmt_exprs,
-    walk,
+from datobench.core.ir.effects import (
+    local_tensors,
+    transfers,
+    with_conditions,
+    writes_in_place,
 )
+from datobench.core.ir.nodes import Binary, Call, Expr, Stmt, Unary, children, stmt_exprs, walk
 from datobench.core.ir.program import Graph, Instance
 from datobench.core.ir.types import TensorType, dtype_of
 from datobench.core.passes.counts import upper_count
@@ -55,19 +47,6 @@ class InstanceProfile:
         return self.macs == 0 and self.elementwise == 0
 
 
-def _loads(e: Expr):
-    for c in children(e):
-        yield from _loads(c)
-    if isinstance(e, Load) and isinstance(e.base, ParamRef):
-        yield e
-
-
-def _nbytes(t) -> int:
-    if isinstance(t, TensorType):
-        return t.nbytes
-    return dtype_of(t).bytes
-
-
 def _ops(e: Expr):
     """An expression and all its sub-expressions."""
     for c in children(e):
@@ -75,17 +54,23 @@ def _ops(e: Expr):
     yield e
 
 
+def _moved(s: Stmt, param: str, direction: str) -> list[int]:
+    """The bytes of each transfer of ``param`` in ``direction`` one execution of ``s`` makes."""
+    return [t.bytes for t in transfers(s) if t.param == param and t.direction == direction]
+
+
 def profile(inst: Instance) -> InstanceProfile:
     body = inst.body
+    counted = with_conditions(body)
     accesses = []
     for arg in inst.args:
         for direction in ("read", "write"):
-
-            def moved(s: Stmt, p=arg.param, d=direction) -> int:
-                return sum(_nbytes(t) for t in _transfers(s, p, d))
-
-            sizes = [_nbytes(t) for s in walk(body) for t in _transfers(s, arg.param, direction)]
+            sizes = [n for s in walk(body) for n in _moved(s, arg.param, direction)]
             if sizes:
+
+                def moved(s: Stmt, p=arg.param, d=direction) -> int:
+                    return sum(_moved(s, p, d))
+
                 accesses.append(
                     Access(
                         inst.name,
@@ -93,26 +78,11 @@ def profile(inst: Instance) -> InstanceProfile:
                         arg.param,
                         direction,
                         arg.window,
-                        upper_count(body, moved),
+                        upper_count(counted, moved),
                         max(sizes),
-                        direction == "write"
-                        and all(
-                            isinstance(s.value, (Var, Load))
-                            and isinstance(getattr(s.value, "base", s.value), Var)
-                            for s in walk(body)
-                            if isinstance(s, Store)
-                            and isinstance(s.base, ParamRef)
-                            and s.base.name == arg.param
-                        ),
+                        direction == "write" and writes_in_place(body, arg.param),
                     )
                 )
-    local = {}
-    mutated = mutated_names(body)
-    for s in walk(body):
-        if isinstance(s, Assign) and isinstance(s.value.type, TensorType):
-            if _aliases_buffer(s.value) and s.name not in mutated:
-                continue  # the name refers to the DMA or stream buffer the data arrived in
-            local[s.name] = s.value.type.nbytes
     matmuls = [
         e
         for s in walk(body)
@@ -123,7 +93,7 @@ def profile(inst: Instance) -> InstanceProfile:
     return InstanceProfile(
         inst.name,
         tuple(accesses),
-        sum(local.values()),
+        sum(local_tensors(body).values()),
         upper_count(body, lambda s: _work(s)[0]),
         dtype_of(matmuls[0].args[0].type).name if matmuls else None,
         upper_count(body, lambda s: _work(s)[1]),
@@ -132,11 +102,6 @@ def profile(inst: Instance) -> InstanceProfile:
 
 
 _NOT_WORK = ("matmul", "zeros", "full", "transpose")
-
-
-def _aliases_buffer(e: Expr) -> bool:
-    """A value that stays where it arrived: a DDR slice (DMA buffer) or a received element."""
-    return isinstance(e, Get) or (isinstance(e, Load) and isinstance(e.base, ParamRef))
 
 
 def _mkn(matmul: Call) -> tuple[int, int, int]:
@@ -158,24 +123,6 @@ def _work(s: Stmt) -> tuple[int, int]:
         ):
             other += e.type.size if isinstance(e.type, TensorType) else 1
     return macs, other
-
-
-def _transfers(s: Stmt, param: str, direction: str):
-    """Types of the slices of ``param`` a statement reads or writes."""
-    if direction == "write":
-        if isinstance(s, Store) and isinstance(s.base, ParamRef) and s.base.name == param:
-            yield _slice_type(s)
-        return
-    for e in stmt_exprs(s):
-        for load in _loads(e):
-            if load.base.name == param:
-                yield load.type
-
-
-def _slice_type(s: Store):
-    shape = tuple(getattr(i, "length", None) for i in s.indices)
-    dims = tuple(d for d in shape if d is not None)
-    return TensorType(s.base.type.dtype, dims) if dims else s.base.type.dtype
 
 
 def profiles(graph: Graph) -> dict[str, InstanceProfile]:

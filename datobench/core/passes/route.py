@@ -7,9 +7,9 @@ DDR traffic are routed by the target kind's rules (``route_npu``, ``route_fpga``
 
 from __future__ import annotations
 
+from datobench.core.ir.effects import nbytes
 from datobench.core.ir.mapping import OffchipStream, Route, Tile
 from datobench.core.ir.program import Channel
-from datobench.core.ir.types import TensorType
 from datobench.core.kinds import kind_of
 from datobench.core.passes.analysis import Access
 from datobench.core.passes.resources import Ledger, memory_resource
@@ -18,7 +18,7 @@ from datobench.core.targets import Target
 
 
 def elem_bytes(c: Channel) -> int:
-    return c.elem.nbytes if isinstance(c.elem, TensorType) else c.elem.bytes
+    return nbytes(c.elem)
 
 
 class Router:

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from datobench.core.errors import MappingError
+from datobench.core.ir.effects import nbytes
 from datobench.core.ir.mapping import Merge
 from datobench.core.ir.program import Graph, Instance
 from datobench.core.lang.primitives import Bundle, Chain
@@ -204,7 +205,7 @@ class VirtualGraph:
             if a == b:
                 continue
             movers = [n for n in (a, b) if self.work(n) == 0]
-            weight = (c.puts or 1) * _elem_bytes(c.elem)
+            weight = (c.puts or 1) * nbytes(c.elem)
             key = (not movers, -weight, self.work(a) + self.work(b), c.name)
             candidates.append((key, c, a, b, movers))
         for _, c, a, b, movers in sorted(candidates, key=lambda item: item[0]):
@@ -236,10 +237,6 @@ class VirtualGraph:
 
     def _bundleable(self, root: str) -> bool:
         return "chain" not in self.kinds[root]
-
-
-def _elem_bytes(t) -> int:
-    return t.nbytes if hasattr(t, "nbytes") else t.bytes
 
 
 def virtual_graph(graph: Graph, profiles: dict[str, InstanceProfile], primitives) -> VirtualGraph:

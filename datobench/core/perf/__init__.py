@@ -12,12 +12,13 @@ import math
 from collections.abc import Callable
 
 from datobench.core.errors import DatoError
+from datobench.core.ir.effects import transfers, with_conditions
 from datobench.core.ir.mapping import tile_key
-from datobench.core.ir.nodes import For, If, walk
+from datobench.core.ir.nodes import walk
 from datobench.core.ir.printer import stmt_lines
 from datobench.core.passes.analysis import profiles as instance_profiles
 from datobench.core.passes.counts import upper_count
-from datobench.core.perf.cost import CostModel, param_transfers
+from datobench.core.perf.cost import CostModel
 from datobench.core.perf.lower import timed_lowering
 from datobench.core.perf.result import PerfResult, TileTiming, critical_path, occupancy
 from datobench.core.perf.runtime import (
@@ -66,13 +67,12 @@ def _transfer_pattern(body, param: str, direction: str) -> tuple[str, int]:
     sites = []
 
     def weight(s) -> int:
-        reads, writes = param_transfers(s)
-        return sum(1 for p, _ in (reads if direction == "read" else writes) if p == param)
+        return sum(1 for t in transfers(s) if t.param == param and t.direction == direction)
 
     for s in walk(body):
-        if not isinstance(s, (For, If)) and weight(s):
+        if weight(s):
             sites.append(stmt_lines(s, 0)[0])
-    return "\n".join(sites), upper_count(body, weight)
+    return "\n".join(sites), upper_count(with_conditions(body), weight)
 
 
 def simulate_perf(

@@ -7,27 +7,22 @@ operation, a channel or a DDR stream costs is the target kind's cost model (``co
 
 from __future__ import annotations
 
-import math
+from collections.abc import Set
 
+from datobench.core.ir.effects import copies, nbytes
 from datobench.core.ir.mapping import Mapping
 from datobench.core.ir.nodes import (
-    Assign,
     Binary,
     Call,
     Expr,
-    Get,
     KernelCall,
-    Load,
-    ParamRef,
     Stmt,
-    Store,
     Unary,
-    Var,
     children,
     stmt_exprs,
 )
 from datobench.core.ir.program import Channel
-from datobench.core.ir.types import TensorType, dtype_of
+from datobench.core.ir.types import dtype_of
 from datobench.core.perf.timing import ChannelTiming, DmaTiming
 from datobench.core.targets import Target
 
@@ -44,17 +39,19 @@ class CostModel:
         self.rates = kind_of(target).cost_model(target, mapping)
 
     # -- compute ----------------------------------------------------------------------------
-    def stmt_cycles(self, s: Stmt) -> int:
+    def stmt_cycles(self, s: Stmt, mutated: Set[str] = frozenset()) -> int:
         """Cycles the core spends on one execution of a simple statement (not its transfers).
 
-        Computed values are written where they go; only copies (of a name, a slice or a
-        received tile) cost memory moves."""
+        Computed values are written where they go; only copies (``effects.copies``, given the
+        body's ``mutated`` names) cost memory moves."""
         total = 0
         for e in stmt_exprs(s):
             total += self._expr_cycles(e)
-        if _copies(s):
-            total += self._move_cycles(s.value.type, "store")
-        return total
+        return total + self.copy_cycles(s, mutated)
+
+    def copy_cycles(self, s: Stmt, mutated: Set[str] = frozenset()) -> int:
+        """Cycles one execution of a statement spends copying a tile (0 if it copies none)."""
+        return self._move_cycles(s.value.type, "store") if copies(s, mutated) else 0
 
     def _expr_cycles(self, e: Expr) -> int:
         total = sum(self._expr_cycles(c) for c in children(e))
@@ -94,8 +91,7 @@ class CostModel:
 
     # -- channels ---------------------------------------------------------------------------
     def channel(self, c: Channel) -> ChannelTiming:
-        size = c.elem.nbytes if isinstance(c.elem, TensorType) else c.elem.bytes
-        return self.rates.channel(size, c.name)
+        return self.rates.channel(nbytes(c.elem), c.name)
 
     # -- DDR --------------------------------------------------------------------------------
     def dram_bytes_per_cycle(self) -> float:
@@ -105,38 +101,3 @@ class CostModel:
         """Every DDR stream moves at most one port's rate (a stream-switch port on an NPU, an
         AXI master on an FPGA) and shares the DRAM bandwidth with the others."""
         return self.rates.dma()
-
-
-def _copies(s: Stmt) -> bool:
-    """Does a statement copy a tile it did not compute? Naming a DDR slice or a received tile
-    refers to the buffer it arrived in, and a DDR write of a local tensor is read in place;
-    other puts and stores of values that were not computed copy them."""
-    value = getattr(s, "value", None)
-    if not isinstance(value, (Var, Load, Get)) or not isinstance(value.type, TensorType):
-        return False
-    local = isinstance(value, Var) or (isinstance(value, Load) and isinstance(value.base, Var))
-    if isinstance(s, Store) and isinstance(s.base, ParamRef):
-        return not local  # a local tensor is read in place by the DMA
-    if isinstance(s, Assign):
-        return local
-    return True
-
-
-def param_transfers(s: Stmt) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
-    """DDR tiles a statement reads and writes: (parameter, bytes) pairs."""
-    reads, writes = [], []
-
-    def visit(e: Expr):
-        for c in children(e):
-            visit(c)
-        if isinstance(e, Load) and isinstance(e.base, ParamRef):
-            t = e.type
-            reads.append((e.base.name, t.nbytes if isinstance(t, TensorType) else t.bytes))
-
-    for e in stmt_exprs(s):
-        visit(e)
-    if isinstance(s, Store) and isinstance(s.base, ParamRef):
-        lengths = [getattr(i, "length", 1) for i in s.indices]
-        size = math.prod(lengths) * s.base.type.dtype.bytes
-        writes.append((s.base.name, size))
-    return reads, writes

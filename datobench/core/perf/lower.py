@@ -10,6 +10,7 @@ programs are timed in seconds.
 from __future__ import annotations
 
 from datobench.core.errors import CapabilityError
+from datobench.core.ir.effects import drained, transfers
 from datobench.core.ir.nodes import (
     Assign,
     Binary,
@@ -17,8 +18,6 @@ from datobench.core.ir.nodes import (
     Expr,
     Get,
     If,
-    Load,
-    ParamRef,
     Pid,
     Put,
     Stmt,
@@ -26,11 +25,10 @@ from datobench.core.ir.nodes import (
     Unary,
     Var,
     children,
-    walk,
 )
 from datobench.core.ir.program import Instance
 from datobench.core.ir.types import index
-from datobench.core.perf.cost import CostModel, param_transfers
+from datobench.core.perf.cost import CostModel
 from datobench.core.sim.lower import Lowerer, _local
 
 
@@ -43,18 +41,26 @@ class TimedLowerer(Lowerer):
         self.dma_ids = dma_ids  # (param, direction) -> index into the instance's DMA engines
         self.values = values
         # local tensors written to DDR in place: the engines that may still be reading them
-        self.draining: dict[str, set[int]] = {}
-        for s in walk(inst.body):
-            if isinstance(s, Store) and isinstance(s.base, ParamRef) and _local_root(s.value):
-                engine = dma_ids[(s.base.name, "write")]
-                self.draining.setdefault(_local_root(s.value), set()).add(engine)
+        self.draining = {
+            name: {dma_ids[(param, "write")] for param in params}
+            for name, params in drained(inst.body).items()
+        }
 
     # -- timing hooks -----------------------------------------------------------------------
+    def stmt(self, s: Stmt):
+        if isinstance(s, If):  # its condition may read DDR before either branch runs
+            self.loc = s.loc or self.loc
+            self.reads(s)
+        super().stmt(s)
+
+    def reads(self, s: Stmt):
+        for t in transfers(s):
+            if t.direction == "read":
+                self.line("yield None")  # let instances with earlier clocks reach DRAM first
+                self.line(f"dread({self.dma_ids[(t.param, 'read')]}, {t.bytes}, A)")
+
     def before_stmt(self, s: Stmt):
-        reads, _ = param_transfers(s)
-        for param, size in reads:
-            self.line("yield None")  # let instances with earlier clocks reach DRAM first
-            self.line(f"dread({self.dma_ids[(param, 'read')]}, {size}, A)")
+        self.reads(s)
         target = (
             s.name
             if isinstance(s, Assign)
@@ -69,13 +75,13 @@ class TimedLowerer(Lowerer):
     def after_stmt(self, s: Stmt):
         if not isinstance(s, Put):
             self.charge(s)
-        _, writes = param_transfers(s)
-        for param, size in writes:
-            self.line("yield None")
-            self.line(f"dwrite({self.dma_ids[(param, 'write')]}, {size}, A)")
+        for t in transfers(s):
+            if t.direction == "write":
+                self.line("yield None")
+                self.line(f"dwrite({self.dma_ids[(t.param, 'write')]}, {t.bytes}, A)")
 
     def charge(self, s: Stmt):
-        cycles = self.cost.stmt_cycles(s)
+        cycles = self.cost.stmt_cycles(s, self.mutated)
         if cycles:
             self.line(f"A[0] += {cycles}; A[1] += {cycles}")
 
@@ -121,15 +127,6 @@ class TimedLowerer(Lowerer):
             return
         for c in children(e):
             self.gets_only(c)
-
-
-def _local_root(e: Expr) -> str | None:
-    """The local tensor a stored value is (or is a slice of), if any."""
-    if isinstance(e, Var):
-        return e.name
-    if isinstance(e, Load) and isinstance(e.base, Var):
-        return e.base.name
-    return None
 
 
 def _static(e: Expr) -> bool:

@@ -2,8 +2,11 @@
 
 The generator runs the instance's body with whole-tile numpy operations and yields only when
 a stream operation must block (a full FIFO on ``put``, an empty one on ``get``), handing the
-scheduler a ``Wait`` that says on what. Values follow tile-memory semantics: whatever is
-bound to a name or put on a stream is a copy, never a view of something that changes later.
+scheduler a ``Wait`` that says on what. Values follow the tile-memory model of ``ir.effects``: a
+statement copies exactly where that model says a tile is copied, and a name that views a DDR
+window of a buffer some instance writes holds a snapshot (the DMA transfer), so that nothing
+bound or put is a view of something that changes later. Each statement that moves DDR data adds
+its bytes to the run's counter for that buffer and direction.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import numpy as np
 
 from datobench.core.errors import Loc
 from datobench.core.ir.affine import interval
+from datobench.core.ir.effects import Window, copies, transfers, view_of
 from datobench.core.ir.nodes import (
     Assign,
     Binary,
@@ -37,7 +41,6 @@ from datobench.core.ir.nodes import (
     Var,
     in_place_update,
     mutated_names,
-    walk,
 )
 from datobench.core.ir.program import Instance
 from datobench.core.ir.types import DTYPES, TensorType, dtype_of, float32
@@ -63,6 +66,14 @@ class KernelSlot:
     name: str
 
 
+@dataclass(frozen=True)
+class DdrCounter:
+    """Stands for a run's counter of the bytes moved to or from one global buffer."""
+
+    buffer: str
+    direction: str  # "read" | "write"
+
+
 @dataclass
 class Lowered:
     source: str
@@ -70,26 +81,6 @@ class Lowered:
     constants: list = field(default_factory=list)
     waits: list[tuple[str, str, Loc | None]] = field(default_factory=list)  # kind, channel, loc
     checks: list[tuple[Loc | None, str]] = field(default_factory=list)
-
-
-def _root(e: Expr):
-    """What a tensor-valued expression may alias: a Var, a ParamRef or a Get; None if the
-    value is freshly computed."""
-    if not isinstance(e.type, TensorType):
-        return None
-    if isinstance(e, (Var, ParamRef, Get)):
-        return e
-    if isinstance(e, Load):
-        return e.base
-    if isinstance(e, Call) and e.fn == "transpose":
-        return _root(e.args[0])
-    return None
-
-
-def written_params(stmts: tuple[Stmt, ...]) -> set[str]:
-    return {
-        s.base.name for s in walk(stmts) if isinstance(s, Store) and isinstance(s.base, ParamRef)
-    }
 
 
 class Lowerer:
@@ -103,7 +94,9 @@ class Lowerer:
     ):
         self.inst = inst
         self.mutated = mutated_names(inst.body)
-        self.mutable_params = {a.param for a in inst.args if a.buffer in written_buffers}
+        # DDR windows that may change during the run: a name viewing one holds a snapshot
+        self.changing_params = {a.param for a in inst.args if a.buffer in written_buffers}
+        self.buffer_of = {a.param: a.buffer for a in inst.args}
         self.channel_slot = {name: slot for name, (slot, _) in channels.items()}
         self.depths = {name: depth for name, (_, depth) in channels.items()}
         self.params = [a.param for a in inst.args]
@@ -164,6 +157,7 @@ class Lowerer:
     def stmt(self, s: Stmt):
         self.loc = s.loc or self.loc
         simple = not isinstance(s, (For, If))
+        self.count_transfers(s)
         if simple:
             self.before_stmt(s)
         self.emit_stmt(s)
@@ -178,7 +172,7 @@ class Lowerer:
             self.line(f"{target} = {self.expr(s.value)}")
         elif isinstance(s, Put):
             value = self.expr(s.value)
-            if self.aliases_mutable(s.value):
+            if copies(s, self.mutated):
                 value += ".copy()"
             self.before_put(s)
             slot = self.slot(s.stream)
@@ -205,14 +199,20 @@ class Lowerer:
         self.block(stmts)
         self.depth -= 1
 
-    def aliases_mutable(self, e: Expr) -> bool:
-        """Would binding ``e`` without a copy let a later write show through?"""
-        root = _root(e)
-        if isinstance(root, Var):
-            return root.name in self.mutated
-        if isinstance(root, ParamRef):
-            return root.name in self.mutable_params
-        return False
+    def count_transfers(self, s: Stmt):
+        """Add the DDR bytes one execution of ``s`` moves to the run's counters."""
+        moved: dict[tuple[str, str], int] = {}
+        for t in transfers(s):
+            key = (self.buffer_of[t.param], t.direction)
+            moved[key] = moved.get(key, 0) + t.bytes
+        for key, size in moved.items():
+            self.line(f"{self.const(DdrCounter(*key))}[0] += {size}")
+
+    def snapshot(self, s: Assign) -> bool:
+        """Does a binding view a DDR window that may change later (so the sim, whose DDR reads
+        are views of the global arrays, must take the DMA's snapshot)?"""
+        view = view_of(s, self.mutated)
+        return isinstance(view, Window) and view.param in self.changing_params
 
     def assign(self, s: Assign):
         name = _local(s.name)
@@ -221,7 +221,7 @@ class Lowerer:
             self.line(f"{name} {v.op}= {self.expr(v.rhs)}")  # in place: the tile is ours
             return
         text = self.expr(v)
-        copy = _root(v) is not None and (s.name in self.mutated or self.aliases_mutable(v))
+        copy = copies(s, self.mutated) is not None or self.snapshot(s)
         self.line(f"{name} = {text}{'.copy()' if copy else ''}")
 
     def loop(self, s: For):

@@ -10,20 +10,21 @@ from __future__ import annotations
 import collections
 import heapq
 import linecache
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from datobench.core.errors import DatoError, DatoRuntimeError, DeadlockError, Loc
+from datobench.core.ir.effects import written_buffers
 from datobench.core.ir.program import Graph, Instance, KernelDecl
 from datobench.core.ir.types import TensorType
 from datobench.core.sim.lower import (
     NAMESPACE,
+    DdrCounter,
     KernelSlot,
     Lowered,
     Wait,
     lower_instance,
-    written_params,
 )
 
 DEFAULT_MAX_STEPS = 50_000_000
@@ -36,6 +37,8 @@ class SimResult:
     transfers: dict[str, int]  # elements put on each channel
     leftover: dict[str, int]  # elements never taken off a channel (data-dependent programs)
     resumes: int  # times the scheduler resumed an instance
+    # DDR bytes moved per (buffer, "read" | "write"), counted as the statements ran (no zeros)
+    ddr_bytes: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         total = sum(self.transfers.values())
@@ -80,12 +83,7 @@ def compile_graph(
     names = [c.name for c in graph.channels]
     depths = [c.depth for c in graph.channels]
     slots = {c.name: (n, c.depth) for n, c in enumerate(graph.channels)}
-    written = {
-        a.buffer
-        for inst in graph.instances
-        for a in inst.args
-        if a.param in written_params(inst.body)
-    }
+    written = written_buffers(graph)
     compiled = []
     for inst in graph.instances:
         used = {
@@ -95,9 +93,13 @@ def compile_graph(
     return compiled, names, depths
 
 
-def start(compiled, arrays: dict | None, kernels: dict, max_steps: int, extra=None):
+def start(
+    compiled, arrays: dict | None, kernels: dict, max_steps: int, extra=None, ddr=None
+):
     """A generator per instance, ready for ``drive``; also the channel queues and counters.
-    ``extra(unit)`` gives the additional arguments a subclassed lowering asked for."""
+    ``extra(unit)`` gives the additional arguments a subclassed lowering asked for; ``ddr``
+    (a dict) receives the run's DDR byte counters, one-element lists by (buffer, direction)."""
+    ddr = {} if ddr is None else ddr
     units, channel_names, depths = compiled
     slot_of = {name: n for n, name in enumerate(channel_names)}
     queues = [collections.deque() for _ in channel_names]
@@ -112,7 +114,11 @@ def start(compiled, arrays: dict | None, kernels: dict, max_steps: int, extra=No
             for a in inst.args
         ]
         constants = [
-            _checked_kernel(kernels[c.name]) if isinstance(c, KernelSlot) else c
+            _checked_kernel(kernels[c.name])
+            if isinstance(c, KernelSlot)
+            else ddr.setdefault((c.buffer, c.direction), [0])
+            if isinstance(c, DdrCounter)
+            else c
             for c in unit.lowered.constants
         ]
         waits = [
@@ -142,11 +148,13 @@ def simulate(
     max_steps: int = DEFAULT_MAX_STEPS,
 ) -> SimResult:
     units, channel_names, _ = compiled
-    gens, queues, counts, _ = start(compiled, arrays, kernels, max_steps)
+    ddr: dict[tuple[str, str], list[int]] = {}
+    gens, queues, counts, _ = start(compiled, arrays, kernels, max_steps, ddr=ddr)
     resumes = drive(units, gens)
     transfers = dict(zip(channel_names, counts))
     leftover = {name: len(q) for name, q in zip(channel_names, queues) if q}
-    return SimResult(transfers, leftover, resumes)
+    moved = {key: n for key, (n,) in sorted(ddr.items()) if n}
+    return SimResult(transfers, leftover, resumes, moved)
 
 
 def _resume(units: list, gens: list, k: int):

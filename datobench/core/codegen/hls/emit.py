@@ -8,6 +8,7 @@ import re
 
 from datobench.core.codegen.hls.types import SCALAR, ctype, literal
 from datobench.core.errors import CapabilityError
+from datobench.core.ir.effects import written_buffers
 from datobench.core.ir.nodes import (
     Assign,
     Binary,
@@ -411,18 +412,6 @@ class _Instance:
         else:
             raise TypeError(f"no tile form of {fn}")
         return out
-
-
-def written_buffers(graph: Graph) -> set[str]:
-    out = set()
-    for inst in graph.instances:
-        params = {
-            s.base.name
-            for s in walk(inst.body)
-            if isinstance(s, Store) and isinstance(s.base, ParamRef)
-        }
-        out |= {a.buffer for a in inst.args if a.param in params}
-    return out
 
 
 def emit_kernel(program) -> str:
