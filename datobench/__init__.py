@@ -20,7 +20,8 @@ from datobench.core.ir.types import (
     int16,
     int32,
 )
-from datobench.core.lang.builtins import exp, full, matmul, maximum, minimum, pid, where, zeros
+from datobench.core.lang import builtins as _builtins
+from datobench.core.lang.builtins import pid
 from datobench.core.lang.decorators import Kernel, RegionFunction, kernel, region, task
 from datobench.core.lang.layout import R, S
 from datobench.core.lang.primitives import Bundle, Chain, bundle, chain
@@ -38,6 +39,19 @@ def load_ipython_extension(ipython):
 def targets() -> list[str]:
     """The names of the shipped hardware targets (``load_target`` also takes a .toml path)."""
     return available_targets()
+
+
+def __getattr__(name: str):
+    """The builtins of task bodies (``dato.exp``, ``dato.matmul``...), one per function-form
+    op of the op table, so that a new op needs no line here."""
+    try:
+        return _builtins.FUNCTIONS[name]
+    except KeyError:
+        raise AttributeError(f"module 'datobench' has no attribute {name!r}") from None
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_builtins.FUNCTIONS])
 
 
 def symbol(name: str) -> Symbol:
@@ -59,9 +73,7 @@ __all__ = [
     "DatoTypeError",
     "DeadlockError",
     "DType",
-    "exp",
     "float32",
-    "full",
     "int16",
     "int32",
     "int8",
@@ -69,9 +81,6 @@ __all__ = [
     "kernel",
     "load_target",
     "MappingError",
-    "matmul",
-    "maximum",
-    "minimum",
     "pid",
     "Program",
     "R",
@@ -86,6 +95,4 @@ __all__ = [
     "task",
     "TargetError",
     "TensorType",
-    "where",
-    "zeros",
-]
+] + sorted(_builtins.FUNCTIONS)
