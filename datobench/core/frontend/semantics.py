@@ -130,11 +130,6 @@ def binary(symbol: str, lhs: Expr, rhs: Expr) -> Expr:
     return fold(Binary(op.name, lhs, rhs, result))
 
 
-def logical(symbol: str, lhs: Expr, rhs: Expr) -> Expr:
-    """``lhs and rhs`` / ``lhs or rhs`` on conditions."""
-    return binary(symbol, lhs, rhs)
-
-
 def unary(symbol: str, operand: Expr) -> Expr:
     if symbol == "+":
         return operand
@@ -235,6 +230,8 @@ def call(op: Op, operands: list[Expr], statics: dict, runtime: dict | None = Non
     values = {s.name: s.default for s in op.statics if not s.required}
     values.update(statics)
     result = op.typing(op, tuple(a.type for a in operands), values)
+    if op.name == "astype" and _weak(operands[0]):  # an untyped literal just takes the type
+        return adopt(operands[0], values["dtype"])
     extra = []
     for s in op.runtime:
         if s.name in runtime:
@@ -268,9 +265,8 @@ def _canonical(kind: str, value, operands: list[Expr], result):
 
 
 def astype(x: Expr, dtype: DType) -> Expr:
-    """``x.astype(T)``; an untyped literal just takes the type."""
-    converted = call(CALLS["astype"], [x], {"dtype": dtype})
-    return adopt(x, dtype) if _weak(x) else converted
+    """``x.astype(T)``."""
+    return call(CALLS["astype"], [x], {"dtype": dtype})
 
 
 def cast(dtype: DType, x: Expr) -> Expr:

@@ -366,7 +366,7 @@ class TaskBuilder:
         op = "and" if isinstance(node.op, ast.And) else "or"
         result = self.expr(node.values[0])
         for v in node.values[1:]:
-            result = sem.logical(op, result, self.expr(v))
+            result = sem.binary(op, result, self.expr(v))
         return result
 
     def visit_Subscript(self, node: ast.Subscript):
