@@ -1,0 +1,122 @@
+"""Builtins of the op table, each through every layer: front end (typing, located errors),
+functional simulator against numpy, C simulation against the simulator, and the perf model
+(vector work). A builtin added to the table gets its row here."""
+
+from __future__ import annotations
+
+import ml_dtypes
+import numpy as np
+import pytest
+from helpers import check_error
+from perf_rules import tile_of, vector_cycles
+
+import datobench as dato
+from datobench import bf16, float32, int32
+from datobench.core.ir.printer import region_text
+from datobench.core.passes.analysis import profiles
+
+BF16 = ml_dtypes.bfloat16
+
+
+def _positive(rng, shape):
+    return rng.uniform(0.05, 9.0, shape)
+
+
+def _any(rng, shape):
+    return rng.standard_normal(shape) * 3
+
+
+# name -> (numpy reference on float32 values, inputs)
+FLOAT_OPS = {
+    "exp": (np.exp, _any),
+}
+
+
+def unary_region(fn, T):
+    """``fn`` of a tile and of one element."""
+
+    @dato.region
+    def top(A: T[4, 8], B: T[4, 8], C: T[1]):
+        @dato.task(args=[A, B, C])
+        def t(a: T[4, 8], b: T[4, 8], c: T[1]):
+            b[:, :] = fn(a[:, :])
+            c[0] = fn(a[1, 2])
+
+    return top
+
+
+def run_unary(name, dtype, backend, inputs):
+    prog = dato.compile(unary_region(getattr(dato, name), dtype))
+    A = inputs(np.random.default_rng(1), (4, 8)).astype(dtype.np)
+    B, C = np.zeros((4, 8), dtype.np), np.zeros(1, dtype.np)
+    prog.run(A, B, C, backend=backend)
+    return A, B, C
+
+
+def numpy_reference(fn, A):
+    """The op computed in float32 and rounded once to A's type."""
+    return fn(A.astype(np.float32)).astype(A.dtype)
+
+
+# -- floating-point elementwise functions ------------------------------------------------------
+@pytest.mark.parametrize("name", FLOAT_OPS)
+def test_a_float_function_keeps_the_operands_type(name):
+    for T in (float32, bf16):
+        text = region_text(dato.compile(unary_region(getattr(dato, name), T)).region)
+        assert f"b[0:+4, 0:+8] = {name}(a[0:+4, 0:+8])" in text
+        assert f"c[0] = {name}(a[1, 2])" in text
+
+
+@pytest.mark.parametrize("name", FLOAT_OPS)
+def test_a_float_function_refuses_integers_at_the_users_line(name):
+    fn = getattr(dato, name)
+
+    @dato.region
+    def top(A: int32[4]):
+        @dato.task(args=[A])
+        def t(a: int32[4]):
+            a[:] = fn(a[:])  # E-float-int
+
+    with pytest.raises(dato.DatoTypeError) as info:
+        dato.compile(top)
+    check_error(info, "# E-float-int", f"{name} takes floating-point values, not int32[4]")
+
+
+@pytest.mark.parametrize("dtype", [float32, bf16], ids=str)
+@pytest.mark.parametrize("name", FLOAT_OPS)
+def test_a_float_function_in_sim_is_numpy_in_float32(name, dtype):
+    fn, inputs = FLOAT_OPS[name]
+    A, B, C = run_unary(name, dtype, "sim", inputs)
+    np.testing.assert_array_equal(B, numpy_reference(fn, A))
+    np.testing.assert_array_equal(C, numpy_reference(fn, A[1, 2:3]))
+
+
+@pytest.mark.parametrize("dtype", [float32, bf16], ids=str)
+@pytest.mark.parametrize("name", FLOAT_OPS)
+def test_a_float_function_in_csim_equals_sim(name, dtype):
+    _, inputs = FLOAT_OPS[name]
+    _, B, C = run_unary(name, dtype, "sim", inputs)
+    _, B2, C2 = run_unary(name, dtype, "csim", inputs)
+    tolerance = 1e-5 if dtype == float32 else 1e-2  # one bf16 rounding step
+    for ref, got in ((B, B2), (C, C2)):
+        np.testing.assert_allclose(got.astype(np.float64), ref.astype(np.float64), rtol=tolerance)
+
+
+@pytest.mark.parametrize("name", FLOAT_OPS)
+def test_a_float_function_is_vector_work(name):
+    check_vector_work(name, unary_region(getattr(dato, name), float32), float32, FLOAT_OPS[name][1])
+
+
+def check_vector_work(name, region, dtype, inputs, elements=4 * 8 + 1):
+    """perf runs the program and charges the op as one vector operation per statement; the
+    profile counts its elements as work."""
+    target = dato.load_target("npu1")
+    prog = dato.compile(region, target="npu1")
+    assert profiles(prog.graph)["t"].elementwise == elements
+    rng = np.random.default_rng(2)
+    arrays = [inputs(rng, b.type.shape).astype(b.type.dtype.np) for b in prog.region.params]
+    result = prog.run(*arrays, backend="perf")
+    expected = vector_cycles(target, elements - 1, dtype, name) + vector_cycles(
+        target, 1, dtype, name
+    )
+    assert tile_of(result, "t").busy == expected
