@@ -4,7 +4,6 @@ functional simulator against numpy, C simulation against the simulator, and the 
 
 from __future__ import annotations
 
-import ml_dtypes
 import numpy as np
 import pytest
 from helpers import check_error
@@ -14,8 +13,6 @@ import datobench as dato
 from datobench import bf16, float32, int32
 from datobench.core.ir.printer import region_text
 from datobench.core.passes.analysis import profiles
-
-BF16 = ml_dtypes.bfloat16
 
 
 def _positive(rng, shape):
@@ -29,6 +26,7 @@ def _any(rng, shape):
 # name -> (numpy reference on float32 values, inputs)
 FLOAT_OPS = {
     "exp": (np.exp, _any),
+    "sqrt": (np.sqrt, _positive),
 }
 
 

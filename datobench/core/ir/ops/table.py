@@ -201,6 +201,7 @@ OPS: tuple[Op, ...] = (
         "exp", np.exp, "op_exp", "Elementwise e**x (bf16 is computed in float32 and rounded).",
         fast="np.exp({0})",
     ),
+    _floating("sqrt", np.sqrt, "op_sqrt", "Elementwise square root (bf16: in float32, rounded)."),
     Op(
         "maximum",
         "call",

@@ -146,6 +146,9 @@ struct op_neg { template <typename T> static T f(T a) { return static_cast<T>(-a
 struct op_exp {
   template <typename T> static T f(T a) { return static_cast<T>(std::exp(float(a))); }
 };
+struct op_sqrt {
+  template <typename T> static T f(T a) { return static_cast<T>(std::sqrt(float(a))); }
+};
 
 // -- reduction combiners: `f` folds one more element into the accumulator -------------------------
 struct red_sum { template <typename A> static A f(A acc, A x) { return acc + x; } };
