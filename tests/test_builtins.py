@@ -27,6 +27,7 @@ def _any(rng, shape):
 FLOAT_OPS = {
     "exp": (np.exp, _any),
     "sqrt": (np.sqrt, _positive),
+    "rsqrt": (lambda x: np.float32(1) / np.sqrt(x), _positive),
 }
 
 

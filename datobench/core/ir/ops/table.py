@@ -202,6 +202,10 @@ OPS: tuple[Op, ...] = (
         fast="np.exp({0})",
     ),
     _floating("sqrt", np.sqrt, "op_sqrt", "Elementwise square root (bf16: in float32, rounded)."),
+    _floating(
+        "rsqrt", lambda x: np.float32(1) / np.sqrt(x), "op_rsqrt",
+        "Elementwise 1 / sqrt(x) (bf16: in float32, rounded once).",
+    ),
     Op(
         "maximum",
         "call",
