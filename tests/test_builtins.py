@@ -28,6 +28,7 @@ FLOAT_OPS = {
     "exp": (np.exp, _any),
     "sqrt": (np.sqrt, _positive),
     "rsqrt": (lambda x: np.float32(1) / np.sqrt(x), _positive),
+    "tanh": (np.tanh, _any),
 }
 
 

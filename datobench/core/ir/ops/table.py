@@ -206,6 +206,7 @@ OPS: tuple[Op, ...] = (
         "rsqrt", lambda x: np.float32(1) / np.sqrt(x), "op_rsqrt",
         "Elementwise 1 / sqrt(x) (bf16: in float32, rounded once).",
     ),
+    _floating("tanh", np.tanh, "op_tanh", "Elementwise hyperbolic tangent (bf16: in float32)."),
     Op(
         "maximum",
         "call",

@@ -152,6 +152,9 @@ struct op_sqrt {
 struct op_rsqrt {
   template <typename T> static T f(T a) { return static_cast<T>(1.0f / std::sqrt(float(a))); }
 };
+struct op_tanh {
+  template <typename T> static T f(T a) { return static_cast<T>(std::tanh(float(a))); }
+};
 
 // -- reduction combiners: `f` folds one more element into the accumulator -------------------------
 struct red_sum { template <typename A> static A f(A acc, A x) { return acc + x; } };
