@@ -10,7 +10,7 @@ from helpers import check_error
 from perf_rules import tile_of, vector_cycles
 
 import datobench as dato
-from datobench import bf16, float32, int32
+from datobench import bf16, float32, int8, int16, int32
 from datobench.core.ir.printer import region_text
 from datobench.core.passes.analysis import profiles
 
@@ -120,3 +120,52 @@ def check_vector_work(name, region, dtype, inputs, elements=4 * 8 + 1):
         target, 1, dtype, name
     )
     assert tile_of(result, "t").busy == expected
+
+
+# -- abs: integers (wrapping like numpy) and floats -------------------------------------------
+NUMBER_TYPES = [int8, int16, int32, bf16, float32]
+
+
+def _abs_inputs(dtype):
+    def inputs(rng, shape):
+        if dtype.kind == "float":
+            return _any(rng, shape)
+        info = np.iinfo(dtype.np)
+        values = rng.integers(info.min, info.max, shape, endpoint=True)
+        if values.size > 10:  # a[0, 0] and a[1, 2]: -min does not fit, it wraps
+            values.flat[[0, 10]] = info.min
+        return values
+
+    return inputs
+
+
+@pytest.mark.parametrize("dtype", NUMBER_TYPES, ids=str)
+def test_abs_keeps_the_type_and_matches_numpy_in_sim_and_csim(dtype):
+    inputs = _abs_inputs(dtype)
+    text = region_text(dato.compile(unary_region(dato.abs, dtype)).region)
+    assert "b[0:+4, 0:+8] = abs(a[0:+4, 0:+8])" in text
+    A, B, C = run_unary("abs", dtype, "sim", inputs)
+    np.testing.assert_array_equal(B, np.abs(A))
+    np.testing.assert_array_equal(C, np.abs(A[1, 2:3]))
+    if dtype.kind == "int":
+        assert B[0, 0] == C[0] == np.iinfo(dtype.np).min  # abs(int8 -128) == -128
+    _, B2, C2 = run_unary("abs", dtype, "csim", inputs)
+    np.testing.assert_array_equal(B2, B)  # bit for bit
+    np.testing.assert_array_equal(C2, C)
+
+
+def test_abs_refuses_booleans_at_the_users_line():
+    @dato.region
+    def top(A: float32[4]):
+        @dato.task(args=[A])
+        def t(a: float32[4]):
+            a[:] = dato.abs(a[:] < 0.0)  # E-abs-bool
+
+    with pytest.raises(dato.DatoTypeError) as info:
+        dato.compile(top)
+    check_error(info, "# E-abs-bool", "abs takes numbers, not bool[4]")
+
+
+@pytest.mark.parametrize("dtype", [int8, float32], ids=str)
+def test_abs_is_vector_work(dtype):
+    check_vector_work("abs", unary_region(dato.abs, dtype), dtype, _abs_inputs(dtype))

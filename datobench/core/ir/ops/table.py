@@ -208,6 +208,18 @@ OPS: tuple[Op, ...] = (
     ),
     _floating("tanh", np.tanh, "op_tanh", "Elementwise hyperbolic tangent (bf16: in float32)."),
     Op(
+        "abs",
+        "call",
+        ("x",),
+        rules.takes(lambda dtype: dtype.kind != "bool", "numbers"),
+        "vector",
+        True,
+        numpy=np.abs,  # exact in every type; integers wrap: abs(int8 -128) is -128
+        hls=_functor("op_abs", 1),
+        function="abs",
+        doc="Elementwise absolute value; integers wrap as numpy's do (abs(int8 -128) = -128).",
+    ),
+    Op(
         "maximum",
         "call",
         ("x", "y"),

@@ -152,6 +152,15 @@ struct op_sqrt {
 struct op_rsqrt {
   template <typename T> static T f(T a) { return static_cast<T>(1.0f / std::sqrt(float(a))); }
 };
+struct op_abs {  // integers wrap as numpy's do: abs(int8 -128) == -128
+  template <typename T> static T f(T a) {
+    if constexpr (std::is_integral_v<T>) {
+      return static_cast<T>(a < 0 ? -static_cast<int64_t>(a) : static_cast<int64_t>(a));
+    } else {
+      return static_cast<T>(std::fabs(float(a)));
+    }
+  }
+};
 struct op_tanh {
   template <typename T> static T f(T a) { return static_cast<T>(std::tanh(float(a))); }
 };
