@@ -169,3 +169,77 @@ def test_abs_refuses_booleans_at_the_users_line():
 @pytest.mark.parametrize("dtype", [int8, float32], ids=str)
 def test_abs_is_vector_work(dtype):
     check_vector_work("abs", unary_region(dato.abs, dtype), dtype, _abs_inputs(dtype))
+
+
+# -- x.min(axis=..., keepdims=...) -------------------------------------------------------------
+def min_region(T):
+    @dato.region
+    def top(A: T[4, 8], B: T[8], C: T[4, 2]):
+        @dato.task(args=[A, B, C])
+        def t(a: T[4, 8], b: T[8], c: T[4, 2]):
+            x = a[:, :]
+            b[:] = x.min(axis=0)
+            c[:, 0:1] = x.min(1, keepdims=True)
+            c[0, 1] = x.min()  # every element: a scalar
+
+    return top
+
+
+def run_min(dtype, backend):
+    prog = dato.compile(min_region(dtype))
+    A = _abs_inputs(dtype)(np.random.default_rng(3), (4, 8)).astype(dtype.np)
+    outs = [np.zeros(8, dtype.np), np.zeros((4, 2), dtype.np)]
+    prog.run(A, *outs, backend=backend)
+    return A, outs
+
+
+def test_min_reduces_like_max():
+    text = region_text(dato.compile(min_region(float32)).region)
+    assert "b[0:+8] = min(x, axis=(0,), keepdims=False)" in text
+    assert "c[0:+4, 0:+1] = min(x, axis=(1,), keepdims=True)" in text
+    assert "c[0, 1] = min(x, axis=(0, 1), keepdims=False)" in text
+
+
+@pytest.mark.parametrize("dtype", NUMBER_TYPES, ids=str)
+def test_min_matches_numpy_in_sim_and_csim(dtype):
+    A, (B, C) = run_min(dtype, "sim")
+    np.testing.assert_array_equal(B, A.min(axis=0))
+    np.testing.assert_array_equal(C[:, 0:1], A.min(axis=1, keepdims=True))
+    assert C[0, 1] == A.min()
+    _, got = run_min(dtype, "csim")
+    for ref, out in zip((B, C), got):
+        np.testing.assert_array_equal(out, ref)  # bit for bit
+
+
+def test_min_checks_its_axis_at_the_users_line():
+    @dato.region
+    def top(A: float32[4, 8], B: float32[4]):
+        @dato.task(args=[A, B])
+        def t(a: float32[4, 8], b: float32[4]):
+            b[:] = a[:, :].min(axis=2)  # E-min-axis
+
+    with pytest.raises(dato.DatoTypeError) as info:
+        dato.compile(top)
+    check_error(info, "# E-min-axis", ".min(axis=2) is out of range for float32[4, 8]")
+
+
+def test_min_takes_a_tensor():
+    @dato.region
+    def top(A: float32[4]):
+        @dato.task(args=[A])
+        def t(a: float32[4]):
+            a[0] = a[0].min()  # E-min-scalar
+
+    with pytest.raises(dato.DatoTypeError) as info:
+        dato.compile(top)
+    check_error(info, "# E-min-scalar", ".min() takes a tensor, not a float32 scalar")
+
+
+@pytest.mark.parametrize("dtype", [int16, bf16], ids=str)
+def test_min_is_vector_work_over_its_source(dtype):
+    target = dato.load_target("npu1")
+    prog = dato.compile(min_region(dtype), target="npu1")
+    assert profiles(prog.graph)["t"].elementwise == 8 + 4 + 1  # the results' elements
+    A, outs = run_min(dtype, "sim")
+    result = prog.run(A, *outs, backend="perf")
+    assert tile_of(result, "t").busy == 3 * vector_cycles(target, 4 * 8, dtype, "min")

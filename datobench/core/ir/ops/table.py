@@ -260,6 +260,7 @@ OPS: tuple[Op, ...] = (
     ),
     _reduction("sum", ref.reduce_sum, "red_sum"),
     _reduction("max", ref.reduce_with(np.max), "red_max"),
+    _reduction("min", ref.reduce_with(np.min), "red_min"),
     Op(
         "astype",
         "call",

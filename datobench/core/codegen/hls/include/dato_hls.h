@@ -168,6 +168,7 @@ struct op_tanh {
 // -- reduction combiners: `f` folds one more element into the accumulator -------------------------
 struct red_sum { template <typename A> static A f(A acc, A x) { return acc + x; } };
 struct red_max { template <typename A> static A f(A acc, A x) { return acc < x ? x : acc; } };
+struct red_min { template <typename A> static A f(A acc, A x) { return x < acc ? x : acc; } };
 
 template <typename T> struct elem_of { using type = T; };
 template <typename T, int... D> struct elem_of<tile<T, D...>> { using type = T; };
