@@ -245,3 +245,19 @@ def test_int32_comparisons_above_float_precision_agree_in_csim():
     prog.run(A, B, got, backend="csim")
     np.testing.assert_array_equal(ref, [1, 1, 1, 1])
     np.testing.assert_array_equal(got, ref)
+
+
+def test_a_whole_parameter_as_an_operand_runs_in_csim():
+    @dato.region
+    def top(A: float32[2, 4], B: float32[2, 4]):
+        @dato.task(args=[A, B])
+        def t(a: float32[2, 4], b: float32[2, 4]):
+            b[:, :] = dato.exp(a) + a  # `a`, not `a[:, :]`
+
+    prog = dato.compile(top)
+    A = np.arange(8, dtype=np.float32).reshape(2, 4) / 4
+    ref, got = np.zeros_like(A), np.zeros_like(A)
+    prog.run(A, ref)
+    prog.run(A, got, backend="csim")
+    np.testing.assert_allclose(ref, np.exp(A) + A, rtol=1e-6)
+    np.testing.assert_allclose(got, ref, rtol=1e-5)

@@ -22,6 +22,7 @@ from datobench.core.ir.nodes import (
     Load,
     ParamRef,
     Put,
+    Range,
     Stmt,
     Store,
     StreamRef,
@@ -335,6 +336,9 @@ class _Instance:
                 return f"tmp{self.tmp}"
             self.line(f"{out} = {read};")
             return out
+        if isinstance(e, ParamRef):  # a whole parameter: its window of the global buffer
+            whole = tuple(Range(Const(0, index), Const(d, index), d) for d in e.type.shape)
+            return self.into(Load(e, whole, e.type), out)
         if isinstance(e, Var):
             dest = target()
             self.line(f"{dest} = {ident(e.name)};")
