@@ -106,9 +106,7 @@ def typed_attrs(A: int8[4, 8], B: int8[8, 4], C: int32[4, 4], D: float32[4, 4]):
 
 def test_dtype_attributes_are_dtype_objects_and_round_trip_through_json():
     prog = dato.compile(typed_attrs)
-    dtypes = [
-        v for c in calls(prog.region) for k, v in c.attrs if k in ("dtype", "acc")
-    ]
+    dtypes = [v for c in calls(prog.region) for k, v in c.attrs if k in ("dtype", "acc")]
     assert len(dtypes) == 4 and all(isinstance(v, DType) for v in dtypes)
     back = from_json(to_json(prog.graph))
     assert back == prog.graph

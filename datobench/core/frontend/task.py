@@ -64,6 +64,8 @@ _UNSUPPORTED = {
     "Import": "imports belong outside the region",
     "ImportFrom": "imports belong outside the region",
 }
+
+
 @dataclass(frozen=True)
 class Meta:
     """A compile-time Python object met in a task body: a module, a dtype, a kernel..."""

@@ -112,9 +112,7 @@ OPS: tuple[Op, ...] = (
     _arithmetic("-", operator.sub, "op_sub"),
     _arithmetic("*", operator.mul, "op_mul"),
     _arithmetic("/", operator.truediv, "op_div", rules.true_division),
-    _arithmetic(
-        "//", operator.floordiv, "op_floordiv", scalar="dato::floordiv<{T}>({0}, {1})"
-    ),
+    _arithmetic("//", operator.floordiv, "op_floordiv", scalar="dato::floordiv<{T}>({0}, {1})"),
     _arithmetic("%", operator.mod, "op_mod", scalar="dato::mod<{T}>({0}, {1})"),
     _comparison("==", operator.eq, "op_eq"),
     _comparison("!=", operator.ne, "op_ne"),
@@ -198,12 +196,17 @@ OPS: tuple[Op, ...] = (
         "in the task) of element type ``dtype``.",
     ),
     _floating(
-        "exp", np.exp, "op_exp", "Elementwise e**x (bf16 is computed in float32 and rounded).",
+        "exp",
+        np.exp,
+        "op_exp",
+        "Elementwise e**x (bf16 is computed in float32 and rounded).",
         fast="np.exp({0})",
     ),
     _floating("sqrt", np.sqrt, "op_sqrt", "Elementwise square root (bf16: in float32, rounded)."),
     _floating(
-        "rsqrt", lambda x: np.float32(1) / np.sqrt(x), "op_rsqrt",
+        "rsqrt",
+        lambda x: np.float32(1) / np.sqrt(x),
+        "op_rsqrt",
         "Elementwise 1 / sqrt(x) (bf16: in float32, rounded once).",
     ),
     _floating("tanh", np.tanh, "op_tanh", "Elementwise hyperbolic tangent (bf16: in float32)."),
