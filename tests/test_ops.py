@@ -259,3 +259,13 @@ def test_a_whole_parameter_as_an_operand_runs_in_csim():
     prog.run(A, got, backend="csim")
     np.testing.assert_allclose(ref, np.exp(A) + A, rtol=1e-6)
     np.testing.assert_allclose(got, ref, rtol=1e-5)
+
+
+def test_a_reduction_axis_that_is_not_an_int_is_a_located_error():
+    @dato.region
+    def top(A: float32[4, 4], B: float32[4]):
+        @dato.task(args=[A, B])
+        def t(a: float32[4, 4], b: float32[4]):
+            b[:] = a[:, :].sum(axis=0.5)  # E-axis-float
+
+    check_error(_compile_error(top), "# E-axis-float", ".sum(axis=0.5) is out of range")

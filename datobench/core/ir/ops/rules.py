@@ -42,7 +42,7 @@ def as_shape(shape) -> tuple:
 
 def reduced_axes(axis, rank: int) -> tuple[int, ...]:
     """The axes a reduction's ``axis`` argument names (None: all), unchecked."""
-    return tuple(range(rank)) if axis is None else (axis,) if isinstance(axis, int) else axis
+    return tuple(range(rank)) if axis is None else axis if isinstance(axis, tuple) else (axis,)
 
 
 def _tensor(t: Type, what: str) -> TensorType:
