@@ -26,7 +26,8 @@ from datobench.core.ir.types import (
     int16,
     int32,
 )
-from datobench.core.lang.builtins import exp, full, matmul, maximum, minimum, pid, where, zeros
+from datobench.core.lang import builtins as _builtins
+from datobench.core.lang.builtins import pid
 from datobench.core.lang.decorators import Kernel, RegionFunction, kernel, region, task
 from datobench.core.lang.layout import R, S
 from datobench.core.lang.primitives import Bundle, Chain, bundle, chain
@@ -49,6 +50,19 @@ def targets() -> list[str]:
     return available_targets()
 
 
+def __getattr__(name: str):
+    """The builtins of task bodies (``dato.exp``, ``dato.matmul``...), one per function-form
+    op of the op table, so that a new op needs no line here."""
+    try:
+        return _builtins.FUNCTIONS[name]
+    except KeyError:
+        raise AttributeError(f"module 'datobench' has no attribute {name!r}") from None
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_builtins.FUNCTIONS])
+
+
 def symbol(name: str) -> Symbol:
     """A symbolic size, bound when the region is called or compiled: ``M = dato.symbol("M")``."""
     return Symbol(name)
@@ -69,9 +83,7 @@ __all__ = [
     "DatoTypeError",
     "DeadlockError",
     "DType",
-    "exp",
     "float32",
-    "full",
     "InternalError",
     "int16",
     "int32",
@@ -80,9 +92,6 @@ __all__ = [
     "kernel",
     "load_target",
     "MappingError",
-    "matmul",
-    "maximum",
-    "minimum",
     "pid",
     "Program",
     "R",
@@ -97,6 +106,4 @@ __all__ = [
     "task",
     "TargetError",
     "TensorType",
-    "where",
-    "zeros",
-]
+] + sorted(_builtins.FUNCTIONS)

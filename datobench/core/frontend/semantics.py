@@ -10,7 +10,6 @@ import numpy as np
 
 from datobench.core.errors import DatoTypeError
 from datobench.core.ir.affine import difference
-from datobench.core.ir.fold import FOLD as _FOLD
 from datobench.core.ir.fold import fold
 from datobench.core.ir.nodes import (
     Binary,
@@ -26,6 +25,8 @@ from datobench.core.ir.nodes import (
     Unary,
     Var,
 )
+from datobench.core.ir.ops import CALLS, OPERATORS, Op
+from datobench.core.ir.ops.rules import as_shape, describe, reduced_axes
 from datobench.core.ir.program import KernelDecl, StreamDecl
 from datobench.core.ir.types import (
     DType,
@@ -38,17 +39,6 @@ from datobench.core.ir.types import (
     make_type,
     shape_of,
 )
-
-ARITHMETIC = ("+", "-", "*", "/", "//", "%")
-COMPARISON = ("==", "!=", "<", "<=", ">", ">=")
-
-
-def describe(t: Type) -> str:
-    if isinstance(t, TensorType):
-        return str(t)
-    if t == index:
-        return "an index"
-    return f"{'an' if t.name[0] in 'aeiou' else 'a'} {t} scalar"
 
 
 def literal(value) -> Const:
@@ -86,19 +76,13 @@ def harden(value: Expr) -> Expr:
     return value
 
 
-def broadcast(a: tuple[int, ...], b: tuple[int, ...], what: str) -> tuple[int, ...]:
-    out = []
-    for x, y in zip(reversed((1,) * (len(b) - len(a)) + a), reversed((1,) * (len(a) - len(b)) + b)):
-        if x != y and 1 not in (x, y):
-            raise DatoTypeError(f"shapes {list(a)} and {list(b)} do not broadcast in {what}")
-        out.append(max(x, y))
-    return tuple(reversed(out))
+def _weak(e: Expr) -> bool:
+    return isinstance(e, Const) and e.weak
 
 
-def _unify(op: str, lhs: Expr, rhs: Expr) -> tuple[Expr, Expr, DType]:
+def _unify(op: str, lhs: Expr, rhs: Expr) -> tuple[Expr, Expr]:
     """Make both operands one element type, or explain why they are not."""
-    lw = isinstance(lhs, Const) and lhs.weak
-    rw = isinstance(rhs, Const) and rhs.weak
+    lw, rw = _weak(lhs), _weak(rhs)
     if lw and not rw:
         lhs = adopt(lhs, dtype_of(rhs.type))
     elif rw and not lw:
@@ -118,44 +102,39 @@ def _unify(op: str, lhs: Expr, rhs: Expr) -> tuple[Expr, Expr, DType]:
             f"operands of '{op}' have different element types: {describe(lhs.type)} and "
             f"{describe(rhs.type)}{hint}"
         )
-    return lhs, rhs, lt
+    return lhs, rhs
 
 
-def binary(op: str, lhs: Expr, rhs: Expr) -> Expr:
-    if op in ("and", "or"):
-        return logical(op, lhs, rhs)
-    if op == "@":
-        return matmul(lhs, rhs, None)
-    lhs, rhs, dtype = _unify(op, lhs, rhs)
-    if dtype == boolean and op in ARITHMETIC:
-        raise DatoTypeError(f"'{op}' is not defined on booleans")
-    if op == "/" and dtype.is_integer:
-        raise DatoTypeError("'/' is not defined on integers; use '//' for integer division")
-    shape = broadcast(shape_of(lhs.type), shape_of(rhs.type), f"'{op}'")
-    result = make_type(boolean if op in COMPARISON else dtype, shape)
-    if isinstance(lhs, Const) and lhs.weak and isinstance(rhs, Const) and rhs.weak:
-        value = _FOLD[op](lhs.value, rhs.value)
-        return literal(value) if op not in COMPARISON else Const(bool(value), boolean)
-    return fold(Binary(op, lhs, rhs, result))
+def _operands(op: Op, args: list[Expr]) -> list[Expr]:
+    """The operands with those the op unifies given one element type."""
+    args = list(args)
+    if op.unify:
+        i, j = op.unify
+        args[i], args[j] = _unify(op.name, args[i], args[j])
+    return args
 
 
-def logical(op: str, lhs: Expr, rhs: Expr) -> Expr:
-    for side in (lhs, rhs):
-        if side.type != boolean:
-            raise DatoTypeError(f"'{op}' takes conditions, not {describe(side.type)}")
-    return fold(Binary(op, lhs, rhs, boolean))
+def binary(symbol: str, lhs: Expr, rhs: Expr) -> Expr:
+    """``lhs <symbol> rhs`` for a binary Python operator."""
+    op = OPERATORS[(2, symbol)]
+    if op.node == "call":  # a @ b
+        return call(op, [lhs, rhs], {})
+    lhs, rhs = _operands(op, [lhs, rhs])
+    result = op.typing(op, (lhs.type, rhs.type), {})
+    if _weak(lhs) and _weak(rhs):
+        try:
+            value = op.numpy(lhs.value, rhs.value)
+        except ZeroDivisionError:
+            raise DatoTypeError("division by zero in a constant expression") from None
+        return Const(bool(value), boolean) if result == boolean else literal(value)
+    return fold(Binary(op.name, lhs, rhs, result))
 
 
-def unary(op: str, operand: Expr) -> Expr:
-    if op == "not":
-        if operand.type != boolean:
-            raise DatoTypeError(f"'not' takes a condition, not {describe(operand.type)}")
-        return fold(Unary("not", operand, boolean))
-    if op == "+":
+def unary(symbol: str, operand: Expr) -> Expr:
+    if symbol == "+":
         return operand
-    if dtype_of(operand.type) == boolean:
-        raise DatoTypeError("unary '-' is not defined on booleans")
-    return fold(Unary("-", operand, operand.type))
+    op = OPERATORS[(1, symbol)]
+    return fold(Unary(op.name, operand, op.typing(op, (operand.type,), {})))
 
 
 def condition(expr: Expr) -> Expr:
@@ -241,108 +220,60 @@ def check_put(stream: StreamDecl, value: Expr) -> Expr:
     return value
 
 
-def _tensor(x: Expr, fn: str) -> TensorType:
-    if not isinstance(x.type, TensorType):
-        raise DatoTypeError(f"{fn} takes a tensor, not {describe(x.type)}")
-    return x.type
+def call(op: Op, operands: list[Expr], statics: dict, runtime: dict | None = None) -> Expr:
+    """Apply a builtin: check it with its typing rule and build its ``Call``.
+
+    ``statics`` holds the static arguments the user gave (compile-time values); ``runtime``
+    those of kind "value" that are computed in the task instead (they become operands)."""
+    runtime = runtime or {}
+    operands = _operands(op, operands)
+    values = {s.name: s.default for s in op.statics if not s.required}
+    values.update(statics)
+    result = op.typing(op, tuple(a.type for a in operands), values)
+    if op.name == "astype" and _weak(operands[0]):  # an untyped literal just takes the type
+        return adopt(operands[0], values["dtype"])
+    extra = []
+    for s in op.runtime:
+        if s.name in runtime:
+            value = runtime[s.name]
+            if isinstance(value.type, TensorType):
+                raise DatoTypeError(
+                    f"dato.{op.name} fills with a scalar, not {describe(value.type)}"
+                )
+            extra.append(cast(dtype_of(result), value))
+    attrs = []
+    for name in op.attr_names:
+        if name not in runtime:
+            value = _canonical(op.static(name).kind, values[name], operands, result)
+            if value is not None:  # an optional element type left out (matmul's acc)
+                attrs.append((name, value))
+    return Call(op.name, (*operands, *extra), tuple(attrs), result)
 
 
-def matmul(a: Expr, b: Expr, acc: DType | None) -> Expr:
-    ta, tb = _tensor(a, "matmul"), _tensor(b, "matmul")
-    if len(ta.shape) != 2 or len(tb.shape) != 2:
-        raise DatoTypeError(f"matmul takes two 2-D tiles, got {ta} and {tb}")
-    if ta.shape[1] != tb.shape[0]:
-        raise DatoTypeError(f"matmul: inner dimensions differ in {ta} @ {tb}")
-    if ta.dtype != tb.dtype:
-        raise DatoTypeError(
-            f"matmul operands have different element types: {ta} and {tb}; convert one with "
-            f".astype({tb.dtype})"
-        )
-    out = acc or ta.dtype
-    if out.is_float != ta.dtype.is_float or out.bits < ta.dtype.bits:
-        raise DatoTypeError(f"cannot accumulate {ta.dtype} products in {out}")
-    attrs = (("acc", out.name),) if acc else ()
-    return Call("matmul", (a, b), attrs, TensorType(out, (ta.shape[0], tb.shape[1])))
+def _canonical(kind: str, value, operands: list[Expr], result):
+    """A checked static argument as ``Call.attrs`` keeps it."""
+    if kind == "shape":
+        return tuple(as_shape(value))
+    if kind == "axis":
+        rank = len(shape_of(operands[0].type))
+        return tuple(sorted(a % rank for a in reduced_axes(value, rank)))
+    if kind == "flag":
+        return bool(value)
+    if kind == "value":
+        return adopt(literal(value), dtype_of(result)).value
+    return value  # an element type, or None
 
 
-def constructor(fn: str, shape: tuple[int, ...], dtype: DType, value=None) -> Call:
-    if not isinstance(dtype, DType) or dtype.kind not in ("int", "float"):
-        raise DatoTypeError(f"{fn} needs an element type such as float32, not {dtype!r}")
-    for d in shape:
-        if not isinstance(d, int) or isinstance(d, bool) or d <= 0:
-            raise DatoTypeError(f"{fn}: shape entries must be positive constants, not {d!r}")
-    attrs: tuple = (("shape", tuple(shape)), ("dtype", dtype.name))
-    if value is not None:
-        attrs += (("value", adopt(literal(value), dtype).value),)
-    return Call(fn, (), attrs, make_type(dtype, tuple(shape)))
-
-
-def filled(shape: tuple[int, ...], dtype: DType, value: Expr) -> Call:
-    """``dato.full(shape, value, dtype)`` with a value computed in the task (pid, a scalar)."""
-    base = constructor("zeros", shape, dtype)
-    if isinstance(value.type, TensorType):
-        raise DatoTypeError(f"dato.full fills with a scalar, not {describe(value.type)}")
-    value = cast(dtype, value)
-    return Call("full", (value,), base.attrs, base.type)
-
-
-def elementwise(fn: str, args: list[Expr]) -> Call:
-    if fn == "exp":
-        (x,) = args
-        if not dtype_of(x.type).is_float:
-            raise DatoTypeError(f"exp takes floating-point values, not {describe(x.type)}")
-        return Call("exp", (x,), (), x.type)
-    if fn == "where":
-        cond, x, y = args
-        x, y, dtype = _unify(fn, x, y)
-        if dtype_of(cond.type) != boolean:
-            raise DatoTypeError(f"where takes a condition first, not {describe(cond.type)}")
-        inner = broadcast(shape_of(x.type), shape_of(y.type), fn)
-        shape = broadcast(shape_of(cond.type), inner, fn)
-        return Call(fn, (cond, x, y), (), make_type(dtype, shape))
-    x, y, dtype = _unify(fn, args[0], args[1])
-    shape = broadcast(shape_of(x.type), shape_of(y.type), fn)
-    return Call(fn, (x, y), (), make_type(dtype, shape))
-
-
-def reduction(fn: str, x: Expr, axis, keepdims: bool) -> Call:
-    t = _tensor(x, f".{fn}()")
-    rank = len(t.shape)
-    axes = tuple(range(rank)) if axis is None else (axis,) if isinstance(axis, int) else axis
-    for a in axes:
-        if not isinstance(a, int) or not -rank <= a < rank:
-            raise DatoTypeError(f".{fn}(axis={axis}) is out of range for {t}")
-    axes = tuple(sorted(a % rank for a in axes))
-    if keepdims:
-        shape = tuple(1 if d in axes else s for d, s in enumerate(t.shape))
-    else:
-        shape = tuple(s for d, s in enumerate(t.shape) if d not in axes)
-    attrs = (("axis", axes), ("keepdims", bool(keepdims)))
-    return Call(fn, (x,), attrs, make_type(t.dtype, shape))
-
-
-def astype(x: Expr, dtype: DType) -> Call:
-    if not isinstance(dtype, DType) or dtype.kind not in ("int", "float"):
-        raise DatoTypeError(f".astype() takes an element type such as int32, not {dtype!r}")
-    if isinstance(x, Const) and x.weak:
-        return adopt(x, dtype)
-    return Call("astype", (x,), (("dtype", dtype.name),), make_type(dtype, shape_of(x.type)))
+def astype(x: Expr, dtype: DType) -> Expr:
+    """``x.astype(T)``."""
+    return call(CALLS["astype"], [x], {"dtype": dtype})
 
 
 def cast(dtype: DType, x: Expr) -> Expr:
     """``int32(x)``: a typed scalar from a literal, an index or another scalar."""
     if isinstance(x.type, TensorType):
         raise DatoTypeError(f"{dtype}(...) makes a scalar; convert a tile with .astype({dtype})")
-    if isinstance(x, Const) and x.weak:
-        return adopt(x, dtype)
     return astype(x, dtype)
-
-
-def transpose(x: Expr) -> Call:
-    t = _tensor(x, ".T")
-    if len(t.shape) != 2:
-        raise DatoTypeError(f".T transposes 2-D tiles, not {t}")
-    return Call("transpose", (x,), (), TensorType(t.dtype, (t.shape[1], t.shape[0])))
 
 
 def kernel_call(decl: KernelDecl, args: list[Expr]) -> KernelCall:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datobench.core.errors import DatoSyntaxError, DatoTypeError, located
 from datobench.core.frontend import semantics as sem
 from datobench.core.frontend.source import FunctionSource
+from datobench.core.ir import ops
 from datobench.core.ir.nodes import (
     Assign,
     Const,
@@ -29,6 +30,7 @@ from datobench.core.ir.nodes import (
     StreamRef,
     Var,
 )
+from datobench.core.ir.ops import Op
 from datobench.core.ir.program import StreamDecl, TaskParam
 from datobench.core.ir.types import DType, Symbol, TensorType, index
 from datobench.core.lang import builtins as lib
@@ -61,16 +63,6 @@ _UNSUPPORTED = {
     "Try": "`try` is not supported in a task body",
     "Import": "imports belong outside the region",
     "ImportFrom": "imports belong outside the region",
-}
-_BUILTINS = {
-    lib.matmul: "matmul",
-    lib.zeros: "zeros",
-    lib.full: "full",
-    lib.exp: "exp",
-    lib.maximum: "maximum",
-    lib.minimum: "minimum",
-    lib.where: "where",
-    lib.pid: "pid",
 }
 
 
@@ -211,7 +203,7 @@ class TaskBuilder:
         if not isinstance(node, ast.Call):
             return False
         callee = self.visit(node.func)
-        return isinstance(callee, Meta) and _BUILTINS.get(callee.obj) == "pid"
+        return isinstance(callee, Meta) and callee.obj is lib.pid
 
     def _bind_pid(self, target: ast.expr):
         rank = len(self.ctx.mapping)
@@ -346,9 +338,9 @@ class TaskBuilder:
                     f"pick a channel: {base.decl.name}[...].{node.attr}(...)"
                 )
             return Method(base, node.attr)
-        if node.attr == "T":
-            return sem.transpose(self.expr(node.value))
-        if node.attr in ("astype", "sum", "max"):
+        if node.attr in ops.ATTRIBUTES:  # x.T
+            return sem.call(ops.ATTRIBUTES[node.attr], [self.expr(node.value)], {})
+        if node.attr in ops.METHODS:
             return Method(self.expr(node.value), node.attr)
         raise DatoTypeError(f"'{node.attr}' is not supported on {sem.describe(base.type)}")
 
@@ -376,7 +368,7 @@ class TaskBuilder:
         op = "and" if isinstance(node.op, ast.And) else "or"
         result = self.expr(node.values[0])
         for v in node.values[1:]:
-            result = sem.logical(op, result, self.expr(v))
+            result = sem.binary(op, result, self.expr(v))
         return result
 
     def visit_Subscript(self, node: ast.Subscript):
@@ -475,52 +467,22 @@ class TaskBuilder:
                 raise DatoTypeError(f"two different kernels are named '{fn.decl.name}'")
             args = [self.expr(a) for a in node.args]
             return _located(sem.kernel_call(fn.decl, args), loc)
-        name = _BUILTINS.get(fn) if _hashable(fn) else None
-        if name is None:
+        if fn is lib.pid:
+            if len(self.ctx.mapping) == 1:
+                return Pid(0, index)
+            return PidTuple()
+        op = lib.OP_OF_FUNCTION.get(fn) if _hashable(fn) else None
+        if op is None:
             raise DatoTypeError(
                 f"`{ast.unparse(node.func)}` cannot be called in a task body; use dato builtins "
                 "or a registered @dato.kernel"
             )
-        if name == "pid":
-            if len(self.ctx.mapping) == 1:
-                return Pid(0, index)
-            return PidTuple()
-        return _located(self._builtin(name, node), loc)
-
-    def _builtin(self, name: str, node: ast.Call):
-        kwargs = {k.arg: k.value for k in node.keywords}
-        if name == "matmul":
-            a, b = self._positional(node, 2, name)
-            acc = self._static(kwargs.pop("acc")) if "acc" in kwargs else None
-            self._no_more(kwargs, name)
-            if acc is not None and not isinstance(acc, DType):
-                raise DatoTypeError(f"matmul's acc must be an element type, not {acc!r}")
-            return sem.matmul(self.expr(a), self.expr(b), acc)
-        if name in ("zeros", "full"):
-            arity = 2 if name == "zeros" else 3
-            names = ["shape", "dtype"] if name == "zeros" else ["shape", "value", "dtype"]
-            args = list(node.args) + [kwargs.pop(n) for n in names[len(node.args) :] if n in kwargs]
-            self._no_more(kwargs, name)
-            if len(args) != arity:
-                raise DatoTypeError(f"dato.{name} takes ({', '.join(names)})")
-            shape = self._static(args[0])
-            shape = shape if isinstance(shape, tuple) else (shape,)
-            dtype = self._static(args[-1])
-            if name == "full":
-                value = self.expr(args[1])
-                if not isinstance(value, Const):  # filled with a value known at run time
-                    return sem.filled(shape, dtype, value)
-                return sem.constructor(name, shape, dtype, value.value)
-            return sem.constructor(name, shape, dtype)
-        arity = {"exp": 1, "maximum": 2, "minimum": 2, "where": 3}[name]
-        args = self._positional(node, arity, name)
-        self._no_more(kwargs, name)
-        return sem.elementwise(name, [self.expr(a) for a in args])
+        return _located(self._apply(op, node), loc)
 
     def _method(self, method: Method, node: ast.Call):
-        kwargs = {k.arg: k.value for k in node.keywords}
         recv = method.receiver
         if isinstance(recv, StreamHandle):
+            kwargs = {k.arg: k.value for k in node.keywords}
             decl = recv.decl
             ref = StreamRef(decl.name, recv.indices)
             if method.name == "get":
@@ -530,15 +492,40 @@ class TaskBuilder:
             (value,) = self._positional(node, 1, "put")
             self._no_more(kwargs, "put")
             return Put(ref, sem.check_put(decl, self.expr(value)), self.src.loc(node))
-        if method.name == "astype":
-            (t,) = self._positional(node, 1, "astype")
-            return sem.astype(recv, self._static(t))
-        axis = self._static(kwargs.pop("axis")) if "axis" in kwargs else None
-        keep = self._static(kwargs.pop("keepdims")) if "keepdims" in kwargs else False
-        if node.args:
-            axis = self._static(node.args[0])
-        self._no_more(kwargs, method.name)
-        return sem.reduction(method.name, recv, axis, bool(keep))
+        return self._apply(ops.METHODS[method.name], node, recv)
+
+    def _apply(self, op: Op, node: ast.Call, receiver: Expr | None = None) -> Expr:
+        """Bind a call's arguments to the op's signature (tensor operands by position, then
+        the static arguments by position where allowed, or by keyword) and apply it."""
+        kwargs = {k.arg: k.value for k in node.keywords}
+        n = len(op.operands) - (receiver is not None)  # the receiver is the first operand
+        positional = [s for s in op.statics if s.positional]
+        if not positional:
+            self._positional(node, n, op.name)
+        given = dict(zip((s.name for s in positional), node.args[n:]))
+        for s in op.statics:
+            if s.name in kwargs and s.name not in given:
+                given[s.name] = kwargs.pop(s.name)
+        self._no_more(kwargs, op.name)
+        missing = any(s.required and s.name not in given for s in op.statics)
+        if missing or not n <= len(node.args) <= n + len(positional):
+            raise _arity_error(op, n, positional, len(node.args))
+        statics, runtime = {}, {}
+        for s in op.statics:
+            if s.name not in given:
+                continue
+            if s.kind == "value":  # a constant, or a scalar computed in the task
+                value = self.expr(given[s.name])
+                if isinstance(value, Const):
+                    statics[s.name] = value.value
+                else:
+                    runtime[s.name] = value
+            else:
+                statics[s.name] = self._static(given[s.name])
+        operands = [self.expr(a) for a in node.args[:n]]
+        if receiver is not None:
+            operands.insert(0, receiver)
+        return sem.call(op, operands, statics, runtime)
 
     @staticmethod
     def _positional(node: ast.Call, n: int, name: str):
@@ -552,6 +539,16 @@ class TaskBuilder:
     def _no_more(kwargs: dict, name: str):
         if kwargs:
             raise DatoTypeError(f"{name} got an unexpected keyword '{next(iter(kwargs))}'")
+
+
+def _arity_error(op: Op, n: int, positional: list, got: int) -> DatoTypeError:
+    if n == 0 and op.function:  # every argument is static: dato.zeros(shape, dtype)
+        return DatoTypeError(f"dato.{op.name} takes ({', '.join(s.name for s in op.statics)})")
+    most = n + len(positional)
+    bound = "" if all(s.required for s in positional) else "at most "
+    return DatoTypeError(
+        f"{op.name} takes {bound}{most} positional argument{'s' * (most != 1)}, got {got}"
+    )
 
 
 def _located(expr, loc):

@@ -93,8 +93,8 @@ class Load:
 
 @dataclass(frozen=True)
 class Call:
-    """A builtin: matmul, zeros, full, exp, maximum, minimum, where, sum, max, astype,
-    transpose, cast. Non-tensor arguments (shapes, dtypes, axes) are in ``attrs``."""
+    """A builtin: an op of the op table (``ir.ops.CALLS[fn]``). Static arguments (shapes,
+    element types as ``DType`` objects, axes) are in ``attrs``."""
 
     fn: str
     args: tuple[Expr, ...]

@@ -12,7 +12,8 @@ from datobench.core.ir.effects import (
     with_conditions,
     writes_in_place,
 )
-from datobench.core.ir.nodes import Binary, Call, Expr, Stmt, Unary, children, stmt_exprs, walk
+from datobench.core.ir.nodes import Call, Expr, Stmt, children, stmt_exprs, walk
+from datobench.core.ir.ops import op_of
 from datobench.core.ir.program import Graph, Instance
 from datobench.core.ir.types import TensorType, dtype_of
 from datobench.core.passes.counts import upper_count
@@ -101,7 +102,6 @@ def profile(inst: Instance) -> InstanceProfile:
     )
 
 
-_NOT_WORK = ("matmul", "zeros", "full", "transpose")
 
 
 def _mkn(matmul: Call) -> tuple[int, int, int]:
@@ -110,17 +110,17 @@ def _mkn(matmul: Call) -> tuple[int, int, int]:
 
 
 def _work(s: Stmt) -> tuple[int, int]:
-    """(MACs, other element operations) one execution of a statement performs."""
+    """(MACs, other element operations) one execution of a statement performs: the ops the
+    op table marks as work, on values of element types (not index arithmetic)."""
     macs = other = 0
-    for e in (op for x in stmt_exprs(s) for op in _ops(x)):
-        if isinstance(e, Call) and e.fn == "matmul":
+    for e in (e for x in stmt_exprs(s) for e in _ops(x)):
+        op = op_of(e)
+        if op is None or not op.work:
+            continue
+        if op.cost == "mac":
             m, k, n = _mkn(e)
             macs += m * k * n
-        elif (
-            isinstance(e, (Binary, Unary, Call))
-            and not (isinstance(e, Call) and e.fn in _NOT_WORK)
-            and dtype_of(e.type).kind in ("int", "float")
-        ):
+        elif dtype_of(e.type).kind in ("int", "float"):
             other += e.type.size if isinstance(e.type, TensorType) else 1
     return macs, other
 

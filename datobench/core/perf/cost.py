@@ -17,17 +17,19 @@ from datobench.core.ir.nodes import (
     Expr,
     KernelCall,
     Stmt,
-    Unary,
     children,
     stmt_exprs,
 )
+from datobench.core.ir.ops import op_of
 from datobench.core.ir.program import Channel
 from datobench.core.ir.types import dtype_of
 from datobench.core.perf.timing import ChannelTiming, DmaTiming
 from datobench.core.targets import Target
 
-_FREE = ("transpose",)  # address arithmetic only
-_FILLS = ("zeros", "full")  # written at store bandwidth
+
+def _product(e: Expr) -> bool:
+    op = op_of(e)
+    return op is not None and op.cost == "mac"
 
 
 class CostModel:
@@ -54,25 +56,20 @@ class CostModel:
         return self._move_cycles(s.value.type, "store") if copies(s, mutated) else 0
 
     def _expr_cycles(self, e: Expr) -> int:
+        """Cycles of an expression by the cost class of each op (see ``ir.ops``)."""
         total = sum(self._expr_cycles(c) for c in children(e))
-        if isinstance(e, Call) and e.fn == "matmul":
+        op = op_of(e)
+        cost = op.cost if op is not None else "vector" if isinstance(e, KernelCall) else "free"
+        if cost == "mac":
             return total + self.matmul_cycles(e)
-        if isinstance(e, Call) and e.fn in _FREE:
-            return total
-        if isinstance(e, Call) and e.fn in _FILLS:
+        if cost == "fill":
             return total + self._move_cycles(e.type, "store")
-        if (
-            isinstance(e, Binary)
-            and e.op == "+"
-            and any(isinstance(x, Call) and x.fn == "matmul" for x in (e.lhs, e.rhs))
-        ):
+        if cost == "free" or dtype_of(e.type).kind not in ("int", "float"):
+            return total  # index arithmetic and conditions are control, not vector work
+        if isinstance(e, Binary) and e.op == "+" and any(_product(x) for x in (e.lhs, e.rhs)):
             return total  # accumulation happens in the MAC pipeline (acc += a @ b)
-        if isinstance(e, (Binary, Unary, Call, KernelCall)):
-            if dtype_of(e.type).kind in ("int", "float"):
-                op = e.op if isinstance(e, (Binary, Unary)) else getattr(e, "fn", "kernel")
-                source = e.args[0].type if isinstance(e, Call) and e.args else e.type
-                return total + self.vector_cycles(source, op)
-        return total
+        source = e.args[0].type if isinstance(e, Call) and e.args else e.type
+        return total + self.vector_cycles(source, op.name if op is not None else "kernel")
 
     def vector_cycles(self, t, op: str) -> int:
         """Cycles of an elementwise operation ``op`` over a value of type ``t``."""

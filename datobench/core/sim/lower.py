@@ -42,9 +42,9 @@ from datobench.core.ir.nodes import (
     in_place_update,
     mutated_names,
 )
+from datobench.core.ir.ops import BINARY, CALLS, UNARY
 from datobench.core.ir.program import Instance
-from datobench.core.ir.types import DTYPES, TensorType, dtype_of, float32
-from datobench.core.lang import builtins as lib
+from datobench.core.ir.types import dtype_of, float32
 
 
 class Wait:
@@ -256,10 +256,10 @@ class Lowerer:
             return _local(e.name)
         if isinstance(e, ParamRef):
             return f"p_{e.name}"
-        if isinstance(e, Unary):
-            return f"({e.op} {self.expr(e.operand)})"
+        if isinstance(e, Unary):  # Python's operators on numpy values are the ops' semantics
+            return f"({UNARY[e.op].operator} {self.expr(e.operand)})"
         if isinstance(e, Binary):
-            return f"({self.expr(e.lhs)} {e.op} {self.expr(e.rhs)})"
+            return f"({self.expr(e.lhs)} {BINARY[e.op].operator} {self.expr(e.rhs)})"
         if isinstance(e, Load):
             return self.subscripted(e.base, e.indices)
         if isinstance(e, Get):
@@ -278,40 +278,23 @@ class Lowerer:
         raise TypeError(f"unknown expression {e!r}")
 
     def call(self, e: Call) -> str:
+        """A call of the op's numpy semantics (or its float32 fast path): operands by
+        position, static arguments by keyword."""
+        op = CALLS[e.fn]
         args = [self.expr(a) for a in e.args]
-        fn = e.fn
-        if fn == "matmul":
-            acc = e.attr("acc")
-            operand = dtype_of(e.args[0].type)
-            if operand == float32 and acc in (None, "float32"):
-                return f"({args[0]} @ {args[1]})"
-            acc_np = self.const(DTYPES[acc].np) if acc else "None"
-            return f"{self.const(lib.matmul)}({args[0]}, {args[1]}, {acc_np})"
-        if fn in ("zeros", "full"):
-            shape, dtype = e.attr("shape"), self.const(DTYPES[e.attr("dtype")].np)
-            if fn == "zeros":
-                return f"np_zeros({shape!r}, {dtype})"
-            if args:  # a value computed at run time
-                return f"np_full({shape!r}, {args[0]}, {dtype})"
-            value = self.const(DTYPES[e.attr("dtype")].np.type(e.attr("value")))
-            return f"np_full({shape!r}, {value}, {dtype})"
-        if fn == "exp":
-            if dtype_of(e.type) == float32:
-                return f"np_exp({args[0]})"
-            return f"{self.const(lib.exp)}({args[0]})"
-        if fn in ("maximum", "minimum", "where"):
-            return f"np_{fn}({', '.join(args)})"
-        if fn in ("sum", "max"):
-            impl = lib.reduce_sum if fn == "sum" else lib.reduce_max
-            return f"{self.const(impl)}({args[0]}, {e.attr('axis')!r}, {e.attr('keepdims')!r})"
-        if fn == "astype":
-            np_type = DTYPES[e.attr("dtype")].np
-            if isinstance(e.type, TensorType):
-                return f"{args[0]}.astype({self.const(np_type)})"
-            return f"{self.const(np_type.type)}({args[0]})"
-        if fn == "transpose":
-            return f"{args[0]}.T"
-        raise TypeError(f"unknown builtin {fn}")
+        if op.fast and all(dtype_of(x.type) == float32 for x in (*e.args, e)):
+            return op.fast.format(*args)
+        n = len(op.operands)
+        params = args[:n]
+        params += [f"{s.name}={a}" for s, a in zip(op.runtime, args[n:])]
+        params += [f"{name}={self.static(value)}" for name, value in e.attrs]
+        return f"{self.const(op.numpy)}({', '.join(params)})"
+
+    def static(self, value) -> str:
+        """Python text for a static argument: literals inline, anything else a constant."""
+        if value is None or isinstance(value, (bool, int, tuple)):
+            return repr(value)
+        return self.const(value)
 
     def subscripted(self, base, indices: tuple[Subscript, ...]) -> str:
         name = _local(base.name) if isinstance(base, Var) else f"p_{base.name}"
@@ -356,14 +339,7 @@ def _local(name: str) -> str:
     return f"v_{name}" if not keyword.iskeyword(name) else f"v_{name}_"
 
 
-NAMESPACE = {
-    "np_zeros": np.zeros,
-    "np_full": np.full,
-    "np_exp": np.exp,
-    "np_maximum": np.maximum,
-    "np_minimum": np.minimum,
-    "np_where": np.where,
-}
+NAMESPACE = {"np": np}  # for the ops' fast paths
 
 
 def lower_instance(

@@ -23,48 +23,20 @@ from datobench.core.ir.nodes import (
     Load,
     ParamRef,
     Put,
+    Range,
     Stmt,
     Store,
     StreamRef,
     Unary,
     Var,
+    children,
     in_place_update,
     walk,
 )
+from datobench.core.ir.ops import op_of
 from datobench.core.ir.program import Graph, Instance
-from datobench.core.ir.types import DType, TensorType, index
+from datobench.core.ir.types import DType, TensorType, dtype_of, index
 
-# table: IR operator or builtin -> dato_hls.h functor
-TILE_OPS = {
-    "+": "op_add",
-    "-": "op_sub",
-    "*": "op_mul",
-    "/": "op_div",
-    "//": "op_floordiv",
-    "%": "op_mod",
-    "==": "op_eq",
-    "!=": "op_ne",
-    "<": "op_lt",
-    "<=": "op_le",
-    ">": "op_gt",
-    ">=": "op_ge",
-    "maximum": "op_max",
-    "minimum": "op_min",
-}
-SCALAR_OPS = {
-    "and": "&&",
-    "or": "||",
-    "==": "==",
-    "!=": "!=",
-    "<": "<",
-    "<=": "<=",
-    ">": ">",
-    ">=": ">=",
-    "+": "+",
-    "-": "-",
-    "*": "*",
-    "/": "/",
-}
 CPP_KEYWORDS = {
     "auto",
     "bool",
@@ -301,12 +273,7 @@ class _Instance:
         if isinstance(e, Load):  # one element
             base, shape, starts, _ = self.place(e.base, e.indices)
             return f"dato::element({base}, {shape}, {starts})"
-        if isinstance(e, Unary):
-            x = self.expr(e.operand)
-            return f"(!{x})" if e.op == "not" else self.cast(e.type, f"-{x}")
-        if isinstance(e, Binary):
-            return self.scalar_binary(e)
-        if isinstance(e, Call):
+        if isinstance(e, (Unary, Binary, Call)):
             return self.scalar_call(e)
         if isinstance(e, KernelCall):
             return f"{ident(e.kernel)}({', '.join(self.expr(a) for a in e.args)})"
@@ -317,27 +284,43 @@ class _Instance:
             return f"({text})"
         return f"static_cast<{SCALAR[t.name]}>({text})"
 
-    def scalar_binary(self, e: Binary) -> str:
-        a, b = self.expr(e.lhs), self.expr(e.rhs)
-        if e.op in ("//", "%"):
-            fn = "floordiv" if e.op == "//" else "mod"
-            return f"dato::{fn}<{SCALAR[e.lhs.type.name]}>({a}, {b})"
-        text = f"({a} {SCALAR_OPS[e.op]} {b})"
-        return text if e.type.name in ("bool", "index") else self.cast(e.type, text)
+    def scalar_call(self, e: Unary | Binary | Call) -> str:
+        """The C++ expression of an op on scalars, from the op's HLS form."""
+        op = op_of(e)
+        if op.hls.scalar is None:
+            raise TypeError(f"no scalar form of {op.name}")
+        fields = self.fields(e, [self.expr(a) for a in children(e)])
+        text = op.hls.scalar.format(*fields.pop("operands"), **fields)
+        return self.cast(e.type, text) if op.hls.promotes else text
 
-    def scalar_call(self, e: Call) -> str:
-        args = [self.expr(a) for a in e.args]
-        if e.fn == "exp":
-            return f"dato::exp_({args[0]})"
-        if e.fn in ("maximum", "minimum"):
-            return f"dato::{TILE_OPS[e.fn]}::f({args[0]}, {args[1]})"
-        if e.fn == "where":
-            return f"({args[0]} ? {args[1]} : {args[2]})"
-        if e.fn == "astype":
-            return f"static_cast<{SCALAR[e.type.name]}>({args[0]})"
-        if e.fn in ("sum", "max"):
-            return f"dato::reduce_all<{'true' if e.fn == 'max' else 'false'}>({args[0]})"
-        raise TypeError(f"no scalar form of {e.fn}")
+    def fields(self, e: Unary | Binary | Call, operands: list[str]) -> dict:
+        """What an op's HLS templates refer to (see ``HlsForm``)."""
+        op = op_of(e)
+        args = children(e)
+        n = len(op.operands)
+        fields = {
+            "operands": operands[:n],
+            "T": SCALAR[dtype_of(args[0].type).name] if args else None,
+            "R": SCALAR[dtype_of(e.type).name],
+        }
+        for s, text in zip(op.runtime, operands[n:]):
+            fields[s.name] = text  # a static argument computed in the task
+        for name, value in e.attrs if isinstance(e, Call) else ():
+            fields[name] = self.static(op.static(name).kind, value, dtype_of(e.type))
+        return fields
+
+    @staticmethod
+    def static(kind: str, value, result: DType) -> str:
+        """C++ text for a static argument."""
+        if kind == "axis":
+            return str(sum(1 << a for a in value))  # the mask of reduced axes
+        if kind == "value":
+            return literal(value, result)
+        if kind == "dtype":
+            return SCALAR[value.name]
+        if kind == "flag":
+            return "true" if value else "false"
+        return ", ".join(map(str, value))  # a shape
 
     def into(self, e: Expr, out: str | None) -> str:
         """Emit the statement that computes tile ``e`` into ``out`` (a new temporary when
@@ -354,6 +337,9 @@ class _Instance:
                 return f"tmp{self.tmp}"
             self.line(f"{out} = {read};")
             return out
+        if isinstance(e, ParamRef):  # a whole parameter: its window of the global buffer
+            whole = tuple(Range(Const(0, index), Const(d, index), d) for d in e.type.shape)
+            return self.into(Load(e, whole, e.type), out)
         if isinstance(e, Var):
             dest = target()
             self.line(f"{dest} = {ident(e.name)};")
@@ -361,56 +347,25 @@ class _Instance:
             base, shape, starts, keep = self.place(e.base, e.indices)
             dest = target()
             self.line(f"dato::load<{keep}u>({dest}, {base}, {shape}, {starts});")
-        elif isinstance(e, Binary):
-            a, b = self.expr(e.lhs), self.expr(e.rhs)
-            dest = target()
-            self.line(f"dato::binary<dato::{TILE_OPS[e.op]}>({dest}, {a}, {b});")
-        elif isinstance(e, Unary):
-            x = self.expr(e.operand)
-            dest = target()
-            self.line(f"dato::unary<dato::op_neg>({dest}, {x});")
         elif isinstance(e, KernelCall):
             args = ", ".join(self.expr(a) for a in e.args)
             dest = target()
             self.line(f"{dest} = {ident(e.kernel)}({args});")
-        elif isinstance(e, Call):
+        elif isinstance(e, (Unary, Binary, Call)):
             dest = self.tile_call(e, target)
         else:
             raise TypeError(f"unknown tile expression {e!r}")
         return dest
 
-    def tile_call(self, e: Call, target) -> str:
-        fn = e.fn
-        if fn in ("zeros", "full"):
-            value = (
-                "0"
-                if fn == "zeros"
-                else (self.expr(e.args[0]) if e.args else literal(e.attr("value"), e.type.dtype))
-            )
-            out = target()
-            self.line(f"dato::fill({out}, {value});")
-            return out
-        args = [self.expr(a) for a in e.args]
+    def tile_call(self, e: Unary | Binary | Call, target) -> str:
+        """The statement computing an op's tile into ``target()``, from its HLS form; the
+        operands are emitted first."""
+        op = op_of(e)
+        if op.hls.tile is None:
+            raise TypeError(f"no tile form of {op.name}")
+        fields = self.fields(e, [self.expr(a) for a in children(e)])
         out = target()
-        if fn == "matmul":
-            self.line(f"dato::matmul<false>({out}, {args[0]}, {args[1]});")
-        elif fn == "exp":
-            self.line(f"dato::unary<dato::op_exp>({out}, {args[0]});")
-        elif fn in ("maximum", "minimum"):
-            self.line(f"dato::binary<dato::{TILE_OPS[fn]}>({out}, {args[0]}, {args[1]});")
-        elif fn == "where":
-            self.line(f"dato::where({out}, {args[0]}, {args[1]}, {args[2]});")
-        elif fn == "astype":
-            self.line(f"dato::convert({out}, {args[0]});")
-        elif fn == "transpose":
-            self.line(f"dato::transpose({out}, {args[0]});")
-        elif fn in ("sum", "max"):
-            mask = sum(1 << a for a in e.attr("axis"))
-            self.line(
-                f"dato::reduce<{'true' if fn == 'max' else 'false'}, {mask}u>({out}, {args[0]});"
-            )
-        else:
-            raise TypeError(f"no tile form of {fn}")
+        self.line(op.hls.tile.format(*fields.pop("operands"), out=out, **fields))
         return out
 
 

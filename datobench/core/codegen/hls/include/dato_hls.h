@@ -118,24 +118,57 @@ template <typename T> inline T mod(T a, T b) {
     return static_cast<T>((r != 0 && ((r < 0) != (float(b) < 0))) ? r + float(b) : r);
   }
 }
-template <typename T> inline T exp_(T x) { return static_cast<T>(std::exp(float(x))); }
+// values as C++ compares them: bf16 through float, every other type exactly as it is
+template <typename T> inline auto num(T a) {
+  if constexpr (std::is_same_v<T, bf16>) {
+    return float(a);
+  } else {
+    return a;
+  }
+}
 
+// -- elementwise functors: `f` on one element; the op table names them ----------------------
 struct op_add { template <typename T> static T f(T a, T b) { return static_cast<T>(a + b); } };
 struct op_sub { template <typename T> static T f(T a, T b) { return static_cast<T>(a - b); } };
 struct op_mul { template <typename T> static T f(T a, T b) { return static_cast<T>(a * b); } };
 struct op_div { template <typename T> static T f(T a, T b) { return static_cast<T>(a / b); } };
 struct op_floordiv { template <typename T> static T f(T a, T b) { return floordiv(a, b); } };
 struct op_mod { template <typename T> static T f(T a, T b) { return mod(a, b); } };
-struct op_max { template <typename T> static T f(T a, T b) { return float(a) < float(b) ? b : a; } };
-struct op_min { template <typename T> static T f(T a, T b) { return float(b) < float(a) ? b : a; } };
-struct op_eq { template <typename T> static bool f(T a, T b) { return float(a) == float(b); } };
-struct op_ne { template <typename T> static bool f(T a, T b) { return float(a) != float(b); } };
-struct op_lt { template <typename T> static bool f(T a, T b) { return float(a) < float(b); } };
-struct op_le { template <typename T> static bool f(T a, T b) { return float(a) <= float(b); } };
-struct op_gt { template <typename T> static bool f(T a, T b) { return float(a) > float(b); } };
-struct op_ge { template <typename T> static bool f(T a, T b) { return float(a) >= float(b); } };
+struct op_max { template <typename T> static T f(T a, T b) { return num(a) < num(b) ? b : a; } };
+struct op_min { template <typename T> static T f(T a, T b) { return num(b) < num(a) ? b : a; } };
+struct op_eq { template <typename T> static bool f(T a, T b) { return num(a) == num(b); } };
+struct op_ne { template <typename T> static bool f(T a, T b) { return num(a) != num(b); } };
+struct op_lt { template <typename T> static bool f(T a, T b) { return num(a) < num(b); } };
+struct op_le { template <typename T> static bool f(T a, T b) { return num(a) <= num(b); } };
+struct op_gt { template <typename T> static bool f(T a, T b) { return num(a) > num(b); } };
+struct op_ge { template <typename T> static bool f(T a, T b) { return num(a) >= num(b); } };
 struct op_neg { template <typename T> static T f(T a) { return static_cast<T>(-a); } };
-struct op_exp { template <typename T> static T f(T a) { return exp_(a); } };
+struct op_exp {
+  template <typename T> static T f(T a) { return static_cast<T>(std::exp(float(a))); }
+};
+struct op_sqrt {
+  template <typename T> static T f(T a) { return static_cast<T>(std::sqrt(float(a))); }
+};
+struct op_rsqrt {
+  template <typename T> static T f(T a) { return static_cast<T>(1.0f / std::sqrt(float(a))); }
+};
+struct op_abs {  // integers wrap as numpy's do: abs(int8 -128) == -128
+  template <typename T> static T f(T a) {
+    if constexpr (std::is_integral_v<T>) {
+      return static_cast<T>(a < 0 ? -static_cast<int64_t>(a) : static_cast<int64_t>(a));
+    } else {
+      return static_cast<T>(std::fabs(float(a)));
+    }
+  }
+};
+struct op_tanh {
+  template <typename T> static T f(T a) { return static_cast<T>(std::tanh(float(a))); }
+};
+
+// -- reduction combiners: `f` folds one more element into the accumulator -------------------------
+struct red_sum { template <typename A> static A f(A acc, A x) { return acc + x; } };
+struct red_max { template <typename A> static A f(A acc, A x) { return acc < x ? x : acc; } };
+struct red_min { template <typename A> static A f(A acc, A x) { return x < acc ? x : acc; } };
 
 template <typename T> struct elem_of { using type = T; };
 template <typename T, int... D> struct elem_of<tile<T, D...>> { using type = T; };
@@ -212,8 +245,8 @@ void matmul(Out& out, const A& a, const B& b) {
     }
 }
 
-// reduce over the axes in AxisMask (bit d = axis d); Max selects max instead of sum
-template <bool Max, unsigned AxisMask, typename Out, typename A>
+// reduce over the axes in AxisMask (bit d = axis d) with the combiner Red (red_sum, ...)
+template <typename Red, unsigned AxisMask, typename Out, typename A>
 void reduce(Out& out, const A& a) {
   using T = typename Out::element;
   using Acc = std::conditional_t<std::is_integral_v<T>, int64_t, float>;
@@ -234,21 +267,21 @@ void reduce(Out& out, const A& a) {
       acc[o] = x;
       seen[o] = true;
     } else {
-      acc[o] = Max ? (acc[o] < x ? x : acc[o]) : acc[o] + x;
+      acc[o] = Red::f(acc[o], x);
     }
   }
   for (int o = 0; o < Out::size; o++) out.v[o] = static_cast<T>(acc[o]);
 }
 
 // scalar reductions over every element
-template <bool Max, typename A>
+template <typename Red, typename A>
 typename A::element reduce_all(const A& a) {
   using T = typename A::element;
   using Acc = std::conditional_t<std::is_integral_v<T>, int64_t, float>;
   Acc acc = static_cast<Acc>(a.v[0]);
   for (int k = 1; k < A::size; k++) {
     const Acc x = static_cast<Acc>(a.v[k]);
-    acc = Max ? (acc < x ? x : acc) : acc + x;
+    acc = Red::f(acc, x);
   }
   return static_cast<T>(acc);
 }

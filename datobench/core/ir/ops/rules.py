@@ -1,0 +1,193 @@
+"""Typing rules of ops: functions of the operand types (and static arguments) that return the
+result type or raise ``DatoTypeError``. The front end attaches the user's location."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from datobench.core.errors import DatoTypeError
+from datobench.core.ir.types import (
+    DType,
+    TensorType,
+    Type,
+    boolean,
+    dtype_of,
+    make_type,
+    shape_of,
+)
+
+
+def describe(t: Type) -> str:
+    """A type as the error messages name it: ``float32[16]``, "an index", "a bf16 scalar"."""
+    if isinstance(t, TensorType):
+        return str(t)
+    if t.kind == "index":
+        return "an index"
+    return f"{'an' if t.name[0] in 'aeiou' else 'a'} {t} scalar"
+
+
+def broadcast(a: tuple[int, ...], b: tuple[int, ...], what: str) -> tuple[int, ...]:
+    """The numpy broadcast of two shapes, or an error naming ``what``."""
+    out = []
+    for x, y in zip(reversed((1,) * (len(b) - len(a)) + a), reversed((1,) * (len(a) - len(b)) + b)):
+        if x != y and 1 not in (x, y):
+            raise DatoTypeError(f"shapes {list(a)} and {list(b)} do not broadcast in {what}")
+        out.append(max(x, y))
+    return tuple(reversed(out))
+
+
+def as_shape(shape) -> tuple:
+    return shape if isinstance(shape, tuple) else (shape,)
+
+
+def reduced_axes(axis, rank: int) -> tuple[int, ...]:
+    """The axes a reduction's ``axis`` argument names (None: all), unchecked."""
+    return tuple(range(rank)) if axis is None else axis if isinstance(axis, tuple) else (axis,)
+
+
+def _tensor(t: Type, what: str) -> TensorType:
+    if not isinstance(t, TensorType):
+        raise DatoTypeError(f"{what} takes a tensor, not {describe(t)}")
+    return t
+
+
+def _element_type(dtype) -> bool:
+    return isinstance(dtype, DType) and dtype.kind in ("int", "float")
+
+
+# -- operators ----------------------------------------------------------------------------------
+def arithmetic(op, types, statics) -> Type:
+    """``+ - * // %`` on operands of one element type (booleans excluded), broadcast."""
+    lt, rt = types
+    dtype = dtype_of(lt)
+    if dtype == boolean:
+        raise DatoTypeError(f"'{op.name}' is not defined on booleans")
+    return make_type(dtype, broadcast(shape_of(lt), shape_of(rt), f"'{op.name}'"))
+
+
+def true_division(op, types, statics) -> Type:
+    if dtype_of(types[0]) != boolean and dtype_of(types[0]).is_integer:
+        raise DatoTypeError("'/' is not defined on integers; use '//' for integer division")
+    return arithmetic(op, types, statics)
+
+
+def comparison(op, types, statics) -> Type:
+    lt, rt = types
+    return make_type(boolean, broadcast(shape_of(lt), shape_of(rt), f"'{op.name}'"))
+
+
+def logical(op, types, statics) -> Type:
+    for t in types:
+        if t != boolean:
+            raise DatoTypeError(f"'{op.name}' takes conditions, not {describe(t)}")
+    return boolean
+
+
+def negation(op, types, statics) -> Type:
+    (t,) = types
+    if dtype_of(t) == boolean:
+        raise DatoTypeError("unary '-' is not defined on booleans")
+    return t
+
+
+def logical_not(op, types, statics) -> Type:
+    (t,) = types
+    if t != boolean:
+        raise DatoTypeError(f"'not' takes a condition, not {describe(t)}")
+    return boolean
+
+
+# -- builtins -----------------------------------------------------------------------------------
+def takes(accept: Callable[[DType], bool], what: str) -> Callable:
+    """An elementwise rule for values whose element type ``accept`` admits: the result has
+    the operand's type. ``what`` names them in the error: "exp takes <what>, not ..."."""
+
+    def rule(op, types, statics) -> Type:
+        (t,) = types
+        if not accept(dtype_of(t)):
+            raise DatoTypeError(f"{op.name} takes {what}, not {describe(t)}")
+        return t
+
+    return rule
+
+
+def is_float(dtype: DType) -> bool:
+    return dtype.is_float
+
+
+def elementwise(op, types, statics) -> Type:
+    """Operands of one element type, broadcast: ``maximum``, ``minimum``."""
+    x, y = types
+    return make_type(dtype_of(x), broadcast(shape_of(x), shape_of(y), op.name))
+
+
+def select(op, types, statics) -> Type:
+    """``where(cond, x, y)``."""
+    cond, x, y = types
+    if dtype_of(cond) != boolean:
+        raise DatoTypeError(f"{op.name} takes a condition first, not {describe(cond)}")
+    inner = broadcast(shape_of(x), shape_of(y), op.name)
+    return make_type(dtype_of(x), broadcast(shape_of(cond), inner, op.name))
+
+
+def matmul(op, types, statics) -> Type:
+    acc = statics.get("acc")
+    if acc is not None and not isinstance(acc, DType):
+        raise DatoTypeError(f"matmul's acc must be an element type, not {acc!r}")
+    ta, tb = _tensor(types[0], "matmul"), _tensor(types[1], "matmul")
+    if len(ta.shape) != 2 or len(tb.shape) != 2:
+        raise DatoTypeError(f"matmul takes two 2-D tiles, got {ta} and {tb}")
+    if ta.shape[1] != tb.shape[0]:
+        raise DatoTypeError(f"matmul: inner dimensions differ in {ta} @ {tb}")
+    if ta.dtype != tb.dtype:
+        raise DatoTypeError(
+            f"matmul operands have different element types: {ta} and {tb}; convert one with "
+            f".astype({tb.dtype})"
+        )
+    out = acc or ta.dtype
+    if out.is_float != ta.dtype.is_float or out.bits < ta.dtype.bits:
+        raise DatoTypeError(f"cannot accumulate {ta.dtype} products in {out}")
+    return TensorType(out, (ta.shape[0], tb.shape[1]))
+
+
+def fill(op, types, statics) -> Type:
+    """``zeros`` / ``full``: a new tile of a static shape and element type."""
+    dtype, shape = statics["dtype"], as_shape(statics["shape"])
+    if not _element_type(dtype):
+        raise DatoTypeError(f"{op.name} needs an element type such as float32, not {dtype!r}")
+    for d in shape:
+        if not isinstance(d, int) or isinstance(d, bool) or d <= 0:
+            raise DatoTypeError(f"{op.name}: shape entries must be positive constants, not {d!r}")
+    return make_type(dtype, shape)
+
+
+def reduction(op, types, statics) -> Type:
+    """``x.sum(axis=..., keepdims=...)`` and the like."""
+    t = _tensor(types[0], f".{op.name}()")
+    rank = len(t.shape)
+    axis = statics.get("axis")
+    axes = reduced_axes(axis, rank)
+    for a in axes:
+        if not isinstance(a, int) or not -rank <= a < rank:
+            raise DatoTypeError(f".{op.name}(axis={axis}) is out of range for {t}")
+    axes = tuple(sorted(a % rank for a in axes))
+    if statics.get("keepdims"):
+        shape = tuple(1 if d in axes else s for d, s in enumerate(t.shape))
+    else:
+        shape = tuple(s for d, s in enumerate(t.shape) if d not in axes)
+    return make_type(t.dtype, shape)
+
+
+def convert(op, types, statics) -> Type:
+    """``x.astype(T)``."""
+    dtype = statics["dtype"]
+    if not _element_type(dtype):
+        raise DatoTypeError(f".astype() takes an element type such as int32, not {dtype!r}")
+    return make_type(dtype, shape_of(types[0]))
+
+
+def transpose(op, types, statics) -> Type:
+    t = _tensor(types[0], ".T")
+    if len(t.shape) != 2:
+        raise DatoTypeError(f".T transposes 2-D tiles, not {t}")
+    return TensorType(t.dtype, (t.shape[1], t.shape[0]))
