@@ -1,6 +1,9 @@
 """datobench: task-based dataflow programming of spatial accelerators, in Jupyter."""
 
-from datobench.core.compiler import Program, compile
+from datobench.core.backends import BackendStatus, XrtResult
+from datobench.core.backends import backends as _backends
+from datobench.core.codegen.hls.csim import CsimResult
+from datobench.core.compiler import RegionFunction, compile, region
 from datobench.core.errors import (
     BackendUnavailable,
     DatoError,
@@ -10,6 +13,7 @@ from datobench.core.errors import (
     DeadlockError,
     MappingError,
 )
+from datobench.core.ir.mapping import Mapping
 from datobench.core.ir.types import (
     DType,
     Symbol,
@@ -21,10 +25,14 @@ from datobench.core.ir.types import (
     int32,
 )
 from datobench.core.lang.builtins import exp, full, matmul, maximum, minimum, pid, where, zeros
-from datobench.core.lang.decorators import Kernel, RegionFunction, kernel, region, task
+from datobench.core.lang.decorators import Kernel, kernel, task
 from datobench.core.lang.layout import R, S
 from datobench.core.lang.primitives import Bundle, Chain, bundle, chain
 from datobench.core.lang.stream import Stream
+from datobench.core.perf.result import PerfResult
+from datobench.core.program import Program
+from datobench.core.report import Report
+from datobench.core.sim.scheduler import SimResult
 from datobench.core.targets import Target, TargetError, available_targets, load_target
 
 
@@ -40,19 +48,28 @@ def targets() -> list[str]:
     return available_targets()
 
 
+def backends(program: Program | None = None) -> list[BackendStatus]:
+    """Every backend with whether it can run here (and run ``program``, when given) and, if
+    not, why: records with ``.name``, ``.available``, ``.reason``; prints as a table."""
+    return _backends(program)
+
+
 def symbol(name: str) -> Symbol:
     """A symbolic size, bound when the region is called or compiled: ``M = dato.symbol("M")``."""
     return Symbol(name)
 
 
 __all__ = [
+    "backends",
+    "BackendStatus",
     "BackendUnavailable",
     "bf16",
-    "bundle",
     "Bundle",
-    "Chain",
+    "bundle",
     "chain",
+    "Chain",
     "compile",
+    "CsimResult",
     "DatoError",
     "DatoRuntimeError",
     "DatoSyntaxError",
@@ -68,24 +85,29 @@ __all__ = [
     "Kernel",
     "kernel",
     "load_target",
+    "Mapping",
     "MappingError",
     "matmul",
     "maximum",
     "minimum",
+    "PerfResult",
     "pid",
     "Program",
     "R",
     "region",
     "RegionFunction",
+    "Report",
     "S",
+    "SimResult",
     "Stream",
     "Symbol",
     "symbol",
     "Target",
+    "TargetError",
     "targets",
     "task",
-    "TargetError",
     "TensorType",
     "where",
+    "XrtResult",
     "zeros",
 ]
