@@ -26,9 +26,7 @@ REGISTRY: dict[str, Backend] = {
 def backend(name: str) -> Backend:
     """The backend called ``name``; an unknown name is a located DatoError listing them."""
     if name not in REGISTRY:
-        raise DatoError(
-            f"unknown backend '{name}'; available: {', '.join(REGISTRY)}", caller_loc()
-        )
+        raise DatoError(f"unknown backend '{name}'; available: {', '.join(REGISTRY)}", caller_loc())
     return REGISTRY[name]
 
 

@@ -35,9 +35,7 @@ EMITTERS: dict[str, Emitter] = {
         Emitter("graph", "the instances and channels", lambda p: str(p.graph)),
         Emitter("json", "the instance graph, exactly", lambda p: serialize.to_json(p.graph)),
         Emitter("dot", "the instance graph for Graphviz", lambda p: dot.graph_dot(p.graph)),
-        Emitter(
-            "hls", "the Vitis HLS kernel (a project with directory=)", emit_kernel, _write_hls
-        ),
+        Emitter("hls", "the Vitis HLS kernel (a project with directory=)", emit_kernel, _write_hls),
     )
 }
 
