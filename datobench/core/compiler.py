@@ -5,6 +5,7 @@ arrays it is called with and keeps its compiled programs."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -20,6 +21,7 @@ from datobench.core.frontend.region import RegionBuilder, region_param_types
 from datobench.core.frontend.source import FunctionSource, function_source
 from datobench.core.ir.program import Graph
 from datobench.core.ir.types import Symbol, TensorType
+from datobench.core.lang.primitives import Bundle, Chain
 from datobench.core.passes.checks import wire_channels
 from datobench.core.passes.expand import expand_instances
 from datobench.core.passes.mapper import map_program
@@ -31,7 +33,7 @@ from datobench.core.targets import Target, load_target
 class RegionFunction:
     """A region: call it to run the functional simulator, or pass it to ``dato.compile``."""
 
-    def __init__(self, fn, frame_locals: dict):
+    def __init__(self, fn: Callable, frame_locals: dict):
         self.fn = fn
         self.__name__ = fn.__name__
         self.__doc__ = fn.__doc__
@@ -90,7 +92,7 @@ class RegionFunction:
         return f"<dato.region {self.__name__}>"
 
 
-def region(fn) -> RegionFunction:
+def region(fn: Callable) -> RegionFunction:
     """Mark the top function of a Dato program."""
     frame = sys._getframe(1)
     # Inside a function, keep the constants defined so far (local-variable annotations are
@@ -99,7 +101,7 @@ def region(fn) -> RegionFunction:
     return RegionFunction(fn, local)
 
 
-def compile_region(region_fn, sizes: dict[str, int]) -> Program:
+def compile_region(region_fn: RegionFunction, sizes: dict[str, int]) -> Program:
     from datobench.core.lang.decorators import task
 
     src = region_fn.source
@@ -112,10 +114,10 @@ def compile_region(region_fn, sizes: dict[str, int]) -> Program:
 
 @user_facing
 def compile(
-    region_fn,
+    region_fn: RegionFunction,
     target: str | Target | None = None,
-    placement: dict | None = None,
-    primitives=(),
+    placement: dict[str, tuple[int, int]] | None = None,
+    primitives: Iterable[Chain | Bundle] = (),
     sizes: dict[str, int] | None = None,
 ) -> Program:
     """Compile a ``@dato.region``, and map it onto ``target`` when one is given.

@@ -10,7 +10,7 @@ from datobench.core.backends.base import (
     BackendResult,
     BackendStatus,
     BackendTable,
-    Program,
+    CompiledProgram,
 )
 from datobench.core.backends.csim import CsimBackend
 from datobench.core.backends.perf import PerfBackend
@@ -30,7 +30,7 @@ def backend(name: str) -> Backend:
     return REGISTRY[name]
 
 
-def backends(program: Program | None = None) -> BackendTable:
+def backends(program: CompiledProgram | None = None) -> BackendTable:
     """Every registered backend, whether it can run here (and run ``program``, when given),
     and if not, why."""
     rows = []

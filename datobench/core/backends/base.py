@@ -21,7 +21,7 @@ from datobench.core.ir.program import Graph, Region
 from datobench.core.targets import Target
 
 
-class Program(Protocol):
+class CompiledProgram(Protocol):
     """What a backend reads of a compiled program (``datobench.core.program.Program``)."""
 
     region: Region
@@ -57,7 +57,7 @@ class Backend(ABC):
     about: ClassVar[str]
     Options: ClassVar[type] = NoOptions
 
-    def probe(self, program: Program | None = None) -> str | None:
+    def probe(self, program: CompiledProgram | None = None) -> str | None:
         """None if this backend can run here (and can run ``program``, when given); otherwise
         the reason, worded as the ``BackendUnavailable`` that running would raise."""
         return None
@@ -88,13 +88,13 @@ class Backend(ABC):
         return None
 
     @abstractmethod
-    def prepare(self, program: Program, options) -> Any:
+    def prepare(self, program: CompiledProgram, options) -> Any:
         """The state a run needs (generated code, a compiled binary, a loaded device), made
         once per program and ``cache_key``."""
 
     @abstractmethod
     def run(
-        self, program: Program, prepared, arrays: dict[str, np.ndarray] | None, options
+        self, program: CompiledProgram, prepared, arrays: dict[str, np.ndarray] | None, options
     ) -> BackendResult:
         """Run once; outputs are written into ``arrays`` (by region parameter name)."""
 

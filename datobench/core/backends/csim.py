@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from datobench.core.backends.base import Backend, unavailable_reason
+from datobench.core.backends.base import Backend, CompiledProgram, unavailable_reason
 from datobench.core.codegen.hls import csim
 from datobench.core.codegen.hls.csim import CsimResult
 
@@ -19,11 +19,11 @@ class CsimBackend(Backend):
     about = "generated Vitis HLS C++ compiled with g++ (bounded, threaded streams)"
     Options = CsimOptions
 
-    def probe(self, program=None) -> str | None:
+    def probe(self, program: CompiledProgram | None = None) -> str | None:
         return unavailable_reason(csim.compiler)
 
-    def prepare(self, program, options: CsimOptions) -> csim.CsimBuild:
+    def prepare(self, program: CompiledProgram, options: CsimOptions) -> csim.CsimBuild:
         return csim.build(program)
 
-    def run(self, program, prepared, arrays, options: CsimOptions) -> CsimResult:
+    def run(self, program: CompiledProgram, prepared, arrays, options: CsimOptions) -> CsimResult:
         return csim.run(program, prepared, arrays, options.timeout)

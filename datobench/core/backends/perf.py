@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from datobench.core import perf
-from datobench.core.backends.base import Backend
+from datobench.core.backends.base import Backend, CompiledProgram
 from datobench.core.errors import BackendUnavailable
 from datobench.core.perf.result import PerfResult
 from datobench.core.sim.scheduler import DEFAULT_MAX_STEPS
@@ -29,7 +29,7 @@ class PerfBackend(Backend):
     about = "cycle-approximate simulator with traces (needs a target)"
     Options = PerfOptions
 
-    def probe(self, program=None) -> str | None:
+    def probe(self, program: CompiledProgram | None = None) -> str | None:
         if program is not None and program.mapping is None:
             return NEEDS_MAPPING
         return None
@@ -40,11 +40,11 @@ class PerfBackend(Backend):
     def cache_key(self, options: PerfOptions) -> bool:
         return options.values  # timed code with and without the array arithmetic
 
-    def prepare(self, program, options: PerfOptions):
+    def prepare(self, program: CompiledProgram, options: PerfOptions):
         reason = self.probe(program)
         if reason:
             raise BackendUnavailable(reason)
         return perf.prepare(program, options.values)
 
-    def run(self, program, prepared, arrays, options: PerfOptions) -> PerfResult:
+    def run(self, program: CompiledProgram, prepared, arrays, options: PerfOptions) -> PerfResult:
         return perf.simulate_perf(program, arrays, prepared, options.max_steps, options.progress)

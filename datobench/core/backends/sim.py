@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from datobench.core.backends.base import Backend
+from datobench.core.backends.base import Backend, CompiledProgram
 from datobench.core.sim.scheduler import DEFAULT_MAX_STEPS, SimResult, compile_graph, simulate
 
 
@@ -18,8 +18,8 @@ class SimBackend(Backend):
     about = "functional simulator: the reference semantics of the IR"
     Options = SimOptions
 
-    def prepare(self, program, options: SimOptions):
+    def prepare(self, program: CompiledProgram, options: SimOptions):
         return compile_graph(program.graph)
 
-    def run(self, program, prepared, arrays, options: SimOptions) -> SimResult:
+    def run(self, program: CompiledProgram, prepared, arrays, options: SimOptions) -> SimResult:
         return simulate(program.graph, prepared, arrays, program.kernels, options.max_steps)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from datobench.core.backends.base import Backend, unavailable_reason
+from datobench.core.backends.base import Backend, CompiledProgram, unavailable_reason
 from datobench.core.errors import BackendUnavailable
 from datobench.core.runtime import XrtRunner, devices, find_pyxrt, open_device, program_runner
 
@@ -61,18 +61,20 @@ class XrtBackend(Backend):
     about = "real hardware through AMD XRT (an FPGA target, a built xclbin, a device)"
     Options = XrtOptions
 
-    def probe(self, program=None) -> str | None:
+    def probe(self, program: CompiledProgram | None = None) -> str | None:
         return unavailable_reason(_device_here)
 
     def cache_key(self, options: XrtOptions) -> tuple:
         return (str(options.xclbin), options.device)
 
-    def prepare(self, program, options: XrtOptions) -> XrtRunner:
+    def prepare(self, program: CompiledProgram, options: XrtOptions) -> XrtRunner:
         if options.xclbin is None:
             raise BackendUnavailable(NEEDS_XCLBIN)
         return program_runner(program, options.xclbin, options.device)
 
-    def run(self, program, prepared: XrtRunner, arrays, options: XrtOptions) -> XrtResult:
+    def run(
+        self, program: CompiledProgram, prepared: XrtRunner, arrays, options: XrtOptions
+    ) -> XrtResult:
         start = time.perf_counter()
         prepared.run(list(arrays.values()), options.outputs, options.timeout_ms)
         return XrtResult(
