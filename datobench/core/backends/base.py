@@ -58,8 +58,9 @@ class Backend(ABC):
     Options: ClassVar[type] = NoOptions
 
     def probe(self, program: CompiledProgram | None = None) -> str | None:
-        """None if this backend can run here (and can run ``program``, when given); otherwise
-        the reason, worded as the ``BackendUnavailable`` that running would raise."""
+        """None if this backend can run here (and can run ``program``, when given, as far as
+        that is known without the run's options); otherwise the reason, worded as the
+        ``BackendUnavailable`` that running would raise."""
         return None
 
     def option_names(self) -> tuple[str, ...]:

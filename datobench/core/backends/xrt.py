@@ -14,7 +14,7 @@ from typing import ClassVar
 
 from datobench.core.backends.base import Backend, CompiledProgram, unavailable_reason
 from datobench.core.errors import BackendUnavailable
-from datobench.core.runtime import XrtRunner, devices, find_pyxrt, open_device, program_runner
+from datobench.core.runtime import XrtRunner, find_pyxrt, open_device, program_runner
 
 NEEDS_XCLBIN = (
     "backend='xrt' runs a built kernel: pass xclbin=PATH (from "
@@ -50,10 +50,9 @@ class XrtResult:
 
 
 def _device_here() -> None:
-    """Raise BackendUnavailable unless pyxrt imports and sees a device."""
-    pyxrt = find_pyxrt()
-    if not devices(pyxrt):
-        open_device(pyxrt, 0)  # raises, listing what was probed
+    """Raise BackendUnavailable unless pyxrt imports and opens the default device (the
+    target and the xclbin are checked when a program runs)."""
+    open_device(find_pyxrt(), XrtOptions.device)
 
 
 class XrtBackend(Backend):
