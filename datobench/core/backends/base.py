@@ -68,9 +68,10 @@ class Backend(ABC):
 
     def parse_options(self, given: dict[str, Any]):
         """The options of one run; a name the backend does not know is a located DatoError."""
-        known = self.option_names()
+        known = self.Options.__dataclass_fields__
         unknown = [name for name in given if name not in known]
         if unknown:
+            known = self.option_names()
             listed = ", ".join(known) if known else "none"
             what = "option" if len(unknown) == 1 else "options"
             raise DatoError(

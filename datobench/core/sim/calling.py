@@ -38,5 +38,6 @@ class InstanceArgs:
         return f"def run({', '.join(cls.names())}):"
 
     def call(self, run: Callable):
-        """Call a generated ``run`` with these arguments, by name."""
-        return run(**{name: getattr(self, name) for name in self.names()})
+        """Call a generated ``run`` with these arguments, by name (a dataclass's instance
+        dictionary holds exactly its fields)."""
+        return run(**vars(self))
