@@ -1,7 +1,6 @@
 """datobench: task-based dataflow programming of spatial accelerators, in Jupyter."""
 
-from datobench.core.backends import BackendStatus, XrtResult
-from datobench.core.backends import backends as _backends
+from datobench.core.backends import BackendStatus, XrtResult, backends
 from datobench.core.codegen.hls.csim import CsimResult
 from datobench.core.compiler import RegionFunction, compile, region
 from datobench.core.errors import (
@@ -46,12 +45,6 @@ def load_ipython_extension(ipython):
 def targets() -> list[str]:
     """The names of the shipped hardware targets (``load_target`` also takes a .toml path)."""
     return available_targets()
-
-
-def backends(program: Program | None = None) -> list[BackendStatus]:
-    """Every backend with whether it can run here (and run ``program``, when given) and, if
-    not, why: records with ``.name``, ``.available``, ``.reason``; prints as a table."""
-    return _backends(program)
 
 
 def symbol(name: str) -> Symbol:

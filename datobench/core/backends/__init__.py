@@ -31,8 +31,9 @@ def backend(name: str) -> Backend:
 
 
 def backends(program: CompiledProgram | None = None) -> BackendTable:
-    """Every registered backend, whether it can run here (and run ``program``, when given),
-    and if not, why."""
+    """``dato.backends()``: every registered backend, whether it can run here (and run
+    ``program``, when given) and, if not, why: records with ``.name``, ``.available`` and
+    ``.reason``, printed as a table."""
     rows = []
     for b in REGISTRY.values():
         reason = b.probe(program)
