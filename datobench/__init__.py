@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from datobench.core.compiler import Program, compile
+from datobench.core.backends import BackendStatus, XrtResult, backends
+from datobench.core.codegen.hls.csim import CsimResult
+from datobench.core.compiler import RegionFunction, compile, region
 from datobench.core.errors import (
     BackendUnavailable,
     CapabilityError,
@@ -16,6 +18,7 @@ from datobench.core.errors import (
     InternalError,
     MappingError,
 )
+from datobench.core.ir.mapping import Mapping
 from datobench.core.ir.types import (
     DType,
     Symbol,
@@ -28,10 +31,14 @@ from datobench.core.ir.types import (
 )
 from datobench.core.lang import builtins as _builtins
 from datobench.core.lang.builtins import pid
-from datobench.core.lang.decorators import Kernel, RegionFunction, kernel, region, task
+from datobench.core.lang.decorators import Kernel, kernel, task
 from datobench.core.lang.layout import R, S
 from datobench.core.lang.primitives import Bundle, Chain, bundle, chain
 from datobench.core.lang.stream import Stream
+from datobench.core.perf.result import PerfResult
+from datobench.core.program import Program
+from datobench.core.report import Report
+from datobench.core.sim.scheduler import SimResult
 from datobench.core.targets import Target, TargetError, available_targets, load_target
 
 if TYPE_CHECKING:
@@ -69,14 +76,17 @@ def symbol(name: str) -> Symbol:
 
 
 __all__ = [
+    "backends",
+    "BackendStatus",
     "BackendUnavailable",
     "bf16",
-    "bundle",
     "Bundle",
+    "bundle",
     "CapabilityError",
-    "Chain",
     "chain",
+    "Chain",
     "compile",
+    "CsimResult",
     "DatoError",
     "DatoRuntimeError",
     "DatoSyntaxError",
@@ -91,19 +101,24 @@ __all__ = [
     "Kernel",
     "kernel",
     "load_target",
+    "Mapping",
     "MappingError",
+    "PerfResult",
     "pid",
     "Program",
     "R",
     "region",
     "RegionFunction",
+    "Report",
     "S",
+    "SimResult",
     "Stream",
     "Symbol",
     "symbol",
     "Target",
+    "TargetError",
     "targets",
     "task",
-    "TargetError",
     "TensorType",
+    "XrtResult",
 ] + sorted(_builtins.FUNCTIONS)

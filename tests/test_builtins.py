@@ -11,7 +11,7 @@ from perf_rules import tile_of, vector_cycles
 
 import datobench as dato
 from datobench import bf16, float32, int8, int16, int32
-from datobench.core.ir.printer import region_text
+from datobench.core.ir.program import region_text
 from datobench.core.passes.analysis import profiles
 
 

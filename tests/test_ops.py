@@ -16,7 +16,7 @@ from datobench import DType, float32, int8, int32
 from datobench.core.codegen.hls.project import INCLUDE
 from datobench.core.ir import ops
 from datobench.core.ir.nodes import Call, stmt_exprs, walk
-from datobench.core.ir.printer import region_text
+from datobench.core.ir.program import region_text
 from datobench.core.ir.serialize import from_json, to_json
 from datobench.core.lang import builtins as lib
 

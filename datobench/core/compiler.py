@@ -1,203 +1,102 @@
-"""``dato.compile``: front end, instance expansion and checks; the compiled ``Program``."""
+"""``dato.compile``: front end, instance expansion and checks, and mapping onto a target; and
+``@dato.region``'s ``RegionFunction``, which reads its source, infers symbolic sizes from the
+arrays it is called with and keeps its compiled programs."""
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterable
+import sys
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
 from datobench.core.errors import (
-    BackendUnavailable,
     DatoError,
     DatoTypeError,
+    Loc,
     MappingError,
     caller_loc,
     user_facing,
 )
-from datobench.core.ir import dot, printer, serialize
-from datobench.core.ir.mapping import Mapping
-from datobench.core.ir.program import Graph, Region
+from datobench.core.frontend.region import region_param_types
+from datobench.core.frontend.source import FunctionSource, function_source
+from datobench.core.ir.types import Symbol, TensorType
+from datobench.core.lang.primitives import Bundle, Chain
 from datobench.core.passes.pipeline import Pipeline, shown_steps
 from datobench.core.passes.steps import State
-from datobench.core.report import Report, diagnostics
+from datobench.core.program import Program
+from datobench.core.sim.scheduler import SimResult
 from datobench.core.targets import Target, load_target
 
-BACKENDS = ("sim", "perf", "csim", "xrt")
 
+class RegionFunction:
+    """A region: call it to run the functional simulator, or pass it to ``dato.compile``."""
 
-class Program:
-    """A compiled region: its IR, its instance graph, its mapping onto a target (when one is
-    given), and the ways to run and emit it."""
-
-    def __init__(
-        self,
-        region: Region,
-        graph: Graph,
-        kernels: dict,
-        target: Target | None = None,
-        mapping: Mapping | None = None,
-    ):
-        self.region = region
-        self.graph = graph
-        self.kernels = kernels
-        self.target = target
-        self.mapping = mapping
-        self._sim = None
-        self._perf: dict = {}  # values -> prepared timed code
-        self._csim = None  # the compiled C simulation
-        self._xrt = None  # a runner on an attached device, and the xclbin it loaded
-        self._xrt_path = None
+    def __init__(self, fn: Callable, frame_locals: dict):
+        self.fn = fn
+        self.__name__ = fn.__name__
+        self.__doc__ = fn.__doc__
+        self.__wrapped__ = fn
+        self._frame_locals = frame_locals
+        self._source = None
+        self._programs: dict = {}
 
     @property
-    def report(self) -> Report | None:
-        """Resource use against capacity per tile, the merges made, and diagnostics."""
-        if self.mapping is None:
-            return None
-        return Report(self.target, self.mapping, diagnostics(self.mapping))
+    def source(self) -> FunctionSource:
+        """The region's source, read once (with the constants it sees)."""
+        if self._source is None:
+            self._source = function_source(self.fn, self._frame_locals)
+        return self._source
 
-    def emit(self, kind: str = "ir", directory=None) -> str:
-        """The program as text: ``"ir"`` (the region), ``"graph"`` (instances), ``"json"``,
-        ``"dot"``, ``"hls"`` (the Vitis HLS kernel). ``emit("hls", directory=d)`` writes the
-        whole Vitis project into ``d`` and returns its path."""
-        if kind == "hls" and directory is not None:
-            return self.write_hls(directory)
-        emitters = {
-            "ir": lambda: printer.region_text(self.region),
-            "graph": lambda: printer.graph_text(self.graph),
-            "json": lambda: serialize.to_json(self.graph),
-            "dot": lambda: dot.graph_dot(self.graph),
-            "hls": self._hls,
-        }
-        if kind not in emitters:
-            raise DatoError(
-                f"unknown emit kind '{kind}'; available: {', '.join(emitters)}", caller_loc()
-            )
-        return emitters[kind]()
+    def param_types(self) -> list[tuple[str, TensorType]]:
+        """The region's parameters and their declared (possibly symbolic) types."""
+        return [(name, t) for name, t, _ in region_param_types(self.source)]
 
-    def _hls(self) -> str:
-        from datobench.core.codegen.hls import emit_kernel
+    def infer_sizes(self, arrays, loc: Loc | None) -> dict[str, int]:
+        """Bind symbolic sizes from the shapes of the arrays the region is called with."""
+        sizes: dict[str, int] = {}
+        for (name, t), array in zip(self.param_types(), arrays):
+            shape = np.shape(array)
+            if len(shape) != len(t.shape):
+                continue  # reported by the argument check
+            for dim, actual in zip(t.shape, shape):
+                if (
+                    isinstance(dim, Symbol)
+                    and not dim.free_names() - {dim.name}
+                    and dim._op is None
+                ):
+                    if sizes.setdefault(dim.name, actual) != actual:
+                        raise DatoTypeError(
+                            f"size {dim.name} is {sizes[dim.name]} from an earlier argument "
+                            f"but {actual} from '{name}'",
+                            loc,
+                        )
+        return sizes
 
-        return emit_kernel(self)
-
-    def write_hls(self, directory) -> str:
-        """Write the complete Vitis project (kernel.cpp, dato_hls.h, connectivity.cfg,
-        host.cpp, csim_main.cpp) into ``directory``; returns its path."""
-        from datobench.core.codegen.hls import emit_project
-
-        return str(emit_project(self).write(directory))
-
-    @user_facing
-    def run(self, *arrays, backend: str = "sim", **options):
-        """Run the program on numpy arrays; outputs are written into them in place.
-
-        ``backend="sim"``: the functional simulator. ``backend="perf"``: the cycle-approximate
-        simulator (needs a target); ``values=False`` times the program without computing
-        values (arrays may be left out; a branch on data raises CapabilityError: run with
-        values=True), ``progress=f`` is called with the fraction done.
-        """
-        if backend == "sim":
-            from datobench.core import sim
-            from datobench.core.sim.scheduler import compile_graph
-
-            by_name = self._check_arrays(arrays)
-            if self._sim is None:
-                self._sim = compile_graph(self.graph)
-            return sim.simulate(self.graph, self._sim, by_name, self.kernels, **options)
-        if backend == "perf":
-            from datobench.core import perf
-
-            values = options.pop("values", True)
-            by_name = self._check_arrays(arrays) if values or arrays else None
-            try:
-                if values not in self._perf:
-                    self._perf[values] = perf.prepare(self, values)
-            except DatoError as error:
-                raise error.at(caller_loc()) from None
-            return perf.simulate_perf(self, by_name, self._perf[values], **options)
-        if backend == "csim":
-            from datobench.core.codegen.hls import csim
-
-            by_name = self._check_arrays(arrays)
-            try:
-                if self._csim is None:
-                    self._csim = csim.build(self)
-                return csim.run(self, self._csim, by_name, **options)
-            except DatoError as error:
-                raise error.at(caller_loc()) from None
-        if backend == "xrt":
-            from datobench.core.runtime import program_runner
-
-            self._check_arrays(arrays)
-            try:
-                xclbin = options.pop("xclbin", None)
-                if xclbin is None:
-                    raise BackendUnavailable(
-                        "backend='xrt' runs a built kernel: pass xclbin=PATH (from "
-                        "prog.build(platform=...)) on a machine with XRT and a device"
-                    )
-                if self._xrt is None or self._xrt_path != xclbin:
-                    self._xrt = program_runner(self, xclbin, options.pop("device", 0))
-                    self._xrt_path = xclbin
-                return self._xrt.run(list(arrays), **options)
-            except DatoError as error:
-                raise error.at(caller_loc()) from None
-        raise DatoError(
-            f"unknown backend '{backend}'; available: {', '.join(BACKENDS)}", caller_loc()
-        )
+    def program(self, sizes: dict[str, int] | None = None) -> Program:
+        """The region compiled (without a target) for these sizes; compiled once per sizes."""
+        key = tuple(sorted((sizes or {}).items()))
+        if key not in self._programs:
+            self._programs[key] = compile_region(self, sizes or {})
+        return self._programs[key]
 
     @user_facing
-    def build(self, platform: str, directory=None, build_target: str = "hw") -> str:
-        """Write the Vitis project and run v++ (compile and link) when it is on PATH; returns
-        the xclbin's path. Without Vitis: BackendUnavailable naming the project directory."""
-        from datobench.core.codegen.hls import emit_project
-        from datobench.core.kinds import kind_of
-        from datobench.core.runtime import build_fpga
-
-        if self.target is None or not kind_of(self.target).runs_hls:
-            raise DatoError("prog.build needs an FPGA target: dato.compile(region, "
-                            "target='u280')", caller_loc())
-        directory = directory or tempfile.mkdtemp(prefix=f"dato-hls-{self.region.name}-")
-        project = emit_project(self)
-        project.write(directory)
-        try:
-            return str(build_fpga(directory, self.target.name, platform, project.name,
-                                  build_target=build_target))
-        except DatoError as error:
-            raise error.at(caller_loc()) from None
-
-    def _check_arrays(self, arrays) -> dict[str, np.ndarray]:
-        params = self.region.params
+    def __call__(self, *arrays: np.ndarray, **options) -> SimResult:
+        """Run the functional simulator; outputs are written into the arrays in place."""
         loc = caller_loc()
-        if len(arrays) != len(params):
-            names = ", ".join(b.name for b in params)
-            raise DatoTypeError(
-                f"{self.region.name} takes {len(params)} arrays ({names}), got {len(arrays)}", loc
-            )
-        for n, (buf, array) in enumerate(zip(params, arrays)):
-            expected = buf.type
-            if not isinstance(array, np.ndarray):
-                raise DatoTypeError(
-                    f"argument {n + 1} ('{buf.name}') of {self.region.name} must be a numpy "
-                    f"array of {expected}, not {type(array).__name__}",
-                    loc,
-                )
-            if array.dtype != expected.dtype.np or array.shape != expected.shape:
-                raise DatoTypeError(
-                    f"argument {n + 1} ('{buf.name}') of {self.region.name}: expected "
-                    f"{expected}, got an array of {array.dtype}{list(array.shape)}",
-                    loc,
-                )
-            if not array.flags.writeable:
-                raise DatoTypeError(f"argument {n + 1} ('{buf.name}') is read-only", loc)
-        return {b.name: a for b, a in zip(params, arrays)}
+        program = self.program(self.infer_sizes(arrays, loc))
+        return program.run(*arrays, backend="sim", **options)
 
     def __repr__(self) -> str:
-        g = self.graph
-        return (
-            f"<dato.Program {self.region.name}: {len(g.instances)} instances, "
-            f"{len(g.channels)} channels>"
-        )
+        return f"<dato.region {self.__name__}>"
+
+
+def region(fn: Callable) -> RegionFunction:
+    """Mark the top function of a Dato program."""
+    frame = sys._getframe(1)
+    # Inside a function, keep the constants defined so far (local-variable annotations are
+    # not closures). At module level the globals are read live, so take no stale copy.
+    local = {} if frame.f_locals is frame.f_globals else dict(frame.f_locals)
+    return RegionFunction(fn, local)
 
 
 def compile_region(region_fn, sizes: dict[str, int], show: str | Iterable[str] = ()) -> Program:
@@ -210,10 +109,10 @@ def compile_region(region_fn, sizes: dict[str, int], show: str | Iterable[str] =
 
 @user_facing
 def compile(
-    region_fn,
+    region_fn: RegionFunction,
     target: str | Target | None = None,
-    placement: dict | None = None,
-    primitives=(),
+    placement: dict[str, tuple[int, int]] | None = None,
+    primitives: Iterable[Chain | Bundle] = (),
     sizes: dict[str, int] | None = None,
     show: str | Iterable[str] = (),
 ) -> Program:
@@ -230,8 +129,6 @@ def compile(
     streams and each tile's resources against capacity, with who uses them). When a mapping
     breaks a limit and is retried with one more merge, the retried steps are shown again.
     """
-    from datobench.core.lang.decorators import RegionFunction
-
     if not isinstance(region_fn, RegionFunction):
         raise DatoTypeError(
             f"dato.compile takes a @dato.region function, not {region_fn!r}", caller_loc()

@@ -1,4 +1,5 @@
-"""A readable text form of the IR, used by tests and by the workbench's IR view."""
+"""A readable text form of task bodies (expressions and statements); ``str(region)`` and
+``str(graph)`` in ``program`` build on it for the IR view and ``emit("ir"/"graph")``."""
 
 from __future__ import annotations
 
@@ -24,7 +25,6 @@ from datobench.core.ir.nodes import (
     Unary,
     Var,
 )
-from datobench.core.ir.program import Graph, Region, Task
 
 
 def expr_text(e: Expr) -> str:
@@ -93,48 +93,3 @@ def stmt_lines(s: Stmt, indent: int) -> list[str]:
 def block_lines(stmts: tuple[Stmt, ...], indent: int) -> list[str]:
     lines = [line for s in stmts for line in stmt_lines(s, indent)]
     return lines or ["  " * indent + "pass"]
-
-
-def task_lines(task: Task) -> list[str]:
-    params = ", ".join(
-        f"{p.name}: {p.type} = {p.buffer}"
-        + (f" @ [{', '.join(map(str, p.layout))}]" if any(str(d) != "R" for d in p.layout) else "")
-        for p in task.params
-    )
-    return [
-        f"  task {task.name} mapping={list(task.mapping)} ({params}):",
-        *block_lines(task.body, 2),
-    ]
-
-
-def region_text(region: Region) -> str:
-    params = ", ".join(f"{b.name}: {b.type}" for b in region.params)
-    lines = [f"region {region.name}({params}):"]
-    for s in region.streams:
-        shape = f"[{', '.join(map(str, s.shape))}]" if s.shape else ""
-        lines.append(f"  stream {s.name}{shape}: {s.elem}, depth {s.depth}")
-    for k in region.kernels:
-        lines.append(f"  kernel {k.name}({', '.join(map(str, k.params))}) -> {k.result}")
-    for task in region.tasks:
-        lines += task_lines(task)
-    return "\n".join(lines) + "\n"
-
-
-def graph_text(graph: Graph) -> str:
-    lines = [
-        f"graph {graph.region.name}: {len(graph.instances)} instances, "
-        f"{len(graph.channels)} channels"
-    ]
-    for inst in graph.instances:
-        args = ", ".join(
-            f"{a.param} = {a.buffer}[{', '.join(f'{lo}:{hi}' for lo, hi in a.window)}]"
-            for a in inst.args
-        )
-        lines.append(f"  instance {inst.name} of {inst.task} pid={list(inst.pid)} ({args}):")
-        lines += block_lines(inst.body, 2)
-    for c in graph.channels:
-        count = "" if c.puts is None else f", {c.puts} transfer{'s' * (c.puts != 1)}"
-        lines.append(
-            f"  channel {c.name}: {c.producer} -> {c.consumer}, {c.elem}, depth {c.depth}{count}"
-        )
-    return "\n".join(lines) + "\n"

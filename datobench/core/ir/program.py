@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from datobench.core.errors import Loc
 from datobench.core.ir.nodes import Stmt
+from datobench.core.ir.printer import block_lines
 from datobench.core.ir.types import LayoutDim, Shard, TensorType, Type
 
 
@@ -74,8 +75,6 @@ class Region:
         return next(b for b in self.params if b.name == name)
 
     def __str__(self) -> str:
-        from datobench.core.ir.printer import region_text
-
         return region_text(self)
 
 
@@ -126,8 +125,6 @@ class Graph:
         return next(c for c in self.channels if c.name == name)
 
     def __str__(self) -> str:
-        from datobench.core.ir.printer import graph_text
-
         return graph_text(self)
 
 
@@ -147,3 +144,51 @@ def shard_window(
         else:
             window.append((0, size))
     return tuple(window)
+
+
+def task_lines(task: Task) -> list[str]:
+    """A task's header and body, indented as in ``region_text``."""
+    params = ", ".join(
+        f"{p.name}: {p.type} = {p.buffer}"
+        + (f" @ [{', '.join(map(str, p.layout))}]" if any(str(d) != "R" for d in p.layout) else "")
+        for p in task.params
+    )
+    return [
+        f"  task {task.name} mapping={list(task.mapping)} ({params}):",
+        *block_lines(task.body, 2),
+    ]
+
+
+def region_text(region: Region) -> str:
+    """The region as written, as text: ``str(region)`` and ``emit("ir")``."""
+    params = ", ".join(f"{b.name}: {b.type}" for b in region.params)
+    lines = [f"region {region.name}({params}):"]
+    for s in region.streams:
+        shape = f"[{', '.join(map(str, s.shape))}]" if s.shape else ""
+        lines.append(f"  stream {s.name}{shape}: {s.elem}, depth {s.depth}")
+    for k in region.kernels:
+        lines.append(f"  kernel {k.name}({', '.join(map(str, k.params))}) -> {k.result}")
+    for task in region.tasks:
+        lines += task_lines(task)
+    return "\n".join(lines) + "\n"
+
+
+def graph_text(graph: Graph) -> str:
+    """The instances and channels, as text: ``str(graph)`` and ``emit("graph")``."""
+    lines = [
+        f"graph {graph.region.name}: {len(graph.instances)} instances, "
+        f"{len(graph.channels)} channels"
+    ]
+    for inst in graph.instances:
+        args = ", ".join(
+            f"{a.param} = {a.buffer}[{', '.join(f'{lo}:{hi}' for lo, hi in a.window)}]"
+            for a in inst.args
+        )
+        lines.append(f"  instance {inst.name} of {inst.task} pid={list(inst.pid)} ({args}):")
+        lines += block_lines(inst.body, 2)
+    for c in graph.channels:
+        count = "" if c.puts is None else f", {c.puts} transfer{'s' * (c.puts != 1)}"
+        lines.append(
+            f"  channel {c.name}: {c.producer} -> {c.consumer}, {c.elem}, depth {c.depth}{count}"
+        )
+    return "\n".join(lines) + "\n"

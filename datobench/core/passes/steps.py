@@ -13,9 +13,8 @@ from typing import ClassVar, Protocol
 
 from datobench.core.frontend.region import RegionBuilder
 from datobench.core.frontend.source import FunctionSource
-from datobench.core.ir import printer
 from datobench.core.ir.mapping import Mapping, Node, Tile
-from datobench.core.ir.program import Graph, Instance, Region
+from datobench.core.ir.program import Graph, Instance, Region, graph_text, region_text
 from datobench.core.passes.analysis import InstanceProfile, profiles
 from datobench.core.passes.checks import wire_channels
 from datobench.core.passes.expand import expand_instances
@@ -84,7 +83,7 @@ class FrontEndStep:
         return replace(state, region=region, kernels=builder.kernels)
 
     def text(self, state: State) -> str:
-        return printer.region_text(state.region)
+        return region_text(state.region)
 
 
 @dataclass(frozen=True)
@@ -98,7 +97,7 @@ class ExpandStep:
         return replace(state, instances=expand_instances(state.region))
 
     def text(self, state: State) -> str:
-        return printer.graph_text(Graph(state.region, state.instances, ()))
+        return graph_text(Graph(state.region, state.instances, ()))
 
 
 @dataclass(frozen=True)
@@ -113,7 +112,7 @@ class ChannelsStep:
         return replace(state, graph=Graph(state.region, state.instances, channels))
 
     def text(self, state: State) -> str:
-        return printer.graph_text(state.graph)
+        return graph_text(state.graph)
 
 
 @dataclass(frozen=True)

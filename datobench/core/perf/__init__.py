@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from datobench.core.errors import DatoError
 from datobench.core.ir.effects import transfers, with_conditions
 from datobench.core.ir.mapping import tile_key
 from datobench.core.ir.nodes import walk
@@ -34,18 +33,15 @@ from datobench.core.perf.runtime import (
     Runtime,
     new_accumulator,
 )
-from datobench.core.sim.scheduler import DEFAULT_MAX_STEPS, compile_graph, drive_in_time, start
+from datobench.core.perf.scheduler import drive_in_time
+from datobench.core.sim.scheduler import DEFAULT_MAX_STEPS, compile_graph, start
 
 __all__ = ["PerfResult", "TileTiming", "simulate_perf"]
 
 
 def prepare(program, values: bool):
-    """Cost model, DMA engine numbering and timed code for a mapped program (cacheable)."""
-    if program.mapping is None:
-        raise DatoError(
-            "backend='perf' times a mapped program: compile with a target, e.g. "
-            "dato.compile(region, target='npu1_4col') (see dato.targets())"
-        )
+    """Cost model, DMA engine numbering and timed code for a mapped program (cacheable;
+    ``backends.perf`` checks that the program is mapped)."""
     cost = CostModel(program.target, program.mapping)
     profs = instance_profiles(program.graph)
     engines = []  # (instance, param, direction, broadcast key, transfers) per engine
@@ -98,12 +94,18 @@ def simulate_perf(
     for inst in graph.instances:
         tiles.setdefault(tile_key(mapping.placement[inst.name]), new_accumulator())
 
-    def extra(unit):
-        A = tiles[tile_key(mapping.placement[unit.inst.name])]
-        return (A, runtime.tput, runtime.tget, runtime.dread, runtime.dwrite, runtime.dwait)
+    def timing(unit) -> dict:  # the fields TimedArgs adds, by name
+        return dict(
+            A=tiles[tile_key(mapping.placement[unit.inst.name])],
+            tput=runtime.tput,
+            tget=runtime.tget,
+            dread=runtime.dread,
+            dwrite=runtime.dwrite,
+            dwait=runtime.dwait,
+        )
 
     units = compiled[0]
-    gens, _, _, touches = start(compiled, arrays, program.kernels, max_steps, extra)
+    gens, _, _, touches = start(compiled, arrays, program.kernels, max_steps, timing)
     expected = sum(c.puts or 0 for c in graph.channels) + sum(e[4] for e in engines)
     on_resume = None
     if progress is not None:

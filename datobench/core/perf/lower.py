@@ -9,6 +9,9 @@ programs are timed in seconds.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from datobench.core.errors import CapabilityError
 from datobench.core.ir.effects import drained, transfers
 from datobench.core.ir.nodes import (
@@ -29,11 +32,26 @@ from datobench.core.ir.nodes import (
 from datobench.core.ir.program import Instance
 from datobench.core.ir.types import index
 from datobench.core.perf.cost import CostModel
+from datobench.core.sim.calling import InstanceArgs
 from datobench.core.sim.lower import Lowerer, _local
 
 
+@dataclass(frozen=True)
+class TimedArgs(InstanceArgs):
+    """The functional convention plus the timing hooks of the runtime (``perf.runtime``)."""
+
+    A: list  # the tile's accumulator: clock, busy, stalls (indices in ``perf.runtime``)
+    tput: Callable  # (slot, A) after a put: wait for a credit, book the arrival time
+    tget: Callable  # (slot, A) after a get: wait for the element to arrive
+    dread: Callable  # (engine, bytes, A) a DDR read through a DMA engine
+    dwrite: Callable  # (engine, bytes, A) a DDR write through a DMA engine
+    dwait: Callable  # (engine, A) wait until an engine has drained a buffer
+
+
 class TimedLowerer(Lowerer):
-    extra_params = ("A", "tput", "tget", "dread", "dwrite", "dwait")
+    """The functional lowering with each statement's cost and each transfer's timing."""
+
+    calling = TimedArgs
 
     def __init__(self, inst, channels, written, cost: CostModel, dma_ids: dict, values: bool):
         super().__init__(inst, channels, written)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from datobench.core.ir.mapping import Mapping, tile_key
 from datobench.core.ir.program import Graph
@@ -25,6 +26,9 @@ class TileTiming:
 
 @dataclass
 class PerfResult:
+    """What a timed run found; ``str()`` is the full per-tile table, ``summary()`` one line."""
+
+    backend: ClassVar[str] = "perf"
     cycles: int
     seconds: float
     clock_hz: float
@@ -40,6 +44,12 @@ class PerfResult:
     @property
     def macs_per_cycle(self) -> float:
         return self.macs / self.cycles if self.cycles else 0.0
+
+    def summary(self) -> str:
+        return (
+            f"PerfResult({self.cycles:,} cycles = {self.seconds * 1e6:,.2f} us, "
+            f"{self.utilization:.1%} of peak)"
+        )
 
     def __str__(self) -> str:
         lines = [

@@ -45,6 +45,7 @@ from datobench.core.ir.nodes import (
 from datobench.core.ir.ops import BINARY, CALLS, UNARY
 from datobench.core.ir.program import Instance
 from datobench.core.ir.types import dtype_of, float32
+from datobench.core.sim.calling import InstanceArgs
 
 
 class Wait:
@@ -76,18 +77,22 @@ class DdrCounter:
 
 @dataclass
 class Lowered:
+    """An instance's generated ``run`` function, how to call it, and the tables it uses."""
+
     source: str
     lines: list[Loc | None]  # user location of each generated line
     constants: list = field(default_factory=list)
     waits: list[tuple[str, str, Loc | None]] = field(default_factory=list)  # kind, channel, loc
     checks: list[tuple[Loc | None, str]] = field(default_factory=list)
+    calling: type[InstanceArgs] = InstanceArgs  # the arguments of ``run``
 
 
 class Lowerer:
     """Lowers one instance. Subclasses (the performance simulator) add timing through the
-    ``before_stmt`` / ``after_stmt`` / ``after_put`` / ``after_get`` hooks."""
+    ``before_stmt`` / ``after_stmt`` / ``after_put`` / ``after_get`` hooks, and the arguments
+    those need through a subclass of ``InstanceArgs``."""
 
-    extra_params: tuple[str, ...] = ()
+    calling: type[InstanceArgs] = InstanceArgs
 
     def __init__(
         self, inst: Instance, channels: dict[str, tuple[int, int]], written_buffers: set[str]
@@ -100,7 +105,7 @@ class Lowerer:
         self.channel_slot = {name: slot for name, (slot, _) in channels.items()}
         self.depths = {name: depth for name, (_, depth) in channels.items()}
         self.params = [a.param for a in inst.args]
-        self.out = Lowered("", [])
+        self.out = Lowered("", [], calling=self.calling)
         self.code: list[str] = []
         self.depth = 1
         self.tmp = 0
@@ -121,8 +126,7 @@ class Lowerer:
         return f"t{self.tmp}"
 
     def lower(self) -> Lowered:
-        params = ", ".join(("P", "Q", "C", "K", "S", "W", "fail", "budget", *self.extra_params))
-        self.code.append(f"def run({params}):")
+        self.code.append(self.calling.header())
         self.out.lines.append(self.inst.loc)
         for n, name in enumerate(self.params):
             self.line(f"p_{name} = P[{n}]")

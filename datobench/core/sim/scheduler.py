@@ -8,9 +8,10 @@ blocked, no instance can ever move again, which is exactly a deadlock.
 from __future__ import annotations
 
 import collections
-import heapq
 import linecache
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
@@ -34,17 +35,20 @@ DEFAULT_MAX_STEPS = 50_000_000
 class SimResult:
     """What a functional run did (outputs are written into the caller's arrays)."""
 
+    backend: ClassVar[str] = "sim"
     transfers: dict[str, int]  # elements put on each channel
     leftover: dict[str, int]  # elements never taken off a channel (data-dependent programs)
     resumes: int  # times the scheduler resumed an instance
     # DDR bytes moved per (buffer, "read" | "write"), counted as the statements ran (no zeros)
     ddr_bytes: dict[tuple[str, str], int] = field(default_factory=dict)
 
-    def __repr__(self) -> str:
+    def summary(self) -> str:
         total = sum(self.transfers.values())
         return (
             f"SimResult({len(self.transfers)} channels, {total} transfers, {self.resumes} resumes)"
         )
+
+    __repr__ = summary
 
 
 class _Compiled:
@@ -94,11 +98,17 @@ def compile_graph(
 
 
 def start(
-    compiled, arrays: dict | None, kernels: dict, max_steps: int, extra=None, ddr=None
+    compiled,
+    arrays: dict | None,
+    kernels: dict,
+    max_steps: int,
+    more_args: Callable[[_Compiled], dict] | None = None,
+    ddr: dict | None = None,
 ):
     """A generator per instance, ready for ``drive``; also the channel queues and counters.
-    ``extra(unit)`` gives the additional arguments a subclassed lowering asked for; ``ddr``
-    (a dict) receives the run's DDR byte counters, one-element lists by (buffer, direction)."""
+    ``more_args(unit)`` gives, by name, the arguments a subclassed lowering's convention adds
+    (see ``InstanceArgs``); ``ddr`` (a dict) receives the run's DDR byte counters,
+    one-element lists by (buffer, direction)."""
     ddr = {} if ddr is None else ddr
     units, channel_names, depths = compiled
     slot_of = {name: n for n, name in enumerate(channel_names)}
@@ -126,17 +136,18 @@ def start(
             for kind, ch, loc in unit.lowered.waits
         ]
         touches.append({id(w.queue) for w in waits})
-        args = (
-            params,
-            queues,
-            counts,
-            constants,
-            budget,
-            waits,
-            _failer(unit),
-            _budget_failer(unit, max_steps),
+        args = unit.lowered.calling(
+            P=params,
+            Q=queues,
+            C=counts,
+            K=constants,
+            S=budget,
+            W=waits,
+            fail=_failer(unit),
+            budget=_budget_failer(unit, max_steps),
+            **(more_args(unit) if more_args else {}),
         )
-        gens.append(unit.run(*args, *(extra(unit) if extra else ())))
+        gens.append(args.call(unit.run))
     return gens, queues, counts, touches
 
 
@@ -157,7 +168,7 @@ def simulate(
     return SimResult(transfers, leftover, resumes, moved)
 
 
-def _resume(units: list, gens: list, k: int):
+def resume(units: list, gens: list, k: int):
     """Run instance k until it blocks: its Wait, None at a catch-up point, False when it has
     finished. A failure inside the instance is reported at the user's line."""
     try:
@@ -192,46 +203,12 @@ def drive(units: list, gens: list, on_resume=None, every: int = 4096) -> int:
                 resumes += 1
                 if on_resume is not None and resumes % every == 0:
                     on_resume()
-                pending[k] = _resume(units, gens, k)
+                pending[k] = resume(units, gens, k)
                 if pending[k] is not False:
                     still.append(k)
             live = still
             if not progressed:
-                raise _deadlock([(units[k].inst.name, pending[k]) for k in live])
-    return resumes
-
-
-def drive_in_time(
-    units: list, gens: list, touches: list[set[int]], clock, on_resume=None, every: int = 4096
-) -> int:
-    """Like ``drive``, but always resume the runnable instance whose clock (``clock(k)``) is
-    earliest. Generators yield None at points where others should catch up (shared resources
-    such as DRAM are then claimed in time order), or a ``Wait`` when they block. Only waiters
-    on the channels the resumed instance uses are checked again."""
-    runnable = [(clock(k), k) for k in range(len(units))]
-    heapq.heapify(runnable)
-    blocked: dict[int, Wait] = {}
-    waiters: dict[int, set[int]] = {}  # id(queue) -> instances blocked on it
-    resumes = 0
-    with np.errstate(all="ignore"):
-        while runnable or blocked:
-            if not runnable:
-                raise _deadlock([(units[k].inst.name, blocked[k]) for k in sorted(blocked)])
-            _, k = heapq.heappop(runnable)
-            resumes += 1
-            if on_resume is not None and resumes % every == 0:
-                on_resume()
-            wait = _resume(units, gens, k)
-            if wait is None:
-                heapq.heappush(runnable, (clock(k), k))
-            elif wait is not False:
-                blocked[k] = wait
-                waiters.setdefault(id(wait.queue), set()).add(k)
-            for q in touches[k]:  # only the queues k uses can have changed
-                for j in [j for j in waiters.get(q, ()) if not blocked[j].blocked()]:
-                    waiters[q].discard(j)
-                    del blocked[j]
-                    heapq.heappush(runnable, (clock(j), j))
+                raise deadlock_error([(units[k].inst.name, pending[k]) for k in live])
     return resumes
 
 
@@ -277,7 +254,7 @@ def _budget_failer(unit: _Compiled, max_steps: int):
     return budget
 
 
-def _deadlock(blocked: list[tuple[str, Wait]]) -> DeadlockError:
+def deadlock_error(blocked: list[tuple[str, Wait]]) -> DeadlockError:
     lines = []
     for name, wait in blocked:
         fill = len(wait.queue)

@@ -17,6 +17,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
@@ -53,14 +54,19 @@ class CsimBuild:
 
 @dataclass
 class CsimResult:
+    """What a C simulation did (outputs are written into the caller's arrays)."""
+
+    backend: ClassVar[str] = "csim"
     build: CsimBuild
     run_seconds: float
 
-    def __repr__(self) -> str:
+    def summary(self) -> str:
         return (
             f"CsimResult(compiled in {self.build.compile_seconds:.2f} s, ran in "
             f"{self.run_seconds:.3f} s, in {self.build.directory})"
         )
+
+    __repr__ = summary
 
 
 def compiler() -> str:

@@ -1,0 +1,144 @@
+"""The compiled ``Program``: its IR, instance graph and mapping, and the ways to run it (the
+backend registry, ``core.backends``) and to emit it (the emitter registry, ``codegen.emitters``).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from datobench.core.backends import BackendResult
+from datobench.core.backends import backend as find_backend
+from datobench.core.codegen.emitters import EMITTERS, emitter
+from datobench.core.errors import DatoError, DatoTypeError, caller_loc, user_facing
+from datobench.core.ir.mapping import Mapping
+from datobench.core.ir.program import Graph, Region
+from datobench.core.report import Report, diagnostics
+from datobench.core.targets import Target
+
+
+class Program:
+    """A compiled region: its IR, its instance graph, its mapping onto a target (when one is
+    given), and the ways to run and emit it."""
+
+    def __init__(
+        self,
+        region: Region,
+        graph: Graph,
+        kernels: dict,
+        target: Target | None = None,
+        mapping: Mapping | None = None,
+    ):
+        self.region = region
+        self.graph = graph
+        self.kernels = kernels
+        self.target = target
+        self.mapping = mapping
+        self._prepared: dict = {}  # (backend, its cache key) -> what its prepare step made
+
+    @property
+    def report(self) -> Report | None:
+        """Resource use against capacity per tile, the merges made, and diagnostics."""
+        if self.mapping is None:
+            return None
+        return Report(self.target, self.mapping, diagnostics(self.mapping))
+
+    def emit(self, kind: str = "ir", directory: str | Path | None = None) -> str:
+        """The program as text: ``"ir"`` (the region), ``"graph"`` (instances), ``"json"``,
+        ``"dot"``, ``"hls"`` (the Vitis HLS kernel); see ``codegen.emitters``.
+        ``emit("hls", directory=d)`` writes the whole Vitis project into ``d`` and returns its
+        path."""
+        chosen = emitter(kind)
+        if directory is None:
+            return chosen.text(self)
+        if chosen.write is None:
+            writers = ", ".join(e.name for e in EMITTERS.values() if e.write is not None)
+            raise DatoError(
+                f"emit('{kind}') gives text; directory= is for: {writers}", caller_loc()
+            )
+        return chosen.write(self, directory)
+
+    def write_hls(self, directory: str | Path) -> str:
+        """Write the complete Vitis project (kernel.cpp, dato_hls.h, connectivity.cfg,
+        host.cpp, csim_main.cpp) into ``directory``; returns its path."""
+        return self.emit("hls", directory=directory)
+
+    @user_facing
+    def run(self, *arrays: np.ndarray, backend: str = "sim", **options) -> BackendResult:
+        """Run the program on numpy arrays; outputs are written into them in place.
+
+        ``backend="sim"``: the functional simulator. ``backend="perf"``: the cycle-approximate
+        simulator (needs a target); ``values=False`` times the program without computing
+        values (then the arrays may be left out; a branch on data raises CapabilityError: run
+        with values=True), ``progress=f`` is called with the fraction done. ``"csim"``: the
+        generated HLS C++ compiled with g++. ``"xrt"``: a built kernel (``xclbin=PATH``) on a
+        device. ``dato.backends()`` lists them and whether they can run here; each backend's
+        options are the fields of its ``Options`` (``backends/``).
+        """
+        chosen = find_backend(backend)
+        opts = chosen.parse_options(options)
+        by_name = self._check_arrays(arrays) if arrays or chosen.needs_arrays(opts) else None
+        key = (chosen.name, chosen.cache_key(opts))
+        try:
+            if key not in self._prepared:
+                self._prepared[key] = chosen.prepare(self, opts)
+            return chosen.run(self, self._prepared[key], by_name, opts)
+        except DatoError as error:
+            raise error.at(caller_loc()) from None
+
+    @user_facing
+    def build(
+        self, platform: str, directory: str | Path | None = None, build_target: str = "hw"
+    ) -> str:
+        """Write the Vitis project and run v++ (compile and link) when it is on PATH; returns
+        the xclbin's path. Without Vitis: BackendUnavailable naming the project directory."""
+        from datobench.core.codegen.hls import emit_project
+        from datobench.core.kinds import kind_of
+        from datobench.core.runtime import build_fpga
+
+        if self.target is None or not kind_of(self.target).runs_hls:
+            raise DatoError("prog.build needs an FPGA target: dato.compile(region, "
+                            "target='u280')", caller_loc())
+        directory = directory or tempfile.mkdtemp(prefix=f"dato-hls-{self.region.name}-")
+        project = emit_project(self)
+        project.write(directory)
+        try:
+            return str(build_fpga(directory, self.target.name, platform, project.name,
+                                  build_target=build_target))
+        except DatoError as error:
+            raise error.at(caller_loc()) from None
+
+    def _check_arrays(self, arrays: tuple) -> dict[str, np.ndarray]:
+        params = self.region.params
+        loc = caller_loc()
+        if len(arrays) != len(params):
+            names = ", ".join(b.name for b in params)
+            raise DatoTypeError(
+                f"{self.region.name} takes {len(params)} arrays ({names}), got {len(arrays)}", loc
+            )
+        for n, (buf, array) in enumerate(zip(params, arrays)):
+            expected = buf.type
+            if not isinstance(array, np.ndarray):
+                raise DatoTypeError(
+                    f"argument {n + 1} ('{buf.name}') of {self.region.name} must be a numpy "
+                    f"array of {expected}, not {type(array).__name__}",
+                    loc,
+                )
+            if array.dtype != expected.dtype.np or array.shape != expected.shape:
+                raise DatoTypeError(
+                    f"argument {n + 1} ('{buf.name}') of {self.region.name}: expected "
+                    f"{expected}, got an array of {array.dtype}{list(array.shape)}",
+                    loc,
+                )
+            if not array.flags.writeable:
+                raise DatoTypeError(f"argument {n + 1} ('{buf.name}') is read-only", loc)
+        return {b.name: a for b, a in zip(params, arrays)}
+
+    def __repr__(self) -> str:
+        g = self.graph
+        return (
+            f"<dato.Program {self.region.name}: {len(g.instances)} instances, "
+            f"{len(g.channels)} channels>"
+        )
