@@ -1,0 +1,303 @@
+"""The catalogue of error messages: every message datobench raises appears in some test.
+
+The catalogue walks datobench's source with ``ast`` and collects each raise site of a
+``DatoError`` subclass: the class is constructed with a message, and the message's literal text
+(of a string, an f-string, a helper function that builds it, or a table of messages) is what a
+test must quote. A site counts as tested when a string in a test file and a literal run of the
+message (at least ``MIN_TEXT`` characters) contain one another. The few sites no user can reach
+are listed in ``UNREACHABLE`` with the reason.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import datobench
+
+PACKAGE = Path(datobench.__file__).resolve().parent
+TESTS = Path(__file__).resolve().parent
+MIN_TEXT = 10  # shorter runs ("region parameter '") say too little to identify a message
+WINDOW = 20  # a test quotes a long run when it holds this many characters of it
+_EDGES = " \n'\"`:;,.()[]{}"
+
+# (file under datobench/, literal text of the message) -> why no user input reaches it
+UNREACHABLE = {
+}
+
+
+@dataclass(frozen=True)
+class Site:
+    """One place where datobench builds a user-facing error, and the literal runs of its text."""
+
+    file: str  # relative to the package directory
+    line: int
+    error: str  # the class constructed
+    runs: tuple[str, ...]
+    pattern: str | None = None  # when no run is long enough to quote
+
+    @property
+    def text(self) -> str:
+        """The run that names the site in a failure listing: its longest."""
+        return max(self.runs, key=len, default="")
+
+    def __str__(self) -> str:
+        return f"datobench/{self.file}:{self.line}: {self.error}: {self.text or self.pattern!r}"
+
+
+def _runs_of(node: ast.AST) -> list[str]:
+    """The literal runs of every string and f-string in ``node``'s subtree."""
+    runs = []
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+            runs.append(sub.value)
+        elif isinstance(sub, ast.JoinedStr):
+            runs.extend(v.value for v in sub.values if isinstance(v, ast.Constant))
+    return [text for run in runs if len(text := run.strip(_EDGES)) >= MIN_TEXT]
+
+
+def _error_classes(trees: dict[str, ast.Module]) -> set[str]:
+    """Names of DatoError and of every class in the package that derives from one."""
+    names = {"DatoError"}
+    while True:
+        more = {
+            node.name
+            for tree in trees.values()
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ClassDef)
+            and any(isinstance(b, ast.Name) and b.id in names for b in node.bases)
+        }
+        if more <= names:
+            return names
+        names |= more
+
+
+class _Scope:
+    """The definitions a message may be built from: the module's functions and methods, its
+    tables of messages, and the assignments of the function that raises."""
+
+    def __init__(self, tree: ast.Module):
+        self.functions: dict[str, ast.FunctionDef] = {}
+        self.tables: dict[str, ast.Dict] = {}
+        self._following: set[str] = set()  # the local names being followed
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef):
+                self.functions.setdefault(node.name, node)
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and _is_message_table(node.value):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        self.tables[target.id] = node.value
+
+    def message_runs(
+        self, expr: ast.expr, enclosing: ast.FunctionDef | None, tables: list[ast.Dict]
+    ) -> list[str]:
+        """The literal runs of the message ``expr`` builds: its strings, the strings of the local
+        names it interpolates, of the helper functions whose result it is; the tables of
+        messages it reads are added to ``tables``."""
+        if isinstance(expr, ast.Constant | ast.JoinedStr):
+            runs = _runs_of(expr) if isinstance(expr, ast.Constant) else _runs_of(
+                ast.JoinedStr([v for v in expr.values if isinstance(v, ast.Constant)])
+            )
+            for value in expr.values if isinstance(expr, ast.JoinedStr) else ():
+                if isinstance(value, ast.FormattedValue) and isinstance(value.value, ast.Name):
+                    runs += self.message_runs(value.value, enclosing, tables)
+            return runs
+        if isinstance(expr, ast.BinOp):
+            return self.message_runs(expr.left, enclosing, tables) + self.message_runs(
+                expr.right, enclosing, tables
+            )
+        if isinstance(expr, ast.IfExp):
+            return self.message_runs(expr.body, enclosing, tables) + self.message_runs(
+                expr.orelse, enclosing, tables
+            )
+        if isinstance(expr, ast.Name):
+            if expr.id in self.tables:
+                tables.append(self.tables[expr.id])
+            if expr.id in self._following:  # message = f"{message} ..."
+                return []
+            self._following.add(expr.id)
+            runs = [
+                run
+                for value in _assigned(enclosing, expr.id)
+                for run in self.message_runs(value, enclosing, tables)
+            ]
+            self._following.discard(expr.id)
+            return runs
+        if isinstance(expr, ast.Call):
+            func = expr.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+                self.message_runs(func.value, enclosing, tables)  # a table's .get(...)
+            helper = self.functions.get(name)
+            runs = [r for a in expr.args[1:] for r in self.message_runs(a, enclosing, tables)]
+            if helper is not None and helper is not enclosing:
+                runs += [r for stmt in _without_docstring(helper.body) for r in _runs_of(stmt)]
+            return runs
+        return []
+
+
+def _assigned(function: ast.FunctionDef | None, name: str) -> list[ast.expr]:
+    """The values assigned to local ``name`` in ``function``."""
+    if function is None:
+        return []
+    values = []
+    for node in ast.walk(function):
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == name for t in node.targets
+        ):
+            values.append(node.value)
+        elif isinstance(node, ast.AugAssign | ast.AnnAssign) and node.value is not None:
+            if isinstance(node.target, ast.Name) and node.target.id == name:
+                values.append(node.value)
+    return values
+
+
+def _is_message_table(node: ast.expr) -> bool:
+    """A module-level dict whose values are all messages (not names or short words)."""
+    return isinstance(node, ast.Dict) and all(
+        isinstance(v, ast.Constant) and isinstance(v.value, str) and len(v.value) >= MIN_TEXT
+        for v in node.values
+    )
+
+
+def _pattern(message: ast.expr) -> str | None:
+    """A regular expression for the first string or f-string of a message whose literal runs
+    are all short: the placeholders match anything."""
+    for sub in ast.walk(message):
+        if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+            return re.escape(sub.value)
+        if isinstance(sub, ast.JoinedStr):
+            return "".join(
+                re.escape(v.value) if isinstance(v, ast.Constant) else ".+" for v in sub.values
+            )
+    return None
+
+
+def _without_docstring(body: list[ast.stmt]) -> list[ast.stmt]:
+    first = body[0] if body else None
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+        return body[1:]
+    return body
+
+
+def _enclosing_functions(tree: ast.Module) -> dict[ast.AST, ast.FunctionDef]:
+    """Each node -> the innermost function defining it."""
+    owner: dict[ast.AST, ast.FunctionDef] = {}
+
+    def visit(node: ast.AST, function: ast.FunctionDef | None):
+        for child in ast.iter_child_nodes(node):
+            inner = child if isinstance(child, ast.FunctionDef) else function
+            if function is not None:
+                owner[child] = function
+            visit(child, inner)
+
+    visit(tree, None)
+    return owner
+
+
+@cache
+def sites() -> tuple[Site, ...]:
+    """Every raise site in the package (the error classes' own module aside)."""
+    trees = {
+        str(path.relative_to(PACKAGE)): ast.parse(path.read_text(), str(path))
+        for path in sorted(PACKAGE.rglob("*.py"))
+    }
+    classes = _error_classes(trees)
+    found = []
+    for file, tree in trees.items():
+        if file == "core/errors.py":
+            continue
+        scope = _Scope(tree)
+        owner = _enclosing_functions(tree)
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and node.args and _called(node) in classes):
+                continue
+            message = node.args[0]
+            tables: list[ast.Dict] = []
+            runs = scope.message_runs(message, owner.get(node), tables)
+            pattern = None if runs else _pattern(message)
+            for table in {id(t): t for t in tables}.values():  # a table of messages: one site per entry
+                for value in table.values:
+                    found.append(Site(file, value.lineno, _called(node), tuple(_runs_of(value))))
+            found.append(Site(file, node.lineno, _called(node), tuple(runs), pattern))
+    return tuple(found)
+
+
+def _called(call: ast.Call) -> str | None:
+    if isinstance(call.func, ast.Name):
+        return call.func.id
+    if isinstance(call.func, ast.Attribute):
+        return call.func.attr
+    return None
+
+
+@cache
+def quoted_strings() -> tuple[str, ...]:
+    """The literal text of every string in the test files (this one aside)."""
+    strings = set()
+    for path in TESTS.rglob("*.py"):
+        if path.resolve() != Path(__file__).resolve():
+            strings.update(_runs_of(ast.parse(path.read_text(), str(path))))
+    return tuple(sorted(strings))
+
+
+@cache
+def _quoted_windows() -> frozenset[str]:
+    return frozenset(t[i : i + WINDOW] for t in quoted_strings() for i in range(len(t) - WINDOW + 1))
+
+
+def _is_quoted(run: str) -> bool:
+    """A test string holds the run, or (for a long run) WINDOW characters of it."""
+    if len(run) < WINDOW:
+        return any(run in t for t in quoted_strings())
+    windows = _quoted_windows()
+    return any(run[i : i + WINDOW] in windows for i in range(len(run) - WINDOW + 1))
+
+
+def is_tested(site: Site) -> bool:
+    """Some test quotes the site's text (or, for a site with short runs only, a whole
+    message it can make)."""
+    if site.pattern is not None:
+        return any(re.search(site.pattern, t) for t in quoted_strings())
+    return any(_is_quoted(run) for run in site.runs)
+
+
+def _key(site: Site) -> tuple[str, str] | None:
+    for file, text in UNREACHABLE:
+        if file == site.file and any(text in run for run in site.runs):
+            return file, text
+    return None
+
+
+def test_the_catalogue_finds_the_raise_sites():
+    found = sites()
+    assert len(found) > 150
+    files = {site.file for site in found}
+    for file in ("core/frontend/task.py", "core/passes/place.py", "core/sim/scheduler.py",
+                 "core/targets/__init__.py", "core/runtime/xrt.py", "magics.py"):
+        assert file in files
+    texts = {run for site in found for run in site.runs}
+    assert any("loops are not supported in a task body" in text for text in texts)  # a table
+    assert "not ERT_CMD_STATE_COMPLETED; its outputs were not read back" in texts  # via a method
+    assert "used of" not in texts  # too short to count
+
+
+def test_every_message_is_quoted_by_a_test():
+    untested = [site for site in sites() if _key(site) is None and not is_tested(site)]
+    assert not untested, "error messages no test quotes:\n" + "\n".join(map(str, untested))
+
+
+def test_every_site_has_text_a_test_can_quote():
+    silent = [site for site in sites() if not site.runs and site.pattern is None]
+    assert not silent, "messages without literal text:\n" + "\n".join(map(str, silent))
+
+
+def test_the_unreachable_list_is_current():
+    for file, text in UNREACHABLE:
+        matching = [s for s in sites() if s.file == file and any(text in r for r in s.runs)]
+        assert matching, f"{file}: no raise site says {text!r} any more: drop it from the list"
+        assert not any(is_tested(s) for s in matching), f"{text!r} is tested: drop it"
