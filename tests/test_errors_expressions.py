@@ -1,0 +1,493 @@
+"""Errors in task-body expressions: operators, conditions, indexing, streams, builtins and
+kernel calls. Each case is a program below whose marked line the error must point at."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import check_error, compiler_frames
+
+import datobench as dato
+from datobench import Stream, float32, int8, int16, int32
+
+
+@dato.kernel
+def double(x: float32[16]) -> float32[16]:
+    return x * 2
+
+
+def _kernel_named_double():
+    @dato.kernel
+    def double(x: float32[16]) -> float32[16]:
+        return x * 3
+
+    return double
+
+
+other_double = _kernel_named_double()
+
+
+@dato.region
+def float_in_int(A: int32[16]):
+    @dato.task(args=[A])
+    def t(a: int32[16]):
+        a[:] = a[:] + 0.5  # E-floatint
+
+
+@dato.region
+def number_as_bool(A: float32[16]):
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        a[0] = dato.where((a[0] > 0.0) == 1, a[0], a[1])  # E-numbool
+
+
+@dato.region
+def no_broadcast(A: float32[16]):
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        a[0:4] = a[0:4] + a[0:8]  # E-broadcast
+
+
+@dato.region
+def add_booleans(A: float32[16]):
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        c = (a[0] > 0.0) + (a[1] > 0.0)  # E-boolplus  # noqa: F841
+
+
+@dato.region
+def int_division(A: int32[16]):
+    @dato.task(args=[A])
+    def t(a: int32[16]):
+        a[:] = a[:] / a[:]  # E-intdiv
+
+
+@dato.region
+def and_of_numbers(A: float32[16]):
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        if a[0] and a[1]:  # E-and
+            a[2] = 1.0
+
+
+@dato.region
+def not_of_number(A: float32[16]):
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        if not a[0]:  # E-notcond
+            a[2] = 1.0
+
+
+@dato.region
+def negate_boolean(A: float32[16]):
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        c = -(a[0] > 0.0)  # E-negbool  # noqa: F841
+
+
+@dato.region
+def number_as_condition(A: float32[16]):
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        if a[0]:  # E-cond
+            a[2] = 1.0
+
+
+@dato.region
+def float_index(A: float32[16]):
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        a[a[0]] = 1.0  # E-floatindex
+
+
+@dato.region
+def index_a_scalar(A: float32[16]):
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        x = a[0]
+        a[1] = x[0]  # E-indexscalar
+
+
+@dato.region
+def too_many_indices(A: float32[16]):
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        a[0, 0] = 1.0  # E-rank
+
+
+@dato.region
+def empty_slice(A: float32[16]):
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        a[4:4] = 1.0  # E-empty
+
+
+@dato.region
+def slice_step(A: float32[16]):
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        a[0:16:2] = 1.0  # E-step
+
+
+@dato.region
+def store_a_tile_in_a_scalar(A: float32[16]):
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        a[0] = a[0:4]  # E-coerce
+
+
+@dato.region
+def store_into_a_scalar(A: float32[16]):
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        x = a[0]
+        x[0] = 1.0  # E-scalarstore
+
+
+@dato.region
+def index_an_expression(A: float32[16]):
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        a[0] = (a[:] + 1.0)[0]  # E-indexexpr
+
+
+@dato.region
+def module_as_value(A: float32[16]):
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        a[0] = dato  # E-module
+
+
+@dato.region
+def string_constant(A: float32[16]):
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        a[0] = "one"  # E-string
+
+
+@dato.region
+def missing_attribute(A: float32[16]):
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        a[:] = dato.nothing(a[:])  # E-noattr
+
+
+@dato.region
+def tensor_attribute(A: float32[16]):
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        a[0] = a.shape  # E-tensorattr
+
+
+@dato.region
+def invert(A: int32[16]):
+    @dato.task(args=[A])
+    def t(a: int32[16]):
+        a[0] = ~a[1]  # E-invert
+
+
+@dato.region
+def identity_comparison(A: float32[16]):
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        if a[0] is a[1]:  # E-is
+            a[2] = 1.0
+
+
+@dato.region
+def chained_comparison(A: float32[16]):
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        if 0.0 < a[0] < 1.0:  # E-chaincmp
+            a[2] = 1.0
+
+
+@dato.region
+def stream_method(A: float32[16]):
+    s: Stream[float32[16], 2]
+
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        s.peek()  # E-peek
+
+
+@dato.region
+def stream_array_without_index(A: float32[16]):
+    fifo: Stream[float32[16], 2][2]
+
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        fifo.put(a[:])  # E-pickchannel
+
+
+@dato.region
+def index_a_single_stream(A: float32[16]):
+    s: Stream[float32[16], 2]
+
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        s[0].put(a[:])  # E-singlestream
+
+
+@dato.region
+def call_a_value(A: float32[16]):
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        a[0] = a[0](1)  # E-notcallable
+
+
+@dato.region
+def python_function(A: float32[16]):
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        print(a[0])  # E-print
+
+
+@dato.region
+def cast_of_two(A: int32[16]):
+    @dato.task(args=[A])
+    def t(a: int32[16]):
+        a[0] = int32(a[0], a[1])  # E-casttwo
+
+
+@dato.region
+def cast_a_tile(A: int32[16]):
+    @dato.task(args=[A])
+    def t(a: int32[16]):
+        a[:] = int32(a[:])  # E-casttile
+
+
+@dato.region
+def astype_python_type(A: int32[16]):
+    @dato.task(args=[A])
+    def t(a: int32[16]):
+        a[:] = a[:].astype(int)  # E-astype
+
+
+@dato.region
+def transpose_1d(A: float32[16]):
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        a[:] = a[:].T  # E-transpose
+
+
+@dato.region
+def matmul_of_scalars(A: float32[16]):
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        a[0] = dato.matmul(a[0], a[1])  # E-mmscalar
+
+
+@dato.region
+def matmul_inner(A: float32[4, 4]):
+    @dato.task(args=[A])
+    def t(a: float32[4, 4]):
+        a[0:2, 0:2] = a[0:2, :] @ a[0:2, :]  # E-inner
+
+
+@dato.region
+def matmul_narrow_acc(A: int16[4, 4]):
+    @dato.task(args=[A])
+    def t(a: int16[4, 4]):
+        c = dato.matmul(a[:, :], a[:, :], acc=int8)  # E-narrowacc  # noqa: F841
+
+
+@dato.region
+def matmul_acc_number(A: int16[4, 4]):
+    @dato.task(args=[A])
+    def t(a: int16[4, 4]):
+        c = dato.matmul(a[:, :], a[:, :], acc=32)  # E-accnumber  # noqa: F841
+
+
+@dato.region
+def zeros_python_type(A: float32[16]):
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        a[:] = dato.zeros((16,), float)  # E-zerostype
+
+
+@dato.region
+def zeros_empty(A: float32[16]):
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        a[:] = dato.zeros((0,), float32)  # E-zerosshape
+
+
+@dato.region
+def zeros_no_dtype(A: float32[16]):
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        a[:] = dato.zeros((16,))  # E-zerosargs
+
+
+@dato.region
+def zeros_shape_at_run_time(A: int32[16]):
+    @dato.task(args=[A])
+    def t(a: int32[16]):
+        a[:] = dato.zeros((a[0],), int32)  # E-zerosstatic
+
+
+@dato.region
+def full_of_a_tile(A: float32[16]):
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        a[:] = dato.full((16,), a[:], float32)  # E-fulltile
+
+
+@dato.region
+def exp_of_ints(A: int32[16]):
+    @dato.task(args=[A])
+    def t(a: int32[16]):
+        a[:] = dato.exp(a[:])  # E-expint
+
+
+@dato.region
+def exp_of_two(A: float32[16]):
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        a[:] = dato.exp(a[:], a[:])  # E-exptwo
+
+
+@dato.region
+def exp_keyword(A: float32[16]):
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        a[:] = dato.exp(a[:], out=a)  # E-expkw
+
+
+@dato.region
+def where_of_numbers(A: float32[16]):
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        a[:] = dato.where(a[:], a[:], a[:])  # E-where
+
+
+@dato.region
+def kernel_arity(A: float32[16]):
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        a[:] = double(a[:], a[:])  # E-kernelarity
+
+
+@dato.region
+def two_kernels_in_a_task(A: float32[16]):
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        a[:] = double(a[:])
+        a[:] = other_double(a[:])  # E-kernelname
+
+
+@dato.region
+def two_kernels_in_a_region(A: float32[16], B: float32[16]):
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        a[:] = double(a[:])
+
+    @dato.task(args=[B])
+    def u(b: float32[16]):  # E-regionkernels
+        b[:] = other_double(b[:])
+
+
+@dato.region
+def constant_division_by_zero(A: int32[16]):
+    @dato.task(mapping=[2], args=[A])
+    def t(a: int32[16]):
+        i = dato.pid()
+        a[0] = a[i // 0]  # E-divzero
+
+
+CASES = [
+    (float_in_int, "# E-floatint", "the float literal 0.5 cannot be used with int32 values"),
+    (number_as_bool, "# E-numbool", "a number cannot be used as bool"),
+    (no_broadcast, "# E-broadcast", "shapes [4] and [8] do not broadcast in '+'"),
+    (add_booleans, "# E-boolplus", "'+' is not defined on booleans"),
+    (int_division, "# E-intdiv", "'/' is not defined on integers; use '//' for integer division"),
+    (and_of_numbers, "# E-and", "'and' takes conditions, not a float32 scalar"),
+    (not_of_number, "# E-notcond", "'not' takes a condition, not a float32 scalar"),
+    (negate_boolean, "# E-negbool", "unary '-' is not defined on booleans"),
+    (number_as_condition, "# E-cond",
+     "a condition must be a comparison or a boolean, not a float32 scalar"),
+    (float_index, "# E-floatindex", "an index must be an integer index, not a float32 scalar"),
+    (index_a_scalar, "# E-indexscalar", "'x' is a float32 scalar and cannot be indexed"),
+    (too_many_indices, "# E-rank", "'a' has 1 dimensions but is indexed with 2"),
+    (empty_slice, "# E-empty", "slice of dimension 0 of 'a' is empty"),
+    (slice_step, "# E-step", "slices take step 1 only"),
+    (store_a_tile_in_a_scalar, "# E-coerce",
+     "storing into `a[0]`: expected a float32 scalar, got float32[4]"),
+    (store_into_a_scalar, "# E-scalarstore", "'x' is a float32 scalar, not a tensor"),
+    (index_an_expression, "# E-indexexpr", "only named tensors can be indexed"),
+    (module_as_value, "# E-module", "`dato` is not a value"),
+    (string_constant, "# E-string", "constant 'one' is not supported in a task body"),
+    (missing_attribute, "# E-noattr", "`dato` has no attribute 'nothing'"),
+    (tensor_attribute, "# E-tensorattr", "'shape' is not supported on float32[16]"),
+    (invert, "# E-invert", "operator `~` is not supported"),
+    (identity_comparison, "# E-is", "only == != < <= > >= comparisons are supported"),
+    (chained_comparison, "# E-chaincmp", "chained comparisons are not supported; use `and`"),
+    (stream_method, "# E-peek", "streams have put() and get(), not 'peek'"),
+    (stream_array_without_index, "# E-pickchannel",
+     "'fifo' is a stream array of shape [2]; pick a channel: fifo[...].put(...)"),
+    (index_a_single_stream, "# E-singlestream", "'s' is a single stream and cannot be indexed"),
+    (call_a_value, "# E-notcallable", "`a[0]` is not callable"),
+    (python_function, "# E-print",
+     "`print` cannot be called in a task body; use dato builtins or a registered @dato.kernel"),
+    (cast_of_two, "# E-casttwo", "int32(x) takes one value"),
+    (cast_a_tile, "# E-casttile", "int32(...) makes a scalar; convert a tile with .astype(int32)"),
+    (astype_python_type, "# E-astype",
+     ".astype() takes an element type such as int32, not <class 'int'>"),
+    (transpose_1d, "# E-transpose", ".T transposes 2-D tiles, not float32[16]"),
+    (matmul_of_scalars, "# E-mmscalar", "matmul takes a tensor, not a float32 scalar"),
+    (matmul_inner, "# E-inner", "matmul: inner dimensions differ in float32[2, 4] @ float32[2, 4]"),
+    (matmul_narrow_acc, "# E-narrowacc", "cannot accumulate int16 products in int8"),
+    (matmul_acc_number, "# E-accnumber", "matmul's acc must be an element type, not 32"),
+    (zeros_python_type, "# E-zerostype",
+     "zeros needs an element type such as float32, not <class 'float'>"),
+    (zeros_empty, "# E-zerosshape", "zeros: shape entries must be positive constants, not 0"),
+    (zeros_no_dtype, "# E-zerosargs", "dato.zeros takes (shape, dtype)"),
+    (zeros_shape_at_run_time, "# E-zerosstatic", "`a[0]` must be a compile-time constant here"),
+    (full_of_a_tile, "# E-fulltile", "dato.full fills with a scalar, not float32[16]"),
+    (exp_of_ints, "# E-expint", "exp takes floating-point values, not int32[16]"),
+    (exp_of_two, "# E-exptwo", "exp takes 1 positional argument, got 2"),
+    (exp_keyword, "# E-expkw", "exp got an unexpected keyword 'out'"),
+    (where_of_numbers, "# E-where", "where takes a condition first, not float32[16]"),
+    (kernel_arity, "# E-kernelarity", "kernel 'double' takes 1 arguments, got 2"),
+    (two_kernels_in_a_task, "# E-kernelname", "two different kernels are named 'double'"),
+    (two_kernels_in_a_region, "# E-regionkernels", "two different kernels are named 'double'"),
+]
+SYNTAX = {"# E-string", "# E-invert", "# E-is", "# E-chaincmp", "# E-indexexpr"}
+
+
+@pytest.mark.parametrize(("region", "marker", "fragment"), CASES, ids=[c[1][4:] for c in CASES])
+def test_expression_error(region, marker, fragment):
+    error = dato.DatoSyntaxError if marker in SYNTAX else dato.DatoTypeError
+    with pytest.raises(error) as info:
+        dato.compile(region)
+    check_error(info, marker, fragment)
+    assert compiler_frames(info.value) == []
+
+
+def test_division_by_zero_in_a_constant_index():
+    with pytest.raises(dato.DatoTypeError) as info:
+        dato.compile(constant_division_by_zero)
+    assert "division by zero in a constant expression" in str(info.value)
+    assert compiler_frames(info.value) == []
+
+
+@pytest.mark.xfail(strict=True, reason="folded while expanding instances: Binary has no loc")
+def test_division_by_zero_in_a_constant_index_is_located():
+    with pytest.raises(dato.DatoTypeError) as info:
+        dato.compile(constant_division_by_zero)
+    check_error(info, "# E-divzero", "division by zero in a constant expression")
+
+
+@dato.region
+def literal_division_by_zero(A: int32[16]):
+    @dato.task(args=[A])
+    def t(a: int32[16]):
+        a[0] = a[4 // 0]  # E-literaldivzero
+
+
+@pytest.mark.xfail(strict=True, raises=ZeroDivisionError,
+                   reason="semantics.binary folds two literals with Python's operator")
+def test_division_of_literals_by_zero_is_a_dato_error():
+    with pytest.raises(dato.DatoTypeError) as info:
+        dato.compile(literal_division_by_zero)
+    check_error(info, "# E-literaldivzero", "division by zero in a constant expression")
