@@ -165,15 +165,23 @@ def _is_message_table(node: ast.expr) -> bool:
 
 
 def _pattern(message: ast.expr) -> str | None:
-    """A regular expression for the first string or f-string of a message whose literal runs
-    are all short: the placeholders match anything."""
+    """A regular expression for the start of the first string or f-string of a message whose
+    literal runs are all short: its text up to the literal after the second placeholder, where
+    a placeholder matches anything."""
     for sub in ast.walk(message):
         if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
-            return re.escape(sub.value)
+            return re.escape(sub.value.strip(_EDGES))
         if isinstance(sub, ast.JoinedStr):
-            return "".join(
-                re.escape(v.value) if isinstance(v, ast.Constant) else ".+" for v in sub.values
-            )
+            parts, holes = [], 0
+            for value in sub.values:
+                if not isinstance(value, ast.Constant):
+                    if holes == 2:
+                        break
+                    holes += 1
+                    parts.append(".+")
+                else:
+                    parts.append(re.escape(value.value.rstrip(_EDGES) if holes == 2 else value.value))
+            return "".join(parts)
     return None
 
 
@@ -220,7 +228,7 @@ def sites() -> tuple[Site, ...]:
             tables: list[ast.Dict] = []
             runs = scope.message_runs(message, owner.get(node), tables)
             pattern = None if runs else _pattern(message)
-            for table in {id(t): t for t in tables}.values():  # a table of messages: one site per entry
+            for table in {id(t): t for t in tables}.values():  # one site per message
                 for value in table.values:
                     found.append(Site(file, value.lineno, _called(node), tuple(_runs_of(value))))
             found.append(Site(file, node.lineno, _called(node), tuple(runs), pattern))
@@ -246,8 +254,26 @@ def quoted_strings() -> tuple[str, ...]:
 
 
 @cache
+def _raw_strings() -> tuple[str, ...]:
+    """Every string of the test files as written (this one aside), an f-string's
+    placeholders shown as ``…``: what the patterns are matched against."""
+    strings = set()
+    for path in TESTS.rglob("*.py"):
+        if path.resolve() != Path(__file__).resolve():
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                    strings.add(node.value)
+                elif isinstance(node, ast.JoinedStr):
+                    strings.add("".join(
+                        v.value if isinstance(v, ast.Constant) else "…" for v in node.values
+                    ))
+    return tuple(sorted(strings))
+
+
+@cache
 def _quoted_windows() -> frozenset[str]:
-    return frozenset(t[i : i + WINDOW] for t in quoted_strings() for i in range(len(t) - WINDOW + 1))
+    strings = quoted_strings()
+    return frozenset(t[i : i + WINDOW] for t in strings for i in range(len(t) - WINDOW + 1))
 
 
 def _is_quoted(run: str) -> bool:
@@ -262,7 +288,7 @@ def is_tested(site: Site) -> bool:
     """Some test quotes the site's text (or, for a site with short runs only, a whole
     message it can make)."""
     if site.pattern is not None:
-        return any(re.search(site.pattern, t) for t in quoted_strings())
+        return any(re.search(site.pattern, t) for t in _raw_strings())
     return any(_is_quoted(run) for run in site.runs)
 
 

@@ -34,7 +34,7 @@ def no_task(A: float32[16]):  # E-notask
 
 @dato.region
 def stream_assigned(A: float32[16]):
-    s: Stream[float32[16], 2] = 3  # E-streamassign
+    s: Stream[float32[16], 2] = 3  # E-streamassign  # noqa: F841
 
     @dato.task()
     def t():
@@ -43,7 +43,7 @@ def stream_assigned(A: float32[16]):
 
 @dato.region
 def not_a_stream(A: float32[16]):
-    s: float32[16]  # E-notstream
+    s: float32[16]  # E-notstream  # noqa: F842
 
     @dato.task()
     def t():

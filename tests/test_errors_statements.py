@@ -102,7 +102,7 @@ def rebind_parameter(A: float32[16]):
 
 @dato.region
 def rebind_stream(A: float32[16]):
-    s: Stream[float32, 2]
+    s: Stream[float32, 2]  # noqa: F842
 
     @dato.task(args=[A])
     def t(a: float32[16]):

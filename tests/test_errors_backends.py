@@ -1,0 +1,167 @@
+"""Errors of the API a user calls on a region or a compiled program, and of the backends behind
+it (csim, xrt, the v++ build, Graphviz): each names what is wrong and points at the user's call.
+
+External tools that are absent here (v++) or must misbehave (dot) are replaced by small scripts
+put on PATH, which stand in for the tool and nothing else."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers import check_error, compiler_frames
+
+import datobench as dato
+from datobench import float32, visual
+
+PLATFORM = "xilinx_u280_gen3x16_xdma_1_202211_1"
+
+
+@dato.region
+def doubler(A: float32[16]):
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        a[:] = a[:] * 2.0
+
+
+@dato.kernel(source={"hls": "dato::tile<float, 16> crash(const dato::tile<float, 16>& x) {\n"
+                            "  __builtin_trap();\n  return x;\n}"})
+def crash(x: float32[16]) -> float32[16]:
+    return x
+
+
+@dato.kernel
+def no_hls(x: float32[16]) -> float32[16]:
+    return x
+
+
+@dato.region
+def crashing(A: float32[16]):
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        a[:] = crash(a[:])
+
+
+@dato.region
+def without_hls_source(A: float32[16]):
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        a[:] = no_hls(a[:])
+
+
+def _tool(directory: Path, name: str, body: str) -> Path:
+    """A shell script called ``name`` in ``directory`` that does ``body``."""
+    directory.mkdir(exist_ok=True)
+    script = directory / name
+    script.write_text(f"#!/bin/sh\n{body}\n")
+    script.chmod(0o755)
+    return script
+
+
+def test_compile_takes_a_region():
+    with pytest.raises(dato.DatoTypeError) as info:
+        dato.compile(print)  # E-notregion
+    check_error(info, "# E-notregion",
+                "dato.compile takes a @dato.region function, not <built-in function print>")
+    assert compiler_frames(info.value) == []
+
+
+def test_run_takes_numpy_arrays():
+    prog = dato.compile(doubler)
+    with pytest.raises(dato.DatoTypeError) as info:
+        prog.run([1.0] * 16)  # E-list
+    check_error(info, "# E-list",
+                "argument 1 ('A') of doubler must be a numpy array of float32[16], not list")
+    assert compiler_frames(info.value) == []
+
+
+def test_run_counts_the_arrays():
+    prog = dato.compile(doubler)
+    with pytest.raises(dato.DatoTypeError) as info:
+        prog.run()  # E-count
+    check_error(info, "# E-count", "doubler takes 1 arrays (A), got 0")
+
+
+def test_xrt_needs_a_built_kernel():
+    prog = dato.compile(doubler, target="u280")
+    with pytest.raises(dato.BackendUnavailable) as info:
+        prog.run(np.zeros(16, np.float32), backend="xrt")  # E-noxclbin
+    check_error(info, "# E-noxclbin",
+                "backend='xrt' runs a built kernel: pass xclbin=PATH (from prog.build(platform=")
+    assert compiler_frames(info.value) == []
+
+
+def test_xrt_runs_fpga_programs_only(tmp_path):
+    prog = dato.compile(doubler, target="npu1_4col")
+    with pytest.raises(dato.BackendUnavailable) as info:
+        prog.run(np.zeros(16, np.float32), backend="xrt", xclbin=tmp_path / "k.xclbin")  # E-npu
+    check_error(info, "# E-npu", "backend 'xrt' runs HLS kernels on FPGA targets",
+                "compile it with target='u280' (or another FPGA target)")
+
+
+def test_a_crashing_c_simulation_reports_its_exit_code():
+    prog = dato.compile(crashing)
+    with pytest.raises(dato.DatoRuntimeError) as info:
+        prog.run(np.zeros(16, np.float32), backend="csim")  # E-crash
+    check_error(info, "# E-crash", "the C simulation failed (exit code -4)", "(project in ")
+    assert compiler_frames(info.value) == []
+
+
+def test_emitting_hls_needs_every_kernels_hls_source():
+    prog = dato.compile(without_hls_source)
+    with pytest.raises(dato.BackendUnavailable) as info:
+        prog.emit("hls")
+    assert ("kernel 'no_hls' has no HLS source: give it as @dato.kernel(source={'hls': '...'})"
+            in str(info.value))
+
+
+@pytest.mark.xfail(strict=True, reason="Program.emit attaches no location and is not user_facing")
+def test_emitting_hls_without_a_kernel_source_points_at_the_call():
+    prog = dato.compile(without_hls_source)
+    with pytest.raises(dato.BackendUnavailable) as info:
+        prog.emit("hls")  # E-emit
+    check_error(info, "# E-emit", "kernel 'no_hls' has no HLS source")
+    assert compiler_frames(info.value) == []
+
+
+def test_a_vpp_that_writes_no_xclbin_names_the_logs(tmp_path, monkeypatch):
+    tools = tmp_path / "bin"
+    _tool(tools, "v++", "exit 0")
+    monkeypatch.setenv("PATH", f"{tools}{os.pathsep}{os.environ['PATH']}")
+    prog = dato.compile(doubler, target="u280")
+    with pytest.raises(dato.DatoError) as info:
+        prog.build(PLATFORM, directory=tmp_path / "project")  # E-nothingbuilt
+    check_error(info, "# E-nothingbuilt", "v++ finished without writing ", "its logs are in")
+    assert compiler_frames(info.value) == []
+
+
+def test_a_vpp_that_cannot_start_is_unavailable(tmp_path, monkeypatch):
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    (tools / "v++").write_bytes(b"\x7fELF not really")
+    (tools / "v++").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tools}{os.pathsep}{os.environ['PATH']}")
+    prog = dato.compile(doubler, target="u280")
+    with pytest.raises(dato.BackendUnavailable) as info:
+        prog.build(PLATFORM, directory=tmp_path / "project")  # E-nostart
+    check_error(info, "# E-nostart", f"could not start {tools / 'v++'}: ", "Exec format error")
+
+
+def test_drawing_the_graph_without_graphviz(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no dot there
+    with pytest.raises(dato.BackendUnavailable) as info:
+        visual.render_svg("digraph { a -> b }")
+    assert str(info.value) == (
+        "the task graph is drawn by Graphviz's `dot`, which is not installed: "
+        "apt-get install graphviz (or make sysdeps)"
+    )
+
+
+def test_a_failing_dot_shows_its_message(tmp_path, monkeypatch):
+    _tool(tmp_path, "dot", "echo 'Error: syntax error in line 1' >&2; exit 1")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(dato.BackendUnavailable) as info:
+        visual.render_svg("digraph {")
+    assert str(info.value) == "dot failed: Error: syntax error in line 1\n"
