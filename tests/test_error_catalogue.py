@@ -4,8 +4,9 @@ The catalogue walks datobench's source with ``ast`` and collects each raise site
 ``DatoError`` subclass: the class is constructed with a message, and the message's literal text
 (of a string, an f-string, a helper function that builds it, or a table of messages) is what a
 test must quote. A site counts as tested when a string in a test file and a literal run of the
-message (at least ``MIN_TEXT`` characters) contain one another. The few sites no user can reach
-are listed in ``UNREACHABLE`` with the reason.
+message share ``WINDOW`` characters (or, for a shorter run, the test string holds it all). The
+few sites no user can reach are listed in ``UNREACHABLE`` with the reason, and the one too slow
+to provoke in ``TOO_SLOW``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,19 @@ _EDGES = " \n'\"`:;,.()[]{}"
 
 # (file under datobench/, literal text of the message) -> why no user input reaches it
 UNREACHABLE = {
+    ("core/frontend/semantics.py", "is not a number"):
+        "literal() is only given the bools, ints and floats that the visitor accepted, or the "
+        "number that folding two of them gives",
+    ("core/passes/place.py", "nodes need more compute tiles than the"):
+        "the mapper merges nodes down to the compute-tile count before placing them, and pinned "
+        "nodes take distinct tiles, so the unpinned ones always fit the free tiles",
 }
+# (file, text) -> why a test would be too slow for the unit suite
+TOO_SLOW = {
+    ("visual/graph.py", "Graphviz took over 30 s to lay out the task graph"):
+        "the limit is a fixed 30 s: a test would wait that long for a stalled dot",
+}
+EXEMPT = {**UNREACHABLE, **TOO_SLOW}
 
 
 @dataclass(frozen=True)
@@ -180,7 +193,8 @@ def _pattern(message: ast.expr) -> str | None:
                     holes += 1
                     parts.append(".+")
                 else:
-                    parts.append(re.escape(value.value.rstrip(_EDGES) if holes == 2 else value.value))
+                    text = value.value.rstrip(_EDGES) if holes == 2 else value.value
+                    parts.append(re.escape(text))
             return "".join(parts)
     return None
 
@@ -292,8 +306,8 @@ def is_tested(site: Site) -> bool:
     return any(_is_quoted(run) for run in site.runs)
 
 
-def _key(site: Site) -> tuple[str, str] | None:
-    for file, text in UNREACHABLE:
+def _exemption(site: Site) -> tuple[str, str] | None:
+    for file, text in EXEMPT:
         if file == site.file and any(text in run for run in site.runs):
             return file, text
     return None
@@ -313,7 +327,7 @@ def test_the_catalogue_finds_the_raise_sites():
 
 
 def test_every_message_is_quoted_by_a_test():
-    untested = [site for site in sites() if _key(site) is None and not is_tested(site)]
+    untested = [site for site in sites() if _exemption(site) is None and not is_tested(site)]
     assert not untested, "error messages no test quotes:\n" + "\n".join(map(str, untested))
 
 
@@ -322,8 +336,8 @@ def test_every_site_has_text_a_test_can_quote():
     assert not silent, "messages without literal text:\n" + "\n".join(map(str, silent))
 
 
-def test_the_unreachable_list_is_current():
-    for file, text in UNREACHABLE:
+def test_the_exemptions_are_current():
+    for file, text in EXEMPT:
         matching = [s for s in sites() if s.file == file and any(text in r for r in s.runs)]
         assert matching, f"{file}: no raise site says {text!r} any more: drop it from the list"
         assert not any(is_tested(s) for s in matching), f"{text!r} is tested: drop it"
