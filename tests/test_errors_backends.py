@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import check_error, compiler_frames
+from helpers import check_error, compiler_frames, line_of
 
 import datobench as dato
 from datobench import float32, visual
@@ -117,7 +117,7 @@ def test_emitting_hls_needs_every_kernels_hls_source():
             in str(info.value))
 
 
-@pytest.mark.xfail(strict=True, reason="Program.emit attaches no location and is not user_facing")
+@pytest.mark.xfail(strict=True, reason="Program.emit attaches no location to the HLS generator's errors")
 def test_emitting_hls_without_a_kernel_source_points_at_the_call():
     prog = dato.compile(without_hls_source)
     with pytest.raises(dato.BackendUnavailable) as info:
@@ -165,3 +165,93 @@ def test_a_failing_dot_shows_its_message(tmp_path, monkeypatch):
     with pytest.raises(dato.BackendUnavailable) as info:
         visual.render_svg("digraph {")
     assert str(info.value) == "dot failed: Error: syntax error in line 1\n"
+
+
+def test_an_unknown_backend_is_named_at_the_call():
+    prog = dato.compile(doubler)
+    with pytest.raises(dato.DatoError) as info:
+        prog.run(np.zeros(16, np.float32), backend="gpu")  # E-backend
+    check_error(info, "# E-backend", "unknown backend 'gpu'; available: sim, perf")
+    assert compiler_frames(info.value) == []
+
+
+def test_an_unknown_emit_kind_is_named_at_the_call():
+    prog = dato.compile(doubler)
+    with pytest.raises(dato.DatoError) as info:
+        prog.emit("verilog")  # E-emitkind
+    check_error(info, "# E-emitkind", "unknown emit kind 'verilog'; available: ir, graph")
+    assert compiler_frames(info.value) == []
+
+
+def test_a_read_only_argument_is_refused():
+    A = np.zeros(16, np.float32)
+    A.flags.writeable = False
+    prog = dato.compile(doubler)
+    with pytest.raises(dato.DatoTypeError) as info:
+        prog.run(A)  # E-readonly
+    check_error(info, "# E-readonly", "argument 1 ('A') is read-only")
+
+
+def test_csim_needs_gxx(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no g++ there
+    prog = dato.compile(doubler)
+    with pytest.raises(dato.BackendUnavailable) as info:
+        prog.run(np.zeros(16, np.float32), backend="csim")  # E-nogxx
+    check_error(info, "# E-nogxx",
+                "backend='csim' compiles with g++, which is not on PATH: install it")
+
+
+def test_a_c_simulation_that_runs_too_long_is_stopped():
+    prog = dato.compile(doubler)
+    with pytest.raises(dato.DatoRuntimeError) as info:
+        prog.run(np.zeros(16, np.float32), backend="csim", timeout=0)  # E-csimtime
+    check_error(info, "# E-csimtime", "the C simulation did not finish within 0 s (project in ")
+
+
+def test_xrt_needs_the_xclbin_to_exist(tmp_path):
+    prog = dato.compile(doubler, target="u280")
+    missing = tmp_path / "doubler.xclbin"
+    with pytest.raises(dato.BackendUnavailable) as info:
+        prog.run(np.zeros(16, np.float32), backend="xrt", xclbin=missing)  # E-xclbinpath
+    check_error(info, "# E-xclbinpath", f"no xclbin at {missing}: build it with prog.build(")
+
+
+def test_build_needs_an_fpga_target():
+    prog = dato.compile(doubler, target="npu1_4col")
+    with pytest.raises(dato.DatoError) as info:
+        prog.build(PLATFORM)  # E-buildnpu
+    check_error(info, "# E-buildnpu", "prog.build needs an FPGA target: dato.compile(region, ")
+
+
+BUILD_ERRORS = {
+    "no platform": (dict(platform=""), "building for u280 needs platform=, the name of an "),
+    "bad build target": (dict(platform=PLATFORM, build_target="hardware"),
+                         "build_target 'hardware' is not one of hw, hw_emu"),
+    "no v++": (dict(platform=PLATFORM), "v++ (AMD Vitis) is not on PATH: install Vitis"),
+}
+
+
+@pytest.mark.parametrize("case", BUILD_ERRORS, ids=list(BUILD_ERRORS))
+def test_build_errors_point_at_the_call(case, tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no v++ there
+    options, fragment = BUILD_ERRORS[case]
+    prog = dato.compile(doubler, target="u280")
+    with pytest.raises(dato.DatoError) as info:
+        prog.build(directory=tmp_path / "project", **options)  # E-buildcall
+    check_error(info, "# E-buildcall", fragment)
+    assert compiler_frames(info.value) == []
+
+
+def test_a_failing_vpp_is_reported_at_the_build_call(tmp_path, monkeypatch):
+    tools = tmp_path / "bin"
+    _tool(tools, "v++", "echo 'ERROR: [v++ 200-70] Compilation failed'; exit 1")
+    monkeypatch.setenv("PATH", f"{tools}{os.pathsep}{os.environ['PATH']}")
+    prog = dato.compile(doubler, target="u280")
+    with pytest.raises(dato.DatoError) as info:
+        prog.build(PLATFORM, directory=tmp_path / "project")  # E-vppfails
+    error = info.value  # a message of several lines: the source line comes after them all
+    assert (error.loc.file, error.loc.line) == (__file__, line_of("# E-vppfails"))
+    text = str(error)
+    assert text.startswith(f"{__file__}:{error.loc.line}:1: v++ compile failed (exit status 1)")
+    assert "\n    ERROR: [v++ 200-70] Compilation failed\n" in text
+    assert text.splitlines()[-2].strip().endswith("# E-vppfails")

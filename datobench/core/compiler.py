@@ -57,6 +57,7 @@ class Program:
             return None
         return Report(self.target, self.mapping, diagnostics(self.mapping))
 
+    @user_facing
     def emit(self, kind: str = "ir", directory=None) -> str:
         """The program as text: ``"ir"`` (the region), ``"graph"`` (instances), ``"json"``,
         ``"dot"``, ``"hls"`` (the Vitis HLS kernel). ``emit("hls", directory=d)`` writes the
