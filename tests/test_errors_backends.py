@@ -117,7 +117,7 @@ def test_emitting_hls_needs_every_kernels_hls_source():
             in str(info.value))
 
 
-@pytest.mark.xfail(strict=True, reason="Program.emit attaches no location to the HLS generator's errors")
+@pytest.mark.xfail(strict=True, reason="emit attaches no location to the HLS generator's errors")
 def test_emitting_hls_without_a_kernel_source_points_at_the_call():
     prog = dato.compile(without_hls_source)
     with pytest.raises(dato.BackendUnavailable) as info:
