@@ -3,8 +3,9 @@
 The catalogue walks datobench's source with ``ast`` and collects each raise site of a
 ``DatoError`` subclass: the class is constructed with a message, and the message's literal text
 (of a string, an f-string, a helper function that builds it, or a table of messages) is what a
-test must quote. A site counts as tested when a string in a test file and a literal run of the
-message share ``WINDOW`` characters (or, for a shorter run, the test string holds it all). The
+test must quote. A site counts as tested when a string in a test file shares ``WINDOW``
+characters with a long literal run of the message, or, for a message made of short runs only,
+when a test string matches the message's start with its placeholders matching anything. The
 few sites no user can reach are listed in ``UNREACHABLE`` with the reason, and the one too slow
 to provoke in ``TOO_SLOW``.
 """
@@ -50,7 +51,7 @@ class Site:
     line: int
     error: str  # the class constructed
     runs: tuple[str, ...]
-    pattern: str | None = None  # when no run is long enough to quote
+    pattern: str | None = None  # the message's start, when no run is long enough to quote
 
     @property
     def text(self) -> str:
@@ -65,11 +66,10 @@ def _runs_of(node: ast.AST) -> list[str]:
     """The literal runs of every string and f-string in ``node``'s subtree."""
     runs = []
     for sub in ast.walk(node):
-        if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+        if isinstance(sub, ast.Constant) and isinstance(sub.value, str):  # f-strings' parts too
             runs.append(sub.value)
-        elif isinstance(sub, ast.JoinedStr):
-            runs.extend(v.value for v in sub.values if isinstance(v, ast.Constant))
-    return [text for run in runs if len(text := run.strip(_EDGES)) >= MIN_TEXT]
+    texts = (run.strip(_EDGES) for run in runs)
+    return list(dict.fromkeys(text for text in texts if len(text) >= MIN_TEXT))
 
 
 def _error_classes(trees: dict[str, ast.Module]) -> set[str]:
@@ -177,26 +177,34 @@ def _is_message_table(node: ast.expr) -> bool:
     )
 
 
-def _pattern(message: ast.expr) -> str | None:
-    """A regular expression for the start of the first string or f-string of a message whose
-    literal runs are all short: its text up to the literal after the second placeholder, where
-    a placeholder matches anything."""
-    for sub in ast.walk(message):
-        if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
-            return re.escape(sub.value.strip(_EDGES))
-        if isinstance(sub, ast.JoinedStr):
-            parts, holes = [], 0
-            for value in sub.values:
-                if not isinstance(value, ast.Constant):
-                    if holes == 2:
-                        break
-                    holes += 1
-                    parts.append(".+")
-                else:
-                    text = value.value.rstrip(_EDGES) if holes == 2 else value.value
-                    parts.append(re.escape(text))
-            return "".join(parts)
+def _leading_string(expr: ast.expr) -> ast.Constant | ast.JoinedStr | None:
+    """The string or f-string a message expression starts with."""
+    if isinstance(expr, ast.Constant | ast.JoinedStr):
+        return expr
+    if isinstance(expr, ast.BinOp):
+        return _leading_string(expr.left) or _leading_string(expr.right)
+    if isinstance(expr, ast.IfExp):
+        return _leading_string(expr.body)
     return None
+
+
+def _pattern(message: ast.expr) -> str | None:
+    """A regular expression for the start of a message whose literal runs are all short: its
+    text up to the literal after the first placeholder (which matches anything)."""
+    lead = _leading_string(message)
+    if isinstance(lead, ast.Constant):
+        return re.escape(str(lead.value).strip(_EDGES))
+    if lead is None:
+        return None
+    parts = []
+    for value in lead.values:
+        if isinstance(value, ast.Constant):
+            parts.append(re.escape(value.value.rstrip(_EDGES) if parts else value.value))
+            if len(parts) > 1:
+                break
+        else:
+            parts.append(".+")
+    return "".join(parts)
 
 
 def _without_docstring(body: list[ast.stmt]) -> list[ast.stmt]:
@@ -241,10 +249,13 @@ def sites() -> tuple[Site, ...]:
             message = node.args[0]
             tables: list[ast.Dict] = []
             runs = scope.message_runs(message, owner.get(node), tables)
-            pattern = None if runs else _pattern(message)
+            pattern = None if any(len(r) >= WINDOW for r in runs) else _pattern(message)
             for table in {id(t): t for t in tables}.values():  # one site per message
                 for value in table.values:
-                    found.append(Site(file, value.lineno, _called(node), tuple(_runs_of(value))))
+                    pattern = _pattern(value)
+                    found.append(
+                        Site(file, value.lineno, _called(node), tuple(_runs_of(value)), pattern)
+                    )
             found.append(Site(file, node.lineno, _called(node), tuple(runs), pattern))
     return tuple(found)
 
@@ -258,52 +269,55 @@ def _called(call: ast.Call) -> str | None:
 
 
 @cache
-def quoted_strings() -> tuple[str, ...]:
-    """The literal text of every string in the test files (this one aside)."""
-    strings = set()
+def _test_strings() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The strings of the test files (this one and docstrings aside): their literal runs, and
+    each string whole with an f-string's placeholders shown as ``…`` (for the patterns)."""
+    runs, whole = set(), set()
     for path in TESTS.rglob("*.py"):
-        if path.resolve() != Path(__file__).resolve():
-            strings.update(_runs_of(ast.parse(path.read_text(), str(path))))
-    return tuple(sorted(strings))
-
-
-@cache
-def _raw_strings() -> tuple[str, ...]:
-    """Every string of the test files as written (this one aside), an f-string's
-    placeholders shown as ``…``: what the patterns are matched against."""
-    strings = set()
-    for path in TESTS.rglob("*.py"):
-        if path.resolve() != Path(__file__).resolve():
-            for node in ast.walk(ast.parse(path.read_text(), str(path))):
-                if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                    strings.add(node.value)
-                elif isinstance(node, ast.JoinedStr):
-                    strings.add("".join(
-                        v.value if isinstance(v, ast.Constant) else "…" for v in node.values
-                    ))
-    return tuple(sorted(strings))
+        if path.resolve() == Path(__file__).resolve():
+            continue
+        tree = ast.parse(path.read_text(), str(path))
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef)
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+        }
+        for node in ast.walk(tree):
+            if id(node) in docstrings:
+                continue
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                whole.add(node.value)
+                runs.update(_runs_of(node))
+            elif isinstance(node, ast.JoinedStr):
+                text = "".join(v.value if isinstance(v, ast.Constant) else "…" for v in node.values)
+                whole.add(text)
+                runs.update(_runs_of(node))
+    return tuple(sorted(runs)), tuple(sorted(whole))
 
 
 @cache
 def _quoted_windows() -> frozenset[str]:
-    strings = quoted_strings()
-    return frozenset(t[i : i + WINDOW] for t in strings for i in range(len(t) - WINDOW + 1))
+    runs, _ = _test_strings()
+    return frozenset(t[i : i + WINDOW] for t in runs for i in range(len(t) - WINDOW + 1))
 
 
-def _is_quoted(run: str) -> bool:
-    """A test string holds the run, or (for a long run) WINDOW characters of it."""
-    if len(run) < WINDOW:
-        return any(run in t for t in quoted_strings())
+def _long_run_quoted(run: str) -> bool:
     windows = _quoted_windows()
     return any(run[i : i + WINDOW] in windows for i in range(len(run) - WINDOW + 1))
 
 
 def is_tested(site: Site) -> bool:
-    """Some test quotes the site's text (or, for a site with short runs only, a whole
-    message it can make)."""
+    """Some test quotes WINDOW characters of one of the site's long runs; for a message of
+    short runs only, some test string matches its pattern (or, without one, holds a run)."""
+    long_runs = [run for run in site.runs if len(run) >= WINDOW]
+    if long_runs:
+        return any(_long_run_quoted(run) for run in long_runs)
+    runs, whole = _test_strings()
     if site.pattern is not None:
-        return any(re.search(site.pattern, t) for t in _raw_strings())
-    return any(_is_quoted(run) for run in site.runs)
+        return any(re.search(site.pattern, t) for t in whole)
+    return any(run in t for run in site.runs for t in runs)
 
 
 def _exemption(site: Site) -> tuple[str, str] | None:

@@ -255,3 +255,16 @@ def test_a_failing_vpp_is_reported_at_the_build_call(tmp_path, monkeypatch):
     assert text.startswith(f"{__file__}:{error.loc.line}:1: v++ compile failed (exit status 1)")
     assert "\n    ERROR: [v++ 200-70] Compilation failed\n" in text
     assert text.splitlines()[-2].strip().endswith("# E-vppfails")
+
+
+def test_the_xrt_runner_takes_numpy_arrays(tmp_path):
+    from test_xrt import RecordingPyxrt  # the stand-in for the pyxrt module, not XRT
+
+    from datobench.core.runtime import XrtRunner
+
+    xclbin = tmp_path / "vadd.xclbin"
+    xclbin.write_bytes(b"xclbin2\0 stand-in contents")
+    runner = XrtRunner(xclbin, "vadd", pyxrt=RecordingPyxrt())
+    with pytest.raises(dato.DatoTypeError) as info:
+        runner.run([np.zeros(4, np.float32), [1, 2]])
+    assert str(info.value) == "argument 1 of kernel 'vadd' must be a numpy array, not list"

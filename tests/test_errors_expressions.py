@@ -229,6 +229,32 @@ def index_a_single_stream(A: float32[16]):
 
 
 @dato.region
+def stream_index_count(A: float32[16]):
+    fifo: Stream[float32[16], 2][2]
+
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        fifo[0, 0].put(a[:])  # E-streamindices
+
+
+@dato.region
+def reduction_axis(A: float32[4, 4]):
+    @dato.task(args=[A])
+    def t(a: float32[4, 4]):
+        a[0, :] = a[:, :].sum(axis=2)  # E-axis
+
+
+@dato.region
+def unrolled_too_often(A: float32[16]):
+    fifo: Stream[float32, 2][2]
+
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        for i in range(2048):  # E-unroll
+            fifo[i % 2].put(a[0])
+
+
+@dato.region
 def call_a_value(A: float32[16]):
     @dato.task(args=[A])
     def t(a: float32[16]):
@@ -426,6 +452,12 @@ CASES = [
     (stream_array_without_index, "# E-pickchannel",
      "'fifo' is a stream array of shape [2]; pick a channel: fifo[...].put(...)"),
     (index_a_single_stream, "# E-singlestream", "'s' is a single stream and cannot be indexed"),
+    (stream_index_count, "# E-streamindices",
+     "stream array 'fifo' has shape [2] and takes 1 indices, not 2"),
+    (reduction_axis, "# E-axis", ".sum(axis=2) is out of range for float32[4, 4]"),
+    (unrolled_too_often, "# E-unroll",
+     "loop variable 'i' picks stream channels, so the loop is unrolled, but it runs 2048 times "
+     "(at most 1024)"),
     (call_a_value, "# E-notcallable", "`a[0]` is not callable"),
     (python_function, "# E-print",
      "`print` cannot be called in a task body; use dato builtins or a registered @dato.kernel"),

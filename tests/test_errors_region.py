@@ -8,7 +8,7 @@ import pytest
 from helpers import check_error, compiler_frames
 
 import datobench as dato
-from datobench import Stream, float32
+from datobench import S, Stream, float32
 
 M = dato.symbol("M")
 
@@ -25,6 +25,20 @@ def int_param(A: int):  # E-intparam
     @dato.task()
     def t():
         pass
+
+
+@dato.region
+def untyped_param(A):  # E-bareparam
+    @dato.task()
+    def t():
+        pass
+
+
+@dato.region
+def shard_beyond_mapping(A: float32[16, 16]):
+    @dato.task(mapping=[4], args=[A])
+    def t(a: float32[16, 16] @ [S(0), S(1)]):  # E-shardaxis
+        a[0, 0] = 1.0
 
 
 @dato.region
@@ -165,6 +179,10 @@ CASES = [
      "region parameters are plain annotated names, one per global tensor"),
     (int_param, dato.DatoTypeError, "# E-intparam",
      "region parameter 'A' must be a tensor type such as float32[64], not <class 'int'>"),
+    (untyped_param, dato.DatoTypeError, "# E-bareparam",
+     "region parameter 'A' needs a tensor type, e.g. `A: float32[64]`"),
+    (shard_beyond_mapping, dato.DatoTypeError, "# E-shardaxis",
+     "S(1) names mapping axis 1, but the task's mapping [4] has 1 axis"),
     (no_task, dato.DatoTypeError, "# E-notask", "the region defines no @dato.task"),
     (stream_assigned, dato.DatoSyntaxError, "# E-streamassign",
      "a stream is declared, not assigned: `s: Stream[T, depth]`"),

@@ -41,3 +41,40 @@ def test_a_figure_missing_from_a_user_target_is_named_when_it_is_needed(tmp_path
     check_error(info, "# E-noparam",
                 f"target 'npu1_4col' has no parameter 'compute.vector_bits' ({path})")
     assert compiler_frames(info.value) == []
+
+
+def test_an_unknown_target_name_suggests_a_file():
+    with pytest.raises(dato.DatoError) as info:
+        dato.compile(doubler, target="npu7")  # E-unknown
+    check_error(info, "# E-unknown", "unknown target 'npu7'; available: ",
+                "(or pass the path of a .toml target file)")
+
+
+def _edited(tmp_path: Path, old: str, new: str) -> Path:
+    """A copy of npu1_4col.toml with ``old`` replaced by ``new`` (once)."""
+    text = NPU.read_text()
+    assert old in text
+    path = tmp_path / "edited.toml"
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+def test_a_target_file_that_is_not_toml(tmp_path):
+    path = _edited(tmp_path, "columns = 4", "columns = = 4")
+    with pytest.raises(dato.DatoError) as info:
+        dato.compile(doubler, target=path)  # E-toml
+    check_error(info, "# E-toml", f"target file {path} is not valid TOML: ")
+
+
+def test_a_target_file_without_an_entry(tmp_path):
+    path = _edited(tmp_path, "locks = 16\n", "")
+    with pytest.raises(dato.DatoError) as info:
+        dato.compile(doubler, target=path)  # E-entry
+    check_error(info, "# E-entry", f"target file {path} lacks the entry 'locks'")
+
+
+def test_a_target_file_without_a_row_kinds_table(tmp_path):
+    path = _edited(tmp_path, "[tile.mem]", "[tile.memory]")
+    with pytest.raises(dato.DatoError) as info:
+        dato.compile(doubler, target=path)  # E-rowkind
+    check_error(info, "# E-rowkind", f"target file {path}: row kind 'mem' has no [tile.mem] table")
