@@ -24,6 +24,8 @@ PACKAGE = Path(datobench.__file__).resolve().parent
 TESTS = Path(__file__).resolve().parent
 MIN_TEXT = 10  # shorter runs ("region parameter '") say too little to identify a message
 WINDOW = 20  # a test quotes a long run when it holds this many characters of it
+PATTERN_LETTERS = 16  # a message of short runs is quoted by a test holding this many letters of
+# its start
 _EDGES = " \n'\"`:;,.()[]{}"
 
 # (file under datobench/, literal text of the message) -> why no user input reaches it
@@ -190,21 +192,25 @@ def _leading_string(expr: ast.expr) -> ast.Constant | ast.JoinedStr | None:
 
 def _pattern(message: ast.expr) -> str | None:
     """A regular expression for the start of a message whose literal runs are all short: its
-    text up to the literal after the first placeholder (which matches anything)."""
+    first PATTERN_LETTERS letters and the placeholders among them, which match anything (all of
+    a shorter message; None for one without letters, whose other text must be quoted)."""
     lead = _leading_string(message)
     if isinstance(lead, ast.Constant):
         return re.escape(str(lead.value).strip(_EDGES))
     if lead is None:
         return None
-    parts = []
+    pattern, letters = "", 0
     for value in lead.values:
-        if isinstance(value, ast.Constant):
-            parts.append(re.escape(value.value.rstrip(_EDGES) if parts else value.value))
-            if len(parts) > 1:
-                break
-        else:
-            parts.append(".+")
-    return "".join(parts)
+        if not isinstance(value, ast.Constant):
+            pattern += ".+"
+            continue
+        text = value.value
+        for n, char in enumerate(text):
+            letters += char.isalnum()
+            if letters >= PATTERN_LETTERS and not text[n + 1 : n + 2].isalnum():
+                return pattern + re.escape(text[: n + 1])
+        pattern += re.escape(text)
+    return pattern.removesuffix(".+") if letters else None
 
 
 def _without_docstring(body: list[ast.stmt]) -> list[ast.stmt]:

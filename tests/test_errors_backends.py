@@ -12,9 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from helpers import check_error, compiler_frames, line_of
+from test_xrt import RecordingPyxrt  # the stand-in for the pyxrt module (not XRT)
 
 import datobench as dato
 from datobench import float32, visual
+from datobench.core.runtime import XrtRunner
 
 PLATFORM = "xilinx_u280_gen3x16_xdma_1_202211_1"
 
@@ -257,14 +259,51 @@ def test_a_failing_vpp_is_reported_at_the_build_call(tmp_path, monkeypatch):
     assert text.splitlines()[-2].strip().endswith("# E-vppfails")
 
 
-def test_the_xrt_runner_takes_numpy_arrays(tmp_path):
-    from test_xrt import RecordingPyxrt  # the stand-in for the pyxrt module, not XRT
+@pytest.fixture
+def xclbin(tmp_path) -> Path:
+    """A file that the pyxrt stand-in of test_xrt accepts as an xclbin holding kernel vadd."""
+    path = tmp_path / "vadd.xclbin"
+    path.write_bytes(b"xclbin2\0 stand-in contents")
+    return path
 
-    from datobench.core.runtime import XrtRunner
 
-    xclbin = tmp_path / "vadd.xclbin"
-    xclbin.write_bytes(b"xclbin2\0 stand-in contents")
+def test_the_xrt_runner_takes_numpy_arrays(xclbin):
     runner = XrtRunner(xclbin, "vadd", pyxrt=RecordingPyxrt())
     with pytest.raises(dato.DatoTypeError) as info:
         runner.run([np.zeros(4, np.float32), [1, 2]])
     assert str(info.value) == "argument 1 of kernel 'vadd' must be a numpy array, not list"
+
+
+def test_the_xrt_runner_names_a_kernel_the_xclbin_lacks(xclbin):
+    with pytest.raises(dato.DatoError) as info:
+        XrtRunner(xclbin, "pipeline", pyxrt=RecordingPyxrt())
+    assert str(info.value) == (
+        f"no kernel 'pipeline' in {xclbin} (No such compute unit 'pipeline'); it holds: vadd"
+    )
+
+
+def test_the_xrt_runner_names_the_step_that_failed(tmp_path):
+    bogus = tmp_path / "bogus.xclbin"
+    bogus.write_bytes(b"not an xclbin")
+    with pytest.raises(dato.DatoError) as info:
+        XrtRunner(bogus, "vadd", pyxrt=RecordingPyxrt())
+    assert str(info.value) == f"reading the xclbin {bogus} failed: '{bogus}' is not a valid xclbin"
+
+
+@dato.kernel
+def refuses(x: float32[16]) -> float32[16]:
+    raise ValueError("no negative input")
+
+
+@dato.region
+def refusing(A: float32[16]):
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        a[:] = refuses(a[:])  # E-kernelraises
+
+
+def test_a_kernel_that_raises_in_the_simulator_is_reported_at_its_call():
+    with pytest.raises(dato.DatoRuntimeError) as info:
+        refusing(np.zeros(16, np.float32))
+    check_error(info, "# E-kernelraises", "in instance 't': ValueError: no negative input")
+    assert compiler_frames(info.value) == []

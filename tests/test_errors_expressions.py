@@ -34,6 +34,13 @@ def float_in_int(A: int32[16]):
 
 
 @dato.region
+def literal_too_big(A: int8[16]):
+    @dato.task(args=[A])
+    def t(a: int8[16]):
+        a[:] = a[:] + 300  # E-fit
+
+
+@dato.region
 def number_as_bool(A: float32[16]):
     @dato.task(args=[A])
     def t(a: float32[16]):
@@ -423,6 +430,7 @@ def constant_division_by_zero(A: int32[16]):
 
 CASES = [
     (float_in_int, "# E-floatint", "the float literal 0.5 cannot be used with int32 values"),
+    (literal_too_big, "# E-fit", "300 does not fit in int8 (-128..127)"),
     (number_as_bool, "# E-numbool", "a number cannot be used as bool"),
     (no_broadcast, "# E-broadcast", "shapes [4] and [8] do not broadcast in '+'"),
     (add_booleans, "# E-boolplus", "'+' is not defined on booleans"),

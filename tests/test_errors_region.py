@@ -161,6 +161,13 @@ def task_param_not_tensor(A: float32[16]):
 
 
 @dato.region
+def misspelt_type(A: floot32[16]):  # E-misspelt
+    @dato.task()
+    def t():
+        pass
+
+
+@dato.region
 def type_that_fails(A: float32[1 // 0]):  # E-evaluate
     @dato.task()
     def t():
@@ -211,6 +218,8 @@ CASES = [
      "task parameter 'a' needs a type, e.g. `a: float32[16]`"),
     (task_param_not_tensor, dato.DatoTypeError, "# E-tasknottensor",
      "'a' must be a tensor type, not <class 'int'>"),
+    (misspelt_type, dato.DatoTypeError, "# E-misspelt",
+     "name 'floot32' is not defined (in the type of 'A')"),
     (type_that_fails, dato.DatoTypeError, "# E-evaluate",
      "cannot evaluate the type of 'A': integer division or modulo by zero"),
     (unbound_at_call, dato.DatoTypeError, "# E-unboundcall",
