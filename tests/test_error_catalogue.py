@@ -108,18 +108,23 @@ class _Scope:
                         self.tables[target.id] = node.value
 
     def message_runs(
-        self, expr: ast.expr, enclosing: ast.FunctionDef | None, tables: list[ast.Dict]
+        self,
+        expr: ast.expr,
+        enclosing: ast.FunctionDef | None,
+        tables: list[ast.Dict],
+        interpolated: bool = False,
     ) -> list[str]:
-        """The literal runs of the message ``expr`` builds: its strings, the strings of the local
-        names it interpolates, of the helper functions whose result it is; the tables of
-        messages it reads are added to ``tables``."""
+        """The literal runs of the message ``expr`` builds: its strings, those of the helper
+        functions whose result it is, and of the local names it is made of; a name interpolated
+        into an f-string counts only where it is assigned text (not a call's value, which is a
+        tile or a type). The tables of messages it reads are added to ``tables``."""
         if isinstance(expr, ast.Constant | ast.JoinedStr):
             runs = _runs_of(expr) if isinstance(expr, ast.Constant) else _runs_of(
                 ast.JoinedStr([v for v in expr.values if isinstance(v, ast.Constant)])
             )
             for value in expr.values if isinstance(expr, ast.JoinedStr) else ():
                 if isinstance(value, ast.FormattedValue) and isinstance(value.value, ast.Name):
-                    runs += self.message_runs(value.value, enclosing, tables)
+                    runs += self.message_runs(value.value, enclosing, tables, interpolated=True)
             return runs
         if isinstance(expr, ast.BinOp):
             return self.message_runs(expr.left, enclosing, tables) + self.message_runs(
@@ -138,7 +143,8 @@ class _Scope:
             runs = [
                 run
                 for value in _assigned(enclosing, expr.id)
-                for run in self.message_runs(value, enclosing, tables)
+                if not (interpolated and isinstance(value, ast.Call))
+                for run in self.message_runs(value, enclosing, tables, interpolated)
             ]
             self._following.discard(expr.id)
             return runs

@@ -168,6 +168,13 @@ def misspelt_type(A: floot32[16]):  # E-misspelt
 
 
 @dato.region
+def param_of_another_shape(A: float32[16]):
+    @dato.task(args=[A])
+    def t(a: float32[32]):  # E-paramshape
+        a[0] = 1.0
+
+
+@dato.region
 def type_that_fails(A: float32[1 // 0]):  # E-evaluate
     @dato.task()
     def t():
@@ -220,6 +227,8 @@ CASES = [
      "'a' must be a tensor type, not <class 'int'>"),
     (misspelt_type, dato.DatoTypeError, "# E-misspelt",
      "name 'floot32' is not defined (in the type of 'A')"),
+    (param_of_another_shape, dato.DatoTypeError, "# E-paramshape",
+     "parameter 'a' is declared float32[32] but receives 'A' of type float32[16]"),
     (type_that_fails, dato.DatoTypeError, "# E-evaluate",
      "cannot evaluate the type of 'A': integer division or modulo by zero"),
     (unbound_at_call, dato.DatoTypeError, "# E-unboundcall",
