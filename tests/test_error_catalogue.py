@@ -4,8 +4,8 @@ The catalogue walks datobench's source with ``ast`` and collects each raise site
 ``DatoError`` subclass: the class is constructed with a message, and the message's literal text
 (of a string, an f-string, a helper function that builds it, or a table of messages) is what a
 test must quote. A site counts as tested when a string in a test file shares ``WINDOW``
-characters with a long literal run of the message, or, for a message made of short runs only,
-when a test string matches the message's start with its placeholders matching anything. The
+characters with the message that no other message has, or matches the message's start (its
+first letters, with placeholders matching anything). The
 few sites no user can reach are listed in ``UNREACHABLE`` with the reason, and the one too slow
 to provoke in ``TOO_SLOW``.
 """
@@ -53,7 +53,7 @@ class Site:
     line: int
     error: str  # the class constructed
     runs: tuple[str, ...]
-    pattern: str | None = None  # the message's start, when no run is long enough to quote
+    pattern: str | None = None  # the message's start, for a message without distinctive runs
 
     @property
     def text(self) -> str:
@@ -261,7 +261,7 @@ def sites() -> tuple[Site, ...]:
             message = node.args[0]
             tables: list[ast.Dict] = []
             runs = scope.message_runs(message, owner.get(node), tables)
-            pattern = None if any(len(r) >= WINDOW for r in runs) else _pattern(message)
+            pattern = _pattern(message)
             for table in {id(t): t for t in tables}.values():  # one site per message
                 for value in table.values:
                     pattern = _pattern(value)
@@ -312,20 +312,39 @@ def _test_strings() -> tuple[tuple[str, ...], tuple[str, ...]]:
 @cache
 def _quoted_windows() -> frozenset[str]:
     runs, _ = _test_strings()
-    return frozenset(t[i : i + WINDOW] for t in runs for i in range(len(t) - WINDOW + 1))
+    return frozenset(w for t in runs for w in _windows(t))
 
 
-def _long_run_quoted(run: str) -> bool:
-    windows = _quoted_windows()
-    return any(run[i : i + WINDOW] in windows for i in range(len(run) - WINDOW + 1))
+def _windows(text: str) -> set[str]:
+    return {text[i : i + WINDOW] for i in range(len(text) - WINDOW + 1)}
+
+
+@cache
+def _distinctive_windows() -> dict[tuple, frozenset[str]]:
+    """For each message (the runs and start of one or more sites that say the same), its
+    windows that no other message holds: " have different element types" is in two messages,
+    so it tells neither apart."""
+    messages = {(site.runs, site.pattern) for site in sites()}
+    owners: dict[str, set[tuple]] = {}
+    for message in messages:
+        for run in message[0]:
+            for size in (WINDOW - 2, WINDOW - 1, WINDOW):  # a window stripped of spaces
+                for i in range(len(run) - size + 1):
+                    owners.setdefault(run[i : i + size], set()).add(message)
+    return {
+        message: frozenset(
+            w for run in message[0] for w in _windows(run) if len(owners[w.strip()]) == 1
+        )
+        for message in messages
+    }
 
 
 def is_tested(site: Site) -> bool:
-    """Some test quotes WINDOW characters of one of the site's long runs; for a message of
-    short runs only, some test string matches its pattern (or, without one, holds a run)."""
-    long_runs = [run for run in site.runs if len(run) >= WINDOW]
-    if long_runs:
-        return any(_long_run_quoted(run) for run in long_runs)
+    """Some test string holds WINDOW characters of the site's message that no other message
+    has, or matches the pattern of its start (or, for a message without a pattern, holds one of
+    its runs)."""
+    if not _distinctive_windows()[site.runs, site.pattern].isdisjoint(_quoted_windows()):
+        return True
     runs, whole = _test_strings()
     if site.pattern is not None:
         return any(re.search(site.pattern, t) for t in whole)

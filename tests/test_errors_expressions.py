@@ -122,6 +122,42 @@ def too_many_indices(A: float32[16]):
 
 
 @dato.region
+def index_out_of_range(A: float32[16]):
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        a[16] = 1.0  # E-indexrange
+
+
+@dato.region
+def matmul_mixed_types(A: int16[4, 4], B: int32[4, 4]):
+    @dato.task(args=[A, B])
+    def t(a: int16[4, 4], b: int32[4, 4]):
+        b[:, :] = a[:, :] @ b[:, :]  # E-mmtypes
+
+
+@dato.region
+def loop_bounds_at_run_time(A: float32[16]):
+    fifo: Stream[float32, 2][2]
+
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        for j in range(2):
+            for i in range(j, 2):  # E-runtimebounds
+                fifo[i].put(a[0])
+
+
+@dato.region
+def stream_index_from_a_copy(A: float32[16]):
+    fifo: Stream[float32, 2][2]
+
+    @dato.task(args=[A])
+    def t(a: float32[16]):
+        for i in range(2):
+            k = i
+            fifo[k].put(a[0])  # E-copyindex
+
+
+@dato.region
 def empty_slice(A: float32[16]):
     @dato.task(args=[A])
     def t(a: float32[16]):
@@ -443,6 +479,17 @@ CASES = [
     (float_index, "# E-floatindex", "an index must be an integer index, not a float32 scalar"),
     (index_a_scalar, "# E-indexscalar", "'x' is a float32 scalar and cannot be indexed"),
     (too_many_indices, "# E-rank", "'a' has 1 dimensions but is indexed with 2"),
+    (index_out_of_range, "# E-indexrange",
+     "index 16 is out of range for dimension 0 of 'a' (size 16)"),
+    (matmul_mixed_types, "# E-mmtypes",
+     "matmul operands have different element types: int16[4, 4] and int32[4, 4]; convert one "
+     "with .astype(int32)"),
+    (loop_bounds_at_run_time, "# E-runtimebounds",
+     "in instance 't', loop variable 'i' picks stream channels, so the loop is unrolled, but its "
+     "bounds are not compile-time constants"),
+    (stream_index_from_a_copy, "# E-copyindex",
+     "in instance 't', the index of stream array 'fifo' is not a compile-time constant; stream "
+     "indices may use pid and constants only"),
     (empty_slice, "# E-empty", "slice of dimension 0 of 'a' is empty"),
     (slice_step, "# E-step", "slices take step 1 only"),
     (store_a_tile_in_a_scalar, "# E-coerce",
