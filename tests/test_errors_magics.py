@@ -3,8 +3,11 @@ are reported on stderr with the magic's usage, with no location and no traceback
 
 from __future__ import annotations
 
+import os
+
 import pytest
-from IPython.testing.globalipapp import start_ipython
+from IPython.core.interactiveshell import InteractiveShell
+from traitlets.config import Config
 
 REGION_CELL = """
 import datobench as dato
@@ -19,10 +22,21 @@ def doubler(A: float32[16]):
 
 
 @pytest.fixture(scope="module")
-def shell():
-    ip = start_ipython()
-    ip.run_cell("%load_ext datobench")
-    return ip
+def shell(tmp_path_factory):
+    """A shell of its own for the module (cleared afterwards, so that the global test shell of
+    other modules starts afresh), with the extension loaded and history kept in memory."""
+    old = os.environ.get("IPYTHONDIR")
+    os.environ["IPYTHONDIR"] = str(tmp_path_factory.mktemp("ipython"))
+    config = Config()
+    config.HistoryManager.hist_file = ":memory:"
+    sh = InteractiveShell.instance(config=config)
+    assert sh.run_cell("%load_ext datobench").success
+    yield sh
+    InteractiveShell.clear_instance()
+    if old is None:
+        os.environ.pop("IPYTHONDIR", None)
+    else:
+        os.environ["IPYTHONDIR"] = old
 
 
 def _reported(shell, capsys, cell: str) -> str:
