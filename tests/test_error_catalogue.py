@@ -5,9 +5,8 @@ The catalogue walks datobench's source with ``ast`` and collects each raise site
 (of a string, an f-string, a helper function that builds it, or a table of messages) is what a
 test must quote. A site counts as tested when a string in a test file shares ``WINDOW``
 characters with the message that no other message has, or matches the message's start (its
-first letters, with placeholders matching anything). The
-few sites no user can reach are listed in ``UNREACHABLE`` with the reason, and the one too slow
-to provoke in ``TOO_SLOW``.
+first letters, with placeholders matching anything). The few sites no user can reach are
+listed in ``UNREACHABLE`` with the reason, and the one too slow to provoke in ``TOO_SLOW``.
 """
 
 from __future__ import annotations
@@ -23,9 +22,8 @@ import datobench
 PACKAGE = Path(datobench.__file__).resolve().parent
 TESTS = Path(__file__).resolve().parent
 MIN_TEXT = 10  # shorter runs ("region parameter '") say too little to identify a message
-WINDOW = 20  # a test quotes a long run when it holds this many characters of it
-PATTERN_LETTERS = 16  # a message of short runs is quoted by a test holding this many letters of
-# its start
+WINDOW = 20  # a test quotes a message when it holds this many characters only that message has
+PATTERN_LETTERS = 16  # ...or when it holds this many letters of the message's start
 _EDGES = " \n'\"`:;,.()[]{}"
 
 # (file under datobench/, literal text of the message) -> why no user input reaches it
@@ -53,7 +51,7 @@ class Site:
     line: int
     error: str  # the class constructed
     runs: tuple[str, ...]
-    pattern: str | None = None  # the message's start, for a message without distinctive runs
+    pattern: str | None = None  # a regular expression for the message's start
 
     @property
     def text(self) -> str:
@@ -118,12 +116,14 @@ class _Scope:
         functions whose result it is, and of the local names it is made of; a name interpolated
         into an f-string counts only where it is assigned text (not a call's value, which is a
         tile or a type). The tables of messages it reads are added to ``tables``."""
-        if isinstance(expr, ast.Constant | ast.JoinedStr):
-            runs = _runs_of(expr) if isinstance(expr, ast.Constant) else _runs_of(
-                ast.JoinedStr([v for v in expr.values if isinstance(v, ast.Constant)])
-            )
-            for value in expr.values if isinstance(expr, ast.JoinedStr) else ():
-                if isinstance(value, ast.FormattedValue) and isinstance(value.value, ast.Name):
+        if isinstance(expr, ast.Constant):
+            return _runs_of(expr)
+        if isinstance(expr, ast.JoinedStr):
+            runs = []
+            for value in expr.values:  # not the code inside the placeholders
+                if isinstance(value, ast.Constant):
+                    runs += _runs_of(value)
+                elif isinstance(value.value, ast.Name):
                     runs += self.message_runs(value.value, enclosing, tables, interpolated=True)
             return runs
         if isinstance(expr, ast.BinOp):
@@ -197,9 +197,9 @@ def _leading_string(expr: ast.expr) -> ast.Constant | ast.JoinedStr | None:
 
 
 def _pattern(message: ast.expr) -> str | None:
-    """A regular expression for the start of a message whose literal runs are all short: its
-    first PATTERN_LETTERS letters and the placeholders among them, which match anything (all of
-    a shorter message; None for one without letters, whose other text must be quoted)."""
+    """A regular expression for the start of a message: its first PATTERN_LETTERS letters and
+    the placeholders among them, which match anything (all of a shorter message; None for one
+    without letters, whose other text must be quoted)."""
     lead = _leading_string(message)
     if isinstance(lead, ast.Constant):
         return re.escape(str(lead.value).strip(_EDGES))
@@ -264,9 +264,9 @@ def sites() -> tuple[Site, ...]:
             pattern = _pattern(message)
             for table in {id(t): t for t in tables}.values():  # one site per message
                 for value in table.values:
-                    pattern = _pattern(value)
                     found.append(
-                        Site(file, value.lineno, _called(node), tuple(_runs_of(value)), pattern)
+                        Site(file, value.lineno, _called(node), tuple(_runs_of(value)),
+                             _pattern(value))
                     )
             found.append(Site(file, node.lineno, _called(node), tuple(runs), pattern))
     return tuple(found)
@@ -343,7 +343,10 @@ def is_tested(site: Site) -> bool:
     """Some test string holds WINDOW characters of the site's message that no other message
     has, or matches the pattern of its start (or, for a message without a pattern, holds one of
     its runs)."""
-    if not _distinctive_windows()[site.runs, site.pattern].isdisjoint(_quoted_windows()):
+    own = _distinctive_windows().get((site.runs, site.pattern))
+    if own is None:  # a message not in the package
+        own = {w for run in site.runs for w in _windows(run)}
+    if not own.isdisjoint(_quoted_windows()):
         return True
     runs, whole = _test_strings()
     if site.pattern is not None:
@@ -369,6 +372,15 @@ def test_the_catalogue_finds_the_raise_sites():
     assert any("loops are not supported in a task body" in text for text in texts)  # a table
     assert "not ERT_CMD_STATE_COMPLETED; its outputs were not read back" in texts  # via a method
     assert "used of" not in texts  # too short to count
+
+
+def test_the_catalogue_tells_quoted_messages_from_others():
+    quoted = Site("x.py", 1, "DatoError", ("a region body holds only stream declarations",))
+    assert is_tested(quoted)
+    unquoted = Site("x.py", 2, "DatoError", ("a message that no test quotes anywhere at all",))
+    assert not is_tested(unquoted)
+    assert is_tested(Site("x.py", 3, "DatoError", (), "in instance '.+': .+ is out of"))
+    assert not is_tested(Site("x.py", 4, "DatoError", (), "in instance '.+': .+ is in"))
 
 
 def test_every_message_is_quoted_by_a_test():
