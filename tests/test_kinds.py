@@ -3,6 +3,7 @@ code-generation figures that come from the target file."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import tokenize
 from pathlib import Path
@@ -193,3 +194,12 @@ def test_a_board_file_with_bad_banks_is_refused(tmp_path, old, new, message):
     with pytest.raises(TargetError) as info:
         dato.load_target(path)
     assert message in str(info.value) and str(path) in str(info.value)
+
+
+def test_a_target_of_an_unknown_kind_is_refused_when_it_is_mapped():
+    gpu = dataclasses.replace(dato.load_target("npu1_4col"), kind="gpu")
+    with pytest.raises(TargetError) as info:
+        kind_of(gpu)
+    assert str(info.value) == (
+        "target 'npu1_4col' has kind 'gpu', which is not one of npu, fpga"
+    )

@@ -131,8 +131,8 @@ def test_an_unknown_step_is_a_located_error_listing_the_steps():
     check_error(
         info,
         "# E-show-name",
-        "no step named 'placement'",
-        "the steps are frontend, expand, channels, profile, virtual, place, route",
+        "show=['virtual', 'placement']: no step named 'placement'; the steps are "
+        "frontend, expand, channels, profile, virtual, place, route",
     )
 
 

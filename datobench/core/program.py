@@ -45,20 +45,22 @@ class Program:
             return None
         return Report(self.target, self.mapping, diagnostics(self.mapping))
 
+    @user_facing
     def emit(self, kind: str = "ir", directory: str | Path | None = None) -> str:
         """The program as text: ``"ir"`` (the region), ``"graph"`` (instances), ``"json"``,
         ``"dot"``, ``"hls"`` (the Vitis HLS kernel); see ``codegen.emitters``.
         ``emit("hls", directory=d)`` writes the whole Vitis project into ``d`` and returns its
         path."""
         chosen = emitter(kind)
-        if directory is None:
-            return chosen.text(self)
-        if chosen.write is None:
+        if directory is not None and chosen.write is None:
             writers = ", ".join(e.name for e in EMITTERS.values() if e.write is not None)
             raise DatoError(
                 f"emit('{kind}') gives text; directory= is for: {writers}", caller_loc()
             )
-        return chosen.write(self, directory)
+        try:
+            return chosen.text(self) if directory is None else chosen.write(self, directory)
+        except DatoError as error:
+            raise error.at(caller_loc()) from None
 
     def write_hls(self, directory: str | Path) -> str:
         """Write the complete Vitis project (kernel.cpp, dato_hls.h, connectivity.cfg,

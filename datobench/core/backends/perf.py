@@ -41,9 +41,8 @@ class PerfBackend(Backend):
         return options.values  # timed code with and without the array arithmetic
 
     def prepare(self, program: CompiledProgram, options: PerfOptions):
-        reason = self.probe(program)
-        if reason:
-            raise CapabilityError(reason)
+        if program.mapping is None:
+            raise CapabilityError(NEEDS_MAPPING)
         return perf.prepare(program, options.values)
 
     def run(self, program: CompiledProgram, prepared, arrays, options: PerfOptions) -> PerfResult:

@@ -193,7 +193,7 @@ class RegionBuilder:
                 value = value if isinstance(value, (list, tuple)) else [value]
                 try:
                     mapping = tuple(resolve_size(v, self.bindings) for v in value)
-                except (KeyError, TypeError, AttributeError):
+                except (KeyError, TypeError, ValueError, AttributeError):
                     raise DatoTypeError(
                         f"a mapping is a list of positive ints, not {value!r}", src.loc(kw.value)
                     ) from None
