@@ -341,7 +341,6 @@ def test_division_by_zero_in_a_constant_index():
     assert compiler_frames(info.value) == []
 
 
-@pytest.mark.xfail(strict=True, reason="folded while expanding instances: Binary has no loc")
 def test_division_by_zero_in_a_constant_index_is_located():
     with pytest.raises(dato.DatoTypeError) as info:
         dato.compile(constant_division_by_zero)

@@ -297,7 +297,6 @@ def test_kernels_need_static_types():
                 "kernel 'scale': parameter 'x' needs a static type such as float32[16]")
 
 
-@pytest.mark.xfail(strict=True, reason="dato.kernel is not user_facing: decorators.py frames show")
 def test_kernel_signature_errors_hide_compiler_frames():
     with pytest.raises(dato.DatoTypeError) as info:
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import inspect
 
-from datobench.core.errors import DatoTypeError, Loc
+from datobench.core.errors import DatoTypeError, Loc, user_facing
 from datobench.core.ir.program import KernelDecl
 from datobench.core.ir.types import DType, TensorType
 
@@ -37,13 +37,14 @@ class Kernel:
         return f"<dato.kernel {self.decl.name}{self.decl.params} -> {self.decl.result}>"
 
 
+@user_facing
 def kernel(fn=None, *, source: dict[str, str] | None = None):
     """Register an external kernel; its parameter and return annotations are its signature.
 
     ``@dato.kernel`` or ``@dato.kernel(source={"hls": "...", "aie": "..."})``.
     """
     if fn is None:
-        return lambda f: Kernel(f, source)
+        return user_facing(lambda f: Kernel(f, source))
     return Kernel(fn, source)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field, replace
 
-from datobench.core.errors import DatoTypeError
+from datobench.core.errors import DatoError, DatoTypeError
 from datobench.core.ir.fold import fold
 from datobench.core.ir.nodes import (
     Assign,
@@ -82,7 +82,10 @@ class _Specialiser:
     def block(self, stmts: tuple[Stmt, ...]) -> tuple[Stmt, ...]:
         out: list[Stmt] = []
         for s in stmts:
-            out.extend(self.stmt(s))
+            try:
+                out.extend(self.stmt(s))
+            except DatoError as error:  # e.g. folding pid // 0: at the statement's line
+                raise error.at(s.loc) from None
         return tuple(out)
 
     def stmt(self, s: Stmt) -> tuple[Stmt, ...]:
