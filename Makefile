@@ -45,6 +45,7 @@ sysdeps:
 test: venv sysdeps
 	@echo "  RUFF     $(SRC)"
 	@$(RUFF) check --quiet $(SRC)
+	@$(RUFF) format --check --quiet $(SRC)
 	@echo "  PYTEST"
 	@$(PY) -m pytest -q
 	@$(PY) -m pytest -q --nbval-lax --nbval-current-env tutorials

@@ -114,8 +114,15 @@ def rows() -> list[tuple[str, str, float, float, str]]:
         label = f"XDNA 4x4 {M}x{K}x{N}, {m}x{k}x{n}, {t_in}/{t_out}"
         out.append((label, "TOPS", tops, case[-1], f"simulated in {wall:.1f} s"))
     gflops, wall = autosa_gflops()
-    out.append(("U250 AutoSA 13x16 PEs x SIMD 8, FP32", "GFLOPS", gflops, 938.7,
-                f"simulated in {wall:.1f} s"))
+    out.append(
+        (
+            "U250 AutoSA 13x16 PEs x SIMD 8, FP32",
+            "GFLOPS",
+            gflops,
+            938.7,
+            f"simulated in {wall:.1f} s",
+        )
+    )
     return out
 
 

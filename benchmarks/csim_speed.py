@@ -27,8 +27,7 @@ def region(stem: str):
 
 def arrays(prog):
     rng = np.random.default_rng(0)
-    return [rng.integers(-50, 50, b.type.shape).astype(b.type.dtype.np)
-            for b in prog.region.params]
+    return [rng.integers(-50, 50, b.type.shape).astype(b.type.dtype.np) for b in prog.region.params]
 
 
 def main():
@@ -46,9 +45,11 @@ def main():
         start = time.perf_counter()
         prog.run(*arrays(prog), backend="csim")  # compiled already: run only
         rerun = time.perf_counter() - start
-        print(f"  {stem:<28} sim {sim * 1e3:8.1f} ms | csim first {total:6.2f} s "
-              f"(compile {result.build.compile_seconds:.2f} s) | csim again {rerun * 1e3:7.1f} ms"
-              f" | first/sim x{total / sim:,.0f}")
+        print(
+            f"  {stem:<28} sim {sim * 1e3:8.1f} ms | csim first {total:6.2f} s "
+            f"(compile {result.build.compile_seconds:.2f} s) | csim again {rerun * 1e3:7.1f} ms"
+            f" | first/sim x{total / sim:,.0f}"
+        )
 
 
 if __name__ == "__main__":

@@ -26,7 +26,8 @@ def test_every_calibration_case_is_within_tolerance(calibration):
 
 def test_the_single_core_cases_order_as_published(calibration):
     # reusing B across two A sub-tiles is faster, and a narrower output store faster still
-    one_a, two_a, two_a_int16 = (calibration.single_core_cycles(acc, reuse) for acc, reuse in
-                                 [(calibration.int32, 1), (calibration.int32, 2),
-                                  (calibration.int16, 2)])
+    one_a, two_a, two_a_int16 = (
+        calibration.single_core_cycles(acc, reuse)
+        for acc, reuse in [(calibration.int32, 1), (calibration.int32, 2), (calibration.int16, 2)]
+    )
     assert one_a > two_a > two_a_int16

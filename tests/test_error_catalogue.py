@@ -28,17 +28,23 @@ _EDGES = " \n'\"`:;,.()[]{}"
 
 # (file under datobench/, literal text of the message) -> why no user input reaches it
 UNREACHABLE = {
-    ("core/frontend/semantics.py", "is not a number"):
-        "literal() is only given the bools, ints and floats that the visitor accepted, or the "
-        "number that folding two of them gives",
-    ("core/passes/place.py", "nodes need more compute tiles than the"):
-        "the mapper merges nodes down to the compute-tile count before placing them, and pinned "
-        "nodes take distinct tiles, so the unpinned ones always fit the free tiles",
+    (
+        "core/frontend/semantics.py",
+        "is not a number",
+    ): "literal() is only given the bools, ints and floats that the visitor accepted, or the "
+    "number that folding two of them gives",
+    (
+        "core/passes/place.py",
+        "nodes need more compute tiles than the",
+    ): "the mapper merges nodes down to the compute-tile count before placing them, and pinned "
+    "nodes take distinct tiles, so the unpinned ones always fit the free tiles",
 }
 # (file, text) -> why a test would be too slow for the unit suite
 TOO_SLOW = {
-    ("visual/graph.py", "Graphviz took over 30 s to lay out the task graph"):
-        "the limit is a fixed 30 s: a test would wait that long for a stalled dot",
+    (
+        "visual/graph.py",
+        "Graphviz took over 30 s to lay out the task graph",
+    ): "the limit is a fixed 30 s: a test would wait that long for a stalled dot",
 }
 EXEMPT = {**UNREACHABLE, **TOO_SLOW}
 # error classes that report the compiler's own broken invariants, never a user's mistake
@@ -278,8 +284,13 @@ def sites() -> tuple[Site, ...]:
             for table in {id(t): t for t in tables}.values():  # one site per message
                 for value in table.values:
                     found.append(
-                        Site(file, value.lineno, _called(node), tuple(_runs_of(value)),
-                             _pattern(value))
+                        Site(
+                            file,
+                            value.lineno,
+                            _called(node),
+                            tuple(_runs_of(value)),
+                            _pattern(value),
+                        )
                     )
             found.append(Site(file, node.lineno, _called(node), tuple(runs), pattern))
     return tuple(found)
@@ -378,8 +389,14 @@ def test_the_catalogue_finds_the_raise_sites():
     found = sites()
     assert len(found) > 150
     files = {site.file for site in found}
-    for file in ("core/frontend/task.py", "core/passes/place.py", "core/sim/scheduler.py",
-                 "core/targets/__init__.py", "core/runtime/xrt.py", "magics.py"):
+    for file in (
+        "core/frontend/task.py",
+        "core/passes/place.py",
+        "core/sim/scheduler.py",
+        "core/targets/__init__.py",
+        "core/runtime/xrt.py",
+        "magics.py",
+    ):
         assert file in files
     texts = {run for site in found for run in site.runs}
     assert any("loops are not supported in a task body" in text for text in texts)  # a table

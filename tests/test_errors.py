@@ -122,8 +122,9 @@ def test_channel_without_consumer():
 
     with pytest.raises(dato.DatoTypeError) as info:
         dato.compile(top)
-    error = check_error(info, "# E-nocons", "stream channel 's' has no consumer",
-                        "its producer is 'prod'")
+    error = check_error(
+        info, "# E-nocons", "stream channel 's' has no consumer", "its producer is 'prod'"
+    )
     assert f":{line_of('# the-put')}:" in str(error)  # a note points at the put
 
 
@@ -157,8 +158,12 @@ def test_channel_with_two_producers():
 
     with pytest.raises(dato.DatoTypeError) as info:
         dato.compile(top)
-    check_error(info, "# E-twoprod", "stream channel 's' has 2 producers ('prod_0', 'prod_1')",
-                "exactly one producer instance to one consumer instance")
+    check_error(
+        info,
+        "# E-twoprod",
+        "stream channel 's' has 2 producers ('prod_0', 'prod_1')",
+        "exactly one producer instance to one consumer instance",
+    )
 
 
 def test_channel_with_two_consumers():
@@ -212,8 +217,13 @@ def test_stream_index_outside_the_array_for_some_instance():
 
     with pytest.raises(dato.DatoTypeError) as info:
         dato.compile(top)
-    check_error(info, "# E-index", "in instance 'stage_3'", "fifo[4] is outside the stream array",
-                "shape [4]")
+    check_error(
+        info,
+        "# E-index",
+        "in instance 'stage_3'",
+        "fifo[4] is outside the stream array",
+        "shape [4]",
+    )
 
 
 def test_constant_stream_index_outside_the_array():
@@ -239,8 +249,12 @@ def test_shard_that_does_not_divide():
 
     with pytest.raises(dato.DatoTypeError) as info:
         dato.compile(top)
-    check_error(info, "# E-divide", "dimension 0 of 'a' (size 10) does not divide evenly",
-                "mapping axis 0 (size 4)")
+    check_error(
+        info,
+        "# E-divide",
+        "dimension 0 of 'a' (size 10) does not divide evenly",
+        "mapping axis 0 (size 4)",
+    )
 
 
 def test_shard_axis_beyond_the_mapping():
@@ -266,8 +280,12 @@ def test_non_constant_loop_bound():
 
     with pytest.raises(dato.DatoTypeError) as info:
         dato.compile(top)
-    check_error(info, "# E-bound", "a loop bound must be a compile-time constant",
-                "int32 scalar known only at run time")
+    check_error(
+        info,
+        "# E-bound",
+        "a loop bound must be a compile-time constant",
+        "int32 scalar known only at run time",
+    )
 
 
 def test_non_constant_slice_length():
@@ -292,8 +310,12 @@ def test_task_writing_a_tensor_it_was_not_given():
 
     with pytest.raises(dato.DatoTypeError) as info:
         dato.compile(top)
-    check_error(info, "# E-notgiven", "task 't' writes global tensor 'B', which it was not given",
-                "args=[..., B]")
+    check_error(
+        info,
+        "# E-notgiven",
+        "task 't' writes global tensor 'B', which it was not given",
+        "args=[..., B]",
+    )
 
 
 def test_task_reading_a_tensor_it_was_not_given():
@@ -317,8 +339,13 @@ def test_mixed_element_types_need_a_cast():
 
     with pytest.raises(dato.DatoTypeError) as info:
         dato.compile(top)
-    check_error(info, "# E-mixed", "operands of '+' have different element types",
-                "int16[16] and int32[16]", ".astype(int32)")
+    check_error(
+        info,
+        "# E-mixed",
+        "operands of '+' have different element types",
+        "int16[16] and int32[16]",
+        ".astype(int32)",
+    )
 
 
 def test_parameter_type_must_match_the_global():
@@ -380,8 +407,12 @@ def test_wrong_argument_is_reported_at_the_call():
 
     with pytest.raises(dato.DatoTypeError) as info:
         top(np.zeros(16, np.float64))  # E-call
-    check_error(info, "# E-call", "argument 1 ('A') of top: expected float32[16]",
-                "got an array of float64[16]")
+    check_error(
+        info,
+        "# E-call",
+        "argument 1 ('A') of top: expected float32[16]",
+        "got an array of float64[16]",
+    )
     assert compiler_frames(info.value) == []
 
 
@@ -415,8 +446,14 @@ def test_errors_hide_compiler_frames_and_chains():
 
 
 def test_all_errors_share_the_base_class():
-    for cls in (dato.DatoSyntaxError, dato.DatoTypeError, dato.DeadlockError, dato.MappingError,
-                dato.BackendUnavailable, dato.DatoRuntimeError):
+    for cls in (
+        dato.DatoSyntaxError,
+        dato.DatoTypeError,
+        dato.DeadlockError,
+        dato.MappingError,
+        dato.BackendUnavailable,
+        dato.DatoRuntimeError,
+    ):
         assert issubclass(cls, dato.DatoError)
 
 

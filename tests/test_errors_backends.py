@@ -28,8 +28,12 @@ def doubler(A: float32[16]):
         a[:] = a[:] * 2.0
 
 
-@dato.kernel(source={"hls": "dato::tile<float, 16> crash(const dato::tile<float, 16>& x) {\n"
-                            "  __builtin_trap();\n  return x;\n}"})
+@dato.kernel(
+    source={
+        "hls": "dato::tile<float, 16> crash(const dato::tile<float, 16>& x) {\n"
+        "  __builtin_trap();\n  return x;\n}"
+    }
+)
 def crash(x: float32[16]) -> float32[16]:
     return x
 
@@ -65,8 +69,11 @@ def _tool(directory: Path, name: str, body: str) -> Path:
 def test_compile_takes_a_region():
     with pytest.raises(dato.DatoTypeError) as info:
         dato.compile(print)  # E-notregion
-    check_error(info, "# E-notregion",
-                "dato.compile takes a @dato.region function, not <built-in function print>")
+    check_error(
+        info,
+        "# E-notregion",
+        "dato.compile takes a @dato.region function, not <built-in function print>",
+    )
     assert compiler_frames(info.value) == []
 
 
@@ -74,8 +81,11 @@ def test_run_takes_numpy_arrays():
     prog = dato.compile(doubler)
     with pytest.raises(dato.DatoTypeError) as info:
         prog.run([1.0] * 16)  # E-list
-    check_error(info, "# E-list",
-                "argument 1 ('A') of doubler must be a numpy array of float32[16], not list")
+    check_error(
+        info,
+        "# E-list",
+        "argument 1 ('A') of doubler must be a numpy array of float32[16], not list",
+    )
     assert compiler_frames(info.value) == []
 
 
@@ -90,8 +100,11 @@ def test_xrt_needs_a_built_kernel():
     prog = dato.compile(doubler, target="u280")
     with pytest.raises(dato.BackendUnavailable) as info:
         prog.run(np.zeros(16, np.float32), backend="xrt")  # E-noxclbin
-    check_error(info, "# E-noxclbin",
-                "backend='xrt' runs a built kernel: pass xclbin=PATH (from prog.build(platform=")
+    check_error(
+        info,
+        "# E-noxclbin",
+        "backend='xrt' runs a built kernel: pass xclbin=PATH (from prog.build(platform=",
+    )
     assert compiler_frames(info.value) == []
 
 
@@ -99,8 +112,12 @@ def test_xrt_runs_fpga_programs_only(tmp_path):
     prog = dato.compile(doubler, target="npu1_4col")
     with pytest.raises(dato.CapabilityError) as info:
         prog.run(np.zeros(16, np.float32), backend="xrt", xclbin=tmp_path / "k.xclbin")  # E-npu
-    check_error(info, "# E-npu", "backend 'xrt' runs HLS kernels on FPGA targets",
-                "compile it with target='u280' (or another FPGA target)")
+    check_error(
+        info,
+        "# E-npu",
+        "backend 'xrt' runs HLS kernels on FPGA targets",
+        "compile it with target='u280' (or another FPGA target)",
+    )
 
 
 def test_a_crashing_c_simulation_reports_its_exit_code():
@@ -115,8 +132,10 @@ def test_emitting_hls_needs_every_kernels_hls_source():
     prog = dato.compile(without_hls_source)
     with pytest.raises(dato.CapabilityError) as info:
         prog.emit("hls")
-    assert ("kernel 'no_hls' has no HLS source: give it as @dato.kernel(source={'hls': '...'})"
-            in str(info.value))
+    assert (
+        "kernel 'no_hls' has no HLS source: give it as @dato.kernel(source={'hls': '...'})"
+        in str(info.value)
+    )
 
 
 def test_emitting_hls_without_a_kernel_source_points_at_the_call():
@@ -200,8 +219,9 @@ def test_csim_needs_gxx(tmp_path, monkeypatch):
     prog = dato.compile(doubler)
     with pytest.raises(dato.BackendUnavailable) as info:
         prog.run(np.zeros(16, np.float32), backend="csim")  # E-nogxx
-    check_error(info, "# E-nogxx",
-                "backend='csim' compiles with g++, which is not on PATH: install it")
+    check_error(
+        info, "# E-nogxx", "backend='csim' compiles with g++, which is not on PATH: install it"
+    )
 
 
 def test_a_c_simulation_that_runs_too_long_is_stopped():
@@ -228,8 +248,10 @@ def test_build_needs_an_fpga_target():
 
 BUILD_ERRORS = {
     "no platform": (dict(platform=""), "building for u280 needs platform=, the name of an "),
-    "bad build target": (dict(platform=PLATFORM, build_target="hardware"),
-                         "build_target 'hardware' is not one of hw, hw_emu"),
+    "bad build target": (
+        dict(platform=PLATFORM, build_target="hardware"),
+        "build_target 'hardware' is not one of hw, hw_emu",
+    ),
     "no v++": (dict(platform=PLATFORM), "v++ (AMD Vitis) is not on PATH: install Vitis"),
 }
 

@@ -201,24 +201,36 @@ def two_kernels_in_a_region(A: float32[16], B: float32[16]):
 
 
 CASES = [
-    (matmul_mixed_types, "# E-mmtypes",
-     "matmul operands have different element types: int16[4, 4] and int32[4, 4]; convert one "
-     "with .astype(int32)"),
+    (
+        matmul_mixed_types,
+        "# E-mmtypes",
+        "matmul operands have different element types: int16[4, 4] and int32[4, 4]; convert one "
+        "with .astype(int32)",
+    ),
     (reduction_axis, "# E-axis", ".sum(axis=2) is out of range for float32[4, 4]"),
     (call_a_value, "# E-notcallable", "`a[0]` is not callable"),
-    (python_function, "# E-print",
-     "`print` cannot be called in a task body; use dato builtins or a registered @dato.kernel"),
+    (
+        python_function,
+        "# E-print",
+        "`print` cannot be called in a task body; use dato builtins or a registered @dato.kernel",
+    ),
     (cast_of_two, "# E-casttwo", "int32(x) takes one value"),
     (cast_a_tile, "# E-casttile", "int32(...) makes a scalar; convert a tile with .astype(int32)"),
-    (astype_python_type, "# E-astype",
-     ".astype() takes an element type such as int32, not <class 'int'>"),
+    (
+        astype_python_type,
+        "# E-astype",
+        ".astype() takes an element type such as int32, not <class 'int'>",
+    ),
     (transpose_1d, "# E-transpose", ".T transposes 2-D tiles, not float32[16]"),
     (matmul_of_scalars, "# E-mmscalar", "matmul takes a tensor, not a float32 scalar"),
     (matmul_inner, "# E-inner", "matmul: inner dimensions differ in float32[2, 4] @ float32[2, 4]"),
     (matmul_narrow_acc, "# E-narrowacc", "cannot accumulate int16 products in int8"),
     (matmul_acc_number, "# E-accnumber", "matmul's acc must be an element type, not 32"),
-    (zeros_python_type, "# E-zerostype",
-     "zeros needs an element type such as float32, not <class 'float'>"),
+    (
+        zeros_python_type,
+        "# E-zerostype",
+        "zeros needs an element type such as float32, not <class 'float'>",
+    ),
     (zeros_empty, "# E-zerosshape", "zeros: shape entries must be positive constants, not 0"),
     (zeros_no_dtype, "# E-zerosargs", "dato.zeros takes (shape, dtype)"),
     (zeros_shape_at_run_time, "# E-zerosstatic", "`a[0]` must be a compile-time constant here"),

@@ -286,23 +286,38 @@ CASES = [
     (and_of_numbers, "# E-and", "'and' takes conditions, not a float32 scalar"),
     (not_of_number, "# E-notcond", "'not' takes a condition, not a float32 scalar"),
     (negate_boolean, "# E-negbool", "unary '-' is not defined on booleans"),
-    (number_as_condition, "# E-cond",
-     "a condition must be a comparison or a boolean, not a float32 scalar"),
+    (
+        number_as_condition,
+        "# E-cond",
+        "a condition must be a comparison or a boolean, not a float32 scalar",
+    ),
     (float_index, "# E-floatindex", "an index must be an integer index, not a float32 scalar"),
     (index_a_scalar, "# E-indexscalar", "'x' is a float32 scalar and cannot be indexed"),
     (too_many_indices, "# E-rank", "'a' has 1 dimensions but is indexed with 2"),
-    (index_out_of_range, "# E-indexrange",
-     "index 16 is out of range for dimension 0 of 'a' (size 16)"),
-    (loop_bounds_at_run_time, "# E-runtimebounds",
-     "in instance 't', loop variable 'i' picks stream channels, so the loop is unrolled, but its "
-     "bounds are not compile-time constants"),
-    (stream_index_from_a_copy, "# E-copyindex",
-     "in instance 't', the index of stream array 'fifo' is not a compile-time constant; stream "
-     "indices may use pid and constants only"),
+    (
+        index_out_of_range,
+        "# E-indexrange",
+        "index 16 is out of range for dimension 0 of 'a' (size 16)",
+    ),
+    (
+        loop_bounds_at_run_time,
+        "# E-runtimebounds",
+        "in instance 't', loop variable 'i' picks stream channels, so the loop is unrolled, "
+        "but its bounds are not compile-time constants",
+    ),
+    (
+        stream_index_from_a_copy,
+        "# E-copyindex",
+        "in instance 't', the index of stream array 'fifo' is not a compile-time constant; stream "
+        "indices may use pid and constants only",
+    ),
     (empty_slice, "# E-empty", "slice of dimension 0 of 'a' is empty"),
     (slice_step, "# E-step", "slices take step 1 only"),
-    (store_a_tile_in_a_scalar, "# E-coerce",
-     "storing into `a[0]`: expected a float32 scalar, got float32[4]"),
+    (
+        store_a_tile_in_a_scalar,
+        "# E-coerce",
+        "storing into `a[0]`: expected a float32 scalar, got float32[4]",
+    ),
     (store_into_a_scalar, "# E-scalarstore", "'x' is a float32 scalar, not a tensor"),
     (index_an_expression, "# E-indexexpr", "only named tensors can be indexed"),
     (module_as_value, "# E-module", "`dato` is not a value"),
@@ -313,14 +328,23 @@ CASES = [
     (identity_comparison, "# E-is", "only == != < <= > >= comparisons are supported"),
     (chained_comparison, "# E-chaincmp", "chained comparisons are not supported; use `and`"),
     (stream_method, "# E-peek", "streams have put() and get(), not 'peek'"),
-    (stream_array_without_index, "# E-pickchannel",
-     "'fifo' is a stream array of shape [2]; pick a channel: fifo[...].put(...)"),
+    (
+        stream_array_without_index,
+        "# E-pickchannel",
+        "'fifo' is a stream array of shape [2]; pick a channel: fifo[...].put(...)",
+    ),
     (index_a_single_stream, "# E-singlestream", "'s' is a single stream and cannot be indexed"),
-    (stream_index_count, "# E-streamindices",
-     "stream array 'fifo' has shape [2] and takes 1 indices, not 2"),
-    (unrolled_too_often, "# E-unroll",
-     "loop variable 'i' picks stream channels, so the loop is unrolled, but it runs 2048 times "
-     "(at most 1024)"),
+    (
+        stream_index_count,
+        "# E-streamindices",
+        "stream array 'fifo' has shape [2] and takes 1 indices, not 2",
+    ),
+    (
+        unrolled_too_often,
+        "# E-unroll",
+        "loop variable 'i' picks stream channels, so the loop is unrolled, but it runs 2048 times "
+        "(at most 1024)",
+    ),
 ]
 SYNTAX = {"# E-string", "# E-invert", "# E-is", "# E-chaincmp", "# E-indexexpr"}
 

@@ -37,9 +37,12 @@ def test_a_bundle_of_different_bodies_says_what_a_bundle_is():
     bundle = dato.bundle(["src_1", "sink"])
     with pytest.raises(dato.MappingError) as info:
         dato.compile(fan, target="npu1_4col", primitives=[bundle])  # E-bundle
-    check_error(info, "# E-bundle",
-                "cannot bundle 'src_1' and 'sink': their bodies differ (tasks 'src' and 'sink'); "
-                "a bundle time-multiplexes one body over several instances")
+    check_error(
+        info,
+        "# E-bundle",
+        "cannot bundle 'src_1' and 'sink': their bodies differ (tasks 'src' and 'sink'); "
+        "a bundle time-multiplexes one body over several instances",
+    )
     assert compiler_frames(info.value) == []
 
 
@@ -49,5 +52,8 @@ def test_a_chain_placed_on_two_tiles():
     placement = {"src_0": (0, 2), "sink": (1, 2)}
     with pytest.raises(dato.MappingError) as info:
         dato.compile(fan, target="npu1_4col", primitives=[chain], placement=placement)  # E-split
-    check_error(info, "# E-split",
-                "'sink' and 'src_0' are chained onto one tile, but are placed on (1, 2) and (0, 2)")
+    check_error(
+        info,
+        "# E-split",
+        "'sink' and 'src_0' are chained onto one tile, but are placed on (1, 2) and (0, 2)",
+    )

@@ -189,50 +189,130 @@ def unbound_at_call(A: float32[M]):  # E-unboundcall
 
 
 CASES = [
-    (varargs_region, dato.DatoSyntaxError, "# E-varargs",
-     "region parameters are plain annotated names, one per global tensor"),
-    (int_param, dato.DatoTypeError, "# E-intparam",
-     "region parameter 'A' must be a tensor type such as float32[64], not <class 'int'>"),
-    (untyped_param, dato.DatoTypeError, "# E-bareparam",
-     "region parameter 'A' needs a tensor type, e.g. `A: float32[64]`"),
-    (shard_beyond_mapping, dato.DatoTypeError, "# E-shardaxis",
-     "S(1) names mapping axis 1, but the task's mapping [4] has 1 axis"),
+    (
+        varargs_region,
+        dato.DatoSyntaxError,
+        "# E-varargs",
+        "region parameters are plain annotated names, one per global tensor",
+    ),
+    (
+        int_param,
+        dato.DatoTypeError,
+        "# E-intparam",
+        "region parameter 'A' must be a tensor type such as float32[64], not <class 'int'>",
+    ),
+    (
+        untyped_param,
+        dato.DatoTypeError,
+        "# E-bareparam",
+        "region parameter 'A' needs a tensor type, e.g. `A: float32[64]`",
+    ),
+    (
+        shard_beyond_mapping,
+        dato.DatoTypeError,
+        "# E-shardaxis",
+        "S(1) names mapping axis 1, but the task's mapping [4] has 1 axis",
+    ),
     (no_task, dato.DatoTypeError, "# E-notask", "the region defines no @dato.task"),
-    (stream_assigned, dato.DatoSyntaxError, "# E-streamassign",
-     "a stream is declared, not assigned: `s: Stream[T, depth]`"),
-    (not_a_stream, dato.DatoTypeError, "# E-notstream",
-     "'s' must be declared as a Stream[T, depth], not float32[16]"),
+    (
+        stream_assigned,
+        dato.DatoSyntaxError,
+        "# E-streamassign",
+        "a stream is declared, not assigned: `s: Stream[T, depth]`",
+    ),
+    (
+        not_a_stream,
+        dato.DatoTypeError,
+        "# E-notstream",
+        "'s' must be declared as a Stream[T, depth], not float32[16]",
+    ),
     (stream_named_like_param, dato.DatoTypeError, "# E-twice", "'A' is declared twice"),
     (task_twice, dato.DatoTypeError, "# E-tasktwice", "task 't' is defined twice"),
-    (undecorated, dato.DatoSyntaxError, "# E-undecorated",
-     "'helper' must be decorated with @dato.task(...) (and nothing else)"),
-    (positional_decorator, dato.DatoSyntaxError, "# E-positional",
-     "@dato.task takes keywords: mapping=[...], args=[...]"),
-    (mapping_of_names, dato.DatoTypeError, "# E-mapname",
-     "a mapping is a list of positive ints, not ['x']"),
-    (mapping_of_zero, dato.DatoTypeError, "# E-mapzero",
-     "a mapping is a list of positive ints, not [0]"),
-    (args_not_a_list, dato.DatoSyntaxError, "# E-argsnotlist",
-     "args= takes a list of region parameters"),
-    (args_not_a_param, dato.DatoTypeError, "# E-argsnotparam",
-     "`M` is not a parameter of the region"),
+    (
+        undecorated,
+        dato.DatoSyntaxError,
+        "# E-undecorated",
+        "'helper' must be decorated with @dato.task(...) (and nothing else)",
+    ),
+    (
+        positional_decorator,
+        dato.DatoSyntaxError,
+        "# E-positional",
+        "@dato.task takes keywords: mapping=[...], args=[...]",
+    ),
+    (
+        mapping_of_names,
+        dato.DatoTypeError,
+        "# E-mapname",
+        "a mapping is a list of positive ints, not ['x']",
+    ),
+    (
+        mapping_of_zero,
+        dato.DatoTypeError,
+        "# E-mapzero",
+        "a mapping is a list of positive ints, not [0]",
+    ),
+    (
+        args_not_a_list,
+        dato.DatoSyntaxError,
+        "# E-argsnotlist",
+        "args= takes a list of region parameters",
+    ),
+    (
+        args_not_a_param,
+        dato.DatoTypeError,
+        "# E-argsnotparam",
+        "`M` is not a parameter of the region",
+    ),
     (unknown_option, dato.DatoSyntaxError, "# E-option", "@dato.task has no option 'depth'"),
-    (task_varargs, dato.DatoSyntaxError, "# E-taskvarargs",
-     "task parameters are plain annotated names"),
-    (task_param_count, dato.DatoTypeError, "# E-taskparams",
-     "task 't' has 2 parameters but args= lists 1 tensors"),
-    (task_param_untyped, dato.DatoTypeError, "# E-untyped",
-     "task parameter 'a' needs a type, e.g. `a: float32[16]`"),
-    (task_param_not_tensor, dato.DatoTypeError, "# E-tasknottensor",
-     "'a' must be a tensor type, not <class 'int'>"),
-    (misspelt_type, dato.DatoTypeError, "# E-misspelt",
-     "name 'floot32' is not defined (in the type of 'A')"),
-    (param_of_another_shape, dato.DatoTypeError, "# E-paramshape",
-     "parameter 'a' is declared float32[32] but receives 'A' of type float32[16]"),
-    (type_that_fails, dato.DatoTypeError, "# E-evaluate",
-     "cannot evaluate the type of 'A': integer division or modulo by zero"),
-    (unbound_at_call, dato.DatoTypeError, "# E-unboundcall",
-     "size M is not bound: call the region with arrays, or compile with sizes={'M': ...}"),
+    (
+        task_varargs,
+        dato.DatoSyntaxError,
+        "# E-taskvarargs",
+        "task parameters are plain annotated names",
+    ),
+    (
+        task_param_count,
+        dato.DatoTypeError,
+        "# E-taskparams",
+        "task 't' has 2 parameters but args= lists 1 tensors",
+    ),
+    (
+        task_param_untyped,
+        dato.DatoTypeError,
+        "# E-untyped",
+        "task parameter 'a' needs a type, e.g. `a: float32[16]`",
+    ),
+    (
+        task_param_not_tensor,
+        dato.DatoTypeError,
+        "# E-tasknottensor",
+        "'a' must be a tensor type, not <class 'int'>",
+    ),
+    (
+        misspelt_type,
+        dato.DatoTypeError,
+        "# E-misspelt",
+        "name 'floot32' is not defined (in the type of 'A')",
+    ),
+    (
+        param_of_another_shape,
+        dato.DatoTypeError,
+        "# E-paramshape",
+        "parameter 'a' is declared float32[32] but receives 'A' of type float32[16]",
+    ),
+    (
+        type_that_fails,
+        dato.DatoTypeError,
+        "# E-evaluate",
+        "cannot evaluate the type of 'A': integer division or modulo by zero",
+    ),
+    (
+        unbound_at_call,
+        dato.DatoTypeError,
+        "# E-unboundcall",
+        "size M is not bound: call the region with arrays, or compile with sizes={'M': ...}",
+    ),
 ]
 
 
@@ -293,8 +373,11 @@ def test_kernels_need_static_types():
         def scale(x: float32[M]) -> float32[M]:
             return x
 
-    check_error(info, "# E-kernelsig",
-                "kernel 'scale': parameter 'x' needs a static type such as float32[16]")
+    check_error(
+        info,
+        "# E-kernelsig",
+        "kernel 'scale': parameter 'x' needs a static type such as float32[16]",
+    )
 
 
 def test_kernel_signature_errors_hide_compiler_frames():

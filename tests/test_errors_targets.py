@@ -38,16 +38,21 @@ def test_a_figure_missing_from_a_user_target_is_named_when_it_is_needed(tmp_path
     prog = dato.compile(doubler, target=path)
     with pytest.raises(dato.DatoError) as info:
         prog.run(np.zeros(16, np.float32), backend="perf")  # E-noparam
-    check_error(info, "# E-noparam",
-                f"target 'npu1_4col' has no parameter 'compute.vector_bits' ({path})")
+    check_error(
+        info, "# E-noparam", f"target 'npu1_4col' has no parameter 'compute.vector_bits' ({path})"
+    )
     assert compiler_frames(info.value) == []
 
 
 def test_an_unknown_target_name_suggests_a_file():
     with pytest.raises(dato.DatoError) as info:
         dato.compile(doubler, target="npu7")  # E-unknown
-    check_error(info, "# E-unknown", "unknown target 'npu7'; available: ",
-                "(or pass the path of a .toml target file)")
+    check_error(
+        info,
+        "# E-unknown",
+        "unknown target 'npu7'; available: ",
+        "(or pass the path of a .toml target file)",
+    )
 
 
 def _edited(tmp_path: Path, old: str, new: str) -> Path:

@@ -313,7 +313,8 @@ def test_region_of_sixteen_processes(tmp_path):
     stages = "".join(
         f"static void stage_{j}(hls::stream<int>& in, hls::stream<int>& out, int n) {{"
         f" for (int i = 0; i < n; i++) out.write(in.read() + {j}); }}\n"
-        for j in range(n))
+        for j in range(n)
+    )
     streams = "".join(f'  hls::stream<int> s{j}("s{j}");\n' for j in range(n + 1))
     calls = "".join(f"  DATO_PROCESS(stage_{j}(s{j}, s{j + 1}, n));\n" for j in range(n))
     source = f"""

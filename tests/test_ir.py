@@ -93,6 +93,7 @@ def test_emit_rejects_unknown_kind(prog):
 
 # -- (b) JSON round trip ---------------------------------------------------------------------
 
+
 def test_json_round_trip_graph(prog):
     assert from_json(to_json(prog.graph)) == prog.graph
 

@@ -200,6 +200,4 @@ def test_a_target_of_an_unknown_kind_is_refused_when_it_is_mapped():
     gpu = dataclasses.replace(dato.load_target("npu1_4col"), kind="gpu")
     with pytest.raises(TargetError) as info:
         kind_of(gpu)
-    assert str(info.value) == (
-        "target 'npu1_4col' has kind 'gpu', which is not one of npu, fpga"
-    )
+    assert str(info.value) == ("target 'npu1_4col' has kind 'gpu', which is not one of npu, fpga")

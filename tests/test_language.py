@@ -15,7 +15,11 @@ P0, P1 = 2, 3
 def test_element_types_map_to_numpy():
     assert dato.bf16.np == np.dtype(ml_dtypes.bfloat16)
     assert [t.np for t in (int8, int16, int32, float32)] == [
-        np.dtype(np.int8), np.dtype(np.int16), np.dtype(np.int32), np.dtype(np.float32)]
+        np.dtype(np.int8),
+        np.dtype(np.int16),
+        np.dtype(np.int32),
+        np.dtype(np.float32),
+    ]
     assert str(int16[4, 8]) == "int16[4, 8]"
     assert str(float32[16] @ [S(0)]) == "float32[16] @ [S(0)]"
     assert str(Stream[int8[4, 4], 3][2, 2]) == "Stream[int8[4, 4], 3][2, 2]"
@@ -87,8 +91,14 @@ def test_pid_and_compile_time_if_on_a_2d_mapping():
     top(C)
     np.testing.assert_array_equal(C, [[0, 1, -1], [10, 11, -1]])
     prog = dato.compile(top)
-    assert [i.name for i in prog.graph.instances] == ["t_0_0", "t_0_1", "t_0_2", "t_1_0",
-                                                      "t_1_1", "t_1_2"]
+    assert [i.name for i in prog.graph.instances] == [
+        "t_0_0",
+        "t_0_1",
+        "t_0_2",
+        "t_1_0",
+        "t_1_1",
+        "t_1_2",
+    ]
     assert all("if" not in line for line in prog.emit("graph").splitlines())  # folded
 
 
@@ -130,8 +140,7 @@ def test_reductions_exp_maximum_where_transpose_and_casts():
     @dato.region
     def top(A: float32[4, 8], O: float32[8, 4], M: float32[4, 1], T: float32[4], W: int32[4, 8]):
         @dato.task(args=[A, O, M, T, W])
-        def t(a: float32[4, 8], o: float32[8, 4], m: float32[4, 1], s: float32[4],
-              w: int32[4, 8]):
+        def t(a: float32[4, 8], o: float32[8, 4], m: float32[4, 1], s: float32[4], w: int32[4, 8]):
             x = a[:, :]
             o[:, :] = dato.exp(x - x.max(axis=1, keepdims=True)).T
             m[:, :] = dato.maximum(x, 0.5).max(axis=1, keepdims=True)
@@ -226,6 +235,7 @@ def test_external_kernel_runs_its_numpy_reference():
 
 def test_kernel_needs_a_typed_signature():
     with pytest.raises(dato.DatoTypeError, match="kernel 'k': parameter 'x' needs a static type"):
+
         @dato.kernel
         def k(x) -> float32[4]:
             return x

@@ -128,5 +128,8 @@ def test_symbolic_sizes_bind_when_the_region_is_called():
     gemm(A, B, C)
     np.testing.assert_allclose(C, A @ B, rtol=1e-5, atol=1e-5)
     prog = dato.compile(gemm, sizes={"M": 32, "K": 8, "N": 8})
-    assert [str(p.type) for p in prog.region.params] == ["float32[32, 8]", "float32[8, 8]",
-                                                         "float32[32, 8]"]
+    assert [str(p.type) for p in prog.region.params] == [
+        "float32[32, 8]",
+        "float32[8, 8]",
+        "float32[32, 8]",
+    ]

@@ -58,8 +58,9 @@ def test_deadlock_names_instances_streams_lines_and_fill_levels():
     text = str(info.value)
     check_error(info, "# D-put", "every live task instance is blocked ('left', 'right')")
     assert f"'left' waits to put on 'x' (full: 1 of 1) at {__file__}:{line_of('# D-put')}" in text
-    assert f"'right' waits to get from 'y' (empty: 0 of 1) at {__file__}:{line_of('# D-get')}" \
-        in text
+    assert (
+        f"'right' waits to get from 'y' (empty: 0 of 1) at {__file__}:{line_of('# D-get')}" in text
+    )
 
 
 def test_consumer_waiting_on_a_finished_producer_is_a_deadlock():
@@ -109,8 +110,9 @@ def test_out_of_range_index_at_run_time_is_located():
 
     with pytest.raises(dato.DatoRuntimeError) as info:
         top(np.zeros(8, np.float32))
-    check_error(info, "# R-oob", "in instance 't': slice 9:11 is out of range",
-                "'a' dimension 0 (size 8)")
+    check_error(
+        info, "# R-oob", "in instance 't': slice 9:11 is out of range", "'a' dimension 0 (size 8)"
+    )
 
 
 def test_proven_in_range_slices_need_no_runtime_check():
@@ -144,8 +146,13 @@ def test_runtime_failure_is_reported_at_the_users_line():
 
     with pytest.raises(dato.DatoRuntimeError) as info:
         top(np.zeros(4, np.float32))
-    check_error(info, "# R-kernel", "in instance 't'", "kernel 'broken' returned float32[8]",
-                "declared to return float32[4]")
+    check_error(
+        info,
+        "# R-kernel",
+        "in instance 't'",
+        "kernel 'broken' returned float32[8]",
+        "declared to return float32[4]",
+    )
 
 
 def test_put_copies_so_later_writes_do_not_leak_through_the_fifo():

@@ -173,9 +173,7 @@ def test_npu2_compute_figures():
     }
 
 
-@pytest.mark.parametrize(
-    "name, dsp, dram", [("u250", 12_288, 77e9), ("u280", 9_024, 460e9)]
-)
+@pytest.mark.parametrize("name, dsp, dram", [("u250", 12_288, 77e9), ("u280", 9_024, 460e9)])
 def test_alveo_figures(name, dsp, dram):
     t = dato.load_target(name)
     assert t.kind == "fpga" and kind_of(t) is KINDS["fpga"]
@@ -266,8 +264,9 @@ def test_the_mapper_uses_a_smaller_memory_from_a_user_file(tmp_path):
     path = user_target(tmp_path, "small_npu", lambda text: set_compute_memory(text, 16 * KIB))
     with pytest.raises(dato.MappingError) as info:
         dato.compile(pipeline, target=str(path))  # E-small
-    check_error(info, "# E-small", "data memory:", "used of 15.0 KiB",
-                "(16.0 KiB less a 1.0 KiB stack)")
+    check_error(
+        info, "# E-small", "data memory:", "used of 15.0 KiB", "(16.0 KiB less a 1.0 KiB stack)"
+    )
 
 
 def test_the_mapper_uses_a_larger_memory_from_a_user_file(tmp_path):
@@ -366,8 +365,10 @@ BAD_VALUES = {
     "a DMA count as text": ("dma_in = 2\n", 'dma_in = "two"\n'),
     "an unknown shared-memory direction": ('"self", "west", "north", "south"', '"self", "up"'),
     "an unknown kind": ('kind = "npu"', 'kind = "gpu"'),
-    "a shim column outside the array": ("shim_dma_columns = [0, 1, 2, 3]",
-                                        "shim_dma_columns = [0, 1, 2, 9]"),
+    "a shim column outside the array": (
+        "shim_dma_columns = [0, 1, 2, 3]",
+        "shim_dma_columns = [0, 1, 2, 9]",
+    ),
 }
 
 

@@ -101,14 +101,18 @@ class Program:
         from datobench.core.runtime import build_fpga
 
         if self.target is None or not kind_of(self.target).runs_hls:
-            raise DatoError("prog.build needs an FPGA target: dato.compile(region, "
-                            "target='u280')", caller_loc())
+            raise DatoError(
+                "prog.build needs an FPGA target: dato.compile(region, target='u280')", caller_loc()
+            )
         directory = directory or tempfile.mkdtemp(prefix=f"dato-hls-{self.region.name}-")
         project = emit_project(self)
         project.write(directory)
         try:
-            return str(build_fpga(directory, self.target.name, platform, project.name,
-                                  build_target=build_target))
+            return str(
+                build_fpga(
+                    directory, self.target.name, platform, project.name, build_target=build_target
+                )
+            )
         except DatoError as error:
             raise error.at(caller_loc()) from None
 

@@ -174,7 +174,10 @@ def _start_server(root: Path, base: Path, env: dict[str, str]) -> LabServer:
     port = _free_port()
     log_path = base / f"jupyter-{port}.log"
     cmd = [
-        sys.executable, "-m", "jupyter", "lab",
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
         "--no-browser",
         "--ServerApp.ip=127.0.0.1",
         f"--ServerApp.port={port}",
@@ -190,12 +193,22 @@ def _start_server(root: Path, base: Path, env: dict[str, str]) -> LabServer:
     ]
     log = open(log_path, "wb")  # closed by LabServer.stop
     proc = subprocess.Popen(
-        cmd, cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+        cmd,
+        cwd=root,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group: the kernels can be reaped with it
     )
     return LabServer(
-        url=f"http://127.0.0.1:{port}/", token=token, root=root, port=port,
-        log_path=log_path, proc=proc, log_file=log,
+        url=f"http://127.0.0.1:{port}/",
+        token=token,
+        root=root,
+        port=port,
+        log_path=log_path,
+        proc=proc,
+        log_file=log,
     )
 
 
@@ -212,7 +225,8 @@ def jupyter_server(tmp_path_factory):
     for folder in ("tutorials", "notebooks"):
         if (REPO / folder).is_dir():
             shutil.copytree(
-                REPO / folder, root / folder,
+                REPO / folder,
+                root / folder,
                 ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
             )
     env = _isolated_env(base / "home")
@@ -265,4 +279,3 @@ def lab_page(browser, jupyter_server, request):
         _save_failure(request, page, console, jupyter_server)
     context.close()
     jupyter_server.shutdown_kernels()  # the next test starts with no kernels running
-

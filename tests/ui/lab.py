@@ -67,7 +67,9 @@ class LabServer:
         """Call the REST API (``path`` like ``"api/sessions"``) and return the decoded JSON."""
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(
-            self.url + path.lstrip("/"), data=data, method=method,
+            self.url + path.lstrip("/"),
+            data=data,
+            method=method,
             headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
         )
         with urllib.request.urlopen(req, timeout=timeout) as resp:
@@ -422,20 +424,32 @@ def kernel_execute(
         timeout=timeout,
     )
     msg_id = uuid.uuid4().hex
-    ws.send(json.dumps({
-        "header": {
-            "msg_id": msg_id, "msg_type": "execute_request", "username": "tests",
-            "session": session, "date": datetime.now(UTC).isoformat(), "version": "5.3",
-        },
-        "parent_header": {},
-        "metadata": {},
-        "content": {
-            "code": code, "silent": False, "store_history": False,
-            "user_expressions": expressions or {}, "allow_stdin": False, "stop_on_error": True,
-        },
-        "channel": "shell",
-        "buffers": [],
-    }))
+    ws.send(
+        json.dumps(
+            {
+                "header": {
+                    "msg_id": msg_id,
+                    "msg_type": "execute_request",
+                    "username": "tests",
+                    "session": session,
+                    "date": datetime.now(UTC).isoformat(),
+                    "version": "5.3",
+                },
+                "parent_header": {},
+                "metadata": {},
+                "content": {
+                    "code": code,
+                    "silent": False,
+                    "store_history": False,
+                    "user_expressions": expressions or {},
+                    "allow_stdin": False,
+                    "stop_on_error": True,
+                },
+                "channel": "shell",
+                "buffers": [],
+            }
+        )
+    )
     out = {"stdout": "", "stderr": "", "expressions": {}}
     reply = None
     idle = False

@@ -148,7 +148,8 @@ def widget_state(widget) -> dict[str, Any]:
     (serialised traits), without the module source and the widget-manager bookkeeping."""
     skip = {"_esm", "_css", "_anywidget_id", "layout", "_dom_classes", "tabbable", "tooltip"}
     state = {
-        k: v for k, v in widget.get_state().items()
+        k: v
+        for k, v in widget.get_state().items()
         if k not in skip and not k.startswith(("_model_", "_view_"))
     }
     try:
@@ -187,8 +188,12 @@ def open_module(page, esm: str | Path, state: dict[str, Any] | None = None, **kw
 def open_widget(page, widget, *, views: int = 1) -> str:
     """Render an anywidget instance's ``_esm`` (and ``_css``) with its current state."""
     return open_module(
-        page, widget._esm, widget_state(widget), css=getattr(widget, "_css", "") or "",
-        views=views, title=type(widget).__name__,
+        page,
+        widget._esm,
+        widget_state(widget),
+        css=getattr(widget, "_css", "") or "",
+        views=views,
+        title=type(widget).__name__,
     )
 
 

@@ -38,13 +38,28 @@ def workbench():
 def push_state(page, editor):
     """Send the Python editor's state to the page, as the kernel would after a change."""
     state = widget_state(editor)
-    update_from_python(page, **{k: state[k] for k in (
-        "model", "placement", "error", "status", "code", "can_undo", "can_redo", "revision")})
+    update_from_python(
+        page,
+        **{
+            k: state[k]
+            for k in (
+                "model",
+                "placement",
+                "error",
+                "status",
+                "code",
+                "can_undo",
+                "can_redo",
+                "revision",
+            )
+        },
+    )
 
 
 def chip_tile(page, task: str) -> str:
     return page.locator(f'[data-task="{task}"]').evaluate(
-        "el => el.closest('[data-tile]').dataset.tile")
+        "el => el.closest('[data-tile]').dataset.tile"
+    )
 
 
 def test_the_editor_draws_every_tile_and_chip(stand_in_page, workbench):

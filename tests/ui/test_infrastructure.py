@@ -186,7 +186,9 @@ Broken()"""
 def _write_notebook(server, relpath, cells):
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {
-        "name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python",
+        "name": "python3",
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
     }
     nb.cells = cells
     path = server.root / relpath
@@ -196,11 +198,15 @@ def _write_notebook(server, relpath, cells):
 
 def test_jupyterlab_runs_notebook_and_kernel_answers(lab_page, jupyter_server):
     relpath = "infra/answer.ipynb"
-    _write_notebook(jupyter_server, relpath, [
-        nbformat.v4.new_markdown_cell("# Infrastructure check"),
-        nbformat.v4.new_code_cell("x = 6 * 7"),
-        nbformat.v4.new_code_cell("print(x)"),
-    ])
+    _write_notebook(
+        jupyter_server,
+        relpath,
+        [
+            nbformat.v4.new_markdown_cell("# Infrastructure check"),
+            nbformat.v4.new_code_cell("x = 6 * 7"),
+            nbformat.v4.new_code_cell("print(x)"),
+        ],
+    )
 
     open_notebook(lab_page, jupyter_server, relpath)
     state = run_all_cells(lab_page, timeout=120)
@@ -229,12 +235,16 @@ def test_jupyterlab_runs_notebook_and_kernel_answers(lab_page, jupyter_server):
 
 def test_jupyterlab_error_outputs_are_reported(lab_page, jupyter_server):
     relpath = "infra/failing.ipynb"
-    _write_notebook(jupyter_server, relpath, [
-        nbformat.v4.new_code_cell(BROKEN_WIDGET),
-        nbformat.v4.new_code_cell("import sys\nprint('careful', file=sys.stderr)"),
-        nbformat.v4.new_code_cell("1 / 0"),
-        nbformat.v4.new_code_cell("never = True"),
-    ])
+    _write_notebook(
+        jupyter_server,
+        relpath,
+        [
+            nbformat.v4.new_code_cell(BROKEN_WIDGET),
+            nbformat.v4.new_code_cell("import sys\nprint('careful', file=sys.stderr)"),
+            nbformat.v4.new_code_cell("1 / 0"),
+            nbformat.v4.new_code_cell("never = True"),
+        ],
+    )
 
     open_notebook(lab_page, jupyter_server, relpath)
     run_all_cells(lab_page, timeout=120)

@@ -50,12 +50,14 @@ def test_dragging_a_chip_to_a_free_tile_moves_it_and_changes_the_cycles(tutorial
     panel.locator('[data-task="shift_1"]').drag_to(panel.locator('[data-tile="3,4"]'))
     page.wait_for_function(
         "() => [...document.querySelectorAll('[data-dato-panel]')].pop()"
-        ".querySelector('[data-tile=\"3,4\"] [data-task=\"shift_1\"]') !== null")
+        '.querySelector(\'[data-tile="3,4"] [data-task="shift_1"]\') !== null'
+    )
     page.wait_for_timeout(500)  # let the kernel finish re-timing
     after = kernel_eval(jupyter_server, TUTORIAL, f"{STATE}.perf.cycles")
     assert kernel_eval(jupyter_server, TUTORIAL, f'{STATE}.editor.placement["shift_1"]') == [3, 4]
-    assert kernel_eval(jupyter_server, TUTORIAL,
-                       f'list({STATE}.program.mapping.placement["shift_1"])') == [3, 4]
+    assert kernel_eval(
+        jupyter_server, TUTORIAL, f'list({STATE}.program.mapping.placement["shift_1"])'
+    ) == [3, 4]
     assert after != before  # no longer beside scale_1: a stream route instead of shared memory
     assert f"was {before:,}" in panel.locator(".dato-status").inner_text()
     screenshot(panel, "workbench-after-drag")
@@ -69,8 +71,9 @@ def test_dragging_a_chip_onto_a_shim_tile_snaps_back_with_the_reason(tutorial, j
     panel.locator('[data-task="scale_0"]').drag_to(panel.locator('[data-tile="1,0"]'))
     alert = panel.locator(".dato-error")
     alert.wait_for(state="visible")
-    assert "tile (1, 0) is a shim tile: 'scale_0' can only run on a compute tile" in \
-        alert.inner_text()
+    assert (
+        "tile (1, 0) is a shim tile: 'scale_0' can only run on a compute tile" in alert.inner_text()
+    )
     home = panel.locator('[data-tile="0,2"] [data-task="scale_0"]')
     home.wait_for(state="visible")  # snapped back
     assert kernel_eval(jupyter_server, TUTORIAL, f'{STATE}.editor.placement["scale_0"]') == [0, 2]

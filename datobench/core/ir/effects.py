@@ -221,7 +221,6 @@ def with_conditions(body: tuple[Stmt, ...]) -> tuple[Stmt, ...]:
     return tuple(out)
 
 
-
 def drained(body: tuple[Stmt, ...]) -> dict[str, set[str]]:
     """Local names that DDR writes read in place: name -> the parameters written from it."""
     out: dict[str, set[str]] = {}

@@ -143,13 +143,6 @@ _NUMPY = {
 }
 
 
-def dtype_of_numpy(dt: np.dtype) -> DType | None:
-    for t in ELEMENT_TYPES:
-        if t.np == dt:
-            return t
-    return None
-
-
 @dataclass(frozen=True)
 class TensorType:
     dtype: DType

@@ -14,7 +14,6 @@ def task(mapping=None, args=None):
     """Mark a task inside a region. The compiler reads the decorator; at run time it is inert."""
 
     def mark(fn):
-        fn.__dato_task__ = {"mapping": mapping, "args": args}
         return fn
 
     return mark

@@ -43,10 +43,6 @@ class InstanceProfile:
     elementwise: int  # other element operations over the whole run
     matmul_shapes: tuple[tuple[int, int, int], ...]
 
-    @property
-    def moves_only(self) -> bool:
-        return self.macs == 0 and self.elementwise == 0
-
 
 def _ops(e: Expr):
     """An expression and all its sub-expressions."""
@@ -100,8 +96,6 @@ def profile(inst: Instance) -> InstanceProfile:
         upper_count(body, lambda s: _work(s)[1]),
         tuple(_mkn(e) for e in matmuls),
     )
-
-
 
 
 def _mkn(matmul: Call) -> tuple[int, int, int]:

@@ -20,9 +20,7 @@ from datobench.core.targets import COMPUTE, Target
 
 def _tile_text(target: Target) -> str:
     rows = target.rows_of(COMPUTE)
-    return (
-        f"{kind_of(target).slots} are columns 0-{target.columns - 1}, rows {rows[0]}-{rows[-1]}"
-    )
+    return f"{kind_of(target).slots} are columns 0-{target.columns - 1}, rows {rows[0]}-{rows[-1]}"
 
 
 _PAST = {"chain": "chained", "bundle": "bundled"}

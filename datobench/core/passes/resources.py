@@ -17,7 +17,6 @@ BDS = "buffer descriptors"
 LOCKS = "locks"
 DSP = "DSP slices"
 ONCHIP = "on-chip memory"
-DIRECTIONS = ("north", "south", "east", "west")
 
 
 def ports(direction: str) -> str:

@@ -98,9 +98,37 @@ def ident(name: str) -> str:
 
 
 # C library functions an extern "C" top function must not be named after
-LIBC = {"abort", "abs", "close", "cos", "exit", "exp", "fork", "free", "kill", "link", "log",
-        "main", "malloc", "open", "pipe", "poll", "pow", "read", "select", "signal", "sin",
-        "sleep", "sort", "sqrt", "stat", "sync", "time", "wait", "write"}
+LIBC = {
+    "abort",
+    "abs",
+    "close",
+    "cos",
+    "exit",
+    "exp",
+    "fork",
+    "free",
+    "kill",
+    "link",
+    "log",
+    "main",
+    "malloc",
+    "open",
+    "pipe",
+    "poll",
+    "pow",
+    "read",
+    "select",
+    "signal",
+    "sin",
+    "sleep",
+    "sort",
+    "sqrt",
+    "stat",
+    "sync",
+    "time",
+    "wait",
+    "write",
+}
 
 
 def kernel_name(region) -> str:
