@@ -13,7 +13,6 @@ from helpers import check_error
 from test_xrt import RecordingPyxrt
 
 import datobench as dato
-from datobench import Stream, float32
 from datobench.core import perf
 from datobench.core.backends import REGISTRY, Backend, BackendResult, backend
 from datobench.core.backends.perf import NEEDS_MAPPING
@@ -23,21 +22,9 @@ from datobench.core.perf.lower import TimedArgs
 from datobench.core.runtime import find_pyxrt
 from datobench.core.sim.calling import InstanceArgs
 from datobench.core.sim.scheduler import compile_graph, start
+from datobench.programs import pipeline as make_pipeline
 
-
-@dato.region
-def pipeline(A: float32[64], B: float32[64]):
-    pipe: Stream[float32[16], 2]
-
-    @dato.task(args=[A])
-    def producer(a: float32[64]):
-        for i in range(4):
-            pipe.put(a[i * 16 : (i + 1) * 16])
-
-    @dato.task(args=[B])
-    def consumer(b: float32[64]):
-        for i in range(4):
-            b[i * 16 : (i + 1) * 16] = pipe.get() + 1.0
+pipeline = make_pipeline()  # B = A + 1 over 64 float32 elements
 
 
 def arrays():
