@@ -673,3 +673,26 @@ def test_a_non_adjacent_channel_is_a_stream_route(producer, consumer):
     B = np.zeros_like(A)
     prog.run(A, B, backend="sim")
     assert np.array_equal(B, A + 1)
+
+
+def test_a_window_comes_from_another_column_when_the_readers_memory_tile_is_full():
+    # three instances in one column read six windows and write one joined stream: seven
+    # outputs for a memory tile with six, so one window comes in through column 1
+    @dato.region
+    def grid(A: float32[3, 2], B: float32[3, 2], C: float32[3, 2]):
+        @dato.task(mapping=[3, 1], args=[A, B, C])
+        def t(
+            a: float32[3, 2] @ [S(0), R],
+            b: float32[3, 2] @ [S(0), R],
+            c: float32[3, 2] @ [S(0), R],
+        ):
+            c[:, :] = a[:, :] + b[:, :]
+
+    prog = dato.compile(grid, target="npu1_4col")
+    columns = sorted(s.column for s in prog.mapping.offchip if s.direction == "read")
+    assert columns == [0, 0, 0, 0, 0, 1]
+    assert prog.mapping.tiles["0,1"].used["output DMA channels"] == 6
+    A = np.arange(6, dtype=np.float32).reshape(3, 2)
+    C = np.zeros_like(A)
+    prog.run(A, A * 2, C, backend="perf")
+    assert np.array_equal(C, A * 3)

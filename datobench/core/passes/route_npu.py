@@ -77,7 +77,10 @@ class NpuRouting:
 
     def offchip(self, reads: list[Access], writes: list[Access]) -> list[OffchipStream]:
         """DDR reads and writes through the shim DMAs and memory tiles of their columns."""
-        self.reads(reads)
+        joined: dict[int, int] = {}  # column -> the write streams its memory tile drains
+        for _, col in {(a.buffer, self.tile_of(a.instance)[0]) for a in writes}:
+            joined[col] = joined.get(col, 0) + 1
+        self.reads(reads, joined)
         self.writes(writes)
         return self.offchip_streams
 
@@ -100,9 +103,12 @@ class NpuRouting:
             f" DDR; place it in a column with one ({cols})"
         )
 
-    def reads(self, accesses: list[Access]):
+    def reads(self, accesses: list[Access], joined: dict[int, int]):
         """Each window of a buffer is broadcast to its readers from one column's memory tile;
-        a column brings a buffer in once through its shim and distributes its windows."""
+        a column brings a buffer in once through its shim and distributes its windows. A
+        window comes from a reader's column unless that memory tile's output channels are all
+        taken (``joined`` counts the write streams each will drain); then from the nearest
+        column with room, over more stream-switch hops."""
         groups: dict[tuple, list[Access]] = {}
         for a in accesses:
             groups.setdefault((a.buffer, a.window), []).append(a)
@@ -113,7 +119,7 @@ class NpuRouting:
 
         carried: set[tuple[str, int]] = set()  # (buffer, column) brought in through a shim
         shim_load = {c: 0 for c in shim_cols}
-        mem_load = {c: 0 for c in shim_cols}
+        mem_load = {c: joined.get(c, 0) for c in shim_cols}
         shim_cap = self.target.tiles["shim"].dma_out
         mem_cap = self.target.tiles["mem"].dma_out
         for (buffer, window), accesses in sorted(
@@ -130,6 +136,12 @@ class NpuRouting:
                 return (shim > shim_cap or mem > mem_cap, shim + mem, c)
 
             col = min(candidates, key=cost)
+            if cost(col)[0]:  # every reader's column is full: the nearest one with room
+
+                def farther(c, near=candidates[0]):
+                    return (cost(c)[0], abs(c - near), c)
+
+                col = min(shim_cols, key=farther)
             shim, mem = self.target.shim_tile(col), self.target.mem_tile(col)
             if (buffer, col) not in carried:
                 carried.add((buffer, col))
