@@ -166,7 +166,7 @@ def _failing_function(tb) -> str | None:
     return f"{module}.{function}, line {line}"
 
 
-def _user_traceback(tb: TracebackType | None) -> TracebackType | None:
+def user_traceback(tb: TracebackType | None) -> TracebackType | None:
     """The traceback with every frame inside datobench removed."""
     frames = []
     while tb is not None:
@@ -188,7 +188,7 @@ def user_facing(func: Callable[_P, _R]) -> Callable[_P, _R]:
         try:
             return func(*args, **kwargs)
         except DatoError as error:
-            raise error.with_traceback(_user_traceback(error.__traceback__)) from None
+            raise error.with_traceback(user_traceback(error.__traceback__)) from None
 
     return wrapper
 
