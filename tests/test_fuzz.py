@@ -1,0 +1,372 @@
+"""Fuzzing the front end and the API: random task bodies (statements and expressions of the
+subset and of Python outside it, wrong arities and types, bad indices, bad stream use) written
+to real files and imported, and random compile/run/emit calls. Each either succeeds or raises
+a located DatoError (never an InternalError) in the generated file or at the call; none hangs.
+Derandomized, so that CI sees the same examples every run."""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import signal
+import warnings
+from contextlib import contextmanager
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import datobench as dato
+
+FUZZ = settings(
+    max_examples=60,
+    derandomize=True,
+    deadline=None,  # the machine is shared: the wall-clock limit is `_bounded`'s
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    database=None,
+)
+SECONDS = 20  # an example that takes longer hangs
+MAX_STEPS = 20_000
+
+HEADER = """\
+import numpy as np
+import datobench as dato
+from datobench import Stream, float32, int32, int8
+
+
+@dato.kernel
+def twice(x: float32[4]) -> float32[4]:
+    return x * 2.0
+
+
+@dato.region
+def fuzz(A: float32[16], B: float32[16]):
+    s: Stream[float32[4], 2]
+
+    @dato.task(args=[A])
+    def prod(a: float32[16]):
+{prod}
+
+    @dato.task(args=[B])
+    def cons(b: float32[16]):
+{cons}
+"""
+PROD = ["for i in range(4):", "    s.put(a[i * 4 : (i + 1) * 4])"]
+CONS = ["for i in range(4):", "    b[i * 4 : (i + 1) * 4] = s.get() + 1.0"]
+
+# -- the grammar --------------------------------------------------------------------------
+
+LEAVES = [
+    # of the subset
+    "a[0:4]",
+    "a[i * 4 : (i + 1) * 4]",
+    "b[4:8]",
+    "s.get()",
+    "x",
+    "y",
+    "i",
+    "1.0",
+    "3",
+    "dato.zeros((4,), float32)",
+    "dato.full((4,), 2.0, float32)",
+    "twice(a[0:4])",
+    # wrong arities, types, indices and stream use
+    "a[0:5]",
+    "a[12:20]",
+    "a[-4:]",
+    "a[::2]",
+    "a[i]",
+    "a[x]",
+    "a[0:4, 0]",
+    "a",
+    "s",
+    "s.get(1)",
+    "s.put",
+    "s[0]",
+    "dato.zeros(4)",
+    "dato.zeros((4,), 'float')",
+    "dato.full((4,), float32)",
+    "dato.exp()",
+    "dato.matmul(a[0:4])",
+    "twice()",
+    "twice(a)",
+    "twice(1.0, 2.0)",
+    "dato.pid()",
+    "dato.nothere(1)",
+    # Python outside the subset
+    "len(a)",
+    "np.ones(4)",
+    "[1, 2]",
+    "{1: 2}",
+    "'text'",
+    "None",
+    "True",
+    "unknown",
+    "(lambda: 0)",
+    "a.T",
+    "a.shape",
+    "(x if y else a[0:4])",
+    "f'{x}'",
+    "[v for v in range(3)]",
+    "A[0:4]",
+    "10 ** 40",
+]
+OPERATORS = ["+", "-", "*", "/", "@", "<", "==", "%", "//", "**", "and", "&"]
+RANGES = ["4", "0", "1", "3", "-2", "2.5", "'n'", "4, 0, -1", "0, 4, 0", "10 ** 9", "unknown"]
+
+
+def _expressions():
+    def grow(inner):
+        return st.one_of(
+            st.builds(lambda a, op, b: f"({a} {op} {b})", inner, st.sampled_from(OPERATORS), inner),
+            st.builds(lambda e: f"-{e}", inner),
+            st.builds(
+                lambda f, e: f"dato.{f}({e})",
+                st.sampled_from(["exp", "sqrt", "tanh", "abs", "rsqrt"]),
+                inner,
+            ),
+            st.builds(lambda a, b: f"dato.maximum({a}, {b})", inner, inner),
+            st.builds(lambda a, b: f"dato.matmul({a}, {b}, acc=float32)", inner, inner),
+            st.builds(lambda c, a, b: f"dato.where({c}, {a}, {b})", inner, inner, inner),
+            st.builds(
+                lambda e, m, ax: f"({e}).{m}(axis={ax})",
+                inner,
+                st.sampled_from(["sum", "max", "min"]),
+                st.sampled_from(["0", "1", "-1", "None", "'x'"]),
+            ),
+            st.builds(
+                lambda e, t: f"({e}).astype({t})",
+                inner,
+                st.sampled_from(["int32", "int8", "float32", "'int'", "3"]),
+            ),
+            st.builds(lambda e, k: f"({e})[{k}]", inner, st.sampled_from(["0", "0:2", "i", "5"])),
+        )
+
+    return st.recursive(st.sampled_from(LEAVES), grow, max_leaves=5)
+
+
+EXPR = _expressions()
+TARGETS = ["x", "y", "b[0:4]", "b[i * 4 : (i + 1) * 4]", "a[0:4]", "b[0:8]", "b", "s", "A"]
+
+SIMPLE = st.one_of(
+    st.builds(lambda t, e: [f"{t} = {e}"], st.sampled_from(TARGETS), EXPR),
+    st.builds(lambda t, e: [f"{t} += {e}"], st.sampled_from(TARGETS), EXPR),
+    st.builds(lambda e: [f"s.put({e})"], EXPR),
+    st.builds(lambda e: [f"{e}"], EXPR),
+    st.sampled_from(
+        [
+            ["pass"],
+            ["return"],
+            ["return 1"],
+            ["for i in range(2):", "    break"],
+            ["for i in range(2):", "    continue"],
+            ["import os"],
+            ["global q"],
+            ["del x"],
+            ["assert x"],
+            ["print(x)"],
+            ["s.put(a[0:4], a[4:8])"],
+            ["s.put()"],
+            ["i, j = dato.pid()"],
+            ["i = dato.pid()"],
+            ["x, y = a[0:4]"],
+            ["x = y = a[0:4]"],
+            ["x: float32[4] = a[0:4]"],
+            ["raise ValueError('mine')"],
+            ["while True:", "    pass"],
+            ["with open('f') as f:", "    pass"],
+            ["try:", "    x = 1.0", "except Exception:", "    pass"],
+            ["def inner():", "    return 1"],
+            ["for i in range(10 ** 9):", "    s.put(a[0:4])"],
+            ["for i in range(10 ** 9):", "    x = a[0:4]"],
+        ]
+    ),
+)
+
+
+def _indent(lines: list[str]) -> list[str]:
+    return ["    " + line for line in lines]
+
+
+def _blocks(inner):
+    body = st.lists(inner, min_size=1, max_size=3).map(lambda ss: [ln for s in ss for ln in s])
+    return st.one_of(
+        st.builds(
+            lambda r, b: [f"for i in range({r}):", *_indent(b)], st.sampled_from(RANGES), body
+        ),
+        st.builds(lambda c, b: [f"if {c}:", *_indent(b)], EXPR, body),
+        st.builds(
+            lambda c, b, e: [f"if {c}:", *_indent(b), "else:", *_indent(e)], EXPR, body, body
+        ),
+        st.builds(lambda c, b: [f"while {c}:", *_indent(b)], EXPR, body),
+    )
+
+
+STATEMENT = st.recursive(SIMPLE, _blocks, max_leaves=6)
+BODY = st.lists(STATEMENT, min_size=1, max_size=4).map(lambda ss: [ln for s in ss for ln in s])
+
+
+def _mutated(canonical: list[str]):
+    """The canonical body (a loop around one statement) with a statement added before, after
+    or inside the loop, or with the loop's statement replaced."""
+    loop, inner = canonical
+
+    def variant(how, statement):
+        if how == "before":
+            return statement + canonical
+        if how == "after":
+            return canonical + statement
+        if how == "inside":
+            return [loop, inner, *_indent(statement)]
+        return [loop, *_indent(statement)]
+
+    return st.builds(variant, st.sampled_from(["before", "after", "inside", "replace"]), STATEMENT)
+
+
+PROGRAM = st.one_of(
+    st.tuples(BODY, BODY),
+    st.tuples(_mutated(PROD), st.just(CONS)),
+    st.tuples(st.just(PROD), _mutated(CONS)),
+)
+
+# -- the checks ---------------------------------------------------------------------------
+
+
+class Hang(Exception):
+    """An example ran past its wall-clock limit."""
+
+
+@contextmanager
+def _bounded(seconds: float):
+    def expire(_signum, _frame):
+        raise Hang(f"no answer within {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _answers(call, files: set[str]):
+    """``call()``'s result, or None after a DatoError located in one of ``files``; any other
+    exception, an InternalError or an error located elsewhere fails the example."""
+    try:
+        with _bounded(SECONDS):
+            return call()
+    except dato.InternalError:
+        raise
+    except dato.DatoError as error:
+        assert error.loc is not None, f"unlocated: {error}"
+        assert error.loc.file in files, f"located outside the program and the call: {error}"
+        return None
+
+
+_COUNT = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def directory(tmp_path_factory):
+    return tmp_path_factory.mktemp("fuzz")
+
+
+def _module(directory, prod: list[str], cons: list[str]):
+    indent = " " * 8
+    source = HEADER.format(
+        prod="\n".join(indent + ln for ln in prod), cons="\n".join(indent + ln for ln in cons)
+    )
+    name = f"fuzz_{next(_COUNT)}"
+    path = directory / f"{name}.py"
+    path.write_text(source)
+    with warnings.catch_warnings():  # `1.0[0]` and the like are meant
+        warnings.simplefilter("ignore", SyntaxWarning)
+        compile(source, str(path), "exec")  # the grammar makes valid Python: fail loudly if not
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    return module, str(path)
+
+
+def _arrays():
+    return np.arange(16, dtype=np.float32), np.zeros(16, dtype=np.float32)
+
+
+@FUZZ
+@given(bodies=PROGRAM)
+def test_random_task_bodies(directory, bodies):
+    module, path = _module(directory, *bodies)
+    files = {path, __file__}
+    program = _answers(lambda: dato.compile(module.fuzz), files)
+    if program is None:
+        return
+    _answers(lambda: program.run(*_arrays(), backend="sim", max_steps=MAX_STEPS), files)
+    _answers(lambda: program.emit("ir"), files)
+
+
+# -- random API calls on a correct program --------------------------------------------------
+
+TARGET_NAMES = [None, "npu1", "npu1_4col", "npu2", "u280", "generic", "nope", "", 5, "a/b.toml"]
+INSTANCES = ["prod", "cons", "nobody", "", 3]
+TILES = st.one_of(
+    st.tuples(st.integers(-2, 8), st.integers(-2, 8)),
+    st.sampled_from([(0,), (1, 2, 3), "far", None, (True, 2), (2.0, 3)]),
+)
+PLACEMENT = st.one_of(
+    st.none(),
+    st.dictionaries(st.sampled_from(INSTANCES), TILES, max_size=3),
+    st.sampled_from([[], "prod", 5]),
+)
+NAMES = st.sampled_from(["prod", "cons", "nobody", "prod[0]", "cons[:, 1]", "["])
+PRIMITIVES = st.one_of(
+    st.lists(
+        st.one_of(
+            st.builds(dato.chain, NAMES, NAMES), st.builds(lambda n: dato.bundle([n]), NAMES)
+        ),
+        max_size=2,
+    ),
+    st.sampled_from([(), None, "prod", [5]]),
+)
+SHOW = st.sampled_from([(), "all", "frontend", ["expand", "place"], "nope"])
+EMIT = st.sampled_from(["ir", "json", "dot", "graph", "hls", "mlir-aie", "nope", 3])
+ARRAY = st.sampled_from(
+    [
+        np.zeros(16, np.float32),
+        np.zeros(15, np.float32),
+        np.zeros(16, np.float64),
+        np.zeros((4, 4), np.float32),
+        np.zeros(16, np.int32),
+        [0.0] * 16,
+        None,
+        3,
+    ]
+)
+RUN = st.fixed_dictionaries(
+    {
+        "backend": st.sampled_from(["sim", "perf", "nope", 5]),
+        "arrays": st.lists(ARRAY, min_size=0, max_size=3),
+    }
+)
+
+
+@FUZZ
+@given(
+    target=st.sampled_from(TARGET_NAMES),
+    placement=PLACEMENT,
+    primitives=PRIMITIVES,
+    show=SHOW,
+    emit=EMIT,
+    run=RUN,
+)
+def test_random_api_calls(directory, capsys, target, placement, primitives, show, emit, run):
+    module, path = _module(directory, PROD, CONS)
+    files = {path, __file__}
+    options = {"placement": placement, "primitives": primitives, "show": show}
+    program = _answers(lambda: dato.compile(module.fuzz, target=target, **options), files)
+    capsys.readouterr()  # what `show` printed
+    if program is None:
+        return
+    _answers(lambda: program.emit(emit), files)
+    _answers(lambda: program.run(*run["arrays"], backend=run["backend"]), files)
