@@ -14,13 +14,13 @@ from contextlib import contextmanager
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import datobench as dato
 
 FUZZ = settings(
-    max_examples=60,
+    max_examples=300,
     derandomize=True,
     deadline=None,  # the machine is shared: the wall-clock limit is `_bounded`'s
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
@@ -48,8 +48,8 @@ def fuzz(A: float32[16], B: float32[16]):
     def prod(a: float32[16]):
 {prod}
 
-    @dato.task(args=[B])
-    def cons(b: float32[16]):
+    @dato.task(args=[A, B])
+    def cons(a: float32[16], b: float32[16]):
 {cons}
 """
 PROD = ["for i in range(4):", "    s.put(a[i * 4 : (i + 1) * 4])"]
@@ -57,11 +57,12 @@ CONS = ["for i in range(4):", "    b[i * 4 : (i + 1) * 4] = s.get() + 1.0"]
 
 # -- the grammar --------------------------------------------------------------------------
 
-LEAVES = [
-    # of the subset
+GOOD_LEAVES = [
     "a[0:4]",
     "a[i * 4 : (i + 1) * 4]",
     "b[4:8]",
+    "a[:]",
+    "(a * 2.0)",
     "s.get()",
     "x",
     "y",
@@ -71,6 +72,8 @@ LEAVES = [
     "dato.zeros((4,), float32)",
     "dato.full((4,), 2.0, float32)",
     "twice(a[0:4])",
+]
+BAD_LEAVES = [
     # wrong arities, types, indices and stream use
     "a[0:5]",
     "a[12:20]",
@@ -143,11 +146,12 @@ def _expressions():
             st.builds(lambda e, k: f"({e})[{k}]", inner, st.sampled_from(["0", "0:2", "i", "5"])),
         )
 
-    return st.recursive(st.sampled_from(LEAVES), grow, max_leaves=5)
+    good, bad = st.sampled_from(GOOD_LEAVES), st.sampled_from(BAD_LEAVES)
+    return st.recursive(st.one_of(*[good] * 6, bad), grow, max_leaves=5)
 
 
 EXPR = _expressions()
-TARGETS = ["x", "y", "b[0:4]", "b[i * 4 : (i + 1) * 4]", "a[0:4]", "b[0:8]", "b", "s", "A"]
+TARGETS = ["x", "y", "b[:]", "b[0:4]", "b[i * 4 : (i + 1) * 4]", "a[0:4]", "b[0:8]", "b", "s", "A"]
 
 SIMPLE = st.one_of(
     st.builds(lambda t, e: [f"{t} = {e}"], st.sampled_from(TARGETS), EXPR),
@@ -199,7 +203,6 @@ def _blocks(inner):
         st.builds(
             lambda c, b, e: [f"if {c}:", *_indent(b), "else:", *_indent(e)], EXPR, body, body
         ),
-        st.builds(lambda c, b: [f"while {c}:", *_indent(b)], EXPR, body),
     )
 
 
@@ -221,11 +224,16 @@ def _mutated(canonical: list[str]):
             return [loop, inner, *_indent(statement)]
         return [loop, *_indent(statement)]
 
-    return st.builds(variant, st.sampled_from(["before", "after", "inside", "replace"]), STATEMENT)
+    return st.builds(
+        variant,
+        st.sampled_from(["before", "after", "inside", "replace"]),
+        st.one_of(SIMPLE, SIMPLE, STATEMENT),
+    )
 
 
 PROGRAM = st.one_of(
     st.tuples(BODY, BODY),
+    st.tuples(_mutated(PROD), _mutated(CONS)),
     st.tuples(_mutated(PROD), st.just(CONS)),
     st.tuples(st.just(PROD), _mutated(CONS)),
 )
@@ -251,18 +259,22 @@ def _bounded(seconds: float):
         signal.signal(signal.SIGALRM, previous)
 
 
-def _answers(call, files: set[str]):
+def _answers(stage: str, call, files: set[str]):
     """``call()``'s result, or None after a DatoError located in one of ``files``; any other
-    exception, an InternalError or an error located elsewhere fails the example."""
+    exception, an InternalError or an error located elsewhere fails the example. How each
+    stage ended shows in ``pytest --hypothesis-show-statistics``."""
     try:
         with _bounded(SECONDS):
-            return call()
+            result = call()
     except dato.InternalError:
         raise
     except dato.DatoError as error:
+        event(f"{stage}: {type(error).__name__}: {error.message[:60]}")
         assert error.loc is not None, f"unlocated: {error}"
         assert error.loc.file in files, f"located outside the program and the call: {error}"
         return None
+    event(f"{stage}: done")
+    return result
 
 
 _COUNT = itertools.count()
@@ -278,6 +290,11 @@ def _module(directory, prod: list[str], cons: list[str]):
     source = HEADER.format(
         prod="\n".join(indent + ln for ln in prod), cons="\n".join(indent + ln for ln in cons)
     )
+    return _module_of(directory, source)
+
+
+def _module_of(directory, source: str):
+    """``source`` written to a file of its own and imported (regions are read from files)."""
     name = f"fuzz_{next(_COUNT)}"
     path = directory / f"{name}.py"
     path.write_text(source)
@@ -299,35 +316,44 @@ def _arrays():
 def test_random_task_bodies(directory, bodies):
     module, path = _module(directory, *bodies)
     files = {path, __file__}
-    program = _answers(lambda: dato.compile(module.fuzz), files)
+    program = _answers("compile", lambda: dato.compile(module.fuzz), files)
     if program is None:
         return
-    _answers(lambda: program.run(*_arrays(), backend="sim", max_steps=MAX_STEPS), files)
-    _answers(lambda: program.emit("ir"), files)
+    if _answers("sim", lambda: program.run(*_arrays(), backend="sim", max_steps=MAX_STEPS), files):
+        _answers("hls", lambda: program.emit("hls"), files)
+        mapped = _answers("map", lambda: dato.compile(module.fuzz, target="npu1_4col"), files)
+        if mapped is not None:
+            _answers(
+                "perf", lambda: mapped.run(*_arrays(), backend="perf", max_steps=MAX_STEPS), files
+            )
 
 
 # -- random API calls on a correct program --------------------------------------------------
 
 TARGET_NAMES = [None, "npu1", "npu1_4col", "npu2", "u280", "generic", "nope", "", 5, "a/b.toml"]
+GOOD_ARRAYS = [np.zeros(16, np.float32), np.zeros(16, np.float32)]
 INSTANCES = ["prod", "cons", "nobody", "", 3]
 TILES = st.one_of(
     st.tuples(st.integers(-2, 8), st.integers(-2, 8)),
     st.sampled_from([(0,), (1, 2, 3), "far", None, (True, 2), (2.0, 3)]),
 )
-PLACEMENT = st.one_of(
-    st.none(),
-    st.dictionaries(st.sampled_from(INSTANCES), TILES, max_size=3),
-    st.sampled_from([[], "prod", 5]),
-)
+
+
+def _mostly(usual, other):
+    """``usual`` three times in four, else a draw of ``other``."""
+    return st.one_of(st.just(usual), st.just(usual), st.just(usual), other)
+
+
+PLACEMENT = _mostly(None, st.dictionaries(st.sampled_from(INSTANCES), TILES, max_size=3))
 NAMES = st.sampled_from(["prod", "cons", "nobody", "prod[0]", "cons[:, 1]", "["])
-PRIMITIVES = st.one_of(
+PRIMITIVES = _mostly(
+    (),
     st.lists(
         st.one_of(
             st.builds(dato.chain, NAMES, NAMES), st.builds(lambda n: dato.bundle([n]), NAMES)
         ),
         max_size=2,
     ),
-    st.sampled_from([(), None, "prod", [5]]),
 )
 SHOW = st.sampled_from([(), "all", "frontend", ["expand", "place"], "nope"])
 EMIT = st.sampled_from(["ir", "json", "dot", "graph", "hls", "mlir-aie", "nope", 3])
@@ -346,8 +372,22 @@ ARRAY = st.sampled_from(
 RUN = st.fixed_dictionaries(
     {
         "backend": st.sampled_from(["sim", "perf", "nope", 5]),
-        "arrays": st.lists(ARRAY, min_size=0, max_size=3),
+        "arrays": _mostly(GOOD_ARRAYS, st.lists(ARRAY, min_size=0, max_size=3)),
+        "options": _mostly(
+            {},
+            st.dictionaries(
+                st.sampled_from(["max_steps", "values", "verbose"]),
+                st.sampled_from([-5, 0, 10, 10**12, "100", 2.5, True, False, None]),
+                max_size=2,
+            ),
+        ),
     }
+)
+SIZES = _mostly(
+    None,
+    st.dictionaries(
+        st.sampled_from(["M", "N", ""]), st.sampled_from([4, -4, 0, 10**12, "big", 2.5, True])
+    ),
 )
 
 
@@ -357,16 +397,68 @@ RUN = st.fixed_dictionaries(
     placement=PLACEMENT,
     primitives=PRIMITIVES,
     show=SHOW,
+    sizes=SIZES,
     emit=EMIT,
     run=RUN,
 )
-def test_random_api_calls(directory, capsys, target, placement, primitives, show, emit, run):
+def test_random_api_calls(directory, capsys, target, placement, primitives, show, sizes, emit, run):
     module, path = _module(directory, PROD, CONS)
     files = {path, __file__}
-    options = {"placement": placement, "primitives": primitives, "show": show}
-    program = _answers(lambda: dato.compile(module.fuzz, target=target, **options), files)
+    options = {"placement": placement, "primitives": primitives, "show": show, "sizes": sizes}
+    program = _answers(
+        "compile", lambda: dato.compile(module.fuzz, target=target, **options), files
+    )
     capsys.readouterr()  # what `show` printed
     if program is None:
         return
-    _answers(lambda: program.emit(emit), files)
-    _answers(lambda: program.run(*run["arrays"], backend=run["backend"]), files)
+    _answers("emit", lambda: program.emit(emit), files)
+    arrays, backend, options = run["arrays"], run["backend"], run["options"]
+    _answers("run", lambda: program.run(*arrays, backend=backend, **options), files)
+
+
+# -- well-formed programs with random sizes, counts and depths -----------------------------
+
+SHAPES = """\
+import datobench as dato
+from datobench import Stream, float32
+
+
+@dato.region
+def fuzz(A: float32[{n}], B: float32[{n}]):
+    s: Stream[float32[{tile}], {depth}]
+
+    @dato.task(mapping=[{p}], args=[A])
+    def prod(a: float32[{n}]):
+        for i in range({puts}):
+            s.put(a[i * {tile} : (i + 1) * {tile}] {op} 1.0)
+
+    @dato.task(mapping=[{c}], args=[B])
+    def cons(b: float32[{n}]):
+        for i in range({gets}):
+            b[i * {tile} : (i + 1) * {tile}] = s.get()
+"""
+
+
+@FUZZ
+@given(
+    n=_mostly(16, st.sampled_from([0, 1, 8, 17])),
+    tile=_mostly(4, st.sampled_from([0, 1, 8, 32])),
+    depth=_mostly(2, st.sampled_from([0, 1, 1000])),
+    p=_mostly(1, st.sampled_from([0, 2])),
+    c=_mostly(1, st.just(2)),
+    puts=st.sampled_from([0, 1, 2, 4, 5, 10**6]),
+    gets=st.sampled_from([0, 1, 2, 4, 5]),
+    op=st.sampled_from(["+", "*", "/", "-"]),
+)
+def test_random_sizes_counts_and_depths(directory, n, tile, depth, p, c, puts, gets, op):
+    source = SHAPES.format(n=n, tile=tile, depth=depth, p=p, c=c, puts=puts, gets=gets, op=op)
+    module, path = _module_of(directory, source)
+    files = {path, __file__}
+    program = _answers("compile", lambda: dato.compile(module.fuzz), files)
+    if program is None:
+        return
+    arrays = np.arange(n, dtype=np.float32), np.zeros(n, dtype=np.float32)
+    _answers("sim", lambda: program.run(*arrays, backend="sim", max_steps=MAX_STEPS), files)
+    mapped = _answers("map", lambda: dato.compile(module.fuzz, target="npu1_4col"), files)
+    if mapped is not None:
+        _answers("perf", lambda: mapped.run(*arrays, backend="perf", max_steps=MAX_STEPS), files)
