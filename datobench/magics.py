@@ -2,7 +2,8 @@
 
 The cell's Python runs as IPython runs a cell: a syntax error or an exception of the user's own
 code is shown as for any cell (the user's frames, none of datobench's) and the cell fails. A
-DatoError, the magic's own errors included, is printed at the user's line without a traceback.
+DatoError, the magic's own errors included, is printed at the user's line without a traceback,
+and so is a failure of datobench itself, as an InternalError naming the function that failed.
 Cell lines are numbered as the notebook numbers them: the ``%%dato`` line is line 1.
 
 %load_ext datobench
@@ -22,7 +23,7 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.display import HTML, display
 
 import datobench as dato
-from datobench.core.errors import DatoError, Loc, user_traceback
+from datobench.core.errors import DatoError, InternalError, Loc, user_traceback
 from datobench.core.kinds import kind_of
 
 
@@ -55,17 +56,17 @@ class DatoMagics(Magics):
     def dato(self, line: str, cell: str | None = None):
         __tracebackhide__ = True  # noqa: F841  (IPython hides this frame)
         if cell is None:
-            try:
-                return self._line(line)
-            except DatoError as error:
-                print(_cell_text(error, None), file=sys.stderr)
-            return None
-        number = self.shell.execution_count
-        filename = self.shell.compile.cache(f"%%dato {line}".rstrip() + "\n" + cell, number)
+            where, run = None, lambda: self._line(line)
+        else:
+            number = self.shell.execution_count
+            filename = self.shell.compile.cache(f"%%dato {line}".rstrip() + "\n" + cell, number)
+            where, run = Loc(filename, 1), lambda: self._cell(line, cell, filename)
         try:
-            self._cell(line, cell, filename)
+            return run()
         except DatoError as error:
-            print(_cell_text(error, Loc(filename, 1)), file=sys.stderr)  # no traceback
+            print(_cell_text(error, where), file=sys.stderr)  # no traceback
+        except Exception as error:  # datobench itself failed (the user's code ran in _run)
+            print(_cell_text(InternalError.from_exception(error, None), where), file=sys.stderr)
         return None
 
     # -- %%dato -----------------------------------------------------------------------------
