@@ -214,7 +214,42 @@ def _mutated(canonical: list[str]):
     )
 
 
+# well-typed computations that neither put nor get, added to the consumer's loop: they reach
+# the simulators and the code generators
+WELL_TYPED = st.recursive(
+    st.sampled_from(
+        ["a[i * 4 : (i + 1) * 4]", "a[0:4]", "b[4:8]", "dato.full((4,), 0.5, float32)", "x"]
+    ),
+    lambda inner: st.one_of(
+        st.builds(lambda l, op, r: f"({l} {op} {r})", inner, st.sampled_from("+-*"), inner),
+        st.builds(lambda e, c: f"({e} {c} 2.0)", inner, st.sampled_from("+-*/")),
+        st.builds(lambda e, f: f"dato.{f}({e})", inner, st.sampled_from(["exp", "abs", "tanh"])),
+        st.builds(lambda a, b: f"dato.maximum({a}, {b})", inner, inner),
+        st.builds(lambda a, b: f"dato.where({a} > {b}, {a}, {b})", inner, inner),
+        st.builds(lambda e: f"twice({e})", inner),
+        st.builds(lambda e: f"({e}).astype(int32).astype(float32)", inner),
+    ),
+    max_leaves=4,
+)
+COMPUTATION = st.one_of(
+    st.builds(lambda e: ["x = x + " + e], WELL_TYPED),
+    st.builds(lambda e: ["b[i * 4 : (i + 1) * 4] = " + e], WELL_TYPED),
+    st.builds(lambda e: ["if i > 1:", "    x = " + e], WELL_TYPED),
+    st.builds(lambda e: ["for j in range(2):", "    x = x * " + e], WELL_TYPED),
+)
+WELL_TYPED_CONS = st.builds(
+    lambda stmts: [
+        "x = dato.zeros((4,), float32)",
+        "for i in range(4):",
+        "    x = s.get()",
+        *[ln for stmt in stmts for ln in _indent(stmt)],
+        "    b[i * 4 : (i + 1) * 4] = x",
+    ],
+    st.lists(COMPUTATION, min_size=1, max_size=3),
+)
+
 PROGRAM = st.one_of(
+    st.tuples(st.just(PROD), WELL_TYPED_CONS),
     st.tuples(BODY, BODY),
     st.tuples(_mutated(PROD), _mutated(CONS)),
     st.tuples(_mutated(PROD), st.just(CONS)),
