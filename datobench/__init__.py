@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
-from datobench.core.backends import BackendStatus, XrtResult, backends
+from datobench.core import backends as _backends
+from datobench.core import targets as _targets
+from datobench.core.backends import BackendStatus, BackendTable, XrtResult
 from datobench.core.codegen.hls.csim import CsimResult
 from datobench.core.compiler import RegionFunction, compile, region
 from datobench.core.errors import (
@@ -17,6 +20,7 @@ from datobench.core.errors import (
     DeadlockError,
     InternalError,
     MappingError,
+    user_facing,
 )
 from datobench.core.ir.mapping import Mapping
 from datobench.core.ir.types import (
@@ -39,7 +43,7 @@ from datobench.core.perf.result import PerfResult
 from datobench.core.program import Program
 from datobench.core.report import Report
 from datobench.core.sim.scheduler import SimResult
-from datobench.core.targets import Target, TargetError, available_targets, load_target
+from datobench.core.targets import Target, TargetError
 
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
@@ -54,7 +58,27 @@ def load_ipython_extension(ipython: InteractiveShell) -> None:
 
 def targets() -> list[str]:
     """The names of the shipped hardware targets (``load_target`` also takes a .toml path)."""
-    return available_targets()
+    return _targets.available_targets()
+
+
+@user_facing
+def load_target(name_or_path: str | os.PathLike[str] | Target) -> Target:
+    """A shipped target by name (``"npu1_4col"``), or a target file by path; a name that does
+    not exist or a file that does not hold together is a TargetError at the call."""
+    return _targets.load_target(name_or_path)
+
+
+@user_facing
+def backends(program: Program | None = None) -> BackendTable:
+    """Every registered backend, whether it can run here (and run ``program``, when given)
+    and, if not, why: records with ``.name``, ``.available`` and ``.reason``, printed as a
+    table."""
+    if program is not None and not isinstance(program, Program):
+        raise DatoTypeError(
+            "dato.backends takes a compiled program (from dato.compile), "
+            f"not {type(program).__name__}"
+        )
+    return _backends.backends(program)
 
 
 def __getattr__(name: str):

@@ -1,5 +1,11 @@
 """``%%dato`` and ``%dato``: parse arguments, call core, display the workbench. No logic.
 
+The cell's Python runs as IPython runs a cell: a syntax error or an exception of the user's own
+code is shown as for any cell (the user's frames, none of datobench's) and the cell fails. A
+DatoError, the magic's own errors included, is printed at the user's line without a traceback,
+and so is a failure of datobench itself, as an InternalError naming the function that failed.
+Cell lines are numbered as the notebook numbers them: the ``%%dato`` line is line 1.
+
 %load_ext datobench
 %%dato [--target npu1_4col] [--backend perf|sim] [--name NAME] [--placement VAR]
        [--primitives VAR]
@@ -17,14 +23,21 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.display import HTML, display
 
 import datobench as dato
-from datobench.core.errors import DatoError
+from datobench.core.errors import DatoError, InternalError, Loc, user_traceback
 from datobench.core.kinds import kind_of
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
-        usage = self.format_usage().strip().removeprefix("usage: ")
+        usage = " ".join(self.format_usage().split()).removeprefix("usage: ")
         raise DatoError(f"%%dato: {message}; usage: {usage}")
+
+
+def _words(line: str) -> list[str]:
+    try:
+        return shlex.split(line)
+    except ValueError as error:  # shlex's only error: an unbalanced quote or a trailing \\
+        raise DatoError(f"%%dato: cannot split the options: {error}") from None
 
 
 def _parser() -> _Parser:
@@ -41,28 +54,68 @@ def _parser() -> _Parser:
 class DatoMagics(Magics):
     @line_cell_magic
     def dato(self, line: str, cell: str | None = None):
+        __tracebackhide__ = True  # noqa: F841  (IPython hides this frame)
+        if cell is None:
+            where, run = None, lambda: self._line(line)
+        else:
+            number = self.shell.execution_count
+            filename = self.shell.compile.cache(f"%%dato {line}".rstrip() + "\n" + cell, number)
+            where, run = Loc(filename, 1), lambda: self._cell(line, cell, filename)
         try:
-            if cell is None:
-                return self._line(line)
-            return self._cell(line, cell)
+            return run()
         except DatoError as error:
-            print(_cell_text(error), file=sys.stderr)  # the user's line, no traceback
+            print(_cell_text(error, where), file=sys.stderr)  # no traceback
+        except Exception as error:  # datobench itself failed (the user's code ran in _run)
+            print(_cell_text(InternalError.from_exception(error, None), where), file=sys.stderr)
         return None
 
     # -- %%dato -----------------------------------------------------------------------------
-    def _cell(self, line: str, cell: str):
-        args = _parser().parse_args(shlex.split(line))
+    def _cell(self, line: str, cell: str, filename: str):
+        __tracebackhide__ = True  # noqa: F841
+        args = _parser().parse_args(_words(line))
         shell = self.shell
-        filename = shell.compile.cache(cell)  # lets inspect read the region's source
         before = dict(shell.user_ns)
-        exec(shell.compile(cell, filename, "exec"), shell.user_ns)
+        if not self._run(cell, filename):
+            return
         region = self._region(args.name, before)
         placement = self._lookup(args.placement, "placement")
         primitives = self._lookup(args.primitives, "primitives") or ()
         workbench = self._workbench(region, args.target, args.backend, placement, primitives)
         display(workbench)
         shell.user_ns.setdefault("_dato", {})[region.__name__] = workbench
-        return None
+
+    def _run(self, cell: str, filename: str) -> bool:
+        """Run the cell's Python (below the magic's line, numbered as in the notebook); False
+        when it failed with a Python error, which is then shown as IPython shows it for a cell
+        and fails the cell."""
+        __tracebackhide__ = True  # noqa: F841
+        shell = self.shell
+        try:
+            code = shell.compile("\n" + cell, filename, "exec")
+        except SyntaxError as error:
+            shell.showsyntaxerror(filename)
+            self._fail(error, before_exec=True)
+            return False
+        try:
+            exec(code, shell.user_ns)
+        except DatoError:
+            raise
+        except Exception as error:
+            tb = user_traceback(error.__traceback__)
+            shell.showtraceback((type(error), error, tb), tb_offset=0)
+            self._fail(error, before_exec=False)
+            return False
+        return True
+
+    def _fail(self, error: BaseException, before_exec: bool):
+        """Mark the running cell failed, as IPython does when a cell's code raises."""
+        result = self.shell.displayhook.exec_result
+        if result is None:
+            return
+        if before_exec:
+            result.error_before_exec = error
+        else:
+            result.error_in_exec = error
 
     def _region(self, name: str | None, before: dict, command: str = "%%dato --name"):
         ns = self.shell.user_ns
@@ -112,7 +165,7 @@ class DatoMagics(Magics):
 
     # -- %dato ------------------------------------------------------------------------------
     def _line(self, line: str):
-        words = shlex.split(line)
+        words = _words(line)
         if words[:1] == ["targets"]:
             rows = "".join(
                 f"<tr><td><code>{t.name}</code></td><td>{t.kind}</td>"
@@ -147,13 +200,14 @@ def _is_cell(filename: str) -> bool:
     return "ipykernel" in filename or filename.startswith("<")
 
 
-def _cell_text(error: DatoError) -> str:
-    """The error as the user should see it: their cell line, or no location at all when the
-    error is about the magic's options (never a line inside IPython or datobench)."""
+def _cell_text(error: DatoError, magic_line: Loc | None) -> str:
+    """The error as the user should see it: at their cell's line, or at the magic's line when
+    it is about the magic's options or nothing in the cell (never a line inside IPython or
+    datobench; no location for the ``%dato`` line magic)."""
     loc = error.loc
-    if loc is not None and not _is_cell(loc.file):
-        error = type(error)(error.message, None, error.notes)
-        loc = None
+    if loc is None or not _is_cell(loc.file):
+        error = type(error)(error.message, magic_line, error.notes)
+        loc = magic_line
     text = str(error)
     if loc is not None:
         text = text.replace(f"{loc}:", f"cell line {loc.line}, column {loc.col + 1}:", 1)
@@ -163,9 +217,7 @@ def _cell_text(error: DatoError) -> str:
 def _show_dato_error(shell, etype, value, tb, tb_offset=None):
     """Uncaught DatoErrors in notebook cells: the user's frames and the message, nothing of
     datobench's."""
-    from datobench.core.errors import _user_traceback
-
-    shell.showtraceback((etype, value, _user_traceback(tb)), tb_offset=tb_offset)
+    shell.showtraceback((etype, value, user_traceback(tb)), tb_offset=tb_offset)
 
 
 def load_ipython_extension(ipython):

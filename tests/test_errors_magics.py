@@ -1,9 +1,11 @@
 """Errors of the %%dato and %dato magics, through IPython's own shell: wrong options and cells
-are reported on stderr with the magic's usage, with no location and no traceback."""
+are reported on stderr at the magic's line (line 1 of the cell) with the magic's usage and no
+traceback; Python's own errors in the cell are shown as IPython shows them for any cell."""
 
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
@@ -50,23 +52,78 @@ def _reported(shell, capsys, cell: str) -> str:
 
 def test_an_unknown_option_shows_the_usage(shell, capsys):
     err = _reported(shell, capsys, "%%dato --frobnicate\nx = 1")
-    assert err.startswith("DatoError: %%dato: unrecognized arguments: --frobnicate; usage: %%dato ")
-    assert "[--target TARGET]" in err
+    first, source, caret = err.splitlines()
+    assert first.startswith(
+        "DatoError: cell line 1, column 1: %%dato: unrecognized arguments: --frobnicate; "
+        "usage: %%dato [--target TARGET] [--backend {perf,sim}] [--name NAME] "
+    )
+    assert (source, caret) == ("    %%dato --frobnicate", "    ^")
 
 
 def test_a_cell_without_a_region(shell, capsys):
     err = _reported(shell, capsys, "%%dato\nx = 1")
-    assert err == (
-        "DatoError: %%dato: the cell must define exactly one @dato.region (it defines 0); "
-        "or name one with --name"
+    assert err.splitlines()[0] == (
+        "DatoError: cell line 1, column 1: %%dato: the cell must define exactly one "
+        "@dato.region (it defines 0); or name one with --name"
     )
 
 
 def test_a_placement_variable_that_does_not_exist(shell, capsys):
     err = _reported(shell, capsys, "%%dato --placement nothere" + REGION_CELL)
-    assert err == "DatoError: %%dato --placement nothere: no variable named 'nothere'"
+    assert err.splitlines()[:2] == [
+        "DatoError: cell line 1, column 1: %%dato --placement nothere: no variable named 'nothere'",
+        "    %%dato --placement nothere",
+    ]
 
 
 def test_an_unknown_line_magic_command(shell, capsys):
     err = _reported(shell, capsys, "%dato frobnicate")
     assert err == "DatoError: %dato takes `targets` or `show NAME [--target T]`"
+
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _failed(shell, capsys, cell: str) -> str:
+    """What IPython shows for ``cell``, which fails as a cell with a Python error does."""
+    capsys.readouterr()
+    result = shell.run_cell(cell)
+    assert not result.success
+    out = capsys.readouterr()
+    text = ANSI.sub("", out.out + out.err)
+    assert "datobench" not in text and "magics.py" not in text and "run_cell_magic" not in text
+    return text
+
+
+def test_an_unbalanced_quote_in_the_options(shell, capsys):
+    err = _reported(shell, capsys, '%%dato --name "doubler' + REGION_CELL)
+    assert err.splitlines() == [
+        "DatoError: cell line 1, column 1: %%dato: cannot split the options: No closing quotation",
+        '    %%dato --name "doubler',
+        "    ^",
+    ]
+
+
+def test_an_unbalanced_quote_in_the_line_magic(shell, capsys):
+    err = _reported(shell, capsys, "%dato show 'doubler")
+    assert err == "DatoError: %%dato: cannot split the options: No closing quotation"
+
+
+def test_a_syntax_error_in_the_cell_is_shown_at_the_cells_line(shell, capsys):
+    text = _failed(shell, capsys, "%%dato\nx = 1\ndef f(:\n    pass")
+    assert "line 3" in text and "def f(:" in text and "SyntaxError: " in text
+    assert "Traceback" not in text  # as for any cell: the line and a caret, no stack
+
+
+def test_the_users_exception_is_shown_with_the_users_frames(shell, capsys):
+    cell = "%%dato\ndef helper():\n    raise ValueError('mine')\n\nhelper()"
+    text = _failed(shell, capsys, cell)
+    assert "ValueError: mine" in text
+    assert "line 5" in text and "----> 5 helper()" in text  # the cell's own line numbers
+    assert "line 3, in helper" in text and "raise ValueError('mine')" in text
+    assert shell.run_cell("y = 2").success  # the shell carries on
+
+
+def test_an_exception_at_the_cells_top_level(shell, capsys):
+    text = _failed(shell, capsys, "%%dato\nraise KeyError('from the cell')")
+    assert "KeyError: 'from the cell'" in text and "----> 2 raise KeyError" in text

@@ -246,5 +246,5 @@ def test_builtins_work_eagerly_on_numpy():
     b = np.ones((3, 2), np.int8)
     assert dato.matmul(a, b, acc=int32).dtype == np.int32
     assert dato.zeros((2, 2), bf16).dtype == ml_dtypes.bfloat16
-    with pytest.raises(RuntimeError, match="only be used inside a @dato.task"):
+    with pytest.raises(dato.DatoTypeError, match="only be used inside a @dato.task"):
         dato.pid()

@@ -64,8 +64,8 @@ def test_dato_cell_error_shows_the_cell_line_without_a_traceback(shell, capsys):
     err = capsys.readouterr().err
     assert result.success  # the kernel carries on: the magic reports, it does not raise
     lines = err.strip().splitlines()
-    assert lines[0] == (
-        "DatoTypeError: cell line 11, column 13: cannot put float32[8] on "
+    assert lines[0] == (  # line 12 as the notebook numbers it, the %%dato line being line 1
+        "DatoTypeError: cell line 12, column 13: cannot put float32[8] on "
         "stream 'pipe', which carries float32[16] tiles"
     )
     assert lines[1].strip() == "pipe.put(a[0:8])"
@@ -247,8 +247,9 @@ def test_errors_about_the_magics_options_carry_no_foreign_location(shell, capsys
         )
     )
     err = capsys.readouterr().err.strip()
-    assert err.startswith(
-        "MappingError: tile (1, 0) is a shim tile: 'producer' can only run on a compute tile"
+    assert err.startswith(  # at the magic's line, where the placement was given
+        "MappingError: cell line 1, column 1: tile (1, 0) is a shim tile: 'producer' can only "
+        "run on a compute tile"
     )
     assert "IPython" not in err and "interactiveshell" not in err and "datobench" not in err
     shell.run_cell("%%dato --frobnicate\nx = 1")

@@ -4,6 +4,7 @@ arrays it is called with and keeps its compiled programs."""
 
 from __future__ import annotations
 
+import inspect
 import sys
 from collections.abc import Callable, Iterable
 
@@ -72,6 +73,7 @@ class RegionFunction:
                         )
         return sizes
 
+    @user_facing
     def program(self, sizes: dict[str, int] | None = None) -> Program:
         """The region compiled (without a target) for these sizes; compiled once per sizes."""
         key = tuple(sorted((sizes or {}).items()))
@@ -92,6 +94,11 @@ class RegionFunction:
 
 def region(fn: Callable) -> RegionFunction:
     """Mark the top function of a Dato program."""
+    if not inspect.isfunction(fn):
+        raise DatoTypeError(
+            f"@dato.region marks a function (def name(...): ...), not {type(fn).__name__}",
+            caller_loc(),
+        )
     frame = sys._getframe(1)
     # Inside a function, keep the constants defined so far (local-variable annotations are
     # not closures). At module level the globals are read live, so take no stale copy.

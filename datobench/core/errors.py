@@ -166,7 +166,7 @@ def _failing_function(tb) -> str | None:
     return f"{module}.{function}, line {line}"
 
 
-def _user_traceback(tb: TracebackType | None) -> TracebackType | None:
+def user_traceback(tb: TracebackType | None) -> TracebackType | None:
     """The traceback with every frame inside datobench removed."""
     frames = []
     while tb is not None:
@@ -180,7 +180,8 @@ def _user_traceback(tb: TracebackType | None) -> TracebackType | None:
 
 
 def user_facing(func: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Decorate a public entry point so its DatoErrors show only the user's frames."""
+    """Decorate a public entry point so its DatoErrors show only the user's frames, and are
+    located at the user's call when nothing more precise located them."""
 
     @functools.wraps(func)
     def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
@@ -188,9 +189,20 @@ def user_facing(func: Callable[_P, _R]) -> Callable[_P, _R]:
         try:
             return func(*args, **kwargs)
         except DatoError as error:
-            raise error.with_traceback(_user_traceback(error.__traceback__)) from None
+            if error.loc is None:
+                error.loc = caller_loc()
+            raise error.with_traceback(user_traceback(error.__traceback__)) from None
 
     return wrapper
+
+
+def is_user_facing(func: object) -> bool:
+    """Whether ``func`` is an entry point wrapped by ``user_facing``."""
+    code = getattr(func, "__code__", None)
+    return code is _WRAPPER_CODE
+
+
+_WRAPPER_CODE = user_facing(lambda: None).__code__
 
 
 def caller_loc() -> Loc | None:

@@ -62,6 +62,7 @@ class Program:
         except DatoError as error:
             raise error.at(caller_loc()) from None
 
+    @user_facing
     def write_hls(self, directory: str | Path) -> str:
         """Write the complete Vitis project (kernel.cpp, dato_hls.h, connectivity.cfg,
         host.cpp, csim_main.cpp) into ``directory``; returns its path."""

@@ -2,7 +2,8 @@
 
 A drop sends ``{"kind": "move", "task": name, "tile": [col, row]}``; Python validates the new
 placement through ``apply`` (given by the workbench): a legal one becomes ``placement`` and the
-views update, an illegal one sets ``error`` and the chip returns to its tile. Undo and redo
+views update, an illegal one sets ``error`` and the chip returns to its tile. A message that
+does not follow the schema of ``messages`` is answered the same way, with the reason. Undo and redo
 walk the history of legal placements; ``code`` is the placement as code for a cell.
 """
 
@@ -13,6 +14,8 @@ from collections.abc import Callable
 
 import anywidget
 import traitlets
+
+from datobench.widgets import messages
 
 _HERE = pathlib.Path(__file__).parent
 
@@ -48,10 +51,13 @@ class PlacementEditor(anywidget.AnyWidget):
     def move(self, task: str, tile) -> bool:
         """Move an instance (with the instances merged with it) to a tile; a node already
         there swaps places with it. True if the new placement was legal and applied."""
+        problem = messages.problem({"kind": "move", "task": task, "tile": tile})
+        if problem:
+            return self._refuse(problem)
         new = {k: list(v) for k, v in self.placement.items()}
         if task not in new:
             return self._refuse(f"no instance named '{task}'")
-        source, dest = list(new[task]), [int(tile[0]), int(tile[1])]
+        source, dest = list(new[task]), list(tile)
         if source == dest:
             return True
         moving = self._node_members(task)
@@ -69,6 +75,11 @@ class PlacementEditor(anywidget.AnyWidget):
         return {c["name"] for c in self.model["chips"] if c["group"] == group}
 
     def propose(self, placement: dict) -> bool:
+        """Apply a whole placement if it is legal; True if it was applied."""
+        problem = messages.placement_problem(placement)
+        if problem:
+            return self._refuse(problem)
+        placement = {k: list(v) for k, v in placement.items()}
         if placement == self.placement:
             self.error = ""
             return True
@@ -125,10 +136,14 @@ class PlacementEditor(anywidget.AnyWidget):
             self.placement = old  # keep the last legal one until this one is checked
         finally:
             self._applying = False
-        self.propose({k: list(v) for k, v in new.items()})
+        self.propose(new)
 
     def _on_message(self, _widget, content, _buffers):
-        kind = content.get("kind")
+        problem = messages.problem(content)
+        if problem:
+            self._refuse(problem)
+            return
+        kind = content["kind"]
         if kind == "move":
             self.move(content["task"], content["tile"])
         elif kind == "undo":

@@ -11,6 +11,8 @@ import dataclasses
 import json
 from dataclasses import dataclass, field
 
+from datobench.core.errors import DatoError, DatoTypeError, user_facing
+
 Tile = tuple[int, int]
 
 # the parts of the text, in the order they are printed
@@ -96,8 +98,17 @@ class Mapping:
         return json.dumps(dataclasses.asdict(self), indent=indent)
 
     @classmethod
+    @user_facing
     def from_json(cls, text: str) -> Mapping:
-        d = json.loads(text)
+        """The mapping that ``to_json`` wrote; other text is a DatoError at the call."""
+        try:
+            return cls._from_dict(json.loads(text))
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError) as error:
+            what = f"{type(error).__name__}: {error}"
+            raise DatoTypeError(f"not the JSON form of a mapping ({what})") from None
+
+    @classmethod
+    def _from_dict(cls, d: dict) -> Mapping:
 
         def tile(t):
             return None if t is None else (int(t[0]), int(t[1]))
@@ -139,6 +150,7 @@ class Mapping:
             [Merge(**m) for m in d["merges"]],
         )
 
+    @user_facing
     def text(self, sections: tuple[str, ...] = SECTIONS) -> str:
         """The mapping as stable text, one part per name of ``SECTIONS`` asked for: nodes,
         merges and their reasons, placement by tile, routes, off-chip streams, and the ledger
@@ -148,11 +160,21 @@ class Mapping:
     def __str__(self) -> str:
         return self.text()
 
+    @user_facing
     def node_of(self, instance: str) -> Node:
-        return next(n for n in self.nodes if instance in n.instances)
+        """The node that runs the instance named ``instance``."""
+        for n in self.nodes:
+            if instance in n.instances:
+                return n
+        raise DatoError(f"no instance named {instance!r} in this mapping")
 
+    @user_facing
     def route(self, channel: str) -> Route:
-        return next(r for r in self.routes if r.channel == channel)
+        """The route of the channel named ``channel``."""
+        for r in self.routes:
+            if r.channel == channel:
+                return r
+        raise DatoError(f"no channel named {channel!r} in this mapping")
 
 
 # -- the text form: what a user argues with, one part at a time -------------------------------
@@ -165,7 +187,7 @@ def mapping_text(mapping: Mapping, sections: tuple[str, ...] = SECTIONS) -> str:
     """The header line, then each part named in ``sections`` that has something to show."""
     unknown = [s for s in sections if s not in SECTIONS]
     if unknown:
-        raise ValueError(f"unknown mapping text parts {unknown}; known: {', '.join(SECTIONS)}")
+        raise DatoError(f"unknown mapping text parts {unknown}; known: {', '.join(SECTIONS)}")
     parts = {
         "nodes": _nodes,
         "merges": _merges,

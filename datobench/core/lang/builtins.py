@@ -11,6 +11,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 
+from datobench.core.errors import DatoTypeError, user_facing
 from datobench.core.ir.ops import FUNCTIONS as _OPS
 from datobench.core.ir.ops import REQUIRED, Op
 
@@ -42,9 +43,10 @@ FUNCTIONS: dict[str, Callable] = {name: _user_function(name, op) for name, op in
 OP_OF_FUNCTION: dict[Callable, Op] = {FUNCTIONS[name]: op for name, op in _OPS.items()}
 
 
+@user_facing
 def pid():
     """The calling instance's coordinates; only meaningful inside a task body."""
-    raise RuntimeError("dato.pid() can only be used inside a @dato.task body")
+    raise DatoTypeError("dato.pid() can only be used inside a @dato.task body")
 
 
 def __getattr__(name: str) -> Callable:
