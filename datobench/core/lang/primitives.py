@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from datobench.core.errors import DatoTypeError, caller_loc, user_facing
+from datobench.core.validate import name_argument
+
 
 @dataclass(frozen=True)
 class Chain:
@@ -25,14 +28,23 @@ class Bundle:
     names: tuple[str, ...]
 
 
+@user_facing
 def chain(a: str, b: str) -> Chain:
     """Fuse the producers named by ``a`` with their consumers named by ``b``: ``chain("load_a",
     "pe[:, 0]")``."""
-    return Chain(str(a), str(b))
+    loc = caller_loc()
+    return Chain(name_argument(a, "dato.chain", loc), name_argument(b, "dato.chain", loc))
 
 
+@user_facing
 def bundle(names: str | Iterable[str]) -> Bundle:
     """Time-multiplex the named instances on one tile: ``bundle(["pe[3, :]"])``."""
+    loc = caller_loc()
     if isinstance(names, str):
         names = [names]
-    return Bundle(tuple(str(n) for n in names))
+    if not isinstance(names, (list, tuple)):
+        raise DatoTypeError(
+            f"dato.bundle takes a name or a list of names, such as ['pe[3, :]'], not {names!r}",
+            loc,
+        )
+    return Bundle(tuple(name_argument(n, "dato.bundle", loc) for n in names))
