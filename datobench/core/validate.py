@@ -71,8 +71,14 @@ class Real:
         return above and value <= self.high
 
     def describe(self) -> str:
-        lower = "at least" if self.low_included else "more than"
-        return f"a number {lower} {self.low:g} and at most {self.high:g}"
+        if self.low_included:
+            return f"a number from {_figure(self.low)} to {_figure(self.high)}"
+        return f"a number more than {_figure(self.low)} and at most {_figure(self.high)}"
+
+
+def _figure(x: float) -> str:
+    """A bound as a person writes it: 4096, 0.125, 1e13."""
+    return f"{x:g}".replace("e+0", "e").replace("e+", "e")
 
 
 def whole_number(value: object, what: str, low: int, high: int, loc: Loc | None = None) -> int:
