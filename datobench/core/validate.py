@@ -6,7 +6,8 @@ A range of numbers is a ``Whole`` or a ``Real``: ``fits(value)`` says whether a 
 it and ``describe()`` says what it allows ("a whole number from 1 to 4096"). ``whole_number``
 checks one value against one and raises a located ``DatoTypeError``; the argument checks below
 build on it. The figures of a target file are checked against the same ranges by
-``core/targets/schema.py``, which reports a ``TargetError`` naming the file and the key.
+``core/targets/schema.py``, which reports a ``TargetError`` naming the file and the key; the
+names ``dato.chain`` and ``dato.bundle`` are given are checked by them, at their own call.
 
 Numbers are taken as they are written: a whole number is an ``int`` (numpy integers welcome),
 never a ``bool``, a ``float`` such as ``2.0`` or a string such as ``"2"``; a real number is an
@@ -21,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from datobench.core.errors import DatoTypeError, Loc, MappingError
+from datobench.core.lang.primitives import Bundle, Chain
 
 # Upper bounds, so that a slip of the keyboard is an error rather than a hang or a MemoryError.
 MAX_INSTANCES = 4096  # task instances of one program: the largest shipped PE grid (u250, 64 x 64)
@@ -139,8 +141,6 @@ def placement_argument(placement: object) -> dict[str, tuple[int, int]] | None:
 def primitives_argument(primitives: object) -> tuple:
     """The ``primitives=`` of ``dato.compile``: a list of ``dato.chain`` / ``dato.bundle``
     (None for none). What each item is and names is the virtual mapping's to check."""
-    from datobench.core.lang.primitives import Bundle, Chain  # which check their names here
-
     if primitives is None:
         return ()
     if isinstance(primitives, (Chain, Bundle)):
@@ -155,16 +155,6 @@ def primitives_argument(primitives: object) -> tuple:
             f"primitives=[dato.chain('load', 'pe')], not {_kind(primitives)}"
         )
     return tuple(primitives)
-
-
-def name_argument(value: object, what: str, loc: Loc | None = None) -> str:
-    """A name a mapping primitive is given: a non-empty string."""
-    if not isinstance(value, str) or not value:
-        raise DatoTypeError(
-            f"{what} names instances or tasks by strings such as 'pe' or 'pe[0, :]', not {value!r}",
-            loc,
-        )
-    return value
 
 
 def _iterable(value: object) -> bool:

@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from datobench.core.errors import DatoTypeError, caller_loc, user_facing
-from datobench.core.validate import name_argument
+from datobench.core.errors import DatoTypeError, Loc, caller_loc, user_facing
 
 
 @dataclass(frozen=True)
@@ -33,7 +32,7 @@ def chain(a: str, b: str) -> Chain:
     """Fuse the producers named by ``a`` with their consumers named by ``b``: ``chain("load_a",
     "pe[:, 0]")``."""
     loc = caller_loc()
-    return Chain(name_argument(a, "dato.chain", loc), name_argument(b, "dato.chain", loc))
+    return Chain(_name(a, "dato.chain", loc), _name(b, "dato.chain", loc))
 
 
 @user_facing
@@ -47,4 +46,14 @@ def bundle(names: str | Iterable[str]) -> Bundle:
             f"dato.bundle takes a name or a list of names, such as ['pe[3, :]'], not {names!r}",
             loc,
         )
-    return Bundle(tuple(name_argument(n, "dato.bundle", loc) for n in names))
+    return Bundle(tuple(_name(n, "dato.bundle", loc) for n in names))
+
+
+def _name(value: object, what: str, loc: Loc | None) -> str:
+    """A name a primitive is given: a non-empty string."""
+    if not isinstance(value, str) or not value:
+        raise DatoTypeError(
+            f"{what} names instances or tasks by strings such as 'pe' or 'pe[0, :]', not {value!r}",
+            loc,
+        )
+    return value
