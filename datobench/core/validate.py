@@ -166,7 +166,7 @@ def _iterable(value: object) -> bool:
 
 
 def _kind(value: object) -> str:
-    """A value as an error message names it: its type and, when short, itself."""
+    """A value as an error message names it: its type, and itself (cut short when long)."""
     shown = repr(value)
     if len(shown) > 60:
         shown = shown[:57] + "..."
