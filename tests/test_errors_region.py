@@ -244,13 +244,13 @@ CASES = [
         mapping_of_names,
         dato.DatoTypeError,
         "# E-mapname",
-        "a mapping is a list of positive ints, not ['x']",
+        "axis 0 of the mapping ['x'] must be a whole number from 1 to 4096, not 'x'",
     ),
     (
         mapping_of_zero,
         dato.DatoTypeError,
         "# E-mapzero",
-        "a mapping is a list of positive ints, not [0]",
+        "axis 0 of the mapping [0] must be a whole number from 1 to 4096, not 0",
     ),
     (
         args_not_a_list,

@@ -183,9 +183,17 @@ def test_a_program_for_an_npu_gets_a_c_simulation_project_for_the_default_board(
 @pytest.mark.parametrize(
     "old, new, message",
     [
-        ('bank_kind = "HBM"', 'bank_kind = "SRAM"', "memory.bank_kind must be one of DDR, HBM"),
-        ("banks = 32", "banks = 0", "memory.banks must be at least 1"),
-        ("banks = 32", "banks = 2.5", "memory.banks must be a whole number >= 0, not 2.5"),
+        (
+            'bank_kind = "HBM"',
+            'bank_kind = "SRAM"',
+            "memory.bank_kind must be one of 'DDR', 'HBM', 'PLRAM', 'HOST', not 'SRAM'",
+        ),
+        ("banks = 32", "banks = 0", "memory.banks must be a whole number from 1 to 1024, not 0"),
+        (
+            "banks = 32",
+            "banks = 2.5",
+            "memory.banks must be a whole number from 1 to 1024, not 2.5",
+        ),
         ('bank_kind = "HBM"', "", "lacks the entry 'bank_kind'"),
     ],
 )

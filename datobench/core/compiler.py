@@ -27,6 +27,7 @@ from datobench.core.passes.steps import State
 from datobench.core.program import Program
 from datobench.core.sim.scheduler import SimResult
 from datobench.core.targets import Target, load_target
+from datobench.core.validate import sizes_argument
 
 
 class RegionFunction:
@@ -141,11 +142,12 @@ def compile(
             f"dato.compile takes a @dato.region function, not {region_fn!r}", caller_loc()
         )
     try:
+        sizes = sizes_argument(sizes)
         pipeline = Pipeline(shown_steps(show, mapping=target is not None))
     except DatoError as error:
         raise error.at(caller_loc()) from None
     if pipeline.shows_front_end():  # run afresh to show it; otherwise the region's cache
-        program = compile_region(region_fn, sizes or {}, show)
+        program = compile_region(region_fn, sizes, show)
     else:
         program = region_fn.program(sizes)
     if target is None:

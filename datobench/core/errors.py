@@ -99,6 +99,11 @@ class CapabilityError(DatoError):
     instead (e.g. time with values=True)."""
 
 
+class TargetError(DatoError):
+    """A target name that does not exist, or a target file that does not hold together: names
+    the file, the entry and what it allows."""
+
+
 class InternalError(DatoError):
     """datobench itself failed (a bug in datobench, not a mistake in the user's program): says
     what failed and where, at the user's line that was being compiled."""
@@ -132,6 +137,7 @@ for _cls in (
     DeadlockError,
     BackendUnavailable,
     CapabilityError,
+    TargetError,
     InternalError,
 ):
     _cls.__module__ = "datobench"  # tracebacks print datobench.DatoTypeError

@@ -9,6 +9,7 @@ The region, and each parameter type, stream declaration and task in it, is read 
 from __future__ import annotations
 
 import ast
+import math
 
 from datobench.core.errors import DatoSyntaxError, DatoTypeError, located
 from datobench.core.frontend.source import FunctionSource
@@ -18,9 +19,17 @@ from datobench.core.ir.types import (
     LayoutType,
     R,
     Shard,
+    Size,
     StreamType,
+    Symbol,
     TensorType,
-    resolve_size,
+)
+from datobench.core.validate import (
+    MAX_CHANNELS,
+    MAX_INSTANCES,
+    MAX_MAPPING_AXES,
+    MAX_SIZE,
+    whole_number,
 )
 
 
@@ -65,15 +74,33 @@ class RegionBuilder:
         self.task_decorator = task_decorator
         self.kernels: dict = {}  # name -> Kernel, for the simulator
 
-    def _resolve(self, t: TensorType, node: ast.AST) -> TensorType:
+    def _bound(self, size: Size, node: ast.AST) -> Size:
+        """A size with its symbols bound (any other value as it is, for the caller to check)."""
+        if not isinstance(size, Symbol):
+            return size
         try:
-            return t.resolve(self.bindings)
+            return size.resolve(self.bindings)
         except KeyError as e:
             raise DatoTypeError(
                 f"size {e.args[0]} is not bound: call the region with arrays, or compile with "
                 f"sizes={{'{e.args[0]}': ...}}",
                 self.src.loc(node),
             ) from None
+
+    def _resolve(self, t: TensorType, node: ast.AST) -> TensorType:
+        """``t`` with its sizes bound, each dimension from 1 to MAX_SIZE and so its count of
+        elements."""
+        loc = self.src.loc(node)
+        shape = tuple(
+            whole_number(self._bound(d, node), f"dimension {k} of {t}", 1, MAX_SIZE, loc)
+            for k, d in enumerate(t.shape)
+        )
+        elements = math.prod(shape)
+        if elements > MAX_SIZE:
+            raise DatoTypeError(
+                f"{t} has {elements} elements, more than the {MAX_SIZE} a tensor may hold", loc
+            )
+        return TensorType(t.dtype, shape)
 
     def build(self) -> Region:
         """The region's IR; a failure outside any one statement is located at its ``def``."""
@@ -106,11 +133,19 @@ class RegionBuilder:
                     src.loc(stmt),
                 )
         tasks = []
+        instances = 0
         for node in task_nodes:
             task, used = _step(src, node, self._task, node, buffers, streams)
             if any(t.name == task.name for t in tasks):
                 raise DatoTypeError(f"task '{task.name}' is defined twice", src.loc(node))
             tasks.append(task)
+            instances += math.prod(task.mapping)
+            if instances > MAX_INSTANCES:
+                raise DatoTypeError(
+                    f"with task '{task.name}' the region has {instances} task instances, more "
+                    f"than the {MAX_INSTANCES} a program may have",
+                    src.loc(node),
+                )
             for name, kernel in used.items():
                 if self.kernels.setdefault(name, kernel) is not kernel:
                     raise DatoTypeError(f"two different kernels are named '{name}'", src.loc(node))
@@ -138,13 +173,24 @@ class RegionBuilder:
                 f"'{name}' must be declared as a Stream[T, depth], not {t!r}",
                 self.src.loc(stmt.annotation),
             )
-        elem = self._resolve(t.elem, stmt.annotation) if isinstance(t.elem, TensorType) else t.elem
-        try:
-            shape = tuple(resolve_size(d, self.bindings) for d in t.shape)
-        except KeyError as e:
+        node, loc = stmt.annotation, self.src.loc(stmt.annotation)
+        elem = self._resolve(t.elem, node) if isinstance(t.elem, TensorType) else t.elem
+        shape = tuple(
+            whole_number(
+                self._bound(d, node),
+                f"dimension {k} of stream array '{name}'",
+                1,
+                MAX_CHANNELS,
+                loc,
+            )
+            for k, d in enumerate(t.shape)
+        )
+        if math.prod(shape) > MAX_CHANNELS:
             raise DatoTypeError(
-                f"size {e.args[0]} is not bound", self.src.loc(stmt.annotation)
-            ) from None
+                f"stream array '{name}' of shape {list(shape)} has {math.prod(shape)} channels, "
+                f"more than the {MAX_CHANNELS} a stream array may have",
+                loc,
+            )
         return StreamDecl(name, elem, t.depth, shape, self.src.loc(stmt))
 
     def _task(self, node: ast.FunctionDef, buffers, streams):
@@ -189,19 +235,7 @@ class RegionBuilder:
         arg_names: list[str] = []
         for kw in call.keywords:
             if kw.arg == "mapping":
-                value = src.evaluate(kw.value, "the mapping")
-                value = value if isinstance(value, (list, tuple)) else [value]
-                try:
-                    mapping = tuple(resolve_size(v, self.bindings) for v in value)
-                except (KeyError, TypeError, ValueError, AttributeError):
-                    raise DatoTypeError(
-                        f"a mapping is a list of positive ints, not {value!r}", src.loc(kw.value)
-                    ) from None
-                if not mapping or any(m < 1 for m in mapping):
-                    raise DatoTypeError(
-                        f"a mapping is a list of positive ints, not {list(value)}",
-                        src.loc(kw.value),
-                    )
+                mapping = self._mapping(kw.value)
             elif kw.arg == "args":
                 if not isinstance(kw.value, (ast.List, ast.Tuple)):
                     raise DatoSyntaxError(
@@ -217,6 +251,36 @@ class RegionBuilder:
             else:
                 raise DatoSyntaxError(f"@dato.task has no option '{kw.arg}'", src.loc(kw))
         return mapping, arg_names
+
+    def _mapping(self, node: ast.expr) -> tuple[int, ...]:
+        """A task's mapping grid: 1 to MAX_MAPPING_AXES axes of whole numbers (a single number
+        is one axis), making at most MAX_INSTANCES instances."""
+        value = self.src.evaluate(node, "the mapping")
+        entries = list(value) if isinstance(value, (list, tuple)) else [value]
+        loc = self.src.loc(node)
+        if not 1 <= len(entries) <= MAX_MAPPING_AXES:
+            raise DatoTypeError(
+                f"a mapping lists the grid's size along each of its 1 to {MAX_MAPPING_AXES} "
+                f"axes, such as [2, 4], not {value!r}",
+                loc,
+            )
+        mapping = tuple(
+            whole_number(
+                self._bound(entry, node),
+                f"axis {axis} of the mapping {value!r}",
+                1,
+                MAX_INSTANCES,
+                loc,
+            )
+            for axis, entry in enumerate(entries)
+        )
+        if math.prod(mapping) > MAX_INSTANCES:
+            raise DatoTypeError(
+                f"the mapping {list(mapping)} makes {math.prod(mapping)} instances, more than "
+                f"the {MAX_INSTANCES} a program may have",
+                loc,
+            )
+        return mapping
 
     def _param(self, a: ast.arg, buffer: Buffer, mapping: tuple[int, ...]) -> TaskParam:
         src = self.src

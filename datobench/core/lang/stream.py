@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datobench.core.ir.types import DType, StreamType, TensorType
+from datobench.core.validate import MAX_DEPTH, Whole
 
 
 class Stream:
@@ -21,9 +22,9 @@ class Stream:
             isinstance(elem, DType) and elem.kind not in ("int", "float")
         ):
             raise TypeError(f"a stream carries an element or tile type, not {elem!r}")
-        if not isinstance(depth, int) or isinstance(depth, bool) or depth < 1:
-            raise TypeError(f"a stream depth must be an int >= 1, not {depth!r}")
-        return StreamType(elem, depth)
+        if not Whole(1, MAX_DEPTH).fits(depth):
+            raise TypeError(f"a stream depth must be an int >= 1 and <= {MAX_DEPTH}, not {depth!r}")
+        return StreamType(elem, int(depth))
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         raise TypeError("streams are declared as annotations in a region: `pipe: Stream[T, 2]`")

@@ -1,5 +1,7 @@
-"""Channel checks: each channel has one producer and one consumer instance, and statically
-countable put and get totals agree."""
+"""Channel checks: each declared stream is used, each channel has one producer and one
+consumer instance, and statically countable put and get totals agree. Of a stream array, the
+channels no task uses are legitimate (a grid's edge often needs fewer); an array none of whose
+channels is used is refused like a stream no task uses."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from datobench.core.ir.nodes import (
     stmt_exprs,
     walk,
 )
-from datobench.core.ir.program import Channel, Instance, Region
+from datobench.core.ir.program import Channel, Instance, Region, StreamDecl
 from datobench.core.passes.counts import exact_count
 
 
@@ -37,11 +39,16 @@ def wire_channels(region: Region, instances: tuple[Instance, ...]) -> tuple[Chan
     by_name = {i.name: i for i in instances}
     channels = []
     for decl in region.streams:
-        for idx in itertools.product(*(range(n) for n in decl.shape)):
+        used = [
+            idx
+            for idx in itertools.product(*(range(n) for n in decl.shape))
+            if channel_name(decl.name, idx) in ends
+        ]
+        if not used:
+            raise _unused(decl)
+        for idx in used:  # a stream array's other channels are legitimately unused
             name = channel_name(decl.name, idx)
-            side = ends.get(name)
-            if side is None:
-                continue  # an unused channel of a stream array
+            side = ends[name]
             producer = _single(name, "producer", side.producers, side.consumers, decl.loc)
             consumer = _single(name, "consumer", side.consumers, side.producers, decl.loc)
             puts = count_ops(by_name[producer].body, "put", name)
@@ -60,6 +67,18 @@ def wire_channels(region: Region, instances: tuple[Instance, ...]) -> tuple[Chan
                 Channel(name, decl.name, idx, decl.elem, decl.depth, producer, consumer, puts, gets)
             )
     return tuple(channels)
+
+
+def _unused(decl: StreamDecl) -> DatoTypeError:
+    """A declared stream that no task uses (of a stream array, one that no task uses any
+    channel of): refused like a channel with one end, at the declaration."""
+    what = f"stream array '{decl.name}'" if decl.shape else f"stream '{decl.name}'"
+    channels = " any of its channels" if decl.shape else " it"
+    return DatoTypeError(
+        f"{what} is declared but no task puts to or gets from{channels}; remove the "
+        "declaration, or give it a producer and a consumer",
+        decl.loc,
+    )
 
 
 def _single(name: str, role: str, mine: dict, theirs: dict, loc: Loc) -> str:

@@ -47,15 +47,36 @@ def instance_name(task: str, pid: tuple[int, ...], mapping: tuple[int, ...]) -> 
 
 
 def expand_instances(region: Region) -> tuple[Instance, ...]:
+    """Every task's instances, in task and grid order. Instance names are unique: a task
+    whose instance takes the name of an earlier task's (``pe_1`` beside ``pe`` with
+    ``mapping=[2]``) is refused at its own line."""
     instances = []
+    owners: dict[str, Task] = {}
     for task in region.tasks:
         for pid in itertools.product(*(range(m) for m in task.mapping)):
-            instances.append(_instance(region, task, pid))
+            name = instance_name(task.name, pid, task.mapping)
+            if name in owners:
+                raise _collision(name, task, owners[name])
+            owners[name] = task
+            instances.append(_instance(region, task, pid, name))
     return tuple(instances)
 
 
-def _instance(region: Region, task: Task, pid: tuple[int, ...]) -> Instance:
-    name = instance_name(task.name, pid, task.mapping)
+def _collision(name: str, task: Task, earlier: Task) -> DatoTypeError:
+    def described(t: Task) -> str:
+        grid = f" (mapping {list(t.mapping)})" if any(m > 1 for m in t.mapping) else ""
+        return f"task '{t.name}'{grid}"
+
+    return DatoTypeError(
+        f"'{name}' names an instance of both {described(task)} and {described(earlier)}: "
+        "instances are named after their task and coordinates (task_i_j), so rename one of "
+        "the tasks",
+        task.loc,
+        notes=(f"task '{earlier.name}' is defined at {earlier.loc}",),
+    )
+
+
+def _instance(region: Region, task: Task, pid: tuple[int, ...], name: str) -> Instance:
     args = tuple(
         ArgBinding(
             p.name,

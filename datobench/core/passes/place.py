@@ -8,8 +8,6 @@ seeks the tiles nearest to the nodes a node talks to most.
 
 from __future__ import annotations
 
-import operator
-
 from datobench.core.errors import MappingError
 from datobench.core.ir.mapping import Tile
 from datobench.core.kinds import kind_of
@@ -26,20 +24,9 @@ def _tile_text(target: Target) -> str:
 _PAST = {"chain": "chained", "bundle": "bundled"}
 
 
-def _coordinates(name: str, tile) -> Tile:
-    """A (column, row) pair of whole numbers (numpy integers welcome, booleans not)."""
-    try:
-        if len(tile) != 2 or any(isinstance(v, bool) for v in tile):
-            raise TypeError
-        return (operator.index(tile[0]), operator.index(tile[1]))
-    except TypeError:
-        raise MappingError(
-            f"placement of '{name}' must be a (column, row) pair of whole numbers, not {tile!r}"
-        ) from None
-
-
 def pin(target: Target, vg: VirtualGraph, placement: dict) -> dict[str, Tile]:
-    """Check a user placement; the tiles of the nodes it pins."""
+    """Check a user placement (instance names and (column, row) pairs, as
+    ``validate.placement_argument`` gives it); the tiles of the nodes it pins."""
     known = {i.name for i in vg.graph.instances}
     pinned: dict[str, Tile] = {}
     by_node: dict[str, tuple[str, Tile]] = {}
@@ -49,7 +36,6 @@ def pin(target: Target, vg: VirtualGraph, placement: dict) -> dict[str, Tile]:
                 f"placement names '{name}', which is not an instance; instances "
                 f"are named like '{vg.graph.instances[0].name}'"
             )
-        tile = _coordinates(name, tile)
         kind = target.tile_kind(*tile)
         if kind is None:
             raise MappingError(

@@ -22,6 +22,7 @@ from datobench.core.passes.place import pin, place
 from datobench.core.passes.route import Router
 from datobench.core.passes.virtual import VirtualGraph, virtual_graph
 from datobench.core.targets import Target
+from datobench.core.validate import placement_argument, primitives_argument
 
 
 @dataclass(frozen=True)
@@ -46,11 +47,12 @@ class State:
 
     @classmethod
     def of_graph(cls, graph: Graph, target: Target, placement: dict | None, primitives) -> State:
-        """A state whose front end is done, ready for the mapping steps."""
+        """A state whose front end is done, ready for the mapping steps; the placement and
+        primitives are checked as arguments (their meaning is checked by the steps)."""
         return cls(
             target=target,
-            placement=placement,
-            primitives=tuple(primitives),
+            placement=placement_argument(placement),
+            primitives=primitives_argument(primitives),
             region=graph.region,
             instances=graph.instances,
             graph=graph,

@@ -13,16 +13,19 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from datobench.core.errors import DatoError
+from datobench.core.errors import TargetError
+from datobench.core.targets.schema import (
+    ARRAY,
+    COMPUTE,
+    DIRECTIONS,
+    GRID,
+    MEM,
+    SHIM,
+    array_consistency,
+    check,
+)
 
 _HERE = Path(__file__).parent
-
-COMPUTE, MEM, SHIM = "compute", "mem", "shim"
-_DIRECTIONS = {"self": (0, 0), "west": (-1, 0), "east": (1, 0), "north": (0, 1), "south": (0, -1)}
-
-
-class TargetError(DatoError):
-    """A target name that does not exist, or a target file that does not hold together."""
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,7 @@ class Target:
         col, row = tile
         out = set()
         for direction in self.tiles[COMPUTE].shared_memory:
-            dc, dr = _DIRECTIONS[direction]
+            dc, dr = DIRECTIONS[direction]
             other = (col + dc, row + dr)
             if self.tile_kind(*other) == COMPUTE:
                 out.add(other)
@@ -119,76 +122,25 @@ def _load_version(path: str, mtime_ns: int) -> Target:  # an edited file is read
             data = tomllib.load(f)
     except tomllib.TOMLDecodeError as e:
         raise TargetError(f"target file {path} is not valid TOML: {e}") from None
-    try:
-        _validate(data, path)
-        return _from_data(data, path)
-    except KeyError as e:
-        raise TargetError(f"target file {path} lacks the entry {e}") from None
-
-
-_INTS = ("data_memory", "dma_in", "dma_out", "buffer_descriptors", "locks")
-_BANK_KINDS = ("DDR", "HBM", "PLRAM", "HOST")  # memories v++ connectivity names: HBM[0] ...
+    _validate(data, path)
+    return _from_data(data, path)
 
 
 def _validate(data: dict, path: str):
-    """Check the shapes and kinds of a target file's entries before anything uses them."""
-
-    def bad(what: str):
-        raise TargetError(f"target file {path}: {what}")
-
-    def count(value, what: str):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            bad(f"{what} must be a whole number >= 0, not {value!r}")
-
+    """Check every entry of a target file against its layout's schema (``schema.py``) before
+    anything uses them: a ``TargetError`` naming the file, the entry and what it allows."""
+    if "kind" not in data:
+        raise TargetError(f"target file {path} lacks the entry 'kind'")
     if data["kind"] not in _LAYOUTS:
-        bad(f"kind must be {' or '.join(map(repr, _LAYOUTS))}, not {data['kind']!r}")
-    if not isinstance(data["clock_hz"], (int, float)) or data["clock_hz"] <= 0:
-        bad(f"clock_hz must be a positive number, not {data['clock_hz']!r}")
-    _LAYOUTS[data["kind"]][0](data, bad, count)
+        raise TargetError(
+            f"target file {path}: kind must be {' or '.join(map(repr, _LAYOUTS))}, "
+            f"not {data['kind']!r}"
+        )
+    schema, consistency, _ = _LAYOUTS[data["kind"]]
+    check(schema, data, path, consistency)
 
 
-def _validate_array(data: dict, bad, count):
-    """A tile array: columns of shim, memory and compute tiles with their own budgets."""
-    count(data["columns"], "columns")
-    for col in data["shim_dma_columns"]:
-        count(col, "shim_dma_columns")
-        if col >= data["columns"]:
-            bad(f"shim_dma_columns names column {col}, but there are {data['columns']}")
-    for kind in data["row_kinds"]:
-        if kind not in (COMPUTE, MEM, SHIM):
-            bad(f"row kind {kind!r} is not one of compute, mem, shim")
-    for name, spec in data["tile"].items():
-        for key in _INTS:
-            count(spec[key], f"tile.{name}.{key}")
-        for direction in spec.get("shared_memory", ()):
-            if direction not in _DIRECTIONS:
-                bad(
-                    f"tile.{name}.shared_memory: {direction!r} is not one of "
-                    f"{', '.join(_DIRECTIONS)}"
-                )
-    for direction, n in data["stream_switch"]["ports_out"].items():
-        count(n, f"stream_switch.ports_out.{direction}")
-
-
-def _validate_grid(data: dict, bad, count):
-    """A PE grid within device-wide budgets, with the memory banks its kernel connects to."""
-    grid = data["pe_grid"]
-    if not (isinstance(grid, list) and len(grid) == 2):
-        bad(f"pe_grid must be [columns, rows], not {grid!r}")
-    for v in grid:
-        count(v, "pe_grid")
-    for key in ("dsp", "bram_blocks", "bram_block_bytes", "uram_blocks", "uram_block_bytes"):
-        count(data["device"][key], f"device.{key}")
-    memory = data["memory"]
-    if memory["bank_kind"] not in _BANK_KINDS:
-        kinds = ", ".join(_BANK_KINDS)
-        bad(f"memory.bank_kind must be one of {kinds}, not {memory['bank_kind']!r}")
-    count(memory["banks"], "memory.banks")
-    if memory["banks"] < 1:
-        bad("memory.banks must be at least 1")
-
-
-def _array_shape(data: dict, path: str):
+def _array_shape(data: dict):
     """Columns, row kinds, shim DMA columns and tile specs of a tile array."""
     row_kinds = tuple(data["row_kinds"])
     tiles = {}
@@ -204,24 +156,25 @@ def _array_shape(data: dict, path: str):
             spec.get("stack_bytes", 0),
             tuple(spec.get("shared_memory", ())),
         )
-    for k in set(row_kinds):
-        if k not in tiles:
-            raise TargetError(f"target file {path}: row kind '{k}' has no [tile.{k}] table")
     return data["columns"], row_kinds, tuple(data["shim_dma_columns"]), tiles
 
 
-def _grid_shape(data: dict, path: str):
+def _grid_shape(data: dict):
     """A PE grid: every row is compute, no shims, no per-tile specs."""
     cols, rows = data["pe_grid"]
     return cols, tuple([COMPUTE] * rows), (), {}
 
 
-# the layout of a target file, per kind: how to check it and how to read its shape
-_LAYOUTS = {"npu": (_validate_array, _array_shape), "fpga": (_validate_grid, _grid_shape)}
+# the layout of a target file, per kind: its schema, what else holds it together, and how to
+# read its shape
+_LAYOUTS = {
+    "npu": (ARRAY, array_consistency, _array_shape),
+    "fpga": (GRID, None, _grid_shape),
+}
 
 
 def _from_data(data: dict, path: str) -> Target:
-    cols, row_kinds, shim_columns, tiles = _LAYOUTS[data["kind"]][1](data, path)
+    cols, row_kinds, shim_columns, tiles = _LAYOUTS[data["kind"]][2](data)
     return Target(
         data["name"],
         data["kind"],
