@@ -24,8 +24,6 @@ EXEMPT = {
     "argument itself and raises at the caller's line",
     "task": "inert when Python runs it: the front end reads the decorator from the source and "
     "locates its errors there",
-    "chain": "a record of two names, checked by dato.compile at its call",
-    "bundle": "a record of names, checked by dato.compile at its call",
     "symbol": "a record of a name, bound by compile or a call, which check it",
     "Kernel.__call__": "calls the user's own numpy reference: its errors are the user's",
     "DatoError.at": "part of the error API",

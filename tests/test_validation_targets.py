@@ -134,7 +134,7 @@ def test_a_bad_figure_names_the_file_the_entry_and_the_range(tmp_path, case):
     path = edited(tmp_path, name, old, new)
     with pytest.raises(TargetError) as info:
         dato.load_target(path)
-    assert str(info.value) == message.replace("{path}", str(path))
+    assert info.value.message == message.replace("{path}", str(path))
 
 
 @dato.region
@@ -196,14 +196,14 @@ def test_entries_that_do_not_hold_together(tmp_path, case):
     path = edited(tmp_path, "npu1_4col", old, new)
     with pytest.raises(TargetError) as info:
         dato.load_target(path)
-    assert str(info.value).startswith(f"target file {path}: {message}")
+    assert info.value.message.startswith(f"target file {path}: {message}")
 
 
 def test_a_misspelt_entry_is_refused_with_a_suggestion(tmp_path):
     path = edited(tmp_path, "npu1", "dram_bytes_per_s = 15e9", "dram_bytes_per_sec = 15e9")
     with pytest.raises(TargetError) as info:
         dato.load_target(path)
-    assert str(info.value) == (
+    assert info.value.message == (
         f"target file {path}: unknown entry 'memory.dram_bytes_per_sec'; did you mean "
         "'dram_bytes_per_s'? [memory] holds dram_bytes_per_s, reconfigure_seconds"
     )
@@ -219,11 +219,11 @@ def test_a_missing_required_entry_names_its_table(tmp_path):
     path = edited(tmp_path, "npu1_4col", "dma_out = 2\n", "")
     with pytest.raises(TargetError) as info:
         dato.load_target(path)
-    assert str(info.value) == f"target file {path} lacks the entry 'dma_out' of [tile.compute]"
+    assert info.value.message == f"target file {path} lacks the entry 'dma_out' of [tile.compute]"
     path = edited(tmp_path, "u280", 'kind = "fpga"\n', "")
     with pytest.raises(TargetError) as info:
         dato.load_target(path)
-    assert str(info.value) == f"target file {path} lacks the entry 'kind'"
+    assert info.value.message == f"target file {path} lacks the entry 'kind'"
 
 
 def test_a_file_at_the_lowest_bounds_still_simulates_in_moments(tmp_path):
