@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from datobench.core.backends.base import Backend, CompiledProgram, unavailable_reason
 from datobench.core.codegen.hls import csim
 from datobench.core.codegen.hls.csim import CsimResult
+from datobench.core.sim.scheduler import DEFAULT_MAX_STEPS
 
 
 @dataclass(frozen=True)
 class CsimOptions:
     timeout: float = 300.0  # seconds before the C simulation is stopped
+    max_steps: int = DEFAULT_MAX_STEPS  # loop iterations before the run is stopped
 
 
 class CsimBackend(Backend):
@@ -26,4 +28,4 @@ class CsimBackend(Backend):
         return csim.build(program)
 
     def run(self, program: CompiledProgram, prepared, arrays, options: CsimOptions) -> CsimResult:
-        return csim.run(program, prepared, arrays, options.timeout)
+        return csim.run(program, prepared, arrays, options.timeout, options.max_steps)

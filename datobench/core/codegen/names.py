@@ -7,8 +7,8 @@ is a safe identifier, otherwise a readable variant of it (``fa[0, 1]`` -> ``fa_0
 the same identifier. ``namer.fresh(stem)`` gives a new temporary (``tmp1``, ``tmp2``, ...).
 ``namer.scope()`` opens a nested scope (a function body): its names never equal a name of an
 enclosing scope, before or after, so nothing is shadowed and nothing collides, whatever the
-order in which names are asked for. ``namer.note(ident)`` is the comment that records the
-user's original name where it was changed.
+order in which names are asked for. ``namer.original(ident)`` is the user's name where it was
+changed (None elsewhere), ``namer.note(ident)`` the comment that records it.
 
 The reserved words are those of the language written (``CPP_RESERVED``: C++20 keywords and
 alternative tokens, C and C++ library functions and macros, the names of datobench's support
@@ -165,12 +165,17 @@ class Namer:
                 self._take(candidate)
                 return candidate
 
-    def note(self, ident: str) -> str:
-        """`` // user name 'π'`` when ``ident`` was made from a different user name, else ''."""
+    def original(self, ident: str) -> str | None:
+        """The user name ``ident`` was made from, when it differs from ``ident``; else None."""
         for scope in self._chain():
             if ident in scope._changed:
-                return f"  // user name {scope._changed[ident]!r}"
-        return ""
+                return scope._changed[ident]
+        return None
+
+    def note(self, ident: str) -> str:
+        """`` // user name 'π'`` when ``ident`` was made from a different user name, else ''."""
+        user = self.original(ident)
+        return "" if user is None else f"  // user name {user!r}"
 
     # -- rules --------------------------------------------------------------------------------
     def _allowed(self, text: str) -> bool:
