@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from datobench.core.backends.base import Backend, CompiledProgram, unavailable_reason
+from datobench.core.backends.options import STEPS, number, option
 from datobench.core.codegen.hls import csim
-from datobench.core.codegen.hls.csim import CsimResult
-from datobench.core.sim.scheduler import DEFAULT_MAX_STEPS
+from datobench.core.codegen.hls.csim import CSIM_MAX_STEPS, CsimResult
 
 
 @dataclass(frozen=True)
 class CsimOptions:
-    timeout: float = 300.0  # seconds before the C simulation is stopped
-    max_steps: int = DEFAULT_MAX_STEPS  # loop iterations before the run is stopped
+    timeout: float = option(300.0, number(0))  # seconds before the C simulation is stopped
+    max_steps: int = option(CSIM_MAX_STEPS, STEPS)  # loop iterations before the run stops
 
 
 class CsimBackend(Backend):

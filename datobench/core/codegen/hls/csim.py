@@ -32,7 +32,7 @@ from datobench.core.errors import (
     InternalError,
     Loc,
 )
-from datobench.core.sim.scheduler import DEFAULT_MAX_STEPS, budget_error
+from datobench.core.sim.scheduler import budget_error
 
 CXXFLAGS = [
     "-std=c++20",
@@ -44,6 +44,9 @@ CXXFLAGS = [
     "-DDATO_CSIM",
 ]
 _DEADLOCK = re.compile(r"^DATO_DEADLOCK (read|write) (.*) (\d+)/(\d+)$")
+# The default loop budget: a runaway loop that passes tiles between threads is stopped after
+# about 10 s (compiled code without streams spends it much sooner).
+CSIM_MAX_STEPS = 10_000_000
 _BUDGET = re.compile(r"^DATO_BUDGET (\d+)$", re.M)
 _ERROR = re.compile(r"(?:\./)?([\w.]+):(\d+):\d+: (?:fatal )?error: (.*)")
 
@@ -146,7 +149,7 @@ def run(
     built: CsimBuild,
     arrays: dict[str, np.ndarray],
     timeout: float = 300.0,
-    max_steps: int = DEFAULT_MAX_STEPS,
+    max_steps: int = CSIM_MAX_STEPS,
 ) -> CsimResult:
     """Run the compiled simulation on ``arrays`` (outputs written back into them), within
     ``timeout`` seconds and a budget of ``max_steps`` loop iterations."""
