@@ -107,16 +107,20 @@ class Namer:
     """Collision-free identifiers in nested scopes (see the module's docstring).
 
     ``reserved``: words no identifier may be (default ``CPP_RESERVED``); ``prefixes``: starts
-    no identifier may have (default ``RESERVED_PREFIXES``)."""
+    no identifier may have (default ``RESERVED_PREFIXES``); ``max_length``: longer user names
+    are cut to this many characters (a suffix keeps them apart), for tools and file names
+    made from identifiers."""
 
     def __init__(
         self,
         reserved: Iterable[str] = CPP_RESERVED,
         prefixes: Iterable[str] = RESERVED_PREFIXES,
+        max_length: int = 64,
         _parent: Namer | None = None,
     ):
         self.reserved = frozenset(reserved)
         self.prefixes = tuple(prefixes)
+        self.max_length = max_length
         self._parent = _parent
         self._taken: set[str] = set()  # identifiers of this scope
         self._below: set[str] = set()  # identifiers of the scopes nested in this one
@@ -127,7 +131,7 @@ class Namer:
     def scope(self) -> Namer:
         """A nested scope: its identifiers differ from every identifier of this scope and of
         the scopes enclosing it."""
-        return Namer(self.reserved, self.prefixes, _parent=self)
+        return Namer(self.reserved, self.prefixes, self.max_length, _parent=self)
 
     def name(self, user: str, kind: str = "name") -> str:
         """The identifier of the thing called ``user`` of the given ``kind`` in this scope."""
@@ -137,6 +141,7 @@ class Namer:
         stem = ascii_name(user)
         if not stem or not stem[0].isalpha():
             stem = f"{kind[0].lower()}_{stem}".rstrip("_") if kind else f"n_{stem}"
+        stem = stem[: self.max_length].rstrip("_")
         candidate = stem if self._allowed(stem) else stem + "_"
         n = 1
         while not self._free(candidate):

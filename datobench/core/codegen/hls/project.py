@@ -34,14 +34,8 @@ class HlsProject:
         that cannot be made or written (a file in its place or on its path, no permission)
         is a DatoError saying so."""
         root = Path(directory)
-        blocker = next((p for p in (root, *root.parents) if p.exists() and not p.is_dir()), None)
-        if blocker is not None:
-            where = "is a file" if blocker == root else f"is under {blocker}, which is a file"
-            raise DatoError(
-                f"cannot write the HLS project into {root}: it {where}; give a directory",
-                caller_loc(),
-            )
         try:
+            _refuse_files_in_the_way(root)
             root.mkdir(parents=True, exist_ok=True)
             for name, text in self.files.items():
                 (root / name).write_text(text)
@@ -52,6 +46,16 @@ class HlsProject:
                 caller_loc(),
             ) from None
         return root
+
+
+def _refuse_files_in_the_way(root: Path) -> None:
+    blocker = next((p for p in (root, *root.parents) if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        where = "is a file" if blocker == root else f"is under {blocker}, which is a file"
+        raise DatoError(
+            f"cannot write the HLS project into {root}: it {where}; give a directory",
+            caller_loc(),
+        )
 
 
 def temp_prefix(what: str, name: str) -> str:
