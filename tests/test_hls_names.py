@@ -9,10 +9,12 @@ import re
 import numpy as np
 import pytest
 from helpers import region_of
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import datobench as dato
 from datobench.core.codegen.hls.naming import kernel_name
-from datobench.core.codegen.names import CPP_RESERVED, Namer, ascii_name
+from datobench.core.codegen.names import CPP_LOCAL_RESERVED, CPP_RESERVED, Namer, ascii_name
 
 CSIM = next(b for b in dato.backends() if b.name == "csim")
 pytestmark = pytest.mark.skipif(not CSIM.available, reason="csim needs g++")
@@ -150,6 +152,16 @@ def test_the_namer_never_repeats_a_name_across_scopes_whatever_the_order():
     assert top.name("x", "function") == later  # the same thing keeps its identifier
 
 
+def test_a_library_function_name_is_reserved_for_globals_only():
+    top = Namer()
+    body = top.scope(CPP_LOCAL_RESERVED)
+    assert top.name("pipe", "function") == "pipe_"  # would redeclare POSIX pipe()
+    assert body.name("pipe", "stream") == "pipe"  # a parameter only shadows it
+    assert body.name("int32_t", "local") == "int32_t_"  # a type the body spells
+    assert body.name("dato", "local") == "l_dato"  # the support library's namespace
+    assert body.name("DATO_X", "local") == "l_DATO_X"  # a macro prefix of the headers
+
+
 def test_reserved_words_and_spellings():
     assert {"requires", "co_await", "xor", "EOF", "errno", "printf", "main"} <= CPP_RESERVED
     namer = Namer()
@@ -166,3 +178,19 @@ def test_the_top_function_name_is_the_one_the_runtime_looks_for(tmp_path):
     prog = dato.compile(region)
     assert kernel_name(prog.region) == "memcpy_"
     assert dato.compile(region).emit("hls").count('extern "C" void memcpy_(') == 1
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(st.sampled_from([0, 1, 2]), st.text(max_size=12)), max_size=30))
+def test_any_names_in_any_order_give_distinct_valid_identifiers(requests):
+    top = Namer()
+    shared = top.scope(CPP_LOCAL_RESERVED)
+    scopes = [top, shared, shared.scope()]
+    given_out = {}
+    for level, user in requests:
+        ident = scopes[level].name(user, "local")
+        assert re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", ident) and "__" not in ident
+        assert ident not in CPP_LOCAL_RESERVED and len(ident) <= 70
+        given_out.setdefault(ident, set()).add((level, user))
+    for ident, owners in given_out.items():  # one owner per identifier in a scope chain
+        assert len(owners) == 1, (ident, owners)

@@ -10,10 +10,12 @@ enclosing scope, before or after, so nothing is shadowed and nothing collides, w
 order in which names are asked for. ``namer.original(ident)`` is the user's name where it was
 changed (None elsewhere), ``namer.note(ident)`` the comment that records it.
 
-The reserved words are those of the language written (``CPP_RESERVED``: C++20 keywords and
-alternative tokens, C and C++ library functions and macros, the names of datobench's support
-headers), plus identifiers the standard reserves (a leading underscore, a double underscore).
-Another backend passes its own: ``Namer(reserved=MLIR_WORDS | CPP_RESERVED)``.
+The reserved words are those of the language written: ``CPP_RESERVED`` at global scope (C++20
+keywords and alternative tokens, C library macros, types and functions, the namespaces of the
+support headers), ``CPP_LOCAL_RESERVED`` in function bodies (the same without the library's
+functions, which a local merely shadows), plus identifiers the standard reserves (a leading
+underscore, a double underscore). Another backend passes its own:
+``Namer(reserved=MLIR_WORDS | CPP_RESERVED)``.
 """
 
 from __future__ import annotations
@@ -50,34 +52,44 @@ C_MACROS = frozenset(
     """.split()
 )
 
-# Functions, types and objects of the C library (and POSIX) declared at global scope by the
-# headers generated code includes; a global of the same name would redeclare them.
-C_LIBRARY = frozenset(
+# Functions and objects of the C library (and POSIX) declared at global scope by the headers
+# generated code includes: a global of the same name would redeclare them (a local only
+# shadows them, and generated code calls nothing unqualified).
+C_FUNCTIONS = frozenset(
     """
     main abort abs atexit atof atoi atol bsearch calloc div exit free getenv labs ldiv
     malloc qsort rand realloc srand system strtod strtol strtoul mblen wctomb
     printf fprintf sprintf snprintf vprintf vfprintf vsprintf vsnprintf scanf fscanf sscanf
     puts fputs gets fgets putc fputc putchar getc fgetc getchar ungetc fopen fclose freopen
     fflush fread fwrite fseek ftell rewind fgetpos fsetpos feof ferror clearerr perror
-    remove rename tmpfile tmpnam setbuf setvbuf FILE fpos_t size_t ptrdiff_t
+    remove rename tmpfile tmpnam setbuf setvbuf
     memcpy memmove memset memcmp memchr strcpy strncpy strcat strncat strcmp strncmp strchr
     strrchr strstr strlen strerror strtok strspn strcspn strpbrk strcoll strxfrm strdup
     acos asin atan atan2 cos sin tan cosh sinh tanh exp frexp ldexp log log10 log2 modf pow
     sqrt ceil floor fabs fmod round trunc fmin fmax hypot cbrt erf tgamma lgamma exp2 expm1
     log1p nan isnan isinf isfinite signbit copysign fma remainder
-    time clock difftime mktime asctime ctime gmtime localtime strftime tm time_t clock_t
-    signal raise sig_atomic_t jmp_buf locale setlocale localeconv isalpha isdigit isspace
+    time clock difftime mktime asctime ctime gmtime localtime strftime
+    signal raise setlocale localeconv isalpha isdigit isspace
     isupper islower toupper tolower isalnum ispunct isxdigit iscntrl isgraph isprint
     open close read write pipe fork kill link unlink stat select poll sleep usleep sync wait
     sort index rindex random srandom optarg optind opterr environ dup dup2 access chdir
     getpid alarm pause mmap munmap lseek truncate ftruncate
-    int8_t int16_t int32_t int64_t uint8_t uint16_t uint32_t uint64_t intptr_t uintptr_t
-    pthread_t pthread_create pthread_join pthread_mutex_t
-    std hls dato dato_csim ap_int ap_uint ap_fixed ap_ufixed half
+    pthread_create pthread_join
     """.split()
 )
 
-CPP_RESERVED = CPP_KEYWORDS | C_MACROS | C_LIBRARY
+# Types and namespaces generated code spells, in any scope: no name may hide them.
+C_TYPES = frozenset(
+    """
+    int8_t int16_t int32_t int64_t uint8_t uint16_t uint32_t uint64_t intptr_t uintptr_t
+    size_t ptrdiff_t FILE fpos_t time_t clock_t tm jmp_buf sig_atomic_t locale pthread_t
+    pthread_mutex_t std hls dato dato_csim ap_int ap_uint ap_fixed ap_ufixed half
+    """.split()
+)
+
+# Reserved in every scope, and at global scope (functions, the top function) as well
+CPP_LOCAL_RESERVED = CPP_KEYWORDS | C_MACROS | C_TYPES
+CPP_RESERVED = CPP_LOCAL_RESERVED | C_FUNCTIONS
 RESERVED_PREFIXES = ("DATO_", "dato_", "ap_", "xcl")  # the name spaces of the headers
 # errno codes (EDOM, ERANGE, ...) and signal numbers (SIGINT, ...) are macros
 _MACRO_FAMILY = re.compile(r"(E|SIG)[A-Z0-9]+\Z")
@@ -128,10 +140,13 @@ class Namer:
         self._changed: dict[str, str] = {}  # identifier -> the user's name it was made from
         self._counters: dict[str, int] = {}
 
-    def scope(self) -> Namer:
+    def scope(self, reserved: Iterable[str] | None = None) -> Namer:
         """A nested scope: its identifiers differ from every identifier of this scope and of
-        the scopes enclosing it."""
-        return Namer(self.reserved, self.prefixes, self.max_length, _parent=self)
+        the scopes enclosing it. ``reserved``: its own reserved words (default: this scope's),
+        e.g. ``CPP_LOCAL_RESERVED`` for function bodies, where a C library function's name
+        only shadows it."""
+        words = self.reserved if reserved is None else reserved
+        return Namer(words, self.prefixes, self.max_length, _parent=self)
 
     def name(self, user: str, kind: str = "name") -> str:
         """The identifier of the thing called ``user`` of the given ``kind`` in this scope."""
@@ -142,6 +157,8 @@ class Namer:
         if not stem or not stem[0].isalpha():
             stem = f"{kind[0].lower()}_{stem}".rstrip("_") if kind else f"n_{stem}"
         stem = stem[: self.max_length].rstrip("_")
+        if not self._allowed(f"{stem}_1"):  # a reserved start (dato_, DATO_): move it aside
+            stem = f"{kind[0].lower() if kind else 'n'}_{stem}"
         candidate = stem if self._allowed(stem) else stem + "_"
         n = 1
         while not self._free(candidate):

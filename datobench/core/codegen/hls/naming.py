@@ -1,13 +1,14 @@
 """Every identifier of one program's HLS C++, from the one mangling scheme (``codegen.names``).
 
 Three levels of scope: the globals (the user's HLS kernels, kept as written, the top function,
-one function per instance), the program's shared names (global buffers and streams, the
-parameters of every function and the locals of the top function), and one scope per instance
-function (its locals, loop variables and temporaries)."""
+one function per instance; C library function names reserved), the program's shared names
+(global buffers and streams, the parameters of every function and the locals of the top
+function), and one scope per instance function (its locals, loop variables and temporaries);
+in these two a C library function's name is kept (it only shadows the function)."""
 
 from __future__ import annotations
 
-from datobench.core.codegen.names import Namer
+from datobench.core.codegen.names import CPP_LOCAL_RESERVED, Namer
 from datobench.core.ir.program import Graph, Region
 
 
@@ -31,7 +32,7 @@ class HlsNames:
         region = graph.region
         self.globals, self.top = _globals(region)
         self.functions = {i.name: self.globals.name(i.name, "function") for i in graph.instances}
-        self.shared = self.globals.scope()
+        self.shared = self.globals.scope(CPP_LOCAL_RESERVED)
         params = [b.name for b in region.params]
         self.buffers = dict(zip(params, self.shared.names(params, "buffer")))
         channels = [c.name for c in graph.channels]
