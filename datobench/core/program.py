@@ -98,6 +98,7 @@ class Program:
         """Write the Vitis project and run v++ (compile and link) when it is on PATH; returns
         the xclbin's path. Without Vitis: BackendUnavailable naming the project directory."""
         from datobench.core.codegen.hls import emit_project
+        from datobench.core.codegen.hls.project import temp_prefix
         from datobench.core.kinds import kind_of
         from datobench.core.runtime import build_fpga
 
@@ -105,7 +106,7 @@ class Program:
             raise DatoError(
                 "prog.build needs an FPGA target: dato.compile(region, target='u280')", caller_loc()
             )
-        directory = directory or tempfile.mkdtemp(prefix=f"dato-hls-{self.region.name}-")
+        directory = directory or tempfile.mkdtemp(prefix=temp_prefix("dato-hls", self.region.name))
         project = emit_project(self)
         project.write(directory)
         try:

@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
+from datobench.core.backends.options import check
 from datobench.core.errors import BackendUnavailable, DatoError, caller_loc
 from datobench.core.ir.mapping import Mapping
 from datobench.core.ir.program import Graph, Region
@@ -49,7 +50,8 @@ class Backend(ABC):
     """One way to run a compiled program; one module of ``datobench.core.backends`` each.
 
     A subclass sets ``name``, ``about`` (one line for ``dato.backends()``) and ``Options`` (a
-    frozen dataclass whose fields, with their defaults, are the keyword options of ``run``),
+    frozen dataclass whose fields, with their defaults and value rules (``options.option``),
+    are the keyword options of ``run``),
     and implements ``prepare`` and ``run``; ``probe`` says whether it can run here.
     """
 
@@ -67,7 +69,8 @@ class Backend(ABC):
         return tuple(f.name for f in fields(self.Options))
 
     def parse_options(self, given: dict[str, Any]):
-        """The options of one run; a name the backend does not know is a located DatoError."""
+        """The options of one run; a name the backend does not know is a located DatoError,
+        a value its ``Options`` rule refuses a located DatoTypeError (``options.py``)."""
         known = self.Options.__dataclass_fields__
         unknown = [name for name in given if name not in known]
         if unknown:
@@ -79,7 +82,7 @@ class Backend(ABC):
                 f"its options: {listed}",
                 caller_loc(),
             )
-        return self.Options(**given)
+        return check(self.name, self.Options, given)
 
     def needs_arrays(self, options) -> bool:
         """Whether a run needs the program's arrays (timing alone does not)."""

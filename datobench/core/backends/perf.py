@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 from datobench.core import perf
 from datobench.core.backends.base import Backend, CompiledProgram
+from datobench.core.backends.options import STEPS, callback, flag, option, optional
 from datobench.core.errors import CapabilityError
+from datobench.core.perf import PERF_MAX_STEPS
 from datobench.core.perf.result import PerfResult
-from datobench.core.sim.scheduler import DEFAULT_MAX_STEPS
 
 NEEDS_MAPPING = (
     "backend='perf' times a mapped program: compile with a target, e.g. "
@@ -19,9 +20,9 @@ NEEDS_MAPPING = (
 
 @dataclass(frozen=True)
 class PerfOptions:
-    values: bool = True  # False: timing only, without array values (the arrays may be left out)
-    max_steps: int = DEFAULT_MAX_STEPS
-    progress: Callable[[float], None] | None = None  # called with the fraction done
+    values: bool = option(True, flag())  # False: timing only, without array values
+    max_steps: int = option(PERF_MAX_STEPS, STEPS)  # loop iterations before the run stops
+    progress: Callable[[float], None] | None = option(None, optional(callback()))
 
 
 class PerfBackend(Backend):

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from datobench.core.backends.base import Backend, CompiledProgram
+from datobench.core.backends.options import STEPS, option
 from datobench.core.sim.scheduler import DEFAULT_MAX_STEPS, SimResult, compile_graph, simulate
 
 
 @dataclass(frozen=True)
 class SimOptions:
-    max_steps: int = DEFAULT_MAX_STEPS  # loop iterations before the run is stopped
+    max_steps: int = option(DEFAULT_MAX_STEPS, STEPS)  # loop iterations before the run stops
 
 
 class SimBackend(Backend):

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from datobench.core.backends.base import Backend, CompiledProgram, unavailable_reason
+from datobench.core.backends.options import indices, integer, option, optional, path
 from datobench.core.errors import BackendUnavailable
 from datobench.core.runtime import XrtRunner, find_pyxrt, open_device, program_runner
 
@@ -24,10 +25,10 @@ NEEDS_XCLBIN = (
 
 @dataclass(frozen=True)
 class XrtOptions:
-    xclbin: str | Path | None = None  # the built kernel (prog.build(platform=...))
-    device: int = 0  # the XRT device index
-    outputs: Iterable[int] | None = None  # arguments to read back (None: all of them)
-    timeout_ms: int | None = None  # bound on the wait for the kernel (None: no bound)
+    xclbin: str | Path | None = option(None, optional(path()))  # from prog.build(platform=...)
+    device: int = option(0, integer(0, 1023))  # the XRT device index
+    outputs: Iterable[int] | None = option(None, optional(indices()))  # None: all arguments
+    timeout_ms: int | None = option(None, optional(integer(1)))  # None: no bound on the wait
 
 
 @dataclass

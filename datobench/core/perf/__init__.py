@@ -34,7 +34,12 @@ from datobench.core.perf.runtime import (
     new_accumulator,
 )
 from datobench.core.perf.scheduler import drive_in_time
-from datobench.core.sim.scheduler import DEFAULT_MAX_STEPS, compile_graph, start
+from datobench.core.sim.scheduler import compile_graph, start
+
+# The default loop budget of a timed run: each timed iteration costs microseconds (a stream
+# or DMA event, its cycles), so a runaway program is stopped after about 10 s; the functional
+# simulator's budget (sim.scheduler.DEFAULT_MAX_STEPS) would take minutes here.
+PERF_MAX_STEPS = 2_000_000
 
 __all__ = ["PerfResult", "TileTiming", "simulate_perf"]
 
@@ -75,7 +80,7 @@ def simulate_perf(
     program,
     arrays: dict | None,
     prepared,
-    max_steps: int = DEFAULT_MAX_STEPS,
+    max_steps: int = PERF_MAX_STEPS,
     progress: Callable[[float], None] | None = None,
 ) -> PerfResult:
     cost, profs, engines, compiled = prepared

@@ -160,7 +160,7 @@ def program_runner(
     """The runner of a compiled ``Program``'s kernel: the top function the HLS generator
     names after the region, unless ``kernel_name`` says otherwise; its arguments are
     ``prog.region.params`` in order."""
-    from datobench.core.codegen.hls.emit import kernel_name as top_name  # the generator's
+    from datobench.core.codegen.hls.naming import kernel_name as top_name  # the generator's
 
     target = prog.target
     if target is None or not kind_of(target).runs_hls:

@@ -243,13 +243,19 @@ def _failer(unit: _Compiled):
     return fail
 
 
+def budget_error(instance: str, max_steps: int, loc: Loc | None) -> DatoRuntimeError:
+    """A run stopped at the loop at ``loc`` of ``instance`` for spending its loop budget
+    (worded alike by every backend that has one)."""
+    return DatoRuntimeError(
+        f"in instance '{instance}': the simulation exceeded its budget of "
+        f"{max_steps:,} loop iterations; pass max_steps= to run() to allow more",
+        loc,
+    )
+
+
 def _budget_failer(unit: _Compiled, max_steps: int):
     def budget(loc: Loc):
-        raise DatoRuntimeError(
-            f"in instance '{unit.inst.name}': the simulation exceeded its budget of "
-            f"{max_steps:,} loop iterations; pass max_steps= to run() to allow more",
-            loc,
-        )
+        raise budget_error(unit.inst.name, max_steps, loc)
 
     return budget
 

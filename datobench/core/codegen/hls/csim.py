@@ -21,7 +21,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from datobench.core.codegen.hls.project import INCLUDE, emit_project
+from datobench.core.codegen.hls.emit import loop_sites
+from datobench.core.codegen.hls.project import INCLUDE, emit_project, temp_prefix
 from datobench.core.errors import (
     BackendUnavailable,
     DatoError,
@@ -31,6 +32,7 @@ from datobench.core.errors import (
     InternalError,
     Loc,
 )
+from datobench.core.sim.scheduler import budget_error
 
 CXXFLAGS = [
     "-std=c++20",
@@ -42,6 +44,10 @@ CXXFLAGS = [
     "-DDATO_CSIM",
 ]
 _DEADLOCK = re.compile(r"^DATO_DEADLOCK (read|write) (.*) (\d+)/(\d+)$")
+# The default loop budget: a runaway loop that passes tiles between threads is stopped after
+# about 10 s (compiled code without streams spends it much sooner).
+CSIM_MAX_STEPS = 10_000_000
+_BUDGET = re.compile(r"^DATO_BUDGET (\d+)$", re.M)
 _ERROR = re.compile(r"(?:\./)?([\w.]+):(\d+):\d+: (?:fatal )?error: (.*)")
 
 
@@ -82,7 +88,7 @@ def compiler() -> str:
 def build(program) -> CsimBuild:
     """Write the project to a temporary directory and compile it."""
     gxx = compiler()
-    directory = Path(tempfile.mkdtemp(prefix=f"dato-csim-{program.region.name}-"))
+    directory = Path(tempfile.mkdtemp(prefix=temp_prefix("dato-csim", program.region.name)))
     emit_project(program).write(directory)
     shutil.copy(INCLUDE / "hls_stream.h", directory / "hls_stream.h")
     start = time.perf_counter()
@@ -138,7 +144,15 @@ def _kernel_loc(kernel) -> Loc:
     return Loc(code.co_filename, code.co_firstlineno)
 
 
-def run(program, built: CsimBuild, arrays: dict[str, np.ndarray], timeout: float = 300.0):
+def run(
+    program,
+    built: CsimBuild,
+    arrays: dict[str, np.ndarray],
+    timeout: float = 300.0,
+    max_steps: int = CSIM_MAX_STEPS,
+) -> CsimResult:
+    """Run the compiled simulation on ``arrays`` (outputs written back into them), within
+    ``timeout`` seconds and a budget of ``max_steps`` loop iterations."""
     params = program.region.params
     files = []
     for n, b in enumerate(params):
@@ -148,7 +162,10 @@ def run(program, built: CsimBuild, arrays: dict[str, np.ndarray], timeout: float
     start = time.perf_counter()
     try:
         done = subprocess.run(
-            [str(built.binary), *files], capture_output=True, text=True, timeout=timeout
+            [str(built.binary), str(max_steps), *files],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
     except subprocess.TimeoutExpired:
         raise DatoRuntimeError(
@@ -157,6 +174,10 @@ def run(program, built: CsimBuild, arrays: dict[str, np.ndarray], timeout: float
     seconds = time.perf_counter() - start
     if done.returncode == 3:
         raise _deadlock(program, done.stderr)
+    spent = _BUDGET.search(done.stderr) if done.returncode == 4 else None
+    if spent is not None:
+        instance, loop = loop_sites(program.graph)[int(spent.group(1))]
+        raise budget_error(instance.name, max_steps, loop.loc)
     if done.returncode != 0:
         raise DatoRuntimeError(
             f"the C simulation failed (exit code {done.returncode}): "

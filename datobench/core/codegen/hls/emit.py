@@ -4,8 +4,7 @@ into ``dato_hls.h``), names from the user's tasks, parameters and streams; a top
 
 from __future__ import annotations
 
-import re
-
+from datobench.core.codegen.hls.naming import HlsNames
 from datobench.core.codegen.hls.types import SCALAR, ctype, literal
 from datobench.core.errors import CapabilityError
 from datobench.core.ir.effects import written_buffers
@@ -37,105 +36,11 @@ from datobench.core.ir.ops import op_of
 from datobench.core.ir.program import Graph, Instance
 from datobench.core.ir.types import DType, TensorType, dtype_of, index
 
-CPP_KEYWORDS = {
-    "auto",
-    "bool",
-    "break",
-    "case",
-    "catch",
-    "char",
-    "class",
-    "const",
-    "default",
-    "delete",
-    "do",
-    "double",
-    "else",
-    "enum",
-    "explicit",
-    "extern",
-    "float",
-    "for",
-    "friend",
-    "goto",
-    "if",
-    "inline",
-    "int",
-    "long",
-    "namespace",
-    "new",
-    "operator",
-    "private",
-    "protected",
-    "public",
-    "register",
-    "return",
-    "short",
-    "signed",
-    "sizeof",
-    "static",
-    "struct",
-    "switch",
-    "template",
-    "this",
-    "throw",
-    "try",
-    "typedef",
-    "union",
-    "unsigned",
-    "using",
-    "virtual",
-    "void",
-    "volatile",
-    "while",
-}
 
-
-def ident(name: str) -> str:
-    """A C++ identifier for a user name or a channel name (``fa[0, 1]`` -> ``fa_0_1``)."""
-    text = re.sub(r"[^0-9A-Za-z_]+", "_", name).strip("_")
-    return text + "_" if text in CPP_KEYWORDS else text
-
-
-# C library functions an extern "C" top function must not be named after
-LIBC = {
-    "abort",
-    "abs",
-    "close",
-    "cos",
-    "exit",
-    "exp",
-    "fork",
-    "free",
-    "kill",
-    "link",
-    "log",
-    "main",
-    "malloc",
-    "open",
-    "pipe",
-    "poll",
-    "pow",
-    "read",
-    "select",
-    "signal",
-    "sin",
-    "sleep",
-    "sort",
-    "sqrt",
-    "stat",
-    "sync",
-    "time",
-    "wait",
-    "write",
-}
-
-
-def kernel_name(region) -> str:
-    """The top function's (and the Vitis kernel's) name: the region's, unless that would
-    collide with a C library function."""
-    name = ident(region.name)
-    return name + "_kernel" if name in LIBC else name
+def loop_sites(graph: Graph) -> list[tuple[Instance, For]]:
+    """Every loop of the program, numbered as the generated code reports a spent loop budget
+    (``DATO_LOOP_BUDGET(site, ...)``)."""
+    return [(i, s) for i in graph.instances for s in walk(i.body) if isinstance(s, For)]
 
 
 def stream_type(elem, depth: int) -> str:
@@ -145,14 +50,18 @@ def stream_type(elem, depth: int) -> str:
 class _Instance:
     """Emits one instance's function."""
 
-    def __init__(self, inst: Instance, graph: Graph, written: set[str]):
+    def __init__(
+        self, inst: Instance, graph: Graph, written: set[str], names: HlsNames, sites: dict
+    ):
         self.inst = inst
+        self.names = names
+        self.local = names.function_scope()
+        self.sites = sites  # loop node id -> its site number
         self.graph = graph
         self.region = graph.region
         self.written = written
         self.lines: list[str] = []
         self.depth = 1
-        self.tmp = 0
         self.windows = {a.param: a for a in inst.args}
         self.channels = [c for c in graph.channels if inst.name in (c.producer, c.consumer)]
 
@@ -161,20 +70,23 @@ class _Instance:
         self.lines.append("  " * self.depth + text)
 
     def fresh(self, t) -> str:
-        self.tmp += 1
-        name = f"tmp{self.tmp}"
+        name = self.local.fresh("tmp")
         self.line(f"{ctype(t)} {name};")
         return name
+
+    def var(self, name: str) -> str:
+        """The identifier of a local (an assigned name or a loop variable)."""
+        return self.local.name(name, "local")
 
     def signature(self) -> str:
         args = []
         for a in self.inst.args:
             buf = self.region.buffer(a.buffer)
             const = "" if a.buffer in self.written else "const "
-            args.append(f"{const}{SCALAR[buf.type.dtype.name]}* {ident(a.buffer)}")
+            args.append(f"{const}{SCALAR[buf.type.dtype.name]}* {self.names.buffers[a.buffer]}")
         for c in self.channels:
-            args.append(f"{stream_type(c.elem, c.depth)}& {ident(c.name)}")
-        return f"static void {ident(self.inst.name)}({', '.join(args)})"
+            args.append(f"{stream_type(c.elem, c.depth)}& {self.names.streams[c.name]}")
+        return f"static void {self.names.functions[self.inst.name]}({', '.join(args)})"
 
     def function(self) -> list[str]:
         self.lines = []
@@ -183,15 +95,19 @@ class _Instance:
             if isinstance(s, Assign) and s.name not in declared:
                 declared[s.name] = s.value.type
         for name, t in declared.items():
-            self.line(f"{ctype(t)} {ident(name)};")
+            var = self.var(name)
+            self.line(f"{ctype(t)} {var};{self.local.note(var)}")
         self.block(self.inst.body)
         task = next(t for t in self.region.tasks if t.name == self.inst.task)
         grid = any(m > 1 for m in task.mapping)
         header = [
             f"// {self.inst.name}: instance of task '{self.inst.task}'"
             + (f" at pid {list(self.inst.pid)}" if grid else ""),
-            self.signature() + " {",
         ]
+        used = [self.names.functions[self.inst.name]]
+        used += [self.names.buffers[a.buffer] for a in self.inst.args]
+        used += [self.names.streams[c.name] for c in self.channels]
+        header += self.names.renamed(used) + [self.signature() + " {"]
         return header + self.lines + ["}"]
 
     # -- statements -------------------------------------------------------------------------
@@ -208,11 +124,13 @@ class _Instance:
             value = self.expr(s.value)
             self.line(f"{self.channel(s.stream)}.write({value});")
         elif isinstance(s, For):
-            var = ident(s.var)
+            var = self.var(s.var)
             cmp = "<" if s.step > 0 else ">"
+            start, stop = self.expr(s.start), self.expr(s.stop)
+            self.line(f"DATO_LOOP_BUDGET({self.sites[id(s)]}, {start}, {stop}, {s.step});")
             self.line(
-                f"for (int {var} = {self.expr(s.start)}; {var} {cmp} {self.expr(s.stop)}; "
-                f"{var} += {s.step}) {{"
+                f"for (int {var} = {start}; {var} {cmp} {stop}; {var} += {s.step}) {{"
+                + self.local.note(var)
             )
             self.depth += 1
             if not any(isinstance(x, For) for x in walk(s.body)):
@@ -235,7 +153,7 @@ class _Instance:
             raise TypeError(f"unknown statement {s!r}")
 
     def assign(self, s: Assign):
-        name = ident(s.name)
+        name = self.var(s.name)
         v = s.value
         if in_place_update(s) and isinstance(v.rhs, Call) and v.rhs.fn == "matmul" and v.op == "+":
             a, b = (self.expr(x) for x in v.rhs.args)
@@ -266,11 +184,11 @@ class _Instance:
         if isinstance(base, ParamRef):
             window = self.windows[base.name]
             shape = self.region.buffer(window.buffer).type.shape
-            pointer = ident(window.buffer)
+            pointer = self.names.buffers[window.buffer]
             offsets = [lo for lo, _ in window.window]
         else:
             shape = base.type.shape
-            pointer = f"{ident(base.name)}.v"
+            pointer = f"{self.var(base.name)}.v"
             offsets = [0] * len(shape)
         starts, keep = [], 0
         for d, (sub, lo) in enumerate(zip(indices, offsets)):
@@ -282,7 +200,7 @@ class _Instance:
         return pointer, "{" + ", ".join(map(str, shape)) + "}", "{" + ", ".join(starts) + "}", keep
 
     def channel(self, ref: StreamRef) -> str:
-        return ident(ref.channel())
+        return self.names.streams[ref.channel()]
 
     # -- expressions ------------------------------------------------------------------------
     def expr(self, e: Expr) -> str:
@@ -292,10 +210,9 @@ class _Instance:
         if isinstance(e, Const):
             return literal(e.value, e.type)
         if isinstance(e, Var):
-            return ident(e.name)
+            return self.var(e.name)
         if isinstance(e, Get):
-            out = f"tmp{self.tmp + 1}"
-            self.tmp += 1
+            out = self.local.fresh("tmp")
             self.line(f"{ctype(e.type)} {out} = {self.channel(e.stream)}.read();")
             return out
         if isinstance(e, Load):  # one element
@@ -304,7 +221,7 @@ class _Instance:
         if isinstance(e, (Unary, Binary, Call)):
             return self.scalar_call(e)
         if isinstance(e, KernelCall):
-            return f"{ident(e.kernel)}({', '.join(self.expr(a) for a in e.args)})"
+            return f"{e.kernel}({', '.join(self.expr(a) for a in e.args)})"  # as the user's source
         raise TypeError(f"unknown expression {e!r}")
 
     def cast(self, t: DType, text: str) -> str:
@@ -360,9 +277,9 @@ class _Instance:
         if isinstance(e, Get):
             read = f"{self.channel(e.stream)}.read()"
             if out is None:
-                self.tmp += 1
-                self.line(f"{ctype(e.type)} tmp{self.tmp} = {read};")
-                return f"tmp{self.tmp}"
+                out = self.local.fresh("tmp")
+                self.line(f"{ctype(e.type)} {out} = {read};")
+                return out
             self.line(f"{out} = {read};")
             return out
         if isinstance(e, ParamRef):  # a whole parameter: its window of the global buffer
@@ -370,7 +287,7 @@ class _Instance:
             return self.into(Load(e, whole, e.type), out)
         if isinstance(e, Var):
             dest = target()
-            self.line(f"{dest} = {ident(e.name)};")
+            self.line(f"{dest} = {self.var(e.name)};")
         elif isinstance(e, Load):
             base, shape, starts, keep = self.place(e.base, e.indices)
             dest = target()
@@ -378,7 +295,7 @@ class _Instance:
         elif isinstance(e, KernelCall):
             args = ", ".join(self.expr(a) for a in e.args)
             dest = target()
-            self.line(f"{dest} = {ident(e.kernel)}({args});")
+            self.line(f"{dest} = {e.kernel}({args});")
         elif isinstance(e, (Unary, Binary, Call)):
             dest = self.tile_call(e, target)
         else:
@@ -402,6 +319,8 @@ def emit_kernel(program) -> str:
     graph = program.graph
     region = graph.region
     written = written_buffers(graph)
+    names = HlsNames(graph)
+    sites = {id(loop): n for n, (_, loop) in enumerate(loop_sites(graph))}
     out = [
         f"// Vitis HLS kernel generated by datobench from region '{region.name}'.",
         "#include <hls_stream.h>",
@@ -419,25 +338,30 @@ def emit_kernel(program) -> str:
             )
         out += [f"// external kernel {decl.name}", source.strip(), ""]
     for inst in graph.instances:
-        out += _Instance(inst, graph, written).function() + [""]
+        out += _Instance(inst, graph, written, names, sites).function() + [""]
     params = []
     for b in region.params:
         const = "" if b.name in written else "const "
-        params.append(f"{const}{SCALAR[b.type.dtype.name]}* {ident(b.name)}")
-    out.append(f'extern "C" void {kernel_name(region)}({", ".join(params)}) {{')
+        params.append(f"{const}{SCALAR[b.type.dtype.name]}* {names.buffers[b.name]}")
+    out += names.renamed([names.top, *(names.buffers[b.name] for b in region.params)])
+    out.append(f'extern "C" void {names.top}({", ".join(params)}) {{')
     for n, b in enumerate(region.params):
-        out.append(
-            f"#pragma HLS interface m_axi port = {ident(b.name)} offset = slave bundle = gmem{n}"
-        )
+        port = names.buffers[b.name]
+        out.append(f"#pragma HLS interface m_axi port = {port} offset = slave bundle = gmem{n}")
     out.append("#pragma HLS interface s_axilite port = return")
     out.append("#pragma HLS dataflow")
     for c in graph.channels:
-        out.append(f'  {stream_type(c.elem, c.depth)} {ident(c.name)}("{c.name}");')
+        stream = names.streams[c.name]
+        out.append(
+            f'  {stream_type(c.elem, c.depth)} {stream}("{c.name}");{names.shared.note(stream)}'
+        )
     out.append("  DATO_DATAFLOW_BEGIN")
     for inst in graph.instances:
-        args = [ident(a.buffer) for a in inst.args]
-        args += [ident(c.name) for c in graph.channels if inst.name in (c.producer, c.consumer)]
-        out.append(f"  DATO_PROCESS({ident(inst.name)}({', '.join(args)}));")
+        args = [names.buffers[a.buffer] for a in inst.args]
+        args += [
+            names.streams[c.name] for c in graph.channels if inst.name in (c.producer, c.consumer)
+        ]
+        out.append(f"  DATO_PROCESS({names.functions[inst.name]}({', '.join(args)}));")
     out.append("  DATO_DATAFLOW_END")
     out.append("}")
     return "\n".join(out) + "\n"

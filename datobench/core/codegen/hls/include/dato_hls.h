@@ -14,11 +14,14 @@
 #include <type_traits>
 
 // Dataflow processes: in synthesis each call is a process of the enclosing dataflow region;
-// in C simulation hls_stream.h (datobench's own) runs each in a thread of its own.
+// in C simulation hls_stream.h (datobench's own) runs each in a thread of its own. The loop
+// budget that bounds a C simulation (DATO_LOOP_BUDGET, see hls_stream.h) is nothing in
+// synthesis.
 #ifndef DATO_CSIM
 #define DATO_DATAFLOW_BEGIN
 #define DATO_PROCESS(call) call
 #define DATO_DATAFLOW_END
+#define DATO_LOOP_BUDGET(site, start, stop, step)
 #endif
 
 namespace dato {

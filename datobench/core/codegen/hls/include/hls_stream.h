@@ -9,7 +9,12 @@
 //   * a watchdog reports a deadlock (every live process waits in a stream, and nothing moves)
 //       DATO_DEADLOCK <read|write> <stream name> <size>/<depth>   (one line per waiting process)
 //       DATO_DEADLOCK_END
-//     on stderr, and ends the program with exit code 3.
+//     on stderr, and ends the program with exit code 3;
+//   * DATO_LOOP_BUDGET(site, start, stop, step), before each loop, spends the loop's trip
+//     count from the run's budget of loop iterations (dato_csim::loop_budget, set by the
+//     driver); a loop that overspends it reports
+//       DATO_BUDGET <site>
+//     on stderr and ends the program with exit code 4 (as the functional simulator does).
 // A process that polls with read_nb/write_nb never waits, so a livelock is not reported.
 #ifndef DATO_HLS_STREAM_H
 #define DATO_HLS_STREAM_H
@@ -298,6 +303,26 @@ class stream : public dato_csim::stream_base {
 };
 
 }  // namespace hls
+
+namespace dato_csim {
+
+inline std::atomic<long long> loop_budget{0};  // loop iterations left for the whole run
+
+inline void spend_loop_budget(int site, long long start, long long stop, long long step) {
+  long long trips = 0;
+  if (step > 0 && stop > start) trips = (stop - start + step - 1) / step;
+  if (step < 0 && start > stop) trips = (start - stop - step - 1) / -step;
+  if (loop_budget.fetch_sub(trips, std::memory_order_relaxed) - trips < 0) {
+    std::fprintf(stderr, "DATO_BUDGET %d\n", site);
+    std::fflush(stderr);
+    std::_Exit(4);  // no destructors: the other processes may be blocked in streams
+  }
+}
+
+}  // namespace dato_csim
+
+#define DATO_LOOP_BUDGET(site, start, stop, step) \
+  ::dato_csim::spend_loop_budget(site, start, stop, step)
 
 // A dataflow region: one thread per process, all joined at the end of the region.
 #define DATO_DATAFLOW_BEGIN { ::dato_csim::dataflow dato_dataflow_;
