@@ -131,15 +131,22 @@ TILES = st.one_of(
 )
 
 
-PLACEMENT = mostly(None, st.dictionaries(st.sampled_from(INSTANCES), TILES, max_size=3))
+PLACEMENT = st.one_of(
+    mostly(None, st.dictionaries(st.sampled_from(INSTANCES), TILES, max_size=3)),
+    st.sampled_from([[], "prod", 5]),  # not a dict at all
+)
 NAMES = st.sampled_from(["prod", "cons", "nobody", "prod[0]", "cons[:, 1]", "["])
 PRIMITIVES = mostly(
     (),
-    st.lists(
-        st.one_of(
-            st.builds(dato.chain, NAMES, NAMES), st.builds(lambda n: dato.bundle([n]), NAMES)
+    st.one_of(
+        st.lists(
+            st.one_of(
+                st.builds(dato.chain, NAMES, NAMES),
+                st.builds(lambda n: dato.bundle([n]), NAMES),
+            ),
+            max_size=2,
         ),
-        max_size=2,
+        st.sampled_from([None, "prod", [5], dato.chain("prod", "cons")]),  # not a list of them
     ),
 )
 SHOW = st.sampled_from([(), "all", "frontend", ["expand", "place"], "nope"])
