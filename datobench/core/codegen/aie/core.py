@@ -300,6 +300,10 @@ class CoreEmitter:
             self.call(user_kernel(e.kernel, self.arg_types(args, dest)), args, dest)
         elif op is None:
             self.copy(self.tensor(e), dest)
+        elif self.accumulates(e, dest):  # acc += matmul(...): the kernel adds into acc
+            args = [self.operand(a) for a in e.rhs.args]
+            statics = (*e.rhs.attrs, ("accumulate", True))
+            self.call(op_kernel(op_of(e.rhs), self.arg_types(args, dest), statics), args, dest)
         else:
             operands = e.args if isinstance(e, Call) else (
                 (e.lhs, e.rhs) if isinstance(e, Binary) else (e.operand,))
@@ -308,6 +312,17 @@ class CoreEmitter:
             if op.aie is None:
                 raise CapabilityError(f"'{op.name}' has no AIE kernel yet", e.loc or self.loc)
             self.call(op_kernel(op, self.arg_types(args, dest), statics), args, dest)
+
+    def accumulates(self, e: Expr, dest: Value) -> bool:
+        return (
+            isinstance(e, Binary)
+            and e.op == "+"
+            and isinstance(e.lhs, Var)
+            and self.env.get(e.lhs.name) is dest
+            and isinstance(e.rhs, Call)
+            and e.rhs.fn == "matmul"
+            and e.rhs.type == dest.type
+        )
 
     def arg_types(self, args: list[Value], dest: Value) -> tuple[str, ...]:
         return tuple(types.of(a.type) for a in args) + (types.of(dest.type),)

@@ -6,7 +6,9 @@ scalars as values), then any static argument computed in the task, then the outp
 last memref (AIE kernels write their results into a buffer). The declaration carries
 ``dato.op = "<op table name>"`` and each static argument of the call as ``dato.<name>``:
 element types by name (``"int32"``), axes and shapes as ``array<i64: ...>``, flags as
-booleans, values as ``f64``/``i64`` numbers. A user kernel carries ``dato.kernel = "<name>"``.
+booleans, values as ``f64``/``i64`` numbers. ``dato.accumulate = true`` (on matmul) means the
+output is also an input: the kernel computes ``out = out + op(operands)``, as AIE matmul
+kernels do (``acc += dato.matmul(...)``). A user kernel carries ``dato.kernel = "<name>"``.
 """
 
 from __future__ import annotations
