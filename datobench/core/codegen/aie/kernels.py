@@ -48,7 +48,9 @@ def static_text(value) -> str:
 
 def _suffix(arg_types: tuple[str, ...], statics) -> str:
     parts = [t.removeprefix("memref<").removesuffix(">") for t in arg_types]
-    parts += [f"{name}{'_'.join(map(str, v)) if isinstance(v, tuple) else v}" for name, v in statics]
+    parts += [
+        f"{name}{'_'.join(map(str, v)) if isinstance(v, tuple) else v}" for name, v in statics
+    ]
     return re.sub(r"[^A-Za-z0-9_]+", "_", "_".join(parts))
 
 
@@ -73,5 +75,3 @@ def declaration(k: Kernel, link_with: bool) -> str:
         attrs.append(("link_with", f'"{OBJECT}"'))
     text = ", ".join(f"{n} = {v}" for n, v in attrs)
     return f"func.func private @{k.symbol}({', '.join(k.arg_types)}) attributes {{{text}}}"
-
-
