@@ -304,3 +304,37 @@ def test_int8_slices_of_a_part_of_a_word():
 
     with pytest.raises(dato.CapabilityError, match="steps by a part of one"):
         _region(odd).emit("mlir-aie")
+
+
+# -- the workbench's code view --------------------------------------------------------------------
+
+
+def test_the_code_view_marks_the_selected_core():
+    from datobench.visual import code_html
+    from datobench.visual.code import core_lines
+
+    prog = dato.compile(pipeline(), target="npu1_4col")
+    design = prog.emit("mlir-aie")
+    first, last = core_lines(design, "consumer")
+    lines = design.splitlines()
+    assert lines[first].strip() == "// consumer" and "aie.core(%tile_1_2)" in lines[first + 1]
+    assert lines[last].strip() == "}"
+    listing = code_html(prog, "consumer")
+    marked = [line for line in listing.splitlines() if '<mark class="dato-core">' in line]
+    assert len(marked) == last - first + 1
+    assert "@pipe(Consume, 1)" in "".join(marked) and "@pipe(Produce, 1)" not in "".join(marked)
+    fpga = dato.compile(pipeline(), target="u280")
+    assert "region pipeline" in code_html(fpga, "consumer")  # other targets: the IR
+
+
+def test_the_panel_shows_the_design_of_the_chosen_core():
+    from datobench.widgets.panel import Workbench
+
+    wb = Workbench(pipeline(), target="npu1_4col", backend="sim", progress=False)
+    assert "aie.device(npu1)" in wb.code.value
+    wb.selected.value = "producer"
+    marked = [line for line in wb.code.value.splitlines() if "dato-core" in line]
+    assert any("@pipe(Produce, 1)" in line for line in marked)
+    wb.selected.value = "consumer"
+    marked = [line for line in wb.code.value.splitlines() if "dato-core" in line]
+    assert not any("@pipe(Produce, 1)" in line for line in marked)
