@@ -16,8 +16,9 @@ import pytest
 
 import datobench as dato
 from datobench import S, float32, int8
-from datobench.core.codegen.aie import DEFAULT_RELEASE, RELEASES, dma, emit_design
+from datobench.core.codegen.aie import DEFAULT_RELEASE, RELEASES, dma, emit_design, parse_design
 from datobench.core.codegen.aie.symbols import Symbols, sanitise
+from datobench.core.codegen.aie.types import float_text
 from datobench.programs import output_stationary_gemm, pipeline, vector_add
 from tests.helpers import region_of
 
@@ -82,6 +83,20 @@ def test_every_example_emits(example, target):
         name = sanitise(c.name)
         assert re.search(rf"aie.objectfifo @{name}\(.*, {c.depth} : i32\)", text)
     assert text.count("aie.objectfifo.acquire") == text.count("aie.objectfifo.release")
+
+
+@pytest.mark.parametrize("release", sorted(RELEASES))
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_every_design_parses_in_both_releases(example, release):
+    prog = dato.compile(region_of(example), target="npu1_4col")
+    module = parse_design(emit_design(prog, release))
+    assert module.ops.first is not None
+
+
+def test_float_literals_read_as_mlir_floats():
+    assert [float_text(x) for x in (1.0, -1e30, 2.5e-7)] == ["1.0", "-1.0e+30", "2.5e-07"]
+    assert float_text(float("-inf"), "f32") == "0xFF800000"
+    assert float_text(float("inf")) == "0x7FF0000000000000"
 
 
 def test_a_window_read_by_several_instances_is_broadcast():

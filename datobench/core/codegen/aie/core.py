@@ -104,8 +104,7 @@ class CoreEmitter:
         if mlir == "i1":
             text = "true" if value else "false"
         elif mlir in ("f32", "bf16"):
-            text = f"{float(value)!r}".replace("inf", "0x7F800000")
-            text = f"{text} : {mlir}"
+            text = f"{types.float_text(value, mlir)} : {mlir}"
         else:
             text = f"{int(value)} : {mlir}"
         self.line(f"{v} = arith.constant {text}")

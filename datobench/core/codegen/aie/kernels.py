@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from datobench.core.codegen.aie.symbols import sanitise
+from datobench.core.codegen.aie.types import float_text
 from datobench.core.ir.ops import Op
 from datobench.core.ir.types import DType
 
@@ -38,7 +39,7 @@ def static_text(value) -> str:
     if isinstance(value, int):
         return f"{value} : i64"
     if isinstance(value, float):
-        return f"{value!r} : f64".replace("inf", "0x7FF0000000000000")
+        return f"{float_text(value)} : f64"
     if value is None:
         return "unit"
     if isinstance(value, tuple):
