@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from datobench.core.codegen.aie import types
 from datobench.core.codegen.aie.kernels import Kernel, op_kernel, user_kernel
+from datobench.core.codegen.aie.owned import owned_outputs
 from datobench.core.codegen.aie.plan import Plan
 from datobench.core.codegen.aie.symbols import sanitise
 from datobench.core.errors import CapabilityError
@@ -73,7 +74,8 @@ class CoreCode:
 class CoreEmitter:
     def __init__(self, insts: list[Instance], tile, tile_ssa: str, plan: Plan):
         self.insts = insts
-        self.states: dict[str, tuple[dict, dict, set]] = {}  # instance -> env, buffers, mutated
+        # instance -> names, local buffers, tensors written in place, owned FIFO objects
+        self.states: dict[str, tuple[dict, dict, set, dict]] = {}
         self.tile = tile
         self.tile_ssa = tile_ssa
         self.plan = plan
@@ -161,8 +163,12 @@ class CoreEmitter:
         """Emit for ``inst`` from here on: its names, its local buffers."""
         self.inst = inst
         if inst.name not in self.states:
-            self.states[inst.name] = ({}, {}, mutated_names(inst.body))
-        self.env, self.buffers, self.mutated = self.states[inst.name]
+            owned = {}
+            for o in owned_outputs(inst.body):
+                fifo = self.plan.access[(inst.name, o.param, "write")]
+                owned[o.define] = owned[o.write] = (o.name, fifo)
+            self.states[inst.name] = ({}, {}, mutated_names(inst.body), owned)
+        self.env, self.buffers, self.mutated, self.owned = self.states[inst.name]
 
     def emit(self) -> CoreCode:
         self.block([(inst, inst.body) for inst in self.insts])
@@ -275,7 +281,10 @@ class CoreEmitter:
         if not isinstance(t, TensorType):
             self.env[s.name] = Value(self.scalar(s.value), t)
             return
-        if view_of(s, self.mutated) is not None:
+        if id(s) in self.owned:  # the local lives in its output FIFO's object
+            name, fifo = self.owned[id(s)]
+            self.buffers[name] = self.acquire(fifo, "Produce", t)
+        elif view_of(s, self.mutated) is not None:
             v = self.tensor(s.value, keep=True)
             self.env[s.name] = v
             return
@@ -289,6 +298,9 @@ class CoreEmitter:
         self.env[s.name] = dest
 
     def store(self, s: Store):
+        if id(s) in self.owned:  # the DMA takes the local where it is
+            self.release(self.owned[id(s)][1], "Produce")
+            return
         if isinstance(s.base, ParamRef):
             fifo = self.plan.access[(self.inst.name, s.base.name, "write")]
             self.into_fifo(s.value, fifo)

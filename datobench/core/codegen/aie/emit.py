@@ -50,7 +50,7 @@ def emit_design(program, release_name: str | None = None) -> str:
     for f in p.fifos:
         consumers = ", ".join(tile_ssa(t) for t in f.consumers)
         body.append(
-            f"aie.objectfifo @{f.name}({tile_ssa(f.producer)}, {{{consumers}}}, {f.depth} : i32)"
+            f"aie.objectfifo @{f.name}({tile_ssa(f.producer)}, {{{consumers}}}, {f.depth_text()})"
             f" : !aie.objectfifo<{f.type}>"
         )
     body += [_link(link) for link in p.links]
