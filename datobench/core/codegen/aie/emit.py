@@ -38,7 +38,7 @@ def emit_design(program, release_name: str | None = None) -> str:
     cores = []
     for node in program.mapping.nodes:
         insts = [program.graph.instance(name) for name in node.instances]
-        cores.append((node, node.tile, emit_core(insts, node.tile, tile_ssa(node.tile), p)))
+        cores.append((node, node.tile, emit_core(insts, node.tile, p)))
     kernels = []
     for _, _, code in cores:
         kernels += [k for k in code.kernels if k not in kernels]

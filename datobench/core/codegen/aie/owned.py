@@ -38,12 +38,13 @@ class Owned:
     write: int  # id() of the Store that hands it to the DMA
 
 
-def _names(e: Expr, name: str) -> bool:
+def names_in(e: Expr, name: str) -> bool:
+    """Does an expression read the local ``name``?"""
     if isinstance(e, Var) and e.name == name:
         return True
     if isinstance(e, Load) and isinstance(e.base, Var) and e.base.name == name:
         return True
-    return any(_names(c, name) for c in children(e))
+    return any(names_in(c, name) for c in children(e))
 
 
 def mentions(s: Stmt, name: str) -> bool:
@@ -53,7 +54,7 @@ def mentions(s: Stmt, name: str) -> bool:
             return True
         if isinstance(t, Store) and isinstance(t.base, Var) and t.base.name == name:
             return True
-        if any(_names(e, name) for e in stmt_exprs(t)):
+        if any(names_in(e, name) for e in stmt_exprs(t)):
             return True
     return False
 
@@ -90,7 +91,7 @@ def owned_outputs(body: tuple[Stmt, ...]) -> list[Owned]:
         fresh = [
             t
             for t in walk(block)
-            if isinstance(t, Assign) and t.name == name and not _names(t.value, name)
+            if isinstance(t, Assign) and t.name == name and not names_in(t.value, name)
         ]
         if not (isinstance(first, Assign) and first.name == name and fresh == [first]):
             continue
@@ -112,4 +113,4 @@ def _direct(t: Stmt, name: str) -> bool:
         return True
     if isinstance(t, Store) and isinstance(t.base, Var) and t.base.name == name:
         return True
-    return any(_names(e, name) for e in stmt_exprs(t))
+    return any(names_in(e, name) for e in stmt_exprs(t))
