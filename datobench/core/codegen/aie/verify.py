@@ -124,9 +124,12 @@ def _check_fifos(scope: Scope) -> None:
                     f" (columns with one: {', '.join(map(str, scope.device.shim_dma_columns))})",
                     *scope.at(fifo),
                 )
-        if len(set(ends)) != len(ends):
+        repeated = [t for t in set(ends) if ends.count(t) > 1]
+        if repeated and (len(ends) > 2 or scope.kind(repeated[0]) != "compute"):
             raise AieVerifyError(
-                f"object FIFO @{name} names tile {ends[0]} at both ends", *scope.at(fifo)
+                f"object FIFO @{name} names tile {repeated[0]} at both ends (only a compute "
+                "tile's FIFO to its own core may)",
+                *scope.at(fifo),
             )
         kinds = [scope.kind(t) for t in ends]
         if kinds[0] == "shim" and "shim" in kinds[1:]:
