@@ -528,7 +528,7 @@ class ObjectFifoAcquireOp(_FifoPortOp):
     """``%sv = aie.objectfifo.acquire @of(Consume, 1) : !aie.objectfifosubview<memref<...>>``."""
 
     name = "aie.objectfifo.acquire"
-    subview = result_def(ObjectFifoSubviewType)
+    subview = result_def(ObjectFifoSubviewType | MemRefType)  # newest releases: the element
 
     @classmethod
     def parse(cls, parser: Parser) -> ObjectFifoAcquireOp:

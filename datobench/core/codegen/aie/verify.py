@@ -273,9 +273,9 @@ def _check_port(scope: Scope, op: ObjectFifoAcquireOp | ObjectFifoReleaseOp) -> 
         )
     if isinstance(op, ObjectFifoAcquireOp):
         typ = op.subview.type
-        assert isinstance(typ, ObjectFifoSubviewType)
-        if typ.element != scope.element(fifo):
+        got = typ.element if isinstance(typ, ObjectFifoSubviewType) else typ
+        if got != scope.element(fifo):
             raise AieVerifyError(
-                f"acquire of @{op.fifo} as {typ.element}; its elements are {scope.element(fifo)}",
+                f"acquire of @{op.fifo} as {got}; its elements are {scope.element(fifo)}",
                 *scope.at(op),
             )
