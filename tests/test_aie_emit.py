@@ -146,7 +146,7 @@ def test_emit_writes_a_project(tmp_path):
     out = Path(prog.emit("mlir-aie", directory=tmp_path / "p"))
     assert (out / "design.mlir").read_text() == prog.emit("mlir-aie")
     assert "aiecc.py" in (out / "README.md").read_text()
-    assert "extern \"C\" void dato_add_" in (out / "dato_kernels.cc").read_text()
+    assert 'extern "C" void dato_add_' in (out / "dato_kernels.cc").read_text()
 
 
 def test_symbols_are_safe_and_distinct():
