@@ -9,7 +9,8 @@ import pytest
 
 from datobench.core.codegen.aie import AieSyntaxError, parse_design
 from datobench.core.codegen.aie.aiex import NpuDmaMemcpyNdOp
-from datobench.core.codegen.aie.dialect import ObjectFifoCreateOp, ObjectFifoLinkOp, TileOp
+from datobench.core.codegen.aie.dialect import TileOp
+from datobench.core.codegen.aie.objectfifo import ObjectFifoCreateOp, ObjectFifoLinkOp
 
 DESIGNS = sorted((Path(__file__).parent / "aie_designs").glob("*.mlir"))
 LEGAL = [p for p in DESIGNS if not p.name.startswith("bad_")]

@@ -24,7 +24,8 @@ from xdsl.parser import Parser
 from xdsl.printer import Printer
 from xdsl.utils.exceptions import ParseError, VerifyException
 
-from datobench.core.codegen.aie.dialect import RuntimeSequenceBase, print_attr_dict, split_attr_dict
+from datobench.core.codegen.aie.dialect import RuntimeSequenceBase
+from datobench.core.codegen.aie.syntax import print_attr_dict, split_attr_dict
 
 
 @irdl_op_definition

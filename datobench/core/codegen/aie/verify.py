@@ -17,12 +17,6 @@ from datobench.core.codegen.aie.dialect import (
     CoreOp,
     DeviceOp,
     LockOp,
-    ObjectFifoAcquireOp,
-    ObjectFifoCreateOp,
-    ObjectFifoLinkOp,
-    ObjectFifoReleaseOp,
-    ObjectFifoSubviewAccessOp,
-    ObjectFifoSubviewType,
     RuntimeSequenceOp,
     TileOp,
 )
@@ -33,6 +27,14 @@ from datobench.core.codegen.aie.model import (
     memref_bytes,
     release_of,
     scope_of,
+)
+from datobench.core.codegen.aie.objectfifo import (
+    ObjectFifoAcquireOp,
+    ObjectFifoCreateOp,
+    ObjectFifoLinkOp,
+    ObjectFifoReleaseOp,
+    ObjectFifoSubviewAccessOp,
+    ObjectFifoSubviewType,
 )
 from datobench.core.codegen.aie.parse import Design, read_design
 
