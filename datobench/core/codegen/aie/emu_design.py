@@ -1,0 +1,170 @@
+"""What the emulator reads of a parsed design: tiles, object FIFOs, links, cores, kernel
+declarations and the runtime sequence, by mlir-aie's op and property names (ODS spelling:
+``objFifo_name``, ``port``, ``size``, ``elemNumber``, ``fifoIns``, ``static_sizes``...).
+
+Ops carry no source position after parsing, so ``op_lines`` recovers each op's line from the
+text: the k-th op of a name in the module's walk order is the k-th line that spells it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from xdsl.dialects import builtin, func
+from xdsl.ir import Attribute, Block, Operation, SSAValue
+
+from datobench.core.codegen.aie.emu_fifo import FifoDecl, Tile
+from datobench.core.codegen.aie.emu_link import LinkDecl
+from datobench.core.codegen.aie.emu_values import memref_shape
+from datobench.core.codegen.aie.kernels import EmulationError, KernelDecl, kernel_decl
+
+SEQUENCES = ("aiex.runtime_sequence", "aie.runtime_sequence")
+
+
+def op_lines(module: builtin.ModuleOp, text: str) -> dict[Operation, int]:
+    """The 1-based line of each ``aie``/``aiex`` op and ``func.call`` in ``text``."""
+    lines = text.splitlines()
+    found: dict[str, list[int]] = {}
+    out: dict[Operation, int] = {}
+    for op in module.walk():
+        if not op.name.startswith(("aie.", "aiex.", "func.call")):
+            continue
+        if op.name not in found:
+            spelled = re.compile(rf"(?<![\w.]){re.escape(op.name)}(?![\w.])")
+            found[op.name] = [n + 1 for n, line in enumerate(lines) if spelled.search(line)]
+        seen = found[op.name]
+        if seen:
+            out[op] = seen.pop(0)
+    return out
+
+
+def _get(op: Operation, *names: str) -> Attribute | None:
+    for name in names:
+        if name in op.properties:
+            return op.properties[name]
+        if name in op.attributes:
+            return op.attributes[name]
+    return None
+
+
+def _int(attr: Attribute | None) -> int:
+    assert isinstance(attr, builtin.IntegerAttr), attr
+    return attr.value.data
+
+
+def _symbol(attr: Attribute | None) -> str:
+    if isinstance(attr, builtin.SymbolRefAttr):
+        return attr.root_reference.data
+    assert isinstance(attr, builtin.StringAttr), attr
+    return attr.data
+
+
+def _ints(attr: Attribute | None) -> tuple[int, ...]:
+    if attr is None:
+        return ()
+    if isinstance(attr, builtin.DenseArrayBase):
+        return tuple(int(v) for v in attr.get_values())
+    assert isinstance(attr, builtin.ArrayAttr), attr
+    return tuple(_int(a) for a in attr.data)
+
+
+def _memref_in(attr: Attribute) -> builtin.MemRefType:
+    """The memref type inside an ``!aie.objectfifo<...>`` (or subview) type."""
+    if isinstance(attr, builtin.TypeAttribute) and isinstance(attr, builtin.MemRefType):
+        return attr
+    for param in getattr(attr, "parameters", ()):
+        if isinstance(param, Attribute):
+            try:
+                return _memref_in(param)
+            except LookupError:
+                continue
+    raise LookupError(f"no memref type in {attr}")
+
+
+@dataclass
+class Design:
+    """A design as the emulator runs it."""
+
+    module: builtin.ModuleOp
+    lines: dict[Operation, int]
+    tiles: dict[SSAValue, Tile] = field(default_factory=dict)
+    fifos: dict[str, FifoDecl] = field(default_factory=dict)
+    links: list[LinkDecl] = field(default_factory=list)
+    cores: list[tuple[Tile, Block]] = field(default_factory=list)
+    kernels: dict[str, KernelDecl] = field(default_factory=dict)
+    sequence: Block | None = None
+
+    def line(self, op: Operation) -> int | None:
+        return self.lines.get(op)
+
+    def index(self, op: Operation) -> int:
+        return _int(_get(op, "index"))
+
+    def fifo_use(self, op: Operation) -> tuple[str, bool, int]:
+        """An acquire's or release's FIFO, whether it is the producer's, and its count."""
+        port = _get(op, "port")
+        produce = (
+            "produce" in str(port).lower()
+            if not isinstance(port, builtin.IntegerAttr)
+            else _int(port) == 0
+        )
+        return _symbol(_get(op, "objFifo_name", "objFifoName")), produce, _int(_get(op, "size"))
+
+    def transfer(self, op: Operation) -> tuple[str, tuple, tuple, tuple]:
+        """A ``dma_memcpy_nd``'s FIFO and its offsets, sizes and strides (outermost first; a
+        d0 stride the release leaves implicit is 1)."""
+        offsets = _ints(_get(op, "static_offsets"))
+        sizes = _ints(_get(op, "static_sizes"))
+        strides = _ints(_get(op, "static_strides"))
+        if len(strides) == len(sizes) - 1:
+            strides = (*strides, 1)
+        return _symbol(_get(op, "metadata")), offsets, sizes, strides
+
+    def wait_symbol(self, op: Operation) -> str:
+        return _symbol(_get(op, "symbol"))
+
+
+def read_design(module: builtin.ModuleOp, text: str) -> Design:
+    design = Design(module, op_lines(module, text))
+    for op in module.walk():
+        line = design.line(op)
+        if op.name == "aie.tile":
+            design.tiles[op.results[0]] = (_int(_get(op, "col")), _int(_get(op, "row")))
+        elif op.name == "aie.objectfifo":
+            design.fifos[_symbol(_get(op, "sym_name"))] = _fifo(design, op, line)
+        elif op.name == "aie.objectfifo.link":
+            design.links.append(_link(design, op, line))
+        elif op.name == "aie.core":
+            design.cores.append((design.tiles[op.operands[0]], op.regions[0].block))
+        elif isinstance(op, func.FuncOp):
+            kernel = kernel_decl(op, line)
+            if kernel is not None:
+                design.kernels[kernel.symbol] = kernel
+            elif op.sym_name.data == "sequence" and op.body.blocks:  # before 2024-07
+                design.sequence = op.body.block
+        elif op.name in SEQUENCES:
+            design.sequence = op.regions[0].block
+    if design.sequence is None:
+        raise EmulationError("the design has no runtime sequence to run")
+    return design
+
+
+def _fifo(design: Design, op: Operation, line: int | None) -> FifoDecl:
+    name = _symbol(_get(op, "sym_name"))
+    depth_attr = _get(op, "elemNumber")
+    depths = (
+        (_int(depth_attr),) if isinstance(depth_attr, builtin.IntegerAttr) else _ints(depth_attr)
+    )
+    shape, dtype = memref_shape(_memref_in(_get(op, "elemType")))
+    producer, *consumers = (design.tiles[v] for v in op.operands)
+    return FifoDecl(name, producer, tuple(consumers), depths[0], shape, dtype, line or 0)
+
+
+def _link(design: Design, op: Operation, line: int | None) -> LinkDecl:
+    ins = tuple(_symbol(a) for a in _get(op, "fifoIns").data)
+    outs = tuple(_symbol(a) for a in _get(op, "fifoOuts").data)
+    tile = design.fifos[outs[0]].producer  # the memory tile
+    src = _ints(_get(op, "src_offsets"))
+    dst = _ints(_get(op, "dst_offsets"))
+    return LinkDecl(ins, outs, src, dst, tile, line or 0)
