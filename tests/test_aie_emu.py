@@ -17,7 +17,7 @@ import datobench as dato
 from datobench.core.codegen.aie.dialect import parse_design
 from datobench.core.codegen.aie.emu_dma import addresses
 from datobench.core.codegen.aie.emulate import emulate
-from datobench.core.codegen.aie.kernels import EmulationError
+from datobench.core.codegen.aie.emu_kernels import EmulationError
 
 DESIGNS = Path(__file__).parent / "aie_designs"
 

@@ -28,7 +28,7 @@ from datobench.core.codegen.aie.emu_values import (
     NumpyMemRefFunctions,
     to_numpy,
 )
-from datobench.core.codegen.aie.kernels import KernelDecl, call_kernel
+from datobench.core.codegen.aie.emu_kernels import KernelDecl, call_kernel
 from datobench.core.errors import DatoRuntimeError
 
 Body = Generator[Wait, None, tuple]

@@ -26,7 +26,7 @@ from datobench.core.codegen.aie.emu_design import Design, read_design
 from datobench.core.codegen.aie.emu_dma import ShimPort, Transfer, Wait, addresses
 from datobench.core.codegen.aie.emu_fifo import ObjectFifo
 from datobench.core.codegen.aie.emu_link import run_link
-from datobench.core.codegen.aie.kernels import EmulationError
+from datobench.core.codegen.aie.emu_kernels import EmulationError
 from datobench.core.errors import DeadlockError
 
 

@@ -1,98 +1,75 @@
-"""Kernel calls in the emulator: a ``func.func private`` declaration carrying
-``dato.op = "<op table name>"`` runs that op's numpy semantics.
+"""Kernel declarations: one ``func.func private`` per (op, operand types and shapes, static
+arguments) the cores call.
 
-The arguments are the op's tensor operands in order, then any scalar operands (e.g. the value
-of ``full`` computed in the task), then the output buffer (the last memref argument), which
-receives the result. Static arguments come from the output buffer (``dtype``, ``shape``) or
-from ``dato.<static name>`` attributes of the declaration (``axis``, ``keepdims``, a constant
-``value``).
+The calling convention, which the emulator relies on: operands in order (tiles as memrefs,
+scalars as values), then any static argument computed in the task, then the output tile as the
+last memref (AIE kernels write their results into a buffer). The declaration carries
+``dato.op = "<op table name>"`` and each static argument of the call as ``dato.<name>``:
+element types by name (``"int32"``), axes and shapes as ``array<i64: ...>``, flags as
+booleans, values as ``f64``/``i64`` numbers. A user kernel carries ``dato.kernel = "<name>"``.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-import numpy as np
-from xdsl.dialects import builtin
-from xdsl.ir import Attribute, Operation
+from datobench.core.codegen.aie.symbols import sanitise
+from datobench.core.ir.ops import Op
+from datobench.core.ir.types import DType
 
-from datobench.core.errors import DatoError
-from datobench.core.ir.ops import OPS, Op
-
-
-class EmulationError(DatoError):
-    """The emitted design cannot be executed as written (names the design's line)."""
+OBJECT = "dato_kernels.o"  # the object file the kernel sources compile to
 
 
 @dataclass(frozen=True)
-class KernelDecl:
+class Kernel:
     symbol: str
-    ops: tuple[Op, ...]  # the op table's ops of that name (``-`` is binary and unary)
-    statics: dict[str, object]
-    line: int | None
+    arg_types: tuple[str, ...]
+    attrs: tuple[tuple[str, str], ...]  # name -> attribute text
 
 
-def _python(attr: Attribute):
-    if isinstance(attr, builtin.IntegerAttr | builtin.FloatAttr):
-        return attr.value.data
-    if isinstance(attr, builtin.BoolAttr):
-        return bool(attr.value.data)
-    if isinstance(attr, builtin.StringAttr):
-        return attr.data
-    if isinstance(attr, builtin.ArrayAttr):
-        return tuple(_python(a) for a in attr.data)
-    if isinstance(attr, builtin.DenseArrayBase):
-        return tuple(attr.get_values())
-    return attr
+def static_text(value) -> str:
+    if isinstance(value, DType):
+        return f'"{value.name}"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return f"{value} : i64"
+    if isinstance(value, float):
+        return f"{value!r} : f64".replace("inf", "0x7FF0000000000000")
+    if value is None:
+        return "unit"
+    if isinstance(value, tuple):
+        return f"array<i64: {', '.join(map(str, value))}>"
+    return f'"{value}"'
 
 
-def kernel_decl(op: Operation, line: int | None) -> KernelDecl | None:
-    """The kernel a ``func.func`` declares, or None if it carries no ``dato.op``."""
-    name = op.attributes.get("dato.op")
-    if name is None:
-        return None
-    assert isinstance(name, builtin.StringAttr)
-    ops = tuple(o for o in OPS if o.name == name.data)
-    symbol = op.properties["sym_name"].data
-    if not ops:
-        raise EmulationError(
-            f"line {line}: kernel @{symbol} names dato.op '{name.data}', which is not in the "
-            "op table"
-        )
-    statics = {
-        key.removeprefix("dato."): _python(attr)
-        for key, attr in op.attributes.items()
-        if key.startswith("dato.") and key != "dato.op"
-    }
-    return KernelDecl(symbol, ops, statics, line)
+def _suffix(arg_types: tuple[str, ...], statics) -> str:
+    parts = [t.removeprefix("memref<").removesuffix(">") for t in arg_types]
+    parts += [f"{name}{'_'.join(map(str, v)) if isinstance(v, tuple) else v}" for name, v in statics]
+    return re.sub(r"[^A-Za-z0-9_]+", "_", "_".join(parts))
 
 
-def call_kernel(kernel: KernelDecl, args: list, call: Operation) -> None:
-    """Run ``kernel`` on ``args`` (numpy arrays and scalars); the last array is the output."""
-    out_at = max(k for k, a in enumerate(args) if isinstance(a, np.ndarray))
-    out = args[out_at]
-    inputs = args[:out_at]
-    op = next((o for o in kernel.ops if len(o.operands) <= len(inputs)), kernel.ops[0])
-    tensors = inputs[: len(op.operands)]
-    scalars = list(inputs[len(op.operands) :])
-    statics = {}
-    for s in op.statics:
-        if s.name in kernel.statics:
-            value = kernel.statics[s.name]
-            statics[s.name] = tuple(value) if s.kind == "axis" and value is not None else value
-        elif s.kind == "dtype":
-            statics[s.name] = out.dtype
-        elif s.kind == "shape":
-            statics[s.name] = out.shape
-        elif s.kind == "value" and scalars:
-            statics[s.name] = scalars.pop(0)
-        elif not s.required:
-            statics[s.name] = s.default
-        else:
-            raise EmulationError(
-                f"kernel @{kernel.symbol} (dato.op '{op.name}') needs its static argument "
-                f"'{s.name}': give it as a dato.{s.name} attribute of the declaration"
-            )
-    with np.errstate(all="ignore"):
-        result = op.numpy(*tensors, *scalars, **statics)
-    out[...] = result
+def op_kernel(op: Op, arg_types: tuple[str, ...], statics) -> Kernel:
+    """The kernel of an op of the table (its ``aie`` field names it)."""
+    statics = tuple((n, v) for n, v in statics if v is not None)
+    symbol = f"{op.aie}_{_suffix(arg_types, statics)}"
+    attrs = (("dato.op", f'"{op.name}"'),) + tuple(
+        (f"dato.{n}", static_text(v)) for n, v in statics
+    )
+    return Kernel(symbol, arg_types, attrs)
+
+
+def user_kernel(name: str, arg_types: tuple[str, ...]) -> Kernel:
+    symbol = f"{sanitise(name)}_{_suffix(arg_types, ())}"
+    return Kernel(symbol, arg_types, (("dato.kernel", f'"{name}"'),))
+
+
+def declaration(k: Kernel, link_with: bool) -> str:
+    attrs = list(k.attrs)
+    if link_with:
+        attrs.append(("link_with", f'"{OBJECT}"'))
+    text = ", ".join(f"{n} = {v}" for n, v in attrs)
+    return f"func.func private @{k.symbol}({', '.join(k.arg_types)}) attributes {{{text}}}"
+
+

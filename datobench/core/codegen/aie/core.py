@@ -1,0 +1,427 @@
+"""One ``aie.core`` body per instance: its statements as scf/arith/memref, every get and DDR
+read an ``objectfifo.acquire`` (Consume) and every put and DDR write one (Produce), each
+released once the value is used, and tile operations as calls of kernels.
+
+Where values live follows ``ir.effects``: a received tile or DDR slice is the acquired FIFO
+object; a local tensor is an ``aie.buffer`` of the tile; a fresh value is computed straight
+into wherever it goes (a FIFO object, a local buffer), a value that is not fresh is copied by
+a loop nest of loads and stores. Operands computed inside an expression get a scratch buffer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from datobench.core.codegen.aie import types
+from datobench.core.codegen.aie.kernels import Kernel, op_kernel, user_kernel
+from datobench.core.codegen.aie.plan import Plan
+from datobench.core.codegen.aie.symbols import sanitise
+from datobench.core.errors import CapabilityError
+from datobench.core.ir.effects import view_of
+from datobench.core.ir.nodes import (
+    Assign,
+    Binary,
+    Call,
+    Const,
+    Expr,
+    For,
+    Get,
+    If,
+    Index,
+    KernelCall,
+    Load,
+    ParamRef,
+    Put,
+    Range,
+    Stmt,
+    Store,
+    Unary,
+    Var,
+    children,
+    in_place_update,
+    mutated_names,
+)
+from datobench.core.ir.ops import op_of
+from datobench.core.ir.program import Instance
+from datobench.core.ir.types import TensorType, dtype_of, index
+
+_INT = {"+": "addi", "-": "subi", "*": "muli", "//": "floordivsi", "%": "remsi"}
+_FLOAT = {"+": "addf", "-": "subf", "*": "mulf", "/": "divf"}
+_CMPI = {"==": "eq", "!=": "ne", "<": "slt", "<=": "sle", ">": "sgt", ">=": "sge"}
+_CMPF = {"==": "oeq", "!=": "une", "<": "olt", "<=": "ole", ">": "ogt", ">=": "oge"}
+
+
+@dataclass
+class Value:
+    ssa: str
+    type: object  # a DType (scalar) or TensorType (a memref)
+
+
+@dataclass
+class Buffer:
+    symbol: str
+    type: str
+    tile: tuple[int, int]
+
+
+@dataclass
+class CoreCode:
+    lines: list[str]
+    buffers: list[Buffer] = field(default_factory=list)
+    kernels: list[Kernel] = field(default_factory=list)
+
+
+class CoreEmitter:
+    def __init__(self, inst: Instance, tile, tile_ssa: str, plan: Plan):
+        self.inst = inst
+        self.tile = tile
+        self.tile_ssa = tile_ssa
+        self.plan = plan
+        self.lines: list[str] = []
+        self.indent = 1
+        self.n = 0
+        self.env: dict[str, Value] = {}
+        self.buffers: dict[str, Value] = {}  # local name -> its aie.buffer
+        self.out = CoreCode([])
+        self.scratch: dict[str, list[Value]] = {}  # memref type -> free scratch buffers
+        self.in_use: list[tuple[str, Value]] = []
+        self.held: list[list[str]] = [[]]  # per block: FIFOs whose objects views hold
+        self.temps: list[str] = []  # FIFOs acquired for the current statement
+        self.mutated = mutated_names(inst.body)
+        self.loc = inst.loc
+
+    # -- text ----------------------------------------------------------------------------------
+
+    def line(self, text: str):
+        self.lines.append("  " * self.indent + text)
+
+    def fresh(self) -> str:
+        self.n += 1
+        return f"%{sanitise(self.inst.name)}_{self.n}"
+
+    def const(self, value, t) -> str:
+        v = self.fresh()
+        mlir = types.scalar(t)
+        if mlir == "i1":
+            text = "true" if value else "false"
+        elif mlir in ("f32", "bf16"):
+            text = f"{float(value)!r}".replace("inf", "0x7F800000")
+            text = f"{text} : {mlir}"
+        else:
+            text = f"{int(value)} : {mlir}"
+        self.line(f"{v} = arith.constant {text}")
+        return v
+
+    def index(self, value: int) -> str:
+        return self.const(value, index)
+
+    # -- buffers -------------------------------------------------------------------------------
+
+    def buffer(self, name: str, t: TensorType) -> Value:
+        symbol = f"{sanitise(self.inst.name)}_{sanitise(name)}"
+        if symbol in {b.symbol for b in self.out.buffers}:
+            symbol += f"_{len(self.out.buffers)}"
+        self.out.buffers.append(Buffer(symbol, types.of(t), self.tile))
+        return Value(f"%{symbol}", t)
+
+    def local(self, name: str, t: TensorType) -> Value:
+        if name not in self.buffers:
+            self.buffers[name] = self.buffer(name, t)
+        buf = self.buffers[name]
+        if buf.type != t:
+            raise CapabilityError(
+                f"'{name}' holds tiles of two types ({buf.type}, {t}) in '{self.inst.name}'; "
+                "a core buffer has one",
+                self.loc,
+            )
+        return buf
+
+    def temp(self, t: TensorType) -> Value:
+        key = types.of(t)
+        free = self.scratch.setdefault(key, [])
+        v = free.pop() if free else self.buffer(f"tmp{len(self.out.buffers)}", t)
+        self.in_use.append((key, v))
+        return Value(v.ssa, t)
+
+    # -- FIFOs ---------------------------------------------------------------------------------
+
+    def acquire(self, fifo: str, port: str, t) -> Value:
+        f = self.plan.fifo(fifo)
+        sv, obj = self.fresh(), self.fresh()
+        sub = f"!aie.objectfifosubview<{f.type}>"
+        self.line(f"{sv} = aie.objectfifo.acquire @{fifo}({port}, 1) : {sub}")
+        self.line(f"{obj} = aie.objectfifo.subview.access {sv}[0] : {sub} -> {f.type}")
+        mem_t = t if isinstance(t, TensorType) else TensorType(dtype_of(t), (1,))
+        return Value(obj, mem_t)
+
+    def release(self, fifo: str, port: str):
+        self.line(f"aie.objectfifo.release @{fifo}({port}, 1)")
+
+    def fifo_of(self, e) -> str:
+        if isinstance(e, Get):
+            return self.plan.channel[e.stream.channel()]
+        param = e.name if isinstance(e, ParamRef) else e.base.name
+        return self.plan.access[(self.inst.name, param, "read")]
+
+    # -- statements ----------------------------------------------------------------------------
+
+    def emit(self) -> CoreCode:
+        self.block(self.inst.body)
+        self.out.lines = self.lines
+        return self.out
+
+    def block(self, stmts: tuple[Stmt, ...]):
+        self.held.append([])
+        for s in stmts:
+            self.loc = s.loc or self.loc
+            self.stmt(s)
+            for fifo in self.temps:
+                self.release(fifo, "Consume")
+            self.temps = []
+            for key, v in self.in_use:
+                self.scratch[key].append(v)
+            self.in_use = []
+        for fifo in reversed(self.held.pop()):
+            self.release(fifo, "Consume")
+
+    def stmt(self, s: Stmt):
+        if isinstance(s, For):
+            lo, hi = self.scalar(s.start), self.scalar(s.stop)
+            step, iv = self.index(s.step), self.fresh()
+            self.line(f"scf.for {iv} = {lo} to {hi} step {step} {{")
+            self.env[s.var] = Value(iv, index)
+            self.nested(s.body)
+            del self.env[s.var]
+            self.line("}")
+        elif isinstance(s, If):
+            cond = self.scalar(s.cond)
+            self.line(f"scf.if {cond} {{")
+            self.nested(s.then)
+            if s.orelse:
+                self.line("} else {")
+                self.nested(s.orelse)
+            self.line("}")
+        elif isinstance(s, Assign):
+            self.assign(s)
+        elif isinstance(s, Put):
+            fifo = self.plan.channel[s.stream.channel()]
+            self.into_fifo(s.value, fifo)
+        elif isinstance(s, Store):
+            self.store(s)
+
+    def nested(self, stmts):
+        """A loop or branch body; scalars it rebinds would have to be carried out of it."""
+        outer = dict(self.env)
+        self.indent += 1
+        self.block(stmts)
+        self.indent -= 1
+        for name, v in outer.items():
+            if not isinstance(v.type, TensorType) and self.env[name] is not v:
+                raise CapabilityError(
+                    f"'{self.inst.name}' changes the scalar '{name}' inside a loop or branch; "
+                    "the MLIR-AIE emitter does not carry scalars out of one yet: keep it in "
+                    "a one-element tile",
+                    self.loc,
+                )
+        self.env = outer
+
+    def into_fifo(self, value: Expr, fifo: str):
+        obj = self.acquire(fifo, "Produce", value.type)
+        if isinstance(value.type, TensorType):
+            self.compute_into(value, obj)
+        else:
+            self.line(f"memref.store {self.scalar(value)}, {obj.ssa}[{self.index(0)}] : "
+                      f"{types.of(obj.type)}")
+        self.release(fifo, "Produce")
+
+    def assign(self, s: Assign):
+        t = s.value.type
+        if not isinstance(t, TensorType):
+            self.env[s.name] = Value(self.scalar(s.value), t)
+            return
+        if view_of(s, self.mutated) is not None:
+            v = self.tensor(s.value, keep=True)
+            self.env[s.name] = v
+            return
+        dest = self.local(s.name, t)
+        if in_place_update(s) or not _reads_name(s.value, s.name):
+            self.compute_into(s.value, dest)
+        else:
+            tmp = self.temp(t)
+            self.compute_into(s.value, tmp)
+            self.copy(tmp, dest)
+        self.env[s.name] = dest
+
+    def store(self, s: Store):
+        if isinstance(s.base, ParamRef):
+            fifo = self.plan.access[(self.inst.name, s.base.name, "write")]
+            self.into_fifo(s.value, fifo)
+            return
+        dest = self.env[s.base.name]
+        if all(isinstance(i, Index) for i in s.indices) and len(s.indices) == len(dest.type.shape):
+            at = ", ".join(self.scalar(i.at) for i in s.indices)
+            self.line(f"memref.store {self.scalar(s.value)}, {dest.ssa}[{at}] : "
+                      f"{types.of(dest.type)}")
+            return
+        if _whole(s.indices, dest.type.shape):
+            self.compute_into(s.value, dest)
+            return
+        src = self.tensor(s.value)
+        self.copy(src, dest, dst_indices=s.indices)
+
+    # -- values --------------------------------------------------------------------------------
+
+    def tensor(self, e: Expr, keep: bool = False) -> Value:
+        """A memref holding a tile value: where it lives, or a scratch buffer."""
+        if isinstance(e, Var):
+            return self.env[e.name]
+        if isinstance(e, (Get, ParamRef)) or (isinstance(e, Load) and isinstance(e.base, ParamRef)):
+            fifo = self.fifo_of(e)
+            v = self.acquire(fifo, "Consume", e.type)
+            (self.held[-1] if keep else self.temps).append(fifo)
+            return v
+        if isinstance(e, Load) and _whole(e.indices, e.base.type.shape):
+            return self.env[e.base.name]
+        if isinstance(e, Load):
+            tmp = self.temp(e.type)
+            self.copy(self.env[e.base.name], tmp, src_indices=e.indices)
+            return tmp
+        tmp = self.temp(e.type)
+        self.compute_into(e, tmp)
+        return tmp
+
+    def operand(self, e: Expr) -> Value:
+        return self.tensor(e) if isinstance(e.type, TensorType) else Value(self.scalar(e), e.type)
+
+    def compute_into(self, e: Expr, dest: Value):
+        op = op_of(e)
+        if isinstance(e, KernelCall):
+            args = [self.operand(a) for a in e.args]
+            self.call(user_kernel(e.kernel, self.arg_types(args, dest)), args, dest)
+        elif op is None:
+            self.copy(self.tensor(e), dest)
+        else:
+            operands = e.args if isinstance(e, Call) else (
+                (e.lhs, e.rhs) if isinstance(e, Binary) else (e.operand,))
+            args = [self.operand(a) for a in operands]
+            statics = e.attrs if isinstance(e, Call) else ()
+            if op.aie is None:
+                raise CapabilityError(f"'{op.name}' has no AIE kernel yet", e.loc or self.loc)
+            self.call(op_kernel(op, self.arg_types(args, dest), statics), args, dest)
+
+    def arg_types(self, args: list[Value], dest: Value) -> tuple[str, ...]:
+        return tuple(types.of(a.type) for a in args) + (types.of(dest.type),)
+
+    def call(self, k: Kernel, args: list[Value], dest: Value):
+        if k not in self.out.kernels:
+            self.out.kernels.append(k)
+        values = ", ".join(a.ssa for a in (*args, dest))
+        self.line(f"func.call @{k.symbol}({values}) : ({', '.join(k.arg_types)}) -> ()")
+
+    def copy(self, src: Value, dst: Value, src_indices=(), dst_indices=()):
+        """dst[...] = src[...] element by element; indices select slices of either."""
+        shape = _value_shape(src.type.shape, src_indices)
+        ivs = []
+        for size in shape:
+            iv = self.fresh()
+            lo, hi, one = self.index(0), self.index(size), self.index(1)
+            self.line(f"scf.for {iv} = {lo} to {hi} step {one} {{")
+            self.indent += 1
+            ivs.append(iv)
+        x = self.fresh()
+        at_src = self.subscript(src.type.shape, src_indices, ivs)
+        at_dst = self.subscript(dst.type.shape, dst_indices, ivs)
+        self.line(f"{x} = memref.load {src.ssa}[{at_src}] : {types.of(src.type)}")
+        self.line(f"memref.store {x}, {dst.ssa}[{at_dst}] : {types.of(dst.type)}")
+        for _ in shape:
+            self.indent -= 1
+            self.line("}")
+
+    def subscript(self, shape, indices, ivs) -> str:
+        out, k = [], 0
+        for dim in range(len(shape)):
+            sub = indices[dim] if dim < len(indices) else None
+            if isinstance(sub, Index):
+                out.append(self.scalar(sub.at))
+                continue
+            iv = ivs[k]
+            k += 1
+            if isinstance(sub, Range) and not (isinstance(sub.start, Const) and sub.start.value == 0):
+                at = self.fresh()
+                self.line(f"{at} = arith.addi {self.scalar(sub.start)}, {iv} : index")
+                iv = at
+            out.append(iv)
+        return ", ".join(out)
+
+    def scalar(self, e: Expr) -> str:
+        if isinstance(e, Const):
+            return self.const(e.value, e.type)
+        if isinstance(e, Var):
+            return self.env[e.name].ssa
+        if isinstance(e, Binary):
+            a, b = self.scalar(e.lhs), self.scalar(e.rhs)
+            t = dtype_of(e.lhs.type)
+            v = self.fresh()
+            mlir = types.scalar(t)
+            if e.op in _CMPI:
+                if t.kind == "float":
+                    self.line(f"{v} = arith.cmpf {_CMPF[e.op]}, {a}, {b} : {mlir}")
+                else:
+                    self.line(f"{v} = arith.cmpi {_CMPI[e.op]}, {a}, {b} : {mlir}")
+            elif e.op in ("and", "or"):
+                self.line(f"{v} = arith.{e.op}i {a}, {b} : i1")
+            else:
+                table = _FLOAT if t.kind == "float" else _INT
+                if e.op not in table:
+                    raise CapabilityError(f"scalar '{e.op}' on {t.name} in a core", e.loc or self.loc)
+                self.line(f"{v} = arith.{table[e.op]} {a}, {b} : {mlir}")
+            return v
+        if isinstance(e, Load) and isinstance(e.base, Var):
+            buf = self.env[e.base.name]
+            at = ", ".join(self.scalar(i.at) for i in e.indices)
+            v = self.fresh()
+            self.line(f"{v} = memref.load {buf.ssa}[{at}] : {types.of(buf.type)}")
+            return v
+        if isinstance(e, (Get, Load)):
+            obj = self.tensor(e)
+            v = self.fresh()
+            zeros = ", ".join(self.index(0) for _ in obj.type.shape)
+            self.line(f"{v} = memref.load {obj.ssa}[{zeros}] : {types.of(obj.type)}")
+            return v
+        raise CapabilityError(
+            f"the MLIR-AIE emitter has no scalar form of this expression yet ({type(e).__name__})",
+            getattr(e, "loc", None) or self.loc,
+        )
+
+
+def _whole(indices, shape) -> bool:
+    for dim, size in enumerate(shape):
+        sub = indices[dim] if dim < len(indices) else None
+        if sub is None:
+            continue
+        if not isinstance(sub, Range) or sub.length != size:
+            return False
+    return True
+
+
+def _value_shape(shape, indices) -> tuple[int, ...]:
+    out = []
+    for dim, size in enumerate(shape):
+        sub = indices[dim] if dim < len(indices) else None
+        if sub is None:
+            out.append(size)
+        elif isinstance(sub, Range):
+            out.append(sub.length)
+    return tuple(out)
+
+
+def _reads_name(e: Expr, name: str) -> bool:
+    if isinstance(e, Var) and e.name == name:
+        return True
+    if isinstance(e, Load) and isinstance(e.base, Var) and e.base.name == name:
+        return True
+    return any(_reads_name(c, name) for c in children(e))
+
+
+def emit_core(inst: Instance, tile, tile_ssa: str, plan: Plan) -> CoreCode:
+    return CoreEmitter(inst, tile, tile_ssa, plan).emit()

@@ -1,0 +1,97 @@
+"""The runtime sequence: every shim FIFO's blocks of its host buffer as legal
+``dma_memcpy_nd`` transfers, issued in the order the tasks move them, with waits.
+
+Transfers of all FIFOs are interleaved by how far into its FIFO's data each starts, so that
+reads and writes progress together. Each takes one of its shim tile's 16 buffer descriptors;
+when they are all in use, the sequence waits for the FIFO holding the oldest one before
+reusing it. At the end it waits for every write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from datobench.core.codegen.aie import dma, types
+from datobench.core.codegen.aie.plan import Plan, ShimMove
+
+SHIM_BDS = 16
+
+
+@dataclass(frozen=True)
+class Issue:
+    fifo: str
+    buffer: str
+    transfer: dma.Transfer
+    shim: tuple[int, int]
+    start: float  # the fraction of its FIFO's data moved before it
+    write: bool
+
+
+def issues(plan: Plan, element_bytes: dict[str, int]) -> list[Issue]:
+    out = []
+    for move in plan.moves:
+        out += _issues(move, element_bytes[move.buffer])
+    return sorted(out, key=lambda i: (i.start, i.write))
+
+
+def _issues(move: ShimMove, element_bytes: int) -> list[Issue]:
+    what = f"the transfers of '{move.buffer}' ({move.fifo})"
+    transfers = dma.transfers(move.blocks, element_bytes, what)
+    total = sum(_elements(t) for t in transfers) or 1
+    out, done = [], 0
+    for t in transfers:
+        out.append(Issue(move.fifo, move.buffer, t, move.shim, done / total,
+                         move.direction == "write"))
+        done += _elements(t)
+    return out
+
+
+def _elements(t: dma.Transfer) -> int:
+    n = 1
+    for s in t.sizes:
+        n *= s
+    return n
+
+
+def sequence_lines(plan: Plan, program, op_name: str, arg: dict[str, str]) -> list[str]:
+    """The runtime sequence op with its body, one line per op."""
+    params = program.region.params
+    sizes = {b.name: b.type.size for b in params}
+    mems = {b.name: types.memref((b.type.size,), b.type) for b in params}
+    element_bytes = {b.name: b.type.dtype.bytes for b in params}
+    header = ", ".join(f"{arg[b.name]}: {mems[b.name]}" for b in params)
+    lines = [f"{op_name}({header}) {{"]
+    free: dict[tuple[int, int], list[int]] = {}
+    outstanding: dict[tuple[int, int], list[tuple[int, str]]] = {}
+    waited: set[str] = set()
+    for issue in issues(plan, element_bytes):
+        ids = free.setdefault(issue.shim, list(range(SHIM_BDS)))
+        pending = outstanding.setdefault(issue.shim, [])
+        if not ids:
+            fifo = pending[0][1]
+            lines.append(f"  aiex.npu.dma_wait {{symbol = @{fifo}}}")
+            for bd, f in [p for p in pending if p[1] == fifo]:
+                pending.remove((bd, f))
+                ids.append(bd)
+            ids.sort()
+        bd = ids.pop(0)
+        pending.append((bd, issue.fifo))
+        t = issue.transfer
+        assert t.offset + 1 <= sizes[issue.buffer]
+        lines.append(
+            f"  aiex.npu.dma_memcpy_nd({arg[issue.buffer]}{_list(t.offsets())}{_list(t.sizes)}"
+            f"{_list(t.strides)}) {{id = {bd} : i64, issue_token = true, "
+            f"metadata = @{issue.fifo}}} : {mems[issue.buffer]}"
+        )
+    for move in plan.moves:
+        pending = outstanding.get(move.shim, [])
+        if move.direction == "write" and move.fifo not in waited:
+            if any(f == move.fifo for _, f in pending):
+                lines.append(f"  aiex.npu.dma_wait {{symbol = @{move.fifo}}}")
+                waited.add(move.fifo)
+    lines.append("}")
+    return lines
+
+
+def _list(xs) -> str:
+    return "[" + ", ".join(map(str, xs)) + "]"
