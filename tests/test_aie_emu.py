@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 
 import datobench as dato
-from datobench.core.codegen.aie.dialect import parse_design
 from datobench.core.codegen.aie.emu_dma import addresses
 from datobench.core.codegen.aie.emulate import emulate
 from datobench.core.codegen.aie.emu_kernels import EmulationError
+from datobench.core.codegen.aie.parse import read_design
 
 DESIGNS = Path(__file__).parent / "aie_designs"
 
@@ -27,7 +27,7 @@ def design(name: str) -> str:
 
 
 def run(text: str, *arrays: np.ndarray, max_steps: int = 100_000):
-    return emulate(text, parse_design(text), list(arrays), max_steps)
+    return emulate(read_design(text), list(arrays), max_steps)
 
 
 def broken(text: str, old: str, new: str) -> str:
@@ -160,12 +160,12 @@ def test_a_distribute_at_the_wrong_offsets_gives_wrong_values():
 
 
 def test_a_runaway_core_stops_at_the_step_budget():
-    text = broken(design("add_one"), "%c4 = arith.constant 4 : index",
-                  "%c4 = arith.constant 1000000000 : index")  # fmt: skip
-    text = broken(text, "aiex.npu.dma_wait {symbol = @out}", "")
-    text = broken(
-        text, "aie.objectfifo.acquire @in(Consume, 1)", "aie.objectfifo.acquire @out(Produce, 1)"
+    spin = (
+        "%big = arith.constant 1000000000 : index\n"
+        "      scf.for %j = %c0 to %big step %c1 {\n      }\n"
+        "      scf.for %i = %c0 to %c4 step %c1 {"
     )
+    text = broken(design("add_one"), "scf.for %i = %c0 to %c4 step %c1 {", spin)
     with pytest.raises(dato.DatoRuntimeError) as info:
         run(text, np.zeros(64, np.float32), np.zeros(64, np.float32), max_steps=500)
     assert str(info.value).startswith(

@@ -21,12 +21,6 @@ class AieEmuOptions:
     release: str | None = None  # the mlir-aie release whose syntax is emitted (None: default)
 
 
-@dataclass(frozen=True)
-class PreparedDesign:
-    text: str
-    module: object  # the parsed xdsl ModuleOp
-
-
 def _is_npu(program: CompiledProgram) -> bool:
     from datobench.core.kinds import kind_of
 
@@ -46,20 +40,18 @@ class AieEmuBackend(Backend):
     def cache_key(self, options: AieEmuOptions) -> str | None:
         return options.release
 
-    def prepare(self, program: CompiledProgram, options: AieEmuOptions) -> PreparedDesign:
-        from datobench.core.codegen.aie import verify
-        from datobench.core.codegen.aie.dialect import parse_design
-        from datobench.core.codegen.aie.emit import emit_design
+    def prepare(self, program: CompiledProgram, options: AieEmuOptions):
+        from datobench.core.codegen.aie import emit_design, verify
+        from datobench.core.codegen.aie.parse import read_design
 
         if not _is_npu(program):
             raise CapabilityError(NEEDS_NPU)
         text = emit_design(program, options.release)
-        module = parse_design(text)
         verify(text)
-        return PreparedDesign(text, module)
+        return read_design(text)
 
-    def run(self, program: CompiledProgram, prepared: PreparedDesign, arrays, options):
+    def run(self, program: CompiledProgram, prepared, arrays, options: AieEmuOptions):
         from datobench.core.codegen.aie.emulate import emulate
 
         ordered = [arrays[b.name] for b in program.region.params]
-        return emulate(prepared.text, prepared.module, ordered, options.max_steps)
+        return emulate(prepared, ordered, options.max_steps, program.kernels)

@@ -2,13 +2,11 @@
 declarations and the runtime sequence, by mlir-aie's op and property names (ODS spelling:
 ``objFifo_name``, ``port``, ``size``, ``elemNumber``, ``fifoIns``, ``static_sizes``...).
 
-Ops carry no source position after parsing, so ``op_lines`` recovers each op's line from the
-text: the k-th op of a name in the module's walk order is the k-th line that spells it.
+Lines come from the parser (``parse.read_design``), for the messages that name the design's ops.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from xdsl.dialects import builtin, func
@@ -17,26 +15,10 @@ from xdsl.ir import Attribute, Block, Operation, SSAValue
 from datobench.core.codegen.aie.emu_fifo import FifoDecl, Tile
 from datobench.core.codegen.aie.emu_link import LinkDecl
 from datobench.core.codegen.aie.emu_values import memref_shape
+from datobench.core.codegen.aie.parse import Design as ParsedDesign
 from datobench.core.codegen.aie.emu_kernels import EmulationError, KernelDecl, kernel_decl
 
 SEQUENCES = ("aiex.runtime_sequence", "aie.runtime_sequence")
-
-
-def op_lines(module: builtin.ModuleOp, text: str) -> dict[Operation, int]:
-    """The 1-based line of each ``aie``/``aiex`` op and ``func.call`` in ``text``."""
-    lines = text.splitlines()
-    found: dict[str, list[int]] = {}
-    out: dict[Operation, int] = {}
-    for op in module.walk():
-        if not op.name.startswith(("aie.", "aiex.", "func.call")):
-            continue
-        if op.name not in found:
-            spelled = re.compile(rf"(?<![\w.]){re.escape(op.name)}(?![\w.])")
-            found[op.name] = [n + 1 for n, line in enumerate(lines) if spelled.search(line)]
-        seen = found[op.name]
-        if seen:
-            out[op] = seen.pop(0)
-    return out
 
 
 def _get(op: Operation, *names: str) -> Attribute | None:
@@ -86,8 +68,7 @@ def _memref_in(attr: Attribute) -> builtin.MemRefType:
 class Design:
     """A design as the emulator runs it."""
 
-    module: builtin.ModuleOp
-    lines: dict[Operation, int]
+    parsed: ParsedDesign
     tiles: dict[SSAValue, Tile] = field(default_factory=dict)
     fifos: dict[str, FifoDecl] = field(default_factory=dict)
     links: list[LinkDecl] = field(default_factory=list)
@@ -95,8 +76,12 @@ class Design:
     kernels: dict[str, KernelDecl] = field(default_factory=dict)
     sequence: Block | None = None
 
-    def line(self, op: Operation) -> int | None:
-        return self.lines.get(op)
+    @property
+    def module(self) -> builtin.ModuleOp:
+        return self.parsed.module
+
+    def line(self, op: Operation) -> int:
+        return self.parsed.line(op)
 
     def index(self, op: Operation) -> int:
         return _int(_get(op, "index"))
@@ -125,9 +110,11 @@ class Design:
         return _symbol(_get(op, "symbol"))
 
 
-def read_design(module: builtin.ModuleOp, text: str) -> Design:
-    design = Design(module, op_lines(module, text))
-    for op in module.walk():
+def read_design(parsed: ParsedDesign, user_kernels: dict) -> Design:
+    """What the emulator runs of a parsed design; ``user_kernels`` are the program's
+    ``@dato.kernel``s by name."""
+    design = Design(parsed)
+    for op in parsed.module.walk():
         line = design.line(op)
         if op.name == "aie.tile":
             design.tiles[op.results[0]] = (_int(_get(op, "col")), _int(_get(op, "row")))
@@ -138,7 +125,7 @@ def read_design(module: builtin.ModuleOp, text: str) -> Design:
         elif op.name == "aie.core":
             design.cores.append((design.tiles[op.operands[0]], op.regions[0].block))
         elif isinstance(op, func.FuncOp):
-            kernel = kernel_decl(op, line)
+            kernel = kernel_decl(op, line, user_kernels)
             if kernel is not None:
                 design.kernels[kernel.symbol] = kernel
             elif op.sym_name.data == "sequence" and op.body.blocks:  # before 2024-07
@@ -158,7 +145,7 @@ def _fifo(design: Design, op: Operation, line: int | None) -> FifoDecl:
     )
     shape, dtype = memref_shape(_memref_in(_get(op, "elemType")))
     producer, *consumers = (design.tiles[v] for v in op.operands)
-    return FifoDecl(name, producer, tuple(consumers), depths[0], shape, dtype, line or 0)
+    return FifoDecl(name, producer, tuple(consumers), depths[0], shape, dtype, line)
 
 
 def _link(design: Design, op: Operation, line: int | None) -> LinkDecl:
@@ -167,4 +154,4 @@ def _link(design: Design, op: Operation, line: int | None) -> LinkDecl:
     tile = design.fifos[outs[0]].producer  # the memory tile
     src = _ints(_get(op, "src_offsets"))
     dst = _ints(_get(op, "dst_offsets"))
-    return LinkDecl(ins, outs, src, dst, tile, line or 0)
+    return LinkDecl(ins, outs, src, dst, tile, line)

@@ -3,13 +3,15 @@
 
 The arguments are the op's tensor operands in order, then any scalar operands (e.g. the value
 of ``full`` computed in the task), then the output buffer (the last memref argument), which
-receives the result. Static arguments come from the output buffer (``dtype``, ``shape``) or
-from ``dato.<static name>`` attributes of the declaration (``axis``, ``keepdims``, a constant
-``value``).
+receives the result. Static arguments come from ``dato.<static name>`` attributes of the
+declaration (element types by name, axes, flags, constant values) or, where absent, from the
+output buffer (``dtype``, ``shape``). A declaration with ``dato.kernel = "<name>"`` calls the
+program's ``@dato.kernel`` of that name (its numpy reference).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +20,7 @@ from xdsl.ir import Attribute, Operation
 
 from datobench.core.errors import DatoError
 from datobench.core.ir.ops import OPS, Op
+from datobench.core.ir.types import DTYPES
 
 
 class EmulationError(DatoError):
@@ -30,6 +33,7 @@ class KernelDecl:
     ops: tuple[Op, ...]  # the op table's ops of that name (``-`` is binary and unary)
     statics: dict[str, object]
     line: int | None
+    user: Callable | None = None  # a @dato.kernel's numpy reference
 
 
 def _python(attr: Attribute):
@@ -38,7 +42,9 @@ def _python(attr: Attribute):
     if isinstance(attr, builtin.BoolAttr):
         return bool(attr.value.data)
     if isinstance(attr, builtin.StringAttr):
-        return attr.data
+        return DTYPES[attr.data] if attr.data in DTYPES else attr.data
+    if isinstance(attr, builtin.UnitAttr):
+        return None
     if isinstance(attr, builtin.ArrayAttr):
         return tuple(_python(a) for a in attr.data)
     if isinstance(attr, builtin.DenseArrayBase):
@@ -46,14 +52,23 @@ def _python(attr: Attribute):
     return attr
 
 
-def kernel_decl(op: Operation, line: int | None) -> KernelDecl | None:
-    """The kernel a ``func.func`` declares, or None if it carries no ``dato.op``."""
+def kernel_decl(op: Operation, line: int | None, user_kernels: dict) -> KernelDecl | None:
+    """The kernel a ``func.func`` declares, or None if it carries no ``dato.op`` or
+    ``dato.kernel``."""
+    symbol = op.properties["sym_name"].data
+    user = op.attributes.get("dato.kernel")
+    if isinstance(user, builtin.StringAttr):
+        if user.data not in user_kernels:
+            raise EmulationError(
+                f"line {line}: kernel @{symbol} calls @dato.kernel '{user.data}', which the "
+                "program does not define"
+            )
+        return KernelDecl(symbol, (), {}, line, user_kernels[user.data].fn)
     name = op.attributes.get("dato.op")
     if name is None:
         return None
     assert isinstance(name, builtin.StringAttr)
     ops = tuple(o for o in OPS if o.name == name.data)
-    symbol = op.properties["sym_name"].data
     if not ops:
         raise EmulationError(
             f"line {line}: kernel @{symbol} names dato.op '{name.data}', which is not in the "
@@ -72,6 +87,9 @@ def call_kernel(kernel: KernelDecl, args: list, call: Operation) -> None:
     out_at = max(k for k, a in enumerate(args) if isinstance(a, np.ndarray))
     out = args[out_at]
     inputs = args[:out_at]
+    if kernel.user is not None:
+        out[...] = kernel.user(*inputs)
+        return
     op = next((o for o in kernel.ops if len(o.operands) <= len(inputs)), kernel.ops[0])
     tensors = inputs[: len(op.operands)]
     scalars = list(inputs[len(op.operands) :])

@@ -27,6 +27,7 @@ from datobench.core.codegen.aie.emu_dma import ShimPort, Transfer, Wait, address
 from datobench.core.codegen.aie.emu_fifo import ObjectFifo
 from datobench.core.codegen.aie.emu_link import run_link
 from datobench.core.codegen.aie.emu_kernels import EmulationError
+from datobench.core.codegen.aie.parse import Design as ParsedDesign
 from datobench.core.errors import DeadlockError
 
 
@@ -147,10 +148,16 @@ class Emulation:
         )
 
 
-def emulate(design_text: str, module, arrays: list[np.ndarray], max_steps: int) -> EmuResult:
-    """Run the parsed design ``module`` (of ``design_text``) on ``arrays``, the runtime
-    sequence's host buffers in order; outputs are written into them."""
-    design = read_design(module, design_text)
+def emulate(
+    parsed: ParsedDesign,
+    arrays: list[np.ndarray],
+    max_steps: int,
+    user_kernels: dict | None = None,
+) -> EmuResult:
+    """Run a parsed design (``parse.read_design``) on ``arrays``, the runtime sequence's host
+    buffers in order; outputs are written into them. ``user_kernels``: the program's
+    ``@dato.kernel``s by name, for the declarations that call them."""
+    design = read_design(parsed, user_kernels or {})
     args = design.sequence.args
     if len(args) != len(arrays):
         raise EmulationError(
@@ -163,5 +170,5 @@ def emulate(design_text: str, module, arrays: list[np.ndarray], max_steps: int) 
         array[...] = flat.reshape(array.shape)
     elements = {name: f.produced for name, f in emulation.fifos.items()}
     return EmuResult(
-        design_text, elements, emulation.transfers, emulation.budget.iterations, passes
+        parsed.text, elements, emulation.transfers, emulation.budget.iterations, passes
     )
