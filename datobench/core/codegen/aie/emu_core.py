@@ -83,6 +83,7 @@ class CoreRunner:
         self.name = f"core ({tile[0]}, {tile[1]})"
 
     def run(self) -> Body:
+        self.interpreter.set_values(self.access.buffers.items())  # the tile's aie.buffers
         return self._block(self.body, ())
 
     def _block(self, block: Block, args: tuple) -> Body:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 from xdsl.dialects import builtin, func
 from xdsl.ir import Attribute, Block, Operation, SSAValue
 
@@ -74,6 +75,7 @@ class Design:
     links: list[LinkDecl] = field(default_factory=list)
     cores: list[tuple[Tile, Block]] = field(default_factory=list)
     kernels: dict[str, KernelDecl] = field(default_factory=dict)
+    buffers: dict[SSAValue, np.ndarray] = field(default_factory=dict)  # aie.buffer, zeroed
     sequence: Block | None = None
 
     @property
@@ -118,6 +120,9 @@ def read_design(parsed: ParsedDesign, user_kernels: dict) -> Design:
         line = design.line(op)
         if op.name == "aie.tile":
             design.tiles[op.results[0]] = (_int(_get(op, "col")), _int(_get(op, "row")))
+        elif op.name == "aie.buffer":
+            shape, dtype = memref_shape(op.results[0].type)
+            design.buffers[op.results[0]] = np.zeros(shape, dtype)
         elif op.name == "aie.objectfifo":
             design.fifos[_symbol(_get(op, "sym_name"))] = _fifo(design, op, line)
         elif op.name == "aie.objectfifo.link":

@@ -37,10 +37,10 @@ class KernelDecl:
 
 
 def _python(attr: Attribute):
+    if isinstance(attr, builtin.IntegerAttr) and attr.type == builtin.i1:
+        return bool(attr.value.data)
     if isinstance(attr, builtin.IntegerAttr | builtin.FloatAttr):
         return attr.value.data
-    if isinstance(attr, builtin.BoolAttr):
-        return bool(attr.value.data)
     if isinstance(attr, builtin.StringAttr):
         return DTYPES[attr.data] if attr.data in DTYPES else attr.data
     if isinstance(attr, builtin.UnitAttr):
