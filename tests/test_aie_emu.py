@@ -173,8 +173,8 @@ def test_a_runaway_core_stops_at_the_step_budget():
     with pytest.raises(dato.DatoRuntimeError) as info:
         run(text, np.zeros(64, np.float32), np.zeros(64, np.float32), max_steps=500)
     assert str(info.value).startswith(
-        "core (0, 2): the emulation exceeded its budget of 500 loop iterations; pass "
-        "max_steps= to run() to allow more"
+        "core (0, 2): the emulation of the design ran out of its budget of 500 core loop "
+        "iterations; pass a larger max_steps= to run()"
     )
 
 
@@ -198,6 +198,37 @@ def test_a_kernel_must_name_an_op_of_the_table():
     with pytest.raises(EmulationError) as info:
         run(text, np.zeros(64, np.float32), np.zeros(64, np.float32))
     assert "kernel @add_f32 names dato.op 'fma', which is not in the op table" in str(info.value)
+
+
+def test_a_kernel_missing_a_static_argument_is_an_error():
+    text = broken(design("add_one"), "func.call @add_f32(%a, %one, %b) : (memref<16xf32>, f32, "
+                  "memref<16xf32>) -> ()", "func.call @fill(%b) : (memref<16xf32>) -> ()")  # fmt: skip
+    text = broken(text, "    %c02 = aie.core", '    func.func private @fill(memref<16xf32>) '
+                  'attributes {dato.op = "full"}\n    %c02 = aie.core')  # fmt: skip
+    with pytest.raises(EmulationError) as info:
+        run(text, np.zeros(64, np.float32), np.zeros(64, np.float32))
+    assert str(info.value) == (
+        "kernel @fill (dato.op 'full') needs its static argument 'value': give it as a "
+        "dato.value attribute of the declaration"
+    )
+
+
+def test_a_kernel_calling_an_unknown_user_kernel_is_an_error():
+    text = broken(design("add_one"), 'dato.op = "+"', 'dato.kernel = "scale"')
+    with pytest.raises(EmulationError) as info:
+        run(text, np.zeros(64, np.float32), np.zeros(64, np.float32))
+    assert "kernel @add_f32 calls @dato.kernel 'scale', which the program does not define" in str(
+        info.value
+    )
+
+
+def test_a_design_without_a_runtime_sequence_is_an_error():
+    text = design("add_one")
+    start = text.index("    aiex.runtime_sequence")
+    end = text.index("    }\n", text.index("aiex.npu.dma_wait")) + len("    }\n")
+    with pytest.raises(EmulationError) as info:
+        run(text[:start] + text[end:])
+    assert str(info.value) == "the design has no runtime sequence to run"
 
 
 # -- the emitted designs: backend="aie-emu" ----------------------------------------------------
@@ -285,4 +316,4 @@ def test_the_step_budget_is_a_run_option():
     prog = dato.compile(programs.pipeline(), target="npu1_4col")
     with pytest.raises(dato.DatoRuntimeError) as info:
         prog.run(*random_arrays(prog), backend="aie-emu", max_steps=3)
-    assert "the emulation exceeded its budget of 3 loop iterations" in str(info.value)
+    assert "ran out of its budget of 3 core loop iterations" in str(info.value)

@@ -46,8 +46,8 @@ class Budget:
         self.iterations += 1
         if self.iterations > self.max_steps:
             raise DatoRuntimeError(
-                f"{who}: the emulation exceeded its budget of {self.max_steps:,} loop "
-                "iterations; pass max_steps= to run() to allow more"
+                f"{who}: the emulation of the design ran out of its budget of "
+                f"{self.max_steps:,} core loop iterations; pass a larger max_steps= to run()"
             )
 
 
