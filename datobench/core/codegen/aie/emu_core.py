@@ -17,7 +17,6 @@ from xdsl.dialects import func, scf
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.interpreter import Interpreter
 from xdsl.interpreters.arith import ArithFunctions
-from xdsl.interpreters.builtin import scalar_attr
 from xdsl.interpreters.func import FuncFunctions
 from xdsl.ir import Block, Operation
 
@@ -26,6 +25,7 @@ from datobench.core.codegen.aie.emu_fifo import ObjectFifo, Tile
 from datobench.core.codegen.aie.emu_values import (
     FloatArithFunctions,
     NumpyMemRefFunctions,
+    integer,
     to_numpy,
 )
 from datobench.core.codegen.aie.emu_kernels import KernelDecl, call_kernel
@@ -129,7 +129,7 @@ class CoreRunner:
         values = tuple(carried)
         for i in range(lb.value.data, ub.value.data, step.value.data):
             self.budget.iterate(self.name)
-            index = scalar_attr(i, iv_type, self.interpreter.index_bitwidth)
+            index = integer(i, iv_type, self.interpreter.index_bitwidth)
             values = yield from self._block(op.body.block, (index, *values))
         return values
 

@@ -7,6 +7,7 @@ arrays of the element type (bf16 included) that kernels, FIFOs and DMAs share wi
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import ml_dtypes
@@ -53,8 +54,14 @@ def to_numpy(value: Any, t: builtin.Attribute | None = None):
 def to_runtime(value: Any, t: builtin.Attribute, index_bitwidth: int):
     """A numpy scalar as the runtime attribute xDSL's arith implementations expect."""
     if isinstance(t, builtin.IntegerType | builtin.IndexType):
-        return scalar_attr(int(value), t, index_bitwidth)
+        return integer(int(value), t, index_bitwidth)
     return scalar_attr(float(value), t, index_bitwidth)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def integer(value: int, t: builtin.Attribute, index_bitwidth: int) -> builtin.IntegerAttr:
+    """An integer as a runtime attribute, made once per value (building one is costly)."""
+    return scalar_attr(value, t, index_bitwidth)
 
 
 def _index(values) -> tuple[int, ...]:
