@@ -1,7 +1,17 @@
-"""The NPU code path: MLIR-AIE designs (``emit``), their dialect and verifier, and their
-emulator."""
+"""MLIR-AIE for the NPU targets: generating a design from a mapped program (``emit``, in the
+syntax of a release: ``releases``), the ``aie``/``aiex`` dialects as xDSL definitions
+(``dialect``, ``aiex``), reading a design (``parse``) and checking it against the hardware's
+rules (``verify``)."""
 
 from datobench.core.codegen.aie.emit import emit_design
+from datobench.core.codegen.aie.parse import AieError, AieSyntaxError, parse_design
 from datobench.core.codegen.aie.releases import DEFAULT_RELEASE, RELEASES
 
-__all__ = ["DEFAULT_RELEASE", "RELEASES", "emit_design"]
+__all__ = [
+    "DEFAULT_RELEASE",
+    "RELEASES",
+    "AieError",
+    "AieSyntaxError",
+    "emit_design",
+    "parse_design",
+]
