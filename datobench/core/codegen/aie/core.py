@@ -35,7 +35,6 @@ from datobench.core.ir.nodes import (
     Range,
     Stmt,
     Store,
-    Unary,
     Var,
     children,
     in_place_update,
@@ -105,8 +104,7 @@ class CoreEmitter:
         if mlir == "i1":
             text = "true" if value else "false"
         elif mlir in ("f32", "bf16"):
-            text = f"{float(value)!r}".replace("inf", "0x7F800000")
-            text = f"{text} : {mlir}"
+            text = f"{types.float_text(value, mlir)} : {mlir}"
         else:
             text = f"{int(value)} : {mlir}"
         self.line(f"{v} = arith.constant {text}")
@@ -128,12 +126,7 @@ class CoreEmitter:
         if name not in self.buffers:
             self.buffers[name] = self.buffer(name, t)
         buf = self.buffers[name]
-        if buf.type != t:
-            raise CapabilityError(
-                f"'{name}' holds tiles of two types ({buf.type}, {t}) in '{self.inst.name}'; "
-                "a core buffer has one",
-                self.loc,
-            )
+        assert buf.type == t, "the front end gives a local name one type"
         return buf
 
     def temp(self, t: TensorType) -> Value:
@@ -230,8 +223,10 @@ class CoreEmitter:
         if isinstance(value.type, TensorType):
             self.compute_into(value, obj)
         else:
-            self.line(f"memref.store {self.scalar(value)}, {obj.ssa}[{self.index(0)}] : "
-                      f"{types.of(obj.type)}")
+            self.line(
+                f"memref.store {self.scalar(value)}, {obj.ssa}[{self.index(0)}] : "
+                f"{types.of(obj.type)}"
+            )
         self.release(fifo, "Produce")
 
     def assign(self, s: Assign):
@@ -260,8 +255,9 @@ class CoreEmitter:
         dest = self.env[s.base.name]
         if all(isinstance(i, Index) for i in s.indices) and len(s.indices) == len(dest.type.shape):
             at = ", ".join(self.scalar(i.at) for i in s.indices)
-            self.line(f"memref.store {self.scalar(s.value)}, {dest.ssa}[{at}] : "
-                      f"{types.of(dest.type)}")
+            self.line(
+                f"memref.store {self.scalar(s.value)}, {dest.ssa}[{at}] : {types.of(dest.type)}"
+            )
             return
         if _whole(s.indices, dest.type.shape):
             self.compute_into(s.value, dest)
@@ -300,14 +296,31 @@ class CoreEmitter:
             self.call(user_kernel(e.kernel, self.arg_types(args, dest)), args, dest)
         elif op is None:
             self.copy(self.tensor(e), dest)
+        elif self.accumulates(e, dest):  # acc += matmul(...): the kernel adds into acc
+            args = [self.operand(a) for a in e.rhs.args]
+            statics = (*e.rhs.attrs, ("accumulate", True))
+            self.call(op_kernel(op_of(e.rhs), self.arg_types(args, dest), statics), args, dest)
         else:
-            operands = e.args if isinstance(e, Call) else (
-                (e.lhs, e.rhs) if isinstance(e, Binary) else (e.operand,))
+            operands = (
+                e.args
+                if isinstance(e, Call)
+                else ((e.lhs, e.rhs) if isinstance(e, Binary) else (e.operand,))
+            )
             args = [self.operand(a) for a in operands]
             statics = e.attrs if isinstance(e, Call) else ()
-            if op.aie is None:
-                raise CapabilityError(f"'{op.name}' has no AIE kernel yet", e.loc or self.loc)
+            assert op.aie is not None, f"the op table gives '{op.name}' no AIE kernel"
             self.call(op_kernel(op, self.arg_types(args, dest), statics), args, dest)
+
+    def accumulates(self, e: Expr, dest: Value) -> bool:
+        return (
+            isinstance(e, Binary)
+            and e.op == "+"
+            and isinstance(e.lhs, Var)
+            and self.env.get(e.lhs.name) is dest
+            and isinstance(e.rhs, Call)
+            and e.rhs.fn == "matmul"
+            and e.rhs.type == dest.type
+        )
 
     def arg_types(self, args: list[Value], dest: Value) -> tuple[str, ...]:
         return tuple(types.of(a.type) for a in args) + (types.of(dest.type),)
@@ -346,7 +359,9 @@ class CoreEmitter:
                 continue
             iv = ivs[k]
             k += 1
-            if isinstance(sub, Range) and not (isinstance(sub.start, Const) and sub.start.value == 0):
+            if isinstance(sub, Range) and not (
+                isinstance(sub.start, Const) and sub.start.value == 0
+            ):
                 at = self.fresh()
                 self.line(f"{at} = arith.addi {self.scalar(sub.start)}, {iv} : index")
                 iv = at
@@ -373,7 +388,9 @@ class CoreEmitter:
             else:
                 table = _FLOAT if t.kind == "float" else _INT
                 if e.op not in table:
-                    raise CapabilityError(f"scalar '{e.op}' on {t.name} in a core", e.loc or self.loc)
+                    raise CapabilityError(
+                        f"scalar '{e.op}' on {t.name} in a core", e.loc or self.loc
+                    )
                 self.line(f"{v} = arith.{table[e.op]} {a}, {b} : {mlir}")
             return v
         if isinstance(e, Load) and isinstance(e.base, Var):

@@ -116,8 +116,7 @@ def legal(block: Block, element_bytes: int, what: str = "transfer") -> list[Tran
 
 
 def _check_granularity(offset: int, dims, element_bytes: int, what: str):
-    if element_bytes > 4:
-        raise CapabilityError(f"{what}: elements of {element_bytes} bytes; the shim moves <= 4")
+    assert element_bytes <= 4, "datobench's element types are at most 32 bits"
     bad = (offset * element_bytes) % 4 or (dims[-1][0] * element_bytes) % 4
     bad = bad or any((stride * element_bytes) % 4 for _, stride in dims[:-1])
     if bad:

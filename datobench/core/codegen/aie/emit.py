@@ -65,7 +65,9 @@ def emit_design(program, release_name: str | None = None) -> str:
         body.append(f"%core_{tile[0]}_{tile[1]} = aie.core({tile_ssa(tile)}) {{")
         body += code.lines
         body.append("  aie.end")
-        body.append("}" + (' {link_with = "dato_kernels.o"}' if code.kernels and not on_func else ""))
+        body.append(
+            "}" + (' {link_with = "dato_kernels.o"}' if code.kernels and not on_func else "")
+        )
     args = {b.name: f"%{symbols(b.name)}" for b in program.region.params}
     body += sequence_lines(p, program, rel.sequence_op, args)
     lines = [

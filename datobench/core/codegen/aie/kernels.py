@@ -6,7 +6,9 @@ scalars as values), then any static argument computed in the task, then the outp
 last memref (AIE kernels write their results into a buffer). The declaration carries
 ``dato.op = "<op table name>"`` and each static argument of the call as ``dato.<name>``:
 element types by name (``"int32"``), axes and shapes as ``array<i64: ...>``, flags as
-booleans, values as ``f64``/``i64`` numbers. A user kernel carries ``dato.kernel = "<name>"``.
+booleans, values as ``f64``/``i64`` numbers. ``dato.accumulate = true`` (on matmul) means the
+output is also an input: the kernel computes ``out = out + op(operands)``, as AIE matmul
+kernels do (``acc += dato.matmul(...)``). A user kernel carries ``dato.kernel = "<name>"``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from datobench.core.codegen.aie.symbols import sanitise
+from datobench.core.codegen.aie.types import float_text
 from datobench.core.ir.ops import Op
 from datobench.core.ir.types import DType
 
@@ -36,7 +39,7 @@ def static_text(value) -> str:
     if isinstance(value, int):
         return f"{value} : i64"
     if isinstance(value, float):
-        return f"{value!r} : f64".replace("inf", "0x7FF0000000000000")
+        return f"{float_text(value)} : f64"
     if value is None:
         return "unit"
     if isinstance(value, tuple):
@@ -46,7 +49,9 @@ def static_text(value) -> str:
 
 def _suffix(arg_types: tuple[str, ...], statics) -> str:
     parts = [t.removeprefix("memref<").removesuffix(">") for t in arg_types]
-    parts += [f"{name}{'_'.join(map(str, v)) if isinstance(v, tuple) else v}" for name, v in statics]
+    parts += [
+        f"{name}{'_'.join(map(str, v)) if isinstance(v, tuple) else v}" for name, v in statics
+    ]
     return re.sub(r"[^A-Za-z0-9_]+", "_", "_".join(parts))
 
 
@@ -71,5 +76,3 @@ def declaration(k: Kernel, link_with: bool) -> str:
         attrs.append(("link_with", f'"{OBJECT}"'))
     text = ", ".join(f"{n} = {v}" for n, v in attrs)
     return f"func.func private @{k.symbol}({', '.join(k.arg_types)}) attributes {{{text}}}"
-
-

@@ -48,9 +48,7 @@ def release(name: str | None) -> Release:
     """The profile called ``name`` (None: the default); an unknown one is a CapabilityError."""
     name = DEFAULT_RELEASE if name is None else name
     if name not in RELEASES:
-        raise CapabilityError(
-            f"unknown mlir-aie release '{name}'; known: {', '.join(RELEASES)}"
-        )
+        raise CapabilityError(f"unknown mlir-aie release '{name}'; known: {', '.join(RELEASES)}")
     return RELEASES[name]
 
 

@@ -40,8 +40,9 @@ def _issues(move: ShimMove, element_bytes: int) -> list[Issue]:
     total = sum(_elements(t) for t in transfers) or 1
     out, done = [], 0
     for t in transfers:
-        out.append(Issue(move.fifo, move.buffer, t, move.shim, done / total,
-                         move.direction == "write"))
+        out.append(
+            Issue(move.fifo, move.buffer, t, move.shim, done / total, move.direction == "write")
+        )
         done += _elements(t)
     return out
 

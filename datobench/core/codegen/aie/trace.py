@@ -30,8 +30,6 @@ from datobench.core.ir.nodes import (
 from datobench.core.ir.ops import BINARY, UNARY
 from datobench.core.ir.program import Instance
 
-STEP_LIMIT = 1_000_000  # statements run before the trace gives up
-
 
 @dataclass(frozen=True)
 class Slice:
@@ -64,7 +62,6 @@ class Tracer:
     def __init__(self, inst: Instance):
         self.inst = inst
         self.slices: dict[tuple[str, str], list[Slice]] = {}  # (param, direction) -> slices
-        self.steps = 0
 
     def run(self) -> dict[tuple[str, str], list[Slice]]:
         self.block(self.inst.body, {})
@@ -72,13 +69,6 @@ class Tracer:
 
     def block(self, stmts: tuple[Stmt, ...], env: dict[str, int]):
         for s in stmts:
-            self.steps += 1
-            if self.steps > STEP_LIMIT:
-                raise CapabilityError(
-                    f"'{self.inst.name}' runs more than {STEP_LIMIT} statements; too many to "
-                    "lay out its DDR transfers",
-                    s.loc,
-                )
             if isinstance(s, For):
                 lo, hi = evaluate(s.start, env, s.loc), evaluate(s.stop, env, s.loc)
                 for v in range(lo, hi, s.step):
