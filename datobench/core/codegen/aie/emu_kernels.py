@@ -5,7 +5,8 @@ The arguments are the op's tensor operands in order, then any scalar operands (e
 of ``full`` computed in the task), then the output buffer (the last memref argument), which
 receives the result. Static arguments come from ``dato.<static name>`` attributes of the
 declaration (element types by name, axes, flags, constant values) or, where absent, from the
-output buffer (``dtype``, ``shape``). A declaration with ``dato.kernel = "<name>"`` calls the
+output buffer (``dtype``, ``shape``); ``dato.accumulate = true`` adds the result to the
+output (``out = out + op(...)``, as ``acc += dato.matmul(...)`` does). A declaration with ``dato.kernel = "<name>"`` calls the
 program's ``@dato.kernel`` of that name (its numpy reference).
 """
 
@@ -113,4 +114,4 @@ def call_kernel(kernel: KernelDecl, args: list, call: Operation) -> None:
             )
     with np.errstate(all="ignore"):
         result = op.numpy(*tensors, *scalars, **statics)
-    out[...] = result
+        out[...] = out + result if kernel.statics.get("accumulate") else result
