@@ -22,13 +22,13 @@ from xdsl.ir import Block, Operation
 
 from datobench.core.codegen.aie.emu_dma import Wait
 from datobench.core.codegen.aie.emu_fifo import ObjectFifo, Tile
+from datobench.core.codegen.aie.emu_kernels import KernelDecl, call_kernel
 from datobench.core.codegen.aie.emu_values import (
     FloatArithFunctions,
     NumpyMemRefFunctions,
     integer,
     to_numpy,
 )
-from datobench.core.codegen.aie.emu_kernels import KernelDecl, call_kernel
 from datobench.core.errors import DatoRuntimeError
 
 Body = Generator[Wait, None, tuple]

@@ -14,10 +14,10 @@ from xdsl.dialects import builtin, func
 from xdsl.ir import Attribute, Block, Operation, SSAValue
 
 from datobench.core.codegen.aie.emu_fifo import FifoDecl, Tile
+from datobench.core.codegen.aie.emu_kernels import EmulationError, KernelDecl, kernel_decl
 from datobench.core.codegen.aie.emu_link import LinkDecl
 from datobench.core.codegen.aie.emu_values import memref_shape
 from datobench.core.codegen.aie.parse import Design as ParsedDesign
-from datobench.core.codegen.aie.emu_kernels import EmulationError, KernelDecl, kernel_decl
 
 SEQUENCES = ("aiex.runtime_sequence", "aie.runtime_sequence")
 

@@ -6,8 +6,9 @@ of ``full`` computed in the task), then the output buffer (the last memref argum
 receives the result. Static arguments come from ``dato.<static name>`` attributes of the
 declaration (element types by name, axes, flags, constant values) or, where absent, from the
 output buffer (``dtype``, ``shape``); ``dato.accumulate = true`` adds the result to the
-output (``out = out + op(...)``, as ``acc += dato.matmul(...)`` does). A declaration with ``dato.kernel = "<name>"`` calls the
-program's ``@dato.kernel`` of that name (its numpy reference).
+output (``out = out + op(...)``, as ``acc += dato.matmul(...)`` does). A declaration with
+``dato.kernel = "<name>"`` calls the program's ``@dato.kernel`` of that name (its numpy
+reference).
 """
 
 from __future__ import annotations

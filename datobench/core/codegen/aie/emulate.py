@@ -25,8 +25,8 @@ from datobench.core.codegen.aie.emu_core import Budget, CoreRunner, new_interpre
 from datobench.core.codegen.aie.emu_design import Design, read_design
 from datobench.core.codegen.aie.emu_dma import ShimPort, Transfer, Wait, addresses
 from datobench.core.codegen.aie.emu_fifo import ObjectFifo
-from datobench.core.codegen.aie.emu_link import run_link
 from datobench.core.codegen.aie.emu_kernels import EmulationError
+from datobench.core.codegen.aie.emu_link import run_link
 from datobench.core.codegen.aie.parse import Design as ParsedDesign
 from datobench.core.errors import DeadlockError
 
