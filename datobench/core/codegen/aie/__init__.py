@@ -4,14 +4,19 @@ syntax of a release: ``releases``), the ``aie``/``aiex`` dialects as xDSL defini
 rules (``verify``)."""
 
 from datobench.core.codegen.aie.emit import emit_design
+from datobench.core.codegen.aie.model import AieVerifyError
 from datobench.core.codegen.aie.parse import AieError, AieSyntaxError, parse_design
 from datobench.core.codegen.aie.releases import DEFAULT_RELEASE, RELEASES
+from datobench.core.codegen.aie.verify import budgets, verify
 
 __all__ = [
     "DEFAULT_RELEASE",
     "RELEASES",
     "AieError",
     "AieSyntaxError",
+    "AieVerifyError",
+    "budgets",
     "emit_design",
     "parse_design",
+    "verify",
 ]
