@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 
 import datobench as dato
-from datobench import S, float32, int8
+from datobench import S, Stream, float32, int8
 from datobench.core.codegen.aie import DEFAULT_RELEASE, RELEASES, dma, emit_design, parse_design
 from datobench.core.codegen.aie.symbols import Symbols, sanitise
 from datobench.core.codegen.aie.types import float_text
 from datobench.programs import output_stationary_gemm, pipeline, vector_add
+from datobench.visual.code import core_lines
 from tests.helpers import region_of
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -27,6 +28,7 @@ EXAMPLES = [
     "01_producer_consumer",
     "02_vector_add",
     "03_gemm_output_stationary",
+    "04_systolic_gemm",
     "05_deadlock",
     "06_flash_attention",
 ]
@@ -192,9 +194,46 @@ def test_a_program_without_an_npu_target():
         dato.compile(pipeline(), target="u280").emit("mlir-aie")
 
 
-def test_chains_need_a_core_that_interleaves_instances():
-    with pytest.raises(dato.CapabilityError, match="the MLIR-AIE emitter runs one instance per"):
-        dato.compile(region_of("04_systolic_gemm"), target="npu1_4col").emit("mlir-aie")
+def test_a_chain_runs_its_instances_in_lock_step_on_one_core():
+    prog = dato.compile(region_of("04_systolic_gemm"), target="npu1_4col")
+    text = prog.emit("mlir-aie")
+    assert "aie.objectfifo @fa_0_0(%tile_0_2, {%tile_0_2}, 2 : i32)" in text  # a local channel
+    first, last = core_lines(text, "load_b_0")
+    core = "\n".join(text.splitlines()[first : last + 1])
+    assert core.splitlines()[0].strip() == "// load_a_0+load_b_0+pe_0_0"
+    assert core.count("scf.for") - core.count("memref.load") * 2 == 1  # one fused K loop
+    put, get = core.index("@fa_0_0(Produce, 1)"), core.index("@fa_0_0(Consume, 1)")
+    assert put < get  # the loader's part of each step comes first
+
+
+def test_chained_instances_must_loop_alike():
+    @dato.region
+    def uneven(A: float32[64], B: float32[64]):
+        pipe: Stream[float32[16], 2]
+
+        @dato.task(args=[A])
+        def producer(a: float32[64]):
+            for i in range(4):
+                pipe.put(a[i * 16 : (i + 1) * 16])
+
+        @dato.task(args=[B])
+        def consumer(b: float32[64]):
+            for i in range(2):
+                for j in range(2):
+                    b[(2 * i + j) * 16 : (2 * i + j + 1) * 16] = pipe.get()
+
+    prog = dato.compile(uneven, target="npu1_4col", primitives=[dato.chain("producer", "consumer")])
+    with pytest.raises(dato.CapabilityError, match="share a core but loop differently") as info:
+        prog.emit("mlir-aie")
+    assert "runs a chain's instances in lock-step, loop by loop, so their loops" in str(info.value)
+
+
+def test_bundles_are_not_emitted_yet():
+    prog = dato.compile(
+        vector_add(1024, 4, 64), target="npu1_4col", primitives=[dato.bundle(["add[0:2]"])]
+    )
+    with pytest.raises(dato.CapabilityError, match="does not time-multiplex a core yet; 'add_0"):
+        prog.emit("mlir-aie")
 
 
 def _region(body):
@@ -326,7 +365,6 @@ def test_int8_slices_of_a_part_of_a_word():
 
 def test_the_code_view_marks_the_selected_core():
     from datobench.visual import code_html
-    from datobench.visual.code import core_lines
 
     prog = dato.compile(pipeline(), target="npu1_4col")
     design = prog.emit("mlir-aie")

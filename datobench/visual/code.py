@@ -9,12 +9,11 @@ from datobench.core.errors import DatoError
 
 
 def core_lines(design: str, instance: str) -> tuple[int, int] | None:
-    """The 0-based [first, last] lines of ``instance``'s core in a design (its ``// name``
-    comment through the core's closing brace), or None."""
+    """The 0-based [first, last] lines of the core running ``instance`` in a design (its
+    ``// node`` comment, ``a+b`` for a chain, through the core's closing brace), or None."""
     lines = design.splitlines()
-    marker = f"// {instance}"
     for first, text in enumerate(lines):
-        if text.strip() == marker:
+        if text.strip().startswith("// ") and instance in text.strip()[3:].split("+"):
             indent = len(lines[first]) - len(lines[first].lstrip())
             for last in range(first + 1, len(lines)):
                 if lines[last].startswith(" " * indent + "}"):

@@ -71,23 +71,22 @@ class CoreCode:
 
 
 class CoreEmitter:
-    def __init__(self, inst: Instance, tile, tile_ssa: str, plan: Plan):
-        self.inst = inst
+    def __init__(self, insts: list[Instance], tile, tile_ssa: str, plan: Plan):
+        self.insts = insts
+        self.states: dict[str, tuple[dict, dict, set]] = {}  # instance -> env, buffers, mutated
         self.tile = tile
         self.tile_ssa = tile_ssa
         self.plan = plan
         self.lines: list[str] = []
         self.indent = 1
         self.n = 0
-        self.env: dict[str, Value] = {}
-        self.buffers: dict[str, Value] = {}  # local name -> its aie.buffer
         self.out = CoreCode([])
         self.scratch: dict[str, list[Value]] = {}  # memref type -> free scratch buffers
         self.in_use: list[tuple[str, Value]] = []
         self.held: list[list[str]] = [[]]  # per block: FIFOs whose objects views hold
         self.temps: list[str] = []  # FIFOs acquired for the current statement
-        self.mutated = mutated_names(inst.body)
-        self.loc = inst.loc
+        self.use(insts[0])
+        self.loc = insts[0].loc
 
     # -- text ----------------------------------------------------------------------------------
 
@@ -158,41 +157,77 @@ class CoreEmitter:
 
     # -- statements ----------------------------------------------------------------------------
 
+    def use(self, inst: Instance):
+        """Emit for ``inst`` from here on: its names, its local buffers."""
+        self.inst = inst
+        if inst.name not in self.states:
+            self.states[inst.name] = ({}, {}, mutated_names(inst.body))
+        self.env, self.buffers, self.mutated = self.states[inst.name]
+
     def emit(self) -> CoreCode:
-        self.block(self.inst.body)
+        self.block([(inst, inst.body) for inst in self.insts])
         self.out.lines = self.lines
         return self.out
 
-    def block(self, stmts: tuple[Stmt, ...]):
+    def block(self, parts: list[tuple[Instance, tuple[Stmt, ...]]]):
+        """Statements of one instance, or of a chain's instances in lock-step: each one's
+        statements up to its next loop (in the node's order), then those loops as one."""
+        runs = [_runs(body) for _, body in parts]
+        shapes = {tuple(_bounds(loop) for _, loop in r) for r in runs}
+        if len(shapes) > 1:
+            names = ", ".join(inst.name for inst, _ in parts)
+            raise CapabilityError(
+                f"the instances {names} share a core but loop differently; the MLIR-AIE "
+                "emitter runs a chain's instances in lock-step, loop by loop, so their loops "
+                "must have the same bounds",
+                parts[-1][0].loc,
+            )
         self.held.append([])
-        for s in stmts:
-            self.loc = s.loc or self.loc
-            self.stmt(s)
-            for fifo in self.temps:
-                self.release(fifo, "Consume")
-            self.temps = []
-            for key, v in self.in_use:
-                self.scratch[key].append(v)
-            self.in_use = []
+        for r in range(len(runs[0])):
+            for (inst, _), run in zip(parts, runs):
+                self.use(inst)
+                for s in run[r][0]:
+                    self.simple(s)
+            loops = [(inst, run[r][1]) for (inst, _), run in zip(parts, runs)]
+            if loops[0][1] is not None:
+                self.loop(loops)
         for fifo in reversed(self.held.pop()):
             self.release(fifo, "Consume")
 
-    def stmt(self, s: Stmt):
-        if isinstance(s, For):
-            lo, hi = self.scalar(s.start), self.scalar(s.stop)
-            step, iv = self.index(s.step), self.fresh()
-            self.line(f"scf.for {iv} = {lo} to {hi} step {step} {{")
+    def simple(self, s: Stmt):
+        """One statement; the FIFO objects and scratch buffers it took are given back."""
+        self.loc = s.loc or self.loc
+        self.stmt(s)
+        for fifo in self.temps:
+            self.release(fifo, "Consume")
+        self.temps = []
+        for key, v in self.in_use:
+            self.scratch[key].append(v)
+        self.in_use = []
+
+    def loop(self, loops: list[tuple[Instance, For]]):
+        self.use(loops[0][0])
+        first = loops[0][1]
+        lo, hi = self.scalar(first.start), self.scalar(first.stop)
+        step, iv = self.index(first.step), self.fresh()
+        self.line(f"scf.for {iv} = {lo} to {hi} step {step} {{")
+        for inst, s in loops:
+            self.use(inst)
             self.env[s.var] = Value(iv, index)
-            self.nested(s.body)
+        self.nested([(inst, s.body) for inst, s in loops])
+        for inst, s in loops:
+            self.use(inst)
             del self.env[s.var]
-            self.line("}")
-        elif isinstance(s, If):
+        self.line("}")
+
+    def stmt(self, s: Stmt):
+        if isinstance(s, If):
             cond = self.scalar(s.cond)
             self.line(f"scf.if {cond} {{")
-            self.nested(s.then)
+            self.nested([(self.inst, s.then)])
             if s.orelse:
                 self.line("} else {")
-                self.nested(s.orelse)
+                self.nested([(self.inst, s.orelse)])
             self.line("}")
         elif isinstance(s, Assign):
             self.assign(s)
@@ -202,21 +237,27 @@ class CoreEmitter:
         elif isinstance(s, Store):
             self.store(s)
 
-    def nested(self, stmts):
+    def nested(self, parts: list[tuple[Instance, tuple[Stmt, ...]]]):
         """A loop or branch body; scalars it rebinds would have to be carried out of it."""
-        outer = dict(self.env)
+        outer = {}
+        for inst, _ in parts:
+            self.use(inst)
+            outer[inst.name] = dict(self.env)
         self.indent += 1
-        self.block(stmts)
+        self.block(parts)
         self.indent -= 1
-        for name, v in outer.items():
-            if not isinstance(v.type, TensorType) and self.env[name] is not v:
-                raise CapabilityError(
-                    f"'{self.inst.name}' changes the scalar '{name}' inside a loop or branch; "
-                    "the MLIR-AIE emitter does not carry scalars out of one yet: keep it in "
-                    "a one-element tile",
-                    self.loc,
-                )
-        self.env = outer
+        for inst, _ in parts:
+            self.use(inst)
+            for name, v in outer[inst.name].items():
+                if not isinstance(v.type, TensorType) and self.env[name] is not v:
+                    raise CapabilityError(
+                        f"'{inst.name}' changes the scalar '{name}' inside a loop or branch; "
+                        "the MLIR-AIE emitter does not carry scalars out of one yet: keep it "
+                        "in a one-element tile",
+                        self.loc,
+                    )
+            self.env.clear()
+            self.env.update(outer[inst.name])
 
     def into_fifo(self, value: Expr, fifo: str):
         obj = self.acquire(fifo, "Produce", value.type)
@@ -440,5 +481,26 @@ def _reads_name(e: Expr, name: str) -> bool:
     return any(_reads_name(c, name) for c in children(e))
 
 
-def emit_core(inst: Instance, tile, tile_ssa: str, plan: Plan) -> CoreCode:
-    return CoreEmitter(inst, tile, tile_ssa, plan).emit()
+def _runs(body: tuple[Stmt, ...]) -> list[tuple[list[Stmt], For | None]]:
+    """A body as (statements, the loop after them) pairs, the last with no loop."""
+    runs, current = [], []
+    for s in body:
+        if isinstance(s, For):
+            runs.append((current, s))
+            current = []
+        else:
+            current.append(s)
+    runs.append((current, None))
+    return runs
+
+
+def _bounds(loop: For | None):
+    if loop is None:
+        return None
+    ends = [e.value if isinstance(e, Const) else e for e in (loop.start, loop.stop)]
+    return (*ends, loop.step)
+
+
+def emit_core(insts: list[Instance], tile, tile_ssa: str, plan: Plan) -> CoreCode:
+    """The body of the core at ``tile``: one instance's, or a chain's in lock-step."""
+    return CoreEmitter(insts, tile, tile_ssa, plan).emit()

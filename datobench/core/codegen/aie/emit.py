@@ -36,9 +36,9 @@ def emit_design(program, release_name: str | None = None) -> str:
     symbols = Symbols()
     p = plan(program, symbols)
     cores = []
-    for inst in program.graph.instances:
-        tile = program.mapping.placement[inst.name]
-        cores.append((inst, tile, emit_core(inst, tile, tile_ssa(tile), p)))
+    for node in program.mapping.nodes:
+        insts = [program.graph.instance(name) for name in node.instances]
+        cores.append((node, node.tile, emit_core(insts, node.tile, tile_ssa(node.tile), p)))
     kernels = []
     for _, _, code in cores:
         kernels += [k for k in code.kernels if k not in kernels]
@@ -60,8 +60,8 @@ def emit_design(program, release_name: str | None = None) -> str:
                 f'%{b.symbol} = aie.buffer({tile_ssa(b.tile)}) {{sym_name = "{b.symbol}"}} : '
                 f"{b.type}"
             )
-    for inst, tile, code in cores:
-        body.append(f"// {inst.name}")
+    for node, tile, code in cores:
+        body.append(f"// {node.name}")
         body.append(f"%core_{tile[0]}_{tile[1]} = aie.core({tile_ssa(tile)}) {{")
         body += code.lines
         body.append("  aie.end")

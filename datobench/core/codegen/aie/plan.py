@@ -94,11 +94,10 @@ class Planner:
 
     def run(self) -> Plan:
         for node in self.mapping.nodes:
-            if len(node.instances) > 1:
+            if "bundle" in node.kind:
                 raise CapabilityError(
-                    f"the MLIR-AIE emitter runs one instance per core; '{node.name}' "
-                    f"({node.kind} of {', '.join(node.instances)}) needs a core that "
-                    "interleaves them"
+                    f"the MLIR-AIE emitter does not time-multiplex a core yet; '{node.name}' "
+                    f"bundles {', '.join(node.instances)}"
                 )
         for c in self.graph.channels:
             route = self.mapping.route(c.name)
