@@ -41,9 +41,8 @@ class AieEmuBackend(Backend):
         return options.release
 
     def prepare(self, program: CompiledProgram, options: AieEmuOptions):
-        from datobench.core.codegen.aie import emit_design
+        from datobench.core.codegen.aie import emit_design, verify
         from datobench.core.codegen.aie.parse import read_design
-        from datobench.core.codegen.aie.verify import verify
 
         if not _is_npu(program):
             raise CapabilityError(NEEDS_NPU)
