@@ -84,6 +84,33 @@ def test_memory_tile_links_distribute_broadcast_and_join():
     assert result.elements["b"] == 1 and result.elements["c"] == 1
 
 
+def test_a_to_stream_layout_reorders_what_the_producer_sends():
+    A = np.arange(16, dtype=np.float32)
+    B = np.zeros(16, np.float32)
+    run(design("transpose"), A, B)
+    np.testing.assert_array_equal(B.reshape(4, 4), A.reshape(4, 4).T)
+
+
+def test_a_to_stream_layout_must_visit_every_element_once():
+    text = broken(design("transpose"), "<size = 4, stride = 4>]", "<size = 4, stride = 2>]")
+    with pytest.raises(EmulationError) as info:
+        run(text, np.zeros(16, np.float32), np.zeros(16, np.float32))
+    assert str(info.value) == (
+        "line 10: the toStream layout of @t does not visit each of its 16 elements once"
+    )
+
+
+def test_a_from_stream_layout_is_refused():
+    text = broken(design("transpose"), "{%t03}, 1 : i32)",
+                  "{%t03 fromStream [<size = 16, stride = 1>]}, 1 : i32)")  # fmt: skip
+    with pytest.raises(EmulationError) as info:
+        run(text, np.zeros(16, np.float32), np.zeros(16, np.float32))
+    assert str(info.value) == (
+        "line 10: object FIFO @t has a fromStream layout on a consumer, which the emulator "
+        "does not execute"
+    )
+
+
 def test_runs_are_deterministic():
     A = np.arange(64, dtype=np.float32)
     first = run(design("add_one"), A, np.zeros(64, np.float32))

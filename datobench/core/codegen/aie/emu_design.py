@@ -13,7 +13,7 @@ import numpy as np
 from xdsl.dialects import builtin, func
 from xdsl.ir import Attribute, Block, Operation, SSAValue
 
-from datobench.core.codegen.aie.emu_fifo import FifoDecl, Tile
+from datobench.core.codegen.aie.emu_fifo import FifoDecl, Tile, layout_index
 from datobench.core.codegen.aie.emu_kernels import EmulationError, KernelDecl, kernel_decl
 from datobench.core.codegen.aie.emu_link import LinkDecl
 from datobench.core.codegen.aie.emu_values import memref_shape
@@ -144,13 +144,27 @@ def read_design(parsed: ParsedDesign, user_kernels: dict) -> Design:
 
 def _fifo(design: Design, op: Operation, line: int | None) -> FifoDecl:
     name = _symbol(_get(op, "sym_name"))
+    if _get(op, "dimensionsFromStreamPerConsumer") is not None:
+        raise EmulationError(
+            f"line {line}: object FIFO @{name} has a fromStream layout on a consumer, which "
+            "the emulator does not execute"
+        )
+    to_stream = tuple(
+        (d.size.data, d.stride.data) for d in getattr(_get(op, "dimensionsToStream"), "data", ())
+    )
     depth_attr = _get(op, "elemNumber")
     depths = (
         (_int(depth_attr),) if isinstance(depth_attr, builtin.IntegerAttr) else _ints(depth_attr)
     )
     shape, dtype = memref_shape(_memref_in(_get(op, "elemType")))
     producer, *consumers = (design.tiles[v] for v in op.operands)
-    return FifoDecl(name, producer, tuple(consumers), depths[0], shape, dtype, line)
+    decl = FifoDecl(name, producer, tuple(consumers), depths[0], shape, dtype, line, to_stream)
+    if to_stream and sorted(layout_index(to_stream).tolist()) != list(range(decl.size)):
+        raise EmulationError(
+            f"line {line}: the toStream layout of @{name} does not visit each of its "
+            f"{decl.size} elements once"
+        )
+    return decl
 
 
 def _link(design: Design, op: Operation, line: int | None) -> LinkDecl:

@@ -5,7 +5,8 @@ An endpoint acquires cumulatively (``acquire(Consume, 2)`` while holding one wai
 and releases its oldest buffers first. The producer fills buffers of a ring of ``depth``, so a
 buffer it acquires again holds what it last wrote there, as on the tile. A released buffer is
 delivered to every consumer (a copy each, so a broadcast's consumers never see each other's
-writes), and it is free again once every consumer has released it. A FIFO therefore holds at
+writes; a ``toStream`` layout on the producer reorders what is sent, as the producer's DMA
+does), and it is free again once every consumer has released it. A FIFO therefore holds at
 most ``depth`` elements in flight, as a stream of that depth does in ``sim``: on the hardware a
 FIFO across a DMA has a second set of buffers at the consumer, which only adds room, so a design
 that runs here runs there.
@@ -32,10 +33,19 @@ class FifoDecl:
     shape: tuple[int, ...]
     dtype: np.dtype
     line: int
+    to_stream: tuple[tuple[int, int], ...] = ()  # (size, stride) per dim, outermost first
 
     @property
     def size(self) -> int:
         return int(np.prod(self.shape, dtype=np.int64))
+
+
+def layout_index(dims: tuple[tuple[int, int], ...]) -> np.ndarray:
+    """The element indices that (size, stride) dimensions visit, outermost first."""
+    index = np.zeros((), dtype=np.int64)
+    for size, stride in dims:
+        index = index[..., None] + np.arange(size, dtype=np.int64) * stride
+    return index.reshape(-1)
 
 
 class ObjectFifo:
@@ -50,6 +60,7 @@ class ObjectFifo:
         self.base = 0  # index (in production order) of queue[0]
         self.released = {c: 0 for c in decl.consumers}  # per consumer: buffers released
         self.held = {c: 0 for c in decl.consumers}
+        self.order = layout_index(decl.to_stream) if decl.to_stream else None
 
     # -- the producer --------------------------------------------------------------------------
 
@@ -66,6 +77,8 @@ class ObjectFifo:
     def release_produce(self, n: int) -> None:
         for _ in range(n):
             buffer = self.ring[self.produced % self.decl.depth]
+            if self.order is not None:
+                buffer = buffer.reshape(-1)[self.order].reshape(self.decl.shape)
             self.queue.append({c: buffer.copy() for c in self.decl.consumers})
             self.produced += 1
         self.held_produce = max(self.held_produce - n, 0)
