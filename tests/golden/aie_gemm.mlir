@@ -19,11 +19,11 @@ module {
     aie.objectfifo @A_in_c0(%tile_0_0, {%tile_0_1}, 2 : i32) : !aie.objectfifo<memref<128xi16>>
     aie.objectfifo @A_16_32_0_16(%tile_1_1, {%tile_0_3, %tile_1_3}, 2 : i32) : !aie.objectfifo<memref<16x8xi16>>
     aie.objectfifo @A_in_c1(%tile_1_0, {%tile_1_1}, 2 : i32) : !aie.objectfifo<memref<128xi16>>
-    aie.objectfifo @C_block_0_0(%tile_0_2, {%tile_0_1}, 2 : i32) : !aie.objectfifo<memref<16x16xi32>>
-    aie.objectfifo @C_block_1_0(%tile_0_3, {%tile_0_1}, 2 : i32) : !aie.objectfifo<memref<16x16xi32>>
+    aie.objectfifo @C_block_0_0(%tile_0_2, {%tile_0_1}, [1 : i32, 2 : i32]) : !aie.objectfifo<memref<16x16xi32>>
+    aie.objectfifo @C_block_1_0(%tile_0_3, {%tile_0_1}, [1 : i32, 2 : i32]) : !aie.objectfifo<memref<16x16xi32>>
     aie.objectfifo @C_out_c0(%tile_0_1, {%tile_0_0}, 2 : i32) : !aie.objectfifo<memref<512xi32>>
-    aie.objectfifo @C_block_0_1(%tile_1_2, {%tile_1_1}, 2 : i32) : !aie.objectfifo<memref<16x16xi32>>
-    aie.objectfifo @C_block_1_1(%tile_1_3, {%tile_1_1}, 2 : i32) : !aie.objectfifo<memref<16x16xi32>>
+    aie.objectfifo @C_block_0_1(%tile_1_2, {%tile_1_1}, [1 : i32, 2 : i32]) : !aie.objectfifo<memref<16x16xi32>>
+    aie.objectfifo @C_block_1_1(%tile_1_3, {%tile_1_1}, [1 : i32, 2 : i32]) : !aie.objectfifo<memref<16x16xi32>>
     aie.objectfifo @C_out_c1(%tile_1_1, {%tile_1_0}, 2 : i32) : !aie.objectfifo<memref<512xi32>>
     aie.objectfifo.link [@B_in_c0] -> [@B_0_16_0_16] ([] [])
     aie.objectfifo.link [@B_in_c1] -> [@B_0_16_16_32] ([] [])
@@ -31,145 +31,93 @@ module {
     aie.objectfifo.link [@A_in_c1] -> [@A_16_32_0_16] ([] [])
     aie.objectfifo.link [@C_block_0_0, @C_block_1_0] -> [@C_out_c0] ([0, 256] [])
     aie.objectfifo.link [@C_block_0_1, @C_block_1_1] -> [@C_out_c1] ([0, 256] [])
-    %block_0_0_acc = aie.buffer(%tile_0_2) {sym_name = "block_0_0_acc"} : memref<16x16xi32>
-    %block_0_1_acc = aie.buffer(%tile_1_2) {sym_name = "block_0_1_acc"} : memref<16x16xi32>
-    %block_1_0_acc = aie.buffer(%tile_0_3) {sym_name = "block_1_0_acc"} : memref<16x16xi32>
-    %block_1_1_acc = aie.buffer(%tile_1_3) {sym_name = "block_1_1_acc"} : memref<16x16xi32>
     // block_0_0
     %core_0_2 = aie.core(%tile_0_2) {
-      func.call @dato_zeros_16x16xi32_shape16_16_dtypeint32(%block_0_0_acc) : (memref<16x16xi32>) -> ()
-      %block_0_0_1 = arith.constant 0 : index
-      %block_0_0_2 = arith.constant 2 : index
-      %block_0_0_3 = arith.constant 1 : index
-      scf.for %block_0_0_4 = %block_0_0_1 to %block_0_0_2 step %block_0_0_3 {
-        %block_0_0_5 = aie.objectfifo.acquire @A_0_16_0_16(Consume, 1) : !aie.objectfifosubview<memref<16x8xi16>>
-        %block_0_0_6 = aie.objectfifo.subview.access %block_0_0_5[0] : !aie.objectfifosubview<memref<16x8xi16>> -> memref<16x8xi16>
-        %block_0_0_7 = aie.objectfifo.acquire @B_0_16_0_16(Consume, 1) : !aie.objectfifosubview<memref<8x16xi16>>
-        %block_0_0_8 = aie.objectfifo.subview.access %block_0_0_7[0] : !aie.objectfifosubview<memref<8x16xi16>> -> memref<8x16xi16>
-        func.call @dato_matmul_16x8xi16_8x16xi16_16x16xi32_accint32_accumulateTrue(%block_0_0_6, %block_0_0_8, %block_0_0_acc) : (memref<16x8xi16>, memref<8x16xi16>, memref<16x16xi32>) -> ()
+      %block_0_0_1 = aie.objectfifo.acquire @C_block_0_0(Produce, 1) : !aie.objectfifosubview<memref<16x16xi32>>
+      %block_0_0_2 = aie.objectfifo.subview.access %block_0_0_1[0] : !aie.objectfifosubview<memref<16x16xi32>> -> memref<16x16xi32>
+      func.call @dato_zeros_16x16xi32_shape16_16_dtypeint32(%block_0_0_2) : (memref<16x16xi32>) -> ()
+      %block_0_0_3 = arith.constant 0 : index
+      %block_0_0_4 = arith.constant 2 : index
+      %block_0_0_5 = arith.constant 1 : index
+      scf.for %block_0_0_6 = %block_0_0_3 to %block_0_0_4 step %block_0_0_5 {
+        %block_0_0_7 = aie.objectfifo.acquire @A_0_16_0_16(Consume, 1) : !aie.objectfifosubview<memref<16x8xi16>>
+        %block_0_0_8 = aie.objectfifo.subview.access %block_0_0_7[0] : !aie.objectfifosubview<memref<16x8xi16>> -> memref<16x8xi16>
+        %block_0_0_9 = aie.objectfifo.acquire @B_0_16_0_16(Consume, 1) : !aie.objectfifosubview<memref<8x16xi16>>
+        %block_0_0_10 = aie.objectfifo.subview.access %block_0_0_9[0] : !aie.objectfifosubview<memref<8x16xi16>> -> memref<8x16xi16>
+        func.call @dato_matmul_16x8xi16_8x16xi16_16x16xi32_accint32_accumulateTrue(%block_0_0_8, %block_0_0_10, %block_0_0_2) : (memref<16x8xi16>, memref<8x16xi16>, memref<16x16xi32>) -> ()
         aie.objectfifo.release @B_0_16_0_16(Consume, 1)
         aie.objectfifo.release @A_0_16_0_16(Consume, 1)
-      }
-      %block_0_0_9 = aie.objectfifo.acquire @C_block_0_0(Produce, 1) : !aie.objectfifosubview<memref<16x16xi32>>
-      %block_0_0_10 = aie.objectfifo.subview.access %block_0_0_9[0] : !aie.objectfifosubview<memref<16x16xi32>> -> memref<16x16xi32>
-      %block_0_0_12 = arith.constant 0 : index
-      %block_0_0_13 = arith.constant 16 : index
-      %block_0_0_14 = arith.constant 1 : index
-      scf.for %block_0_0_11 = %block_0_0_12 to %block_0_0_13 step %block_0_0_14 {
-        %block_0_0_16 = arith.constant 0 : index
-        %block_0_0_17 = arith.constant 16 : index
-        %block_0_0_18 = arith.constant 1 : index
-        scf.for %block_0_0_15 = %block_0_0_16 to %block_0_0_17 step %block_0_0_18 {
-          %block_0_0_19 = memref.load %block_0_0_acc[%block_0_0_11, %block_0_0_15] : memref<16x16xi32>
-          memref.store %block_0_0_19, %block_0_0_10[%block_0_0_11, %block_0_0_15] : memref<16x16xi32>
-        }
       }
       aie.objectfifo.release @C_block_0_0(Produce, 1)
       aie.end
     }
     // block_0_1
     %core_1_2 = aie.core(%tile_1_2) {
-      func.call @dato_zeros_16x16xi32_shape16_16_dtypeint32(%block_0_1_acc) : (memref<16x16xi32>) -> ()
-      %block_0_1_1 = arith.constant 0 : index
-      %block_0_1_2 = arith.constant 2 : index
-      %block_0_1_3 = arith.constant 1 : index
-      scf.for %block_0_1_4 = %block_0_1_1 to %block_0_1_2 step %block_0_1_3 {
-        %block_0_1_5 = aie.objectfifo.acquire @A_0_16_0_16(Consume, 1) : !aie.objectfifosubview<memref<16x8xi16>>
-        %block_0_1_6 = aie.objectfifo.subview.access %block_0_1_5[0] : !aie.objectfifosubview<memref<16x8xi16>> -> memref<16x8xi16>
-        %block_0_1_7 = aie.objectfifo.acquire @B_0_16_16_32(Consume, 1) : !aie.objectfifosubview<memref<8x16xi16>>
-        %block_0_1_8 = aie.objectfifo.subview.access %block_0_1_7[0] : !aie.objectfifosubview<memref<8x16xi16>> -> memref<8x16xi16>
-        func.call @dato_matmul_16x8xi16_8x16xi16_16x16xi32_accint32_accumulateTrue(%block_0_1_6, %block_0_1_8, %block_0_1_acc) : (memref<16x8xi16>, memref<8x16xi16>, memref<16x16xi32>) -> ()
+      %block_0_1_1 = aie.objectfifo.acquire @C_block_0_1(Produce, 1) : !aie.objectfifosubview<memref<16x16xi32>>
+      %block_0_1_2 = aie.objectfifo.subview.access %block_0_1_1[0] : !aie.objectfifosubview<memref<16x16xi32>> -> memref<16x16xi32>
+      func.call @dato_zeros_16x16xi32_shape16_16_dtypeint32(%block_0_1_2) : (memref<16x16xi32>) -> ()
+      %block_0_1_3 = arith.constant 0 : index
+      %block_0_1_4 = arith.constant 2 : index
+      %block_0_1_5 = arith.constant 1 : index
+      scf.for %block_0_1_6 = %block_0_1_3 to %block_0_1_4 step %block_0_1_5 {
+        %block_0_1_7 = aie.objectfifo.acquire @A_0_16_0_16(Consume, 1) : !aie.objectfifosubview<memref<16x8xi16>>
+        %block_0_1_8 = aie.objectfifo.subview.access %block_0_1_7[0] : !aie.objectfifosubview<memref<16x8xi16>> -> memref<16x8xi16>
+        %block_0_1_9 = aie.objectfifo.acquire @B_0_16_16_32(Consume, 1) : !aie.objectfifosubview<memref<8x16xi16>>
+        %block_0_1_10 = aie.objectfifo.subview.access %block_0_1_9[0] : !aie.objectfifosubview<memref<8x16xi16>> -> memref<8x16xi16>
+        func.call @dato_matmul_16x8xi16_8x16xi16_16x16xi32_accint32_accumulateTrue(%block_0_1_8, %block_0_1_10, %block_0_1_2) : (memref<16x8xi16>, memref<8x16xi16>, memref<16x16xi32>) -> ()
         aie.objectfifo.release @B_0_16_16_32(Consume, 1)
         aie.objectfifo.release @A_0_16_0_16(Consume, 1)
-      }
-      %block_0_1_9 = aie.objectfifo.acquire @C_block_0_1(Produce, 1) : !aie.objectfifosubview<memref<16x16xi32>>
-      %block_0_1_10 = aie.objectfifo.subview.access %block_0_1_9[0] : !aie.objectfifosubview<memref<16x16xi32>> -> memref<16x16xi32>
-      %block_0_1_12 = arith.constant 0 : index
-      %block_0_1_13 = arith.constant 16 : index
-      %block_0_1_14 = arith.constant 1 : index
-      scf.for %block_0_1_11 = %block_0_1_12 to %block_0_1_13 step %block_0_1_14 {
-        %block_0_1_16 = arith.constant 0 : index
-        %block_0_1_17 = arith.constant 16 : index
-        %block_0_1_18 = arith.constant 1 : index
-        scf.for %block_0_1_15 = %block_0_1_16 to %block_0_1_17 step %block_0_1_18 {
-          %block_0_1_19 = memref.load %block_0_1_acc[%block_0_1_11, %block_0_1_15] : memref<16x16xi32>
-          memref.store %block_0_1_19, %block_0_1_10[%block_0_1_11, %block_0_1_15] : memref<16x16xi32>
-        }
       }
       aie.objectfifo.release @C_block_0_1(Produce, 1)
       aie.end
     }
     // block_1_0
     %core_0_3 = aie.core(%tile_0_3) {
-      func.call @dato_zeros_16x16xi32_shape16_16_dtypeint32(%block_1_0_acc) : (memref<16x16xi32>) -> ()
-      %block_1_0_1 = arith.constant 0 : index
-      %block_1_0_2 = arith.constant 2 : index
-      %block_1_0_3 = arith.constant 1 : index
-      scf.for %block_1_0_4 = %block_1_0_1 to %block_1_0_2 step %block_1_0_3 {
-        %block_1_0_5 = aie.objectfifo.acquire @A_16_32_0_16(Consume, 1) : !aie.objectfifosubview<memref<16x8xi16>>
-        %block_1_0_6 = aie.objectfifo.subview.access %block_1_0_5[0] : !aie.objectfifosubview<memref<16x8xi16>> -> memref<16x8xi16>
-        %block_1_0_7 = aie.objectfifo.acquire @B_0_16_0_16(Consume, 1) : !aie.objectfifosubview<memref<8x16xi16>>
-        %block_1_0_8 = aie.objectfifo.subview.access %block_1_0_7[0] : !aie.objectfifosubview<memref<8x16xi16>> -> memref<8x16xi16>
-        func.call @dato_matmul_16x8xi16_8x16xi16_16x16xi32_accint32_accumulateTrue(%block_1_0_6, %block_1_0_8, %block_1_0_acc) : (memref<16x8xi16>, memref<8x16xi16>, memref<16x16xi32>) -> ()
+      %block_1_0_1 = aie.objectfifo.acquire @C_block_1_0(Produce, 1) : !aie.objectfifosubview<memref<16x16xi32>>
+      %block_1_0_2 = aie.objectfifo.subview.access %block_1_0_1[0] : !aie.objectfifosubview<memref<16x16xi32>> -> memref<16x16xi32>
+      func.call @dato_zeros_16x16xi32_shape16_16_dtypeint32(%block_1_0_2) : (memref<16x16xi32>) -> ()
+      %block_1_0_3 = arith.constant 0 : index
+      %block_1_0_4 = arith.constant 2 : index
+      %block_1_0_5 = arith.constant 1 : index
+      scf.for %block_1_0_6 = %block_1_0_3 to %block_1_0_4 step %block_1_0_5 {
+        %block_1_0_7 = aie.objectfifo.acquire @A_16_32_0_16(Consume, 1) : !aie.objectfifosubview<memref<16x8xi16>>
+        %block_1_0_8 = aie.objectfifo.subview.access %block_1_0_7[0] : !aie.objectfifosubview<memref<16x8xi16>> -> memref<16x8xi16>
+        %block_1_0_9 = aie.objectfifo.acquire @B_0_16_0_16(Consume, 1) : !aie.objectfifosubview<memref<8x16xi16>>
+        %block_1_0_10 = aie.objectfifo.subview.access %block_1_0_9[0] : !aie.objectfifosubview<memref<8x16xi16>> -> memref<8x16xi16>
+        func.call @dato_matmul_16x8xi16_8x16xi16_16x16xi32_accint32_accumulateTrue(%block_1_0_8, %block_1_0_10, %block_1_0_2) : (memref<16x8xi16>, memref<8x16xi16>, memref<16x16xi32>) -> ()
         aie.objectfifo.release @B_0_16_0_16(Consume, 1)
         aie.objectfifo.release @A_16_32_0_16(Consume, 1)
-      }
-      %block_1_0_9 = aie.objectfifo.acquire @C_block_1_0(Produce, 1) : !aie.objectfifosubview<memref<16x16xi32>>
-      %block_1_0_10 = aie.objectfifo.subview.access %block_1_0_9[0] : !aie.objectfifosubview<memref<16x16xi32>> -> memref<16x16xi32>
-      %block_1_0_12 = arith.constant 0 : index
-      %block_1_0_13 = arith.constant 16 : index
-      %block_1_0_14 = arith.constant 1 : index
-      scf.for %block_1_0_11 = %block_1_0_12 to %block_1_0_13 step %block_1_0_14 {
-        %block_1_0_16 = arith.constant 0 : index
-        %block_1_0_17 = arith.constant 16 : index
-        %block_1_0_18 = arith.constant 1 : index
-        scf.for %block_1_0_15 = %block_1_0_16 to %block_1_0_17 step %block_1_0_18 {
-          %block_1_0_19 = memref.load %block_1_0_acc[%block_1_0_11, %block_1_0_15] : memref<16x16xi32>
-          memref.store %block_1_0_19, %block_1_0_10[%block_1_0_11, %block_1_0_15] : memref<16x16xi32>
-        }
       }
       aie.objectfifo.release @C_block_1_0(Produce, 1)
       aie.end
     }
     // block_1_1
     %core_1_3 = aie.core(%tile_1_3) {
-      func.call @dato_zeros_16x16xi32_shape16_16_dtypeint32(%block_1_1_acc) : (memref<16x16xi32>) -> ()
-      %block_1_1_1 = arith.constant 0 : index
-      %block_1_1_2 = arith.constant 2 : index
-      %block_1_1_3 = arith.constant 1 : index
-      scf.for %block_1_1_4 = %block_1_1_1 to %block_1_1_2 step %block_1_1_3 {
-        %block_1_1_5 = aie.objectfifo.acquire @A_16_32_0_16(Consume, 1) : !aie.objectfifosubview<memref<16x8xi16>>
-        %block_1_1_6 = aie.objectfifo.subview.access %block_1_1_5[0] : !aie.objectfifosubview<memref<16x8xi16>> -> memref<16x8xi16>
-        %block_1_1_7 = aie.objectfifo.acquire @B_0_16_16_32(Consume, 1) : !aie.objectfifosubview<memref<8x16xi16>>
-        %block_1_1_8 = aie.objectfifo.subview.access %block_1_1_7[0] : !aie.objectfifosubview<memref<8x16xi16>> -> memref<8x16xi16>
-        func.call @dato_matmul_16x8xi16_8x16xi16_16x16xi32_accint32_accumulateTrue(%block_1_1_6, %block_1_1_8, %block_1_1_acc) : (memref<16x8xi16>, memref<8x16xi16>, memref<16x16xi32>) -> ()
+      %block_1_1_1 = aie.objectfifo.acquire @C_block_1_1(Produce, 1) : !aie.objectfifosubview<memref<16x16xi32>>
+      %block_1_1_2 = aie.objectfifo.subview.access %block_1_1_1[0] : !aie.objectfifosubview<memref<16x16xi32>> -> memref<16x16xi32>
+      func.call @dato_zeros_16x16xi32_shape16_16_dtypeint32(%block_1_1_2) : (memref<16x16xi32>) -> ()
+      %block_1_1_3 = arith.constant 0 : index
+      %block_1_1_4 = arith.constant 2 : index
+      %block_1_1_5 = arith.constant 1 : index
+      scf.for %block_1_1_6 = %block_1_1_3 to %block_1_1_4 step %block_1_1_5 {
+        %block_1_1_7 = aie.objectfifo.acquire @A_16_32_0_16(Consume, 1) : !aie.objectfifosubview<memref<16x8xi16>>
+        %block_1_1_8 = aie.objectfifo.subview.access %block_1_1_7[0] : !aie.objectfifosubview<memref<16x8xi16>> -> memref<16x8xi16>
+        %block_1_1_9 = aie.objectfifo.acquire @B_0_16_16_32(Consume, 1) : !aie.objectfifosubview<memref<8x16xi16>>
+        %block_1_1_10 = aie.objectfifo.subview.access %block_1_1_9[0] : !aie.objectfifosubview<memref<8x16xi16>> -> memref<8x16xi16>
+        func.call @dato_matmul_16x8xi16_8x16xi16_16x16xi32_accint32_accumulateTrue(%block_1_1_8, %block_1_1_10, %block_1_1_2) : (memref<16x8xi16>, memref<8x16xi16>, memref<16x16xi32>) -> ()
         aie.objectfifo.release @B_0_16_16_32(Consume, 1)
         aie.objectfifo.release @A_16_32_0_16(Consume, 1)
-      }
-      %block_1_1_9 = aie.objectfifo.acquire @C_block_1_1(Produce, 1) : !aie.objectfifosubview<memref<16x16xi32>>
-      %block_1_1_10 = aie.objectfifo.subview.access %block_1_1_9[0] : !aie.objectfifosubview<memref<16x16xi32>> -> memref<16x16xi32>
-      %block_1_1_12 = arith.constant 0 : index
-      %block_1_1_13 = arith.constant 16 : index
-      %block_1_1_14 = arith.constant 1 : index
-      scf.for %block_1_1_11 = %block_1_1_12 to %block_1_1_13 step %block_1_1_14 {
-        %block_1_1_16 = arith.constant 0 : index
-        %block_1_1_17 = arith.constant 16 : index
-        %block_1_1_18 = arith.constant 1 : index
-        scf.for %block_1_1_15 = %block_1_1_16 to %block_1_1_17 step %block_1_1_18 {
-          %block_1_1_19 = memref.load %block_1_1_acc[%block_1_1_11, %block_1_1_15] : memref<16x16xi32>
-          memref.store %block_1_1_19, %block_1_1_10[%block_1_1_11, %block_1_1_15] : memref<16x16xi32>
-        }
       }
       aie.objectfifo.release @C_block_1_1(Produce, 1)
       aie.end
     }
     aie.runtime_sequence(%A: memref<512xi16>, %B: memref<512xi16>, %C: memref<1024xi32>) {
       aiex.npu.dma_memcpy_nd(%B[0, 0, 0, 0][1, 1, 16, 16][0, 0, 32, 1]) {id = 0 : i64, issue_token = true, metadata = @B_in_c0} : memref<512xi16>
-      aiex.npu.dma_memcpy_nd(%B[0, 0, 0, 16][1, 1, 16, 16][0, 0, 32, 1]) {id = 0 : i64, issue_token = true, metadata = @B_in_c1} : memref<512xi16>
-      aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 0][1, 2, 16, 8][0, 8, 16, 1]) {id = 1 : i64, issue_token = true, metadata = @A_in_c0} : memref<512xi16>
-      aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 256][1, 2, 16, 8][0, 8, 16, 1]) {id = 1 : i64, issue_token = true, metadata = @A_in_c1} : memref<512xi16>
-      aiex.npu.dma_memcpy_nd(%C[0, 0, 0, 0][1, 1, 32, 16][0, 0, 32, 1]) {id = 2 : i64, issue_token = true, metadata = @C_out_c0} : memref<1024xi32>
-      aiex.npu.dma_memcpy_nd(%C[0, 0, 0, 16][1, 1, 32, 16][0, 0, 32, 1]) {id = 2 : i64, issue_token = true, metadata = @C_out_c1} : memref<1024xi32>
+      aiex.npu.dma_memcpy_nd(%B[0, 0, 0, 16][1, 1, 16, 16][0, 0, 32, 1]) {id = 1 : i64, issue_token = true, metadata = @B_in_c1} : memref<512xi16>
+      aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 0][1, 2, 16, 8][0, 8, 16, 1]) {id = 2 : i64, issue_token = true, metadata = @A_in_c0} : memref<512xi16>
+      aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 256][1, 2, 16, 8][0, 8, 16, 1]) {id = 3 : i64, issue_token = true, metadata = @A_in_c1} : memref<512xi16>
+      aiex.npu.dma_memcpy_nd(%C[0, 0, 0, 0][1, 1, 32, 16][0, 0, 32, 1]) {id = 4 : i64, issue_token = true, metadata = @C_out_c0} : memref<1024xi32>
+      aiex.npu.dma_memcpy_nd(%C[0, 0, 0, 16][1, 1, 32, 16][0, 0, 32, 1]) {id = 5 : i64, issue_token = true, metadata = @C_out_c1} : memref<1024xi32>
       aiex.npu.dma_wait {symbol = @C_out_c0}
       aiex.npu.dma_wait {symbol = @C_out_c1}
     }

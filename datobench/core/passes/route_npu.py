@@ -225,10 +225,11 @@ class NpuRouting:
             if channel not in self.dma_channels:  # a bundle's instances share it (more BDs)
                 self.dma_channels.add(channel)
                 self.ledger.add(tile, dma, 1, who)
-            self.ledger.add(tile, BDS, 2, who)
             if size:
+                self.ledger.add(tile, BDS, 2, who)
                 self.ledger.buffer(tile, f"{who} ping-pong", size)
-            else:
+            else:  # the DMA drains the local tensor where it is: one buffer, one descriptor
+                self.ledger.add(tile, BDS, 1, who)
                 self.ledger.add(tile, LOCKS, 2, who)
 
 

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 
 from datobench.core.codegen.aie import types
 from datobench.core.codegen.aie.kernels import Kernel, op_kernel, user_kernel
+from datobench.core.codegen.aie.owned import names_in, owned_outputs
 from datobench.core.codegen.aie.plan import Plan
+from datobench.core.codegen.aie.scalars import CoreText, Value, whole
 from datobench.core.codegen.aie.symbols import sanitise
 from datobench.core.errors import CapabilityError
 from datobench.core.ir.effects import view_of
@@ -32,28 +34,15 @@ from datobench.core.ir.nodes import (
     Load,
     ParamRef,
     Put,
-    Range,
     Stmt,
     Store,
     Var,
-    children,
     in_place_update,
     mutated_names,
 )
 from datobench.core.ir.ops import op_of
 from datobench.core.ir.program import Instance
 from datobench.core.ir.types import TensorType, dtype_of, index
-
-_INT = {"+": "addi", "-": "subi", "*": "muli", "//": "floordivsi", "%": "remsi"}
-_FLOAT = {"+": "addf", "-": "subf", "*": "mulf", "/": "divf"}
-_CMPI = {"==": "eq", "!=": "ne", "<": "slt", "<=": "sle", ">": "sgt", ">=": "sge"}
-_CMPF = {"==": "oeq", "!=": "une", "<": "olt", "<=": "ole", ">": "ogt", ">=": "oge"}
-
-
-@dataclass
-class Value:
-    ssa: str
-    type: object  # a DType (scalar) or TensorType (a memref)
 
 
 @dataclass
@@ -70,16 +59,14 @@ class CoreCode:
     kernels: list[Kernel] = field(default_factory=list)
 
 
-class CoreEmitter:
-    def __init__(self, insts: list[Instance], tile, tile_ssa: str, plan: Plan):
+class CoreEmitter(CoreText):
+    def __init__(self, insts: list[Instance], tile, plan: Plan):
+        super().__init__()
         self.insts = insts
-        self.states: dict[str, tuple[dict, dict, set]] = {}  # instance -> env, buffers, mutated
+        # instance -> names, local buffers, tensors written in place, owned FIFO objects
+        self.states: dict[str, tuple[dict, dict, set, dict]] = {}
         self.tile = tile
-        self.tile_ssa = tile_ssa
         self.plan = plan
-        self.lines: list[str] = []
-        self.indent = 1
-        self.n = 0
         self.out = CoreCode([])
         self.scratch: dict[str, list[Value]] = {}  # memref type -> free scratch buffers
         self.in_use: list[tuple[str, Value]] = []
@@ -87,30 +74,6 @@ class CoreEmitter:
         self.temps: list[str] = []  # FIFOs acquired for the current statement
         self.use(insts[0])
         self.loc = insts[0].loc
-
-    # -- text ----------------------------------------------------------------------------------
-
-    def line(self, text: str):
-        self.lines.append("  " * self.indent + text)
-
-    def fresh(self) -> str:
-        self.n += 1
-        return f"%{sanitise(self.inst.name)}_{self.n}"
-
-    def const(self, value, t) -> str:
-        v = self.fresh()
-        mlir = types.scalar(t)
-        if mlir == "i1":
-            text = "true" if value else "false"
-        elif mlir in ("f32", "bf16"):
-            text = f"{types.float_text(value, mlir)} : {mlir}"
-        else:
-            text = f"{int(value)} : {mlir}"
-        self.line(f"{v} = arith.constant {text}")
-        return v
-
-    def index(self, value: int) -> str:
-        return self.const(value, index)
 
     # -- buffers -------------------------------------------------------------------------------
 
@@ -161,8 +124,12 @@ class CoreEmitter:
         """Emit for ``inst`` from here on: its names, its local buffers."""
         self.inst = inst
         if inst.name not in self.states:
-            self.states[inst.name] = ({}, {}, mutated_names(inst.body))
-        self.env, self.buffers, self.mutated = self.states[inst.name]
+            owned = {}
+            for o in owned_outputs(inst.body):
+                fifo = self.plan.access[(inst.name, o.param, "write")]
+                owned[o.define] = owned[o.write] = (o.name, fifo)
+            self.states[inst.name] = ({}, {}, mutated_names(inst.body), owned)
+        self.env, self.buffers, self.mutated, self.owned = self.states[inst.name]
 
     def emit(self) -> CoreCode:
         self.block([(inst, inst.body) for inst in self.insts])
@@ -275,12 +242,15 @@ class CoreEmitter:
         if not isinstance(t, TensorType):
             self.env[s.name] = Value(self.scalar(s.value), t)
             return
-        if view_of(s, self.mutated) is not None:
+        if id(s) in self.owned:  # the local lives in its output FIFO's object
+            name, fifo = self.owned[id(s)]
+            self.buffers[name] = self.acquire(fifo, "Produce", t)
+        elif view_of(s, self.mutated) is not None:
             v = self.tensor(s.value, keep=True)
             self.env[s.name] = v
             return
         dest = self.local(s.name, t)
-        if in_place_update(s) or not _reads_name(s.value, s.name):
+        if in_place_update(s) or not names_in(s.value, s.name):
             self.compute_into(s.value, dest)
         else:
             tmp = self.temp(t)
@@ -289,6 +259,9 @@ class CoreEmitter:
         self.env[s.name] = dest
 
     def store(self, s: Store):
+        if id(s) in self.owned:  # the DMA takes the local where it is
+            self.release(self.owned[id(s)][1], "Produce")
+            return
         if isinstance(s.base, ParamRef):
             fifo = self.plan.access[(self.inst.name, s.base.name, "write")]
             self.into_fifo(s.value, fifo)
@@ -300,7 +273,7 @@ class CoreEmitter:
                 f"memref.store {self.scalar(s.value)}, {dest.ssa}[{at}] : {types.of(dest.type)}"
             )
             return
-        if _whole(s.indices, dest.type.shape):
+        if whole(s.indices, dest.type.shape):
             self.compute_into(s.value, dest)
             return
         src = self.tensor(s.value)
@@ -317,7 +290,7 @@ class CoreEmitter:
             v = self.acquire(fifo, "Consume", e.type)
             (self.held[-1] if keep else self.temps).append(fifo)
             return v
-        if isinstance(e, Load) and _whole(e.indices, e.base.type.shape):
+        if isinstance(e, Load) and whole(e.indices, e.base.type.shape):
             return self.env[e.base.name]
         if isinstance(e, Load):
             tmp = self.temp(e.type)
@@ -372,114 +345,6 @@ class CoreEmitter:
         values = ", ".join(a.ssa for a in (*args, dest))
         self.line(f"func.call @{k.symbol}({values}) : ({', '.join(k.arg_types)}) -> ()")
 
-    def copy(self, src: Value, dst: Value, src_indices=(), dst_indices=()):
-        """dst[...] = src[...] element by element; indices select slices of either."""
-        shape = _value_shape(src.type.shape, src_indices)
-        ivs = []
-        for size in shape:
-            iv = self.fresh()
-            lo, hi, one = self.index(0), self.index(size), self.index(1)
-            self.line(f"scf.for {iv} = {lo} to {hi} step {one} {{")
-            self.indent += 1
-            ivs.append(iv)
-        x = self.fresh()
-        at_src = self.subscript(src.type.shape, src_indices, ivs)
-        at_dst = self.subscript(dst.type.shape, dst_indices, ivs)
-        self.line(f"{x} = memref.load {src.ssa}[{at_src}] : {types.of(src.type)}")
-        self.line(f"memref.store {x}, {dst.ssa}[{at_dst}] : {types.of(dst.type)}")
-        for _ in shape:
-            self.indent -= 1
-            self.line("}")
-
-    def subscript(self, shape, indices, ivs) -> str:
-        out, k = [], 0
-        for dim in range(len(shape)):
-            sub = indices[dim] if dim < len(indices) else None
-            if isinstance(sub, Index):
-                out.append(self.scalar(sub.at))
-                continue
-            iv = ivs[k]
-            k += 1
-            if isinstance(sub, Range) and not (
-                isinstance(sub.start, Const) and sub.start.value == 0
-            ):
-                at = self.fresh()
-                self.line(f"{at} = arith.addi {self.scalar(sub.start)}, {iv} : index")
-                iv = at
-            out.append(iv)
-        return ", ".join(out)
-
-    def scalar(self, e: Expr) -> str:
-        if isinstance(e, Const):
-            return self.const(e.value, e.type)
-        if isinstance(e, Var):
-            return self.env[e.name].ssa
-        if isinstance(e, Binary):
-            a, b = self.scalar(e.lhs), self.scalar(e.rhs)
-            t = dtype_of(e.lhs.type)
-            v = self.fresh()
-            mlir = types.scalar(t)
-            if e.op in _CMPI:
-                if t.kind == "float":
-                    self.line(f"{v} = arith.cmpf {_CMPF[e.op]}, {a}, {b} : {mlir}")
-                else:
-                    self.line(f"{v} = arith.cmpi {_CMPI[e.op]}, {a}, {b} : {mlir}")
-            elif e.op in ("and", "or"):
-                self.line(f"{v} = arith.{e.op}i {a}, {b} : i1")
-            else:
-                table = _FLOAT if t.kind == "float" else _INT
-                if e.op not in table:
-                    raise CapabilityError(
-                        f"scalar '{e.op}' on {t.name} in a core", e.loc or self.loc
-                    )
-                self.line(f"{v} = arith.{table[e.op]} {a}, {b} : {mlir}")
-            return v
-        if isinstance(e, Load) and isinstance(e.base, Var):
-            buf = self.env[e.base.name]
-            at = ", ".join(self.scalar(i.at) for i in e.indices)
-            v = self.fresh()
-            self.line(f"{v} = memref.load {buf.ssa}[{at}] : {types.of(buf.type)}")
-            return v
-        if isinstance(e, (Get, Load)):
-            obj = self.tensor(e)
-            v = self.fresh()
-            zeros = ", ".join(self.index(0) for _ in obj.type.shape)
-            self.line(f"{v} = memref.load {obj.ssa}[{zeros}] : {types.of(obj.type)}")
-            return v
-        raise CapabilityError(
-            f"the MLIR-AIE emitter has no scalar form of this expression yet ({type(e).__name__})",
-            getattr(e, "loc", None) or self.loc,
-        )
-
-
-def _whole(indices, shape) -> bool:
-    for dim, size in enumerate(shape):
-        sub = indices[dim] if dim < len(indices) else None
-        if sub is None:
-            continue
-        if not isinstance(sub, Range) or sub.length != size:
-            return False
-    return True
-
-
-def _value_shape(shape, indices) -> tuple[int, ...]:
-    out = []
-    for dim, size in enumerate(shape):
-        sub = indices[dim] if dim < len(indices) else None
-        if sub is None:
-            out.append(size)
-        elif isinstance(sub, Range):
-            out.append(sub.length)
-    return tuple(out)
-
-
-def _reads_name(e: Expr, name: str) -> bool:
-    if isinstance(e, Var) and e.name == name:
-        return True
-    if isinstance(e, Load) and isinstance(e.base, Var) and e.base.name == name:
-        return True
-    return any(_reads_name(c, name) for c in children(e))
-
 
 def _runs(body: tuple[Stmt, ...]) -> list[tuple[list[Stmt], For | None]]:
     """A body as (statements, the loop after them) pairs, the last with no loop."""
@@ -501,6 +366,6 @@ def _bounds(loop: For | None):
     return (*ends, loop.step)
 
 
-def emit_core(insts: list[Instance], tile, tile_ssa: str, plan: Plan) -> CoreCode:
+def emit_core(insts: list[Instance], tile: tuple[int, int], plan: Plan) -> CoreCode:
     """The body of the core at ``tile``: one instance's, or a chain's in lock-step."""
-    return CoreEmitter(insts, tile, tile_ssa, plan).emit()
+    return CoreEmitter(insts, tile, plan).emit()

@@ -5,7 +5,8 @@ A ``Block`` is an offset and ``(size, stride)`` dimensions, outermost first, in 
 buffer. ``fit`` folds a sequence of blocks (the slices a task moves, in order) into as few
 blocks as regular repetition allows; ``legal`` turns a block into transfers within the shim's
 limits: 4 dimensions, innermost contiguous, sizes of d0 (in 32-bit words), d1 and d2 at most
-1023, d3 (repeat) at most 64, strides at most 2^20 words, 4-byte granularity. Splitting keeps
+1023, d3 (repeat) at most 64, strides at most 2^20 words and never negative (only d3 may
+stand still, repeating what it wraps), 4-byte granularity. Splitting keeps
 the order of the elements, so the transfers queued one after the other move the same data.
 """
 
@@ -74,6 +75,8 @@ def _run(items: list[Block], i: int) -> tuple[int, int]:
     if i + 1 >= len(items) or items[i + 1].dims != items[i].dims:
         return 1, 0
     step = items[i + 1].offset - items[i].offset
+    if step < 0:  # the shim's strides do not go backwards
+        return 1, 0
     j = i + 1
     while j + 1 < len(items) and items[j + 1].dims == items[i].dims:
         if items[j + 1].offset - items[j].offset != step:
@@ -157,6 +160,8 @@ def _fits(block: Block, element_bytes: int) -> bool:
         return False
     for position, (size, stride) in enumerate(reversed(dims)):
         if size > _limit(position, len(dims), element_bytes):
+            return False
+        if stride == 0 and size > 1 and position != 3:  # only d3 repeats a pattern in place
             return False
         if stride * element_bytes > MAX_STRIDE * 4:
             return False

@@ -38,7 +38,7 @@ def emit_design(program, release_name: str | None = None) -> str:
     cores = []
     for node in program.mapping.nodes:
         insts = [program.graph.instance(name) for name in node.instances]
-        cores.append((node, node.tile, emit_core(insts, node.tile, tile_ssa(node.tile), p)))
+        cores.append((node, node.tile, emit_core(insts, node.tile, p)))
     kernels = []
     for _, _, code in cores:
         kernels += [k for k in code.kernels if k not in kernels]
@@ -50,7 +50,7 @@ def emit_design(program, release_name: str | None = None) -> str:
     for f in p.fifos:
         consumers = ", ".join(tile_ssa(t) for t in f.consumers)
         body.append(
-            f"aie.objectfifo @{f.name}({tile_ssa(f.producer)}, {{{consumers}}}, {f.depth} : i32)"
+            f"aie.objectfifo @{f.name}({tile_ssa(f.producer)}, {{{consumers}}}, {f.depth_text()})"
             f" : !aie.objectfifo<{f.type}>"
         )
     body += [_link(link) for link in p.links]

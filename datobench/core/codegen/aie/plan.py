@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from datobench.core.codegen.aie import types
 from datobench.core.codegen.aie.dma import Block, slice_block
+from datobench.core.codegen.aie.owned import owned_outputs
 from datobench.core.codegen.aie.symbols import Symbols
 from datobench.core.codegen.aie.trace import Slice, trace
 from datobench.core.errors import CapabilityError
@@ -31,10 +32,18 @@ class Fifo:
     shape: tuple[int, ...]
     dtype: object
     about: str
+    producer_depth: int | None = None  # when the producer's side holds fewer objects
 
     @property
     def type(self) -> str:
         return types.memref(self.shape, self.dtype)
+
+    def depth_text(self) -> str:
+        """``2 : i32``, or per endpoint ``[1 : i32, 2 : i32]`` (producer, consumers)."""
+        if self.producer_depth is None:
+            return f"{self.depth} : i32"
+        depths = [self.producer_depth] + [self.depth] * len(self.consumers)
+        return "[" + ", ".join(f"{d} : i32" for d in depths) + "]"
 
 
 @dataclass
@@ -91,6 +100,9 @@ class Planner:
         self.sym = symbols
         self.plan = Plan()
         self.traces = {i.name: trace(i) for i in self.graph.instances}
+        self.owned = {
+            i.name: {o.param for o in owned_outputs(i.body)} for i in self.graph.instances
+        }
 
     def run(self) -> Plan:
         for node in self.mapping.nodes:
@@ -179,8 +191,11 @@ class Planner:
                 shape = self.value_shape(slices, inst, buffer)
                 name = self.sym(f"{buffer}_{inst}")
                 tile = self.mapping.placement[inst]
-                self.plan.fifos.append(Fifo(name, tile, [mem], DDR_DEPTH, shape, dtype, "write"))
-                self.plan.access[(inst, self.arg(inst, buffer).param, "write")] = name
+                param = self.arg(inst, buffer).param
+                owned = param in self.owned[inst]  # the local tensor is the object: one
+                f = Fifo(name, tile, [mem], DDR_DEPTH, shape, dtype, "write", 1 if owned else None)
+                self.plan.fifos.append(f)
+                self.plan.access[(inst, param, "write")] = name
                 windows.append((name, shape))
                 per_window.append(self.blocks(inst, buffer, slices))
         self.shim_side(buffer, col, dtype, shim, mem, windows, per_window, "write")

@@ -2,9 +2,11 @@
 ``dma_memcpy_nd`` transfers, issued in the order the tasks move them, with waits.
 
 Transfers of all FIFOs are interleaved by how far into its FIFO's data each starts, so that
-reads and writes progress together. Each takes one of its shim tile's 16 buffer descriptors;
-when they are all in use, the sequence waits for the FIFO holding the oldest one before
-reusing it. At the end it waits for every write.
+reads and writes progress together. Each takes one of 16 buffer-descriptor ids; when they are
+all in use, the sequence waits for the FIFO holding the oldest one before reusing it. At the
+end it waits for every write. (A shim tile has 16 BDs of its own, so ids could repeat across
+columns; they are numbered across the whole sequence, which is legal either way and what
+the verifier checks.)
 """
 
 from __future__ import annotations
@@ -62,12 +64,10 @@ def sequence_lines(plan: Plan, program, op_name: str, arg: dict[str, str]) -> li
     element_bytes = {b.name: b.type.dtype.bytes for b in params}
     header = ", ".join(f"{arg[b.name]}: {mems[b.name]}" for b in params)
     lines = [f"{op_name}({header}) {{"]
-    free: dict[tuple[int, int], list[int]] = {}
-    outstanding: dict[tuple[int, int], list[tuple[int, str]]] = {}
+    ids = list(range(SHIM_BDS))
+    pending: list[tuple[int, str]] = []  # (BD id, FIFO) issued and not waited for
     waited: set[str] = set()
     for issue in issues(plan, element_bytes):
-        ids = free.setdefault(issue.shim, list(range(SHIM_BDS)))
-        pending = outstanding.setdefault(issue.shim, [])
         if not ids:
             fifo = pending[0][1]
             lines.append(f"  aiex.npu.dma_wait {{symbol = @{fifo}}}")
@@ -85,7 +85,6 @@ def sequence_lines(plan: Plan, program, op_name: str, arg: dict[str, str]) -> li
             f"metadata = @{issue.fifo}}} : {mems[issue.buffer]}"
         )
     for move in plan.moves:
-        pending = outstanding.get(move.shim, [])
         if move.direction == "write" and move.fifo not in waited:
             if any(f == move.fifo for _, f in pending):
                 lines.append(f"  aiex.npu.dma_wait {{symbol = @{move.fifo}}}")
