@@ -221,6 +221,27 @@ def test_a_transfer_on_a_fifo_without_a_shim_end_is_an_error():
     assert "dma_memcpy_nd moves @nowhere, which has no shim endpoint" in str(info.value)
 
 
+def test_a_transfer_beyond_its_host_buffer_is_an_error():
+    text = broken(design("add_one"), "%A[0, 0, 0, 0][1, 1, 1, 64]", "%A[0, 0, 0, 8][1, 1, 1, 64]")
+    with pytest.raises(EmulationError) as info:
+        run(text, np.zeros(64, np.float32), np.zeros(64, np.float32))
+    assert str(info.value) == (
+        "line 26: dma_memcpy_nd reaches element 71 (lowest 8) of a host buffer of 64 elements"
+    )
+
+
+def test_an_op_the_emulator_has_no_semantics_for_is_an_error():
+    text = broken(design("scalar_loop"), "%z = arith.subi %y, %three : i32",
+                  "%z = arith.ceildivsi %y, %three : i32")  # fmt: skip
+    with pytest.raises(EmulationError) as info:
+        run(text, np.zeros(64, np.int32), np.zeros(64, np.int32))
+    assert str(info.value).startswith("line 27: the emulator cannot run arith.ceildivsi: ")
+    text = broken(design("add_one"), "      aie.end", "      %t33 = aie.tile(3, 3)\n      aie.end")
+    with pytest.raises(EmulationError) as info:
+        run(text, np.zeros(64, np.float32), np.zeros(64, np.float32))
+    assert str(info.value) == "line 23: the emulator does not execute aie.tile"
+
+
 def test_a_kernel_must_name_an_op_of_the_table():
     text = broken(design("add_one"), 'dato.op = "+"', 'dato.op = "fma"')
     with pytest.raises(EmulationError) as info:

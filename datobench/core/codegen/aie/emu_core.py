@@ -19,10 +19,11 @@ from xdsl.interpreter import Interpreter
 from xdsl.interpreters.arith import ArithFunctions
 from xdsl.interpreters.func import FuncFunctions
 from xdsl.ir import Block, Operation
+from xdsl.utils.exceptions import InterpretationError
 
 from datobench.core.codegen.aie.emu_dma import Wait
 from datobench.core.codegen.aie.emu_fifo import ObjectFifo, Tile
-from datobench.core.codegen.aie.emu_kernels import KernelDecl, call_kernel
+from datobench.core.codegen.aie.emu_kernels import EmulationError, KernelDecl, call_kernel
 from datobench.core.codegen.aie.emu_values import (
     FloatArithFunctions,
     NumpyMemRefFunctions,
@@ -58,6 +59,17 @@ def new_interpreter(module: ModuleOp) -> Interpreter:
     interpreter.register_implementations(NumpyMemRefFunctions())
     interpreter.register_implementations(FloatArithFunctions())
     return interpreter
+
+
+def run_plain(interpreter: Interpreter, op: Operation, line: int) -> tuple:
+    """Run an op that cannot block through the interpreter's implementations; an op it has
+    none for is an ``EmulationError`` at its line."""
+    if op.name.startswith(("aie.", "aiex.")):
+        raise EmulationError(f"line {line}: the emulator does not execute {op.name}")
+    try:
+        return interpreter.run_op(op, interpreter.get_values(op.operands))
+    except (InterpretationError, IndexError) as error:
+        raise EmulationError(f"line {line}: the emulator cannot run {op.name}: {error}") from None
 
 
 class CoreRunner:
@@ -117,7 +129,7 @@ class CoreRunner:
                     call_kernel(kernel, [to_numpy(v, t) for v, t in zip(values, types)], op)
                     results = ()
                 else:
-                    results = interp.run_op(op, interp.get_values(op.operands))
+                    results = run_plain(interp, op, self.access.line(op))
                 interp.set_values(zip(op.results, results))
             return ()
         finally:

@@ -21,7 +21,7 @@ import numpy as np
 from xdsl.dialects.builtin import MemRefType
 from xdsl.ir import Block
 
-from datobench.core.codegen.aie.emu_core import Budget, CoreRunner, new_interpreter
+from datobench.core.codegen.aie.emu_core import Budget, CoreRunner, new_interpreter, run_plain
 from datobench.core.codegen.aie.emu_design import Design, read_design
 from datobench.core.codegen.aie.emu_dma import ShimPort, Transfer, Wait, addresses
 from datobench.core.codegen.aie.emu_fifo import ObjectFifo
@@ -117,7 +117,13 @@ class Emulation:
                     )
                 memref = next(v for v in op.operands if isinstance(v.type, MemRefType))
                 (host,) = interp.get_values((memref,))
-                self.ports[name].issue(Transfer(host, addresses(offsets, sizes, strides), line))
+                index = addresses(offsets, sizes, strides)
+                if len(index) and (index.min() < 0 or index.max() >= len(host)):
+                    raise EmulationError(
+                        f"line {line}: dma_memcpy_nd reaches element {index.max()} (lowest "
+                        f"{index.min()}) of a host buffer of {len(host)} elements"
+                    )
+                self.ports[name].issue(Transfer(host, index, line))
                 self.transfers += 1
             elif op.name == "aiex.npu.dma_wait":
                 port = self.ports[self.design.wait_symbol(op)]
@@ -127,12 +133,8 @@ class Emulation:
                 outputs = [p for p in self.ports.values() if not p.into_fifo]
                 while not all(p.idle for p in outputs):
                     yield Wait("runtime sequence", "npu.sync on the output transfers", line)
-            elif op.name.startswith(("aie", "func.return")) or op.name.endswith("end"):
-                continue
-            else:
-                interp.set_values(
-                    zip(op.results, interp.run_op(op, interp.get_values(op.operands)))
-                )
+            elif op.name not in ("aie.end", "func.return"):
+                interp.set_values(zip(op.results, run_plain(interp, op, line)))
         self.sequence_done = True
 
     def _deadlock(self, waits: list[Wait]) -> DeadlockError:
