@@ -21,6 +21,7 @@ from xdsl.interpreters.func import FuncFunctions
 from xdsl.ir import Block, Operation
 from xdsl.utils.exceptions import InterpretationError
 
+from datobench.core.codegen.aie.emu_design import Design
 from datobench.core.codegen.aie.emu_dma import Wait
 from datobench.core.codegen.aie.emu_fifo import ObjectFifo, Tile
 from datobench.core.codegen.aie.emu_kernels import EmulationError, KernelDecl, call_kernel
@@ -83,7 +84,7 @@ class CoreRunner:
         fifos: dict[str, ObjectFifo],
         kernels: dict[str, KernelDecl],
         budget: Budget,
-        access,  # emulate.DesignAccess: reads the aie ops' properties
+        design: Design,
     ):
         self.interpreter = new_interpreter(module)
         self.body = body
@@ -91,11 +92,11 @@ class CoreRunner:
         self.fifos = fifos
         self.kernels = kernels
         self.budget = budget
-        self.access = access
+        self.design = design
         self.name = f"core ({tile[0]}, {tile[1]})"
 
     def run(self) -> Body:
-        self.interpreter.set_values(self.access.buffers.items())  # the tile's aie.buffers
+        self.interpreter.set_values(self.design.buffers.items())  # the tile's aie.buffers
         return self._block(self.body, ())
 
     def _block(self, block: Block, args: tuple) -> Body:
@@ -121,15 +122,16 @@ class CoreRunner:
                     results = ()
                 elif op.name == "aie.objectfifo.subview.access":
                     (subview,) = interp.get_values(op.operands)
-                    results = (subview[self.access.index(op)],)
+                    results = (subview[self.design.index(op)],)
                 elif isinstance(op, func.CallOp) and op.callee.string_value() in self.kernels:
                     kernel = self.kernels[op.callee.string_value()]
                     values = interp.get_values(op.arguments)
                     types = [a.type for a in op.arguments]
-                    call_kernel(kernel, [to_numpy(v, t) for v, t in zip(values, types)], op)
+                    args = [to_numpy(v, t) for v, t in zip(values, types)]
+                    call_kernel(kernel, args, self.design.line(op))
                     results = ()
                 else:
-                    results = run_plain(interp, op, self.access.line(op))
+                    results = run_plain(interp, op, self.design.line(op))
                 interp.set_values(zip(op.results, results))
             return ()
         finally:
@@ -146,19 +148,27 @@ class CoreRunner:
         return values
 
     def _acquire(self, op: Operation) -> Generator[Wait, None, list[np.ndarray]]:
-        name, produce, n = self.access.fifo_use(op)
-        fifo = self.fifos[name]
+        name, produce, n = self.design.fifo_use(op)
+        fifo = self._fifo(name, op)
         port = "Produce" if produce else "Consume"
         while True:
             got = fifo.acquire_produce(n) if produce else fifo.acquire_consume(self.tile, n)
             if got is not None:
                 return got
             what = f"acquire @{name}({port}, {n})"
-            yield Wait(self.name, what, self.access.line(op), name)
+            yield Wait(self.name, what, self.design.line(op), name)
+
+    def _fifo(self, name: str, op: Operation) -> ObjectFifo:
+        if name not in self.fifos:
+            raise EmulationError(
+                f"line {self.design.line(op)}: {op.name} names @{name}, which the design does "
+                "not declare"
+            )
+        return self.fifos[name]
 
     def _release(self, op: Operation) -> None:
-        name, produce, n = self.access.fifo_use(op)
-        fifo = self.fifos[name]
+        name, produce, n = self.design.fifo_use(op)
+        fifo = self._fifo(name, op)
         if produce:
             fifo.release_produce(n)
         else:

@@ -84,8 +84,16 @@ def kernel_decl(op: Operation, line: int | None, user_kernels: dict) -> KernelDe
     return KernelDecl(symbol, ops, statics, line)
 
 
-def call_kernel(kernel: KernelDecl, args: list, call: Operation) -> None:
-    """Run ``kernel`` on ``args`` (numpy arrays and scalars); the last array is the output."""
+def call_kernel(kernel: KernelDecl, args: list, line: int) -> None:
+    """Run ``kernel`` on ``args`` (numpy arrays and scalars); the last array is the output.
+    Results that do not fit the output are an ``EmulationError`` at the call's ``line``."""
+    try:
+        _call(kernel, args)
+    except (ValueError, TypeError) as error:
+        raise EmulationError(f"line {line}: kernel @{kernel.symbol}: {error}") from None
+
+
+def _call(kernel: KernelDecl, args: list) -> None:
     out_at = max(k for k, a in enumerate(args) if isinstance(a, np.ndarray))
     out = args[out_at]
     inputs = args[:out_at]
