@@ -90,13 +90,14 @@ class Design:
 
     def fifo_use(self, op: Operation) -> tuple[str, bool, int]:
         """An acquire's or release's FIFO, whether it is the producer's, and its count."""
-        port = _get(op, "port")
-        produce = (
-            "produce" in str(port).lower()
-            if not isinstance(port, builtin.IntegerAttr)
-            else _int(port) == 0
-        )
-        return _symbol(_get(op, "objFifo_name", "objFifoName")), produce, _int(_get(op, "size"))
+        port = _get(op, "port")  # "Produce" / "Consume" (or ODS's enum: 0 is Produce)
+        if isinstance(port, builtin.IntegerAttr):
+            produce = _int(port) == 0
+        else:
+            produce = (
+                port.data if isinstance(port, builtin.StringAttr) else str(port)
+            ) == "Produce"
+        return _symbol(_get(op, "objFifo_name")), produce, _int(_get(op, "size"))
 
     def transfer(self, op: Operation) -> tuple[str, tuple, tuple, tuple]:
         """A ``dma_memcpy_nd``'s FIFO and its offsets, sizes and strides (outermost first; a
