@@ -62,6 +62,7 @@ WORDING = {
     "release_more_than_held": "release of 2 element(s) of @in (Consume) where the core holds 1",
     "lock_id_range": "aie.lock id 16 on tile (0, 2) (compute): ids are 0-15",
     "lock_init_range": "aie.lock init = 64: a lock counts 0-63",
+    "distribute_from_stream": "a distributing link's input takes no fromStream layout",
     "release_not_producer": "aie.objectfifo.release @in(Produce) on the core of tile (0, 2),",
     "shim_output_channels": "tile (0, 0) (shim): output DMA channels: 3 used of 2",
     "shim_to_shim": "object FIFO @ddr goes from a shim tile to a shim tile",

@@ -211,6 +211,16 @@ def _check_links(scope: Scope) -> None:
             if len(ins) > 1
             else (ins[0], outs, link.dst_offsets.get_values())
         )
+        if len(outs) > 1 and any(
+            f.dimensionsFromStreamPerConsumer is not None
+            and any(d.data for d in f.dimensionsFromStreamPerConsumer.data)
+            for f in ins
+        ):
+            raise AieVerifyError(
+                "a distributing link's input takes no fromStream layout (mlir-aie does not "
+                "support it)",
+                *scope.at(link),
+            )
         if len(ins) == len(outs) == 1:
             continue  # a 1:1 link re-chunks the stream: sizes may differ, no offsets apply
         for fifo, off in zip(small, offsets):
