@@ -202,3 +202,15 @@ def test_a_stack_size_counts_against_memory():
     assert "data memory: 5.0 KiB used of 4.0 KiB (64.0 KiB less a 60.0 KiB stack)" in str(
         info.value
     )
+
+
+def test_a_contiguous_transfer_may_have_a_long_d0():
+    text = (DESIGNS / "copy_core_npu1_1col.mlir").read_text()
+    text = text.replace("%a: memref<1024xi32>", "%a: memref<4096xi32>")
+    text = text.replace(
+        "[1, 1, 1, 1024][0, 0, 0, 1]) {id = 1 : i64, metadata = @in} : memref<1024",
+        "[1, 1, 2, 2048][0, 0, 2048, 1]) {id = 1 : i64, metadata = @in} : memref<4096",
+    )
+    verify(text)  # one run of 4096 words: the shim reshapes it
+    with pytest.raises(AieVerifyError, match="d0 size of 2048 words exceeds 1023"):
+        verify(text.replace("[0, 0, 2048, 1]) {id = 1", "[0, 0, 0, 1]) {id = 1"))
