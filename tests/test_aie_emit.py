@@ -106,19 +106,8 @@ def test_every_design_parses_in_both_releases(example, release):
     assert module.ops.first is not None
 
 
-SAME_TILE = pytest.mark.xfail(
-    strict=True,
-    reason="the verifier refuses an object FIFO with the same tile at both ends, which a "
-    "chain's local channel is; mlir-aie accepts it (its test objectFifo-stateful-transform/"
-    "same_core_producer_consumer_test.mlir)",
-)
-
-
 @pytest.mark.parametrize("target", ["npu1_4col", "npu2"])
-@pytest.mark.parametrize(
-    "example",
-    [pytest.param(e, marks=SAME_TILE) if e == "04_systolic_gemm" else e for e in EXAMPLES],
-)
+@pytest.mark.parametrize("example", EXAMPLES)
 def test_every_design_verifies(example, target):
     prog = dato.compile(region_of(example), target=target)
     for release in RELEASES:

@@ -76,9 +76,11 @@ class Program:
         simulator (needs a target); ``values=False`` times the program without computing
         values (then the arrays may be left out; a branch on data raises CapabilityError: run
         with values=True), ``progress=f`` is called with the fraction done. ``"csim"``: the
-        generated HLS C++ compiled with g++. ``"xrt"``: a built kernel (``xclbin=PATH``) on a
-        device. ``dato.backends()`` lists them and whether they can run here; each backend's
-        options are the fields of its ``Options`` (``backends/``).
+        generated HLS C++ compiled with g++. ``"aie-emu"``: the emitted MLIR-AIE design
+        executed by an emulator (needs an NPU target; ``release=`` picks the syntax).
+        ``"xrt"``: a built kernel (``xclbin=PATH``) on a device. ``dato.backends()`` lists
+        them and whether they can run here; each backend's options are the fields of its
+        ``Options`` (``backends/``).
         """
         chosen = find_backend(backend)
         opts = chosen.parse_options(options)

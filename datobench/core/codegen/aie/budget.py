@@ -22,7 +22,7 @@ from xdsl.ir import Operation
 
 from datobench.core.codegen.aie.aiex import NpuDmaMemcpyNdOp
 from datobench.core.codegen.aie.dialect import BufferOp, CoreOp, LockOp
-from datobench.core.codegen.aie.model import Scope, Tile, memref_bytes
+from datobench.core.codegen.aie.model import AieVerifyError, Scope, Tile, memref_bytes
 from datobench.core.passes.resources import BDS, DMA_IN, DMA_OUT, LOCKS, MEMORY, kib
 
 RESOURCES = (MEMORY, DMA_IN, DMA_OUT, BDS, LOCKS)
@@ -137,9 +137,9 @@ def check(scope: Scope) -> None:
                     if stack and (resource == MEMORY)
                     else ""
                 )
-                raise scope.error(
-                    op,
+                raise AieVerifyError(
                     f"tile {tile} ({kind}): {resource}: {amount[0]} used of {amount[1]}{less}",
+                    *scope.at(op),
                     notes=(
                         "used by: "
                         + ", ".join(

@@ -10,13 +10,8 @@ from xdsl.dialects.builtin import MemRefType
 from xdsl.ir import Operation, SSAValue
 
 from datobench.core.codegen.aie.devices import Device
-from datobench.core.codegen.aie.dialect import (
-    CoreOp,
-    DeviceOp,
-    ObjectFifoCreateOp,
-    ObjectFifoLinkOp,
-    TileOp,
-)
+from datobench.core.codegen.aie.dialect import CoreOp, DeviceOp, TileOp
+from datobench.core.codegen.aie.objectfifo import ObjectFifoCreateOp, ObjectFifoLinkOp
 from datobench.core.codegen.aie.parse import AieError, Design
 
 Tile = tuple[int, int]
@@ -54,13 +49,14 @@ class Scope:
     links: list[ObjectFifoLinkOp] = field(default_factory=list)
     cores: dict[Tile, CoreOp] = field(default_factory=dict)
 
-    def error(self, op: Operation, message: str, notes: tuple[str, ...] = ()) -> AieVerifyError:
-        return AieVerifyError(message, self.design.text, self.design.line(op), notes)
+    def at(self, op: Operation) -> tuple[str, int]:
+        """The design's text and ``op``'s line in it, for an ``AieVerifyError``."""
+        return self.design.text, self.design.line(op)
 
     def tile_of(self, value: SSAValue, user: Operation) -> Tile:
         if value not in self.tiles:
-            raise self.error(
-                user, f"{user.name}: {value.name_hint or 'operand'} is not an aie.tile"
+            raise AieVerifyError(
+                f"{user.name}: {value.name_hint or 'operand'} is not an aie.tile", *self.at(user)
             )
         return self.tiles[value]
 
@@ -75,7 +71,9 @@ class Scope:
 
     def fifo(self, name: str, user: Operation) -> ObjectFifoCreateOp:
         if name not in self.fifos:
-            raise self.error(user, f"{user.name}: no object FIFO @{name} in this device")
+            raise AieVerifyError(
+                f"{user.name}: no object FIFO @{name} in this device", *self.at(user)
+            )
         return self.fifos[name]
 
     def element(self, fifo: ObjectFifoCreateOp) -> MemRefType:

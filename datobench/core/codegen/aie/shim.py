@@ -13,7 +13,7 @@ from xdsl.ir import BlockArgument
 
 from datobench.core.codegen.aie.aiex import NpuDmaMemcpyNdOp, NpuDmaWaitOp, NpuSyncOp
 from datobench.core.codegen.aie.dialect import RuntimeSequenceBase
-from datobench.core.codegen.aie.model import Scope, element_bytes
+from datobench.core.codegen.aie.model import AieVerifyError, Scope, element_bytes
 
 MAX_INNER = 1023  # d0 and d1 sizes, in words
 MAX_REPEAT = 64  # d3 size
@@ -34,13 +34,15 @@ def _check_sequence(scope: Scope, seq: RuntimeSequenceBase) -> None:
         if isinstance(op, NpuDmaMemcpyNdOp):
             _check_transfer(scope, seq, op)
             if not 0 <= op.bd_id < BD_IDS:
-                raise scope.error(op, f"dma_memcpy_nd id {op.bd_id}: shim BD ids are 0-15")
+                raise AieVerifyError(
+                    f"dma_memcpy_nd id {op.bd_id}: shim BD ids are 0-15", *scope.at(op)
+                )
             if op.bd_id in pending:
                 first = scope.design.line(pending[op.bd_id])
-                raise scope.error(
-                    op,
+                raise AieVerifyError(
                     f"dma_memcpy_nd id {op.bd_id} is still in use by the transfer at line "
                     f"{first}: wait (aiex.npu.dma_wait or aiex.npu.sync) before reusing it",
+                    *scope.at(op),
                 )
             pending[op.bd_id] = op
             if op.issue_token is not None and op.issue_token.value.data:
@@ -48,10 +50,10 @@ def _check_sequence(scope: Scope, seq: RuntimeSequenceBase) -> None:
         elif isinstance(op, NpuDmaWaitOp):
             scope.fifo(op.fifo, op)
             if op.fifo not in tokens:
-                raise scope.error(
-                    op,
+                raise AieVerifyError(
                     f"dma_wait on @{op.fifo}, but no transfer on it issues a token "
                     "(issue_token = true) to wait for",
+                    *scope.at(op),
                 )
             tokens.discard(op.fifo)
             pending.clear()
@@ -62,17 +64,21 @@ def _check_sequence(scope: Scope, seq: RuntimeSequenceBase) -> None:
 
 def _check_transfer(scope: Scope, seq: RuntimeSequenceBase, op: NpuDmaMemcpyNdOp) -> None:
     if not (isinstance(op.memref, BlockArgument) and op.memref.owner is seq.body.block):
-        raise scope.error(op, "dma_memcpy_nd moves a host buffer: an argument of the sequence")
+        raise AieVerifyError(
+            "dma_memcpy_nd moves a host buffer: an argument of the sequence", *scope.at(op)
+        )
     fifo = scope.fifo(op.fifo, op)
     ends = [scope.producer(fifo), *scope.consumers(fifo)]
     if not any(scope.kind(t) == "shim" for t in ends):
-        raise scope.error(op, f"dma_memcpy_nd on @{op.fifo}, which has no shim tile at either end")
+        raise AieVerifyError(
+            f"dma_memcpy_nd on @{op.fifo}, which has no shim tile at either end", *scope.at(op)
+        )
     memref = op.memref.type
     assert isinstance(memref, MemRefType)
     nbytes = element_bytes(memref)
     if nbytes > 4 or nbytes < 1:
-        raise scope.error(
-            op, f"dma_memcpy_nd of {memref.element_type}: elements are at most 32 bits"
+        raise AieVerifyError(
+            f"dma_memcpy_nd of {memref.element_type}: elements are at most 32 bits", *scope.at(op)
         )
     s3, s2, s1, s0 = op.sizes
     t3, t2, t1, t0 = op.strides
@@ -80,31 +86,38 @@ def _check_transfer(scope: Scope, seq: RuntimeSequenceBase, op: NpuDmaMemcpyNdOp
 
     def words(n: int, what: str) -> int:
         if n * nbytes % 4:
-            raise scope.error(
-                op,
+            raise AieVerifyError(
                 f"dma_memcpy_nd {what} of {n * nbytes} bytes: not a whole number of 32-bit words",
+                *scope.at(op),
             )
         return n * nbytes // 4
 
     if nbytes < 4 and t0 != 1:
-        raise scope.error(op, f"dma_memcpy_nd d0 stride {t0}: sub-word elements need stride 1")
+        raise AieVerifyError(
+            f"dma_memcpy_nd d0 stride {t0}: sub-word elements need stride 1", *scope.at(op)
+        )
     d0 = words(s0, "d0 size")
     for stride, dim in ((t1, "d1"), (t2, "d2"), (t3, "d3")):
         if words(stride, f"{dim} stride") > MAX_STRIDE:
-            raise scope.error(
-                op,
+            raise AieVerifyError(
                 f"dma_memcpy_nd {dim} stride of {words(stride, dim)} words exceeds {MAX_STRIDE}",
+                *scope.at(op),
             )
     if t0 * nbytes > 4 * MAX_STRIDE:
-        raise scope.error(op, f"dma_memcpy_nd d0 stride {t0} exceeds {MAX_STRIDE} words")
+        raise AieVerifyError(
+            f"dma_memcpy_nd d0 stride {t0} exceeds {MAX_STRIDE} words", *scope.at(op)
+        )
     if d0 > MAX_INNER and not linear:
-        raise scope.error(
-            op, f"dma_memcpy_nd d0 size of {d0} words exceeds {MAX_INNER} (not a linear transfer)"
+        raise AieVerifyError(
+            f"dma_memcpy_nd d0 size of {d0} words exceeds {MAX_INNER} (not a linear transfer)",
+            *scope.at(op),
         )
     if s1 > MAX_INNER:
-        raise scope.error(op, f"dma_memcpy_nd d1 size {s1} exceeds {MAX_INNER}")
+        raise AieVerifyError(f"dma_memcpy_nd d1 size {s1} exceeds {MAX_INNER}", *scope.at(op))
     if s3 > MAX_REPEAT:
-        raise scope.error(op, f"dma_memcpy_nd d3 (repeat) size {s3} exceeds {MAX_REPEAT}")
+        raise AieVerifyError(
+            f"dma_memcpy_nd d3 (repeat) size {s3} exceeds {MAX_REPEAT}", *scope.at(op)
+        )
     offset = sum(o * t for o, t in zip(op.offsets, op.strides)) if any(op.offsets) else 0
     words(offset, "offset")
     last = offset + sum((s - 1) * t for s, t in zip(op.sizes, op.strides))
@@ -112,7 +125,7 @@ def _check_transfer(scope: Scope, seq: RuntimeSequenceBase, op: NpuDmaMemcpyNdOp
     for d in memref.get_shape():
         elements *= d
     if last >= elements:
-        raise scope.error(
-            op,
+        raise AieVerifyError(
             f"dma_memcpy_nd reaches element {last} of a host buffer of {elements} elements",
+            *scope.at(op),
         )

@@ -17,12 +17,6 @@ from datobench.core.codegen.aie.dialect import (
     CoreOp,
     DeviceOp,
     LockOp,
-    ObjectFifoAcquireOp,
-    ObjectFifoCreateOp,
-    ObjectFifoLinkOp,
-    ObjectFifoReleaseOp,
-    ObjectFifoSubviewAccessOp,
-    ObjectFifoSubviewType,
     RuntimeSequenceOp,
     TileOp,
 )
@@ -33,6 +27,14 @@ from datobench.core.codegen.aie.model import (
     memref_bytes,
     release_of,
     scope_of,
+)
+from datobench.core.codegen.aie.objectfifo import (
+    ObjectFifoAcquireOp,
+    ObjectFifoCreateOp,
+    ObjectFifoLinkOp,
+    ObjectFifoReleaseOp,
+    ObjectFifoSubviewAccessOp,
+    ObjectFifoSubviewType,
 )
 from datobench.core.codegen.aie.parse import Design, read_design
 
@@ -86,7 +88,9 @@ def _verify_ops(design: Design) -> None:
         try:
             op.verify(verify_nested_ops=False)
         except VerifyException as error:
-            raise AieVerifyError(str(error), design.text, design.line(op)) from None
+            raise AieVerifyError(
+                f"'{op.name}' op failed to verify: {error}", design.text, design.line(op)
+            ) from None
 
 
 def _check_tiles(scope: Scope) -> None:
@@ -96,18 +100,20 @@ def _check_tiles(scope: Scope) -> None:
         if isinstance(op, TileOp):
             col, row = op.coords
             if dev.tile_kind(col, row) is None:
-                raise scope.error(
-                    op,
+                raise AieVerifyError(
                     f"tile ({col}, {row}) is outside device {dev.name}: columns 0-"
                     f"{dev.columns - 1}, rows 0-{dev.target.rows - 1}",
+                    *scope.at(op),
                 )
             if (col, row) in seen:
-                raise scope.error(op, f"tile ({col}, {row}) is declared twice")
+                raise AieVerifyError(f"tile ({col}, {row}) is declared twice", *scope.at(op))
             seen[(col, row)] = op
         elif isinstance(op, BufferOp | LockOp):
             tile = scope.tile_of(op.tile, op)
             if scope.kind(tile) == "shim" and isinstance(op, BufferOp):
-                raise scope.error(op, f"aie.buffer on shim tile {tile}: a shim tile has no memory")
+                raise AieVerifyError(
+                    f"aie.buffer on shim tile {tile}: a shim tile has no memory", *scope.at(op)
+                )
 
 
 def _check_fifos(scope: Scope) -> None:
@@ -115,34 +121,42 @@ def _check_fifos(scope: Scope) -> None:
         ends = [scope.producer(fifo), *scope.consumers(fifo)]
         for tile in ends:
             if scope.kind(tile) == "shim" and tile[0] not in scope.device.shim_dma_columns:
-                raise scope.error(
-                    fifo,
+                raise AieVerifyError(
                     f"object FIFO @{name}: shim tile {tile} has no shim DMA on {scope.device.name}"
                     f" (columns with one: {', '.join(map(str, scope.device.shim_dma_columns))})",
+                    *scope.at(fifo),
                 )
-        if len(set(ends)) != len(ends):
-            raise scope.error(fifo, f"object FIFO @{name} names tile {ends[0]} at both ends")
+        repeated = [t for t in set(ends) if ends.count(t) > 1]
+        if repeated and (len(ends) > 2 or scope.kind(repeated[0]) != "compute"):
+            raise AieVerifyError(
+                f"object FIFO @{name} names tile {repeated[0]} at both ends (only a compute "
+                "tile's FIFO to its own core may)",
+                *scope.at(fifo),
+            )
         kinds = [scope.kind(t) for t in ends]
         if kinds[0] == "shim" and "shim" in kinds[1:]:
-            raise scope.error(fifo, f"object FIFO @{name} goes from a shim tile to a shim tile")
+            raise AieVerifyError(
+                f"object FIFO @{name} goes from a shim tile to a shim tile", *scope.at(fifo)
+            )
         if kinds[0] == "shim" and fifo.dimensionsToStream is not None:
-            raise scope.error(
-                fifo,
+            raise AieVerifyError(
                 f"object FIFO @{name}: no toStream layout on a shim producer (a shim's access "
                 "pattern is its dma_memcpy_nd)",
+                *scope.at(fifo),
             )
         from_dims = fifo.dimensionsFromStreamPerConsumer
         if from_dims is not None:
             for tile, dims in zip(ends[1:], from_dims.data):
                 if dims.data and scope.kind(tile) == "shim":
-                    raise scope.error(
-                        fifo, f"object FIFO @{name}: no fromStream layout on shim consumer {tile}"
+                    raise AieVerifyError(
+                        f"object FIFO @{name}: no fromStream layout on shim consumer {tile}",
+                        *scope.at(fifo),
                     )
         if memref_bytes(scope.element(fifo)) % 4:
-            raise scope.error(
-                fifo,
+            raise AieVerifyError(
                 f"object FIFO @{name}: an element of {memref_bytes(scope.element(fifo))} bytes; "
                 "DMA moves whole 32-bit words",
+                *scope.at(fifo),
             )
 
 
@@ -154,19 +168,22 @@ def _check_links(scope: Scope) -> None:
         for side, names in (("input", link.ins), ("output", link.outs)):
             for n in names:
                 if (side, n) in used:
-                    raise scope.error(link, f"object FIFO @{n} is the {side} of two links")
+                    raise AieVerifyError(
+                        f"object FIFO @{n} is the {side} of two links", *scope.at(link)
+                    )
                 used[(side, n)] = link
         homes = {t for f in ins for t in scope.consumers(f)} | {scope.producer(f) for f in outs}
         if len(homes) != 1:
             where = ", ".join(map(str, sorted(homes)))
-            raise scope.error(
-                link,
+            raise AieVerifyError(
                 f"a link's inputs must end, and its outputs start, at one tile; here: {where}",
+                *scope.at(link),
             )
         (home,) = homes
         if scope.kind(home) != "mem":
-            raise scope.error(
-                link, f"links are made at memory tiles; tile {home} is a {scope.kind(home)} tile"
+            raise AieVerifyError(
+                f"links are made at memory tiles; tile {home} is a {scope.kind(home)} tile",
+                *scope.at(link),
             )
         big, small, offsets = (
             (outs[0], ins, link.src_offsets.get_values())
@@ -177,11 +194,11 @@ def _check_links(scope: Scope) -> None:
             continue  # a 1:1 link re-chunks the stream: sizes may differ, no offsets apply
         for fifo, off in zip(small, offsets):
             if off + _elements(scope, fifo) > _elements(scope, big):
-                raise scope.error(
-                    link,
+                raise AieVerifyError(
                     f"link offset {off} puts @{fifo.sym_name.data} "
                     f"({_elements(scope, fifo)} elements) past the end of "
                     f"@{big.sym_name.data} ({_elements(scope, big)} elements)",
+                    *scope.at(link),
                 )
     for name, fifo in scope.fifos.items():
         for tile, side in [(scope.producer(fifo), "out")] + [
@@ -189,10 +206,10 @@ def _check_links(scope: Scope) -> None:
         ]:
             if scope.kind(tile) == "mem" and scope.link_of(name, side) is None:
                 verb = "starts" if side == "out" else "ends"
-                raise scope.error(
-                    fifo,
+                raise AieVerifyError(
                     f"object FIFO @{name} {verb} at memory tile {tile}, but no "
                     "aie.objectfifo.link there connects it (a memory tile has no core)",
+                    *scope.at(fifo),
                 )
 
 
@@ -208,13 +225,13 @@ def _check_cores(scope: Scope) -> None:
         if isinstance(op, CoreOp):
             tile = scope.tile_of(op.tile, op)
             if scope.kind(tile) != "compute":
-                raise scope.error(
-                    op,
+                raise AieVerifyError(
                     f"aie.core on tile {tile}, a {scope.kind(tile)} tile: cores are on rows "
                     f"{', '.join(map(str, scope.device.target.rows_of('compute')))}",
+                    *scope.at(op),
                 )
             if tile in scope.cores:
-                raise scope.error(op, f"tile {tile} has two aie.core ops")
+                raise AieVerifyError(f"tile {tile} has two aie.core ops", *scope.at(op))
             scope.cores[tile] = op
     for op in scope.op.walk():
         if isinstance(op, ObjectFifoAcquireOp | ObjectFifoReleaseOp):
@@ -224,10 +241,10 @@ def _check_cores(scope: Scope) -> None:
             if isinstance(acquire, ObjectFifoAcquireOp) and (
                 op.index.value.data >= acquire.size.value.data
             ):
-                raise scope.error(
-                    op,
+                raise AieVerifyError(
                     f"subview.access [{op.index.value.data}] of an acquire of "
                     f"{acquire.size.value.data} element(s)",
+                    *scope.at(op),
                 )
 
 
@@ -236,31 +253,31 @@ def _check_port(scope: Scope, op: ObjectFifoAcquireOp | ObjectFifoReleaseOp) -> 
     while core is not None and not isinstance(core, CoreOp):
         core = core.parent_op()
     if core is None:
-        raise scope.error(op, f"{op.name} @{op.fifo} outside an aie.core")
+        raise AieVerifyError(f"{op.name} @{op.fifo} outside an aie.core", *scope.at(op))
     fifo = scope.fifo(op.fifo, op)
     tile = scope.tile_of(core.tile, core)
     port = op.port.data
     ends = [scope.producer(fifo)] if port == "Produce" else scope.consumers(fifo)
     if tile not in ends:
         role = "producer" if port == "Produce" else "consumer"
-        raise scope.error(
-            op,
+        raise AieVerifyError(
             f"{op.name} @{op.fifo}({port}) on the core of tile {tile}, which is not the FIFO's "
             f"{role} ({', '.join(map(str, ends))})",
+            *scope.at(op),
         )
     depths = fifo.depths()
     depth = depths[0] if port == "Produce" else depths[1 + ends.index(tile)]
     if op.size.value.data > depth:
-        raise scope.error(
-            op,
+        raise AieVerifyError(
             f"{op.name} of {op.size.value.data} elements of @{op.fifo}, whose depth at tile "
             f"{tile} is {depth}",
+            *scope.at(op),
         )
     if isinstance(op, ObjectFifoAcquireOp):
         typ = op.subview.type
-        assert isinstance(typ, ObjectFifoSubviewType)
-        if typ.element != scope.element(fifo):
-            raise scope.error(
-                op,
-                f"acquire of @{op.fifo} as {typ.element}; its elements are {scope.element(fifo)}",
+        got = typ.element if isinstance(typ, ObjectFifoSubviewType) else typ
+        if got != scope.element(fifo):
+            raise AieVerifyError(
+                f"acquire of @{op.fifo} as {got}; its elements are {scope.element(fifo)}",
+                *scope.at(op),
             )

@@ -1,0 +1,136 @@
+"""``backend="aie-emu"`` on the designs the emitter writes: every example and the GEMM programs
+give ``sim``'s results bit for bit; the deadlock example deadlocks; the backend needs an NPU
+target and takes a step budget."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers import check_error, region_of
+
+import datobench as dato
+from datobench import programs
+from datobench.core.backends import backend
+from datobench.core.codegen.aie import DEFAULT_RELEASE, RELEASES, AieVerifyError, emit_design
+from datobench.core.codegen.aie.emulate import emulate
+from datobench.core.codegen.aie.parse import read_design
+
+EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("0*.py"))
+SAME_TILE_FIFO = pytest.mark.xfail(
+    raises=AieVerifyError,
+    strict=True,
+    reason="the verifier refuses the object FIFO with one tile at both ends that a chain's "
+    "local channel is (mlir-aie accepts it); the emulator runs the design: see "
+    "test_the_systolic_design_runs_in_the_emulator",
+)
+
+
+def random_arrays(program, seed=0):
+    rng = np.random.default_rng(seed)
+    out = []
+    for b in program.region.params:
+        t = b.type
+        if t.dtype.kind == "int":
+            out.append(rng.integers(-100, 100, t.shape).astype(t.dtype.np))
+        else:
+            out.append(rng.standard_normal(t.shape).astype(t.dtype.np))
+    return out
+
+
+def assert_emu_equals_sim(prog, seed=0):
+    ref, got = random_arrays(prog, seed), random_arrays(prog, seed)
+    prog.run(*ref, backend="sim")
+    result = prog.run(*got, backend="aie-emu")
+    for r, g in zip(ref, got):
+        np.testing.assert_array_equal(g, r)  # bit for bit, floats too
+    return result
+
+
+@pytest.mark.parametrize(
+    "target, release",
+    [("npu1_4col", r) for r in RELEASES] + [("npu2", DEFAULT_RELEASE)],
+    ids=lambda v: v,
+)
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param(p, marks=SAME_TILE_FIFO) if p.stem == "04_systolic_gemm" else p
+        for p in EXAMPLES
+        if p.stem != "05_deadlock"
+    ],
+    ids=lambda p: p.stem,
+)
+def test_every_example_through_aie_emu_equals_sim(path, target, release):
+    prog = dato.compile(region_of(path), target=target)
+    ref, got = random_arrays(prog), random_arrays(prog)
+    prog.run(*ref, backend="sim")
+    result = prog.run(*got, backend="aie-emu", release=release)
+    for r, g in zip(ref, got):
+        np.testing.assert_array_equal(g, r)  # bit for bit, floats too
+    assert result.backend == "aie-emu"
+    assert result.design == emit_design(prog, release)
+    assert result.design.startswith(f"// mlir-aie release {release}:")
+
+
+@pytest.mark.parametrize("target", ["npu1_4col", "npu2"])
+def test_the_systolic_design_runs_in_the_emulator(target):
+    prog = dato.compile(region_of(EXAMPLES[3]), target=target)
+    ref, got = random_arrays(prog), random_arrays(prog)
+    prog.run(*ref, backend="sim")
+    emulate(read_design(prog.emit("mlir-aie")), got, 1_000_000, prog.kernels)  # not verified
+    for r, g in zip(ref, got):
+        np.testing.assert_array_equal(g, r)
+
+
+@pytest.mark.parametrize(
+    "region",
+    [
+        programs.single_core_gemm(32, 32, 32, dato.int16, dato.int32),
+        programs.output_stationary_gemm(64, 64, 64, 2, 2, 16, dato.int16, dato.int32),
+        programs.whole_array_gemm(64, 64, 64, 16, 16, 16, dato.int16, dato.int32, 2, 2),
+        programs.output_stationary_gemm(32, 32, 32, 2, 2, 8, dato.float32, dato.float32),
+    ],
+    ids=["single_core", "output_stationary_i16", "whole_array_2x2", "output_stationary_f32"],
+)
+def test_the_gemm_programs_through_aie_emu_equal_sim(region):
+    assert_emu_equals_sim(dato.compile(region, target="npu1_4col"), seed=3)
+
+
+def test_the_depth_deadlock_example_deadlocks_in_aie_emu_too():
+    prog = dato.compile(region_of(EXAMPLES[4]), target="npu1_4col")
+    with pytest.raises(dato.DeadlockError) as info:
+        prog.run(*random_arrays(prog), backend="aie-emu")  # E-emu-deadlock
+    message = str(info.value)
+    assert "deadlock in the emitted design: every core, link and DMA is blocked" in message
+    assert "# E-emu-deadlock" in message  # located at the user's run() call
+    assert re.search(r"core \(\d+, \d+\) waits to acquire @a\(Produce, 1\)", message)
+    assert re.search(r"core \(\d+, \d+\) waits to acquire @b\(Consume, 1\)", message)
+    assert "@a: 1 of 1 buffers filled" in message
+
+
+def test_aie_emu_needs_an_npu_target():
+    prog = dato.compile(programs.pipeline())
+    with pytest.raises(dato.CapabilityError) as info:
+        prog.run(*random_arrays(prog), backend="aie-emu")  # E-emu-npu
+    check_error(
+        info,
+        "# E-emu-npu",
+        "backend='aie-emu' runs the MLIR-AIE design of a program mapped onto an NPU: compile "
+        "with an NPU target, e.g. dato.compile(region, target='npu1_4col')",
+    )
+    [row] = [s for s in dato.backends(prog) if s.name == "aie-emu"]
+    assert not row.available and row.reason == info.value.message
+    fpga = dato.compile(programs.pipeline(), target="u280")
+    assert backend("aie-emu").probe(fpga) == info.value.message
+    npu = dato.compile(programs.pipeline(), target="npu1_4col")
+    assert backend("aie-emu").probe(npu) is None
+
+
+def test_the_step_budget_is_a_run_option():
+    prog = dato.compile(programs.pipeline(), target="npu1_4col")
+    with pytest.raises(dato.DatoRuntimeError) as info:
+        prog.run(*random_arrays(prog), backend="aie-emu", max_steps=3)
+    assert "ran out of its budget of 3 core loop iterations" in str(info.value)
