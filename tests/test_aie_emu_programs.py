@@ -14,18 +14,11 @@ from helpers import check_error, region_of
 import datobench as dato
 from datobench import programs
 from datobench.core.backends import backend
-from datobench.core.codegen.aie import DEFAULT_RELEASE, RELEASES, AieVerifyError, emit_design
+from datobench.core.codegen.aie import DEFAULT_RELEASE, RELEASES, emit_design
 from datobench.core.codegen.aie.emulate import emulate
 from datobench.core.codegen.aie.parse import read_design
 
 EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("0*.py"))
-SAME_TILE_FIFO = pytest.mark.xfail(
-    raises=AieVerifyError,
-    strict=True,
-    reason="the verifier refuses the object FIFO with one tile at both ends that a chain's "
-    "local channel is (mlir-aie accepts it); the emulator runs the design: see "
-    "test_the_systolic_design_runs_in_the_emulator",
-)
 
 
 def random_arrays(program, seed=0):
@@ -56,11 +49,7 @@ def assert_emu_equals_sim(prog, seed=0):
 )
 @pytest.mark.parametrize(
     "path",
-    [
-        pytest.param(p, marks=SAME_TILE_FIFO) if p.stem == "04_systolic_gemm" else p
-        for p in EXAMPLES
-        if p.stem != "05_deadlock"
-    ],
+    [p for p in EXAMPLES if p.stem != "05_deadlock"],
     ids=lambda p: p.stem,
 )
 def test_every_example_through_aie_emu_equals_sim(path, target, release):
