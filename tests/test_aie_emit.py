@@ -440,7 +440,7 @@ def _scratch_bytes(text: str) -> dict[tuple[int, int], int]:
 
 
 @pytest.mark.parametrize("target", ["npu1_4col", "npu2"])
-@pytest.mark.parametrize("example", [e for e in EXAMPLES if e != "04_systolic_gemm"])
+@pytest.mark.parametrize("example", EXAMPLES)
 def test_the_designs_budgets_are_the_mappers_ledger(example, target):
     prog = dato.compile(region_of(example), target=target)
     text = prog.emit("mlir-aie")
