@@ -24,7 +24,7 @@ class AieEmuOptions:
 def _is_npu(program: CompiledProgram) -> bool:
     from datobench.core.kinds import kind_of
 
-    return program.mapping is not None and kind_of(program.target).name == "npu"
+    return program.mapping is not None and kind_of(program.target).runs_aie
 
 
 class AieEmuBackend(Backend):
