@@ -22,9 +22,9 @@ class AieEmuOptions:
 
 
 def _is_npu(program: CompiledProgram) -> bool:
-    from datobench.core.kinds import kind_of
-
-    return program.mapping is not None and kind_of(program.target).name == "npu"
+    """Mapped onto a target whose file names its mlir-aie device."""
+    target = program.target
+    return program.mapping is not None and bool(target.param("mlir_aie_device", ""))
 
 
 class AieEmuBackend(Backend):
