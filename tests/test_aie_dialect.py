@@ -9,7 +9,8 @@ import pytest
 
 from datobench.core.codegen.aie import AieSyntaxError, parse_design
 from datobench.core.codegen.aie.aiex import NpuDmaMemcpyNdOp
-from datobench.core.codegen.aie.dialect import ObjectFifoCreateOp, ObjectFifoLinkOp, TileOp
+from datobench.core.codegen.aie.dialect import TileOp
+from datobench.core.codegen.aie.objectfifo import ObjectFifoCreateOp, ObjectFifoLinkOp
 
 DESIGNS = sorted((Path(__file__).parent / "aie_designs").glob("*.mlir"))
 LEGAL = [p for p in DESIGNS if not p.name.startswith("bad_")]
@@ -71,3 +72,13 @@ def test_syntax_error_names_the_line():
     assert info.value.line == 3
     assert "MLIR-AIE syntax error: " in str(info.value)
     assert "%u = aie.tile(0 2)" in str(info.value)
+
+
+def test_transfer_patterns_fold_constants_and_refuse_runtime_values():
+    text = (Path(__file__).parent / "aie_designs/ssa_constants_npu1_1col.mlir").read_text()
+    dma = _ops(parse_design(text), NpuDmaMemcpyNdOp)[0]
+    assert (dma.offsets, dma.sizes, dma.strides) == ((0, 0, 0, 0), (1, 1, 1, 16), (0, 0, 0, 1))
+    with pytest.raises(AieSyntaxError) as info:
+        parse_design(text.replace("[%c0,%c0,%c0,%c0][%c1", "[%arg0,%c0,%c0,%c0][%c1"))
+    assert "offsets, sizes and strides must be constants" in str(info.value)
+    assert info.value.line == 16

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import datobench as dato
@@ -103,19 +106,8 @@ def test_every_design_parses_in_both_releases(example, release):
     assert module.ops.first is not None
 
 
-SAME_TILE = pytest.mark.xfail(
-    strict=True,
-    reason="the verifier refuses an object FIFO with the same tile at both ends, which a "
-    "chain's local channel is; mlir-aie accepts it (its test objectFifo-stateful-transform/"
-    "same_core_producer_consumer_test.mlir)",
-)
-
-
 @pytest.mark.parametrize("target", ["npu1_4col", "npu2"])
-@pytest.mark.parametrize(
-    "example",
-    [pytest.param(e, marks=SAME_TILE) if e == "04_systolic_gemm" else e for e in EXAMPLES],
-)
+@pytest.mark.parametrize("example", EXAMPLES)
 def test_every_design_verifies(example, target):
     prog = dato.compile(region_of(example), target=target)
     for release in RELEASES:
@@ -143,6 +135,7 @@ def test_emit_writes_a_project(tmp_path):
     out = Path(prog.emit("mlir-aie", directory=tmp_path / "p"))
     assert (out / "design.mlir").read_text() == prog.emit("mlir-aie")
     assert "aiecc.py" in (out / "README.md").read_text()
+    assert 'extern "C" void dato_add_' in (out / "dato_kernels.cc").read_text()
 
 
 def test_symbols_are_safe_and_distinct():
@@ -462,3 +455,72 @@ def test_the_designs_budgets_are_the_mappers_ledger(example, target):
             if resource == "data memory":
                 expected += scratch.get(use.tile, 0)
             assert mine.get(resource, 0) == expected, (use.tile, resource, mine, use.used)
+
+
+# -- the kernels' C++ sources ---------------------------------------------------------------------
+
+NUMPY = {"i8": "int8", "i16": "int16", "i32": "int32", "f32": "float32", "bf16": "bfloat16"}
+
+
+def _np_type(elem: str):
+    import ml_dtypes
+
+    return ml_dtypes.bfloat16 if elem == "bf16" else np.dtype(NUMPY[elem])
+
+
+@pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
+@pytest.mark.parametrize(
+    "example", ["01_producer_consumer", "03_gemm_output_stationary", "06_flash_attention"]
+)
+def test_the_kernel_sources_compute_the_ops_semantics(example, tmp_path):
+    import ctypes
+
+    from datobench.core.codegen.aie.emit import design
+    from datobench.core.codegen.aie.kernel_source import _parse
+    from datobench.core.ir.ops import BINARY, CALLS, UNARY
+
+    prog = dato.compile(region_of(example), target="npu1_4col")
+    out = Path(prog.emit("mlir-aie", directory=tmp_path / "p"))
+    lib = tmp_path / "k.so"
+    subprocess.run(
+        [
+            "g++",
+            "-std=c++17",
+            "-O1",
+            "-shared",
+            "-fPIC",
+            "-o",
+            str(lib),
+            str(out / "dato_kernels.cc"),
+        ],
+        check=True,
+    )
+    so = ctypes.CDLL(str(lib))
+    rng = np.random.default_rng(1)
+    _, kernels = design(prog)
+    for k in kernels:
+        types = [_parse(t) for t in k.arg_types]
+        values, c_args = [], []
+        for shape, elem in types:
+            if shape is None:  # a scalar operand
+                values.append(np.float32(1.5))
+                c_args.append(ctypes.c_float(1.5))
+                continue
+            a = rng.integers(-9, 9, size=shape) if elem[0] == "i" else rng.standard_normal(shape)
+            a = np.ascontiguousarray(a.astype(_np_type(elem)))
+            values.append(a)
+            c_args.append(a.ctypes.data_as(ctypes.c_void_p))
+        statics = {n: v for n, v in k.statics if n != "accumulate"}
+        op = CALLS.get(k.op) if k.op in CALLS else BINARY.get(k.op) or UNARY.get(k.op)
+        before = values[-1].copy()
+        expected = np.asarray(op.numpy(*values[:-1], **statics))
+        if dict(k.statics).get("accumulate"):
+            expected = before + expected
+        getattr(so, k.symbol)(*c_args)
+        got = values[-1].astype(np.float64)
+        want = np.broadcast_to(expected, got.shape).astype(values[-1].dtype).astype(np.float64)
+        if types[-1][1][0] == "i":
+            assert np.array_equal(got, want), k.symbol
+        else:
+            tol = 1e-2 if types[-1][1] == "bf16" else 1e-5
+            assert np.allclose(got, want, rtol=tol, atol=tol), k.symbol

@@ -49,7 +49,7 @@ WORDING = {
     "element_not_words": "object FIFO @odd: an element of 3 bytes; DMA moves whole 32-bit words",
     "endpoint_not_tile": "aie.objectfifo: nt is not an aie.tile",
     "fifo_in_two_links": "object FIFO @big is the input of two links",
-    "fifo_same_tile": "object FIFO @self names tile (0, 2) at both ends",
+    "fifo_same_tile": "object FIFO @self names tile (0, 1) at both ends (only a compute tile",
     "fromstream_on_shim": "object FIFO @out: no fromStream layout on shim consumer (0, 0)",
     "link_join_and_distribute": "a link either joins (several inputs) or distributes (several",
     "link_offset_past_end": "link offset 300 puts @in2 (256 elements) past the end of @big (512",
@@ -178,6 +178,14 @@ def test_shared_memory_fifo_needs_no_dma():
   aie.objectfifo @n(%a, {%b}, 3 : i32) : !aie.objectfifo<memref<32xi32>>
 }"""
     assert budgets(text) == {(1, 3): {"data memory": 3 * 128, "locks": 2}}
+
+
+def test_a_fifo_from_a_core_to_itself_is_local():
+    text = """aie.device(npu2_1col) {
+  %a = aie.tile(0, 4)
+  aie.objectfifo @self(%a, {%a}, 2 : i32) : !aie.objectfifo<memref<64xi32>>
+}"""
+    assert budgets(text) == {(0, 4): {"data memory": 2 * 256, "locks": 2}}
 
 
 def test_a_stack_size_counts_against_memory():

@@ -214,12 +214,12 @@ def test_perf_needs_a_mapped_program_and_the_probe_says_so():
 
 def test_emitters_are_found_by_kind():
     prog = dato.compile(pipeline, target="u280")
-    assert list(EMITTERS) == ["ir", "graph", "json", "dot", "hls"]
+    assert list(EMITTERS) == ["ir", "graph", "json", "dot", "hls", "mlir-aie"]
     assert prog.emit("ir") == str(prog.region) and prog.emit() == prog.emit("ir")
     assert prog.emit("graph") == str(prog.graph)
     assert prog.emit("dot").startswith('digraph "pipeline" {')
     assert "void pipeline(" in prog.emit("hls")
-    assert [e.name for e in EMITTERS.values() if e.write is not None] == ["hls"]
+    assert [e.name for e in EMITTERS.values() if e.write is not None] == ["hls", "mlir-aie"]
 
 
 def test_an_unknown_emit_kind_lists_the_kinds():

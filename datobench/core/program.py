@@ -48,9 +48,10 @@ class Program:
     @user_facing
     def emit(self, kind: str = "ir", directory: str | Path | None = None) -> str:
         """The program as text: ``"ir"`` (the region), ``"graph"`` (instances), ``"json"``,
-        ``"dot"``, ``"hls"`` (the Vitis HLS kernel); see ``codegen.emitters``.
+        ``"dot"``, ``"hls"`` (the Vitis HLS kernel), ``"mlir-aie"`` (the MLIR-AIE design of an
+        NPU program); see ``codegen.emitters``.
         ``emit("hls", directory=d)`` writes the whole Vitis project into ``d`` and returns its
-        path."""
+        path; ``emit("mlir-aie", directory=d)`` the design, its kernels' sources and a README."""
         chosen = emitter(kind)
         if directory is not None and chosen.write is None:
             writers = ", ".join(e.name for e in EMITTERS.values() if e.write is not None)

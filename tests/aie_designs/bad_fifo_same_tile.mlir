@@ -1,4 +1,4 @@
-// Illegal: a FIFO from a tile to itself.
+// Illegal: a FIFO from a memory tile to itself.
 module {
   aie.device(npu1_4col) {
     func.func private @copy_i32(memref<256xi32>, memref<256xi32>)
@@ -6,8 +6,8 @@ module {
     %t01 = aie.tile(0, 1)
     %t02 = aie.tile(0, 2)
     aie.objectfifo @in(%t00, {%t02}, 2 : i32) : !aie.objectfifo<memref<256xi32>>
-    // expected-error @+1 {{object FIFO @self names tile (0, 2) at both ends}}
-    aie.objectfifo @self(%t02, {%t02}, 2 : i32) : !aie.objectfifo<memref<256xi32>>
+    // expected-error @+1 {{object FIFO @self names tile (0, 1) at both ends (only a compute tile's FIFO to its own core may)}}
+    aie.objectfifo @self(%t01, {%t01}, 2 : i32) : !aie.objectfifo<memref<256xi32>>
     aie.objectfifo @out(%t02, {%t00}, 2 : i32) : !aie.objectfifo<memref<256xi32>>
     %core = aie.core(%t02) {
       %c0 = arith.constant 0 : index

@@ -47,8 +47,8 @@ EMITTERS: dict[str, Emitter] = {
         Emitter("graph", "the instances and channels", lambda p: str(p.graph)),
         Emitter("json", "the instance graph, exactly", lambda p: serialize.to_json(p.graph)),
         Emitter("dot", "the instance graph for Graphviz", lambda p: dot.graph_dot(p.graph)),
-        Emitter("mlir-aie", "the MLIR-AIE design (a project with directory=)", _aie, _write_aie),
         Emitter("hls", "the Vitis HLS kernel (a project with directory=)", emit_kernel, _write_hls),
+        Emitter("mlir-aie", "the MLIR-AIE design (a project with directory=)", _aie, _write_aie),
     )
 }
 

@@ -1,7 +1,7 @@
 """MLIR-AIE for the NPU targets: generating a design from a mapped program (``emit``, in the
 syntax of a release: ``releases``), the ``aie``/``aiex`` dialects as xDSL definitions
-(``dialect``, ``aiex``), reading a design (``parse``) and checking it against the hardware's
-rules (``verify``)."""
+(``dialect`` with ``objectfifo``, ``aiex``), reading a design (``parse``) and checking it
+against the hardware's rules (``verify``, with ``shim``, ``budget`` and ``devices``)."""
 
 from datobench.core.codegen.aie.emit import emit_design
 from datobench.core.codegen.aie.model import AieVerifyError

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from xdsl.dialects.arith import ConstantOp
 from xdsl.dialects.builtin import (
     DenseArrayBase,
+    IndexType,
     IntegerAttr,
     MemRefType,
     SymbolRefAttr,
+    i32,
     i64,
 )
 from xdsl.ir import Attribute, Dialect
@@ -19,9 +22,10 @@ from xdsl.irdl import (
 )
 from xdsl.parser import Parser
 from xdsl.printer import Printer
-from xdsl.utils.exceptions import VerifyException
+from xdsl.utils.exceptions import ParseError, VerifyException
 
-from datobench.core.codegen.aie.dialect import RuntimeSequenceBase, print_attr_dict, split_attr_dict
+from datobench.core.codegen.aie.dialect import RuntimeSequenceBase
+from datobench.core.codegen.aie.syntax import print_attr_dict, split_attr_dict
 
 
 @irdl_op_definition
@@ -61,7 +65,7 @@ class NpuDmaMemcpyNdOp(IRDLOperation):
         memref = parser.parse_unresolved_operand()
         for name in ("static_offsets", "static_sizes", "static_strides"):
             values = parser.parse_comma_separated_list(
-                parser.Delimiter.SQUARE, parser.parse_integer
+                parser.Delimiter.SQUARE, lambda: _parse_static(parser)
             )
             props[name] = DenseArrayBase.from_list(i64, values)
         parser.parse_punctuation(")")
@@ -121,6 +125,25 @@ class NpuDmaMemcpyNdOp(IRDLOperation):
             raise VerifyException(f"dma_memcpy_nd sizes must be positive, got {list(self.sizes)}")
         if any(t < 0 for t in self.strides) or any(o < 0 for o in self.offsets):
             raise VerifyException("dma_memcpy_nd offsets and strides must not be negative")
+
+
+def _parse_static(parser: Parser) -> int:
+    """An integer, or an SSA value defined by ``arith.constant`` (folded: a transfer's pattern
+    is static; a runtime-parameter offset is refused)."""
+    if (n := parser.parse_optional_integer()) is not None:
+        return n
+    pos = parser.pos
+    value = parser.parse_unresolved_operand()
+    for typ in (i64, IndexType(), i32):
+        try:
+            resolved = parser.resolve_operand(value, typ)
+        except ParseError:
+            continue
+        owner = resolved.owner
+        if isinstance(owner, ConstantOp) and isinstance(owner.value, IntegerAttr):
+            return owner.value.value.data
+        break
+    parser.raise_error("dma_memcpy_nd: offsets, sizes and strides must be constants", pos)
 
 
 @irdl_op_definition

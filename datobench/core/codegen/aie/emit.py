@@ -9,7 +9,7 @@ memory-tile links, a core per instance (``core.py``) and the runtime sequence
 from __future__ import annotations
 
 from datobench.core.codegen.aie.core import emit_core
-from datobench.core.codegen.aie.kernels import declaration
+from datobench.core.codegen.aie.kernels import Kernel, declaration
 from datobench.core.codegen.aie.plan import Link, plan
 from datobench.core.codegen.aie.releases import DEFAULT_RELEASE, RELEASES, device_name, release
 from datobench.core.codegen.aie.sequence import sequence_lines
@@ -25,6 +25,11 @@ def tile_ssa(tile) -> str:
 
 def emit_design(program, release_name: str | None = None) -> str:
     """The design as text in a release's syntax (``RELEASES``; default ``DEFAULT_RELEASE``)."""
+    return design(program, release_name)[0]
+
+
+def design(program, release_name: str | None = None) -> tuple[str, list[Kernel]]:
+    """The design's text and the kernels it declares."""
     rel = release(release_name)
     target = program.target
     if target is None or target.kind != "npu" or program.mapping is None:
@@ -79,7 +84,7 @@ def emit_design(program, release_name: str | None = None) -> str:
         "  }",
         "}",
     ]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n", kernels
 
 
 def _link(link: Link) -> str:

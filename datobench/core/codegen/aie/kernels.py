@@ -29,6 +29,8 @@ class Kernel:
     symbol: str
     arg_types: tuple[str, ...]
     attrs: tuple[tuple[str, str], ...]  # name -> attribute text
+    op: str | None = None  # the op table's name (None: a user kernel)
+    statics: tuple[tuple[str, object], ...] = ()  # the static arguments, as values
 
 
 def static_text(value) -> str:
@@ -62,7 +64,7 @@ def op_kernel(op: Op, arg_types: tuple[str, ...], statics) -> Kernel:
     attrs = (("dato.op", f'"{op.name}"'),) + tuple(
         (f"dato.{n}", static_text(v)) for n, v in statics
     )
-    return Kernel(symbol, arg_types, attrs)
+    return Kernel(symbol, arg_types, attrs, op.name, statics)
 
 
 def user_kernel(name: str, arg_types: tuple[str, ...]) -> Kernel:

@@ -10,13 +10,8 @@ from xdsl.dialects.builtin import MemRefType
 from xdsl.ir import Operation, SSAValue
 
 from datobench.core.codegen.aie.devices import Device
-from datobench.core.codegen.aie.dialect import (
-    CoreOp,
-    DeviceOp,
-    ObjectFifoCreateOp,
-    ObjectFifoLinkOp,
-    TileOp,
-)
+from datobench.core.codegen.aie.dialect import CoreOp, DeviceOp, TileOp
+from datobench.core.codegen.aie.objectfifo import ObjectFifoCreateOp, ObjectFifoLinkOp
 from datobench.core.codegen.aie.parse import AieError, Design
 
 Tile = tuple[int, int]

@@ -31,7 +31,6 @@ class Fifo:
     depth: int
     shape: tuple[int, ...]
     dtype: object
-    about: str
     producer_depth: int | None = None  # when the producer's side holds fewer objects
 
     @property
@@ -61,7 +60,6 @@ class ShimMove:
     fifo: str
     buffer: str
     direction: str  # "read" (DDR -> array) or "write"
-    shim: Tile
     blocks: list[Block]
 
 
@@ -114,7 +112,7 @@ class Planner:
         for c in self.graph.channels:
             route = self.mapping.route(c.name)
             shape = types.shape_of(c.elem)
-            f = Fifo(self.sym(c.name), route.src, [route.dst], c.depth, shape, c.elem, "channel")
+            f = Fifo(self.sym(c.name), route.src, [route.dst], c.depth, shape, c.elem)
             self.plan.fifos.append(f)
             self.plan.channel[c.name] = f.name
         by_column: dict[tuple[str, int], list[OffchipStream]] = {}
@@ -174,7 +172,7 @@ class Planner:
             shape = self.value_shape(slices, first, buffer)
             name = self.sym(f"{buffer}_{'_'.join(f'{lo}_{hi}' for lo, hi in s.window)}")
             tiles = sorted({self.mapping.placement[i] for i in s.instances})
-            self.plan.fifos.append(Fifo(name, mem, tiles, DDR_DEPTH, shape, dtype, "read"))
+            self.plan.fifos.append(Fifo(name, mem, tiles, DDR_DEPTH, shape, dtype))
             for inst in s.instances:
                 self.plan.access[(inst, self.arg(inst, buffer).param, "read")] = name
             windows.append((name, shape))
@@ -193,7 +191,7 @@ class Planner:
                 tile = self.mapping.placement[inst]
                 param = self.arg(inst, buffer).param
                 owned = param in self.owned[inst]  # the local tensor is the object: one
-                f = Fifo(name, tile, [mem], DDR_DEPTH, shape, dtype, "write", 1 if owned else None)
+                f = Fifo(name, tile, [mem], DDR_DEPTH, shape, dtype, 1 if owned else None)
                 self.plan.fifos.append(f)
                 self.plan.access[(inst, param, "write")] = name
                 windows.append((name, shape))
@@ -218,7 +216,7 @@ class Planner:
         tag = "in" if direction == "read" else "out"
         name = self.sym(f"{buffer}_{tag}_c{col}")
         ends = (shim, [mem]) if direction == "read" else (mem, [shim])
-        self.plan.fifos.append(Fifo(name, *ends, DDR_DEPTH, (total,), dtype, f"shim {tag}"))
+        self.plan.fifos.append(Fifo(name, *ends, DDR_DEPTH, (total,), dtype))
         names = [n for n, _ in windows]
         many = len(names) > 1
         if direction == "read":
@@ -226,7 +224,7 @@ class Planner:
         else:
             self.plan.links.append(Link(names, [name], offsets if many else [], []))
         steps = [b for step in zip(*per_window) for b in step]
-        self.plan.moves.append(ShimMove(name, buffer, direction, shim, steps))
+        self.plan.moves.append(ShimMove(name, buffer, direction, steps))
 
 
 def _size(shape: tuple[int, ...]) -> int:

@@ -3,7 +3,8 @@
 
 Transfers of all FIFOs are interleaved by how far into its FIFO's data each starts, so that
 reads and writes progress together. Each takes one of 16 buffer-descriptor ids; when they are
-all in use, the sequence waits for the FIFO holding the oldest one before reusing it. At the
+all in use, the sequence waits for the FIFO whose last transfer was issued first (a wait
+covers every transfer of its FIFO issued so far), and reuses its ids. At the
 end it waits for every write. (A shim tile has 16 BDs of its own, so ids could repeat across
 columns; they are numbered across the whole sequence, which is legal either way and what
 the verifier checks.)
@@ -24,7 +25,6 @@ class Issue:
     fifo: str
     buffer: str
     transfer: dma.Transfer
-    shim: tuple[int, int]
     start: float  # the fraction of its FIFO's data moved before it
     write: bool
 
@@ -42,9 +42,7 @@ def _issues(move: ShimMove, element_bytes: int) -> list[Issue]:
     total = sum(_elements(t) for t in transfers) or 1
     out, done = [], 0
     for t in transfers:
-        out.append(
-            Issue(move.fifo, move.buffer, t, move.shim, done / total, move.direction == "write")
-        )
+        out.append(Issue(move.fifo, move.buffer, t, done / total, move.direction == "write"))
         done += _elements(t)
     return out
 
@@ -59,36 +57,30 @@ def _elements(t: dma.Transfer) -> int:
 def sequence_lines(plan: Plan, program, op_name: str, arg: dict[str, str]) -> list[str]:
     """The runtime sequence op with its body, one line per op."""
     params = program.region.params
-    sizes = {b.name: b.type.size for b in params}
     mems = {b.name: types.memref((b.type.size,), b.type) for b in params}
     element_bytes = {b.name: b.type.dtype.bytes for b in params}
     header = ", ".join(f"{arg[b.name]}: {mems[b.name]}" for b in params)
     lines = [f"{op_name}({header}) {{"]
     ids = list(range(SHIM_BDS))
     pending: list[tuple[int, str]] = []  # (BD id, FIFO) issued and not waited for
-    waited: set[str] = set()
     for issue in issues(plan, element_bytes):
-        if not ids:
-            fifo = pending[0][1]
+        if not ids:  # wait for the FIFO whose last transfer was issued first
+            last = {f: n for n, (_, f) in enumerate(pending)}
+            fifo = min(last, key=last.get)
             lines.append(f"  aiex.npu.dma_wait {{symbol = @{fifo}}}")
-            for bd, f in [p for p in pending if p[1] == fifo]:
-                pending.remove((bd, f))
-                ids.append(bd)
-            ids.sort()
+            ids += sorted(bd for bd, f in pending if f == fifo)
+            pending = [(bd, f) for bd, f in pending if f != fifo]
         bd = ids.pop(0)
         pending.append((bd, issue.fifo))
         t = issue.transfer
-        assert t.offset + 1 <= sizes[issue.buffer]
         lines.append(
             f"  aiex.npu.dma_memcpy_nd({arg[issue.buffer]}{_list(t.offsets())}{_list(t.sizes)}"
             f"{_list(t.strides)}) {{id = {bd} : i64, issue_token = true, "
             f"metadata = @{issue.fifo}}} : {mems[issue.buffer]}"
         )
-    for move in plan.moves:
-        if move.direction == "write" and move.fifo not in waited:
-            if any(f == move.fifo for _, f in pending):
-                lines.append(f"  aiex.npu.dma_wait {{symbol = @{move.fifo}}}")
-                waited.add(move.fifo)
+    for move in plan.moves:  # the writes still in flight
+        if move.direction == "write" and any(f == move.fifo for _, f in pending):
+            lines.append(f"  aiex.npu.dma_wait {{symbol = @{move.fifo}}}")
     lines.append("}")
     return lines
 

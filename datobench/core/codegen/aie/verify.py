@@ -17,12 +17,6 @@ from datobench.core.codegen.aie.dialect import (
     CoreOp,
     DeviceOp,
     LockOp,
-    ObjectFifoAcquireOp,
-    ObjectFifoCreateOp,
-    ObjectFifoLinkOp,
-    ObjectFifoReleaseOp,
-    ObjectFifoSubviewAccessOp,
-    ObjectFifoSubviewType,
     RuntimeSequenceOp,
     TileOp,
 )
@@ -33,6 +27,14 @@ from datobench.core.codegen.aie.model import (
     memref_bytes,
     release_of,
     scope_of,
+)
+from datobench.core.codegen.aie.objectfifo import (
+    ObjectFifoAcquireOp,
+    ObjectFifoCreateOp,
+    ObjectFifoLinkOp,
+    ObjectFifoReleaseOp,
+    ObjectFifoSubviewAccessOp,
+    ObjectFifoSubviewType,
 )
 from datobench.core.codegen.aie.parse import Design, read_design
 
@@ -124,9 +126,12 @@ def _check_fifos(scope: Scope) -> None:
                     f" (columns with one: {', '.join(map(str, scope.device.shim_dma_columns))})",
                     *scope.at(fifo),
                 )
-        if len(set(ends)) != len(ends):
+        repeated = [t for t in set(ends) if ends.count(t) > 1]
+        if repeated and (len(ends) > 2 or scope.kind(repeated[0]) != "compute"):
             raise AieVerifyError(
-                f"object FIFO @{name} names tile {ends[0]} at both ends", *scope.at(fifo)
+                f"object FIFO @{name} names tile {repeated[0]} at both ends (only a compute "
+                "tile's FIFO to its own core may)",
+                *scope.at(fifo),
             )
         kinds = [scope.kind(t) for t in ends]
         if kinds[0] == "shim" and "shim" in kinds[1:]:
@@ -270,9 +275,9 @@ def _check_port(scope: Scope, op: ObjectFifoAcquireOp | ObjectFifoReleaseOp) -> 
         )
     if isinstance(op, ObjectFifoAcquireOp):
         typ = op.subview.type
-        assert isinstance(typ, ObjectFifoSubviewType)
-        if typ.element != scope.element(fifo):
+        got = typ.element if isinstance(typ, ObjectFifoSubviewType) else typ
+        if got != scope.element(fifo):
             raise AieVerifyError(
-                f"acquire of @{op.fifo} as {typ.element}; its elements are {scope.element(fifo)}",
+                f"acquire of @{op.fifo} as {got}; its elements are {scope.element(fifo)}",
                 *scope.at(op),
             )
