@@ -30,7 +30,7 @@ from datobench.core.codegen.aie import (
 )
 from datobench.core.codegen.aie.symbols import Symbols, sanitise
 from datobench.core.codegen.aie.types import float_text
-from datobench.programs import output_stationary_gemm, pipeline, vector_add
+from datobench.programs import output_stationary_gemm, pipeline, vector_add, whole_array_gemm
 from datobench.visual.code import core_lines
 from tests.helpers import region_of
 
@@ -524,3 +524,17 @@ def test_the_kernel_sources_compute_the_ops_semantics(example, tmp_path):
         else:
             tol = 1e-2 if types[-1][1] == "bf16" else 1e-5
             assert np.allclose(got, want, rtol=tol, atol=tol), k.symbol
+
+
+def test_out_of_bd_ids_the_sequence_waits_for_what_ends_first():
+    # B moves in one transfer for the whole run (d3 repeats it per row block); waiting for it
+    # before A's and C's later transfers are issued would never end
+    gemm = whole_array_gemm(256, 128, 256, 16, 16, 16, dato.int16, dato.int32)
+    text = dato.compile(gemm, target="npu1_4col").emit("mlir-aie")
+    assert "%B[0, 0, 0, 0][4, 4, 128, 16][0, 16, 256, 1]" in text
+    sequence = text[text.index("aie.runtime_sequence") :]
+    waits = re.findall(r"dma_wait \{symbol = @(\w+)\}", sequence)
+    assert len(re.findall(r"dma_memcpy_nd", sequence)) > 16 and waits
+    assert not any(w.startswith("B_") for w in waits)
+    ids = [int(i) for i in re.findall(r"id = (\d+) : i64", sequence)]
+    assert max(ids) == 15

@@ -3,8 +3,9 @@
 
 Transfers of all FIFOs are interleaved by how far into its FIFO's data each starts, so that
 reads and writes progress together. Each takes one of 16 buffer-descriptor ids; when they are
-all in use, the sequence waits for the FIFO whose last transfer was issued first (a wait
-covers every transfer of its FIFO issued so far), and reuses its ids. At the
+all in use, the sequence waits for the FIFO whose transfers in flight end soonest (a wait
+covers every transfer of its FIFO issued so far; one whose data the cores cannot take yet
+would never end), and reuses its ids. At the
 end it waits for every write. (A shim tile has 16 BDs of its own, so ids could repeat across
 columns; they are numbered across the whole sequence, which is legal either way and what
 the verifier checks.)
@@ -26,6 +27,7 @@ class Issue:
     buffer: str
     transfer: dma.Transfer
     start: float  # the fraction of its FIFO's data moved before it
+    end: float  # ... and once it is done
     write: bool
 
 
@@ -42,8 +44,10 @@ def _issues(move: ShimMove, element_bytes: int) -> list[Issue]:
     total = sum(_elements(t) for t in transfers) or 1
     out, done = [], 0
     for t in transfers:
-        out.append(Issue(move.fifo, move.buffer, t, done / total, move.direction == "write"))
-        done += _elements(t)
+        end = done + _elements(t)
+        write = move.direction == "write"
+        out.append(Issue(move.fifo, move.buffer, t, done / total, end / total, write))
+        done = end
     return out
 
 
@@ -62,16 +66,18 @@ def sequence_lines(plan: Plan, program, op_name: str, arg: dict[str, str]) -> li
     header = ", ".join(f"{arg[b.name]}: {mems[b.name]}" for b in params)
     lines = [f"{op_name}({header}) {{"]
     ids = list(range(SHIM_BDS))
-    pending: list[tuple[int, str]] = []  # (BD id, FIFO) issued and not waited for
+    pending: list[tuple[int, str, float]] = []  # (BD id, FIFO, end) issued, not waited for
     for issue in issues(plan, element_bytes):
-        if not ids:  # wait for the FIFO whose last transfer was issued first
-            last = {f: n for n, (_, f) in enumerate(pending)}
-            fifo = min(last, key=last.get)
+        if not ids:  # wait for the FIFO that is done soonest
+            done = {}
+            for _, f, end in pending:
+                done[f] = max(done.get(f, 0.0), end)
+            fifo = min(done, key=done.get)
             lines.append(f"  aiex.npu.dma_wait {{symbol = @{fifo}}}")
-            ids += sorted(bd for bd, f in pending if f == fifo)
-            pending = [(bd, f) for bd, f in pending if f != fifo]
+            ids += sorted(bd for bd, f, _ in pending if f == fifo)
+            pending = [p for p in pending if p[1] != fifo]
         bd = ids.pop(0)
-        pending.append((bd, issue.fifo))
+        pending.append((bd, issue.fifo, issue.end))
         t = issue.transfer
         lines.append(
             f"  aiex.npu.dma_memcpy_nd({arg[issue.buffer]}{_list(t.offsets())}{_list(t.sizes)}"
@@ -79,7 +85,7 @@ def sequence_lines(plan: Plan, program, op_name: str, arg: dict[str, str]) -> li
             f"metadata = @{issue.fifo}}} : {mems[issue.buffer]}"
         )
     for move in plan.moves:  # the writes still in flight
-        if move.direction == "write" and any(f == move.fifo for _, f in pending):
+        if move.direction == "write" and any(p[1] == move.fifo for p in pending):
             lines.append(f"  aiex.npu.dma_wait {{symbol = @{move.fifo}}}")
     lines.append("}")
     return lines
