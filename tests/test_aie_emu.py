@@ -124,7 +124,10 @@ def test_a_fifo_too_shallow_for_the_access_order_deadlocks_with_cores_fifos_and_
     text = design("crossed").splitlines()
     line_a = next(n for n, t in enumerate(text, 1) if "acquire @a(Produce" in t)
     line_b = next(n for n, t in enumerate(text, 1) if "acquire @b(Consume" in t)
-    assert f"core (0, 2) waits to acquire @a(Produce, 1) at design line {line_a}" in message
+    assert (
+        f"core (0, 2) waits to acquire @a(Produce, 1) at design line {line_a}\n        "
+        "%sa = aie.objectfifo.acquire @a(Produce, 1) : !aie.objectfifosubview<memref<16xf32>>"
+    ) in message
     assert f"core (0, 3) waits to acquire @b(Consume, 1) at design line {line_b}" in message
     assert "@a: 1 of 1 buffers filled" in message
     assert "@b: 0 of 2 buffers filled" in message
