@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 
 from datobench.core.errors import DatoError
+from datobench.core.kinds import kind_of
 
 
 def core_lines(design: str, instance: str) -> tuple[int, int] | None:
@@ -24,7 +25,7 @@ def core_lines(design: str, instance: str) -> tuple[int, int] | None:
 def code_html(program, selected: str | None = None) -> str:
     """The design of an NPU program (the IR when it has none, with the reason) as a
     ``<pre>``, the selected instance's core marked; other targets show the IR."""
-    if program.target is None or program.target.kind != "npu":
+    if program.target is None or not kind_of(program.target).runs_aie:
         return f'<pre class="dato-pre">{html.escape(program.emit("ir"))}</pre>'
     try:
         design = program.emit("mlir-aie")

@@ -15,6 +15,7 @@ from datobench.core.codegen.aie.releases import DEFAULT_RELEASE, RELEASES, devic
 from datobench.core.codegen.aie.sequence import sequence_lines
 from datobench.core.codegen.aie.symbols import Symbols
 from datobench.core.errors import CapabilityError
+from datobench.core.kinds import kind_of
 
 __all__ = ["DEFAULT_RELEASE", "RELEASES", "emit_design"]
 
@@ -32,12 +33,12 @@ def design(program, release_name: str | None = None) -> tuple[str, list[Kernel]]
     """The design's text and the kernels it declares."""
     rel = release(release_name)
     target = program.target
-    if target is None or target.kind != "npu" or program.mapping is None:
+    if target is None or not kind_of(target).runs_aie or program.mapping is None:
         raise CapabilityError(
             "emit('mlir-aie') needs a program compiled for an NPU target: "
             "dato.compile(region, target='npu1_4col')"
         )
-    device = device_name(rel, target.param("mlir_aie_device"))
+    device = device_name(rel, target.param("mlir_aie.device"))
     symbols = Symbols()
     p = plan(program, symbols)
     cores = []
