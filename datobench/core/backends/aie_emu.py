@@ -22,9 +22,10 @@ class AieEmuOptions:
 
 
 def _is_npu(program: CompiledProgram) -> bool:
-    """Mapped onto a target whose file names its mlir-aie device."""
-    target = program.target
-    return program.mapping is not None and bool(target.param("mlir_aie_device", ""))
+    """Mapped onto a target of a kind that runs MLIR-AIE designs."""
+    from datobench.core.kinds import kind_of
+
+    return program.mapping is not None and kind_of(program.target).runs_aie
 
 
 class AieEmuBackend(Backend):
