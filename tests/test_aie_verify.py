@@ -63,6 +63,7 @@ WORDING = {
     "lock_id_range": "aie.lock id 16 on tile (0, 2) (compute): ids are 0-15",
     "lock_init_range": "aie.lock init = 64: a lock counts 0-63",
     "distribute_from_stream": "a distributing link's input takes no fromStream layout",
+    "too_many_host_buffers": "the runtime sequence takes 6 host buffers; mlir-aie v1.0's kernels",
     "release_not_producer": "aie.objectfifo.release @in(Produce) on the core of tile (0, 2),",
     "shim_output_channels": "tile (0, 0) (shim): output DMA channels: 3 used of 2",
     "shim_to_shim": "object FIFO @ddr goes from a shim tile to a shim tile",

@@ -21,6 +21,9 @@ PARTITIONS: dict[str, tuple[str, int | None]] = {
     **{f"npu2_{n}col": ("npu2", n) for n in range(1, 8)},
 }
 NPU1_4COL_SINCE = {"2026.01"}
+# release -> how many host buffers its xclbins pass to a kernel (v1.0: opcode, instructions,
+# their count, then bo0..bo4); releases not listed take any number
+HOST_BUFFERS = {"v1.0": 5}
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,14 @@ class AieVerifyError(AieError):
 
 
 def release_of(text: str) -> str | None:
-    """The release the first line records (``// mlir-aie release <name>: ...``), if any."""
-    match = RELEASE_LINE.match(text.split("\n", 1)[0] + " ")
-    return match[1] if match else None
+    """The release a leading comment records (``// mlir-aie release <name>: ...``, which the
+    emitter writes on the first line), if any."""
+    for line in text.splitlines():
+        if not line.lstrip().startswith("//"):
+            break
+        if match := RELEASE_LINE.match(line + " "):
+            return match[1]
+    return None
 
 
 def element_bytes(memref: MemRefType) -> int:
@@ -44,6 +49,7 @@ class Scope:
     design: Design
     op: DeviceOp
     device: Device
+    release: str | None = None  # the mlir-aie release the design is written for, if known
     tiles: dict[SSAValue, Tile] = field(default_factory=dict)
     fifos: dict[str, ObjectFifoCreateOp] = field(default_factory=dict)
     links: list[ObjectFifoLinkOp] = field(default_factory=list)
@@ -102,8 +108,8 @@ class Scope:
         return None
 
 
-def scope_of(design: Design, op: DeviceOp, device: Device) -> Scope:
-    scope = Scope(design, op, device)
+def scope_of(design: Design, op: DeviceOp, device: Device, release: str | None) -> Scope:
+    scope = Scope(design, op, device, release)
     for child in op.body.block.ops:
         if isinstance(child, TileOp):
             scope.tiles[child.result] = child.coords

@@ -12,6 +12,7 @@ from xdsl.dialects.builtin import MemRefType
 from xdsl.ir import BlockArgument
 
 from datobench.core.codegen.aie.aiex import NpuDmaMemcpyNdOp, NpuDmaWaitOp, NpuSyncOp
+from datobench.core.codegen.aie.devices import HOST_BUFFERS
 from datobench.core.codegen.aie.dialect import RuntimeSequenceBase
 from datobench.core.codegen.aie.model import AieVerifyError, Scope, element_bytes
 
@@ -28,6 +29,13 @@ def check(scope: Scope) -> None:
 
 
 def _check_sequence(scope: Scope, seq: RuntimeSequenceBase) -> None:
+    most = HOST_BUFFERS.get(scope.release or "")
+    if most is not None and len(seq.body.block.args) > most:
+        raise AieVerifyError(
+            f"the runtime sequence takes {len(seq.body.block.args)} host buffers; mlir-aie "
+            f"{scope.release}'s kernels take at most {most}",
+            *scope.at(seq),
+        )
     pending: dict[int, NpuDmaMemcpyNdOp] = {}  # BD id -> the transfer that holds it
     tokens: set[str] = set()  # FIFOs with a transfer issuing a token, not yet waited for
     for op in seq.body.block.ops:

@@ -73,7 +73,7 @@ def scopes(text: str, release: str | None = None) -> list[Scope]:
             raise AieVerifyError(
                 f"unknown device '{op.device.data}'; known: {known}", text, design.line(op)
             )
-        scope = scope_of(design, op, dev)
+        scope = scope_of(design, op, dev, release)
         _check_tiles(scope)
         _check_fifos(scope)
         _check_links(scope)
