@@ -36,7 +36,7 @@ def arrays():
 
 
 def test_backends_are_found_by_name():
-    assert list(REGISTRY) == ["sim", "perf", "csim", "xrt"]
+    assert list(REGISTRY) == ["sim", "perf", "csim", "aie-emu", "xrt"]
     for name, found in REGISTRY.items():
         assert isinstance(found, Backend) and found.name == name
         assert backend(name) is found
@@ -47,9 +47,11 @@ def test_backends_are_found_by_name():
 def test_an_unknown_backend_is_located_and_lists_the_registered_ones():
     prog = dato.compile(pipeline)
     with pytest.raises(dato.DatoError) as info:
-        prog.run(*arrays(), backend="aie-emu")  # E-unknown-backend
+        prog.run(*arrays(), backend="hls-emu")  # E-unknown-backend
     check_error(
-        info, "# E-unknown-backend", "unknown backend 'aie-emu'; available: sim, perf, csim, xrt"
+        info,
+        "# E-unknown-backend",
+        "unknown backend 'hls-emu'; available: sim, perf, csim, aie-emu, xrt",
     )
 
 
@@ -131,7 +133,7 @@ def test_a_new_backend_is_one_registration(monkeypatch):
     np.testing.assert_array_equal(B, A + 1)
     assert echo.prepared == 1  # prepared once per program
     assert [s.name for s in dato.backends()][-1] == "echo"
-    with pytest.raises(dato.DatoError, match="available: sim, perf, csim, xrt, echo"):
+    with pytest.raises(dato.DatoError, match="available: sim, perf, csim, aie-emu, xrt, echo"):
         prog.run(A, B, backend="nope")
 
 
@@ -142,7 +144,7 @@ def test_a_new_backend_is_one_registration(monkeypatch):
 def test_backends_here():
     table = dato.backends()
     by_name = {s.name: s for s in table}
-    assert list(by_name) == ["sim", "perf", "csim", "xrt"]
+    assert list(by_name) == ["sim", "perf", "csim", "aie-emu", "xrt"]
     assert by_name["sim"].available and by_name["sim"].reason is None
     assert by_name["perf"].available
     if shutil.which("g++"):
@@ -212,22 +214,22 @@ def test_perf_needs_a_mapped_program_and_the_probe_says_so():
 
 def test_emitters_are_found_by_kind():
     prog = dato.compile(pipeline, target="u280")
-    assert list(EMITTERS) == ["ir", "graph", "json", "dot", "hls"]
+    assert list(EMITTERS) == ["ir", "graph", "json", "dot", "hls", "mlir-aie"]
     assert prog.emit("ir") == str(prog.region) and prog.emit() == prog.emit("ir")
     assert prog.emit("graph") == str(prog.graph)
     assert prog.emit("dot").startswith('digraph "pipeline" {')
     assert "void pipeline(" in prog.emit("hls")
-    assert [e.name for e in EMITTERS.values() if e.write is not None] == ["hls"]
+    assert [e.name for e in EMITTERS.values() if e.write is not None] == ["hls", "mlir-aie"]
 
 
 def test_an_unknown_emit_kind_lists_the_kinds():
     prog = dato.compile(pipeline)
     with pytest.raises(dato.DatoError) as info:
-        prog.emit("mlir-aie")  # E-unknown-emit
+        prog.emit("verilog")  # E-unknown-emit
     check_error(
         info,
         "# E-unknown-emit",
-        "unknown emit kind 'mlir-aie'; available: ir, graph, json, dot, hls",
+        "unknown emit kind 'verilog'; available: ir, graph, json, dot, hls, mlir-aie",
     )
 
 

@@ -45,6 +45,9 @@ class Kind:
     # programs run as Vitis HLS kernels through XRT (prog.build, backend="xrt"), and the
     # generated v++ configuration takes the target's clock and memory banks
     runs_hls: bool
+    # programs are MLIR-AIE designs (emit("mlir-aie"), backend="aie-emu"), the device named
+    # by the target file's [mlir_aie] table
+    runs_aie: bool
 
 
 KINDS: dict[str, Kind] = {
@@ -57,6 +60,7 @@ KINDS: dict[str, Kind] = {
         slots="compute tiles",
         physical_tiles=True,
         runs_hls=False,
+        runs_aie=True,
     ),
     "fpga": Kind(
         "fpga",
@@ -67,6 +71,7 @@ KINDS: dict[str, Kind] = {
         slots="PE slots",
         physical_tiles=False,
         runs_hls=True,
+        runs_aie=False,
     ),
 }
 

@@ -48,9 +48,10 @@ class Program:
     @user_facing
     def emit(self, kind: str = "ir", directory: str | Path | None = None) -> str:
         """The program as text: ``"ir"`` (the region), ``"graph"`` (instances), ``"json"``,
-        ``"dot"``, ``"hls"`` (the Vitis HLS kernel); see ``codegen.emitters``.
+        ``"dot"``, ``"hls"`` (the Vitis HLS kernel), ``"mlir-aie"`` (the MLIR-AIE design of an
+        NPU program); see ``codegen.emitters``.
         ``emit("hls", directory=d)`` writes the whole Vitis project into ``d`` and returns its
-        path."""
+        path; ``emit("mlir-aie", directory=d)`` the design, its kernels' sources and a README."""
         chosen = emitter(kind)
         if directory is not None and chosen.write is None:
             writers = ", ".join(e.name for e in EMITTERS.values() if e.write is not None)
@@ -76,9 +77,11 @@ class Program:
         simulator (needs a target); ``values=False`` times the program without computing
         values (then the arrays may be left out; a branch on data raises CapabilityError: run
         with values=True), ``progress=f`` is called with the fraction done. ``"csim"``: the
-        generated HLS C++ compiled with g++. ``"xrt"``: a built kernel (``xclbin=PATH``) on a
-        device. ``dato.backends()`` lists them and whether they can run here; each backend's
-        options are the fields of its ``Options`` (``backends/``).
+        generated HLS C++ compiled with g++. ``"aie-emu"``: the emitted MLIR-AIE design
+        executed by an emulator (needs an NPU target; ``release=`` picks the syntax).
+        ``"xrt"``: a built kernel (``xclbin=PATH``) on a device. ``dato.backends()`` lists
+        them and whether they can run here; each backend's options are the fields of its
+        ``Options`` (``backends/``).
         """
         chosen = find_backend(backend)
         opts = chosen.parse_options(options)

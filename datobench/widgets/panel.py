@@ -39,6 +39,7 @@ _STYLE = """<style>
   text-align: left; white-space: nowrap; }
 .dato-table td.dato-hot { color: #b45309; font-weight: 600; }
 .dato-report p { margin: 4px 0; font-family: ui-sans-serif, sans-serif; font-size: 12px; }
+.dato-core { background: #fde68a; }
 .dato-pre { font-size: 11px; max-height: 320px; overflow: auto; background: #f8fafc;
   border: 1px solid #e2e8f0; border-radius: 6px; padding: 6px 8px; }
 </style>"""
@@ -121,6 +122,9 @@ class Workbench:
         self.timeline = w.HTML(layout=w.Layout(overflow="auto"))
         self.report = w.HTML()
         self.code = w.HTML()
+        instances = [i.name for i in self.program.graph.instances]
+        self.selected = w.Dropdown(options=instances, description="core", value=instances[0])
+        self.selected.observe(lambda _: self._show_code(), "value")
         self.widget = self._layout()
         self._refresh()
 
@@ -173,7 +177,7 @@ class Workbench:
             [section("Tile array: drag a task to another tile"), self.editor, self.scrubber],
             layout=w.Layout(width="58%"),
         )
-        code = w.Accordion(children=[self.report, self.code])
+        code = w.Accordion(children=[self.report, w.VBox([self.selected, self.code])])
         code.set_title(0, "Resources")
         code.set_title(1, "Code")
         code.selected_index = 0
@@ -224,8 +228,12 @@ class Workbench:
             self.timeline.value = visual.timeline_svg(perf)
         self.editor.model = visual.tile_array_model(p, perf, self.scrubber.value)
         self.report.value = visual.report_html(p, perf)
-        self.code.value = (
-            f'<pre class="dato-pre">{html.escape(p.emit("ir"))}</pre>'
+        self._show_code()
+
+    def _show_code(self):
+        """The generated code (the MLIR-AIE design on an NPU, the selected instance's core
+        highlighted), then the placement as code."""
+        self.code.value = visual.code_html(self.program, self.selected.value) + (
             f'<pre class="dato-pre">{html.escape(self.editor.code)}</pre>'
         )
 

@@ -5,6 +5,7 @@ Each backend is one module of this package; a new one is registered in ``REGISTR
 
 from __future__ import annotations
 
+from datobench.core.backends.aie_emu import AieEmuBackend
 from datobench.core.backends.base import (
     Backend,
     BackendResult,
@@ -19,7 +20,7 @@ from datobench.core.backends.xrt import XrtBackend, XrtResult
 from datobench.core.errors import DatoError, caller_loc
 
 REGISTRY: dict[str, Backend] = {
-    b.name: b for b in (SimBackend(), PerfBackend(), CsimBackend(), XrtBackend())
+    b.name: b for b in (SimBackend(), PerfBackend(), CsimBackend(), AieEmuBackend(), XrtBackend())
 }
 
 

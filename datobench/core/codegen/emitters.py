@@ -24,6 +24,18 @@ class Emitter:
     write: Callable[..., str] | None = None  # (program, directory) -> the project's path
 
 
+def _aie(program) -> str:
+    from datobench.core.codegen.aie import emit_design
+
+    return emit_design(program)
+
+
+def _write_aie(program, directory: str | Path) -> str:
+    from datobench.core.codegen.aie.project import write_project
+
+    return str(write_project(program, directory))
+
+
 def _write_hls(program, directory: str | Path) -> str:
     return str(emit_project(program).write(directory))
 
@@ -36,6 +48,7 @@ EMITTERS: dict[str, Emitter] = {
         Emitter("json", "the instance graph, exactly", lambda p: serialize.to_json(p.graph)),
         Emitter("dot", "the instance graph for Graphviz", lambda p: dot.graph_dot(p.graph)),
         Emitter("hls", "the Vitis HLS kernel (a project with directory=)", emit_kernel, _write_hls),
+        Emitter("mlir-aie", "the MLIR-AIE design (a project with directory=)", _aie, _write_aie),
     )
 }
 

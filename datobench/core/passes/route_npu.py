@@ -149,11 +149,12 @@ class NpuRouting:
                 self.ledger.add(shim, DMA_OUT, 1, f"{buffer} into column {col}")
                 self.ledger.add(shim, BDS, 2, f"{buffer} into column {col}")
                 self.ledger.add(mem, DMA_IN, 1, f"{buffer} into column {col}")
+                self.ledger.add(mem, BDS, 2, f"{buffer} into column {col}")
             mem_load[col] += 1
             who = f"{buffer}{_window_text(window)}"
             tile_bytes = max(a.tile_bytes for a in accesses)
             self.ledger.add(mem, DMA_OUT, 1, who)
-            self.ledger.add(mem, BDS, 4, who)
+            self.ledger.add(mem, BDS, 2, who)  # the window's side of the link
             self.ledger.buffer(mem, who, 2 * tile_bytes)
             seen: set = set()
             readers = sorted({self.tile_of(a.instance) for a in accesses})
@@ -225,10 +226,11 @@ class NpuRouting:
             if channel not in self.dma_channels:  # a bundle's instances share it (more BDs)
                 self.dma_channels.add(channel)
                 self.ledger.add(tile, dma, 1, who)
-            self.ledger.add(tile, BDS, 2, who)
             if size:
+                self.ledger.add(tile, BDS, 2, who)
                 self.ledger.buffer(tile, f"{who} ping-pong", size)
-            else:
+            else:  # the DMA drains the local tensor where it is: one buffer, one descriptor
+                self.ledger.add(tile, BDS, 1, who)
                 self.ledger.add(tile, LOCKS, 2, who)
 
 

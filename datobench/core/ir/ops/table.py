@@ -288,3 +288,48 @@ OPS: tuple[Op, ...] = (
         attribute="T",
     ),
 )
+
+# The AIE kernel each op is called as on the NPU (``codegen/aie/kernels.py``): by node and name.
+_AIE = {
+    **{
+        ("binary", s): f"dato_{n}"
+        for s, n in (
+            ("+", "add"),
+            ("-", "sub"),
+            ("*", "mul"),
+            ("/", "div"),
+            ("//", "floordiv"),
+            ("%", "mod"),
+            ("==", "eq"),
+            ("!=", "ne"),
+            ("<", "lt"),
+            ("<=", "le"),
+            (">", "gt"),
+            (">=", "ge"),
+            ("and", "and"),
+            ("or", "or"),
+        )
+    },
+    ("unary", "-"): "dato_neg",
+    ("unary", "not"): "dato_not",
+    **{
+        ("call", n): f"dato_{n}"
+        for n in (
+            "matmul",
+            "zeros",
+            "full",
+            "exp",
+            "sqrt",
+            "rsqrt",
+            "tanh",
+            "abs",
+            "maximum",
+            "minimum",
+            "where",
+            "astype",
+            "transpose",
+        )
+    },
+    **{("call", n): f"dato_reduce_{n}" for n in ("sum", "max", "min")},
+}
+OPS = tuple(replace(op, aie=_AIE.get((op.node, op.name))) for op in OPS)

@@ -1,0 +1,161 @@
+"""What each tile of a design uses, computed from the text, against the tile's capacity.
+
+The accounting follows mlir-aie's lowering of object FIFOs:
+- a FIFO whose single consumer shares memory with its producer (two compute tiles, one reaching
+  the other's memory, no ``via_DMA``) has one set of ``depth`` buffers where both reach it
+  (the consumer's memory when the producer reaches it), two locks, and no DMA;
+- otherwise each non-shim end holds its own ``depth`` buffers, two locks and ``depth`` buffer
+  descriptors, and takes one DMA channel (the producer an output channel, which a broadcast
+  shares; each consumer an input channel); a shim end takes one channel too;
+- at a memory tile's link, the FIFO on the link's wide side (the input of a distribute, the
+  output of a join, the larger element of a 1:1 link) holds the buffers; the narrow side's
+  FIFOs are views of them, with their own locks, descriptors and channels;
+- ``aie.buffer`` and ``memref.alloc``/``alloca`` in a core take data memory, ``aie.lock`` one
+  lock; each compute tile keeps a stack (``stack_size``, else the target's figure) out of its
+  data memory; a shim tile's descriptors are the distinct ``dma_memcpy_nd`` ids on its FIFOs.
+"""
+
+from __future__ import annotations
+
+from xdsl.dialects.memref import AllocaOp, AllocOp
+from xdsl.ir import Operation
+
+from datobench.core.codegen.aie.aiex import NpuDmaMemcpyNdOp
+from datobench.core.codegen.aie.dialect import BufferOp, CoreOp, LockOp
+from datobench.core.codegen.aie.model import AieVerifyError, Scope, Tile, memref_bytes
+from datobench.core.passes.resources import BDS, DMA_IN, DMA_OUT, LOCKS, MEMORY, kib
+
+RESOURCES = (MEMORY, DMA_IN, DMA_OUT, BDS, LOCKS)
+
+
+class _Usage:
+    def __init__(self):
+        self.used: dict[Tile, dict[str, int]] = {}
+        self.who: dict[tuple[Tile, str], list[tuple[Operation, str, int]]] = {}
+
+    def add(self, tile: Tile, resource: str, n: int, op: Operation, what: str):
+        if n:
+            per = self.used.setdefault(tile, {})
+            per[resource] = per.get(resource, 0) + n
+            self.who.setdefault((tile, resource), []).append((op, what, n))
+
+
+def _account(scope: Scope) -> _Usage:
+    u = _Usage()
+    for name, fifo in scope.fifos.items():
+        size = memref_bytes(scope.element(fifo))
+        depths = fifo.depths()
+        home = scope.shared_memory(fifo)
+        if home is not None:
+            u.add(home, MEMORY, max(depths) * size, fifo, f"@{name}")
+            u.add(home, LOCKS, 2, fifo, f"@{name}")
+            continue
+        ends = [(scope.producer(fifo), DMA_OUT, depths[0], "out")]
+        ends += [(t, DMA_IN, d, "in") for t, d in zip(scope.consumers(fifo), depths[1:])]
+        for tile, channel, depth, side in ends:
+            u.add(tile, channel, 1, fifo, f"@{name}")
+            if scope.kind(tile) == "shim":
+                continue
+            u.add(tile, BDS, depth, fifo, f"@{name}")
+            u.add(tile, LOCKS, 2, fifo, f"@{name}")
+            if not _is_view(scope, name, side):
+                u.add(tile, MEMORY, depth * size, fifo, f"@{name} ({depth} x {size} B)")
+    for op in scope.op.walk():
+        if isinstance(op, BufferOp):
+            tile = scope.tile_of(op.tile, op)
+            u.add(tile, MEMORY, memref_bytes(op.buffer.type), op, "aie.buffer")
+        elif isinstance(op, LockOp):
+            u.add(scope.tile_of(op.tile, op), LOCKS, 1, op, "aie.lock")
+        elif isinstance(op, AllocOp | AllocaOp):
+            core = _core_of(op)
+            if core is not None:
+                tile = scope.tile_of(core.tile, core)
+                u.add(tile, MEMORY, memref_bytes(op.memref.type), op, op.name)
+    shim_ids: dict[Tile, set[int]] = {}
+    for op in scope.op.walk():
+        if isinstance(op, NpuDmaMemcpyNdOp) and op.fifo in scope.fifos:
+            fifo = scope.fifos[op.fifo]
+            for tile in [scope.producer(fifo), *scope.consumers(fifo)]:
+                if scope.kind(tile) == "shim" and op.bd_id not in shim_ids.setdefault(tile, set()):
+                    shim_ids[tile].add(op.bd_id)
+                    u.add(tile, BDS, 1, op, f"dma_memcpy_nd id {op.bd_id}")
+    return u
+
+
+def _is_view(scope: Scope, name: str, side: str) -> bool:
+    """Whether ``name``'s end at a memory-tile link is a view of the link's wide FIFO."""
+    link = scope.link_of(name, side)
+    if link is None:
+        return False
+    if len(link.ins) == len(link.outs) == 1:  # 1:1: the larger element holds the buffers
+        a, b = (memref_bytes(scope.element(scope.fifos[n])) for n in (*link.ins, *link.outs))
+        wide_in = a >= b
+    else:
+        wide_in = len(link.ins) == 1  # a distribute: the input holds the buffers
+    return (side == "out") == wide_in
+
+
+def _core_of(op: Operation) -> CoreOp | None:
+    while op is not None and not isinstance(op, CoreOp):
+        op = op.parent_op()
+    return op
+
+
+def usage(scope: Scope) -> dict[Tile, dict[str, int]]:
+    return {t: dict(r) for t, r in sorted(_account(scope).used.items())}
+
+
+def check(scope: Scope) -> None:
+    """Raise an AieVerifyError for the first tile (in order) using more than it has."""
+    u = _account(scope)
+    for tile in sorted(u.used):
+        kind = scope.kind(tile)
+        spec = scope.device.target.tiles[kind]
+        stack = _stack(scope, tile, spec.stack_bytes) if kind == "compute" else 0
+        capacity = {
+            MEMORY: spec.data_memory - stack,
+            DMA_IN: spec.dma_in,
+            DMA_OUT: spec.dma_out,
+            BDS: spec.buffer_descriptors,
+            LOCKS: spec.locks,
+        }
+        for resource in RESOURCES:
+            used = u.used[tile].get(resource, 0)
+            if used > capacity[resource]:
+                items = u.who[(tile, resource)]
+                op = items[-1][0]
+                amount = (
+                    (kib(used), kib(capacity[resource]))
+                    if resource == MEMORY
+                    else (
+                        used,
+                        capacity[resource],
+                    )
+                )
+                less = (
+                    f" ({kib(spec.data_memory)} less a {kib(stack)} stack)"
+                    if stack and (resource == MEMORY)
+                    else ""
+                )
+                raise AieVerifyError(
+                    f"tile {tile} ({kind}): {resource}: {amount[0]} used of {amount[1]}{less}",
+                    *scope.at(op),
+                    notes=(
+                        "used by: "
+                        + ", ".join(
+                            f"{what} at line {scope.design.line(o)} ({_amount(resource, n)})"
+                            for o, what, n in items
+                        ),
+                    ),
+                )
+
+
+def _amount(resource: str, n: int) -> str:
+    return kib(n) if resource == MEMORY else str(n)
+
+
+def _stack(scope: Scope, tile: Tile, default: int) -> int:
+    core = scope.cores.get(tile)
+    if core is not None and core.stack_size is not None:
+        return core.stack_size.value.data
+    return default

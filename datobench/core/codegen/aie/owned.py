@@ -1,0 +1,116 @@
+"""Local tensors that can live in their output FIFO's object: the DMA then reads them where
+they are, as the mapper's ledger assumes for a DDR write of a local tensor (no ping-pong
+buffer of its own, ``passes/route_npu.py``).
+
+``acc`` owns the object of parameter ``c``'s FIFO when ``c[...] = acc`` is the only write of
+``c``, and, in the statement list holding it, ``acc``'s one fresh definition comes first of
+everything naming it and the write last, nothing outside naming it. The core then acquires
+the object where ``acc`` is defined, computes in it, and releases it at the write: one object
+in flight (depth 1 at the core), and no copy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from datobench.core.ir.effects import store_type
+from datobench.core.ir.nodes import (
+    Assign,
+    Expr,
+    For,
+    If,
+    Load,
+    ParamRef,
+    Stmt,
+    Store,
+    Var,
+    children,
+    stmt_exprs,
+    walk,
+)
+
+
+@dataclass(frozen=True)
+class Owned:
+    name: str  # the local tensor
+    param: str  # the parameter whose FIFO object it lives in
+    define: int  # id() of its defining Assign
+    write: int  # id() of the Store that hands it to the DMA
+
+
+def names_in(e: Expr, name: str) -> bool:
+    """Does an expression read the local ``name``?"""
+    if isinstance(e, Var) and e.name == name:
+        return True
+    if isinstance(e, Load) and isinstance(e.base, Var) and e.base.name == name:
+        return True
+    return any(names_in(c, name) for c in children(e))
+
+
+def mentions(s: Stmt, name: str) -> bool:
+    """Does a statement (nested ones included) read or bind ``name``?"""
+    for t in walk((s,)):
+        if isinstance(t, Assign) and t.name == name:
+            return True
+        if isinstance(t, Store) and isinstance(t.base, Var) and t.base.name == name:
+            return True
+        if any(names_in(e, name) for e in stmt_exprs(t)):
+            return True
+    return False
+
+
+def _block_of(body: tuple[Stmt, ...], target: Stmt) -> tuple[Stmt, ...] | None:
+    """The statement list that holds ``target`` directly."""
+    if any(s is target for s in body):
+        return body
+    for s in body:
+        inner = (s.body,) if isinstance(s, For) else (s.then, s.orelse) if isinstance(s, If) else ()
+        for b in inner:
+            found = _block_of(b, target)
+            if found is not None:
+                return found
+    return None
+
+
+def owned_outputs(body: tuple[Stmt, ...]) -> list[Owned]:
+    writes: dict[str, list[Store]] = {}
+    for s in walk(body):
+        if isinstance(s, Store) and isinstance(s.base, ParamRef):
+            writes.setdefault(s.base.name, []).append(s)
+    out = []
+    for param, stores in writes.items():
+        if len(stores) != 1 or not isinstance(stores[0].value, Var):
+            continue
+        w = stores[0]
+        name = w.value.name
+        if w.value.type != store_type(w):
+            continue
+        block = _block_of(body, w)
+        refs = [s for s in block if mentions(s, name)]
+        first = refs[0]
+        fresh = [
+            t
+            for t in walk(block)
+            if isinstance(t, Assign) and t.name == name and not names_in(t.value, name)
+        ]
+        if not (isinstance(first, Assign) and first.name == name and fresh == [first]):
+            continue
+        if refs[-1] is not w or not _only_in(body, block, name):
+            continue
+        out.append(Owned(name, param, id(first), id(w)))
+    return out
+
+
+def _only_in(body: tuple[Stmt, ...], block: tuple[Stmt, ...], name: str) -> bool:
+    """Is every statement naming ``name`` inside ``block``?"""
+    inside = {id(t) for s in block for t in walk((s,))}
+    return all(id(t) in inside for t in walk(body) if _direct(t, name))
+
+
+def _direct(t: Stmt, name: str) -> bool:
+    """Does the statement itself (not a nested one) name ``name``?"""
+    if isinstance(t, Assign) and t.name == name:
+        return True
+    if isinstance(t, Store) and isinstance(t.base, Var) and t.base.name == name:
+        return True
+    return any(names_in(e, name) for e in stmt_exprs(t))
