@@ -63,6 +63,8 @@ def test_printed_syntax_is_mlir_aie_s():
     assert "toStream [<size = 4, stride = 16>, <size = 16, stride = 1>]" in printed
     assert "{%t}, [2 : i32, 3 : i32])" in printed
     assert "aie.objectfifo.link [@a] -> [@b, @c] ([] [0, 32])" in printed
+    older = str(parse_design(text.replace("([] [0, 32])", "()")))
+    assert "aie.objectfifo.link [@a] -> [@b, @c] ([] [])" in older
 
 
 def test_syntax_error_names_the_line():

@@ -61,6 +61,23 @@ def test_add_one_through_a_core_and_a_kernel_call():
     assert result.summary().startswith("aie-emu: 2 object FIFOs moved 8 elements")
 
 
+def test_an_acquire_may_give_the_element_itself():
+    text = design("add_one")
+    for fifo, port, name in (("in", "Consume", "a"), ("out", "Produce", "b")):
+        text = broken(
+            text,
+            f"%s{name} = aie.objectfifo.acquire @{fifo}({port}, 1) : "
+            "!aie.objectfifosubview<memref<16xf32>>\n"
+            f"        %{name} = aie.objectfifo.subview.access %s{name}[0] : "
+            "!aie.objectfifosubview<memref<16xf32>> -> memref<16xf32>",
+            f"%{name} = aie.objectfifo.acquire @{fifo}({port}, 1) : memref<16xf32>",
+        )
+    A = np.arange(64, dtype=np.float32)
+    B = np.zeros(64, np.float32)
+    run(text, A, B)
+    np.testing.assert_array_equal(B, A + np.float32(1))
+
+
 def test_scalar_loops_with_memref_loads_arith_and_stores_and_a_3d_pattern():
     A = np.arange(64, dtype=np.int32) - 20
     B = np.zeros(64, np.int32)
@@ -124,7 +141,10 @@ def test_a_fifo_too_shallow_for_the_access_order_deadlocks_with_cores_fifos_and_
     text = design("crossed").splitlines()
     line_a = next(n for n, t in enumerate(text, 1) if "acquire @a(Produce" in t)
     line_b = next(n for n, t in enumerate(text, 1) if "acquire @b(Consume" in t)
-    assert f"core (0, 2) waits to acquire @a(Produce, 1) at design line {line_a}" in message
+    assert (
+        f"core (0, 2) waits to acquire @a(Produce, 1) at design line {line_a}\n        "
+        "%sa = aie.objectfifo.acquire @a(Produce, 1) : !aie.objectfifosubview<memref<16xf32>>"
+    ) in message
     assert f"core (0, 3) waits to acquire @b(Consume, 1) at design line {line_b}" in message
     assert "@a: 1 of 1 buffers filled" in message
     assert "@b: 0 of 2 buffers filled" in message

@@ -48,9 +48,7 @@ def assert_emu_equals_sim(prog, seed=0):
     ids=lambda v: v,
 )
 @pytest.mark.parametrize(
-    "path",
-    [p for p in EXAMPLES if p.stem != "05_deadlock"],
-    ids=lambda p: p.stem,
+    "path", [p for p in EXAMPLES if p.stem != "05_deadlock"], ids=lambda p: p.stem
 )
 def test_every_example_through_aie_emu_equals_sim(path, target, release):
     prog = dato.compile(region_of(path), target=target)
@@ -62,16 +60,6 @@ def test_every_example_through_aie_emu_equals_sim(path, target, release):
     assert result.backend == "aie-emu"
     assert result.design == emit_design(prog, release)
     assert result.design.startswith(f"// mlir-aie release {release}:")
-
-
-@pytest.mark.parametrize("target", ["npu1_4col", "npu2"])
-def test_the_systolic_design_runs_in_the_emulator(target):
-    prog = dato.compile(region_of(EXAMPLES[3]), target=target)
-    ref, got = random_arrays(prog), random_arrays(prog)
-    prog.run(*ref, backend="sim")
-    emulate(read_design(prog.emit("mlir-aie")), got, 1_000_000, prog.kernels)  # not verified
-    for r, g in zip(ref, got):
-        np.testing.assert_array_equal(g, r)
 
 
 @pytest.mark.parametrize(
@@ -123,3 +111,46 @@ def test_the_step_budget_is_a_run_option():
     with pytest.raises(dato.DatoRuntimeError) as info:
         prog.run(*random_arrays(prog), backend="aie-emu", max_steps=3)
     assert "ran out of its budget of 3 core loop iterations" in str(info.value)
+
+
+# -- bugs planted in an emitted design ---------------------------------------------------------
+
+
+def emitted_vector_add():
+    prog = dato.compile(programs.vector_add(256, 2, 64), target="npu1_4col")
+    A, B = random_arrays(prog, 5)[:2]
+    return prog, prog.emit("mlir-aie"), A, B
+
+
+def planted(text: str, old: str, new: str) -> str:
+    assert text.count(old) == 1, old
+    return text.replace(old, new)
+
+
+def run_text(prog, text, A, B):
+    C = np.zeros_like(A)
+    emulate(read_design(text), [A, B, C], 100_000, prog.kernels)
+    return C
+
+
+def test_the_emitted_vector_add_runs_as_emitted():
+    prog, text, A, B = emitted_vector_add()
+    np.testing.assert_array_equal(run_text(prog, text, A, B), A + B)
+
+
+def test_a_wrong_offset_in_an_emitted_transfer_gives_wrong_values():
+    prog, text, A, B = emitted_vector_add()
+    text = planted(text, "%B[0, 0, 0, 128][1, 1, 1, 128]", "%B[0, 0, 0, 0][1, 1, 1, 128]")
+    C = run_text(prog, text, A, B)
+    np.testing.assert_array_equal(C[:128], (A + B)[:128])
+    np.testing.assert_array_equal(C[128:], A[128:] + B[:128])  # the second half adds B's first
+
+
+def test_a_short_loop_in_an_emitted_core_deadlocks():
+    prog, text, A, B = emitted_vector_add()
+    text = text.replace(
+        "%add_1_2 = arith.constant 2 : index", "%add_1_2 = arith.constant 1 : index"
+    )
+    with pytest.raises(dato.DeadlockError) as info:
+        run_text(prog, text, A, B)
+    assert "runtime sequence waits to dma_wait @C_out_c1" in str(info.value)

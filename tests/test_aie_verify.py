@@ -59,6 +59,10 @@ WORDING = {
     "memtile_unfed": "object FIFO @void starts at memory tile (0, 1), but no aie.objectfifo.link",
     "memtile_unlinked": "object FIFO @dead ends at memory tile (0, 1), but no aie.objectfifo.link",
     "npu1_column0_shim": "object FIFO @in: shim tile (0, 0) has no shim DMA on npu1 (columns with",
+    "release_more_than_held": "release of 2 element(s) of @in (Consume) where the core holds 1",
+    "lock_id_range": "aie.lock id 16 on tile (0, 2) (compute): ids are 0-15",
+    "lock_init_range": "aie.lock init = 64: a lock counts 0-63",
+    "distribute_from_stream": "a distributing link's input takes no fromStream layout",
     "release_not_producer": "aie.objectfifo.release @in(Produce) on the core of tile (0, 2),",
     "shim_output_channels": "tile (0, 0) (shim): output DMA channels: 3 used of 2",
     "shim_to_shim": "object FIFO @ddr goes from a shim tile to a shim tile",
@@ -198,3 +202,15 @@ def test_a_stack_size_counts_against_memory():
     assert "data memory: 5.0 KiB used of 4.0 KiB (64.0 KiB less a 60.0 KiB stack)" in str(
         info.value
     )
+
+
+def test_a_contiguous_transfer_may_have_a_long_d0():
+    text = (DESIGNS / "copy_core_npu1_1col.mlir").read_text()
+    text = text.replace("%a: memref<1024xi32>", "%a: memref<4096xi32>")
+    text = text.replace(
+        "[1, 1, 1, 1024][0, 0, 0, 1]) {id = 1 : i64, metadata = @in} : memref<1024",
+        "[1, 1, 2, 2048][0, 0, 2048, 1]) {id = 1 : i64, metadata = @in} : memref<4096",
+    )
+    verify(text)  # one run of 4096 words: the shim reshapes it
+    with pytest.raises(AieVerifyError, match="d0 size of 2048 words exceeds 1023"):
+        verify(text.replace("[0, 0, 2048, 1]) {id = 1", "[0, 0, 0, 1]) {id = 1"))

@@ -22,6 +22,7 @@ class AieEmuOptions:
 
 
 def _is_npu(program: CompiledProgram) -> bool:
+    """Mapped onto a target of a kind that runs MLIR-AIE designs."""
     from datobench.core.kinds import kind_of
 
     return program.mapping is not None and kind_of(program.target).runs_aie

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from xdsl.dialects import func, scf
-from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.builtin import MemRefType, ModuleOp
 from xdsl.interpreter import Interpreter
 from xdsl.interpreters.arith import ArithFunctions
 from xdsl.interpreters.func import FuncFunctions
@@ -116,7 +116,9 @@ class CoreRunner:
                     results = (yield from self._block(region.block, ())) if region.blocks else ()
                 elif op.name == "aie.objectfifo.acquire":
                     buffers = yield from self._acquire(op)
-                    results = (buffers,)
+                    # newest releases: acquiring one element may give the element itself
+                    element = isinstance(op.results[0].type, MemRefType)
+                    results = (buffers[0] if element else buffers,)
                 elif op.name == "aie.objectfifo.release":
                     self._release(op)
                     results = ()

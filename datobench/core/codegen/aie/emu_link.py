@@ -46,11 +46,13 @@ def run_link(link: LinkDecl, fifos: dict[str, ObjectFifo], steps: list[int]) -> 
     while True:
         empty = next((f for f in ins if f.available(link.tile) < 1), None)
         if empty is not None:
-            yield Wait(who, f"data on @{empty.decl.name}", link.line, empty.decl.name)
+            yield Wait(who, f"receive data on @{empty.decl.name}", link.line, empty.decl.name)
             continue
         full = next((f for f in outs if not f.can_produce(1)), None)
         if full is not None:
-            yield Wait(who, f"a free buffer of @{full.decl.name}", link.line, full.decl.name)
+            yield Wait(
+                who, f"acquire a free buffer of @{full.decl.name}", link.line, full.decl.name
+            )
             continue
         sources = [f.acquire_consume(link.tile, 1)[0].reshape(-1) for f in ins]
         targets = [f.acquire_produce(1)[0].reshape(-1) for f in outs]

@@ -140,7 +140,12 @@ class Emulation:
     def _deadlock(self, waits: list[Wait]) -> DeadlockError:
         blocked = [w for w in waits if w.line is not None]
         fifos = sorted({w.fifo for w in blocked if w.fifo is not None})
-        notes = [f"{w.who} waits to {w.what} at design line {w.line}" for w in blocked]
+        text = self.design.parsed.text.splitlines()
+        notes = [
+            f"{w.who} waits to {w.what} at design line {w.line}\n        "
+            + (text[w.line - 1].strip() if 0 < w.line <= len(text) else "")
+            for w in blocked
+        ]
         notes += [f"@{f}: {self.fifos[f].fill()}" for f in fifos]
         who = ", ".join(dict.fromkeys(w.who for w in blocked))
         return DeadlockError(

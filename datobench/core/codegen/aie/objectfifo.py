@@ -213,6 +213,14 @@ class ObjectFifoCreateOp(IRDLOperation):
                 )
 
 
+def _ints_then_close(parser: Parser) -> list[int]:
+    values = [parser.parse_integer()]
+    while parser.parse_optional_punctuation(","):
+        values.append(parser.parse_integer())
+    parser.parse_punctuation("]")
+    return values
+
+
 @irdl_op_definition
 class ObjectFifoLinkOp(IRDLOperation):
     """``aie.objectfifo.link [@in] -> [@o0, @o1] ([] [0, 512])`` at a memory tile."""
@@ -229,9 +237,12 @@ class ObjectFifoLinkOp(IRDLOperation):
         ins = parser.parse_comma_separated_list(square, parser.parse_attribute)
         parser.parse_punctuation("->")
         outs = parser.parse_comma_separated_list(square, parser.parse_attribute)
-        with parser.in_parens():
-            src = parser.parse_comma_separated_list(square, parser.parse_integer)
-            dst = parser.parse_comma_separated_list(square, parser.parse_integer)
+        src: list[int] = []
+        dst: list[int] = []
+        with parser.in_parens():  # older designs write "()" for "([] [])"
+            if parser.parse_optional_punctuation("[") is not None:
+                src = [] if parser.parse_optional_punctuation("]") else _ints_then_close(parser)
+                dst = parser.parse_comma_separated_list(square, parser.parse_integer)
         props, attrs = split_attr_dict(cls, parser.parse_optional_attr_dict())
         props.update(
             fifoIns=ArrayAttr(ins),

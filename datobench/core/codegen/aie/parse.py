@@ -4,6 +4,7 @@ xDSL's builtin, func, arith, scf, memref and math, remembering each op's line.""
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from xdsl.context import Context
@@ -62,9 +63,10 @@ class _LineParser(Parser):
     def __init__(self, ctx: Context, text: str):
         super().__init__(ctx, text, DESIGN_FILE)
         self.lines: dict[Operation, int] = {}
+        self._starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
 
     def parse_operation(self) -> Operation:
-        line = self._current_token.span.get_location().line
+        line = bisect_right(self._starts, self._current_token.span.start)
         op = super().parse_operation()
         self.lines[op] = line
         return op

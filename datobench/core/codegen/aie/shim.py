@@ -62,6 +62,16 @@ def _check_sequence(scope: Scope, seq: RuntimeSequenceBase) -> None:
             tokens.clear()
 
 
+def _contiguous(sizes: tuple[int, ...], strides: tuple[int, ...]) -> bool:
+    """Whether a pattern (outermost first) reads one run of consecutive elements."""
+    span = 1
+    for size, stride in zip(reversed(sizes), reversed(strides)):
+        if size > 1 and stride != span:
+            return False
+        span *= size
+    return True
+
+
 def _check_transfer(scope: Scope, seq: RuntimeSequenceBase, op: NpuDmaMemcpyNdOp) -> None:
     if not (isinstance(op.memref, BlockArgument) and op.memref.owner is seq.body.block):
         raise AieVerifyError(
@@ -82,7 +92,7 @@ def _check_transfer(scope: Scope, seq: RuntimeSequenceBase, op: NpuDmaMemcpyNdOp
         )
     s3, s2, s1, s0 = op.sizes
     t3, t2, t1, t0 = op.strides
-    linear = s3 == s2 == s1 == 1 and t0 == 1
+    linear = _contiguous(op.sizes, op.strides)
 
     def words(n: int, what: str) -> int:
         if n * nbytes % 4:

@@ -37,6 +37,7 @@ from datobench.core.codegen.aie.objectfifo import (
     ObjectFifoSubviewType,
 )
 from datobench.core.codegen.aie.parse import Design, read_design
+from datobench.core.codegen.aie.syntax import int_value
 
 
 def verify(text: str, release: str | None = None) -> None:
@@ -110,10 +111,30 @@ def _check_tiles(scope: Scope) -> None:
             seen[(col, row)] = op
         elif isinstance(op, BufferOp | LockOp):
             tile = scope.tile_of(op.tile, op)
+            if isinstance(op, LockOp):
+                _check_lock(scope, op, tile)
             if scope.kind(tile) == "shim" and isinstance(op, BufferOp):
                 raise AieVerifyError(
                     f"aie.buffer on shim tile {tile}: a shim tile has no memory", *scope.at(op)
                 )
+
+
+MAX_LOCK_VALUE = 63  # an AIE-ML semaphore lock counts 0-63
+
+
+def _check_lock(scope: Scope, op: LockOp, tile: Tile) -> None:
+    kind = scope.kind(tile)
+    locks = scope.device.target.tiles[kind].locks
+    if op.lockID is not None and not 0 <= op.lockID.value.data < locks:
+        raise AieVerifyError(
+            f"aie.lock id {op.lockID.value.data} on tile {tile} ({kind}): ids are 0-{locks - 1}",
+            *scope.at(op),
+        )
+    init = op.attributes.get("init", op.properties.get("init"))
+    if init is not None and not 0 <= int_value(init) <= MAX_LOCK_VALUE:
+        raise AieVerifyError(
+            f"aie.lock init = {int_value(init)}: a lock counts 0-{MAX_LOCK_VALUE}", *scope.at(op)
+        )
 
 
 def _check_fifos(scope: Scope) -> None:
@@ -190,6 +211,16 @@ def _check_links(scope: Scope) -> None:
             if len(ins) > 1
             else (ins[0], outs, link.dst_offsets.get_values())
         )
+        if len(outs) > 1 and any(
+            f.dimensionsFromStreamPerConsumer is not None
+            and any(d.data for d in f.dimensionsFromStreamPerConsumer.data)
+            for f in ins
+        ):
+            raise AieVerifyError(
+                "a distributing link's input takes no fromStream layout (mlir-aie does not "
+                "support it)",
+                *scope.at(link),
+            )
         if len(ins) == len(outs) == 1:
             continue  # a 1:1 link re-chunks the stream: sizes may differ, no offsets apply
         for fifo, off in zip(small, offsets):
@@ -246,6 +277,33 @@ def _check_cores(scope: Scope) -> None:
                     f"{acquire.size.value.data} element(s)",
                     *scope.at(op),
                 )
+    for core in scope.cores.values():
+        _check_balance(scope, core.body.blocks, {})
+
+
+def _check_balance(scope: Scope, blocks, held: dict[tuple[str, str], int]) -> None:
+    """No release of more elements than the core holds at that point. An acquire of n makes
+    the core hold n (mlir-aie's acquires are not additive); each nested region starts from the
+    count where it is and is taken to leave it as it was (a loop body releases what it
+    acquires)."""
+    for block in blocks:
+        mine = dict(held)
+        for op in block.ops:
+            if isinstance(op, ObjectFifoAcquireOp):
+                key = (op.fifo, op.port.data)
+                mine[key] = max(mine.get(key, 0), op.size.value.data)
+            elif isinstance(op, ObjectFifoReleaseOp):
+                key = (op.fifo, op.port.data)
+                n, have = op.size.value.data, mine.get(key, 0)
+                if n > have:
+                    raise AieVerifyError(
+                        f"release of {n} element(s) of @{op.fifo} ({op.port.data}) where the "
+                        f"core holds {have}",
+                        *scope.at(op),
+                    )
+                mine[key] = have - n
+            for region in op.regions:
+                _check_balance(scope, region.blocks, mine)
 
 
 def _check_port(scope: Scope, op: ObjectFifoAcquireOp | ObjectFifoReleaseOp) -> None:
