@@ -60,6 +60,9 @@ class CoreCode:
 
 
 class CoreEmitter(CoreText):
+    """Writes one core's body: the statements of its instance (or of a chain's instances in
+    lock-step), the aie.buffers they need and the kernels they call."""
+
     def __init__(self, insts: list[Instance], tile, plan: Plan):
         super().__init__()
         self.insts = insts

@@ -9,6 +9,7 @@ element types by name (``"int32"``), axes and shapes as ``array<i64: ...>``, fla
 booleans, values as ``f64``/``i64`` numbers. ``dato.accumulate = true`` (on matmul) means the
 output is also an input: the kernel computes ``out = out + op(operands)``, as AIE matmul
 kernels do (``acc += dato.matmul(...)``). A user kernel carries ``dato.kernel = "<name>"``.
+Their C++ sources are ``kernel_source.py``'s.
 """
 
 from __future__ import annotations
