@@ -149,11 +149,12 @@ class NpuRouting:
                 self.ledger.add(shim, DMA_OUT, 1, f"{buffer} into column {col}")
                 self.ledger.add(shim, BDS, 2, f"{buffer} into column {col}")
                 self.ledger.add(mem, DMA_IN, 1, f"{buffer} into column {col}")
+                self.ledger.add(mem, BDS, 2, f"{buffer} into column {col}")
             mem_load[col] += 1
             who = f"{buffer}{_window_text(window)}"
             tile_bytes = max(a.tile_bytes for a in accesses)
             self.ledger.add(mem, DMA_OUT, 1, who)
-            self.ledger.add(mem, BDS, 4, who)
+            self.ledger.add(mem, BDS, 2, who)  # the window's side of the link
             self.ledger.buffer(mem, who, 2 * tile_bytes)
             seen: set = set()
             readers = sorted({self.tile_of(a.instance) for a in accesses})
