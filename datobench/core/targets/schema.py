@@ -177,6 +177,8 @@ ARRAY = Table(
                 }
             )
         ),
+        # the device's name in mlir-aie (spelt per release by codegen/aie/releases.py)
+        "mlir_aie": may(Table({"device": need(Text())})),
     }
 )
 
