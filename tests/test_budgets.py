@@ -112,3 +112,11 @@ def test_csim_takes_a_step_budget_and_a_finishing_program_is_untouched():
     with pytest.raises(dato.DatoRuntimeError) as sim_info:
         prog.run(A.copy(), backend="sim", max_steps=11)
     assert str(sim_info.value) == str(info.value)  # worded and located alike
+
+
+def test_sim_stops_a_runaway_stream_of_tiles_within_the_bound():
+    prog = dato.compile(chatter)
+    A, B = np.zeros(64, np.float32), np.zeros(64, np.float32)
+    info, seconds = timed_failure(lambda: prog.run(A, B, backend="sim"))
+    check_error(info, "# E-chatter-put", "budget of 10,000,000 " + BUDGET_TEXT)
+    assert seconds < BOUND

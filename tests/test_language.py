@@ -26,11 +26,13 @@ def test_element_types_map_to_numpy():
 
 
 def test_type_constructors_refuse_nonsense():
-    with pytest.raises(TypeError, match="tensor dimensions must be ints"):
+    with pytest.raises(dato.DatoTypeError, match="tensor dimensions must be ints"):
         float32[1.5]
-    with pytest.raises(TypeError, match="layout .* has 1 entries but float32\\[4, 4\\] has 2"):
+    with pytest.raises(
+        dato.DatoTypeError, match="layout .* has 1 entries but float32\\[4, 4\\] has 2"
+    ):
         float32[4, 4] @ [S(0)]
-    with pytest.raises(TypeError, match="stream depth must be an int >= 1"):
+    with pytest.raises(dato.DatoTypeError, match="stream depth must be an int >= 1"):
         Stream[float32[4], 0]
 
 
@@ -248,3 +250,44 @@ def test_builtins_work_eagerly_on_numpy():
     assert dato.zeros((2, 2), bf16).dtype == ml_dtypes.bfloat16
     with pytest.raises(dato.DatoTypeError, match="only be used inside a @dato.task"):
         dato.pid()
+
+
+def test_a_type_built_wrongly_is_a_located_error_at_the_users_line():
+    from helpers import check_error, compiler_frames
+
+    with pytest.raises(dato.DatoTypeError) as info:
+        float32[2.5]  # E-dim
+    check_error(info, "# E-dim", "tensor dimensions must be ints or symbols, not 2.5")
+    assert compiler_frames(info.value) == []
+    with pytest.raises(dato.DatoTypeError) as info:
+        S("x")  # E-shard
+    check_error(info, "# E-shard", "S(k) takes a mapping axis k >= 0, not 'x'")
+    with pytest.raises(dato.DatoTypeError) as info:
+        Stream[3]  # E-stream
+    check_error(info, "# E-stream", "a stream carries an element or tile type, not 3")
+
+    @dato.region
+    def top(A: float32[4]):
+        @dato.task(args=[A])
+        def t(a: float32[4] @ [3]):  # E-layout
+            a[0] = 1.0
+
+    with pytest.raises(dato.DatoTypeError) as info:
+        dato.compile(top)
+    check_error(info, "# E-layout", "a layout entry must be", "S(k) or R")
+
+
+def test_stream_declarations_built_wrongly_are_located_at_the_users_line():
+    from helpers import check_error
+
+    with pytest.raises(dato.DatoTypeError) as info:
+        Stream[float32[4], 2][2][3]  # E-twice
+    check_error(info, "# E-twice", "a stream array takes one shape: Stream[T, depth][P0, P1]")
+    with pytest.raises(dato.DatoTypeError) as info:
+        Stream[float32[4], 2][1.5]  # E-arraydim
+    check_error(info, "# E-arraydim", "stream array dimensions must be ints, not 1.5")
+    with pytest.raises(dato.DatoTypeError) as info:
+        Stream(float32[4])  # E-call
+    check_error(
+        info, "# E-call", "streams are declared as annotations in a region: `pipe: Stream[T, 2]`"
+    )

@@ -214,7 +214,10 @@ _WRAPPER_CODE = user_facing(lambda: None).__code__
 def caller_loc() -> Loc | None:
     """The innermost stack frame outside datobench: where the user called us."""
     frame = sys._getframe(1)
-    while frame is not None and _is_internal(frame.f_code.co_filename):
+    # "<string>": code that dataclasses generate (a frozen record's __init__ calling its checks)
+    while frame is not None and (
+        _is_internal(frame.f_code.co_filename) or frame.f_code.co_filename == "<string>"
+    ):
         frame = frame.f_back
     if frame is None:
         return None

@@ -13,7 +13,7 @@ import textwrap
 from collections import ChainMap
 from dataclasses import dataclass
 
-from datobench.core.errors import DatoSyntaxError, DatoTypeError, Loc
+from datobench.core.errors import DatoError, DatoSyntaxError, DatoTypeError, Loc
 
 
 @dataclass
@@ -38,6 +38,9 @@ class FunctionSource:
             return eval(code, {"__builtins__": builtins}, self.namespace)
         except NameError as e:
             raise DatoTypeError(f"{e} (in {what})", self.loc(node)) from None
+        except DatoError as e:  # a type built wrongly (float32[2.5]): at the annotation
+            e.loc = self.loc(node)
+            raise e from None
         except Exception as e:  # the user's expression failed: report it at their line
             raise DatoTypeError(f"cannot evaluate {what}: {e}", self.loc(node)) from None
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import ml_dtypes
 import numpy as np
 
+from datobench.core.errors import DatoTypeError, caller_loc, user_facing
+
 
 class Symbol:
     """A symbolic size (``M = dato.symbol("M")``), or an arithmetic expression of them."""
@@ -103,11 +105,14 @@ class DType:
     def is_integer(self) -> bool:
         return self.kind in ("int", "index")
 
+    @user_facing
     def __getitem__(self, shape) -> TensorType:
         dims = shape if isinstance(shape, tuple) else (shape,)
         for d in dims:
             if not isinstance(d, (int, Symbol)) or isinstance(d, bool):
-                raise TypeError(f"tensor dimensions must be ints or symbols, not {d!r}")
+                raise DatoTypeError(
+                    f"tensor dimensions must be ints or symbols, not {d!r}", caller_loc()
+                )
         return TensorType(self, tuple(dims))
 
     def __call__(self, value):
@@ -148,16 +153,18 @@ class TensorType:
     dtype: DType
     shape: tuple[Size, ...]
 
+    @user_facing
     def __matmul__(self, layout) -> LayoutType:
         dims = tuple(layout) if isinstance(layout, (list, tuple)) else (layout,)
         if len(dims) != len(self.shape):
-            raise TypeError(
+            raise DatoTypeError(
                 f"layout {list(dims)} has {len(dims)} entries but {self} has {len(self.shape)} "
-                "dimensions"
+                "dimensions",
+                caller_loc(),
             )
         for d in dims:
             if not isinstance(d, (Shard, Replicate)):
-                raise TypeError(f"a layout entry must be S(k) or R, not {d!r}")
+                raise DatoTypeError(f"a layout entry must be S(k) or R, not {d!r}", caller_loc())
         return LayoutType(self, dims)
 
     def resolve(self, bindings: dict[str, int]) -> TensorType:
@@ -202,9 +209,12 @@ class Shard:
 
     axis: int
 
+    @user_facing
     def __post_init__(self):
         if not isinstance(self.axis, int) or self.axis < 0:
-            raise TypeError(f"S(k) takes a mapping axis k >= 0, not {self.axis!r}")
+            raise DatoTypeError(
+                f"S(k) takes a mapping axis k >= 0, not {self.axis!r}", caller_loc()
+            )
 
     def __str__(self) -> str:
         return f"S({self.axis})"
@@ -245,13 +255,18 @@ class StreamType:
     depth: int
     shape: tuple[Size, ...] = ()
 
+    @user_facing
     def __getitem__(self, shape) -> StreamType:
         if self.shape:
-            raise TypeError("a stream array takes one shape: Stream[T, depth][P0, P1]")
+            raise DatoTypeError(
+                "a stream array takes one shape: Stream[T, depth][P0, P1]", caller_loc()
+            )
         dims = shape if isinstance(shape, tuple) else (shape,)
         for d in dims:
             if not isinstance(d, (int, Symbol)) or isinstance(d, bool):
-                raise TypeError(f"stream array dimensions must be ints, not {d!r}")
+                raise DatoTypeError(
+                    f"stream array dimensions must be ints, not {d!r}", caller_loc()
+                )
         return StreamType(self.elem, self.depth, tuple(dims))
 
     def __str__(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datobench.core.errors import DatoTypeError, caller_loc, user_facing
 from datobench.core.ir.types import DType, StreamType, TensorType
 from datobench.core.validate import MAX_DEPTH, Whole
 
@@ -12,19 +13,30 @@ class Stream:
     ``put`` and ``get`` are only meaningful inside task bodies, which the compiler reads.
     """
 
+    @user_facing
     def __class_getitem__(cls, params: object) -> StreamType:
         if not isinstance(params, tuple):
             params = (params, 2)
         if len(params) != 2:
-            raise TypeError("Stream takes an element type and a depth: Stream[float32[16], 2]")
+            raise DatoTypeError(
+                "Stream takes an element type and a depth: Stream[float32[16], 2]", caller_loc()
+            )
         elem, depth = params
         if not isinstance(elem, (DType, TensorType)) or (
             isinstance(elem, DType) and elem.kind not in ("int", "float")
         ):
-            raise TypeError(f"a stream carries an element or tile type, not {elem!r}")
+            raise DatoTypeError(
+                f"a stream carries an element or tile type, not {elem!r}", caller_loc()
+            )
         if not Whole(1, MAX_DEPTH).fits(depth):
-            raise TypeError(f"a stream depth must be an int >= 1 and <= {MAX_DEPTH}, not {depth!r}")
+            raise DatoTypeError(
+                f"a stream depth must be an int >= 1 and <= {MAX_DEPTH}, not {depth!r}",
+                caller_loc(),
+            )
         return StreamType(elem, int(depth))
 
+    @user_facing
     def __init__(self, *args: object, **kwargs: object) -> None:
-        raise TypeError("streams are declared as annotations in a region: `pipe: Stream[T, 2]`")
+        raise DatoTypeError(
+            "streams are declared as annotations in a region: `pipe: Stream[T, 2]`", caller_loc()
+        )

@@ -28,7 +28,7 @@ from datobench.core.sim.lower import (
     lower_instance,
 )
 
-DEFAULT_MAX_STEPS = 50_000_000
+DEFAULT_MAX_STEPS = 10_000_000  # a runaway loop nest ends within about 10 s
 
 
 @dataclass
