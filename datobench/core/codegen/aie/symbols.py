@@ -1,18 +1,19 @@
 """MLIR symbol names for the design: one mangling for every ``@name`` we write.
 
 A user's names (channels like ``fa[0, 1]``, buffers, instances) become symbols made of
-``[A-Za-z0-9_]`` that start with a letter; each distinct name gets a distinct symbol. (The C++
-backends get theirs from ``codegen/names.py`` once it lands; MLIR's rules are simpler.)
+``[A-Za-z0-9_]`` that start with a letter, spelt as ``codegen/names.py`` spells every generated
+identifier (``ascii_name``: ``é`` -> ``e``, ``π`` -> ``pi``); each distinct name gets a distinct
+symbol. MLIR has no reserved words for symbols, so no name is moved aside.
 """
 
 from __future__ import annotations
 
-import re
+from datobench.core.codegen.names import ascii_name
 
 
 def sanitise(name: str) -> str:
     """``fa[0, 1]`` -> ``fa_0_1``; a leading digit or underscore gets an ``s`` in front."""
-    out = re.sub(r"[^A-Za-z0-9_]+", "_", name).strip("_") or "s"
+    out = ascii_name(name) or "s"
     return out if out[0].isalpha() else f"s{out}"
 
 
