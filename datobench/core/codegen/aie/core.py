@@ -75,6 +75,9 @@ class CoreEmitter(CoreText):
         self.in_use: list[tuple[str, Value]] = []
         self.held: list[list[str]] = [[]]  # per block: FIFOs whose objects views hold
         self.temps: list[str] = []  # FIFOs acquired for the current statement
+        self.turn = {fifo: 0 for fifo in plan.shared}  # the bundle member whose object is next
+        self.holding: set[str] = set()  # shared FIFOs whose object is held
+        self.branches = 0  # scf.if nesting
         self.use(insts[0])
         self.loc = insts[0].loc
 
@@ -105,6 +108,8 @@ class CoreEmitter(CoreText):
 
     def acquire(self, fifo: str, port: str, t) -> Value:
         f = self.plan.fifo(fifo)
+        if fifo in self.plan.shared:
+            self.take_turn(fifo)
         sv, obj = self.fresh(), self.fresh()
         sub = f"!aie.objectfifosubview<{f.type}>"
         self.line(f"{sv} = aie.objectfifo.acquire @{fifo}({port}, 1) : {sub}")
@@ -112,7 +117,24 @@ class CoreEmitter(CoreText):
         mem_t = t if isinstance(t, TensorType) else TensorType(dtype_of(t), (1,))
         return Value(obj, mem_t)
 
+    def take_turn(self, fifo: str):
+        """A bundle's members share the FIFO of a buffer and take its objects in turn: each
+        member once per lock-step run, outside branches, never while another holds one."""
+        members = self.plan.shared[fifo]
+        expected = members[self.turn[fifo]]
+        if self.inst.name != expected or self.branches or fifo in self.holding:
+            raise CapabilityError(
+                f"the bundled instances {', '.join(members)} share the object FIFO @{fifo} "
+                f"and must take its objects in turn; '{self.inst.name}' takes one "
+                + ("inside a branch" if self.branches else "out of turn")
+                + ": move each DDR slice once per loop step, outside 'if'",
+                self.loc,
+            )
+        self.turn[fifo] = (self.turn[fifo] + 1) % len(members)
+        self.holding.add(fifo)
+
     def release(self, fifo: str, port: str):
+        self.holding.discard(fifo)
         self.line(f"aie.objectfifo.release @{fifo}({port}, 1)")
 
     def fifo_of(self, e) -> str:
@@ -194,10 +216,12 @@ class CoreEmitter(CoreText):
         if isinstance(s, If):
             cond = self.scalar(s.cond)
             self.line(f"scf.if {cond} {{")
+            self.branches += 1
             self.nested([(self.inst, s.then)])
             if s.orelse:
                 self.line("} else {")
                 self.nested([(self.inst, s.orelse)])
+            self.branches -= 1
             self.line("}")
         elif isinstance(s, Assign):
             self.assign(s)

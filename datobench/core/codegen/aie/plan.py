@@ -70,6 +70,7 @@ class Plan:
     moves: list[ShimMove] = field(default_factory=list)
     access: dict[tuple[str, str, str], str] = field(default_factory=dict)  # (inst, param, dir)
     channel: dict[str, str] = field(default_factory=dict)  # channel -> fifo
+    shared: dict[str, list[str]] = field(default_factory=dict)  # fifo -> bundle members, in turn
 
     def fifo(self, name: str) -> Fifo:
         return next(f for f in self.fifos if f.name == name)
@@ -101,14 +102,14 @@ class Planner:
         self.owned = {
             i.name: {o.param for o in owned_outputs(i.body)} for i in self.graph.instances
         }
+        self.bundle_of = {
+            inst: node
+            for node in self.mapping.nodes
+            if "bundle" in node.kind and len(node.instances) > 1
+            for inst in node.instances
+        }
 
     def run(self) -> Plan:
-        for node in self.mapping.nodes:
-            if "bundle" in node.kind:
-                raise CapabilityError(
-                    f"the MLIR-AIE emitter does not time-multiplex a core yet; '{node.name}' "
-                    f"bundles {', '.join(node.instances)}"
-                )
         for c in self.graph.channels:
             route = self.mapping.route(c.name)
             shape = types.shape_of(c.elem)
@@ -157,8 +158,14 @@ class Planner:
     def reads(self, buffer: str, col: int, streams: list[OffchipStream]):
         dtype = dtype_of(self.graph.region.buffer(buffer).type)
         shim, mem = self.target.shim_tile(col), self.target.mem_tile(col)
-        windows, per_window = [], []
+        windows, per_window, bundles = [], [], set()
         for s in streams:
+            node = self.bundled(s)
+            if node is not None:
+                if node.name not in bundles:
+                    bundles.add(node.name)
+                    self.shared_window(node, buffer, "read", mem, dtype, windows, per_window)
+                continue
             first = s.instances[0]
             slices = self.slices(first, buffer, "read")
             for other in s.instances[1:]:
@@ -182,9 +189,15 @@ class Planner:
     def writes(self, buffer: str, col: int, streams: list[OffchipStream]):
         dtype = dtype_of(self.graph.region.buffer(buffer).type)
         shim, mem = self.target.shim_tile(col), self.target.mem_tile(col)
-        windows, per_window = [], []
+        windows, per_window, bundles = [], [], set()
         for s in streams:
             for inst in s.instances:
+                node = self.bundle_of.get(inst)
+                if node is not None:
+                    if node.name not in bundles:
+                        bundles.add(node.name)
+                        self.shared_window(node, buffer, "write", mem, dtype, windows, per_window)
+                    continue
                 slices = self.slices(inst, buffer, "write")
                 shape = self.value_shape(slices, inst, buffer)
                 name = self.sym(f"{buffer}_{inst}")
@@ -197,6 +210,59 @@ class Planner:
                 windows.append((name, shape))
                 per_window.append(self.blocks(inst, buffer, slices))
         self.shim_side(buffer, col, dtype, shim, mem, windows, per_window, "write")
+
+    # -- bundles --------------------------------------------------------------------------------
+
+    def bundled(self, s: OffchipStream):
+        """The bundle whose members read the window of ``s``, if any; a window shared with
+        instances of other nodes would need two object sequences in one FIFO."""
+        nodes = {id(self.bundle_of.get(i)): self.bundle_of.get(i) for i in s.instances}
+        if len(nodes) == 1:
+            return next(iter(nodes.values()))
+        names = ", ".join(s.instances)
+        raise CapabilityError(
+            f"the window of '{s.buffer}' read by {names} is broadcast to a bundle and to other "
+            "nodes; the MLIR-AIE emitter gives a bundle its own object FIFO per buffer: read "
+            "the window in separate tasks or bundle all its readers"
+        )
+
+    def shared_window(self, node, buffer, direction, mem, dtype, windows, per_window):
+        """One object FIFO between a bundle's core and the memory tile for a buffer, as the
+        ledger books it (one DMA channel and one ping-pong buffer per node): the members take
+        their objects in turn, as the core runs them in lock-step (``core.py`` checks it)."""
+        streams = [
+            s
+            for s in self.mapping.offchip
+            if s.buffer == buffer and s.direction == direction and set(s.instances) & set(node.instances)
+        ]
+        if len({s.column for s in streams}) > 1:
+            raise CapabilityError(
+                f"the bundle '{node.name}' moves '{buffer}' through columns "
+                f"{', '.join(str(c) for c in sorted({s.column for s in streams}))}; its one object "
+                "FIFO for a buffer passes one memory tile"
+            )
+        members = [i for i in node.instances if any(i in s.instances for s in streams)]
+        per_member = [self.slices(m, buffer, direction) for m in members]
+        shape = self.value_shape([x for sl in per_member for x in sl], members[0], buffer)
+        if len({len(sl) for sl in per_member}) > 1:
+            raise CapabilityError(
+                f"the members of the bundle '{node.name}' move '{buffer}' "
+                f"{' / '.join(str(len(sl)) for sl in per_member)} times; they share one object "
+                "FIFO and take its objects in turn"
+            )
+        blocks = [self.blocks(m, buffer, sl) for m, sl in zip(members, per_member)]
+        name = self.sym(f"{buffer}_{node.name}")
+        if direction == "read":
+            f = Fifo(name, mem, [node.tile], DDR_DEPTH, shape, dtype)
+        else:
+            owned = any(self.arg(m, buffer).param in self.owned[m] for m in members)
+            f = Fifo(name, node.tile, [mem], DDR_DEPTH, shape, dtype, 1 if owned else None)
+        self.plan.fifos.append(f)
+        self.plan.shared[name] = members
+        for m in members:
+            self.plan.access[(m, self.arg(m, buffer).param, direction)] = name
+        windows.append((name, shape))
+        per_window.append([b for step in zip(*blocks) for b in step])
 
     def shim_side(self, buffer, col, dtype, shim, mem, windows, per_window, direction):
         """The shim <-> mem-tile FIFO carrying one object of every window per step, the link
