@@ -266,15 +266,25 @@ class Planner:
 
     def shim_side(self, buffer, col, dtype, shim, mem, windows, per_window, direction):
         """The shim <-> mem-tile FIFO carrying one object of every window per step, the link
-        that distributes (reads) or joins (writes) them, and the blocks in step order."""
-        counts = {len(b) for b in per_window}
-        if len(counts) != 1:
-            names = ", ".join(n for n, _ in windows)
-            raise CapabilityError(
-                f"the windows of '{buffer}' through column {col} ({names}) are moved "
-                f"{' / '.join(str(len(b)) for b in per_window)} times; a memory-tile link "
-                "moves them in lock-step"
+        that distributes (reads) or joins (writes) them, and the blocks in step order. A
+        link moves its windows in lock-step, so windows moved a different number of times (a
+        bundle's FIFO takes an object per member and step) get a shim FIFO and link each."""
+        groups: dict[int, list[int]] = {}
+        for k, blocks in enumerate(per_window):
+            groups.setdefault(len(blocks), []).append(k)
+        for members in groups.values():
+            self.shim_link(
+                buffer,
+                col,
+                dtype,
+                (shim, mem),
+                [windows[k] for k in members],
+                [per_window[k] for k in members],
+                direction,
             )
+
+    def shim_link(self, buffer, col, dtype, ends, windows, per_window, direction):
+        shim, mem = ends
         offsets, total = [], 0
         for _, shape in windows:
             offsets.append(total)
