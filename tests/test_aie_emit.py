@@ -248,14 +248,6 @@ def test_chained_instances_must_loop_alike():
     assert "runs a chain's instances in lock-step, loop by loop, so their loops" in str(info.value)
 
 
-def test_bundles_are_not_emitted_yet():
-    prog = dato.compile(
-        vector_add(1024, 4, 64), target="npu1_4col", primitives=[dato.bundle(["add[0:2]"])]
-    )
-    with pytest.raises(dato.CapabilityError, match="does not time-multiplex a core yet; 'add_0"):
-        prog.emit("mlir-aie")
-
-
 def _region(body):
     return dato.compile(body, target="npu1_4col")
 

@@ -229,11 +229,14 @@ class Planner:
     def shared_window(self, node, buffer, direction, mem, dtype, windows, per_window):
         """One object FIFO between a bundle's core and the memory tile for a buffer, as the
         ledger books it (one DMA channel and one ping-pong buffer per node): the members take
-        their objects in turn, as the core runs them in lock-step (``core.py`` checks it)."""
+        their objects in turn, as the core runs them in lock-step (``core.py`` checks it; its
+        loops have equal bounds, so every member moves the buffer equally often)."""
         streams = [
             s
             for s in self.mapping.offchip
-            if s.buffer == buffer and s.direction == direction and set(s.instances) & set(node.instances)
+            if s.buffer == buffer
+            and s.direction == direction
+            and set(s.instances) & set(node.instances)
         ]
         if len({s.column for s in streams}) > 1:
             raise CapabilityError(
@@ -244,12 +247,6 @@ class Planner:
         members = [i for i in node.instances if any(i in s.instances for s in streams)]
         per_member = [self.slices(m, buffer, direction) for m in members]
         shape = self.value_shape([x for sl in per_member for x in sl], members[0], buffer)
-        if len({len(sl) for sl in per_member}) > 1:
-            raise CapabilityError(
-                f"the members of the bundle '{node.name}' move '{buffer}' "
-                f"{' / '.join(str(len(sl)) for sl in per_member)} times; they share one object "
-                "FIFO and take its objects in turn"
-            )
         blocks = [self.blocks(m, buffer, sl) for m, sl in zip(members, per_member)]
         name = self.sym(f"{buffer}_{node.name}")
         if direction == "read":
