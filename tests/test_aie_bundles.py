@@ -140,3 +140,14 @@ def test_a_window_broadcast_to_a_bundle_and_another_node_is_refused():
         str(info.value)
     )
     assert "gives a bundle its own object FIFO per buffer" in str(info.value)
+
+
+def test_a_bundle_whose_windows_the_mapper_spreads_over_columns_is_refused():
+    prims = [dato.bundle(["add[0]", "add[1]", "add[2]"])]
+    prog = dato.compile(vector_add(384, 6, 32), target="npu2", primitives=prims)
+    with pytest.raises(dato.CapabilityError) as info:
+        prog.emit("mlir-aie")
+    assert "the bundle 'add_0+add_1+add_2' moves 'B' through columns 0, 1; its one object " in (
+        str(info.value)
+    )
+    assert "FIFO for a buffer passes one memory tile" in str(info.value)
