@@ -142,12 +142,11 @@ def test_a_window_broadcast_to_a_bundle_and_another_node_is_refused():
     assert "gives a bundle its own object FIFO per buffer" in str(info.value)
 
 
-def test_a_bundle_whose_windows_the_mapper_spreads_over_columns_is_refused():
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_bundle_of_three_keeps_its_windows_in_one_column(target):
     prims = [dato.bundle(["add[0]", "add[1]", "add[2]"])]
-    prog = dato.compile(vector_add(384, 6, 32), target="npu2", primitives=prims)
-    with pytest.raises(dato.CapabilityError) as info:
-        prog.emit("mlir-aie")
-    assert "the bundle 'add_0+add_1+add_2' moves 'B' through columns 0, 1; its one object " in (
-        str(info.value)
-    )
-    assert "FIFO for a buffer passes one memory tile" in str(info.value)
+    prog = dato.compile(vector_add(384, 6, 32), target=target, primitives=prims)
+    text = emitted(prog)
+    assert "@A_add_0_add_1_add_2(" in text and "@B_add_0_add_1_add_2(" in text
+    ledger = prog.mapping.tiles[",".join(map(str, prog.target.mem_tile(0)))]
+    assert any("A[0:64][64:128][128:192]" in who for who in str(ledger).split("'"))

@@ -109,29 +109,45 @@ class NpuRouting:
         window comes from a reader's column unless that memory tile's output channels are all
         taken (``joined`` counts the write streams each will drain); then from the nearest
         column with room, over more stream-switch hops."""
-        groups: dict[tuple, list[Access]] = {}
+        windows: dict[tuple, list[Access]] = {}
         for a in accesses:
-            groups.setdefault((a.buffer, a.window), []).append(a)
+            windows.setdefault((a.buffer, a.window), []).append(a)
+        # the windows only a bundle's members read pass one memory tile: the core takes them
+        # through one object FIFO, its members in turn (codegen/aie/plan.py)
+        groups: dict[tuple, list[Access]] = {}  # (buffer, 0, window) or (buffer, 1, bundle)
+        for (buffer, window), readers in windows.items():
+            roots = {self.vg.root(a.instance) for a in readers}
+            root = roots.pop() if len(roots) == 1 else None
+            if root is not None and "bundle" in self.vg.kinds[root]:
+                groups.setdefault((buffer, 1, root), []).extend(readers)
+            else:
+                groups[(buffer, 0, window)] = readers
         shim_cols = set(self.target.shim_dma_columns)
 
         def columns(accesses):
             return sorted({self.tile_of(a.instance)[0] for a in accesses} & shim_cols)
 
-        carried: set[tuple[str, int]] = set()  # (buffer, column) brought in through a shim
+        carried: set[tuple] = set()  # ((buffer, rate), column) brought in through a shim
         shim_load = {c: 0 for c in shim_cols}
         mem_load = {c: joined.get(c, 0) for c in shim_cols}
         shim_cap = self.target.tiles["shim"].dma_out
         mem_cap = self.target.tiles["mem"].dma_out
-        for (buffer, window), accesses in sorted(
-            groups.items(), key=lambda kv: (len(columns(kv[1])), kv[0][0], kv[0][1])
+        for (buffer, bundled, _), accesses in sorted(
+            groups.items(), key=lambda kv: (len(columns(kv[1])), *kv[0])
         ):
+            group = list(dict.fromkeys(a.window for a in accesses))
             candidates = columns(accesses)
             if not candidates:
                 a = accesses[0]
                 raise self._no_shim(a, self.tile_of(a.instance))
 
-            def cost(c, buffer=buffer):
-                shim = shim_load[c] + ((buffer, c) not in carried)
+            # a column's shim FIFO moves its windows in lock-step, so one FIFO per rate: the
+            # objects a window's FIFO moves (a bundle's: each member's, in turn)
+            moved = [a.bytes // max(a.tile_bytes, 1) for a in accesses]
+            rate = (buffer, sum(moved) if bundled else moved[0])
+
+            def cost(c, rate=rate):
+                shim = shim_load[c] + ((rate, c) not in carried)
                 mem = mem_load[c] + 1
                 return (shim > shim_cap or mem > mem_cap, shim + mem, c)
 
@@ -143,15 +159,15 @@ class NpuRouting:
 
                 col = min(shim_cols, key=farther)
             shim, mem = self.target.shim_tile(col), self.target.mem_tile(col)
-            if (buffer, col) not in carried:
-                carried.add((buffer, col))
+            if (rate, col) not in carried:
+                carried.add((rate, col))
                 shim_load[col] += 1
                 self.ledger.add(shim, DMA_OUT, 1, f"{buffer} into column {col}")
                 self.ledger.add(shim, BDS, 2, f"{buffer} into column {col}")
                 self.ledger.add(mem, DMA_IN, 1, f"{buffer} into column {col}")
                 self.ledger.add(mem, BDS, 2, f"{buffer} into column {col}")
             mem_load[col] += 1
-            who = f"{buffer}{_window_text(window)}"
+            who = f"{buffer}{''.join(_window_text(w) for w in group)}"
             tile_bytes = max(a.tile_bytes for a in accesses)
             self.ledger.add(mem, DMA_OUT, 1, who)
             self.ledger.add(mem, BDS, 2, who)  # the window's side of the link
@@ -161,17 +177,19 @@ class NpuRouting:
             for tile in readers:
                 self.hops(xy_path(mem, tile, vertical_first=True), who, seen)
             self.endpoints(accesses, DMA_IN, who)
-            self.offchip_streams.append(
-                OffchipStream(
-                    buffer,
-                    "read",
-                    [a.instance for a in accesses],
-                    col,
-                    [list(w) for w in window],
-                    sum(a.bytes for a in accesses),
-                    readers,
+            for window in group:
+                these = [a for a in accesses if a.window == window]
+                self.offchip_streams.append(
+                    OffchipStream(
+                        buffer,
+                        "read",
+                        [a.instance for a in these],
+                        col,
+                        [list(w) for w in window],
+                        sum(a.bytes for a in these),
+                        sorted({self.tile_of(a.instance) for a in these}),
+                    )
                 )
-            )
 
     def writes(self, accesses: list[Access]):
         groups: dict[tuple, list[Access]] = {}
@@ -183,15 +201,19 @@ class NpuRouting:
         for (buffer, col), accesses in sorted(groups.items()):
             who = f"{buffer} from column {col}"
             shim, mem = self.target.shim_tile(col), self.target.mem_tile(col)
-            self.ledger.add(shim, DMA_IN, 1, who)
-            self.ledger.add(shim, BDS, 2, who)
             per_node: dict[str, int] = {}  # one joined stream per writing node
+            moved: dict[str, int] = {}  # objects each stream moves (a bundle's members in turn)
             for a in accesses:
                 root = self.vg.root(a.instance)
                 per_node[root] = max(per_node.get(root, 0), a.tile_bytes)
+                key = root if "bundle" in self.vg.kinds[root] else a.instance
+                moved[key] = moved.get(key, 0) + a.bytes // max(a.tile_bytes, 1)
+            rates = len(set(moved.values()))  # a shim FIFO joins its streams in lock-step
+            self.ledger.add(shim, DMA_IN, rates, who)
+            self.ledger.add(shim, BDS, 2 * rates, who)
             self.ledger.add(mem, DMA_IN, len(per_node), who)
-            self.ledger.add(mem, DMA_OUT, 1, who)
-            self.ledger.add(mem, BDS, 2 * len(per_node) + 2, who)
+            self.ledger.add(mem, DMA_OUT, rates, who)
+            self.ledger.add(mem, BDS, 2 * len(per_node) + 2 * rates, who)
             self.ledger.buffer(mem, who, 2 * sum(per_node.values()))
             writers = sorted({self.tile_of(a.instance) for a in accesses})
             seen: set = set()

@@ -238,12 +238,7 @@ class Planner:
             and s.direction == direction
             and set(s.instances) & set(node.instances)
         ]
-        if len({s.column for s in streams}) > 1:
-            raise CapabilityError(
-                f"the bundle '{node.name}' moves '{buffer}' through columns "
-                f"{', '.join(str(c) for c in sorted({s.column for s in streams}))}; its one object "
-                "FIFO for a buffer passes one memory tile"
-            )
+        assert len({s.column for s in streams}) == 1, "the router gives a bundle one column"
         members = [i for i in node.instances if any(i in s.instances for s in streams)]
         per_member = [self.slices(m, buffer, direction) for m in members]
         shape = self.value_shape([x for sl in per_member for x in sl], members[0], buffer)
