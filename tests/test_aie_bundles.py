@@ -11,7 +11,7 @@ from helpers import check_error
 from test_aie_emu_programs import assert_emu_equals_sim
 
 import datobench as dato
-from datobench import R, S, float32
+from datobench import R, S, Stream, float32
 from datobench.core.codegen.aie import verify
 from datobench.programs import vector_add
 
@@ -68,6 +68,31 @@ def test_a_bundle_next_to_single_instances():
     )
     assert bundles(prog) == [["add_0", "add_1"]]
     assert emitted(prog).count("aie.core(") == 3
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("both", [True, False], ids=["both-bundled", "consumers-bundled"])
+def test_bundles_joined_by_streams(target, both):
+    @dato.region
+    def pairs(A: float32[128], B: float32[128]):
+        s: Stream[float32[16], 2][2]
+
+        @dato.task(mapping=[2], args=[A])
+        def prod(a: float32[128] @ [S(0)]):
+            i = dato.pid()
+            for t in range(4):
+                s[i].put(a[t * 16 : (t + 1) * 16])
+
+        @dato.task(mapping=[2], args=[B])
+        def cons(b: float32[128] @ [S(0)]):
+            i = dato.pid()
+            for t in range(4):
+                b[t * 16 : (t + 1) * 16] = s[i].get() * 2.0
+
+    prims = [dato.bundle(["cons[:]"])] + ([dato.bundle(["prod[:]"])] if both else [])
+    prog = dato.compile(pairs, target=target, primitives=prims)
+    assert len(bundles(prog)) == len(prims)
+    assert emitted(prog).count("aie.core(") == 4 - len(prims)
 
 
 def test_automatic_merging_past_npu1_4col_16_tiles_bundles_and_emits():

@@ -223,7 +223,8 @@ class Planner:
         raise CapabilityError(
             f"the window of '{s.buffer}' read by {names} is broadcast to a bundle and to other "
             "nodes; the MLIR-AIE emitter gives a bundle its own object FIFO per buffer: read "
-            "the window in separate tasks or bundle all its readers"
+            "the window in separate tasks or bundle all its readers",
+            self.graph.instance(s.instances[0]).loc,
         )
 
     def shared_window(self, node, buffer, direction, mem, dtype, windows, per_window):
