@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import pytest
 from helpers import check_error
+from test_aie_emit import BUDGETED, CONVENTIONS, _scratch_bytes
 from test_aie_emu_programs import assert_emu_equals_sim
 
 import datobench as dato
 from datobench import R, S, Stream, float32
-from datobench.core.codegen.aie import verify
+from datobench.core.codegen.aie import budgets, verify
 from datobench.programs import vector_add
 
 TARGETS = ["npu1_4col", "npu2"]
@@ -175,3 +176,29 @@ def test_a_bundle_of_three_keeps_its_windows_in_one_column(target):
     assert "@A_add_0_add_1_add_2(" in text and "@B_add_0_add_1_add_2(" in text
     ledger = prog.mapping.tiles[",".join(map(str, prog.target.mem_tile(0)))]
     assert any("A[0:64][64:128][128:192]" in who for who in str(ledger).split("'"))
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize(
+    "case",
+    [
+        (vector_add(256, 2, 32), ["add[:]"]),
+        (vector_add(384, 6, 32), ["add[0]", "add[1]", "add[2]"]),
+        (vector_add(1024, 4, 64), ["add[0:2]"]),
+        (scale(17), None),
+    ],
+    ids=["whole", "three", "two-of-four", "automatic"],
+)
+def test_the_budgets_of_bundled_designs_are_the_mappers_ledger(target, case):
+    region, bundle = case
+    prog = dato.compile(region, target=target, primitives=[dato.bundle(bundle)] if bundle else [])
+    text = prog.emit("mlir-aie")
+    used, scratch = budgets(text), _scratch_bytes(text)
+    for use in prog.mapping.tiles.values():
+        for resource in (*BUDGETED, "locks"):
+            if (use.kind, resource) in CONVENTIONS:
+                continue
+            expected = use.used.get(resource, 0)
+            if resource == "data memory":
+                expected += scratch.get(use.tile, 0)
+            assert used.get(use.tile, {}).get(resource, 0) == expected, (use.tile, resource)
