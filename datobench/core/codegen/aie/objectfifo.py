@@ -43,38 +43,33 @@ from datobench.core.codegen.aie.syntax import (
 PORTS = ("Produce", "Consume")
 
 
+class _OfMemRef:
+    """The syntax both object-FIFO types share: one memref in angle brackets."""
+
+    def print_parameters(self, printer: Printer) -> None:
+        with printer.in_angle_brackets():
+            printer.print_attribute(self.element)
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser) -> list[Attribute]:
+        with parser.in_angle_brackets():
+            return [parser.parse_type()]
+
+
 @irdl_attr_definition
-class ObjectFifoType(ParametrizedAttribute, TypeAttribute):
+class ObjectFifoType(_OfMemRef, ParametrizedAttribute, TypeAttribute):
     """``!aie.objectfifo<memref<...>>``: the element type of an object FIFO."""
 
     name = "aie.objectfifo"
     element: MemRefType
 
-    def print_parameters(self, printer: Printer) -> None:
-        with printer.in_angle_brackets():
-            printer.print_attribute(self.element)
-
-    @classmethod
-    def parse_parameters(cls, parser: AttrParser) -> list[Attribute]:
-        with parser.in_angle_brackets():
-            return [parser.parse_type()]
-
 
 @irdl_attr_definition
-class ObjectFifoSubviewType(ParametrizedAttribute, TypeAttribute):
+class ObjectFifoSubviewType(_OfMemRef, ParametrizedAttribute, TypeAttribute):
     """``!aie.objectfifosubview<memref<...>>``: what an acquire returns."""
 
     name = "aie.objectfifosubview"
     element: MemRefType
-
-    def print_parameters(self, printer: Printer) -> None:
-        with printer.in_angle_brackets():
-            printer.print_attribute(self.element)
-
-    @classmethod
-    def parse_parameters(cls, parser: AttrParser) -> list[Attribute]:
-        with parser.in_angle_brackets():
-            return [parser.parse_type()]
 
 
 @irdl_attr_definition
