@@ -44,7 +44,7 @@ def design(program, release_name: str | None = None) -> tuple[str, list[Kernel]]
     cores = []
     for node in program.mapping.nodes:
         insts = [program.graph.instance(name) for name in node.instances]
-        cores.append((node, node.tile, emit_core(insts, node.tile, p)))
+        cores.append((node, node.tile, emit_core(insts, node.tile, p, rel.forever)))
     kernels = []
     for _, _, code in cores:
         kernels += [k for k in code.kernels if k not in kernels]
