@@ -441,9 +441,7 @@ def _bounds(loop: For | None):
     return (*ends, loop.step)
 
 
-def emit_core(
-    insts: list[Instance], tile: tuple[int, int], plan: Plan, forever: int
-) -> CoreCode:
+def emit_core(insts: list[Instance], tile: tuple[int, int], plan: Plan, forever: int) -> CoreCode:
     """The body of the core at ``tile``: one instance's, or a chain's in lock-step, inside an
     endless loop of ``forever`` iterations."""
     return CoreEmitter(insts, tile, plan, forever).emit()

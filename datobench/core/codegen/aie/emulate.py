@@ -232,8 +232,7 @@ class LoadedDesign:
         args = self.design.sequence.args
         if len(args) != len(arrays):
             raise EmulationError(
-                f"the runtime sequence takes {len(args)} host buffers, but {len(arrays)} "
-                "were given"
+                f"the runtime sequence takes {len(args)} host buffers, but {len(arrays)} were given"
             )
         host = [np.ascontiguousarray(a).reshape(-1).copy() for a in arrays]
         emulation = self.emulation

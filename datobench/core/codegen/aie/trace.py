@@ -64,9 +64,11 @@ def moves_ddr(stmts: tuple[Stmt, ...]) -> bool:
     """Do the statements read or write a parameter (an ``if`` that does not may test data)?"""
 
     def names_param(e: Expr) -> bool:
-        return isinstance(e, ParamRef) or (
-            isinstance(e, Load) and isinstance(e.base, ParamRef)
-        ) or any(names_param(c) for c in children(e))
+        return (
+            isinstance(e, ParamRef)
+            or (isinstance(e, Load) and isinstance(e.base, ParamRef))
+            or any(names_param(c) for c in children(e))
+        )
 
     return any(
         (isinstance(t, Store) and isinstance(t.base, ParamRef))
