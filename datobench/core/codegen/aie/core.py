@@ -6,6 +6,11 @@ Where values live follows ``ir.effects``: a received tile or DDR slice is the ac
 object; a local tensor is an ``aie.buffer`` of the tile; a fresh value is computed straight
 into wherever it goes (a FIFO object, a local buffer), a value that is not fresh is copied by
 a loop nest of loads and stores. Operands computed inside an expression get a scratch buffer.
+
+The body sits in an endless ``scf.for`` (the release's idiom: the device runs it for every
+invocation). A scalar bound before a loop or branch and rebound inside it is carried: the
+loop's ``iter_args`` and ``scf.yield``, or the ``scf.if``'s results (an ``else`` yielding the
+value unchanged where the task has none).
 """
 
 from __future__ import annotations

@@ -118,7 +118,7 @@ class Emulation:
                     return waits
 
     def _state(self) -> tuple:
-        """Where the cores are and what the FIFOs and shim DMAs hold."""
+        """Where the cores are and what the FIFOs hold."""
         return (
             {c.name: c.position for c in self.cores},
             {name: f.level() for name, f in self.fifos.items()},

@@ -2,7 +2,9 @@
 
 mlir-aie's textual syntax moves: the runtime sequence op was renamed (``aiex.runtime_sequence``
 then ``aie.runtime_sequence``), ``npu1`` came to name the 4-column partition, and ``link_with``
-moved from ``aie.core`` to the kernel's ``func.func`` declaration (/work/shared/AIE.md).
+moved from ``aie.core`` to the kernel's ``func.func`` declaration (/work/shared/AIE.md); the
+endless loop around a core body was written ``range_(0xFFFFFFFF)`` in v1.0's examples and
+``range_(sys.maxsize)`` since.
 """
 
 from __future__ import annotations
