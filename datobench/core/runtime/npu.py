@@ -162,7 +162,7 @@ class NpuRunner:
             state = run.wait() if timeout_ms is None else run.wait(timeout_ms)
             seconds = time.perf_counter() - start
         if state != xrt.ert_cmd_state.ERT_CMD_STATE_COMPLETED:
-            raise DatoError(self._not_completed(state, timeout_ms))
+            raise DatoError(self._not_completed(state), notes=(self._why(state, timeout_ms),))
 
         with xrt_step(f"reading the results of kernel '{self.kernel_name}'"):
             for i in sorted(outputs):
@@ -206,28 +206,28 @@ class NpuRunner:
     def _signature(self) -> str:
         return ", ".join(map(str, self.sequence))
 
-    def _not_completed(self, state, timeout_ms: int | None) -> str:
-        name = getattr(state, "name", str(state))
-        states = self.pyxrt.ert_cmd_state
-        message = (
-            f"kernel '{self.kernel_name}' ({self.xclbin_path.name}) ended in state {name}, "
-            "not ERT_CMD_STATE_COMPLETED; its outputs were not read back"
+    def _not_completed(self, state) -> str:
+        return (
+            f"kernel '{self.kernel_name}' ({self.xclbin_path.name}) ended in state "
+            f"{getattr(state, 'name', state)}, not ERT_CMD_STATE_COMPLETED; its outputs were "
+            "not read back"
         )
-        if state == states.ERT_CMD_STATE_TIMEOUT:
+
+    def _why(self, state, timeout_ms: int | None) -> str:
+        """What a run that did not complete says about the design, and where to look."""
+        if state == self.pyxrt.ert_cmd_state.ERT_CMD_STATE_TIMEOUT:
             bound = (
                 "before the driver's timeout" if timeout_ms is None else f"within {timeout_ms} ms"
             )
-            message += (
-                f"\nit did not finish {bound}: a design whose FIFOs deadlock never finishes "
+            return (
+                f"it did not finish {bound}: a design whose FIFOs deadlock never finishes "
                 "(backend='aie-emu' runs the same design and names the FIFOs each core waits "
                 "on); a long kernel can trip the driver's timeout"
             )
-        else:
-            message += (
-                "\nthe NPU stopped the run: `sudo dmesg | grep amdxdna` shows the driver's "
-                "reason; backend='aie-emu' runs the same design and checks it"
-            )
-        return message
+        return (
+            "the NPU stopped the run: `sudo dmesg | grep amdxdna` shows the driver's reason; "
+            "backend='aie-emu' runs the same design and checks it"
+        )
 
     def __repr__(self) -> str:
         return f"<NpuRunner {self.kernel_name} from {self.xclbin_path}>"
