@@ -605,6 +605,20 @@ def test_a_node_whose_pci_device_is_unknown_still_is_an_npu(tmp_path):
     assert npu.missing[0].what.startswith("the device seen by XRT")
 
 
+def test_a_node_of_another_accelerator_is_no_npu(tmp_path):
+    device = tmp_path / "sys/bus/pci/devices/0000:00:0b.0"  # an Intel NPU, served by intel_vpu
+    device.mkdir(parents=True)
+    (device / "vendor").write_text("0x8086\n")
+    (device / "device").write_text("0x7d1d\n")
+    (tmp_path / "sys/bus/pci/drivers/intel_vpu").mkdir(parents=True)
+    (device / "driver").symlink_to(tmp_path / "sys/bus/pci/drivers/intel_vpu")
+    (tmp_path / "dev/accel").mkdir(parents=True)
+    (tmp_path / "dev/accel/accel0").write_text("")
+    (tmp_path / "sys/class/accel/accel0").mkdir(parents=True)
+    (tmp_path / "sys/class/accel/accel0/device").symlink_to(device)
+    assert list(devices(tmp_path, RecordingPyxrt(n_devices=0), _no_smi)) == []
+
+
 def test_an_alveo_card(tmp_path):
     [card] = devices(_alveo_tree(tmp_path), RecordingPyxrt(), _no_smi)
     assert (card.name, card.targets, card.ready) == ("Alveo U280", ("u280",), True)
@@ -639,10 +653,10 @@ def test_dato_devices_on_this_machine_never_raises():
     assert str(found)
 
 
-def test_the_devices_line_magic_prints_the_table(tmp_path, capsys):
+def test_the_devices_line_magic_prints_the_table(tmp_path, capsys, monkeypatch):
     from IPython.core.interactiveshell import InteractiveShell
 
-    os.environ.setdefault("IPYTHONDIR", str(tmp_path))
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path))
     config = Config()
     config.HistoryManager.hist_file = ":memory:"
     shell = InteractiveShell.instance(config=config)

@@ -463,7 +463,7 @@ def test_pyxrt_is_imported_only_by_the_probe_and_only_on_demand():
 
 # Every pyxrt name the runner and the probe use; the stand-in and the real module must have all.
 PYXRT_NAMES = [
-    "device", "xclbin", "hw_context", "kernel", "bo", "bo.normal",
+    "device", "xclbin", "hw_context", "kernel", "bo", "bo.normal", "bo.cacheable", "bo.host_only",
     "xclBOSyncDirection.XCL_BO_SYNC_BO_TO_DEVICE", "xclBOSyncDirection.XCL_BO_SYNC_BO_FROM_DEVICE",
     "ert_cmd_state.ERT_CMD_STATE_COMPLETED", "ert_cmd_state.ERT_CMD_STATE_TIMEOUT",
     "xrt_info_device.name", "xrt_info_device.bdf",

@@ -151,6 +151,7 @@ def devices(
 
 
 def _probe(root: Path, pyxrt, which, run) -> _Probes:
+    """What every device record needs: pyxrt (or how to get it) and the devices it opens."""
     missing = None
     if pyxrt is None:
         try:
@@ -161,7 +162,7 @@ def _probe(root: Path, pyxrt, which, run) -> _Probes:
     if pyxrt is not None:
         try:
             seen = {d.bdf: d.index for d in xrt_devices(pyxrt)}
-        except RuntimeError:
+        except (RuntimeError, ValueError):  # pyxrt's errors: its devices cannot be listed
             seen = {}
     return _Probes(root, pyxrt, missing, seen, which, run)
 
@@ -173,29 +174,29 @@ def _read(path: Path) -> str:
         return ""
 
 
+def _driver_of(device: Path) -> str | None:
+    """The driver a sysfs device is bound to (its ``driver`` link), None when unbound."""
+    driver = device / "driver"
+    return Path(os.path.realpath(driver)).name if driver.exists() else None
+
+
 def _pci_devices(probes: _Probes) -> list[_Pci]:
     base = probes.path("/sys/bus/pci/devices")
     found = []
     for entry in sorted(base.glob("*")) if base.is_dir() else ():
-        driver = entry / "driver"
-        found.append(
-            _Pci(
-                entry.name,
-                _read(entry / "vendor").lower(),
-                _read(entry / "device").lower(),
-                Path(os.path.realpath(driver)).name if driver.exists() else None,
-            )
-        )
+        vendor, device = _read(entry / "vendor").lower(), _read(entry / "device").lower()
+        found.append(_Pci(entry.name, vendor, device, _driver_of(entry)))
     return found
 
 
-def _accel_nodes(probes: _Probes) -> dict[str, str]:
-    """PCI address (or the node's own name when sysfs does not say) -> /dev/accel node."""
+def _accel_nodes(probes: _Probes) -> dict[str, tuple[str, str | None]]:
+    """PCI address (or the node's own name when sysfs does not say) -> (/dev/accel node, the
+    driver serving it, None when sysfs does not say)."""
     nodes = {}
     for node in sorted(probes.path("/dev/accel").glob("accel*")):
         device = probes.path(f"/sys/class/accel/{node.name}/device")
         address = Path(os.path.realpath(device)).name if device.exists() else node.name
-        nodes[address] = f"/dev/accel/{node.name}"
+        nodes[address] = (f"/dev/accel/{node.name}", _driver_of(device))
     return nodes
 
 
@@ -210,15 +211,19 @@ def _kind(targets: tuple[str, ...]) -> str:
 def _npus(probes: _Probes, pci: list[_Pci]) -> list[Device]:
     nodes = _accel_nodes(probes)
     npus = [p for p in pci if p.vendor == AMD and p.device in NPUS]
-    # a node whose PCI device is not a known NPU still is an NPU the driver serves
-    extra = [a for a in nodes if a not in {p.address for p in npus}]
     found = []
     for p in npus:
         name, targets = NPUS[p.device]
-        found.append(_npu(probes, name, targets, p.address, p.driver, nodes.get(p.address)))
-    for address in extra:
-        name, targets = "Ryzen AI NPU", ("npu1_4col", "npu1", "npu2")
-        found.append(_npu(probes, name, targets, address, NPU_DRIVER, nodes[address]))
+        node = nodes.get(p.address, (None, None))[0]
+        found.append(_npu(probes, name, targets, p.address, p.driver, node))
+    # a node of an unknown PCI device is an NPU when amdxdna serves it (other accelerators,
+    # such as Intel's NPU, have /dev/accel nodes too)
+    loaded = probes.path(f"/sys/module/{NPU_DRIVER}").exists()
+    known = {p.address for p in npus}
+    for address, (node, driver) in nodes.items():
+        if address not in known and (driver == NPU_DRIVER or (driver is None and loaded)):
+            targets = ("npu1_4col", "npu1", "npu2")
+            found.append(_npu(probes, "Ryzen AI NPU", targets, address, NPU_DRIVER, node))
     return found
 
 

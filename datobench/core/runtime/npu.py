@@ -1,10 +1,11 @@
 """Running a built MLIR-AIE design on a Ryzen AI NPU through AMD XRT's ``pyxrt``.
 
 An NPU xclbin built by ``aiecc`` holds one kernel whose name contains ``MLIR_AIE``; it takes
-an opcode, the instruction buffer and its length, then one host buffer per argument of the
-design's runtime sequence. ``NpuRunner`` loads the xclbin and the instructions once and
-allocates the buffers once; each ``run`` copies the arrays in, runs the instruction stream,
-waits, and copies the outputs back into the caller's arrays.
+an opcode, the instruction buffer and its length (in 32-bit words, as mlir-aie's host programs
+pass it), then one host buffer per argument of the design's runtime sequence. ``NpuRunner``
+loads the xclbin and the instructions once and allocates the buffers once; each ``run`` copies
+the arrays in, runs the instruction stream, waits, and copies the outputs back into the
+caller's arrays.
 """
 
 from __future__ import annotations
@@ -153,7 +154,7 @@ class NpuRunner:
         outputs = self._check(arrays, outputs)
         with xrt_step(f"copying the arguments of kernel '{self.kernel_name}' to the NPU"):
             for bo, array in zip(self.bos, arrays):
-                bo.write(np.ascontiguousarray(array).tobytes(), 0)
+                bo.write(array.tobytes(), 0)
                 bo.sync(xrt.xclBOSyncDirection.XCL_BO_SYNC_BO_TO_DEVICE)
 
         with xrt_step(f"running kernel '{self.kernel_name}'"):
