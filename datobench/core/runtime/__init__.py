@@ -3,11 +3,19 @@ build tools. The only package that touches vendor libraries; ``pyxrt`` is import
 (``probe.find_pyxrt``), so importing datobench needs none of them."""
 
 from datobench.core.runtime.build import build_fpga, vpp_commands
-from datobench.core.runtime.probe import DeviceInfo, devices, find_pyxrt, find_tool, open_device
+from datobench.core.runtime.insts import read_instructions
+from datobench.core.runtime.machine import Device, DeviceTable, Missing, devices
+from datobench.core.runtime.npu import NpuRunner, SequenceArg
+from datobench.core.runtime.probe import DeviceInfo, find_pyxrt, find_tool, open_device, xrt_devices
 from datobench.core.runtime.xrt import XrtRunner, program_runner
 
 __all__ = [
+    "Device",
     "DeviceInfo",
+    "DeviceTable",
+    "Missing",
+    "NpuRunner",
+    "SequenceArg",
     "XrtRunner",
     "build_fpga",
     "devices",
@@ -15,5 +23,7 @@ __all__ = [
     "find_tool",
     "open_device",
     "program_runner",
+    "read_instructions",
     "vpp_commands",
+    "xrt_devices",
 ]
