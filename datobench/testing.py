@@ -163,15 +163,18 @@ def _compile(decl: KernelDecl, directory: Path, compiler: str) -> Path:
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode == 0:
         return library
-    log = done.stdout + done.stderr
+    log = (done.stdout + done.stderr).replace(str(source), _where(decl))
     if _NEEDS_AIE_API.search(log):
         raise BackendUnavailable(
             f"kernel '{decl.name}': {_where(decl)} needs the AIE API (aie_api/aie.hpp), which "
             "only AMD's AIE toolchain provides, so it cannot run on this host; check it on the "
             "NPU, or put the AIE code under #ifdef __AIENGINE__ beside a portable C++ path"
         )
-    tail = "\n".join(log.strip().splitlines()[-20:])
-    raise DatoError(f"kernel '{decl.name}': {compiler} could not compile {_where(decl)}:\n{tail}")
+    tail = "\n".join(f"    {line}" for line in log.strip().splitlines()[-20:])
+    raise DatoError(
+        f"kernel '{decl.name}': {compiler} could not compile {_where(decl)}",
+        notes=(f"{compiler} says:\n{tail}",),
+    )
 
 
 def _where(decl: KernelDecl) -> str:

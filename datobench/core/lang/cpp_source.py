@@ -33,7 +33,9 @@ def read_source(name: str, path: str, symbol: str, loc: Loc) -> KernelSource:
     try:
         text = file.read_text()
     except UnicodeDecodeError:
-        raise DatoError(f"kernel '{name}': its source {file} is not UTF-8 text", loc) from None
+        raise DatoError(
+            f"kernel '{name}': its source {file} is not UTF-8 text; save it as UTF-8", loc
+        ) from None
     except OSError as error:
         raise DatoError(
             f"kernel '{name}': cannot read its source '{path}' ({file}): "
