@@ -1,5 +1,5 @@
-// A user kernel for datobench's tests: out = x * factor on a tile of 16 int16, written as
-// portable C++ (no AIE API), so that the host compiler can check it too.
+// A user kernel for datobench's tests, scale_i16(x, factor): out = x * factor on a tile of 16
+// int16, written as portable C++ (no AIE API), so that the host compiler can check it too.
 #include <stdint.h>
 
 extern "C" {

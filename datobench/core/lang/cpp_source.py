@@ -17,6 +17,8 @@ from datobench.core.errors import DatoError, DatoTypeError, Loc
 from datobench.core.ir.program import KernelSource
 from datobench.core.ir.types import TensorType, Type
 
+_COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
+
 
 def source_directory(defining_file: str) -> Path:
     """Where a relative source path starts: the directory of the file that defines the kernel,
@@ -52,14 +54,15 @@ def check_source(
     """The source defines ``extern "C"`` function ``source.symbol`` whose parameters follow
     the calling convention for the reference's named ``params`` and ``result``."""
     where = Path(source.file).name if source.file else "its inline AIE source"
-    found = re.search(rf"\b{re.escape(source.symbol)}\s*\(([^()]*)\)", source.text)
+    code = _COMMENT.sub(" ", source.text)
+    found = re.search(rf"\b{re.escape(source.symbol)}\s*\(([^()]*)\)", code)
     if found is None:
         raise DatoTypeError(
             f"kernel '{name}': {where} defines no function '{source.symbol}'; name the C++ "
             "function with symbol=",
             loc,
         )
-    if 'extern "C"' not in source.text:
+    if 'extern "C"' not in code:
         raise DatoTypeError(
             f"kernel '{name}': {where} must declare '{source.symbol}' extern \"C\", so that the "
             "design calls it by its name",
