@@ -314,6 +314,39 @@ def test_a_notebook_cells_relative_source_starts_at_the_working_directory(tmp_pa
     assert namespace["cell"].decl.aie.file == str(tmp_path / "cell.cc")
 
 
+def test_headers_beside_the_source_go_into_the_project_too(tmp_path):
+    (tmp_path / "src" / "util").mkdir(parents=True)
+    (tmp_path / "src" / "halve.cc").write_text(
+        '#include <stdint.h>\n#include "util/half.h"\n#include "../outside.h"\n'
+        'extern "C" void halve(int16_t *x, int16_t *out) {\n'
+        "  for (int i = 0; i < 16; i++) out[i] = half(x[i]);\n}\n"
+    )
+    (tmp_path / "src" / "util" / "half.h").write_text(
+        '#include "shift.h"\nstatic short half(short v) { return v >> SHIFT; }\n'
+    )
+    (tmp_path / "src" / "util" / "shift.h").write_text("#define SHIFT 1\n")
+    (tmp_path / "outside.h").write_text("// not beside the source: not copied\n")
+
+    @dato.kernel(source=tmp_path / "src" / "halve.cc")
+    def halve(x: int16[16]) -> int16[16]:
+        return x >> 1
+
+    @dato.region
+    def top(A: int16[16], B: int16[16]):
+        @dato.task(args=[A, B])
+        def t(a: int16[16], b: int16[16]):
+            b[:] = halve(a[:])
+
+    out = Path(dato.compile(top, target="npu1_4col").emit("mlir-aie", directory=tmp_path / "p"))
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*.h")) == [
+        "dato_kernels.h",
+        "util/half.h",
+        "util/shift.h",
+    ]
+    if shutil.which("g++"):
+        check_kernel(halve, np.arange(-8, 8, dtype=np.int16))  # the headers are found there too
+
+
 def test_an_inline_aie_source_goes_into_the_project_as_its_symbol(tmp_path):
     @dato.kernel(source={"aie": 'extern "C" void neg(short *x, short *out) {}\n'})
     def neg(x: int16[16]) -> int16[16]:

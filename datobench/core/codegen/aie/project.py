@@ -3,6 +3,7 @@ it is built."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from datobench.core.codegen.aie.emit import design
@@ -37,6 +38,9 @@ def write_project(program, directory: str | Path) -> Path:
     (out / "dato_kernels.h").write_text(HEADER)
     for stem, source in users.items():
         (out / f"{stem}.cc").write_text(source.text)
+        for header in local_headers(source):
+            (out / header).parent.mkdir(parents=True, exist_ok=True)
+            (out / header).write_text((Path(source.file).parent / header).read_text())
     first = text.splitlines()[0].removeprefix("// ")
     (out / "README.md").write_text(
         README.format(
@@ -71,3 +75,28 @@ def user_sources(kernels: list[Kernel]) -> dict[str, KernelSource]:
             )
         sources[k.decl.aie.stem] = k.decl.aie
     return sources
+
+
+_INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"', re.M)
+
+
+def local_headers(source: KernelSource) -> list[Path]:
+    """The headers a source file includes with quotes (and those include) that lie in its
+    directory or below, relative to it: they are copied beside it, so it compiles as it did
+    where it was written."""
+    if source.file is None:
+        return []
+    root = Path(source.file).parent.resolve()
+    found: list[Path] = []
+    pending = [(root, source.text)]
+    while pending:
+        directory, text = pending.pop()
+        for name in _INCLUDE.findall(text):
+            path = (directory / name).resolve()
+            if not path.is_file() or not path.is_relative_to(root):
+                continue
+            relative = path.relative_to(root)
+            if relative not in found:
+                found.append(relative)
+                pending.append((path.parent, path.read_text()))
+    return found
