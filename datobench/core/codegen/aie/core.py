@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from datobench.core.codegen.aie import types
-from datobench.core.codegen.aie.kernels import Kernel, op_kernel, user_kernel
+from datobench.core.codegen.aie.kernels import Kernel, op_kernel, user_kernel, user_order
 from datobench.core.codegen.aie.owned import names_in, owned_outputs
 from datobench.core.codegen.aie.plan import Plan
 from datobench.core.codegen.aie.scalars import CoreText, Value, whole
@@ -47,7 +47,7 @@ from datobench.core.ir.nodes import (
     walk,
 )
 from datobench.core.ir.ops import op_of
-from datobench.core.ir.program import Instance
+from datobench.core.ir.program import Instance, KernelDecl
 from datobench.core.ir.types import TensorType, dtype_of, index
 
 
@@ -69,10 +69,13 @@ class CoreEmitter(CoreText):
     """Writes one core's body: the statements of its instance (or of a chain's instances in
     lock-step), the aie.buffers they need and the kernels they call."""
 
-    def __init__(self, insts: list[Instance], tile, plan: Plan, forever: int):
+    def __init__(
+        self, insts: list[Instance], tile, plan: Plan, forever: int, kernels: dict[str, KernelDecl]
+    ):
         super().__init__()
         self.insts = insts
         self.forever = forever  # the endless loop's bound in the release's idiom
+        self.kernel_decls = kernels  # the region's @dato.kernels by name
         # instance -> names, local buffers, tensors written in place, owned FIFO objects
         self.states: dict[str, tuple[dict, dict, set, dict]] = {}
         self.tile = tile
@@ -382,8 +385,9 @@ class CoreEmitter(CoreText):
     def compute_into(self, e: Expr, dest: Value):
         op = op_of(e)
         if isinstance(e, KernelCall):
-            args = [self.operand(a) for a in e.args]
-            self.call(user_kernel(e.kernel, self.arg_types(args, dest)), args, dest)
+            values = user_order([self.operand(a) for a in e.args], dest)
+            arg_types = tuple(types.of(v.type) for v in values)
+            self.call_values(user_kernel(self.kernel_decls[e.kernel], arg_types), values)
         elif op is None:
             self.copy(self.tensor(e), dest)
         elif self.accumulates(e, dest):  # acc += matmul(...): the kernel adds into acc
@@ -416,10 +420,13 @@ class CoreEmitter(CoreText):
         return tuple(types.of(a.type) for a in args) + (types.of(dest.type),)
 
     def call(self, k: Kernel, args: list[Value], dest: Value):
+        self.call_values(k, [*args, dest])
+
+    def call_values(self, k: Kernel, values: list[Value]):
         if k not in self.out.kernels:
             self.out.kernels.append(k)
-        values = ", ".join(a.ssa for a in (*args, dest))
-        self.line(f"func.call @{k.symbol}({values}) : ({', '.join(k.arg_types)}) -> ()")
+        text = ", ".join(v.ssa for v in values)
+        self.line(f"func.call @{k.symbol}({text}) : ({', '.join(k.arg_types)}) -> ()")
 
 
 def _runs(body: tuple[Stmt, ...]) -> list[tuple[list[Stmt], For | None]]:
@@ -446,7 +453,13 @@ def _bounds(loop: For | None):
     return (*ends, loop.step)
 
 
-def emit_core(insts: list[Instance], tile: tuple[int, int], plan: Plan, forever: int) -> CoreCode:
+def emit_core(
+    insts: list[Instance],
+    tile: tuple[int, int],
+    plan: Plan,
+    forever: int,
+    kernels: dict[str, KernelDecl],
+) -> CoreCode:
     """The body of the core at ``tile``: one instance's, or a chain's in lock-step, inside an
-    endless loop of ``forever`` iterations."""
-    return CoreEmitter(insts, tile, plan, forever).emit()
+    endless loop of ``forever`` iterations; ``kernels``: the region's @dato.kernels by name."""
+    return CoreEmitter(insts, tile, plan, forever, kernels).emit()
