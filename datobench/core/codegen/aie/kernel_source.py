@@ -58,7 +58,15 @@ _INTS = ("i8", "i16", "i32")
 _VECTOR_ELEMENTWISE = {"add": _INTS, "sub": _INTS, "maximum": (*_INTS, "bf16")}
 _VECTOR_ELEMENTWISE["minimum"] = _VECTOR_ELEMENTWISE["maximum"]
 # (operand, output) element types -> the target's compute.matmul_shape key
-_VECTOR_MATMUL = {("i8", "i32"): "int8", ("i16", "i32"): "int16", ("bf16", "f32"): "bf16"}
+_VECTOR_MATMUL = {
+    ("i8", "i8"): "int8",
+    ("i8", "i16"): "int8",
+    ("i8", "i32"): "int8",
+    ("i16", "i16"): "int16",
+    ("i16", "i32"): "int16",
+    ("bf16", "bf16"): "bf16",
+    ("bf16", "f32"): "bf16",
+}
 
 
 def _parse(t: str) -> tuple[tuple[int, ...] | None, str]:

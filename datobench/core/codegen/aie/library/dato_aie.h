@@ -10,16 +10,19 @@
 //
 // What is vectorised (dato_kernels.cc calls these only for these cases, from
 // codegen/aie/kernel_source.py; every other kernel takes the portable path on the core too):
-//  - matmul int8 x int8 -> int32 and int16 x int16 -> int32 (acc32: integer sums wrap, as the
-//    op table's do) and bf16 x bf16 -> float32 (accfloat), in the target's intrinsic shape
-//    r x s x t (compute.matmul_shape in the target file), for tiles that those divide;
+//  - matmul int8 x int8 -> int8/int16/int32, int16 x int16 -> int16/int32 (acc32) and
+//    bf16 x bf16 -> bf16/float32 (accfloat), in the target's intrinsic shape r x s x t
+//    (compute.matmul_shape in the target file: the shapes aie::mmul has for that type on
+//    that architecture), for tiles that those divide;
 //  - + and - on int8/int16/int32 tiles of one shape (vector integer adds are modular);
 //  - maximum and minimum on int8/int16/int32/bf16 tiles of one shape, and the max and min
 //    reductions over every element (selections: exact in every type);
 // on whole 256-bit vectors (a multiple of 256 / element bits elements). Tiles are the object
 // FIFO and local buffers mlir-aie allocates, aligned for vector loads (as AMD's own kernels
-// assume). The results equal the portable path's bit for bit, except float32 matmul sums
-// (added in another order: the portable path's documented tolerance).
+// assume). The results equal the portable path's bit for bit, except the float sums of bf16
+// matmul (added in another order: within the portable path's documented tolerance), NaN
+// operands of maximum/minimum (whichever aie::max picks), and bf16 rounding, which assumes
+// the compiler's float -> bfloat16 conversion rounds to nearest even.
 #pragma once
 #include "dato_portable.h"
 
@@ -75,22 +78,28 @@ void reduce_all(const T *__restrict in, T *__restrict out) {
 
 // out (M x N) = a (M x K) @ b (K x N), row-major tiles, in r x s x t blocks of aie::mmul.
 // Each block of A and B is packed into a small aligned array (the tiles are row-major, the
-// intrinsic takes blocks), each r x t block of out is accumulated whole and written back.
-// With Accumulate the block starts from out's values, else from zero.
+// intrinsic takes blocks); each r x t block of out is accumulated whole, starting from out's
+// values with Accumulate (else from zero), read back as int32 or float (the accumulator's own
+// width, without saturation: integer sums wrap, as the op table's do) and converted to Out
+// element by element (an int32 wraps to int8/int16, a float rounds to bf16 as the portable
+// path's conversions do).
 template <unsigned M, unsigned K, unsigned N, unsigned r, unsigned s, unsigned t,
           bool Accumulate, typename A, typename Out>
 void matmul(const A *__restrict a, const A *__restrict b, Out *__restrict out) {
   static_assert(M % r == 0 && K % s == 0 && N % t == 0, "tiles must hold whole blocks");
-  using Acc = std::conditional_t<std::is_same_v<A, bfloat16>, accfloat, acc32>;
+  constexpr bool floating = std::is_same_v<A, bfloat16>;
+  using Acc = std::conditional_t<floating, accfloat, acc32>;
+  using Wide = std::conditional_t<floating, float, int32_t>;
   using MMUL = aie::mmul<r, s, t, A, A, Acc>;
+  const aie::saturation_mode saturation = aie::swap_saturation(aie::saturation_mode::none);
   alignas(32) A block_a[r * s];
   alignas(32) A block_b[s * t];
-  alignas(32) Out block_c[r * t];
+  alignas(32) Wide block_c[r * t];
   for (unsigned i = 0; i < M; i += r) {
     for (unsigned j = 0; j < N; j += t) {
       for (unsigned x = 0; x < r; x++)
         for (unsigned y = 0; y < t; y++)
-          block_c[x * t + y] = Accumulate ? out[(i + x) * N + j + y] : Out(0);
+          block_c[x * t + y] = Accumulate ? to<Wide>(out[(i + x) * N + j + y]) : Wide(0);
       MMUL c(aie::load_v<r * t>(block_c));
       for (unsigned p = 0; p < K; p += s) {
         for (unsigned x = 0; x < r; x++)
@@ -99,11 +108,12 @@ void matmul(const A *__restrict a, const A *__restrict b, Out *__restrict out) {
           for (unsigned y = 0; y < t; y++) block_b[x * t + y] = b[(p + x) * N + j + y];
         c.mac(aie::load_v<r * s>(block_a), aie::load_v<s * t>(block_b));
       }
-      aie::store_v(block_c, c.template to_vector<Out>());
+      aie::store_v(block_c, c.template to_vector<Wide>());
       for (unsigned x = 0; x < r; x++)
-        for (unsigned y = 0; y < t; y++) out[(i + x) * N + j + y] = block_c[x * t + y];
+        for (unsigned y = 0; y < t; y++) out[(i + x) * N + j + y] = to<Out>(block_c[x * t + y]);
     }
   }
+  aie::set_saturation(saturation);
 }
 
 }  // namespace dato::vec
