@@ -20,7 +20,9 @@
 // on whole 256-bit vectors (a multiple of 256 / element bits elements). Tiles are the object
 // FIFO and local buffers mlir-aie allocates, aligned for vector loads (as AMD's own kernels
 // assume). The results equal the portable path's bit for bit, except the float sums of bf16
-// matmul (added in another order: within the portable path's documented tolerance), NaN
+// matmul (added in another order: within the portable path's documented tolerance, and with
+// Accumulate into bf16, out + product is rounded once where the portable path rounds the
+// product first, half a bf16 ulp of the product more), NaN
 // operands of maximum/minimum (whichever aie::max picks), and bf16 rounding, which assumes
 // the compiler's float -> bfloat16 conversion rounds to nearest even.
 #pragma once
