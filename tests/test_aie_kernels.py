@@ -1,10 +1,12 @@
 """The AIE kernel library (``codegen/aie/library``): its portable path, compiled with the host
 g++ for every op of the op table that has a kernel and every element type the op takes, run on
 random inputs and compared with the op table's numpy reference (bit for bit, or within the
-tolerance ``dato_portable.h`` documents); which kernels take the AIE-API path per target; and
-that path compiled with Peano where AMD's toolchain is installed.
+tolerance ``dato_portable.h`` documents); which kernels take the AIE-API path per target; that
+path's logic run the same way against a scalar stand-in for the AIE API
+(``tests/aie_api_standin``); and that path compiled with Peano where AMD's toolchain is installed.
 
-All kernels compile into one shared object (``kernels_file`` of every case), loaded with ctypes.
+The kernels compile into one shared object per build (``kernels_file`` of every case), loaded
+with ctypes.
 """
 
 from __future__ import annotations
