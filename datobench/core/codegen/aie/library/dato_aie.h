@@ -29,6 +29,9 @@
 #include "dato_portable.h"
 
 #ifdef __AIENGINE__
+#if __AIE_ARCH__ != 20 && __AIE_ARCH__ != 21
+#error "dato_aie.h is written for AIE2 (npu1, __AIE_ARCH__ 20) and AIE2P (npu2, __AIE_ARCH__ 21)"
+#endif
 namespace dato::vec {
 
 // The elements of one 256-bit vector load.
