@@ -1,12 +1,13 @@
 // datobench's AIE kernel library: the AIE-API path, for npu1 (AIE2, __AIE_ARCH__ == 20) and
 // npu2 (AIE2P, __AIE_ARCH__ == 21), over the portable path of dato_portable.h.
 //
-// NOT COMPILED where datobench is developed: AMD's toolchain (Peano, the AIE API headers of
-// mlir-aie) is not installable there, so this part is kept small and written against the AIE
-// API's documented classes only; tests/test_aie_kernels.py compiles it with Peano where
-// PEANO_INSTALL_DIR and MLIR_AIE_INSTALL_DIR are set (the `toolchain` marker) and skips
-// otherwise. Running it needs a device; the portable path, compiled and checked against numpy
-// on every host, is the reference it must equal.
+// NOT COMPILED WITH THE REAL AIE API where datobench is developed: AMD's toolchain (Peano, the
+// AIE API headers of mlir-aie) is not installable there, so this part is kept small and uses
+// only the AIE API's documented classes and functions. tests/test_aie_kernels.py compiles it
+// with Peano where PEANO_INSTALL_DIR and MLIR_AIE_INSTALL_DIR are set (the `toolchain` marker,
+// skipped otherwise), and runs its logic on every host against numpy with a scalar stand-in
+// for the AIE API (tests/aie_api_standin: the semantics assumed here). Running it on a core
+// needs a device; the portable path is the reference it must equal.
 //
 // What is vectorised (dato_kernels.cc calls these only for these cases, from
 // codegen/aie/kernel_source.py; every other kernel takes the portable path on the core too):
@@ -19,12 +20,12 @@
 //    reductions over every element (selections: exact in every type);
 // on whole 256-bit vectors (a multiple of 256 / element bits elements). Tiles are the object
 // FIFO and local buffers mlir-aie allocates, aligned for vector loads (as AMD's own kernels
-// assume). The results equal the portable path's bit for bit, except the float sums of bf16
-// matmul (added in another order: within the portable path's documented tolerance, and with
-// Accumulate into bf16, out + product is rounded once where the portable path rounds the
-// product first, half a bf16 ulp of the product more), NaN
-// operands of maximum/minimum (whichever aie::max picks), and bf16 rounding, which assumes
-// the compiler's float -> bfloat16 conversion rounds to nearest even.
+// assume). The results equal the portable path's bit for bit, except: the float sums of bf16
+// matmul (added in another order, within the portable path's documented tolerance; with
+// Accumulate into bf16, out + product is rounded once where the portable path first rounds
+// the product: half a bf16 ulp of the product more); NaN operands of maximum/minimum
+// (whichever aie::max picks); and bf16 results assume the compiler's float -> bfloat16
+// conversion rounds to nearest even.
 #pragma once
 #include "dato_portable.h"
 
