@@ -348,7 +348,8 @@ def test_headers_beside_the_source_go_into_the_project_too(tmp_path):
 
     out = Path(dato.compile(top, target="npu1_4col").emit("mlir-aie", directory=tmp_path / "p"))
     assert sorted(str(p.relative_to(out)) for p in out.rglob("*.h")) == [
-        "dato_kernels.h",
+        "dato_aie.h",
+        "dato_portable.h",
         "util/half.h",
         "util/shift.h",
     ]
