@@ -22,6 +22,11 @@ def duration(seconds: float) -> str:
     return f"{seconds / scale:.3g} {unit}"
 
 
+def factor(ratio: float) -> str:
+    """A ratio as a factor: two decimals near 1, whole numbers past 10 (``1.23×``, ``1,027×``)."""
+    return f"{ratio:.2f}×" if ratio < 10 else f"{ratio:,.0f}×"
+
+
 def device_html(result: Measurement | NotRun | None, stale: bool = False) -> str:
     """The row for a ``Measurement`` (``stale`` once the placement differs from the one
     measured), or for a ``NotRun``; empty for None (the panel did not ask for the device)."""
@@ -41,5 +46,5 @@ def device_html(result: Measurement | NotRun | None, stale: bool = False) -> str
         f'<div class="dato-device" title="{escape(MEASURED)}">on the device: '
         f"measured <b>{duration(result.best)}</b> ({spread}) &middot; "
         f"predicted <b>{duration(result.predicted)}</b> &middot; "
-        f"ratio <b>{result.ratio:.2f}</b>{note}</div>"
+        f"ratio <b>{factor(result.ratio)}</b>{note}</div>"
     )

@@ -279,7 +279,7 @@ class Workbench:
         if isinstance(measured, Measurement):
             timing += (
                 f"; measured {visual.duration(measured.best)} on the device, predicted "
-                f"{visual.duration(measured.predicted)}, ratio {measured.ratio:.2f}"
+                f"{visual.duration(measured.predicted)}, ratio {visual.factor(measured.ratio)}"
             )
         elif measured is not None:
             timing += f"; not run on the device: {measured.line}"
