@@ -193,10 +193,11 @@ class DatoMagics(Magics):
             bar.close()
             raise
         if workbench.progress_output is not None:
-            workbench.progress_output.update(workbench)  # the panel in the bar's place
+            # the panel in the bar's place; the bar stays open, as JupyterLab hides the output
+            # whose first widget is closed, and that output now shows the panel
+            workbench.progress_output.update(workbench)
         else:
             display(workbench)
-        bar.close()
         self.shell.user_ns.setdefault("_dato", {})[region.__name__] = workbench
 
     # -- %dato ------------------------------------------------------------------------------

@@ -31,7 +31,10 @@ from datobench.widgets.device import run_on_device, zero_inputs
 from datobench.widgets.editor import PlacementEditor
 
 _STYLE = """<style>
-.dato-panel { border: 1px solid #e2e8f0; border-radius: 10px; padding: 10px 12px; }
+.dato-panel { border: 1px solid #e2e8f0; border-radius: 10px; padding: 10px 12px;
+  position: relative; }
+.dato-panel > .dato-progress { position: absolute; top: 6px; right: 12px; z-index: 1;
+  background: #fff; }
 .dato-head { font-family: ui-sans-serif, system-ui, sans-serif; font-size: 13px; }
 .dato-head b { font-size: 14px; }
 .dato-basis { font-family: ui-sans-serif, system-ui, sans-serif; font-size: 12px;
@@ -100,15 +103,17 @@ class Workbench:
         self.backend = backend
         self.primitives = tuple(primitives)
         self.sizes = sizes
-        # a bar the caller shows while the panel is built (the magic's), or the panel's own,
-        # in the header and hidden but while a new placement is timed (keeping its place)
+        # a bar the caller shows while the panel is built (the magic's), or the panel's own:
+        # over the panel's top right corner, taking no room, and hidden but while a new
+        # placement is timed, so that nothing moves when it shows
         own = w.FloatProgress(
             value=0,
             min=0,
             max=1,
             description="timing",
-            layout=w.Layout(width="300px", flex="none", visibility="hidden"),
+            layout=w.Layout(width="240px", visibility="hidden"),
         )
+        own.add_class("dato-progress")
         self._own_progress = own
         self._progress = progress if isinstance(progress, w.FloatProgress) else own
         self._show_progress = progress is not False
@@ -136,7 +141,7 @@ class Workbench:
             layout=w.Layout(width="560px"),
         )
         self.scrubber.observe(self._scrub, "value")
-        self.head = w.HTML(layout=w.Layout(flex="1 1 auto"))
+        self.head = w.HTML()
         self.basis = w.HTML()  # what the timing was computed on (TIMING_BASIS)
         self.device = w.HTML()  # measured on the device vs predicted, or why not
         self.graph = w.HTML(layout=w.Layout(overflow="auto", max_height="460px"))
@@ -212,7 +217,8 @@ class Workbench:
         box = w.VBox(
             [
                 w.HTML(_STYLE),
-                w.HBox([self.head, self._own_progress], layout=w.Layout(align_items="center")),
+                self._own_progress,
+                self.head,
                 self.basis,
                 self.device,
                 w.HBox([left, right]),
