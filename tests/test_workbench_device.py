@@ -114,8 +114,8 @@ def test_an_fpga_target_without_an_xclbin_says_how_to_get_one(shell, monkeypatch
     monkeypatch.setitem(sys.modules, "pyxrt", stand_in)
     wb = panel(shell, "--target u280 --backend xrt")
     assert wb.measured.line == (
-        "no xclbin for u280: pass --xclbin PATH, built with prog.build(platform=...) "
-        "(v++, hours for a hardware build)"
+        "not run on the device: no xclbin for u280: pass --xclbin PATH, built with "
+        "prog.build(platform=...) (v++, hours for a hardware build)"
     )
     assert "kernel()" not in stand_in.names()
     assert_simulated_views(wb)
@@ -126,7 +126,7 @@ def test_a_run_that_fails_on_the_device_is_one_line_too(shell, monkeypatch, xclb
     monkeypatch.setitem(sys.modules, "pyxrt", stand_in)
     wb = panel(shell, f"--target u280 --backend xrt --xclbin {xclbin}")
     assert wb.measured.line == (
-        "the run on the device failed: kernel 'scaled' (scaled.xclbin) ended in state "
+        "the device run failed: kernel 'scaled' (scaled.xclbin) ended in state "
         "ERT_CMD_STATE_ERROR, not ERT_CMD_STATE_COMPLETED; its outputs were not read back"
     )
     assert SIMULATED in wb.device.value

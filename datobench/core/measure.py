@@ -42,8 +42,8 @@ class Measurement:
 
 @dataclass(frozen=True)
 class NotRun:
-    """Why a program was not measured on the device: one line saying what is missing (or what
-    failed), and the whole message, which says how to get it."""
+    """Why a program was not measured on the device: one line saying what is missing or what
+    failed, and the whole message, which says how to get it."""
 
     line: str
     detail: str

@@ -35,7 +35,7 @@ def device_html(result: Measurement | NotRun | None, stale: bool = False) -> str
     if isinstance(result, NotRun):
         return (
             f'<div class="dato-device dato-missing" title="{escape(result.detail)}">'
-            f"not run on the device: {escape(result.line)}; {SIMULATED_BELOW}</div>"
+            f"{escape(result.line)}; {SIMULATED_BELOW}</div>"
         )
     runs = len(result.seconds)
     spread = f"best of {runs} after a warm-up" if runs > 1 else "one run after a warm-up"

@@ -30,14 +30,14 @@ def run_on_device(
     """The measurement, or why there is none."""
     reason = backend("xrt").probe(program)
     if reason is not None:
-        return _not_run(reason)
+        return _not_run(reason, "not run on the device: ")
     try:
         artefacts = _artefacts(program, xclbin, insts)
         return measure(program, zero_inputs(program), predicted, **artefacts)
     except BackendUnavailable as error:
-        return _not_run(error.message)
+        return _not_run(error.message, "not run on the device: ")
     except DatoError as error:
-        return _not_run(error.message, "the run on the device failed: ")
+        return _not_run(error.message, "the device run failed: ")
 
 
 def _artefacts(program, xclbin, insts) -> dict:
@@ -57,6 +57,6 @@ def _artefacts(program, xclbin, insts) -> dict:
     return {"xclbin": xclbin, "insts": insts}
 
 
-def _not_run(message: str, prefix: str = "") -> NotRun:
+def _not_run(message: str, prefix: str) -> NotRun:
     message = message.strip()
     return NotRun(prefix + message.splitlines()[0], message)

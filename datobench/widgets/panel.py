@@ -124,12 +124,14 @@ class Workbench:
             region, target=target, placement=placement, primitives=self.primitives, sizes=sizes
         )
         self.perf, self.timed_on = self._time(self.program)
-        self._progress = own
         # the device run (backend "xrt"): a Measurement, or NotRun saying why not
         self.measured = None
         self._measured_placement = dict(self.program.mapping.placement)
-        if backend == "xrt" and self.perf is not None:
+        if backend == "xrt":
+            if self._progress is not own:  # the caller's bar, full, says what now takes time
+                self._progress.description = "on device"
             self.measured = run_on_device(self.program, self.perf.seconds, xclbin, insts)
+        self._progress = own
         self.editor = PlacementEditor(self.program.mapping.placement, self._apply)
         self.scrubber = w.IntSlider(
             value=0,
@@ -288,7 +290,7 @@ class Workbench:
                 f"{visual.duration(measured.predicted)}, ratio {visual.factor(measured.ratio)}"
             )
         elif measured is not None:
-            timing += f"; not run on the device: {measured.line}"
+            timing += f"; {measured.line}"
         return (
             f"{p.region.name} on {p.target.name}: {len(p.graph.instances)} instances, "
             f"{len(p.graph.channels)} channels{timing}"
