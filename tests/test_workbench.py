@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from helpers import region_of
-from IPython.testing.globalipapp import start_ipython
+from IPython.testing import globalipapp
 
 import datobench as dato
 from datobench import visual
@@ -37,7 +37,8 @@ def pipeline(A: float32[64], B: float32[64]):
 
 @pytest.fixture(scope="module")
 def shell():
-    ip = start_ipython()
+    globalipapp.start_ipython()  # the one test shell, shared with the other test modules
+    ip = globalipapp.get_ipython()
     ip.run_cell("%load_ext datobench")
     return ip
 
