@@ -6,9 +6,13 @@ DatoError, the magic's own errors included, is printed at the user's line withou
 and so is a failure of datobench itself, as an InternalError naming the function that failed.
 Cell lines are numbered as the notebook numbers them: the ``%%dato`` line is line 1.
 
+``--backend xrt`` times the cell as ``perf`` does, then runs it on the attached device (with
+``--xclbin``, and ``--insts`` on an NPU target, or what ``prog.build()`` makes for an NPU) and
+the panel shows the measured time beside the predicted one, or in one line what is missing.
+
 %load_ext datobench
-%%dato [--target npu1_4col] [--backend perf|sim] [--name NAME] [--placement VAR]
-       [--primitives VAR]
+%%dato [--target npu1_4col] [--backend perf|sim|xrt] [--name NAME] [--placement VAR]
+       [--primitives VAR] [--xclbin PATH] [--insts PATH]
 %dato targets
 %dato devices
 %dato show NAME [--target T]
@@ -44,11 +48,35 @@ def _words(line: str) -> list[str]:
 def _parser() -> _Parser:
     p = _Parser(prog="%%dato", add_help=False)
     p.add_argument("--target", default="npu1_4col")
-    p.add_argument("--backend", default="perf", choices=("perf", "sim"))
+    p.add_argument("--backend", default="perf", choices=("perf", "sim", "xrt"))
     p.add_argument("--name", default=None)
     p.add_argument("--placement", default=None)
     p.add_argument("--primitives", default=None)
+    p.add_argument("--xclbin", default=None, metavar="PATH")
+    p.add_argument("--insts", default=None, metavar="PATH")
     return p
+
+
+def _check_device_options(args) -> None:
+    """Refuse built artefacts that the chosen backend or target does not take, before the
+    cell runs."""
+    given = [f"--{o}" for o in ("xclbin", "insts") if getattr(args, o) is not None]
+    if not given:
+        return
+    if args.backend != "xrt":
+        raise DatoError(f"%%dato {given[0]}: built artefacts run only with --backend xrt")
+    target = dato.load_target(args.target)
+    if kind_of(target).runs_hls:
+        if args.insts is not None:
+            raise DatoError(
+                f"%%dato --insts: {target.name} is an FPGA target, whose xclbin holds the "
+                "whole kernel: give --xclbin alone (--insts is an NPU's instruction stream)"
+            )
+    elif args.xclbin is None or args.insts is None:
+        raise DatoError(
+            f"%%dato {given[0]}: an NPU target runs an xclbin with its instruction stream: give "
+            "both --xclbin and --insts (or neither, and the cell builds them with prog.build())"
+        )
 
 
 @magics_class
@@ -74,16 +102,13 @@ class DatoMagics(Magics):
     def _cell(self, line: str, cell: str, filename: str):
         __tracebackhide__ = True  # noqa: F841
         args = _parser().parse_args(_words(line))
+        _check_device_options(args)
         shell = self.shell
         before = dict(shell.user_ns)
         if not self._run(cell, filename):
             return
         region = self._region(args.name, before)
-        placement = self._lookup(args.placement, "placement")
-        primitives = self._lookup(args.primitives, "primitives") or ()
-        workbench = self._workbench(region, args.target, args.backend, placement, primitives)
-        display(workbench)
-        shell.user_ns.setdefault("_dato", {})[region.__name__] = workbench
+        self._open(region, args)
 
     def _run(self, cell: str, filename: str) -> bool:
         """Run the cell's Python (below the magic's line, numbered as in the notebook); False
@@ -144,25 +169,37 @@ class DatoMagics(Magics):
             raise DatoError(f"%%dato --{what} {var}: no variable named '{var}'")
         return self.shell.user_ns[var]
 
-    def _workbench(self, region, target, backend, placement, primitives):
+    def _open(self, region, args) -> None:
+        """Build the region's panel, show it below the cell and keep it in
+        ``_dato[region name]``."""
         import ipywidgets
 
         from datobench.widgets import Workbench
 
         # long timings show progress while the panel is being built (shown when timing starts,
-        # so a program that does not compile leaves nothing behind)
+        # so a program that does not compile leaves nothing behind; the panel takes its place)
         bar = ipywidgets.FloatProgress(value=0, min=0, max=1, description="timing")
         try:
-            return Workbench(
+            workbench = Workbench(
                 region,
-                target=target,
-                backend=backend,
-                placement=placement,
-                primitives=primitives,
+                target=args.target,
+                backend=args.backend,
+                placement=self._lookup(args.placement, "placement"),
+                primitives=self._lookup(args.primitives, "primitives") or (),
                 progress=bar,
+                xclbin=args.xclbin,
+                insts=args.insts,
             )
-        finally:
+        except BaseException:
             bar.close()
+            raise
+        if workbench.progress_output is not None:
+            # the panel in the bar's place; the bar stays open, as JupyterLab hides the output
+            # whose first widget is closed, and that output now shows the panel
+            workbench.progress_output.update(workbench)
+        else:
+            display(workbench)
+        self.shell.user_ns.setdefault("_dato", {})[region.__name__] = workbench
 
     # -- %dato ------------------------------------------------------------------------------
     def _line(self, line: str):
@@ -186,16 +223,9 @@ class DatoMagics(Magics):
             return None
         if words[:1] == ["show"] and len(words) >= 2:
             args = _parser().parse_args(words[2:])
+            _check_device_options(args)
             region = self._region(words[1], {}, "%dato show")
-            workbench = self._workbench(
-                region,
-                args.target,
-                args.backend,
-                self._lookup(args.placement, "placement"),
-                self._lookup(args.primitives, "primitives") or (),
-            )
-            display(workbench)
-            self.shell.user_ns.setdefault("_dato", {})[region.__name__] = workbench
+            self._open(region, args)
             return None
         raise DatoError("%dato takes `targets`, `devices` or `show NAME [--target T]`")
 

@@ -55,7 +55,7 @@ def test_an_unknown_option_shows_the_usage(shell, capsys):
     first, source, caret = err.splitlines()
     assert first.startswith(
         "DatoError: cell line 1, column 1: %%dato: unrecognized arguments: --frobnicate; "
-        "usage: %%dato [--target TARGET] [--backend {perf,sim}] [--name NAME] "
+        "usage: %%dato [--target TARGET] [--backend {perf,sim,xrt}] [--name NAME] "
     )
     assert (source, caret) == ("    %%dato --frobnicate", "    ^")
 

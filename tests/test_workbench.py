@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from helpers import region_of
-from IPython.testing.globalipapp import start_ipython
+from IPython.testing import globalipapp
 
 import datobench as dato
 from datobench import visual
@@ -37,7 +37,8 @@ def pipeline(A: float32[64], B: float32[64]):
 
 @pytest.fixture(scope="module")
 def shell():
-    ip = start_ipython()
+    globalipapp.start_ipython()  # the one test shell, shared with the other test modules
+    ip = globalipapp.get_ipython()
     ip.run_cell("%load_ext datobench")
     return ip
 
@@ -286,3 +287,34 @@ def test_timing_progress_reaches_the_bar_the_magic_shows():
     Workbench(region_of(EXAMPLES[3]), target="npu1_4col", progress=bar)  # the systolic GEMM
     assert seen and seen[-1] == 1.0  # the run completed on the caller's bar
     assert seen == sorted(seen) and all(0 <= v <= 1 for v in seen)
+
+
+def test_the_panel_takes_the_place_of_the_magics_progress_bar(shell, monkeypatch):
+    sent = []  # what the shell publishes to the notebook: (data, transient, update)
+
+    def publish(data, metadata=None, *args, transient=None, update=False, **kwargs):
+        sent.append((data, transient or {}, update))
+
+    monkeypatch.setattr(shell.display_pub, "publish", publish)
+    assert shell.run_cell(PIPELINE_CELL.replace("def pipeline", "def shown_once")).success
+    workbench = shell.user_ns["_dato"]["shown_once"]
+    view = "application/vnd.jupyter.widget-view+json"
+    (bar, bar_place, _), (panel, panel_place, update) = sent  # nothing else is left behind
+    assert bar[view]["model_id"] != workbench.widget.model_id  # the bar while timing ran
+    assert update and panel_place == bar_place and "display_id" in bar_place  # then the panel
+    assert panel[view]["model_id"] == workbench.widget.model_id
+    assert panel["text/plain"] == workbench.summary()
+
+
+def test_the_panels_own_bar_shows_only_while_a_new_placement_is_timed(pipeline_workbench):
+    wb = pipeline_workbench
+    bar = wb._own_progress
+    assert bar.layout.visibility == "hidden"  # no empty bar in a new panel
+    assert bar in wb.widget.children and "dato-progress" in bar._dom_classes  # over a corner
+    seen = []
+    bar.layout.observe(lambda change: seen.append(change["new"]), "visibility")
+    home = dict(wb.editor.placement)
+    column, row = home["consumer"]
+    assert wb._apply({**home, "consumer": (column + 1, row)}) is None
+    assert seen == ["visible", "hidden"] and bar.value == 1.0
+    assert wb._apply(home) is None

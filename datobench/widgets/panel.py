@@ -7,29 +7,43 @@ with the ``MappingError``'s reason and the last good state is kept.
 
 The panel times without input values; a program whose branches depend on data cannot be timed
 that way and is timed on zero-filled inputs instead. The panel says which, under its header.
+
+With ``backend="xrt"`` the panel times as with ``"perf"``, then runs the program on the
+attached device (``xclbin=``, and ``insts=`` on an NPU, or what ``prog.build()`` makes) on
+zero-filled inputs and shows the measured time beside the predicted one; when that cannot be
+done, one line says what is missing and the simulated views stay.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 
 import ipywidgets as w
-import numpy as np
 from IPython.display import display
 
 import datobench as dato
 from datobench import visual
 from datobench.core.errors import CapabilityError, DatoError
+from datobench.core.measure import Measurement
+from datobench.widgets.device import run_on_device, zero_inputs
 from datobench.widgets.editor import PlacementEditor
 
 _STYLE = """<style>
-.dato-panel { border: 1px solid #e2e8f0; border-radius: 10px; padding: 10px 12px; }
+.dato-panel { border: 1px solid #e2e8f0; border-radius: 10px; padding: 10px 12px;
+  position: relative; }
+.dato-panel > .dato-progress { position: absolute; top: 6px; right: 12px; z-index: 1;
+  background: #fff; }
 .dato-head { font-family: ui-sans-serif, system-ui, sans-serif; font-size: 13px; }
 .dato-head b { font-size: 14px; }
 .dato-basis { font-family: ui-sans-serif, system-ui, sans-serif; font-size: 12px;
   color: #475569; margin-top: 2px; }
 .dato-basis.dato-zeros { color: #b45309; font-weight: 600; }
+.dato-device { font-family: ui-sans-serif, system-ui, sans-serif; font-size: 12px;
+  color: #334155; margin-top: 2px; overflow-wrap: anywhere; }
+.dato-device.dato-missing { color: #b45309; }
+.dato-device .dato-stale { color: #64748b; }
 .dato-section { font-family: ui-sans-serif, system-ui, sans-serif; font-size: 12px;
   font-weight: 600; color: #334155; margin: 10px 0 4px 0; text-transform: uppercase;
   letter-spacing: 0.04em; }
@@ -52,10 +66,6 @@ def _fitted(svg: str, readable_pt: float = 1100.0) -> str:
     if match and float(match.group(1)) <= readable_pt:
         return svg.replace("<svg", '<svg style="max-width:100%;height:auto"', 1)
     return svg
-
-
-def _zeros(program) -> list[np.ndarray]:
-    return [np.zeros(b.type.shape, b.type.dtype.np) for b in program.region.params]
 
 
 # what the panel's timing was computed on: "values" (timing without values), "zeros"
@@ -85,24 +95,43 @@ class Workbench:
         primitives=(),
         sizes=None,
         progress=True,
+        xclbin: str | Path | None = None,
+        insts: str | Path | None = None,
     ):
         self.region = region
         self.target = target
         self.backend = backend
         self.primitives = tuple(primitives)
         self.sizes = sizes
-        # a bar the caller shows while the panel is built (the magic's), or the panel's own
+        # a bar the caller shows while the panel is built (the magic's), or the panel's own:
+        # over the panel's top right corner, taking no room, and hidden but while a new
+        # placement is timed, so that nothing moves when it shows
         own = w.FloatProgress(
-            value=0, min=0, max=1, description="timing", layout=w.Layout(width="360px")
+            value=0,
+            min=0,
+            max=1,
+            description="timing",
+            layout=w.Layout(width="240px", visibility="hidden"),
         )
+        own.add_class("dato-progress")
         self._own_progress = own
         self._progress = progress if isinstance(progress, w.FloatProgress) else own
         self._show_progress = progress is not False
-        self._shown_outside = False
+        # the output the caller's bar was displayed in, once timing started: the magic shows
+        # the panel there in its place
+        self.progress_output = None
         self.program = dato.compile(
             region, target=target, placement=placement, primitives=self.primitives, sizes=sizes
         )
         self.perf, self.timed_on = self._time(self.program)
+        # the device run (backend "xrt"): a Measurement, or NotRun saying why not
+        self.measured = None
+        self._measured_placement = dict(self.program.mapping.placement)
+        if backend == "xrt":
+            if self._progress is not own:  # the caller's bar, full, says what now takes time
+                self._progress.description = "on device"
+            self.measured = run_on_device(self.program, self.perf.seconds, xclbin, insts)
+        self._progress = own
         self.editor = PlacementEditor(self.program.mapping.placement, self._apply)
         self.scrubber = w.IntSlider(
             value=0,
@@ -116,6 +145,7 @@ class Workbench:
         self.scrubber.observe(self._scrub, "value")
         self.head = w.HTML()
         self.basis = w.HTML()  # what the timing was computed on (TIMING_BASIS)
+        self.device = w.HTML()  # measured on the device vs predicted, or why not
         self.graph = w.HTML(layout=w.Layout(overflow="auto", max_height="460px"))
         self.graph.add_class("dato-graph")
         self.streams = w.HTML(layout=w.Layout(overflow="auto"))
@@ -131,18 +161,23 @@ class Workbench:
     # -- compile, time, apply ---------------------------------------------------------------
     def _time(self, program):
         """The program's timing, and what it was computed on (a key of TIMING_BASIS)."""
-        if self.backend != "perf":
+        if self.backend not in ("perf", "xrt"):
             return None, None
-        self._progress.value = 0
-        self._progress.layout.display = None if self._show_progress else "none"
-        if self._progress is not self._own_progress and not self._shown_outside:
-            display(self._progress)  # the caller's bar, before the panel itself is shown
-            self._shown_outside = True
+        bar = self._progress
+        bar.value = 0
+        if self._show_progress:
+            if bar is self._own_progress:
+                bar.layout.visibility = "visible"
+            elif self.progress_output is None:  # the caller's bar, before the panel is shown
+                self.progress_output = display(bar, display_id=True)
         callback = self._on_progress if self._show_progress else None
         try:
             return program.run(backend="perf", values=False, progress=callback), "values"
         except CapabilityError:  # data-dependent control flow: time it on zeros
-            return program.run(*_zeros(program), backend="perf", progress=callback), "zeros"
+            zeros = zero_inputs(program)
+            return program.run(*zeros, backend="perf", progress=callback), "zeros"
+        finally:
+            self._own_progress.layout.visibility = "hidden"
 
     def _on_progress(self, fraction: float):
         self._progress.value = fraction
@@ -184,9 +219,10 @@ class Workbench:
         box = w.VBox(
             [
                 w.HTML(_STYLE),
+                self._own_progress,
                 self.head,
                 self.basis,
-                self._own_progress,
+                self.device,
                 w.HBox([left, right]),
                 section("Stream buffers over time"),
                 self.streams,
@@ -200,8 +236,6 @@ class Workbench:
 
     def _refresh(self, before: int | None = None):
         p, perf = self.program, self.perf
-        self._progress.layout.display = "none"
-        self._progress = self._own_progress
         cycles = ""
         if perf is not None:
             delta = ""
@@ -216,6 +250,8 @@ class Workbench:
             f"instances, {len(p.graph.channels)} channels{cycles}</div>"
         )
         self.basis.value = _basis_html(self.timed_on)
+        stale = dict(p.mapping.placement) != self._measured_placement
+        self.device.value = visual.device_html(self.measured, stale)
         try:
             self.graph.value = _fitted(visual.render_svg(visual.task_graph_dot(p, perf)))
         except DatoError as error:  # no Graphviz, or it failed: say so where the graph goes
@@ -247,6 +283,14 @@ class Workbench:
     def summary(self) -> str:
         p, perf = self.program, self.perf
         timing = f", {perf.cycles:,} cycles" if perf is not None else ""
+        measured = self.measured
+        if isinstance(measured, Measurement):
+            timing += (
+                f"; measured {visual.duration(measured.best)} on the device, predicted "
+                f"{visual.duration(measured.predicted)}, ratio {visual.factor(measured.ratio)}"
+            )
+        elif measured is not None:
+            timing += f"; {measured.line}"
         return (
             f"{p.region.name} on {p.target.name}: {len(p.graph.instances)} instances, "
             f"{len(p.graph.channels)} channels{timing}"
@@ -258,7 +302,11 @@ class Workbench:
         bundle = self.widget._repr_mimebundle_(**kwargs)
         bundle["text/plain"] = self.summary()
         bundle["text/html"] = (
-            _STYLE + self.head.value + self.basis.value + f'<div class="dato-graph">'
+            _STYLE
+            + self.head.value
+            + self.basis.value
+            + self.device.value
+            + f'<div class="dato-graph">'
             f"{self.graph.value}</div>" + self.report.value
         )
         return bundle
