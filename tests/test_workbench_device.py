@@ -165,7 +165,7 @@ def test_u280_runs_on_the_device_and_shows_measured_predicted_and_ratio(shell, m
         f"ratio <b>{visual.factor(measured.ratio)}</b>"
     ) in row
     assert "dato-missing" not in row and STALE not in row
-    assert "copies in, kernel, copies out" in row  # what "measured" spans, on hover
+    assert "without the host's copies" in row  # what "measured" spans, on hover
     assert_simulated_views(wb)
     assert f"measured {visual.duration(measured.best)} on the device" in wb.summary()
     assert "ratio" in wb._repr_mimebundle_()["text/html"]

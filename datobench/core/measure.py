@@ -19,8 +19,9 @@ TIMED_RUNS = 3
 
 @dataclass(frozen=True)
 class Measurement:
-    """The wall times of the timed device runs (``XrtResult.seconds``: copies in, kernel,
-    copies out) and the perf model's prediction for the same program, in seconds."""
+    """The kernel times of the timed device runs (``XrtResult.kernel_seconds``: the call and its
+    wait, without the host's copies, which the model does not predict) and the perf model's
+    prediction for the same program, in seconds."""
 
     seconds: tuple[float, ...]
     predicted: float
@@ -61,5 +62,7 @@ def measure(
     ``insts=``): ``warmup`` untimed runs, then ``runs`` timed ones, all on ``arrays``."""
     for _ in range(warmup):
         program.run(*arrays, backend="xrt", **options)
-    seconds = tuple(program.run(*arrays, backend="xrt", **options).seconds for _ in range(runs))
+    seconds = tuple(
+        program.run(*arrays, backend="xrt", **options).kernel_seconds for _ in range(runs)
+    )
     return Measurement(seconds, predicted, warmup)

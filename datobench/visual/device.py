@@ -7,8 +7,9 @@ from datobench.core.measure import Measurement, NotRun
 from datobench.visual.colors import escape
 
 MEASURED = (
-    "measured: the fastest wall time of prog.run(backend='xrt') (copies in, kernel, copies "
-    "out) after a warm-up run; predicted: the perf model's time at the target's clock"
+    "measured: the fastest kernel time of prog.run(backend='xrt') (the call and its wait, "
+    "without the host's copies) after a warm-up run; predicted: the perf model's time at the "
+    "target's clock"
 )
 STALE = "for the placement the cell ran; re-run the cell to measure this one"
 SIMULATED_BELOW = "simulated views below"
