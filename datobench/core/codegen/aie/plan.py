@@ -53,14 +53,32 @@ class Link:
     dst_offsets: list[int]
 
 
+Turn = tuple[str, int]  # an instance and the index of one of its moves (``Trace.order``)
+
+
+@dataclass
+class Window:
+    """An object FIFO between a memory tile and cores that a link distributes to or joins:
+    the blocks of the host buffer its objects hold and, per object, the instance moves that
+    take it (several readers of a broadcast window) or give it, in order."""
+
+    fifo: str
+    shape: tuple[int, ...]
+    blocks: list[Block]
+    turns: list[list[Turn]]
+    depth: int  # objects the cores' side holds
+
+
 @dataclass
 class ShimMove:
-    """What one shim FIFO moves of a host buffer, in order."""
+    """What one shim FIFO moves of a host buffer, in order: one object of each of its link's
+    windows per step."""
 
     fifo: str
     buffer: str
     direction: str  # "read" (DDR -> array) or "write"
     blocks: list[Block]
+    windows: list[Window]
 
 
 @dataclass
@@ -71,6 +89,7 @@ class Plan:
     access: dict[tuple[str, str, str], str] = field(default_factory=dict)  # (inst, param, dir)
     channel: dict[str, str] = field(default_factory=dict)  # channel -> fifo
     shared: dict[str, list[str]] = field(default_factory=dict)  # fifo -> bundle members, in turn
+    orders: dict[str, list] = field(default_factory=dict)  # instance -> its moves (Trace.order)
 
     def fifo(self, name: str) -> Fifo:
         return next(f for f in self.fifos if f.name == name)
@@ -99,6 +118,8 @@ class Planner:
         self.sym = symbols
         self.plan = Plan()
         self.traces = {i.name: trace(i) for i in self.graph.instances}
+        self.turns = {name: _turns(t.order) for name, t in self.traces.items()}
+        self.plan.orders = {name: t.order for name, t in self.traces.items()}
         self.owned = {
             i.name: {o.param for o in owned_outputs(i.body)} for i in self.graph.instances
         }
@@ -132,7 +153,12 @@ class Planner:
         return next(a for a in self.graph.instance(inst).args if a.buffer == buffer)
 
     def slices(self, inst: str, buffer: str, direction: str) -> list[Slice]:
-        return self.traces[inst].get((self.arg(inst, buffer).param, direction), [])
+        return self.traces[inst].slices.get((self.arg(inst, buffer).param, direction), [])
+
+    def turns_of(self, inst: str, buffer: str, direction: str) -> list[Turn]:
+        """The instance's moves of a buffer, each as its index in the instance's order."""
+        moves = self.turns[inst].get((direction, self.arg(inst, buffer).param), [])
+        return [(inst, n) for n in moves]
 
     def value_shape(self, slices: list[Slice], inst: str, buffer: str) -> tuple[int, ...]:
         shapes = {s.value_shape for s in slices}
@@ -158,13 +184,13 @@ class Planner:
     def reads(self, buffer: str, col: int, streams: list[OffchipStream]):
         dtype = dtype_of(self.graph.region.buffer(buffer).type)
         shim, mem = self.target.shim_tile(col), self.target.mem_tile(col)
-        windows, per_window, bundles = [], [], set()
+        windows, bundles = [], set()
         for s in streams:
             node = self.bundled(s)
             if node is not None:
                 if node.name not in bundles:
                     bundles.add(node.name)
-                    self.shared_window(node, buffer, "read", mem, dtype, windows, per_window)
+                    windows.append(self.shared_window(node, buffer, "read", mem, dtype))
                 continue
             first = s.instances[0]
             slices = self.slices(first, buffer, "read")
@@ -182,21 +208,23 @@ class Planner:
             self.plan.fifos.append(Fifo(name, mem, tiles, DDR_DEPTH, shape, dtype))
             for inst in s.instances:
                 self.plan.access[(inst, self.arg(inst, buffer).param, "read")] = name
-            windows.append((name, shape))
-            per_window.append(self.blocks(first, buffer, slices))
-        self.shim_side(buffer, col, dtype, shim, mem, windows, per_window, "read")
+            readers = [self.turns_of(inst, buffer, "read") for inst in s.instances]
+            turns = [list(step) for step in zip(*readers)]
+            blocks = self.blocks(first, buffer, slices)
+            windows.append(Window(name, shape, blocks, turns, DDR_DEPTH))
+        self.shim_side(buffer, col, dtype, shim, mem, windows, "read")
 
     def writes(self, buffer: str, col: int, streams: list[OffchipStream]):
         dtype = dtype_of(self.graph.region.buffer(buffer).type)
         shim, mem = self.target.shim_tile(col), self.target.mem_tile(col)
-        windows, per_window, bundles = [], [], set()
+        windows, bundles = [], set()
         for s in streams:
             for inst in s.instances:
                 node = self.bundle_of.get(inst)
                 if node is not None:
                     if node.name not in bundles:
                         bundles.add(node.name)
-                        self.shared_window(node, buffer, "write", mem, dtype, windows, per_window)
+                        windows.append(self.shared_window(node, buffer, "write", mem, dtype))
                     continue
                 slices = self.slices(inst, buffer, "write")
                 shape = self.value_shape(slices, inst, buffer)
@@ -207,9 +235,10 @@ class Planner:
                 f = Fifo(name, tile, [mem], DDR_DEPTH, shape, dtype, 1 if owned else None)
                 self.plan.fifos.append(f)
                 self.plan.access[(inst, param, "write")] = name
-                windows.append((name, shape))
-                per_window.append(self.blocks(inst, buffer, slices))
-        self.shim_side(buffer, col, dtype, shim, mem, windows, per_window, "write")
+                turns = [[t] for t in self.turns_of(inst, buffer, "write")]
+                blocks = self.blocks(inst, buffer, slices)
+                windows.append(Window(name, shape, blocks, turns, f.producer_depth or DDR_DEPTH))
+        self.shim_side(buffer, col, dtype, shim, mem, windows, "write")
 
     # -- bundles --------------------------------------------------------------------------------
 
@@ -227,7 +256,7 @@ class Planner:
             self.graph.instance(s.instances[0]).loc,
         )
 
-    def shared_window(self, node, buffer, direction, mem, dtype, windows, per_window):
+    def shared_window(self, node, buffer, direction, mem, dtype) -> Window:
         """One object FIFO between a bundle's core and the memory tile for a buffer, as the
         ledger books it (one DMA channel and one ping-pong buffer per node): the members take
         their objects in turn, as the core runs them in lock-step (``core.py`` checks it; its
@@ -244,6 +273,7 @@ class Planner:
         per_member = [self.slices(m, buffer, direction) for m in members]
         shape = self.value_shape([x for sl in per_member for x in sl], members[0], buffer)
         blocks = [self.blocks(m, buffer, sl) for m, sl in zip(members, per_member)]
+        turns = [self.turns_of(m, buffer, direction) for m in members]
         name = self.sym(f"{buffer}_{node.name}")
         if direction == "read":
             f = Fifo(name, mem, [node.tile], DDR_DEPTH, shape, dtype)
@@ -254,46 +284,47 @@ class Planner:
         self.plan.shared[name] = members
         for m in members:
             self.plan.access[(m, self.arg(m, buffer).param, direction)] = name
-        windows.append((name, shape))
-        per_window.append([b for step in zip(*blocks) for b in step])
+        in_turn = [b for step in zip(*blocks) for b in step]
+        turns_in_turn = [[t] for step in zip(*turns) for t in step]
+        return Window(name, shape, in_turn, turns_in_turn, f.producer_depth or DDR_DEPTH)
 
-    def shim_side(self, buffer, col, dtype, shim, mem, windows, per_window, direction):
+    def shim_side(self, buffer, col, dtype, shim, mem, windows: list[Window], direction):
         """The shim <-> mem-tile FIFO carrying one object of every window per step, the link
         that distributes (reads) or joins (writes) them, and the blocks in step order. A
         link moves its windows in lock-step, so windows moved a different number of times (a
         bundle's FIFO takes an object per member and step) get a shim FIFO and link each."""
-        groups: dict[int, list[int]] = {}
-        for k, blocks in enumerate(per_window):
-            groups.setdefault(len(blocks), []).append(k)
+        groups: dict[int, list[Window]] = {}
+        for w in windows:
+            groups.setdefault(len(w.blocks), []).append(w)
         for members in groups.values():
-            self.shim_link(
-                buffer,
-                col,
-                dtype,
-                (shim, mem),
-                [windows[k] for k in members],
-                [per_window[k] for k in members],
-                direction,
-            )
+            self.shim_link(buffer, col, dtype, (shim, mem), members, direction)
 
-    def shim_link(self, buffer, col, dtype, ends, windows, per_window, direction):
+    def shim_link(self, buffer, col, dtype, ends, windows: list[Window], direction):
         shim, mem = ends
         offsets, total = [], 0
-        for _, shape in windows:
+        for w in windows:
             offsets.append(total)
-            total += _size(shape)
+            total += _size(w.shape)
         tag = "in" if direction == "read" else "out"
         name = self.sym(f"{buffer}_{tag}_c{col}")
         ends = (shim, [mem]) if direction == "read" else (mem, [shim])
         self.plan.fifos.append(Fifo(name, *ends, DDR_DEPTH, (total,), dtype))
-        names = [n for n, _ in windows]
+        names = [w.fifo for w in windows]
         many = len(names) > 1
         if direction == "read":
             self.plan.links.append(Link([name], names, [], offsets if many else []))
         else:
             self.plan.links.append(Link(names, [name], offsets if many else [], []))
-        steps = [b for step in zip(*per_window) for b in step]
-        self.plan.moves.append(ShimMove(name, buffer, direction, steps))
+        steps = [b for step in zip(*(w.blocks for w in windows)) for b in step]
+        self.plan.moves.append(ShimMove(name, buffer, direction, steps, windows))
+
+
+def _turns(order) -> dict[tuple[str, str], list[int]]:
+    """Per move kind and name, the indices of its moves in an instance's order."""
+    out: dict[tuple[str, str], list[int]] = {}
+    for n, move in enumerate(order):
+        out.setdefault(move, []).append(n)
+    return out
 
 
 def _size(shape: tuple[int, ...]) -> int:
