@@ -86,13 +86,22 @@ class Plan:
     fifos: list[Fifo] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
     moves: list[ShimMove] = field(default_factory=list)
-    access: dict[tuple[str, str, str], str] = field(default_factory=dict)  # (inst, param, dir)
+    # (instance, parameter, direction) -> moved shape -> FIFO: one object FIFO per shape
+    access: dict[tuple[str, str, str], dict[tuple[int, ...], str]] = field(default_factory=dict)
     channel: dict[str, str] = field(default_factory=dict)  # channel -> fifo
     shared: dict[str, list[str]] = field(default_factory=dict)  # fifo -> bundle members, in turn
     orders: dict[str, list] = field(default_factory=dict)  # instance -> its moves (Trace.order)
 
     def fifo(self, name: str) -> Fifo:
         return next(f for f in self.fifos if f.name == name)
+
+    def fifo_for(self, inst: str, param: str, direction: str, shape=None) -> str:
+        """The object FIFO through which an instance moves a parameter's slices of ``shape``
+        (the one FIFO when it moves slices of one shape)."""
+        by_shape = self.access[(inst, param, direction)]
+        if len(by_shape) == 1:
+            return next(iter(by_shape.values()))
+        return by_shape[shape]
 
     def tiles(self) -> list[Tile]:
         out = set()
@@ -120,6 +129,7 @@ class Planner:
         self.traces = {i.name: trace(i) for i in self.graph.instances}
         self.turns = {name: _turns(t.order) for name, t in self.traces.items()}
         self.plan.orders = {name: t.order for name, t in self.traces.items()}
+        self.extra: dict[tuple, tuple[int, list]] = {}  # (tile, resource) -> (count, whys)
         self.owned = {
             i.name: {o.param for o in owned_outputs(i.body)} for i in self.graph.instances
         }
@@ -145,6 +155,7 @@ class Planner:
                 self.reads(buffer, col, streams)
             else:
                 self.writes(buffer, col, streams)
+        self.check_channels()
         return self.plan
 
     # -- DDR windows ---------------------------------------------------------------------------
@@ -160,16 +171,37 @@ class Planner:
         moves = self.turns[inst].get((direction, self.arg(inst, buffer).param), [])
         return [(inst, n) for n in moves]
 
-    def value_shape(self, slices: list[Slice], inst: str, buffer: str) -> tuple[int, ...]:
-        shapes = {s.value_shape for s in slices}
-        if len(shapes) != 1:
-            raise CapabilityError(
-                f"'{inst}' moves slices of {len(shapes)} shapes of '{buffer}' "
-                f"({', '.join(map(str, sorted(shapes)))}); an object FIFO carries one shape: "
-                "move equal slices",
-                self.graph.instance(inst).loc,
-            )
-        return shapes.pop() or (1,)
+    def split(self, inst: str, buffer: str, direction: str, groups, tiles) -> None:
+        """Slices of several shapes take an object FIFO, and so a DMA channel, per shape at
+        the cores' tiles and the memory tile, beyond the one the ledger books."""
+        if len(groups) == 1:
+            return
+        shapes = ", ".join(str(shape) for shape, _ in groups)
+        why = (inst, f"'{inst}' moves slices of {len(groups)} shapes of '{buffer}' ({shapes})")
+        side, other = ("input", "output") if direction == "read" else ("output", "input")
+        for tile in tiles:
+            self.extra_channel(tile, f"{side} DMA channels", len(groups) - 1, why)
+        mem = self.target.mem_tile(tiles[0][0])
+        self.extra_channel(mem, f"{other} DMA channels", len(groups) - 1, why)
+
+    def extra_channel(self, tile, resource: str, n: int, why) -> None:
+        key = (tuple(tile), resource)
+        count, whys = self.extra.get(key, (0, []))
+        self.extra[key] = (count + n, whys + [why])
+
+    def check_channels(self) -> None:
+        """The DMA channels the extra object FIFOs of split shapes take, within each tile's."""
+        for (tile, resource), (extra, whys) in self.extra.items():
+            use = self.mapping.tiles[f"{tile[0]},{tile[1]}"]
+            need = use.used.get(resource, 0) + extra
+            if need > use.capacity[resource]:
+                what = "; ".join(dict.fromkeys(w for _, w in whys))
+                raise CapabilityError(
+                    f"{what}; an object FIFO carries one shape, so each shape takes a DMA "
+                    f"channel of its own, and {use.kind} tile {tile} would need {need} "
+                    f"{resource} of its {use.capacity[resource]}: move slices of one shape",
+                    self.graph.instance(whys[0][0]).loc,
+                )
 
     def blocks(self, inst: str, buffer: str, slices: list[Slice]) -> list[Block]:
         btype: TensorType = self.graph.region.buffer(buffer).type
@@ -190,7 +222,7 @@ class Planner:
             if node is not None:
                 if node.name not in bundles:
                     bundles.add(node.name)
-                    windows.append(self.shared_window(node, buffer, "read", mem, dtype))
+                    windows += self.shared_windows(node, buffer, "read", mem, dtype)
                 continue
             first = s.instances[0]
             slices = self.slices(first, buffer, "read")
@@ -202,17 +234,24 @@ class Planner:
                         "same sequence",
                         self.graph.instance(other).loc,
                     )
-            shape = self.value_shape(slices, first, buffer)
-            name = self.sym(f"{buffer}_{'_'.join(f'{lo}_{hi}' for lo, hi in s.window)}")
+            base = f"{buffer}_{'_'.join(f'{lo}_{hi}' for lo, hi in s.window)}"
             tiles = sorted({self.mapping.placement[i] for i in s.instances})
-            self.plan.fifos.append(Fifo(name, mem, tiles, DDR_DEPTH, shape, dtype))
-            for inst in s.instances:
-                self.plan.access[(inst, self.arg(inst, buffer).param, "read")] = name
             readers = [self.turns_of(inst, buffer, "read") for inst in s.instances]
-            turns = [list(step) for step in zip(*readers)]
             blocks = self.blocks(first, buffer, slices)
-            windows.append(Window(name, shape, blocks, turns, DDR_DEPTH))
+            groups = _by_shape(slices)
+            for shape, ks in groups:
+                name = self.sym(_named(base, shape, groups))
+                self.plan.fifos.append(Fifo(name, mem, tiles, DDR_DEPTH, shape, dtype))
+                for inst in s.instances:
+                    self.access(inst, buffer, "read", shape, name)
+                turns = [[r[k] for r in readers] for k in ks]
+                windows.append(Window(name, shape, [blocks[k] for k in ks], turns, DDR_DEPTH))
+            self.split(first, buffer, "read", groups, tiles)
         self.shim_side(buffer, col, dtype, shim, mem, windows, "read")
+
+    def access(self, inst: str, buffer: str, direction: str, shape, fifo: str) -> None:
+        key = (inst, self.arg(inst, buffer).param, direction)
+        self.plan.access.setdefault(key, {})[shape] = fifo
 
     def writes(self, buffer: str, col: int, streams: list[OffchipStream]):
         dtype = dtype_of(self.graph.region.buffer(buffer).type)
@@ -224,20 +263,23 @@ class Planner:
                 if node is not None:
                     if node.name not in bundles:
                         bundles.add(node.name)
-                        windows.append(self.shared_window(node, buffer, "write", mem, dtype))
+                        windows += self.shared_windows(node, buffer, "write", mem, dtype)
                     continue
                 slices = self.slices(inst, buffer, "write")
-                shape = self.value_shape(slices, inst, buffer)
-                name = self.sym(f"{buffer}_{inst}")
                 tile = self.mapping.placement[inst]
-                param = self.arg(inst, buffer).param
-                owned = param in self.owned[inst]  # the local tensor is the object: one
-                f = Fifo(name, tile, [mem], DDR_DEPTH, shape, dtype, 1 if owned else None)
-                self.plan.fifos.append(f)
-                self.plan.access[(inst, param, "write")] = name
-                turns = [[t] for t in self.turns_of(inst, buffer, "write")]
+                owned = self.arg(inst, buffer).param in self.owned[inst]  # one object: the local
+                moves = self.turns_of(inst, buffer, "write")
                 blocks = self.blocks(inst, buffer, slices)
-                windows.append(Window(name, shape, blocks, turns, f.producer_depth or DDR_DEPTH))
+                groups = _by_shape(slices)
+                for shape, ks in groups:
+                    name = self.sym(_named(f"{buffer}_{inst}", shape, groups))
+                    f = Fifo(name, tile, [mem], DDR_DEPTH, shape, dtype, 1 if owned else None)
+                    self.plan.fifos.append(f)
+                    self.access(inst, buffer, "write", shape, name)
+                    turns = [[moves[k]] for k in ks]
+                    depth = f.producer_depth or DDR_DEPTH
+                    windows.append(Window(name, shape, [blocks[k] for k in ks], turns, depth))
+                self.split(inst, buffer, "write", groups, [tile])
         self.shim_side(buffer, col, dtype, shim, mem, windows, "write")
 
     # -- bundles --------------------------------------------------------------------------------
@@ -256,11 +298,12 @@ class Planner:
             self.graph.instance(s.instances[0]).loc,
         )
 
-    def shared_window(self, node, buffer, direction, mem, dtype) -> Window:
-        """One object FIFO between a bundle's core and the memory tile for a buffer, as the
-        ledger books it (one DMA channel and one ping-pong buffer per node): the members take
-        their objects in turn, as the core runs them in lock-step (``core.py`` checks it; its
-        loops have equal bounds, so every member moves the buffer equally often)."""
+    def shared_windows(self, node, buffer, direction, mem, dtype) -> list[Window]:
+        """One object FIFO (per moved shape) between a bundle's core and the memory tile for a
+        buffer, as the ledger books it (one DMA channel and one ping-pong buffer per node):
+        the members take their objects in turn, as the core runs them in lock-step
+        (``core.py`` checks it; its loops have equal bounds, so every member moves the buffer
+        equally often, in the same shapes)."""
         streams = [
             s
             for s in self.mapping.offchip
@@ -271,22 +314,30 @@ class Planner:
         assert len({s.column for s in streams}) == 1, "the router gives a bundle one column"
         members = [i for i in node.instances if any(i in s.instances for s in streams)]
         per_member = [self.slices(m, buffer, direction) for m in members]
-        shape = self.value_shape([x for sl in per_member for x in sl], members[0], buffer)
         blocks = [self.blocks(m, buffer, sl) for m, sl in zip(members, per_member)]
         turns = [self.turns_of(m, buffer, direction) for m in members]
-        name = self.sym(f"{buffer}_{node.name}")
-        if direction == "read":
-            f = Fifo(name, mem, [node.tile], DDR_DEPTH, shape, dtype)
-        else:
-            owned = any(self.arg(m, buffer).param in self.owned[m] for m in members)
-            f = Fifo(name, node.tile, [mem], DDR_DEPTH, shape, dtype, 1 if owned else None)
-        self.plan.fifos.append(f)
-        self.plan.shared[name] = members
-        for m in members:
-            self.plan.access[(m, self.arg(m, buffer).param, direction)] = name
-        in_turn = [b for step in zip(*blocks) for b in step]
-        turns_in_turn = [[t] for step in zip(*turns) for t in step]
-        return Window(name, shape, in_turn, turns_in_turn, f.producer_depth or DDR_DEPTH)
+        groups = [_by_shape(sl) for sl in per_member]
+        owned = any(self.arg(m, buffer).param in self.owned[m] for m in members)
+        out = []
+        for g, (shape, _) in enumerate(groups[0]):
+            name = self.sym(_named(f"{buffer}_{node.name}", shape, groups[0]))
+            if direction == "read":
+                f = Fifo(name, mem, [node.tile], DDR_DEPTH, shape, dtype)
+            else:
+                f = Fifo(name, node.tile, [mem], DDR_DEPTH, shape, dtype, 1 if owned else None)
+            self.plan.fifos.append(f)
+            self.plan.shared[name] = members
+            for m in members:
+                self.access(m, buffer, direction, shape, name)
+            picks = [member[g][1] for member in groups]
+            steps = zip(*([bl[k] for k in ks] for bl, ks in zip(blocks, picks)))
+            in_turn = [b for step in steps for b in step]
+            moves = zip(*([tu[k] for k in ks] for tu, ks in zip(turns, picks)))
+            in_turn_moves = [[t] for step in moves for t in step]
+            depth = f.producer_depth or DDR_DEPTH
+            out.append(Window(name, shape, in_turn, in_turn_moves, depth))
+        self.split(members[0], buffer, direction, groups[0], [node.tile])
+        return out
 
     def shim_side(self, buffer, col, dtype, shim, mem, windows: list[Window], direction):
         """The shim <-> mem-tile FIFO carrying one object of every window per step, the link
@@ -317,6 +368,19 @@ class Planner:
             self.plan.links.append(Link(names, [name], offsets if many else [], []))
         steps = [b for step in zip(*(w.blocks for w in windows)) for b in step]
         self.plan.moves.append(ShimMove(name, buffer, direction, steps, windows))
+
+
+def _by_shape(slices: list[Slice]) -> list[tuple[tuple[int, ...], list[int]]]:
+    """The slices' indices per moved shape, shapes in the order of their first move."""
+    groups: dict[tuple[int, ...], list[int]] = {}
+    for k, s in enumerate(slices):
+        groups.setdefault(s.value_shape or (1,), []).append(k)  # as moved_shape
+    return list(groups.items())
+
+
+def _named(base: str, shape: tuple[int, ...], groups) -> str:
+    """A FIFO's name: the window's, with the shape when the window moves several."""
+    return base if len(groups) == 1 else f"{base}_{'x'.join(map(str, shape))}"
 
 
 def _turns(order) -> dict[tuple[str, str], list[int]]:

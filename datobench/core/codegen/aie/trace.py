@@ -135,6 +135,18 @@ class Tracer:
         self.order.append((direction, ref.name))
 
 
+def moved_shape(shape: tuple[int, ...], indices) -> tuple[int, ...]:
+    """The shape of the value a slice of a parameter moves (indexed dimensions dropped; a
+    scalar moves as one element): the shape of its object FIFO."""
+    subs = [*indices, *[None] * (len(shape) - len(indices))]
+    dims = tuple(
+        full if sub is None else sub.length
+        for sub, full in zip(subs, shape)
+        if not isinstance(sub, Index)
+    )
+    return dims or (1,)
+
+
 def trace(inst: Instance) -> Trace:
     """The slices the instance moves per (parameter, "read" | "write"), and all its moves in
     program order."""
