@@ -318,9 +318,10 @@ def test_slices_of_two_shapes_beyond_the_dma_channels_are_refused():
     check_error(
         info,
         "# channels",
-        "'t' moves slices of 2 shapes of 'A' ((16,), (8,)); 't' moves slices of 2 shapes of 'B'",
-        "an object FIFO carries one shape, so each shape takes a DMA channel of its own, and "
-        "compute tile (0, 2) would need 4 input DMA channels of its 2: move slices of one shape",
+        "'t' moves slices of 2 shapes of 'A' ((16,), (8,)), an object FIFO per shape; 't' moves "
+        "slices of 2 shapes of 'B' ((16,), (8,)), an object FIFO per shape: each object FIFO "
+        "takes a DMA channel of its own, and compute tile (0, 2) would need 4 input DMA "
+        "channels of its 2; move slices of one shape",
     )
 
 

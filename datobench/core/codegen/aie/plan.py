@@ -1,6 +1,7 @@
 """The design's dataflow, read off the mapping: the tiles used, one object FIFO per channel
-and per DDR window, the memory-tile links that distribute and join DDR windows, and the
-blocks of every host buffer each shim FIFO moves, in order.
+and per DDR window (per shape of the slices moved through it, and per bundle among a window's
+readers), the memory-tile links that distribute and join DDR windows, and the blocks of every
+host buffer each shim FIFO moves, in order, with the instance moves each object serves.
 
 Nothing here places anything: tiles come from ``prog.mapping`` (placement, routes, off-chip
 streams), depths from the streams, and the mem-tile FIFOs are double-buffered as the mapper's
@@ -177,7 +178,12 @@ class Planner:
         if len(groups) == 1:
             return
         shapes = ", ".join(str(shape) for shape, _ in groups)
-        why = (inst, f"'{inst}' moves slices of {len(groups)} shapes of '{buffer}' ({shapes})")
+        why = (
+            inst,
+            f"'{inst}' moves slices of {len(groups)} shapes of '{buffer}' ({shapes}), an "
+            "object FIFO per shape",
+            "move slices of one shape",
+        )
         side, other = ("input", "output") if direction == "read" else ("output", "input")
         for tile in tiles:
             self.extra_channel(tile, f"{side} DMA channels", len(groups) - 1, why)
@@ -190,16 +196,18 @@ class Planner:
         self.extra[key] = (count + n, whys + [why])
 
     def check_channels(self) -> None:
-        """The DMA channels the extra object FIFOs of split shapes take, within each tile's."""
+        """The DMA channels of the object FIFOs the ledger does not book (one per shape of a
+        window, one per bundle reading a window), within each tile's."""
         for (tile, resource), (extra, whys) in self.extra.items():
             use = self.mapping.tiles[f"{tile[0]},{tile[1]}"]
             need = use.used.get(resource, 0) + extra
             if need > use.capacity[resource]:
-                what = "; ".join(dict.fromkeys(w for _, w in whys))
+                what = "; ".join(dict.fromkeys(w for _, w, _ in whys))
+                advice = " or ".join(dict.fromkeys(a for _, _, a in whys))
                 raise CapabilityError(
-                    f"{what}; an object FIFO carries one shape, so each shape takes a DMA "
-                    f"channel of its own, and {use.kind} tile {tile} would need {need} "
-                    f"{resource} of its {use.capacity[resource]}: move slices of one shape",
+                    f"{what}: each object FIFO takes a DMA channel of its own, and {use.kind} "
+                    f"tile {tile} would need {need} {resource} of its "
+                    f"{use.capacity[resource]}; {advice}",
                     self.graph.instance(whys[0][0]).loc,
                 )
 
@@ -218,36 +226,54 @@ class Planner:
         shim, mem = self.target.shim_tile(col), self.target.mem_tile(col)
         windows, bundles = [], set()
         for s in streams:
-            node = self.bundled(s)
-            if node is not None:
-                if node.name not in bundles:
+            nodes = {self.bundle_of[i].name for i in s.instances if i in self.bundle_of}
+            for inst in s.instances:
+                node = self.bundle_of.get(inst)
+                if node is not None and node.name not in bundles:
                     bundles.add(node.name)
                     windows += self.shared_windows(node, buffer, "read", mem, dtype)
-                continue
-            first = s.instances[0]
-            slices = self.slices(first, buffer, "read")
-            for other in s.instances[1:]:
-                if self.slices(other, buffer, "read") != slices:
-                    raise CapabilityError(
-                        f"'{first}' and '{other}' read the same window of '{buffer}' in "
-                        "different orders; a broadcast object FIFO gives every reader the "
-                        "same sequence",
-                        self.graph.instance(other).loc,
-                    )
-            base = f"{buffer}_{'_'.join(f'{lo}_{hi}' for lo, hi in s.window)}"
-            tiles = sorted({self.mapping.placement[i] for i in s.instances})
-            readers = [self.turns_of(inst, buffer, "read") for inst in s.instances]
-            blocks = self.blocks(first, buffer, slices)
-            groups = _by_shape(slices)
-            for shape, ks in groups:
-                name = self.sym(_named(base, shape, groups))
-                self.plan.fifos.append(Fifo(name, mem, tiles, DDR_DEPTH, shape, dtype))
-                for inst in s.instances:
-                    self.access(inst, buffer, "read", shape, name)
-                turns = [[r[k] for r in readers] for k in ks]
-                windows.append(Window(name, shape, [blocks[k] for k in ks], turns, DDR_DEPTH))
-            self.split(first, buffer, "read", groups, tiles)
+            readers = [i for i in s.instances if i not in self.bundle_of]
+            if nodes and (readers or len(nodes) > 1):
+                fifos = len(nodes) + bool(readers)
+                why = (
+                    s.instances[0],
+                    f"the window of '{buffer}' read by {', '.join(s.instances)} takes an "
+                    "object FIFO per bundle among its readers (and one for the others)",
+                    "read the window in separate tasks or bundle all its readers",
+                )
+                self.extra_channel(mem, "output DMA channels", fifos - 1, why)
+            if readers:
+                windows += self.broadcast(s, readers, buffer, mem, dtype)
         self.shim_side(buffer, col, dtype, shim, mem, windows, "read")
+
+    def broadcast(self, s: OffchipStream, readers: list[str], buffer, mem, dtype) -> list[Window]:
+        """One object FIFO (per moved shape) from the memory tile to every reader of a
+        window that is not bundled: a broadcast when there are several."""
+        windows = []
+        first = readers[0]
+        slices = self.slices(first, buffer, "read")
+        for other in readers[1:]:
+            if self.slices(other, buffer, "read") != slices:
+                raise CapabilityError(
+                    f"'{first}' and '{other}' read the same window of '{buffer}' in "
+                    "different orders; a broadcast object FIFO gives every reader the "
+                    "same sequence",
+                    self.graph.instance(other).loc,
+                )
+        base = f"{buffer}_{'_'.join(f'{lo}_{hi}' for lo, hi in s.window)}"
+        tiles = sorted({self.mapping.placement[i] for i in readers})
+        moves = [self.turns_of(inst, buffer, "read") for inst in readers]
+        blocks = self.blocks(first, buffer, slices)
+        groups = _by_shape(slices)
+        for shape, ks in groups:
+            name = self.sym(_named(base, shape, groups))
+            self.plan.fifos.append(Fifo(name, mem, tiles, DDR_DEPTH, shape, dtype))
+            for inst in readers:
+                self.access(inst, buffer, "read", shape, name)
+            turns = [[r[k] for r in moves] for k in ks]
+            windows.append(Window(name, shape, [blocks[k] for k in ks], turns, DDR_DEPTH))
+        self.split(first, buffer, "read", groups, tiles)
+        return windows
 
     def access(self, inst: str, buffer: str, direction: str, shape, fifo: str) -> None:
         key = (inst, self.arg(inst, buffer).param, direction)
@@ -283,20 +309,6 @@ class Planner:
         self.shim_side(buffer, col, dtype, shim, mem, windows, "write")
 
     # -- bundles --------------------------------------------------------------------------------
-
-    def bundled(self, s: OffchipStream):
-        """The bundle whose members read the window of ``s``, if any; a window shared with
-        instances of other nodes would need two object sequences in one FIFO."""
-        nodes = {id(self.bundle_of.get(i)): self.bundle_of.get(i) for i in s.instances}
-        if len(nodes) == 1:
-            return next(iter(nodes.values()))
-        names = ", ".join(s.instances)
-        raise CapabilityError(
-            f"the window of '{s.buffer}' read by {names} is broadcast to a bundle and to other "
-            "nodes; the MLIR-AIE emitter gives a bundle its own object FIFO per buffer: read "
-            "the window in separate tasks or bundle all its readers",
-            self.graph.instance(s.instances[0]).loc,
-        )
 
     def shared_windows(self, node, buffer, direction, mem, dtype) -> list[Window]:
         """One object FIFO (per moved shape) between a bundle's core and the memory tile for a
