@@ -43,8 +43,8 @@ def issues(plan: Plan, channels, element_bytes: dict[str, int]) -> list[Issue]:
     out = []
     for move, times in zip(plan.moves, shim_times(plan, channels)):
         out += _issues(plan, move, times, element_bytes[move.buffer])
-    order = {id(issue): n for n, issue in enumerate(out)}  # a FIFO's own order among equals
-    return sorted(out, key=lambda i: (i.start, i.write, order[id(i)]))
+    ranked = sorted(range(len(out)), key=lambda n: (out[n].start, out[n].write, n))
+    return [out[n] for n in ranked]  # n keeps a FIFO's own order among equals
 
 
 def _issues(plan: Plan, move: ShimMove, times: list[int], element_bytes: int) -> list[Issue]:
