@@ -152,20 +152,35 @@ def test_a_bundle_member_reading_ddr_inside_a_branch_is_refused():
     check_error(info, "# branch", "'sc_0' takes one inside a branch")
 
 
-def test_a_window_broadcast_to_a_bundle_and_another_node_is_refused():
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_window_read_by_a_bundle_and_another_node(target):
     @dato.region
     def shared(A: float32[32], C: float32[96]):
         @dato.task(mapping=[3], args=[A, C])
         def sc(a: float32[32] @ [R], c: float32[96] @ [S(0)]):
             c[0:32] = a[0:32] * 2.0
 
-    prog = dato.compile(shared, target="npu1_4col", primitives=[dato.bundle(["sc[0:2]"])])
-    with pytest.raises(dato.CapabilityError) as info:
-        prog.emit("mlir-aie")
-    assert "the window of 'A' read by sc_0, sc_1, sc_2 is broadcast to a bundle and to other " in (
-        str(info.value)
-    )
-    assert "gives a bundle its own object FIFO per buffer" in str(info.value)
+    prog = dato.compile(shared, target=target, primitives=[dato.bundle(["sc[0:2]"])])
+    text = emitted(prog)
+    # the bundle takes the window once per member, the other node once: a FIFO each, fed
+    # from the shim at their own rates
+    assert "aie.objectfifo @A_sc_0_sc_1(%tile_0_1, {%tile_0_2}" in text
+    assert "aie.objectfifo @A_0_32(%tile_0_1, {%tile_1_2}" in text
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_window_read_by_two_bundles_and_two_other_nodes(target):
+    @dato.region
+    def shared(A: float32[64], C: float32[384]):
+        @dato.task(mapping=[6], args=[A, C])
+        def sc(a: float32[64] @ [R], c: float32[384] @ [S(0)]):
+            for t in range(2):
+                c[t * 32 : (t + 1) * 32] = a[t * 32 : (t + 1) * 32] * 2.0
+
+    prims = [dato.bundle(["sc[0:2]"]), dato.bundle(["sc[2:4]"])]
+    prog = dato.compile(shared, target=target, primitives=prims)
+    assert bundles(prog) == [["sc_0", "sc_1"], ["sc_2", "sc_3"]]
+    emitted(prog)
 
 
 @pytest.mark.parametrize("target", TARGETS)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_aie_emu_programs import assert_emu_equals_sim
 
 import datobench as dato
 from datobench import S, Stream, float32, int8
@@ -32,7 +33,7 @@ from datobench.core.codegen.aie.symbols import Symbols, sanitise
 from datobench.core.codegen.aie.types import float_text
 from datobench.programs import output_stationary_gemm, pipeline, vector_add, whole_array_gemm
 from datobench.visual.code import core_lines
-from tests.helpers import region_of
+from tests.helpers import check_error, region_of
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 EXAMPLES = [
@@ -253,7 +254,7 @@ def _region(body):
     return dato.compile(body, target="npu1_4col")
 
 
-def test_slices_of_two_shapes_of_one_buffer():
+def test_slices_of_two_shapes_of_one_buffer_take_a_fifo_each():
     @dato.region
     def two(A: float32[64], B: float32[64]):
         @dato.task(args=[A, B])
@@ -261,9 +262,68 @@ def test_slices_of_two_shapes_of_one_buffer():
             b[0:16] = a[0:16]
             b[16:24] = a[16:24]
 
-    with pytest.raises(dato.CapabilityError, match="moves slices of 2 shapes of 'A'") as info:
-        _region(two).emit("mlir-aie")
-    assert "an object FIFO carries one shape: move equal slices" in str(info.value)
+    for target in ("npu1_4col", "npu2"):
+        prog = dato.compile(two, target=target)
+        text = prog.emit("mlir-aie")
+        verify(text)
+        # one object FIFO per shape, distributed and joined by one link each way
+        assert "aie.objectfifo.link [@A_in_c0] -> [@A_0_64_16, @A_0_64_8] ([] [0, 16])" in text
+        assert "aie.objectfifo.link [@B_t_16, @B_t_8] -> [@B_out_c0] ([0, 16] [])" in text
+        assert_emu_equals_sim(prog)
+
+
+@pytest.mark.parametrize("target", ["npu1_4col", "npu2"])
+@pytest.mark.parametrize("bundled", [False, True], ids=["grid", "bundled"])
+def test_slices_of_two_shapes_in_a_loop_on_a_grid(target, bundled):
+    @dato.region
+    def grid(A: float32[192], B: float32[192]):
+        @dato.task(mapping=[4], args=[A, B])
+        def t(a: float32[192] @ [S(0)], b: float32[192] @ [S(0)]):
+            for k in range(2):
+                b[24 * k : 24 * k + 16] = a[24 * k : 24 * k + 16] * 2.0
+                b[24 * k + 16 : 24 * k + 24] = a[24 * k + 16 : 24 * k + 24] + 1.0
+
+    prog = dato.compile(grid, target=target, primitives=[dato.bundle(["t[:]"])] if bundled else [])
+    verify(prog.emit("mlir-aie"))
+    assert_emu_equals_sim(prog)
+
+
+def test_slices_of_two_shapes_moved_at_two_rates():
+    @dato.region
+    def rates(A: float32[160], B: float32[160]):
+        @dato.task(args=[A, B])
+        def t(a: float32[160], b: float32[160]):
+            for k in range(4):
+                b[40 * k : 40 * k + 16] = a[40 * k : 40 * k + 16] * 2.0
+                b[40 * k + 16 : 40 * k + 32] = a[40 * k + 16 : 40 * k + 32] * 3.0
+                b[40 * k + 32 : 40 * k + 40] = a[40 * k + 32 : 40 * k + 40] + 1.0
+
+    prog = dato.compile(rates, target="npu1_4col")
+    text = prog.emit("mlir-aie")
+    verify(text)
+    # 16-element slices twice per step, 8-element ones once: a shim FIFO and link each
+    assert "aie.objectfifo @A_in_c0(" in text and "aie.objectfifo @A_in_c0_2(" in text
+    assert_emu_equals_sim(prog)
+
+
+def test_slices_of_two_shapes_beyond_the_dma_channels_are_refused():
+    @dato.region
+    def over(A: float32[64], B: float32[64], C: float32[64]):
+        @dato.task(args=[A, B, C])
+        def t(a: float32[64], b: float32[64], c: float32[64]):  # channels
+            c[0:16] = a[0:16] + b[0:16]
+            c[16:24] = a[16:24] + b[16:24]
+
+    with pytest.raises(dato.CapabilityError) as info:
+        _region(over).emit("mlir-aie")
+    check_error(
+        info,
+        "# channels",
+        "'t' moves slices of 2 shapes of 'A' ((16,), (8,)), an object FIFO per shape; 't' moves "
+        "slices of 2 shapes of 'B' ((16,), (8,)), an object FIFO per shape: each object FIFO "
+        "takes a DMA channel of its own, and compute tile (0, 2) would need 4 input DMA "
+        "channels of its 2; move slices of one shape",
+    )
 
 
 def test_readers_of_a_broadcast_window_in_different_orders():
@@ -529,18 +589,22 @@ def test_the_kernel_sources_compute_the_ops_semantics(example, tmp_path):
             assert np.allclose(got, want, rtol=tol, atol=tol), k.symbol
 
 
-def test_out_of_bd_ids_the_sequence_waits_for_what_ends_first():
-    # B moves in one transfer for the whole run (d3 repeats it per row block); waiting for it
+def test_the_gemm_sequence_numbers_bds_per_shim_tile_and_waits_only_at_the_end():
+    # B moves in one transfer for the whole run (d3 repeats it per row block): a wait for it
     # before A's and C's later transfers are issued would never end
     gemm = whole_array_gemm(256, 128, 256, 16, 16, 16, dato.int16, dato.int32)
     text = dato.compile(gemm, target="npu1_4col").emit("mlir-aie")
     assert "%B[0, 0, 0, 0][4, 4, 128, 16][0, 16, 256, 1]" in text
     sequence = text[text.index("aie.runtime_sequence") :]
-    waits = re.findall(r"dma_wait \{symbol = @(\w+)\}", sequence)
-    assert len(re.findall(r"dma_memcpy_nd", sequence)) > 16 and waits
-    assert not any(w.startswith("B_") for w in waits)
-    ids = [int(i) for i in re.findall(r"id = (\d+) : i64", sequence)]
-    assert max(ids) == 15
+    body = sequence.splitlines()[1:-3]
+    # 36 transfers over 4 shim tiles, at most 4 queued per FIFO: no wait is needed before
+    # the writes at the end
+    assert sum("dma_memcpy_nd" in line for line in body) == 36
+    assert [line.strip() for line in body if "dma_wait" in line] == [
+        f"aiex.npu.dma_wait {{symbol = @C_out_c{c}}}" for c in range(4)
+    ]
+    per_column = re.findall(r"id = (\d+) : i64, issue_token = true, metadata = @\w+_c0\}", sequence)
+    assert len(per_column) == len(set(per_column)) == 9
 
 
 def test_a_sequence_that_reuses_bd_ids_runs_to_the_end():

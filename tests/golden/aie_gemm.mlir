@@ -133,11 +133,11 @@ module {
     }
     aie.runtime_sequence(%A: memref<512xi16>, %B: memref<512xi16>, %C: memref<1024xi32>) {
       aiex.npu.dma_memcpy_nd(%B[0, 0, 0, 0][1, 1, 16, 16][0, 0, 32, 1]) {id = 0 : i64, issue_token = true, metadata = @B_in_c0} : memref<512xi16>
-      aiex.npu.dma_memcpy_nd(%B[0, 0, 0, 16][1, 1, 16, 16][0, 0, 32, 1]) {id = 1 : i64, issue_token = true, metadata = @B_in_c1} : memref<512xi16>
-      aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 0][1, 2, 16, 8][0, 8, 16, 1]) {id = 2 : i64, issue_token = true, metadata = @A_in_c0} : memref<512xi16>
-      aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 256][1, 2, 16, 8][0, 8, 16, 1]) {id = 3 : i64, issue_token = true, metadata = @A_in_c1} : memref<512xi16>
-      aiex.npu.dma_memcpy_nd(%C[0, 0, 0, 0][1, 1, 32, 16][0, 0, 32, 1]) {id = 4 : i64, issue_token = true, metadata = @C_out_c0} : memref<1024xi32>
-      aiex.npu.dma_memcpy_nd(%C[0, 0, 0, 16][1, 1, 32, 16][0, 0, 32, 1]) {id = 5 : i64, issue_token = true, metadata = @C_out_c1} : memref<1024xi32>
+      aiex.npu.dma_memcpy_nd(%B[0, 0, 0, 16][1, 1, 16, 16][0, 0, 32, 1]) {id = 0 : i64, issue_token = true, metadata = @B_in_c1} : memref<512xi16>
+      aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 0][1, 2, 16, 8][0, 8, 16, 1]) {id = 1 : i64, issue_token = true, metadata = @A_in_c0} : memref<512xi16>
+      aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 256][1, 2, 16, 8][0, 8, 16, 1]) {id = 1 : i64, issue_token = true, metadata = @A_in_c1} : memref<512xi16>
+      aiex.npu.dma_memcpy_nd(%C[0, 0, 0, 0][1, 1, 32, 16][0, 0, 32, 1]) {id = 2 : i64, issue_token = true, metadata = @C_out_c0} : memref<1024xi32>
+      aiex.npu.dma_memcpy_nd(%C[0, 0, 0, 16][1, 1, 32, 16][0, 0, 32, 1]) {id = 2 : i64, issue_token = true, metadata = @C_out_c1} : memref<1024xi32>
       aiex.npu.dma_wait {symbol = @C_out_c0}
       aiex.npu.dma_wait {symbol = @C_out_c1}
     }

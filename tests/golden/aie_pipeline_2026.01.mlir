@@ -66,7 +66,7 @@ module {
     }
     aie.runtime_sequence(%A: memref<64xf32>, %B: memref<64xf32>) {
       aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 0][1, 1, 1, 64][0, 0, 0, 1]) {id = 0 : i64, issue_token = true, metadata = @A_in_c0} : memref<64xf32>
-      aiex.npu.dma_memcpy_nd(%B[0, 0, 0, 0][1, 1, 1, 64][0, 0, 0, 1]) {id = 1 : i64, issue_token = true, metadata = @B_out_c1} : memref<64xf32>
+      aiex.npu.dma_memcpy_nd(%B[0, 0, 0, 0][1, 1, 1, 64][0, 0, 0, 1]) {id = 0 : i64, issue_token = true, metadata = @B_out_c1} : memref<64xf32>
       aiex.npu.dma_wait {symbol = @B_out_c1}
     }
   }

@@ -76,11 +76,11 @@ module {
     }
     aie.runtime_sequence(%A: memref<256xf32>, %B: memref<256xf32>, %C: memref<256xf32>) {
       aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 0][1, 1, 1, 128][0, 0, 0, 1]) {id = 0 : i64, issue_token = true, metadata = @A_in_c0} : memref<256xf32>
-      aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 128][1, 1, 1, 128][0, 0, 0, 1]) {id = 1 : i64, issue_token = true, metadata = @A_in_c1} : memref<256xf32>
-      aiex.npu.dma_memcpy_nd(%B[0, 0, 0, 0][1, 1, 1, 128][0, 0, 0, 1]) {id = 2 : i64, issue_token = true, metadata = @B_in_c0} : memref<256xf32>
-      aiex.npu.dma_memcpy_nd(%B[0, 0, 0, 128][1, 1, 1, 128][0, 0, 0, 1]) {id = 3 : i64, issue_token = true, metadata = @B_in_c1} : memref<256xf32>
-      aiex.npu.dma_memcpy_nd(%C[0, 0, 0, 0][1, 1, 1, 128][0, 0, 0, 1]) {id = 4 : i64, issue_token = true, metadata = @C_out_c0} : memref<256xf32>
-      aiex.npu.dma_memcpy_nd(%C[0, 0, 0, 128][1, 1, 1, 128][0, 0, 0, 1]) {id = 5 : i64, issue_token = true, metadata = @C_out_c1} : memref<256xf32>
+      aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 128][1, 1, 1, 128][0, 0, 0, 1]) {id = 0 : i64, issue_token = true, metadata = @A_in_c1} : memref<256xf32>
+      aiex.npu.dma_memcpy_nd(%B[0, 0, 0, 0][1, 1, 1, 128][0, 0, 0, 1]) {id = 1 : i64, issue_token = true, metadata = @B_in_c0} : memref<256xf32>
+      aiex.npu.dma_memcpy_nd(%B[0, 0, 0, 128][1, 1, 1, 128][0, 0, 0, 1]) {id = 1 : i64, issue_token = true, metadata = @B_in_c1} : memref<256xf32>
+      aiex.npu.dma_memcpy_nd(%C[0, 0, 0, 0][1, 1, 1, 128][0, 0, 0, 1]) {id = 2 : i64, issue_token = true, metadata = @C_out_c0} : memref<256xf32>
+      aiex.npu.dma_memcpy_nd(%C[0, 0, 0, 128][1, 1, 1, 128][0, 0, 0, 1]) {id = 2 : i64, issue_token = true, metadata = @C_out_c1} : memref<256xf32>
       aiex.npu.dma_wait {symbol = @C_out_c0}
       aiex.npu.dma_wait {symbol = @C_out_c1}
     }

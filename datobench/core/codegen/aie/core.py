@@ -23,6 +23,7 @@ from datobench.core.codegen.aie.owned import names_in, owned_outputs
 from datobench.core.codegen.aie.plan import Plan
 from datobench.core.codegen.aie.scalars import CoreText, Value, whole
 from datobench.core.codegen.aie.symbols import sanitise
+from datobench.core.codegen.aie.trace import moved_shape
 from datobench.core.errors import CapabilityError
 from datobench.core.ir.effects import view_of
 from datobench.core.ir.nodes import (
@@ -150,8 +151,10 @@ class CoreEmitter(CoreText):
     def fifo_of(self, e) -> str:
         if isinstance(e, Get):
             return self.plan.channel[e.stream.channel()]
-        param = e.name if isinstance(e, ParamRef) else e.base.name
-        return self.plan.access[(self.inst.name, param, "read")]
+        if isinstance(e, ParamRef):
+            return self.plan.fifo_for(self.inst.name, e.name, "read", e.type.shape)
+        shape = moved_shape(e.base.type.shape, e.indices)
+        return self.plan.fifo_for(self.inst.name, e.base.name, "read", shape)
 
     # -- statements ----------------------------------------------------------------------------
 
@@ -161,7 +164,7 @@ class CoreEmitter(CoreText):
         if inst.name not in self.states:
             owned = {}
             for o in owned_outputs(inst.body):
-                fifo = self.plan.access[(inst.name, o.param, "write")]
+                fifo = self.plan.fifo_for(inst.name, o.param, "write")
                 owned[o.define] = owned[o.write] = (o.name, fifo)
             self.states[inst.name] = ({}, {}, mutated_names(inst.body), owned)
         self.env, self.buffers, self.mutated, self.owned = self.states[inst.name]
@@ -342,7 +345,8 @@ class CoreEmitter(CoreText):
             self.release(self.owned[id(s)][1], "Produce")
             return
         if isinstance(s.base, ParamRef):
-            fifo = self.plan.access[(self.inst.name, s.base.name, "write")]
+            shape = moved_shape(s.base.type.shape, s.indices)
+            fifo = self.plan.fifo_for(self.inst.name, s.base.name, "write", shape)
             self.into_fifo(s.value, fifo)
             return
         dest = self.named(s.base.name)

@@ -1,6 +1,7 @@
 """The design's dataflow, read off the mapping: the tiles used, one object FIFO per channel
-and per DDR window, the memory-tile links that distribute and join DDR windows, and the
-blocks of every host buffer each shim FIFO moves, in order.
+and per DDR window (per shape of the slices moved through it, and per bundle among a window's
+readers), the memory-tile links that distribute and join DDR windows, and the blocks of every
+host buffer each shim FIFO moves, in order, with the instance moves each object serves.
 
 Nothing here places anything: tiles come from ``prog.mapping`` (placement, routes, off-chip
 streams), depths from the streams, and the mem-tile FIFOs are double-buffered as the mapper's
@@ -53,14 +54,32 @@ class Link:
     dst_offsets: list[int]
 
 
+Turn = tuple[str, int]  # an instance and the index of one of its moves (``Trace.order``)
+
+
+@dataclass
+class Window:
+    """An object FIFO between a memory tile and cores that a link distributes to or joins:
+    the blocks of the host buffer its objects hold and, per object, the instance moves that
+    take it (several readers of a broadcast window) or give it, in order."""
+
+    fifo: str
+    shape: tuple[int, ...]
+    blocks: list[Block]
+    turns: list[list[Turn]]
+    depth: int  # objects the cores' side holds
+
+
 @dataclass
 class ShimMove:
-    """What one shim FIFO moves of a host buffer, in order."""
+    """What one shim FIFO moves of a host buffer, in order: one object of each of its link's
+    windows per step."""
 
     fifo: str
     buffer: str
     direction: str  # "read" (DDR -> array) or "write"
     blocks: list[Block]
+    windows: list[Window]
 
 
 @dataclass
@@ -68,12 +87,22 @@ class Plan:
     fifos: list[Fifo] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
     moves: list[ShimMove] = field(default_factory=list)
-    access: dict[tuple[str, str, str], str] = field(default_factory=dict)  # (inst, param, dir)
+    # (instance, parameter, direction) -> moved shape -> FIFO: one object FIFO per shape
+    access: dict[tuple[str, str, str], dict[tuple[int, ...], str]] = field(default_factory=dict)
     channel: dict[str, str] = field(default_factory=dict)  # channel -> fifo
     shared: dict[str, list[str]] = field(default_factory=dict)  # fifo -> bundle members, in turn
+    orders: dict[str, list] = field(default_factory=dict)  # instance -> its moves (Trace.order)
 
     def fifo(self, name: str) -> Fifo:
         return next(f for f in self.fifos if f.name == name)
+
+    def fifo_for(self, inst: str, param: str, direction: str, shape=None) -> str:
+        """The object FIFO through which an instance moves a parameter's slices of ``shape``
+        (the one FIFO when it moves slices of one shape)."""
+        by_shape = self.access[(inst, param, direction)]
+        if len(by_shape) == 1:
+            return next(iter(by_shape.values()))
+        return by_shape[shape]
 
     def tiles(self) -> list[Tile]:
         out = set()
@@ -99,6 +128,9 @@ class Planner:
         self.sym = symbols
         self.plan = Plan()
         self.traces = {i.name: trace(i) for i in self.graph.instances}
+        self.turns = {name: _turns(t.order) for name, t in self.traces.items()}
+        self.plan.orders = {name: t.order for name, t in self.traces.items()}
+        self.extra: dict[tuple, tuple[int, list]] = {}  # (tile, resource) -> (count, whys)
         self.owned = {
             i.name: {o.param for o in owned_outputs(i.body)} for i in self.graph.instances
         }
@@ -124,6 +156,7 @@ class Planner:
                 self.reads(buffer, col, streams)
             else:
                 self.writes(buffer, col, streams)
+        self.check_channels()
         return self.plan
 
     # -- DDR windows ---------------------------------------------------------------------------
@@ -132,18 +165,51 @@ class Planner:
         return next(a for a in self.graph.instance(inst).args if a.buffer == buffer)
 
     def slices(self, inst: str, buffer: str, direction: str) -> list[Slice]:
-        return self.traces[inst].get((self.arg(inst, buffer).param, direction), [])
+        return self.traces[inst].slices.get((self.arg(inst, buffer).param, direction), [])
 
-    def value_shape(self, slices: list[Slice], inst: str, buffer: str) -> tuple[int, ...]:
-        shapes = {s.value_shape for s in slices}
-        if len(shapes) != 1:
-            raise CapabilityError(
-                f"'{inst}' moves slices of {len(shapes)} shapes of '{buffer}' "
-                f"({', '.join(map(str, sorted(shapes)))}); an object FIFO carries one shape: "
-                "move equal slices",
-                self.graph.instance(inst).loc,
-            )
-        return shapes.pop() or (1,)
+    def turns_of(self, inst: str, buffer: str, direction: str) -> list[Turn]:
+        """The instance's moves of a buffer, each as its index in the instance's order."""
+        moves = self.turns[inst].get((direction, self.arg(inst, buffer).param), [])
+        return [(inst, n) for n in moves]
+
+    def split(self, inst: str, buffer: str, direction: str, groups, tiles) -> None:
+        """Slices of several shapes take an object FIFO, and so a DMA channel, per shape at
+        the cores' tiles and the memory tile, beyond the one the ledger books."""
+        if len(groups) == 1:
+            return
+        shapes = ", ".join(str(shape) for shape, _ in groups)
+        why = (
+            inst,
+            f"'{inst}' moves slices of {len(groups)} shapes of '{buffer}' ({shapes}), an "
+            "object FIFO per shape",
+            "move slices of one shape",
+        )
+        side, other = ("input", "output") if direction == "read" else ("output", "input")
+        for tile in tiles:
+            self.extra_channel(tile, f"{side} DMA channels", len(groups) - 1, why)
+        mem = self.target.mem_tile(tiles[0][0])
+        self.extra_channel(mem, f"{other} DMA channels", len(groups) - 1, why)
+
+    def extra_channel(self, tile, resource: str, n: int, why) -> None:
+        key = (tuple(tile), resource)
+        count, whys = self.extra.get(key, (0, []))
+        self.extra[key] = (count + n, whys + [why])
+
+    def check_channels(self) -> None:
+        """The DMA channels of the object FIFOs the ledger does not book (one per shape of a
+        window, one per bundle reading a window), within each tile's."""
+        for (tile, resource), (extra, whys) in self.extra.items():
+            use = self.mapping.tiles[f"{tile[0]},{tile[1]}"]
+            need = use.used.get(resource, 0) + extra
+            if need > use.capacity[resource]:
+                what = "; ".join(dict.fromkeys(w for _, w, _ in whys))
+                advice = " or ".join(dict.fromkeys(a for _, _, a in whys))
+                raise CapabilityError(
+                    f"{what}: each object FIFO takes a DMA channel of its own, and {use.kind} "
+                    f"tile {tile} would need {need} {resource} of its "
+                    f"{use.capacity[resource]}; {advice}",
+                    self.graph.instance(whys[0][0]).loc,
+                )
 
     def blocks(self, inst: str, buffer: str, slices: list[Slice]) -> list[Block]:
         btype: TensorType = self.graph.region.buffer(buffer).type
@@ -158,80 +224,98 @@ class Planner:
     def reads(self, buffer: str, col: int, streams: list[OffchipStream]):
         dtype = dtype_of(self.graph.region.buffer(buffer).type)
         shim, mem = self.target.shim_tile(col), self.target.mem_tile(col)
-        windows, per_window, bundles = [], [], set()
+        windows, bundles = [], set()
         for s in streams:
-            node = self.bundled(s)
-            if node is not None:
-                if node.name not in bundles:
-                    bundles.add(node.name)
-                    self.shared_window(node, buffer, "read", mem, dtype, windows, per_window)
-                continue
-            first = s.instances[0]
-            slices = self.slices(first, buffer, "read")
-            for other in s.instances[1:]:
-                if self.slices(other, buffer, "read") != slices:
-                    raise CapabilityError(
-                        f"'{first}' and '{other}' read the same window of '{buffer}' in "
-                        "different orders; a broadcast object FIFO gives every reader the "
-                        "same sequence",
-                        self.graph.instance(other).loc,
-                    )
-            shape = self.value_shape(slices, first, buffer)
-            name = self.sym(f"{buffer}_{'_'.join(f'{lo}_{hi}' for lo, hi in s.window)}")
-            tiles = sorted({self.mapping.placement[i] for i in s.instances})
-            self.plan.fifos.append(Fifo(name, mem, tiles, DDR_DEPTH, shape, dtype))
+            nodes = {self.bundle_of[i].name for i in s.instances if i in self.bundle_of}
             for inst in s.instances:
-                self.plan.access[(inst, self.arg(inst, buffer).param, "read")] = name
-            windows.append((name, shape))
-            per_window.append(self.blocks(first, buffer, slices))
-        self.shim_side(buffer, col, dtype, shim, mem, windows, per_window, "read")
+                node = self.bundle_of.get(inst)
+                if node is not None and node.name not in bundles:
+                    bundles.add(node.name)
+                    windows += self.shared_windows(node, buffer, "read", mem, dtype)
+            readers = [i for i in s.instances if i not in self.bundle_of]
+            if nodes and (readers or len(nodes) > 1):
+                fifos = len(nodes) + bool(readers)
+                why = (
+                    s.instances[0],
+                    f"the window of '{buffer}' read by {', '.join(s.instances)} takes an "
+                    "object FIFO per bundle among its readers (and one for the others)",
+                    "read the window in separate tasks or bundle all its readers",
+                )
+                self.extra_channel(mem, "output DMA channels", fifos - 1, why)
+            if readers:
+                windows += self.broadcast(s, readers, buffer, mem, dtype)
+        self.shim_side(buffer, col, dtype, shim, mem, windows, "read")
+
+    def broadcast(self, s: OffchipStream, readers: list[str], buffer, mem, dtype) -> list[Window]:
+        """One object FIFO (per moved shape) from the memory tile to every reader of a
+        window that is not bundled: a broadcast when there are several."""
+        windows = []
+        first = readers[0]
+        slices = self.slices(first, buffer, "read")
+        for other in readers[1:]:
+            if self.slices(other, buffer, "read") != slices:
+                raise CapabilityError(
+                    f"'{first}' and '{other}' read the same window of '{buffer}' in "
+                    "different orders; a broadcast object FIFO gives every reader the "
+                    "same sequence",
+                    self.graph.instance(other).loc,
+                )
+        base = f"{buffer}_{'_'.join(f'{lo}_{hi}' for lo, hi in s.window)}"
+        tiles = sorted({self.mapping.placement[i] for i in readers})
+        moves = [self.turns_of(inst, buffer, "read") for inst in readers]
+        blocks = self.blocks(first, buffer, slices)
+        groups = _by_shape(slices)
+        for shape, ks in groups:
+            name = self.sym(_named(base, shape, groups))
+            self.plan.fifos.append(Fifo(name, mem, tiles, DDR_DEPTH, shape, dtype))
+            for inst in readers:
+                self.access(inst, buffer, "read", shape, name)
+            turns = [[r[k] for r in moves] for k in ks]
+            windows.append(Window(name, shape, [blocks[k] for k in ks], turns, DDR_DEPTH))
+        self.split(first, buffer, "read", groups, tiles)
+        return windows
+
+    def access(self, inst: str, buffer: str, direction: str, shape, fifo: str) -> None:
+        key = (inst, self.arg(inst, buffer).param, direction)
+        self.plan.access.setdefault(key, {})[shape] = fifo
 
     def writes(self, buffer: str, col: int, streams: list[OffchipStream]):
         dtype = dtype_of(self.graph.region.buffer(buffer).type)
         shim, mem = self.target.shim_tile(col), self.target.mem_tile(col)
-        windows, per_window, bundles = [], [], set()
+        windows, bundles = [], set()
         for s in streams:
             for inst in s.instances:
                 node = self.bundle_of.get(inst)
                 if node is not None:
                     if node.name not in bundles:
                         bundles.add(node.name)
-                        self.shared_window(node, buffer, "write", mem, dtype, windows, per_window)
+                        windows += self.shared_windows(node, buffer, "write", mem, dtype)
                     continue
                 slices = self.slices(inst, buffer, "write")
-                shape = self.value_shape(slices, inst, buffer)
-                name = self.sym(f"{buffer}_{inst}")
                 tile = self.mapping.placement[inst]
-                param = self.arg(inst, buffer).param
-                owned = param in self.owned[inst]  # the local tensor is the object: one
-                f = Fifo(name, tile, [mem], DDR_DEPTH, shape, dtype, 1 if owned else None)
-                self.plan.fifos.append(f)
-                self.plan.access[(inst, param, "write")] = name
-                windows.append((name, shape))
-                per_window.append(self.blocks(inst, buffer, slices))
-        self.shim_side(buffer, col, dtype, shim, mem, windows, per_window, "write")
+                owned = self.arg(inst, buffer).param in self.owned[inst]  # one object: the local
+                moves = self.turns_of(inst, buffer, "write")
+                blocks = self.blocks(inst, buffer, slices)
+                groups = _by_shape(slices)
+                for shape, ks in groups:
+                    name = self.sym(_named(f"{buffer}_{inst}", shape, groups))
+                    f = Fifo(name, tile, [mem], DDR_DEPTH, shape, dtype, 1 if owned else None)
+                    self.plan.fifos.append(f)
+                    self.access(inst, buffer, "write", shape, name)
+                    turns = [[moves[k]] for k in ks]
+                    depth = f.producer_depth or DDR_DEPTH
+                    windows.append(Window(name, shape, [blocks[k] for k in ks], turns, depth))
+                self.split(inst, buffer, "write", groups, [tile])
+        self.shim_side(buffer, col, dtype, shim, mem, windows, "write")
 
     # -- bundles --------------------------------------------------------------------------------
 
-    def bundled(self, s: OffchipStream):
-        """The bundle whose members read the window of ``s``, if any; a window shared with
-        instances of other nodes would need two object sequences in one FIFO."""
-        nodes = {id(self.bundle_of.get(i)): self.bundle_of.get(i) for i in s.instances}
-        if len(nodes) == 1:
-            return next(iter(nodes.values()))
-        names = ", ".join(s.instances)
-        raise CapabilityError(
-            f"the window of '{s.buffer}' read by {names} is broadcast to a bundle and to other "
-            "nodes; the MLIR-AIE emitter gives a bundle its own object FIFO per buffer: read "
-            "the window in separate tasks or bundle all its readers",
-            self.graph.instance(s.instances[0]).loc,
-        )
-
-    def shared_window(self, node, buffer, direction, mem, dtype, windows, per_window):
-        """One object FIFO between a bundle's core and the memory tile for a buffer, as the
-        ledger books it (one DMA channel and one ping-pong buffer per node): the members take
-        their objects in turn, as the core runs them in lock-step (``core.py`` checks it; its
-        loops have equal bounds, so every member moves the buffer equally often)."""
+    def shared_windows(self, node, buffer, direction, mem, dtype) -> list[Window]:
+        """One object FIFO (per moved shape) between a bundle's core and the memory tile for a
+        buffer, as the ledger books it (one DMA channel and one ping-pong buffer per node):
+        the members take their objects in turn, as the core runs them in lock-step
+        (``core.py`` checks it; its loops have equal bounds, so every member moves the buffer
+        equally often, in the same shapes)."""
         streams = [
             s
             for s in self.mapping.offchip
@@ -242,58 +326,81 @@ class Planner:
         assert len({s.column for s in streams}) == 1, "the router gives a bundle one column"
         members = [i for i in node.instances if any(i in s.instances for s in streams)]
         per_member = [self.slices(m, buffer, direction) for m in members]
-        shape = self.value_shape([x for sl in per_member for x in sl], members[0], buffer)
         blocks = [self.blocks(m, buffer, sl) for m, sl in zip(members, per_member)]
-        name = self.sym(f"{buffer}_{node.name}")
-        if direction == "read":
-            f = Fifo(name, mem, [node.tile], DDR_DEPTH, shape, dtype)
-        else:
-            owned = any(self.arg(m, buffer).param in self.owned[m] for m in members)
-            f = Fifo(name, node.tile, [mem], DDR_DEPTH, shape, dtype, 1 if owned else None)
-        self.plan.fifos.append(f)
-        self.plan.shared[name] = members
-        for m in members:
-            self.plan.access[(m, self.arg(m, buffer).param, direction)] = name
-        windows.append((name, shape))
-        per_window.append([b for step in zip(*blocks) for b in step])
+        turns = [self.turns_of(m, buffer, direction) for m in members]
+        groups = [_by_shape(sl) for sl in per_member]
+        owned = any(self.arg(m, buffer).param in self.owned[m] for m in members)
+        out = []
+        for g, (shape, _) in enumerate(groups[0]):
+            name = self.sym(_named(f"{buffer}_{node.name}", shape, groups[0]))
+            if direction == "read":
+                f = Fifo(name, mem, [node.tile], DDR_DEPTH, shape, dtype)
+            else:
+                f = Fifo(name, node.tile, [mem], DDR_DEPTH, shape, dtype, 1 if owned else None)
+            self.plan.fifos.append(f)
+            self.plan.shared[name] = members
+            for m in members:
+                self.access(m, buffer, direction, shape, name)
+            picks = [member[g][1] for member in groups]
+            steps = zip(*([bl[k] for k in ks] for bl, ks in zip(blocks, picks)))
+            in_turn = [b for step in steps for b in step]
+            moves = zip(*([tu[k] for k in ks] for tu, ks in zip(turns, picks)))
+            in_turn_moves = [[t] for step in moves for t in step]
+            depth = f.producer_depth or DDR_DEPTH
+            out.append(Window(name, shape, in_turn, in_turn_moves, depth))
+        self.split(members[0], buffer, direction, groups[0], [node.tile])
+        return out
 
-    def shim_side(self, buffer, col, dtype, shim, mem, windows, per_window, direction):
+    def shim_side(self, buffer, col, dtype, shim, mem, windows: list[Window], direction):
         """The shim <-> mem-tile FIFO carrying one object of every window per step, the link
         that distributes (reads) or joins (writes) them, and the blocks in step order. A
         link moves its windows in lock-step, so windows moved a different number of times (a
         bundle's FIFO takes an object per member and step) get a shim FIFO and link each."""
-        groups: dict[int, list[int]] = {}
-        for k, blocks in enumerate(per_window):
-            groups.setdefault(len(blocks), []).append(k)
+        groups: dict[int, list[Window]] = {}
+        for w in windows:
+            groups.setdefault(len(w.blocks), []).append(w)
         for members in groups.values():
-            self.shim_link(
-                buffer,
-                col,
-                dtype,
-                (shim, mem),
-                [windows[k] for k in members],
-                [per_window[k] for k in members],
-                direction,
-            )
+            self.shim_link(buffer, col, dtype, (shim, mem), members, direction)
 
-    def shim_link(self, buffer, col, dtype, ends, windows, per_window, direction):
+    def shim_link(self, buffer, col, dtype, ends, windows: list[Window], direction):
         shim, mem = ends
         offsets, total = [], 0
-        for _, shape in windows:
+        for w in windows:
             offsets.append(total)
-            total += _size(shape)
+            total += _size(w.shape)
         tag = "in" if direction == "read" else "out"
         name = self.sym(f"{buffer}_{tag}_c{col}")
         ends = (shim, [mem]) if direction == "read" else (mem, [shim])
         self.plan.fifos.append(Fifo(name, *ends, DDR_DEPTH, (total,), dtype))
-        names = [n for n, _ in windows]
+        names = [w.fifo for w in windows]
         many = len(names) > 1
         if direction == "read":
             self.plan.links.append(Link([name], names, [], offsets if many else []))
         else:
             self.plan.links.append(Link(names, [name], offsets if many else [], []))
-        steps = [b for step in zip(*per_window) for b in step]
-        self.plan.moves.append(ShimMove(name, buffer, direction, steps))
+        steps = [b for step in zip(*(w.blocks for w in windows)) for b in step]
+        self.plan.moves.append(ShimMove(name, buffer, direction, steps, windows))
+
+
+def _by_shape(slices: list[Slice]) -> list[tuple[tuple[int, ...], list[int]]]:
+    """The slices' indices per moved shape, shapes in the order of their first move."""
+    groups: dict[tuple[int, ...], list[int]] = {}
+    for k, s in enumerate(slices):
+        groups.setdefault(s.value_shape or (1,), []).append(k)  # as moved_shape
+    return list(groups.items())
+
+
+def _named(base: str, shape: tuple[int, ...], groups) -> str:
+    """A FIFO's name: the window's, with the shape when the window moves several."""
+    return base if len(groups) == 1 else f"{base}_{'x'.join(map(str, shape))}"
+
+
+def _turns(order) -> dict[tuple[str, str], list[int]]:
+    """Per move kind and name, the indices of its moves in an instance's order."""
+    out: dict[tuple[str, str], list[int]] = {}
+    for n, move in enumerate(order):
+        out.setdefault(move, []).append(n)
+    return out
 
 
 def _size(shape: tuple[int, ...]) -> int:

@@ -1,14 +1,18 @@
 """The runtime sequence: every shim FIFO's blocks of its host buffer as legal
-``dma_memcpy_nd`` transfers, issued in the order the tasks move them, with waits.
+``dma_memcpy_nd`` transfers, issued in the order the design needs them, with waits.
 
-Transfers of all FIFOs are interleaved by how far into its FIFO's data each starts, so that
-reads and writes progress together. Each takes one of 16 buffer-descriptor ids; when they are
-all in use, the sequence waits for the FIFO whose transfers in flight end soonest (a wait
-covers every transfer of its FIFO issued so far; one whose data the cores cannot take yet
-would never end), and reuses its ids. At the
-end it waits for every write. (A shim tile has 16 BDs of its own, so ids could repeat across
-columns; they are numbered across the whole sequence, which is legal either way and what
-the verifier checks.)
+A wait must never depend on a transfer not issued yet, or the sequence stops there for good.
+``clock.py`` gives every object a shim FIFO moves a time such that whatever it depends on
+comes earlier; a transfer spans the times of its first and last objects. Transfers are issued
+in the order of their first objects (reads first among equals), so when one is issued, every
+transfer with an earlier start already is, and a FIFO whose transfers in flight all end by
+then can finish them.
+
+A shim DMA channel queues at most 4 tasks (a push onto a full queue is dropped, not held), so
+before a FIFO's fifth transfer in flight the sequence waits for that FIFO: its transfers end
+where the new one starts, so the wait can complete. Each transfer takes a buffer descriptor of
+its shim tile (16 per tile; a tile has at most 2 + 2 channels, so 4 queues of 4), reused after
+the wait on its FIFO. At the end the sequence waits for every write.
 """
 
 from __future__ import annotations
@@ -16,37 +20,45 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from datobench.core.codegen.aie import dma, types
+from datobench.core.codegen.aie.clock import shim_times
 from datobench.core.codegen.aie.plan import Plan, ShimMove
 
-SHIM_BDS = 16
+SHIM_BDS = 16  # per shim tile
+TASK_QUEUE = 4  # per shim DMA channel
 
 
 @dataclass(frozen=True)
 class Issue:
     fifo: str
     buffer: str
+    column: int  # of the shim tile, whose buffer descriptors it takes
     transfer: dma.Transfer
-    start: float  # the fraction of its FIFO's data moved before it
-    end: float  # ... and once it is done
+    start: int  # the clock's time of its first object
+    end: int  # ... and of its last
     write: bool
 
 
-def issues(plan: Plan, element_bytes: dict[str, int]) -> list[Issue]:
+def issues(plan: Plan, channels, element_bytes: dict[str, int]) -> list[Issue]:
+    """Every transfer, in the order the sequence issues them."""
     out = []
-    for move in plan.moves:
-        out += _issues(move, element_bytes[move.buffer])
-    return sorted(out, key=lambda i: (i.start, i.write))
+    for move, times in zip(plan.moves, shim_times(plan, channels)):
+        out += _issues(plan, move, times, element_bytes[move.buffer])
+    ranked = sorted(range(len(out)), key=lambda n: (out[n].start, out[n].write, n))
+    return [out[n] for n in ranked]  # n keeps a FIFO's own order among equals
 
 
-def _issues(move: ShimMove, element_bytes: int) -> list[Issue]:
+def _issues(plan: Plan, move: ShimMove, times: list[int], element_bytes: int) -> list[Issue]:
     what = f"the transfers of '{move.buffer}' ({move.fifo})"
     transfers = dma.transfers(move.blocks, element_bytes, what)
-    total = sum(_elements(t) for t in transfers) or 1
+    f = plan.fifo(move.fifo)
+    write = move.direction == "write"
+    column = (f.consumers[0] if write else f.producer)[0]
+    per_object = f.shape[0]
     out, done = [], 0
     for t in transfers:
         end = done + _elements(t)
-        write = move.direction == "write"
-        out.append(Issue(move.fifo, move.buffer, t, done / total, end / total, write))
+        first, last = times[done // per_object], times[(end - 1) // per_object]
+        out.append(Issue(move.fifo, move.buffer, column, t, first, last, write))
         done = end
     return out
 
@@ -65,19 +77,19 @@ def sequence_lines(plan: Plan, program, op_name: str, arg: dict[str, str]) -> li
     element_bytes = {b.name: b.type.dtype.bytes for b in params}
     header = ", ".join(f"{arg[b.name]}: {mems[b.name]}" for b in params)
     lines = [f"{op_name}({header}) {{"]
-    ids = list(range(SHIM_BDS))
-    pending: list[tuple[int, str, float]] = []  # (BD id, FIFO, end) issued, not waited for
-    for issue in issues(plan, element_bytes):
-        if not ids:  # wait for the FIFO that is done soonest
-            done = {}
-            for _, f, end in pending:
-                done[f] = max(done.get(f, 0.0), end)
-            fifo = min(done, key=done.get)
-            lines.append(f"  aiex.npu.dma_wait {{symbol = @{fifo}}}")
-            ids += sorted(bd for bd, f, _ in pending if f == fifo)
-            pending = [p for p in pending if p[1] != fifo]
+    free: dict[int, list[int]] = {}  # shim column -> its free BD ids
+    queued: dict[str, list[int]] = {}  # FIFO -> the BD ids of its transfers in flight
+    for issue in issues(plan, program.graph.channels, element_bytes):
+        ids = free.setdefault(issue.column, list(range(SHIM_BDS)))
+        queue = queued.setdefault(issue.fifo, [])
+        if len(queue) == TASK_QUEUE:
+            lines.append(f"  aiex.npu.dma_wait {{symbol = @{issue.fifo}}}")
+            ids += queue
+            ids.sort()
+            queue.clear()
+        assert ids, "a shim tile has at most 4 channels of 4 queued tasks: 16 BDs"
         bd = ids.pop(0)
-        pending.append((bd, issue.fifo, issue.end))
+        queue.append(bd)
         t = issue.transfer
         lines.append(
             f"  aiex.npu.dma_memcpy_nd({arg[issue.buffer]}{_list(t.offsets())}{_list(t.sizes)}"
@@ -85,7 +97,7 @@ def sequence_lines(plan: Plan, program, op_name: str, arg: dict[str, str]) -> li
             f"metadata = @{issue.fifo}}} : {mems[issue.buffer]}"
         )
     for move in plan.moves:  # the writes still in flight
-        if move.direction == "write" and any(p[1] == move.fifo for p in pending):
+        if move.direction == "write" and queued.get(move.fifo):
             lines.append(f"  aiex.npu.dma_wait {{symbol = @{move.fifo}}}")
     lines.append("}")
     return lines

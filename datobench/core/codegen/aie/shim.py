@@ -3,7 +3,8 @@ DMA buffer descriptor can express, on a FIFO with a shim end, with its BD id fre
 
 Limits (AIE-ML shim BD, in 32-bit words): d0 and d1 sizes at most 1023 (d0 exempt for a plain
 linear transfer), d3 (the repeat count) at most 64, strides at most 2^20, every size, stride and
-offset a whole number of words, elements at most 32 bits; BD ids 0-15, reused only after a wait.
+offset a whole number of words, elements at most 32 bits; BD ids 0-15 of the FIFO's shim tile
+(each shim tile has its own 16), reused only after a wait.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def _check_sequence(scope: Scope, seq: RuntimeSequenceBase) -> None:
             f"{scope.release}'s kernels take at most {most}",
             *scope.at(seq),
         )
-    pending: dict[int, NpuDmaMemcpyNdOp] = {}  # BD id -> the transfer that holds it
+    pending: dict[tuple, NpuDmaMemcpyNdOp] = {}  # (shim tile, BD id) -> the transfer holding it
     tokens: set[str] = set()  # FIFOs with a transfer issuing a token, not yet waited for
     for op in seq.body.block.ops:
         if isinstance(op, NpuDmaMemcpyNdOp):
@@ -45,14 +46,15 @@ def _check_sequence(scope: Scope, seq: RuntimeSequenceBase) -> None:
                 raise AieVerifyError(
                     f"dma_memcpy_nd id {op.bd_id}: shim BD ids are 0-15", *scope.at(op)
                 )
-            if op.bd_id in pending:
-                first = scope.design.line(pending[op.bd_id])
+            bd = (_shim_end(scope, op), op.bd_id)
+            if bd in pending:
+                first = scope.design.line(pending[bd])
                 raise AieVerifyError(
                     f"dma_memcpy_nd id {op.bd_id} is still in use by the transfer at line "
                     f"{first}: wait (aiex.npu.dma_wait or aiex.npu.sync) before reusing it",
                     *scope.at(op),
                 )
-            pending[op.bd_id] = op
+            pending[bd] = op
             if op.issue_token is not None and op.issue_token.value.data:
                 tokens.add(op.fifo)
         elif isinstance(op, NpuDmaWaitOp):
@@ -68,6 +70,14 @@ def _check_sequence(scope: Scope, seq: RuntimeSequenceBase) -> None:
         elif isinstance(op, NpuSyncOp):
             pending.clear()
             tokens.clear()
+
+
+def _shim_end(scope: Scope, op: NpuDmaMemcpyNdOp):
+    """The shim tile whose buffer descriptor a transfer takes."""
+    fifo = scope.fifo(op.fifo, op)
+    return next(
+        t for t in (scope.producer(fifo), *scope.consumers(fifo)) if scope.kind(t) == "shim"
+    )
 
 
 def _contiguous(sizes: tuple[int, ...], strides: tuple[int, ...]) -> bool:

@@ -1,5 +1,6 @@
 """The DDR slices each instance moves, in the order it moves them: its body run with loop
-variables only (pid is already a constant), as the runtime sequence needs them.
+variables only (pid is already a constant), as the runtime sequence needs them; and the order
+of all its transfers, stream gets and puts among them, which the sequence's clock follows.
 
 An ``if`` on loop variables is decided; one on data cannot be (the runtime sequence is fixed
 before the cores run), which is a CapabilityError at the user's line, unless neither branch
@@ -16,15 +17,19 @@ from datobench.core.ir.nodes import (
     Const,
     Expr,
     For,
+    Get,
     If,
     Index,
     Load,
     ParamRef,
+    Put,
     Range,
     Stmt,
     Store,
+    StreamRef,
     Unary,
     Var,
+    channel_name,
     children,
     stmt_exprs,
     walk,
@@ -77,14 +82,24 @@ def moves_ddr(stmts: tuple[Stmt, ...]) -> bool:
     )
 
 
+Move = tuple[str, str]  # ("read" | "write", parameter) or ("get" | "put", channel)
+
+
+@dataclass(frozen=True)
+class Trace:
+    slices: dict[tuple[str, str], list[Slice]]  # (parameter, direction) -> slices, in order
+    order: list[Move]  # every DDR slice moved and stream element taken or given, in order
+
+
 class Tracer:
     def __init__(self, inst: Instance):
         self.inst = inst
-        self.slices: dict[tuple[str, str], list[Slice]] = {}  # (param, direction) -> slices
+        self.slices: dict[tuple[str, str], list[Slice]] = {}
+        self.order: list[Move] = []
 
-    def run(self) -> dict[tuple[str, str], list[Slice]]:
+    def run(self) -> Trace:
         self.block(self.inst.body, {})
-        return self.slices
+        return Trace(self.slices, self.order)
 
     def block(self, stmts: tuple[Stmt, ...], env: dict[str, int]):
         for s in stmts:
@@ -100,6 +115,8 @@ class Tracer:
                 self.block(taken, env)
             elif isinstance(s, Store) and isinstance(s.base, ParamRef):
                 self.add(s.base, s.indices, "write", env, s.loc)
+            elif isinstance(s, Put):
+                self.order.append(("put", self.channel(s.stream, env, s.loc)))
 
     def reads(self, e: Expr, env, loc):
         if isinstance(e, ParamRef):
@@ -109,6 +126,11 @@ class Tracer:
             self.reads(c, env, loc)
         if isinstance(e, Load) and isinstance(e.base, ParamRef):
             self.add(e.base, e.indices, "read", env, loc)
+        elif isinstance(e, Get):
+            self.order.append(("get", self.channel(e.stream, env, loc)))
+
+    def channel(self, ref: StreamRef, env, loc) -> str:
+        return channel_name(ref.stream, tuple(evaluate(i, env, loc) for i in ref.indices))
 
     def add(self, ref: ParamRef, indices, direction: str, env, loc):
         shape = ref.type.shape
@@ -129,8 +151,22 @@ class Tracer:
         dims = tuple(n for n, sub in zip(size, subs) if not isinstance(sub, Index))
         key = (ref.name, direction)
         self.slices.setdefault(key, []).append(Slice(tuple(start), tuple(size), dims))
+        self.order.append((direction, ref.name))
 
 
-def trace(inst: Instance) -> dict[tuple[str, str], list[Slice]]:
-    """(parameter, "read" | "write") -> the slices the instance moves, in order."""
+def moved_shape(shape: tuple[int, ...], indices) -> tuple[int, ...]:
+    """The shape of the value a slice of a parameter moves (indexed dimensions dropped; a
+    scalar moves as one element): the shape of its object FIFO."""
+    subs = [*indices, *[None] * (len(shape) - len(indices))]
+    dims = tuple(
+        full if sub is None else sub.length
+        for sub, full in zip(subs, shape)
+        if not isinstance(sub, Index)
+    )
+    return dims or (1,)
+
+
+def trace(inst: Instance) -> Trace:
+    """The slices the instance moves per (parameter, "read" | "write"), and all its moves in
+    program order."""
     return Tracer(inst).run()
