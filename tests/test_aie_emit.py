@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_aie_emu_programs import assert_emu_equals_sim
 
 import datobench as dato
 from datobench import S, Stream, float32, int8
@@ -29,8 +30,8 @@ from datobench.core.codegen.aie import (
     verify,
 )
 from datobench.core.codegen.aie.budget import RESOURCES
-from datobench.core.codegen.aie.symbols import Symbols, sanitise
 from datobench.core.codegen.aie.types import float_text
+from datobench.core.codegen.names import spelling, symbol_namer
 from datobench.programs import output_stationary_gemm, pipeline, vector_add, whole_array_gemm
 from datobench.visual.code import core_lines
 from tests.helpers import region_of
@@ -94,7 +95,7 @@ def test_every_example_emits(example, target):
     for s in mapping.offchip:  # the shim and memory tiles of every DDR stream
         assert f"aie.tile({s.column}, 0)" in text and f"aie.tile({s.column}, 1)" in text
     for c in prog.graph.channels:  # one FIFO per channel, with the stream's depth
-        name = sanitise(c.name)
+        name = spelling(c.name)
         assert re.search(rf"aie.objectfifo @{name}\(.*, {c.depth} : i32\)", text)
     assert text.count("aie.objectfifo.acquire") == text.count("aie.objectfifo.release")
 
@@ -140,13 +141,26 @@ def test_emit_writes_a_project(tmp_path):
 
 
 def test_symbols_are_safe_and_distinct():
-    sym = Symbols()
-    assert [sym("fa[0, 1]"), sym("fa_0_1"), sym("1x"), sym("_")] == [
-        "fa_0_1",
-        "fa_0_1_2",
-        "s1x",
-        "s",
-    ]
+    sym = symbol_namer()
+    names = [sym.new(n) for n in ("fa[0, 1]", "fa_0_1", "fa_0_1", "1x", "_", "main", "EDOM")]
+    assert names == ["fa_0_1", "fa_0_1_1", "fa_0_1_2", "n_1x", "n", "main", "EDOM"]
+
+
+@dato.region
+def clash(X: float32[32], Y: float32[32]):
+    @dato.task(args=[X, Y])
+    def X_in(x: float32[32], y: float32[32]):
+        c0 = x[0:32] * 2.0  # the local X_in_c0, as the FIFO bringing X into column 0
+        y[0:32] = c0 + 1.0
+
+
+def test_a_local_named_like_a_fifo_gets_a_symbol_of_its_own():
+    prog = dato.compile(clash, target="npu1_4col")
+    text = prog.emit("mlir-aie")
+    assert "aie.objectfifo @X_in_c0(" in text
+    assert '%X_in_c0_1 = aie.buffer(%tile_0_2) {sym_name = "X_in_c0_1"}' in text
+    verify(text)
+    assert_emu_equals_sim(prog)
 
 
 # -- shim DMA patterns --------------------------------------------------------------------------
@@ -296,7 +310,7 @@ def test_windows_through_one_column_moved_unequally():
     text = prog.emit("mlir-aie")
     verify(text)
     # a link moves its windows in lock-step: the column brings A in twice, one link per rate
-    assert "aie.objectfifo @A_in_c0(" in text and "aie.objectfifo @A_in_c0_2(" in text
+    assert "aie.objectfifo @A_in_c0(" in text and "aie.objectfifo @A_in_c0_1(" in text
     a, b = np.arange(64, dtype=np.float32), np.zeros(64, np.float32)
     ref = b.copy()
     prog.run(a, ref, backend="sim")

@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from datobench.core.codegen.aie.symbols import sanitise
 from datobench.core.codegen.aie.types import float_text
+from datobench.core.codegen.names import spelling
 from datobench.core.ir.ops import Op
 from datobench.core.ir.types import DType
 
@@ -69,7 +69,7 @@ def op_kernel(op: Op, arg_types: tuple[str, ...], statics) -> Kernel:
 
 
 def user_kernel(name: str, arg_types: tuple[str, ...]) -> Kernel:
-    symbol = f"{sanitise(name)}_{_suffix(arg_types, ())}"
+    symbol = f"{spelling(name)}_{_suffix(arg_types, ())}"
     return Kernel(symbol, arg_types, (("dato.kernel", f'"{name}"'),))
 
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datobench.core.codegen.aie import types
 from datobench.core.codegen.aie.dma import Block, slice_block
 from datobench.core.codegen.aie.owned import owned_outputs
-from datobench.core.codegen.aie.symbols import Symbols
 from datobench.core.codegen.aie.trace import Slice, trace
+from datobench.core.codegen.names import Namer
 from datobench.core.errors import CapabilityError
 from datobench.core.ir.mapping import OffchipStream, Tile
 from datobench.core.ir.types import TensorType, dtype_of
@@ -65,6 +65,7 @@ class ShimMove:
 
 @dataclass
 class Plan:
+    symbols: Namer  # the design's symbols: FIFOs, then the cores' buffers
     fifos: list[Fifo] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
     moves: list[ShimMove] = field(default_factory=list)
@@ -91,13 +92,13 @@ def _strides(shape: tuple[int, ...]) -> tuple[int, ...]:
 
 
 class Planner:
-    def __init__(self, program, symbols: Symbols):
+    def __init__(self, program, symbols: Namer):
         self.program = program
         self.graph = program.graph
         self.mapping = program.mapping
         self.target = program.target
         self.sym = symbols
-        self.plan = Plan()
+        self.plan = Plan(symbols)
         self.traces = {i.name: trace(i) for i in self.graph.instances}
         self.owned = {
             i.name: {o.param for o in owned_outputs(i.body)} for i in self.graph.instances
@@ -113,7 +114,7 @@ class Planner:
         for c in self.graph.channels:
             route = self.mapping.route(c.name)
             shape = types.shape_of(c.elem)
-            f = Fifo(self.sym(c.name), route.src, [route.dst], c.depth, shape, c.elem)
+            f = Fifo(self.sym.new(c.name), route.src, [route.dst], c.depth, shape, c.elem)
             self.plan.fifos.append(f)
             self.plan.channel[c.name] = f.name
         by_column: dict[tuple[str, int], list[OffchipStream]] = {}
@@ -177,7 +178,7 @@ class Planner:
                         self.graph.instance(other).loc,
                     )
             shape = self.value_shape(slices, first, buffer)
-            name = self.sym(f"{buffer}_{'_'.join(f'{lo}_{hi}' for lo, hi in s.window)}")
+            name = self.sym.new(f"{buffer}_{'_'.join(f'{lo}_{hi}' for lo, hi in s.window)}")
             tiles = sorted({self.mapping.placement[i] for i in s.instances})
             self.plan.fifos.append(Fifo(name, mem, tiles, DDR_DEPTH, shape, dtype))
             for inst in s.instances:
@@ -200,7 +201,7 @@ class Planner:
                     continue
                 slices = self.slices(inst, buffer, "write")
                 shape = self.value_shape(slices, inst, buffer)
-                name = self.sym(f"{buffer}_{inst}")
+                name = self.sym.new(f"{buffer}_{inst}")
                 tile = self.mapping.placement[inst]
                 param = self.arg(inst, buffer).param
                 owned = param in self.owned[inst]  # the local tensor is the object: one
@@ -244,7 +245,7 @@ class Planner:
         per_member = [self.slices(m, buffer, direction) for m in members]
         shape = self.value_shape([x for sl in per_member for x in sl], members[0], buffer)
         blocks = [self.blocks(m, buffer, sl) for m, sl in zip(members, per_member)]
-        name = self.sym(f"{buffer}_{node.name}")
+        name = self.sym.new(f"{buffer}_{node.name}")
         if direction == "read":
             f = Fifo(name, mem, [node.tile], DDR_DEPTH, shape, dtype)
         else:
@@ -283,7 +284,7 @@ class Planner:
             offsets.append(total)
             total += _size(shape)
         tag = "in" if direction == "read" else "out"
-        name = self.sym(f"{buffer}_{tag}_c{col}")
+        name = self.sym.new(f"{buffer}_{tag}_c{col}")
         ends = (shim, [mem]) if direction == "read" else (mem, [shim])
         self.plan.fifos.append(Fifo(name, *ends, DDR_DEPTH, (total,), dtype))
         names = [n for n, _ in windows]
@@ -303,5 +304,5 @@ def _size(shape: tuple[int, ...]) -> int:
     return n
 
 
-def plan(program, symbols: Symbols) -> Plan:
+def plan(program, symbols: Namer) -> Plan:
     return Planner(program, symbols).run()
