@@ -3,6 +3,10 @@ any other channel is a stream-switch route (producer DMA out, hops, consumer DMA
 buffers on both ends. DDR traffic enters and leaves through a column's shim DMA and memory
 tile: reads of one window are broadcast from one column to every reader, writes are joined per
 column.
+
+What is booked per tile is what mlir-aie's object FIFO lowering allocates for the design the
+emitter writes, and what the verifier counts in its text (``codegen/aie/budget.py``): a test
+holds the two equal on every tile and resource.
 """
 
 from __future__ import annotations
@@ -242,7 +246,7 @@ class NpuRouting:
         lock pair of its own, a descriptor per buffer on the wide FIFO's channel (each moves
         this part of a buffer) and one per buffer on its own channel."""
         self.ledger.buffer(mem, who, 2 * tile_bytes)
-        self.ledger.add(mem, BDS, 2 + 2, who)
+        self.ledger.add(mem, BDS, 2 * 2, who)  # 2 buffers, on the wide channel and its own
 
     def endpoints(self, accesses: list[Access], dma: str, who: str):
         """Each node moving a buffer to or from DDR: one DMA channel, and a ping-pong buffer

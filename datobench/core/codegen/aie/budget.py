@@ -17,8 +17,8 @@ which the mapper's ledger books the same way (``core/passes/route_npu.py``):
 - ``aie.buffer`` and ``memref.alloc``/``alloca`` in a core take data memory, ``aie.lock`` one
   lock; each compute tile keeps a stack (``stack_size``, else the target's figure) out of its
   data memory.
-mlir-aie releases before 2025 gave a link's wide FIFO one lock pair and one BD per buffer; the
-count here, today's, is never less.
+Releases of the v1.0 era gave a link's wide FIFO one lock pair (counting depth x narrow FIFOs)
+and one BD per buffer; today's count, used here, is never less, so it bounds both.
 """
 
 from __future__ import annotations
