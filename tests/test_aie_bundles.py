@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import pytest
 from helpers import check_error
-from test_aie_emit import BUDGETED, CONVENTIONS, _scratch_bytes
+from test_aie_emit import assert_budgets_are_the_ledger
 from test_aie_emu_programs import assert_emu_equals_sim
 
 import datobench as dato
 from datobench import R, S, Stream, float32
-from datobench.core.codegen.aie import budgets, verify
+from datobench.core.codegen.aie import verify
 from datobench.programs import vector_add
 
 TARGETS = ["npu1_4col", "npu2"]
@@ -207,13 +207,4 @@ def test_a_bundle_of_three_keeps_its_windows_in_one_column(target):
 def test_the_budgets_of_bundled_designs_are_the_mappers_ledger(target, case):
     region, bundle = case
     prog = dato.compile(region, target=target, primitives=[dato.bundle(bundle)] if bundle else [])
-    text = prog.emit("mlir-aie")
-    used, scratch = budgets(text), _scratch_bytes(text)
-    for use in prog.mapping.tiles.values():
-        for resource in (*BUDGETED, "locks"):
-            if (use.kind, resource) in CONVENTIONS:
-                continue
-            expected = use.used.get(resource, 0)
-            if resource == "data memory":
-                expected += scratch.get(use.tile, 0)
-            assert used.get(use.tile, {}).get(resource, 0) == expected, (use.tile, resource)
+    assert_budgets_are_the_ledger(prog)

@@ -166,13 +166,13 @@ def test_budgets_of_the_whole_array_gemm():
     mem = used[(0, 1)]
     assert mem["data memory"] == 112 * kib
     assert (mem["input DMA channels"], mem["output DMA channels"]) == (6, 4)
-    assert mem["buffer descriptors"] == 2 * (1 + 2 + 1 + 1 + 4 + 1)
-    # a shim: A and B out, C in; three BD ids
-    assert used[(0, 0)] == {
-        "output DMA channels": 2,
-        "input DMA channels": 1,
-        "buffer descriptors": 3,
-    }
+    # a BD per buffer (depth 2) on each channel, the wide FIFO's channel one per narrow FIFO:
+    # A in (2 parts) and out (2 FIFOs), B in and out, C in (4 FIFOs) and out (4 parts)
+    assert mem["buffer descriptors"] == 2 * (2 + 2 + 1 + 1 + 4 + 4)
+    # a lock pair per narrow FIFO of a link: A's 2, B's 1, C's 4
+    assert mem["locks"] == 2 * (2 + 1 + 4)
+    # a shim: A and B out, C in, a lock pair each; its BDs are the runtime sequence's
+    assert used[(0, 0)] == {"output DMA channels": 2, "input DMA channels": 1, "locks": 6}
     assert set(used) == {(c, r) for c in range(2) for r in range(6)}
 
 

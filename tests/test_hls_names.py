@@ -194,3 +194,10 @@ def test_any_names_in_any_order_give_distinct_valid_identifiers(requests):
         given_out.setdefault(ident, set()).add((level, user))
     for ident, owners in given_out.items():  # one owner per identifier in a scope chain
         assert len(owners) == 1, (ident, owners)
+
+
+def test_new_gives_each_of_several_things_of_one_name_its_own_identifier():
+    namer = Namer()
+    assert namer.name("x", "local") == "x"
+    assert [namer.new("x"), namer.new("x")] == ["x_1", "x_2"]
+    assert namer.name("x", "local") == "x"  # the thing named first keeps its identifier

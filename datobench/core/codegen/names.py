@@ -14,8 +14,9 @@ The reserved words are those of the language written: ``CPP_RESERVED`` at global
 keywords and alternative tokens, C library macros, types and functions, the namespaces of the
 support headers), ``CPP_LOCAL_RESERVED`` in function bodies (the same without the library's
 functions, which a local merely shadows), plus identifiers the standard reserves (a leading
-underscore, a double underscore). Another backend passes its own:
-``Namer(reserved=MLIR_WORDS | CPP_RESERVED)``.
+underscore, a double underscore). Another backend passes its own: MLIR reserves no symbol,
+so the MLIR-AIE design's ``@symbols`` come from ``symbol_namer()``, where ``namer.new(user)``
+names each of several things that share a user name (two FIFOs made for one buffer).
 """
 
 from __future__ import annotations
@@ -115,23 +116,36 @@ def ascii_name(text: str) -> str:
     return re.sub(r"_+", "_", "".join(out)).strip("_")
 
 
+def spelling(user: str, kind: str = "name") -> str:
+    """``user`` as an identifier before any rule of a scope applies: ``ascii_name``, with the
+    kind's initial in front when that does not start with a letter (``1x`` -> ``s_1x`` for a
+    ``symbol``)."""
+    stem = ascii_name(user)
+    if not stem or not stem[0].isalpha():
+        stem = f"{kind[0].lower()}_{stem}".rstrip("_") if kind else f"n_{stem}"
+    return stem
+
+
 class Namer:
     """Collision-free identifiers in nested scopes (see the module's docstring).
 
     ``reserved``: words no identifier may be (default ``CPP_RESERVED``); ``prefixes``: starts
-    no identifier may have (default ``RESERVED_PREFIXES``); ``max_length``: longer user names
-    are cut to this many characters (a suffix keeps them apart), for tools and file names
-    made from identifiers."""
+    no identifier may have (default ``RESERVED_PREFIXES``); ``families``: patterns of reserved
+    words (default: C's errno and signal macros); ``max_length``: longer user names are cut
+    to this many characters (a suffix keeps them apart), for tools and file names made from
+    identifiers (None: no limit)."""
 
     def __init__(
         self,
         reserved: Iterable[str] = CPP_RESERVED,
         prefixes: Iterable[str] = RESERVED_PREFIXES,
-        max_length: int = 64,
+        max_length: int | None = 64,
+        families: Iterable[re.Pattern] = (_MACRO_FAMILY,),
         _parent: Namer | None = None,
     ):
         self.reserved = frozenset(reserved)
         self.prefixes = tuple(prefixes)
+        self.families = tuple(families)
         self.max_length = max_length
         self._parent = _parent
         self._taken: set[str] = set()  # identifiers of this scope
@@ -146,17 +160,19 @@ class Namer:
         e.g. ``CPP_LOCAL_RESERVED`` for function bodies, where a C library function's name
         only shadows it."""
         words = self.reserved if reserved is None else reserved
-        return Namer(words, self.prefixes, self.max_length, _parent=self)
+        return Namer(words, self.prefixes, self.max_length, self.families, _parent=self)
 
     def name(self, user: str, kind: str = "name") -> str:
         """The identifier of the thing called ``user`` of the given ``kind`` in this scope."""
         key = (kind, user)
-        if key in self._given:
-            return self._given[key]
-        stem = ascii_name(user)
-        if not stem or not stem[0].isalpha():
-            stem = f"{kind[0].lower()}_{stem}".rstrip("_") if kind else f"n_{stem}"
-        stem = stem[: self.max_length].rstrip("_")
+        if key not in self._given:
+            self._given[key] = self.new(user, kind)
+        return self._given[key]
+
+    def new(self, user: str, kind: str = "name") -> str:
+        """A new identifier for one more thing called ``user``: ``name``'s spelling, or it with
+        a suffix (``_1``, ``_2``, ...) when that is taken, even by a thing of the same name."""
+        stem = spelling(user, kind)[: self.max_length].rstrip("_")
         if not self._allowed(f"{stem}_1"):  # a reserved start (dato_, DATO_): move it aside
             stem = f"{kind[0].lower() if kind else 'n'}_{stem}"
         candidate = stem if self._allowed(stem) else stem + "_"
@@ -165,7 +181,6 @@ class Namer:
             candidate = f"{stem}_{n}"
             n += 1
         self._take(candidate)
-        self._given[key] = candidate
         if candidate != user:
             self._changed[candidate] = user
         return candidate
@@ -207,7 +222,7 @@ class Namer:
             and "__" not in text
             and text not in self.reserved
             and not text.startswith(self.prefixes)
-            and not _MACRO_FAMILY.match(text)
+            and not any(family.match(text) for family in self.families)
         )
 
     def _free(self, text: str) -> bool:
@@ -227,3 +242,9 @@ class Namer:
         while scope is not None:
             yield scope
             scope = scope._parent
+
+
+def symbol_namer() -> Namer:
+    """The namer of an MLIR design's symbols (``@fifo``, ``aie.buffer`` names): MLIR
+    reserves no symbol and limits no length, so a safe user name is its own symbol."""
+    return Namer(reserved=(), prefixes=(), max_length=None, families=())

@@ -1,8 +1,9 @@
 """Physical routing and accounting once every node has a tile.
 
 Every instance is hosted where its budgets are counted (its tile, or the whole device), with
-its local tensors; a channel within one node is a buffer there. Channels between nodes and
-DDR traffic are routed by the target kind's rules (``route_npu``, ``route_fpga``).
+its local tensors (and, on an AIE core, the scratch buffers of its expressions); a channel
+within one node is a buffer there. Channels between nodes and DDR traffic are routed by the
+target kind's rules (``route_npu``, ``route_fpga``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from datobench.core.ir.mapping import OffchipStream, Route, Tile
 from datobench.core.ir.program import Channel
 from datobench.core.kinds import kind_of
 from datobench.core.passes.analysis import Access
-from datobench.core.passes.resources import Ledger, memory_resource
+from datobench.core.passes.resources import MEMORY, Ledger, memory_resource
+from datobench.core.passes.scratch import scratch_bytes
 from datobench.core.passes.virtual import VirtualGraph
 from datobench.core.targets import Target
 
@@ -53,11 +55,18 @@ class Router:
         return None if self.kind.device_wide else self.tile_of(instance)
 
     def local_memory(self):
+        nodes: dict[str, list] = {}
         for inst in self.vg.graph.instances:
+            nodes.setdefault(self.vg.root(inst.name), []).append(inst.body)
             n = self.vg.profiles[inst.name].local_bytes
             if n:
                 where = self.where(inst.name)
                 self.ledger.add(where, memory_resource(where), n, f"{inst.name} local tensors")
+        if self.kind.runs_aie:  # an AIE core's expression temporaries (passes/scratch.py)
+            for root, bodies in nodes.items():
+                n = scratch_bytes(bodies)
+                if n:
+                    self.ledger.add(self.tile_of(root), MEMORY, n, f"{root} scratch buffers")
 
     def channel(self, c: Channel) -> Route:
         a, b = self.tile_of(c.producer), self.tile_of(c.consumer)

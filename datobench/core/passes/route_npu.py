@@ -3,6 +3,10 @@ any other channel is a stream-switch route (producer DMA out, hops, consumer DMA
 buffers on both ends. DDR traffic enters and leaves through a column's shim DMA and memory
 tile: reads of one window are broadcast from one column to every reader, writes are joined per
 column.
+
+What is booked per tile is what mlir-aie's object FIFO lowering allocates for the design the
+emitter writes, and what the verifier counts in its text (``codegen/aie/budget.py``): a test
+holds the two equal on every tile and resource.
 """
 
 from __future__ import annotations
@@ -162,16 +166,12 @@ class NpuRouting:
             if (rate, col) not in carried:
                 carried.add((rate, col))
                 shim_load[col] += 1
-                self.ledger.add(shim, DMA_OUT, 1, f"{buffer} into column {col}")
-                self.ledger.add(shim, BDS, 2, f"{buffer} into column {col}")
+                self.shim_fifo(shim, DMA_OUT, 1, f"{buffer} into column {col}")
                 self.ledger.add(mem, DMA_IN, 1, f"{buffer} into column {col}")
-                self.ledger.add(mem, BDS, 2, f"{buffer} into column {col}")
             mem_load[col] += 1
             who = f"{buffer}{''.join(_window_text(w) for w in group)}"
-            tile_bytes = max(a.tile_bytes for a in accesses)
+            self.link_part(mem, who, max(a.tile_bytes for a in accesses))
             self.ledger.add(mem, DMA_OUT, 1, who)
-            self.ledger.add(mem, BDS, 2, who)  # the window's side of the link
-            self.ledger.buffer(mem, who, 2 * tile_bytes)
             seen: set = set()
             readers = sorted({self.tile_of(a.instance) for a in accesses})
             for tile in readers:
@@ -209,12 +209,11 @@ class NpuRouting:
                 key = root if "bundle" in self.vg.kinds[root] else a.instance
                 moved[key] = moved.get(key, 0) + a.bytes // max(a.tile_bytes, 1)
             rates = len(set(moved.values()))  # a shim FIFO joins its streams in lock-step
-            self.ledger.add(shim, DMA_IN, rates, who)
-            self.ledger.add(shim, BDS, 2 * rates, who)
+            self.shim_fifo(shim, DMA_IN, rates, who)
             self.ledger.add(mem, DMA_IN, len(per_node), who)
             self.ledger.add(mem, DMA_OUT, rates, who)
-            self.ledger.add(mem, BDS, 2 * len(per_node) + 2 * rates, who)
-            self.ledger.buffer(mem, who, 2 * sum(per_node.values()))
+            for root, tile_bytes in sorted(per_node.items()):
+                self.link_part(mem, f"{who} ({root})", tile_bytes)
             writers = sorted({self.tile_of(a.instance) for a in accesses})
             seen: set = set()
             for tile in writers:
@@ -233,6 +232,21 @@ class NpuRouting:
                     writers,
                 )
             )
+
+    def shim_fifo(self, shim: Tile, dma: str, n: int, who: str):
+        """``n`` object FIFOs ending at a shim tile: a DMA channel and a lock pair each. The
+        shim's buffer descriptors are the runtime sequence's (ids 0-15, reused after a wait),
+        not the placement's: a shim has 16 and at most 2 + 2 channels to feed."""
+        self.ledger.add(shim, dma, n, who)
+        self.ledger.add(shim, LOCKS, 2 * n, who)
+
+    def link_part(self, mem: Tile, who: str, tile_bytes: int):
+        """One FIFO of a memory-tile link's narrow side (a window distributed, a stream
+        joined) at depth 2, as mlir-aie lowers it: its part of the wide FIFO's buffers, with a
+        lock pair of its own, a descriptor per buffer on the wide FIFO's channel (each moves
+        this part of a buffer) and one per buffer on its own channel."""
+        self.ledger.buffer(mem, who, 2 * tile_bytes)
+        self.ledger.add(mem, BDS, 2 * 2, who)  # 2 buffers, on the wide channel and its own
 
     def endpoints(self, accesses: list[Access], dma: str, who: str):
         """Each node moving a buffer to or from DDR: one DMA channel, and a ping-pong buffer

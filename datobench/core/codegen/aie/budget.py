@@ -1,18 +1,24 @@
 """What each tile of a design uses, computed from the text, against the tile's capacity.
 
-The accounting follows mlir-aie's lowering of object FIFOs:
+The accounting follows mlir-aie's lowering of object FIFOs (AIEObjectFifoStatefulTransform),
+which the mapper's ledger books the same way (``core/passes/route_npu.py``):
 - a FIFO whose single consumer shares memory with its producer (two compute tiles, one reaching
   the other's memory, no ``via_DMA``) has one set of ``depth`` buffers where both reach it
   (the consumer's memory when the producer reaches it), two locks, and no DMA;
-- otherwise each non-shim end holds its own ``depth`` buffers, two locks and ``depth`` buffer
-  descriptors, and takes one DMA channel (the producer an output channel, which a broadcast
-  shares; each consumer an input channel); a shim end takes one channel too;
+- otherwise every end takes one DMA channel (the producer an output channel, which a broadcast
+  shares; each consumer an input channel). A compute end holds its own ``depth`` buffers, a
+  lock pair and a buffer descriptor (BD) per buffer. A shim end holds a lock pair and no BD:
+  the runtime sequence's ``dma_memcpy_nd`` program the shim's BDs, with ids 0-15 reused only
+  after a wait (``shim.py`` checks them), so they are no budget of the placement;
 - at a memory tile's link, the FIFO on the link's wide side (the input of a distribute, the
-  output of a join, the larger element of a 1:1 link) holds the buffers; the narrow side's
-  FIFOs are views of them, with their own locks, descriptors and channels;
+  output of a join, the larger element of a 1:1 link) holds the ``depth`` buffers and a lock
+  pair per FIFO of the narrow side, and its channel a BD per buffer and narrow FIFO (each moves
+  one FIFO's part of a buffer); each narrow FIFO's channel takes a BD per buffer;
 - ``aie.buffer`` and ``memref.alloc``/``alloca`` in a core take data memory, ``aie.lock`` one
   lock; each compute tile keeps a stack (``stack_size``, else the target's figure) out of its
-  data memory; a shim tile's descriptors are the distinct ``dma_memcpy_nd`` ids on its FIFOs.
+  data memory.
+Releases of the v1.0 era gave a link's wide FIFO one lock pair (counting depth x narrow FIFOs)
+and one BD per buffer; today's count, used here, is never less, so it bounds both.
 """
 
 from __future__ import annotations
@@ -20,7 +26,6 @@ from __future__ import annotations
 from xdsl.dialects.memref import AllocaOp, AllocOp
 from xdsl.ir import Operation
 
-from datobench.core.codegen.aie.aiex import NpuDmaMemcpyNdOp
 from datobench.core.codegen.aie.dialect import BufferOp, CoreOp, LockOp
 from datobench.core.codegen.aie.model import AieVerifyError, Scope, Tile, memref_bytes
 from datobench.core.passes.resources import BDS, DMA_IN, DMA_OUT, LOCKS, MEMORY, kib
@@ -55,10 +60,19 @@ def _account(scope: Scope) -> _Usage:
         for tile, channel, depth, side in ends:
             u.add(tile, channel, 1, fifo, f"@{name}")
             if scope.kind(tile) == "shim":
+                u.add(tile, LOCKS, 2, fifo, f"@{name}")
                 continue
-            u.add(tile, BDS, depth, fifo, f"@{name}")
-            u.add(tile, LOCKS, 2, fifo, f"@{name}")
-            if not _is_view(scope, name, side):
+            link = scope.link_of(name, side)
+            if link is None:
+                u.add(tile, BDS, depth, fifo, f"@{name}")
+                u.add(tile, LOCKS, 2, fifo, f"@{name}")
+                u.add(tile, MEMORY, depth * size, fifo, f"@{name} ({depth} x {size} B)")
+            elif _is_view(scope, name, side):
+                u.add(tile, BDS, _wide_depth(scope, link, tile), fifo, f"@{name}")
+            else:
+                parts = len(link.outs) if side == "in" else len(link.ins)
+                u.add(tile, BDS, depth * parts, fifo, f"@{name}")
+                u.add(tile, LOCKS, 2 * parts, fifo, f"@{name}")
                 u.add(tile, MEMORY, depth * size, fifo, f"@{name} ({depth} x {size} B)")
     for op in scope.op.walk():
         if isinstance(op, BufferOp):
@@ -71,14 +85,6 @@ def _account(scope: Scope) -> _Usage:
             if core is not None:
                 tile = scope.tile_of(core.tile, core)
                 u.add(tile, MEMORY, memref_bytes(op.memref.type), op, op.name)
-    shim_ids: dict[Tile, set[int]] = {}
-    for op in scope.op.walk():
-        if isinstance(op, NpuDmaMemcpyNdOp) and op.fifo in scope.fifos:
-            fifo = scope.fifos[op.fifo]
-            for tile in [scope.producer(fifo), *scope.consumers(fifo)]:
-                if scope.kind(tile) == "shim" and op.bd_id not in shim_ids.setdefault(tile, set()):
-                    shim_ids[tile].add(op.bd_id)
-                    u.add(tile, BDS, 1, op, f"dma_memcpy_nd id {op.bd_id}")
     return u
 
 
@@ -87,12 +93,23 @@ def _is_view(scope: Scope, name: str, side: str) -> bool:
     link = scope.link_of(name, side)
     if link is None:
         return False
+    return (side == "out") == _wide_in(scope, link)
+
+
+def _wide_in(scope: Scope, link) -> bool:
+    """Whether a link's input holds its buffers (else its output does)."""
     if len(link.ins) == len(link.outs) == 1:  # 1:1: the larger element holds the buffers
         a, b = (memref_bytes(scope.element(scope.fifos[n])) for n in (*link.ins, *link.outs))
-        wide_in = a >= b
-    else:
-        wide_in = len(link.ins) == 1  # a distribute: the input holds the buffers
-    return (side == "out") == wide_in
+        return a >= b
+    return len(link.ins) == 1  # a distribute: the input holds the buffers
+
+
+def _wide_depth(scope: Scope, link, tile: Tile) -> int:
+    """The number of buffers the link's wide FIFO holds at its memory tile."""
+    if _wide_in(scope, link):
+        fifo = scope.fifos[link.ins[0]]
+        return fifo.depths()[1 + scope.consumers(fifo).index(tile)]
+    return scope.fifos[link.outs[0]].depths()[0]
 
 
 def _core_of(op: Operation) -> CoreOp | None:

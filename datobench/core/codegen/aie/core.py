@@ -22,7 +22,6 @@ from datobench.core.codegen.aie.kernels import Kernel, op_kernel, user_kernel, u
 from datobench.core.codegen.aie.owned import names_in, owned_outputs
 from datobench.core.codegen.aie.plan import Plan
 from datobench.core.codegen.aie.scalars import CoreText, Value, whole
-from datobench.core.codegen.aie.symbols import sanitise
 from datobench.core.codegen.aie.trace import moved_shape
 from datobench.core.errors import CapabilityError
 from datobench.core.ir.effects import view_of
@@ -95,9 +94,7 @@ class CoreEmitter(CoreText):
     # -- buffers -------------------------------------------------------------------------------
 
     def buffer(self, name: str, t: TensorType) -> Value:
-        symbol = f"{sanitise(self.inst.name)}_{sanitise(name)}"
-        if symbol in {b.symbol for b in self.out.buffers}:
-            symbol += f"_{len(self.out.buffers)}"
+        symbol = self.plan.symbols.new(f"{self.inst.name}_{name}")
         self.out.buffers.append(Buffer(symbol, types.of(t), self.tile))
         return Value(f"%{symbol}", t)
 

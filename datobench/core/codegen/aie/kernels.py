@@ -22,8 +22,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from datobench.core.codegen.aie.symbols import sanitise
 from datobench.core.codegen.aie.types import float_text
+from datobench.core.codegen.names import spelling
 from datobench.core.errors import CapabilityError
 from datobench.core.ir.ops import Op
 from datobench.core.ir.program import KernelDecl
@@ -81,7 +81,7 @@ def user_kernel(decl: KernelDecl, arg_types: tuple[str, ...]) -> Kernel:
     """The declaration of a call of ``decl`` with ``arg_types`` (in ``user_order``)."""
     attrs = (("dato.kernel", f'"{decl.name}"'),)
     if decl.aie is None:
-        symbol = f"{sanitise(decl.name)}_{_suffix(arg_types, ())}"
+        symbol = f"{spelling(decl.name)}_{_suffix(arg_types, ())}"
         return Kernel(symbol, arg_types, attrs, decl=decl)
     obj = f"{decl.aie.stem}.o"
     return Kernel(decl.aie.symbol, arg_types, attrs, object=obj, decl=decl)

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datobench.core.codegen.aie import types
 from datobench.core.codegen.aie.dma import Block, slice_block
 from datobench.core.codegen.aie.owned import owned_outputs
-from datobench.core.codegen.aie.symbols import Symbols
 from datobench.core.codegen.aie.trace import Slice, trace
+from datobench.core.codegen.names import Namer
 from datobench.core.errors import CapabilityError
 from datobench.core.ir.mapping import OffchipStream, Tile
 from datobench.core.ir.types import TensorType, dtype_of
@@ -84,6 +84,7 @@ class ShimMove:
 
 @dataclass
 class Plan:
+    symbols: Namer  # the design's symbols: FIFOs, then the cores' buffers
     fifos: list[Fifo] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
     moves: list[ShimMove] = field(default_factory=list)
@@ -120,13 +121,13 @@ def _strides(shape: tuple[int, ...]) -> tuple[int, ...]:
 
 
 class Planner:
-    def __init__(self, program, symbols: Symbols):
+    def __init__(self, program, symbols: Namer):
         self.program = program
         self.graph = program.graph
         self.mapping = program.mapping
         self.target = program.target
         self.sym = symbols
-        self.plan = Plan()
+        self.plan = Plan(symbols)
         self.traces = {i.name: trace(i) for i in self.graph.instances}
         self.turns = {name: _turns(t.order) for name, t in self.traces.items()}
         self.plan.orders = {name: t.order for name, t in self.traces.items()}
@@ -145,7 +146,7 @@ class Planner:
         for c in self.graph.channels:
             route = self.mapping.route(c.name)
             shape = types.shape_of(c.elem)
-            f = Fifo(self.sym(c.name), route.src, [route.dst], c.depth, shape, c.elem)
+            f = Fifo(self.sym.new(c.name), route.src, [route.dst], c.depth, shape, c.elem)
             self.plan.fifos.append(f)
             self.plan.channel[c.name] = f.name
         by_column: dict[tuple[str, int], list[OffchipStream]] = {}
@@ -266,7 +267,7 @@ class Planner:
         blocks = self.blocks(first, buffer, slices)
         groups = _by_shape(slices)
         for shape, ks in groups:
-            name = self.sym(_named(base, shape, groups))
+            name = self.sym.new(_named(base, shape, groups))
             self.plan.fifos.append(Fifo(name, mem, tiles, DDR_DEPTH, shape, dtype))
             for inst in readers:
                 self.access(inst, buffer, "read", shape, name)
@@ -298,7 +299,7 @@ class Planner:
                 blocks = self.blocks(inst, buffer, slices)
                 groups = _by_shape(slices)
                 for shape, ks in groups:
-                    name = self.sym(_named(f"{buffer}_{inst}", shape, groups))
+                    name = self.sym.new(_named(f"{buffer}_{inst}", shape, groups))
                     f = Fifo(name, tile, [mem], DDR_DEPTH, shape, dtype, 1 if owned else None)
                     self.plan.fifos.append(f)
                     self.access(inst, buffer, "write", shape, name)
@@ -332,7 +333,7 @@ class Planner:
         owned = any(self.arg(m, buffer).param in self.owned[m] for m in members)
         out = []
         for g, (shape, _) in enumerate(groups[0]):
-            name = self.sym(_named(f"{buffer}_{node.name}", shape, groups[0]))
+            name = self.sym.new(_named(f"{buffer}_{node.name}", shape, groups[0]))
             if direction == "read":
                 f = Fifo(name, mem, [node.tile], DDR_DEPTH, shape, dtype)
             else:
@@ -369,7 +370,7 @@ class Planner:
             offsets.append(total)
             total += _size(w.shape)
         tag = "in" if direction == "read" else "out"
-        name = self.sym(f"{buffer}_{tag}_c{col}")
+        name = self.sym.new(f"{buffer}_{tag}_c{col}")
         ends = (shim, [mem]) if direction == "read" else (mem, [shim])
         self.plan.fifos.append(Fifo(name, *ends, DDR_DEPTH, (total,), dtype))
         names = [w.fifo for w in windows]
@@ -410,5 +411,5 @@ def _size(shape: tuple[int, ...]) -> int:
     return n
 
 
-def plan(program, symbols: Symbols) -> Plan:
+def plan(program, symbols: Namer) -> Plan:
     return Planner(program, symbols).run()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from datobench.core.codegen.aie import types
-from datobench.core.codegen.aie.symbols import sanitise
+from datobench.core.codegen.names import spelling
 from datobench.core.errors import CapabilityError
 from datobench.core.ir.nodes import Binary, Const, Expr, Get, Index, Load, Range, Var
 from datobench.core.ir.types import dtype_of, index
@@ -42,7 +42,7 @@ class CoreText:
 
     def fresh(self) -> str:
         self.n += 1
-        return f"%{sanitise(self.inst.name)}_{self.n}"
+        return f"%{spelling(self.inst.name)}_{self.n}"
 
     def named(self, name: str) -> Value:
         """The value a name of the instance has here; one bound only inside a loop or branch

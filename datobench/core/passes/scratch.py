@@ -1,0 +1,132 @@
+"""The scratch buffers an NPU core holds for expression temporaries, so that the mapper's
+ledger books the data memory the emitted core takes (``codegen/aie/core.py`` allocates them;
+the test of the design's budgets against the ledger keeps the two in step).
+
+A tile value computed inside an expression (an operand that is itself arithmetic or a call,
+a partial slice of a local) gets a buffer of its own; so does the right-hand side of a binding
+that reads the name it binds without updating it in place (``x = f(x)`` is computed aside,
+then copied into ``x``). Everything else is computed straight into where it goes (a FIFO
+object, a local). A core keeps its scratch buffers per memref type and takes them back after
+every statement, so it holds, of each type, as many as its most demanding statement uses.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Set
+
+from datobench.core.ir.effects import view_of
+from datobench.core.ir.nodes import (
+    Assign,
+    Binary,
+    Call,
+    Expr,
+    Get,
+    Index,
+    KernelCall,
+    Load,
+    ParamRef,
+    Put,
+    Range,
+    Stmt,
+    Store,
+    Var,
+    children,
+    in_place_update,
+    mutated_names,
+    walk,
+)
+from datobench.core.ir.ops import op_of
+from datobench.core.ir.types import TensorType, dtype_of
+
+
+def scratch_bytes(bodies: Iterable[tuple[Stmt, ...]]) -> int:
+    """Bytes of the scratch buffers of one core running ``bodies`` (a node's instances)."""
+    most: dict[tuple, int] = {}
+    sizes: dict[tuple, int] = {}
+    for body in bodies:
+        mutated = mutated_names(body)
+        for s in walk(body):
+            for key, n in Counter(_key(t, sizes) for t in _statement(s, mutated)).items():
+                most[key] = max(most.get(key, 0), n)
+    return sum(n * sizes[key] for key, n in most.items())
+
+
+def _key(t: TensorType, sizes: dict[tuple, int]) -> tuple:
+    key = (dtype_of(t).name, tuple(t.shape))
+    sizes[key] = t.nbytes
+    return key
+
+
+def _statement(s: Stmt, mutated: Set[str]) -> list[TensorType]:
+    """The temporaries one statement needs (loops and branches: their statements do)."""
+    if isinstance(s, Assign) and isinstance(s.value.type, TensorType):
+        if view_of(s, mutated) is not None:
+            return _tensor(s.value)
+        if in_place_update(s) or not _reads(s.value, s.name):
+            return _into(s.value, s.name)
+        return [s.value.type, *_into(s.value, None)]
+    if isinstance(s, Put) and isinstance(s.value.type, TensorType):
+        return _into(s.value, None)
+    if isinstance(s, Store) and isinstance(s.value.type, TensorType):
+        if isinstance(s.base, ParamRef):
+            return _into(s.value, None)
+        shape = s.base.type.shape
+        if all(isinstance(i, Index) for i in s.indices) and len(s.indices) == len(shape):
+            return []
+        if _whole(s.indices, shape):
+            return _into(s.value, s.base.name)
+        return _tensor(s.value)
+    return []
+
+
+def _into(e: Expr, dest: str | None) -> list[TensorType]:
+    """Computing ``e`` into a buffer (the local ``dest``, if it is one): its operands'."""
+    if isinstance(e, KernelCall):
+        return _operands(e.args)
+    if op_of(e) is None:
+        return _tensor(e)
+    if (  # acc += matmul(...): the kernel accumulates into acc
+        isinstance(e, Binary)
+        and e.op == "+"
+        and isinstance(e.lhs, Var)
+        and e.lhs.name == dest
+        and isinstance(e.rhs, Call)
+        and e.rhs.fn == "matmul"
+        and e.rhs.type == e.type
+    ):
+        return _operands(e.rhs.args)
+    if isinstance(e, Call):
+        return _operands(e.args)
+    return _operands((e.lhs, e.rhs) if isinstance(e, Binary) else (e.operand,))
+
+
+def _operands(args) -> list[TensorType]:
+    return [t for a in args if isinstance(a.type, TensorType) for t in _tensor(a)]
+
+
+def _tensor(e: Expr) -> list[TensorType]:
+    """A tile value as a buffer: where it lives (a local, a FIFO object), else a scratch one."""
+    if isinstance(e, (Var, Get, ParamRef)):
+        return []
+    if isinstance(e, Load):
+        if isinstance(e.base, ParamRef) or _whole(e.indices, e.base.type.shape):
+            return []
+        return [e.type]
+    return [e.type, *_into(e, None)]
+
+
+def _whole(indices, shape) -> bool:
+    """Do the subscripts select all of a tensor?"""
+    return all(
+        i is None or (isinstance(i, Range) and i.length == size) for i, size in zip(indices, shape)
+    )
+
+
+def _reads(e: Expr, name: str) -> bool:
+    """Does an expression read the local ``name``?"""
+    if isinstance(e, Var) and e.name == name:
+        return True
+    if isinstance(e, Load) and isinstance(e.base, Var) and e.base.name == name:
+        return True
+    return any(_reads(c, name) for c in children(e))
