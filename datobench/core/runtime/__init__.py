@@ -3,16 +3,21 @@ build tools. The only package that touches vendor libraries; ``pyxrt`` is import
 (``probe.find_pyxrt``), so importing datobench needs none of them."""
 
 from datobench.core.runtime.build import build_fpga, vpp_commands
+from datobench.core.runtime.build_npu import NpuBuild, NpuToolchain, build_npu, npu_commands
 from datobench.core.runtime.probe import DeviceInfo, devices, find_pyxrt, find_tool, open_device
 from datobench.core.runtime.xrt import XrtRunner, program_runner
 
 __all__ = [
     "DeviceInfo",
+    "NpuBuild",
+    "NpuToolchain",
     "XrtRunner",
     "build_fpga",
+    "build_npu",
     "devices",
     "find_pyxrt",
     "find_tool",
+    "npu_commands",
     "open_device",
     "program_runner",
     "vpp_commands",
