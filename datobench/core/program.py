@@ -20,7 +20,7 @@ from datobench.core.report import Report, diagnostics
 from datobench.core.targets import Target
 
 if TYPE_CHECKING:
-    from datobench.core.runtime.build_npu import NpuBuild
+    from datobench.core.runtime.npu_build import NpuBuild
 
 
 class Program:

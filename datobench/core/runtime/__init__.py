@@ -3,7 +3,7 @@ build tools. The only package that touches vendor libraries; ``pyxrt`` is import
 (``probe.find_pyxrt``), so importing datobench needs none of them."""
 
 from datobench.core.runtime.build import build_fpga, vpp_commands
-from datobench.core.runtime.build_npu import NpuBuild, NpuToolchain, build_npu, npu_commands
+from datobench.core.runtime.npu_build import NpuBuild, NpuToolchain, build_npu, npu_commands
 from datobench.core.runtime.probe import DeviceInfo, devices, find_pyxrt, find_tool, open_device
 from datobench.core.runtime.xrt import XrtRunner, program_runner
 
