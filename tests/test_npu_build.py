@@ -439,3 +439,10 @@ def test_a_real_build_of_vector_add(tmp_path):
     built = npu_program().build(directory=tmp_path / "vector_add")
     assert built.xclbin.stat().st_size > 0 and built.insts.stat().st_size > 0
     assert (tmp_path / "vector_add" / "dato_kernels.o").stat().st_size > 0
+
+
+def test_the_readme_recipe_spells_the_commands_npu_commands_gives(tmp_path):
+    npu_program().emit("mlir-aie", directory=tmp_path)
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    for command in npu_commands(tmp_path, "aie2"):
+        assert f"\n{shlex.join(command)}\n" in readme

@@ -39,8 +39,9 @@ HOW_TO_GET = {
     "aiecc": (
         "aiecc (mlir-aie's compiler driver, aiecc.py or aiecc): install the mlir-aie wheel from "
         "its GitHub releases, `pip install mlir_aie -f https://github.com/Xilinx/mlir-aie/"
-        "releases/expanded_assets/latest-wheels-4` (v1.0 for the Dato paper's release), and "
-        "set MLIR_AIE_INSTALL_DIR to its directory (`pip show mlir_aie`: Location/mlir_aie)"
+        "releases/expanded_assets/latest-wheels-4` (recent wheels: the design is written in "
+        "the syntax of 2026), and set MLIR_AIE_INSTALL_DIR to its directory (`pip show "
+        "mlir_aie`: Location/mlir_aie)"
     ),
     "compiler": (
         "a kernel compiler, Peano (llvm-aie's clang++): `pip install llvm-aie -f "
@@ -131,31 +132,18 @@ def find_npu_toolchain() -> tuple[NpuToolchain | None, list[str]]:
     """The toolchain found here, or None and what is missing (one line per tool, saying how
     to get it)."""
     mlir_aie = _install_dirs("MLIR_AIE_INSTALL_DIR", "mlir_aie")
-    aiecc = _first([d / "bin" / n for d in mlir_aie for n in ("aiecc.py", "aiecc")]) or _which(
-        "aiecc.py", "aiecc"
-    )
-    peano = _first(
-        [d / "bin" / "clang++" for d in _install_dirs("PEANO_INSTALL_DIR", "llvm-aie")]
-    ) or _which("clang++")
-    chess = _first([d / "bin" / "xchesscc_wrapper" for d in mlir_aie]) or _which("xchesscc_wrapper")
-    if chess is not None and _which("xchesscc") is None:
-        chess = None  # the wrapper calls Vitis's xchesscc from PATH
+    aiecc = _in_bins(mlir_aie, "aiecc.py", "aiecc") or _which("aiecc.py", "aiecc")
+    peano = _in_bins(_install_dirs("PEANO_INSTALL_DIR", "llvm-aie"), "clang++") or _which("clang++")
+    chess = _in_bins(mlir_aie, "xchesscc_wrapper") or _which("xchesscc_wrapper")
+    if _which("xchesscc") is None:
+        chess = None  # the wrapper runs Vitis's xchesscc from PATH
     xrt = os.environ.get("XILINX_XRT")
-    xclbinutil = _which("xclbinutil") or (
-        _first([Path(xrt) / "bin" / "xclbinutil"]) if xrt else None
-    )
-    missing = [
-        HOW_TO_GET[name]
-        for name, found in (
-            ("aiecc", aiecc),
-            ("compiler", peano or chess),
-            ("xclbinutil", xclbinutil),
-        )
-        if found is None
-    ]
+    xclbinutil = _which("xclbinutil") or (_in_bins([Path(xrt)], "xclbinutil") if xrt else None)
+    found = {"aiecc": aiecc, "compiler": peano or chess, "xclbinutil": xclbinutil}
+    missing = [HOW_TO_GET[name] for name, path in found.items() if path is None]
     if missing:
         return None, missing
-    include = _first_dir([d / "include" for d in mlir_aie])
+    include = next((d / "include" for d in mlir_aie if (d / "include").is_dir()), None)
     tools = NpuToolchain(
         aiecc=str(aiecc),
         aiecc_flags=aiecc_flags(str(aiecc)),
@@ -260,12 +248,10 @@ def _off_path(*dirs: Path) -> tuple[str, ...]:
     return tuple(dict.fromkeys(str(d) for d in dirs if str(d) not in on_path))
 
 
-def _first(candidates: list[Path]) -> Path | None:
+def _in_bins(dirs: list[Path], *names: str) -> Path | None:
+    """The first executable ``<dir>/bin/<name>``, directories first, then names."""
+    candidates = (d / "bin" / name for d in dirs for name in names)
     return next((p for p in candidates if p.is_file() and os.access(p, os.X_OK)), None)
-
-
-def _first_dir(candidates: list[Path]) -> Path | None:
-    return next((p for p in candidates if p.is_dir()), None)
 
 
 def _which(*names: str) -> Path | None:
