@@ -42,6 +42,8 @@ from datobench.core.lang.stream import Stream
 from datobench.core.perf.result import PerfResult
 from datobench.core.program import Program
 from datobench.core.report import Report
+from datobench.core.runtime import DeviceTable
+from datobench.core.runtime import machine as _machine
 from datobench.core.sim.scheduler import SimResult
 from datobench.core.targets import Target, TargetError
 
@@ -81,6 +83,15 @@ def backends(program: Program | None = None) -> BackendTable:
     return _backends.backends(program)
 
 
+@user_facing
+def devices() -> DeviceTable:
+    """The Ryzen AI NPUs and Alveo cards of this machine, each with the kind of targets it
+    runs, where it is, whether it is ready for ``backend="xrt"`` and, for each piece it misses
+    (driver, device node, access, pyxrt, XRT's view of it), what it is and how to get it.
+    Never raises for a missing piece: that is what it reports."""
+    return _machine.devices()
+
+
 def __getattr__(name: str):
     """The builtins of task bodies (``dato.exp``, ``dato.matmul``...), one per function-form
     op of the op table, so that a new op needs no line here."""
@@ -116,6 +127,7 @@ __all__ = [
     "DatoSyntaxError",
     "DatoTypeError",
     "DeadlockError",
+    "devices",
     "DType",
     "float32",
     "InternalError",

@@ -10,6 +10,7 @@ Cell lines are numbered as the notebook numbers them: the ``%%dato`` line is lin
 %%dato [--target npu1_4col] [--backend perf|sim] [--name NAME] [--placement VAR]
        [--primitives VAR]
 %dato targets
+%dato devices
 %dato show NAME [--target T]
 """
 
@@ -180,6 +181,9 @@ class DatoMagics(Magics):
                 )
             )
             return None
+        if words == ["devices"]:
+            display(dato.devices())  # a table of what this machine has for backend="xrt"
+            return None
         if words[:1] == ["show"] and len(words) >= 2:
             args = _parser().parse_args(words[2:])
             region = self._region(words[1], {}, "%dato show")
@@ -193,7 +197,7 @@ class DatoMagics(Magics):
             display(workbench)
             self.shell.user_ns.setdefault("_dato", {})[region.__name__] = workbench
             return None
-        raise DatoError("%dato takes `targets` or `show NAME [--target T]`")
+        raise DatoError("%dato takes `targets`, `devices` or `show NAME [--target T]`")
 
 
 def _is_cell(filename: str) -> bool:

@@ -146,11 +146,23 @@ def test_a_wrong_offset_in_an_emitted_transfer_gives_wrong_values():
     np.testing.assert_array_equal(C[128:], A[128:] + B[:128])  # the second half adds B's first
 
 
-def test_a_short_loop_in_an_emitted_core_deadlocks():
+def test_a_long_loop_in_an_emitted_core_leaves_it_inside_an_iteration():
     prog, text, A, B = emitted_vector_add()
-    text = text.replace(
-        "%add_1_2 = arith.constant 2 : index", "%add_1_2 = arith.constant 1 : index"
+    text = planted(
+        text, "%add_1_6 = arith.constant 2 : index", "%add_1_6 = arith.constant 3 : index"
     )
+    with pytest.raises(dato.DatoRuntimeError) as info:
+        run_text(prog, text, A, B)
+    message = str(info.value)
+    assert "the runtime sequence finished, but the design did not come back to rest" in message
+    assert "core (1, 2) stopped inside an iteration of its loop: it waits to acquire " in message
+    assert "@A_128_256(Consume, 1) at design line " in message
+
+
+def test_a_missing_transfer_in_an_emitted_design_deadlocks():
+    prog, text, A, B = emitted_vector_add()
+    moves = [line for line in text.splitlines() if "metadata = @A_in_c1" in line]
+    text = planted(text, moves[0] + "\n", "")
     with pytest.raises(dato.DeadlockError) as info:
         run_text(prog, text, A, B)
     assert "runtime sequence waits to dma_wait @C_out_c1" in str(info.value)

@@ -41,7 +41,9 @@ def test_backends_are_found_by_name():
         assert isinstance(found, Backend) and found.name == name
         assert backend(name) is found
     assert backend("perf").option_names() == ("values", "max_steps", "progress")
-    assert backend("xrt").option_names() == ("xclbin", "device", "outputs", "timeout_ms")
+    assert backend("xrt").option_names() == (
+        "xclbin", "insts", "kernel", "device", "outputs", "timeout_ms"
+    )  # fmt: skip
 
 
 def test_an_unknown_backend_is_located_and_lists_the_registered_ones():

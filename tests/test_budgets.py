@@ -15,7 +15,8 @@ from datobench import Stream, float32, int32
 
 CSIM = next(b for b in dato.backends() if b.name == "csim")
 needs_gxx = pytest.mark.skipif(not CSIM.available, reason="csim needs g++")
-BOUND = 30.0  # seconds: far above the ~10 s a default budget is sized for
+BOUND = 120.0  # seconds: a hang detector only, far above the ~10 s a budget is sized for
+# (the CI machines are shared: wall time under load is several times the quiet figure)
 BUDGET_TEXT = "loop iterations; pass max_steps= to run() to allow more"
 
 

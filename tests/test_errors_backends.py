@@ -108,15 +108,15 @@ def test_xrt_needs_a_built_kernel():
     assert compiler_frames(info.value) == []
 
 
-def test_xrt_runs_fpga_programs_only(tmp_path):
-    prog = dato.compile(doubler, target="npu1_4col")
+def test_xrt_needs_a_target_of_a_device(tmp_path):
+    prog = dato.compile(doubler)
     with pytest.raises(dato.CapabilityError) as info:
         prog.run(np.zeros(16, np.float32), backend="xrt", xclbin=tmp_path / "k.xclbin")  # E-npu
     check_error(
         info,
         "# E-npu",
-        "backend 'xrt' runs HLS kernels on FPGA targets",
-        "compile it with target='u280' (or another FPGA target)",
+        "backend 'xrt' runs a program on a device: compile doubler for the device's target",
+        "target='npu1_4col' (a Ryzen AI NPU) or target='u280' (an Alveo card)",
     )
 
 

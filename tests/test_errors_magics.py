@@ -78,7 +78,7 @@ def test_a_placement_variable_that_does_not_exist(shell, capsys):
 
 def test_an_unknown_line_magic_command(shell, capsys):
     err = _reported(shell, capsys, "%dato frobnicate")
-    assert err == "DatoError: %dato takes `targets` or `show NAME [--target T]`"
+    assert err == "DatoError: %dato takes `targets`, `devices` or `show NAME [--target T]`"
 
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")

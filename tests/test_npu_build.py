@@ -210,6 +210,16 @@ def test_build_compiles_each_kernel_before_aiecc_and_returns_the_outputs(tools, 
     assert "$ " + shlex.join(built.commands[-1]) in log
 
 
+def test_a_user_kernels_source_is_compiled_to_the_object_its_design_links(tools, tmp_path):
+    from test_user_kernels import scaled  # @dato.kernel(source="kernels/scale.cc", ...)
+
+    built = dato.compile(scaled, target="npu1_4col").build(directory=tmp_path / "project")
+    design = (built.directory / "design.mlir").read_text()
+    compiled = [r["args"][-1] for r in tools.builds()[:-1]]
+    assert "scale.o" in compiled and 'link_with = "scale.o"' in design
+    assert (built.directory / "scale.o").is_file()
+
+
 def test_npu2_kernels_are_compiled_for_aie2p(tools, tmp_path):
     npu_program("npu2").build(directory=tmp_path / "project")
     assert "--target=aie2p-none-unknown-elf" in tools.builds()[0]["args"]

@@ -1,14 +1,13 @@
 """The hardware runtime (datobench/core/runtime): the XRT runner's call sequence, checked against
 a recording stand-in for the pyxrt module; probing; the v++ build commands.
 
-``RecordingPyxrt`` below is NOT XRT: it is a stand-in object with pyxrt's names that records
-every call. Only ``test_real_pyxrt_and_device`` (marked ``hw``) touches the real pyxrt, and it
-skips when pyxrt or a device is absent.
+``RecordingPyxrt`` (tests/pyxrt_standin.py) is NOT XRT: it is a stand-in object with pyxrt's
+names that records every call. Only ``test_real_pyxrt_and_device`` (marked ``hw``) touches the
+real pyxrt, and it skips when pyxrt or a device is absent.
 """
 
 from __future__ import annotations
 
-import enum
 import os
 import re
 import subprocess
@@ -17,190 +16,28 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from pyxrt_standin import (  # the stand-in for the pyxrt module (not XRT); others import it here
+    FROM_DEVICE,
+    TO_DEVICE,
+    BoFlags,
+    CmdState,
+    RecordingPyxrt,
+)
 
 import datobench as dato
 from datobench.core.errors import BackendUnavailable, DatoError
 from datobench.core.runtime import (
     XrtRunner,
     build_fpga,
-    devices,
     find_pyxrt,
     open_device,
     program_runner,
     vpp_commands,
+    xrt_devices,
 )
 from datobench.programs import pipeline as make_pipeline
 
 U280_PLATFORM = "xilinx_u280_gen3x16_xdma_1_202211_1"
-
-# --------------------------------------------------------------------------------------------
-# The stand-in for pyxrt
-
-
-class SyncDirection(enum.Enum):
-    XCL_BO_SYNC_BO_TO_DEVICE = 0
-    XCL_BO_SYNC_BO_FROM_DEVICE = 1
-
-
-class CmdState(enum.Enum):
-    ERT_CMD_STATE_COMPLETED = 4
-    ERT_CMD_STATE_ERROR = 5
-    ERT_CMD_STATE_TIMEOUT = 10
-
-
-class InfoDevice(enum.Enum):
-    bdf = 0
-    name = 5
-
-
-class BoFlags(enum.Enum):
-    normal = 0
-
-
-TO_DEVICE = SyncDirection.XCL_BO_SYNC_BO_TO_DEVICE
-FROM_DEVICE = SyncDirection.XCL_BO_SYNC_BO_FROM_DEVICE
-
-
-class RecordingPyxrt:
-    """A stand-in for the ``pyxrt`` module (not XRT): the names the runner uses, each call
-    recorded in ``calls`` as ``(name, args)``. ``results[i]`` are the bytes the i-th buffer
-    object's ``read`` returns (the "device result"); without one it returns what was written.
-    """
-
-    xclBOSyncDirection = SyncDirection
-    ert_cmd_state = CmdState
-    xrt_info_device = InfoDevice
-
-    def __init__(self, n_devices=1, kernels=("vadd",), state=CmdState.ERT_CMD_STATE_COMPLETED):
-        self.calls: list[tuple[str, tuple]] = []
-        self.n_devices = n_devices
-        self.kernels = kernels
-        self.state = state
-        self.results: dict[int, bytes] = {}
-        self.bos: list[_Bo] = []
-        self.bo = _BoFactory(self)
-
-    def record(self, name: str, *args):
-        self.calls.append((name, args))
-
-    def names(self) -> list[str]:
-        return [name for name, _ in self.calls]
-
-    def enumerate_devices(self):
-        self.record("enumerate_devices")
-        return self.n_devices
-
-    def device(self, index):
-        self.record("device", index)
-        if index >= self.n_devices:
-            raise RuntimeError(f"No such device with index '{index}'")
-        return _Device(self, index)
-
-    def xclbin(self, path):
-        self.record("xclbin", path)
-        if not Path(path).read_bytes().startswith(b"xclbin2"):
-            raise RuntimeError(f"'{path}' is not a valid xclbin")
-        return _Xclbin(self, path)
-
-    def hw_context(self, device, uuid):
-        self.record("hw_context", device, uuid)
-        return _HwContext(device, uuid)
-
-    def kernel(self, context, name):
-        self.record("kernel", context, name)
-        if name not in self.kernels:
-            raise RuntimeError(f"No such compute unit '{name}'")
-        return _Kernel(self, name)
-
-
-class _Device:
-    def __init__(self, rec, index):
-        self.rec, self.index = rec, index
-
-    def register_xclbin(self, xclbin):
-        self.rec.record("device.register_xclbin", xclbin)
-
-    def get_info(self, key):
-        return {InfoDevice.name: "xilinx_u280_gen3x16_xdma_base_1", InfoDevice.bdf: "0000:3b:00.1"}[
-            key
-        ]
-
-
-class _Xclbin:
-    def __init__(self, rec, path):
-        self.rec, self.uuid = rec, f"uuid-of-{Path(path).name}"
-
-    def get_uuid(self):
-        self.rec.record("xclbin.get_uuid")
-        return self.uuid
-
-    def get_kernels(self):
-        return [_XclbinKernel(name) for name in self.rec.kernels]
-
-
-class _XclbinKernel:
-    def __init__(self, name):
-        self.name = name
-
-    def get_name(self):
-        return self.name
-
-
-class _HwContext:
-    def __init__(self, device, uuid):
-        self.device, self.uuid = device, uuid
-
-
-class _Kernel:
-    def __init__(self, rec, name):
-        self.rec, self.name = rec, name
-
-    def group_id(self, index):
-        self.rec.record("kernel.group_id", index)
-        return 10 + index  # argument i is connected to memory bank 10 + i
-
-    def __call__(self, *args):
-        self.rec.record("kernel()", *args)
-        return _Run(self.rec)
-
-
-class _Run:
-    def __init__(self, rec):
-        self.rec = rec
-
-    def wait(self, *timeout_ms):
-        self.rec.record("run.wait", *timeout_ms)
-        return self.rec.state
-
-
-class _BoFactory:
-    normal = BoFlags.normal
-
-    def __init__(self, rec):
-        self.rec = rec
-
-    def __call__(self, device, size, flags, group):
-        self.rec.record("bo", device, size, flags, group)
-        bo = _Bo(self.rec, len(self.rec.bos), size, group)
-        self.rec.bos.append(bo)
-        return bo
-
-
-class _Bo:
-    def __init__(self, rec, index, size, group):
-        self.rec, self.index, self.size, self.group = rec, index, size, group
-        self.written = b""
-
-    def write(self, data, seek):
-        self.rec.record(f"bo{self.index}.write", bytes(data), seek)
-        self.written = bytes(data)
-
-    def sync(self, direction):
-        self.rec.record(f"bo{self.index}.sync", direction)
-
-    def read(self, size, skip):
-        self.rec.record(f"bo{self.index}.read", size, skip)
-        return self.rec.results.get(self.index, self.written)
 
 
 @pytest.fixture
@@ -427,7 +264,7 @@ def test_an_invalid_xclbin_file_is_named(tmp_path):
 
 def test_devices_lists_what_xrt_sees():
     stand_in = RecordingPyxrt(n_devices=2)
-    found = devices(stand_in)
+    found = xrt_devices(stand_in)
     assert [(d.index, d.name, d.bdf) for d in found] == [
         (0, "xilinx_u280_gen3x16_xdma_base_1", "0000:3b:00.1"),
         (1, "xilinx_u280_gen3x16_xdma_base_1", "0000:3b:00.1"),
@@ -438,7 +275,7 @@ def test_devices_lists_what_xrt_sees():
 def test_devices_are_counted_by_opening_them_when_pyxrt_cannot_enumerate(monkeypatch):
     stand_in = RecordingPyxrt(n_devices=2)
     monkeypatch.delattr(RecordingPyxrt, "enumerate_devices")
-    assert [d.index for d in devices(stand_in)] == [0, 1]
+    assert [d.index for d in xrt_devices(stand_in)] == [0, 1]
     assert open_device(stand_in, 1).index == 1
 
 
@@ -465,7 +302,11 @@ def test_a_programs_runner_runs_the_kernel_named_after_the_region(xclbin):
 
 def test_a_program_for_an_npu_has_no_xrt_runner_here(xclbin):
     prog = dato.compile(pipeline, target="npu1_4col")
-    with pytest.raises(dato.CapabilityError, match="compiled for target 'npu1_4col'"):
+    with pytest.raises(
+        dato.CapabilityError,
+        match="backend 'xrt' runs HLS kernels on FPGA targets; pipeline is compiled for target "
+        "'npu1_4col'",
+    ):
         program_runner(prog, xclbin, pyxrt=RecordingPyxrt())
     with pytest.raises(dato.CapabilityError, match="compiled for no target"):
         program_runner(dato.compile(pipeline), xclbin, pyxrt=RecordingPyxrt())
@@ -622,7 +463,7 @@ def test_pyxrt_is_imported_only_by_the_probe_and_only_on_demand():
 
 # Every pyxrt name the runner and the probe use; the stand-in and the real module must have all.
 PYXRT_NAMES = [
-    "device", "xclbin", "hw_context", "kernel", "bo", "bo.normal",
+    "device", "xclbin", "hw_context", "kernel", "bo", "bo.normal", "bo.cacheable", "bo.host_only",
     "xclBOSyncDirection.XCL_BO_SYNC_BO_TO_DEVICE", "xclBOSyncDirection.XCL_BO_SYNC_BO_FROM_DEVICE",
     "ert_cmd_state.ERT_CMD_STATE_COMPLETED", "ert_cmd_state.ERT_CMD_STATE_TIMEOUT",
     "xrt_info_device.name", "xrt_info_device.bdf",
@@ -650,7 +491,7 @@ def test_real_pyxrt_and_device():
         pyxrt = find_pyxrt()
     except BackendUnavailable as error:
         pytest.skip(f"no pyxrt: {error}")
-    found = devices(pyxrt)
+    found = xrt_devices(pyxrt)
     if not found:
         pytest.skip(f"pyxrt ({pyxrt.__file__}) sees no device")
 

@@ -33,82 +33,102 @@ module {
     aie.objectfifo.link [@C_block_0_1, @C_block_1_1] -> [@C_out_c1] ([0, 256] [])
     // block_0_0
     %core_0_2 = aie.core(%tile_0_2) {
-      %block_0_0_1 = aie.objectfifo.acquire @C_block_0_0(Produce, 1) : !aie.objectfifosubview<memref<16x16xi32>>
-      %block_0_0_2 = aie.objectfifo.subview.access %block_0_0_1[0] : !aie.objectfifosubview<memref<16x16xi32>> -> memref<16x16xi32>
-      func.call @dato_zeros_16x16xi32_shape16_16_dtypeint32(%block_0_0_2) : (memref<16x16xi32>) -> ()
-      %block_0_0_3 = arith.constant 0 : index
-      %block_0_0_4 = arith.constant 2 : index
-      %block_0_0_5 = arith.constant 1 : index
-      scf.for %block_0_0_6 = %block_0_0_3 to %block_0_0_4 step %block_0_0_5 {
-        %block_0_0_7 = aie.objectfifo.acquire @A_0_16_0_16(Consume, 1) : !aie.objectfifosubview<memref<16x8xi16>>
-        %block_0_0_8 = aie.objectfifo.subview.access %block_0_0_7[0] : !aie.objectfifosubview<memref<16x8xi16>> -> memref<16x8xi16>
-        %block_0_0_9 = aie.objectfifo.acquire @B_0_16_0_16(Consume, 1) : !aie.objectfifosubview<memref<8x16xi16>>
-        %block_0_0_10 = aie.objectfifo.subview.access %block_0_0_9[0] : !aie.objectfifosubview<memref<8x16xi16>> -> memref<8x16xi16>
-        func.call @dato_matmul_16x8xi16_8x16xi16_16x16xi32_accint32_accumulateTrue(%block_0_0_8, %block_0_0_10, %block_0_0_2) : (memref<16x8xi16>, memref<8x16xi16>, memref<16x16xi32>) -> ()
-        aie.objectfifo.release @B_0_16_0_16(Consume, 1)
-        aie.objectfifo.release @A_0_16_0_16(Consume, 1)
+      %block_0_0_1 = arith.constant 0 : index
+      %block_0_0_2 = arith.constant 9223372036854775807 : index
+      %block_0_0_3 = arith.constant 1 : index
+      scf.for %block_0_0_4 = %block_0_0_1 to %block_0_0_2 step %block_0_0_3 {
+        %block_0_0_5 = aie.objectfifo.acquire @C_block_0_0(Produce, 1) : !aie.objectfifosubview<memref<16x16xi32>>
+        %block_0_0_6 = aie.objectfifo.subview.access %block_0_0_5[0] : !aie.objectfifosubview<memref<16x16xi32>> -> memref<16x16xi32>
+        func.call @dato_zeros_16x16xi32_shape16_16_dtypeint32(%block_0_0_6) : (memref<16x16xi32>) -> ()
+        %block_0_0_7 = arith.constant 0 : index
+        %block_0_0_8 = arith.constant 2 : index
+        %block_0_0_9 = arith.constant 1 : index
+        scf.for %block_0_0_10 = %block_0_0_7 to %block_0_0_8 step %block_0_0_9 {
+          %block_0_0_11 = aie.objectfifo.acquire @A_0_16_0_16(Consume, 1) : !aie.objectfifosubview<memref<16x8xi16>>
+          %block_0_0_12 = aie.objectfifo.subview.access %block_0_0_11[0] : !aie.objectfifosubview<memref<16x8xi16>> -> memref<16x8xi16>
+          %block_0_0_13 = aie.objectfifo.acquire @B_0_16_0_16(Consume, 1) : !aie.objectfifosubview<memref<8x16xi16>>
+          %block_0_0_14 = aie.objectfifo.subview.access %block_0_0_13[0] : !aie.objectfifosubview<memref<8x16xi16>> -> memref<8x16xi16>
+          func.call @dato_matmul_16x8xi16_8x16xi16_16x16xi32_accint32_accumulateTrue(%block_0_0_12, %block_0_0_14, %block_0_0_6) : (memref<16x8xi16>, memref<8x16xi16>, memref<16x16xi32>) -> ()
+          aie.objectfifo.release @B_0_16_0_16(Consume, 1)
+          aie.objectfifo.release @A_0_16_0_16(Consume, 1)
+        }
+        aie.objectfifo.release @C_block_0_0(Produce, 1)
       }
-      aie.objectfifo.release @C_block_0_0(Produce, 1)
       aie.end
     }
     // block_0_1
     %core_1_2 = aie.core(%tile_1_2) {
-      %block_0_1_1 = aie.objectfifo.acquire @C_block_0_1(Produce, 1) : !aie.objectfifosubview<memref<16x16xi32>>
-      %block_0_1_2 = aie.objectfifo.subview.access %block_0_1_1[0] : !aie.objectfifosubview<memref<16x16xi32>> -> memref<16x16xi32>
-      func.call @dato_zeros_16x16xi32_shape16_16_dtypeint32(%block_0_1_2) : (memref<16x16xi32>) -> ()
-      %block_0_1_3 = arith.constant 0 : index
-      %block_0_1_4 = arith.constant 2 : index
-      %block_0_1_5 = arith.constant 1 : index
-      scf.for %block_0_1_6 = %block_0_1_3 to %block_0_1_4 step %block_0_1_5 {
-        %block_0_1_7 = aie.objectfifo.acquire @A_0_16_0_16(Consume, 1) : !aie.objectfifosubview<memref<16x8xi16>>
-        %block_0_1_8 = aie.objectfifo.subview.access %block_0_1_7[0] : !aie.objectfifosubview<memref<16x8xi16>> -> memref<16x8xi16>
-        %block_0_1_9 = aie.objectfifo.acquire @B_0_16_16_32(Consume, 1) : !aie.objectfifosubview<memref<8x16xi16>>
-        %block_0_1_10 = aie.objectfifo.subview.access %block_0_1_9[0] : !aie.objectfifosubview<memref<8x16xi16>> -> memref<8x16xi16>
-        func.call @dato_matmul_16x8xi16_8x16xi16_16x16xi32_accint32_accumulateTrue(%block_0_1_8, %block_0_1_10, %block_0_1_2) : (memref<16x8xi16>, memref<8x16xi16>, memref<16x16xi32>) -> ()
-        aie.objectfifo.release @B_0_16_16_32(Consume, 1)
-        aie.objectfifo.release @A_0_16_0_16(Consume, 1)
+      %block_0_1_1 = arith.constant 0 : index
+      %block_0_1_2 = arith.constant 9223372036854775807 : index
+      %block_0_1_3 = arith.constant 1 : index
+      scf.for %block_0_1_4 = %block_0_1_1 to %block_0_1_2 step %block_0_1_3 {
+        %block_0_1_5 = aie.objectfifo.acquire @C_block_0_1(Produce, 1) : !aie.objectfifosubview<memref<16x16xi32>>
+        %block_0_1_6 = aie.objectfifo.subview.access %block_0_1_5[0] : !aie.objectfifosubview<memref<16x16xi32>> -> memref<16x16xi32>
+        func.call @dato_zeros_16x16xi32_shape16_16_dtypeint32(%block_0_1_6) : (memref<16x16xi32>) -> ()
+        %block_0_1_7 = arith.constant 0 : index
+        %block_0_1_8 = arith.constant 2 : index
+        %block_0_1_9 = arith.constant 1 : index
+        scf.for %block_0_1_10 = %block_0_1_7 to %block_0_1_8 step %block_0_1_9 {
+          %block_0_1_11 = aie.objectfifo.acquire @A_0_16_0_16(Consume, 1) : !aie.objectfifosubview<memref<16x8xi16>>
+          %block_0_1_12 = aie.objectfifo.subview.access %block_0_1_11[0] : !aie.objectfifosubview<memref<16x8xi16>> -> memref<16x8xi16>
+          %block_0_1_13 = aie.objectfifo.acquire @B_0_16_16_32(Consume, 1) : !aie.objectfifosubview<memref<8x16xi16>>
+          %block_0_1_14 = aie.objectfifo.subview.access %block_0_1_13[0] : !aie.objectfifosubview<memref<8x16xi16>> -> memref<8x16xi16>
+          func.call @dato_matmul_16x8xi16_8x16xi16_16x16xi32_accint32_accumulateTrue(%block_0_1_12, %block_0_1_14, %block_0_1_6) : (memref<16x8xi16>, memref<8x16xi16>, memref<16x16xi32>) -> ()
+          aie.objectfifo.release @B_0_16_16_32(Consume, 1)
+          aie.objectfifo.release @A_0_16_0_16(Consume, 1)
+        }
+        aie.objectfifo.release @C_block_0_1(Produce, 1)
       }
-      aie.objectfifo.release @C_block_0_1(Produce, 1)
       aie.end
     }
     // block_1_0
     %core_0_3 = aie.core(%tile_0_3) {
-      %block_1_0_1 = aie.objectfifo.acquire @C_block_1_0(Produce, 1) : !aie.objectfifosubview<memref<16x16xi32>>
-      %block_1_0_2 = aie.objectfifo.subview.access %block_1_0_1[0] : !aie.objectfifosubview<memref<16x16xi32>> -> memref<16x16xi32>
-      func.call @dato_zeros_16x16xi32_shape16_16_dtypeint32(%block_1_0_2) : (memref<16x16xi32>) -> ()
-      %block_1_0_3 = arith.constant 0 : index
-      %block_1_0_4 = arith.constant 2 : index
-      %block_1_0_5 = arith.constant 1 : index
-      scf.for %block_1_0_6 = %block_1_0_3 to %block_1_0_4 step %block_1_0_5 {
-        %block_1_0_7 = aie.objectfifo.acquire @A_16_32_0_16(Consume, 1) : !aie.objectfifosubview<memref<16x8xi16>>
-        %block_1_0_8 = aie.objectfifo.subview.access %block_1_0_7[0] : !aie.objectfifosubview<memref<16x8xi16>> -> memref<16x8xi16>
-        %block_1_0_9 = aie.objectfifo.acquire @B_0_16_0_16(Consume, 1) : !aie.objectfifosubview<memref<8x16xi16>>
-        %block_1_0_10 = aie.objectfifo.subview.access %block_1_0_9[0] : !aie.objectfifosubview<memref<8x16xi16>> -> memref<8x16xi16>
-        func.call @dato_matmul_16x8xi16_8x16xi16_16x16xi32_accint32_accumulateTrue(%block_1_0_8, %block_1_0_10, %block_1_0_2) : (memref<16x8xi16>, memref<8x16xi16>, memref<16x16xi32>) -> ()
-        aie.objectfifo.release @B_0_16_0_16(Consume, 1)
-        aie.objectfifo.release @A_16_32_0_16(Consume, 1)
+      %block_1_0_1 = arith.constant 0 : index
+      %block_1_0_2 = arith.constant 9223372036854775807 : index
+      %block_1_0_3 = arith.constant 1 : index
+      scf.for %block_1_0_4 = %block_1_0_1 to %block_1_0_2 step %block_1_0_3 {
+        %block_1_0_5 = aie.objectfifo.acquire @C_block_1_0(Produce, 1) : !aie.objectfifosubview<memref<16x16xi32>>
+        %block_1_0_6 = aie.objectfifo.subview.access %block_1_0_5[0] : !aie.objectfifosubview<memref<16x16xi32>> -> memref<16x16xi32>
+        func.call @dato_zeros_16x16xi32_shape16_16_dtypeint32(%block_1_0_6) : (memref<16x16xi32>) -> ()
+        %block_1_0_7 = arith.constant 0 : index
+        %block_1_0_8 = arith.constant 2 : index
+        %block_1_0_9 = arith.constant 1 : index
+        scf.for %block_1_0_10 = %block_1_0_7 to %block_1_0_8 step %block_1_0_9 {
+          %block_1_0_11 = aie.objectfifo.acquire @A_16_32_0_16(Consume, 1) : !aie.objectfifosubview<memref<16x8xi16>>
+          %block_1_0_12 = aie.objectfifo.subview.access %block_1_0_11[0] : !aie.objectfifosubview<memref<16x8xi16>> -> memref<16x8xi16>
+          %block_1_0_13 = aie.objectfifo.acquire @B_0_16_0_16(Consume, 1) : !aie.objectfifosubview<memref<8x16xi16>>
+          %block_1_0_14 = aie.objectfifo.subview.access %block_1_0_13[0] : !aie.objectfifosubview<memref<8x16xi16>> -> memref<8x16xi16>
+          func.call @dato_matmul_16x8xi16_8x16xi16_16x16xi32_accint32_accumulateTrue(%block_1_0_12, %block_1_0_14, %block_1_0_6) : (memref<16x8xi16>, memref<8x16xi16>, memref<16x16xi32>) -> ()
+          aie.objectfifo.release @B_0_16_0_16(Consume, 1)
+          aie.objectfifo.release @A_16_32_0_16(Consume, 1)
+        }
+        aie.objectfifo.release @C_block_1_0(Produce, 1)
       }
-      aie.objectfifo.release @C_block_1_0(Produce, 1)
       aie.end
     }
     // block_1_1
     %core_1_3 = aie.core(%tile_1_3) {
-      %block_1_1_1 = aie.objectfifo.acquire @C_block_1_1(Produce, 1) : !aie.objectfifosubview<memref<16x16xi32>>
-      %block_1_1_2 = aie.objectfifo.subview.access %block_1_1_1[0] : !aie.objectfifosubview<memref<16x16xi32>> -> memref<16x16xi32>
-      func.call @dato_zeros_16x16xi32_shape16_16_dtypeint32(%block_1_1_2) : (memref<16x16xi32>) -> ()
-      %block_1_1_3 = arith.constant 0 : index
-      %block_1_1_4 = arith.constant 2 : index
-      %block_1_1_5 = arith.constant 1 : index
-      scf.for %block_1_1_6 = %block_1_1_3 to %block_1_1_4 step %block_1_1_5 {
-        %block_1_1_7 = aie.objectfifo.acquire @A_16_32_0_16(Consume, 1) : !aie.objectfifosubview<memref<16x8xi16>>
-        %block_1_1_8 = aie.objectfifo.subview.access %block_1_1_7[0] : !aie.objectfifosubview<memref<16x8xi16>> -> memref<16x8xi16>
-        %block_1_1_9 = aie.objectfifo.acquire @B_0_16_16_32(Consume, 1) : !aie.objectfifosubview<memref<8x16xi16>>
-        %block_1_1_10 = aie.objectfifo.subview.access %block_1_1_9[0] : !aie.objectfifosubview<memref<8x16xi16>> -> memref<8x16xi16>
-        func.call @dato_matmul_16x8xi16_8x16xi16_16x16xi32_accint32_accumulateTrue(%block_1_1_8, %block_1_1_10, %block_1_1_2) : (memref<16x8xi16>, memref<8x16xi16>, memref<16x16xi32>) -> ()
-        aie.objectfifo.release @B_0_16_16_32(Consume, 1)
-        aie.objectfifo.release @A_16_32_0_16(Consume, 1)
+      %block_1_1_1 = arith.constant 0 : index
+      %block_1_1_2 = arith.constant 9223372036854775807 : index
+      %block_1_1_3 = arith.constant 1 : index
+      scf.for %block_1_1_4 = %block_1_1_1 to %block_1_1_2 step %block_1_1_3 {
+        %block_1_1_5 = aie.objectfifo.acquire @C_block_1_1(Produce, 1) : !aie.objectfifosubview<memref<16x16xi32>>
+        %block_1_1_6 = aie.objectfifo.subview.access %block_1_1_5[0] : !aie.objectfifosubview<memref<16x16xi32>> -> memref<16x16xi32>
+        func.call @dato_zeros_16x16xi32_shape16_16_dtypeint32(%block_1_1_6) : (memref<16x16xi32>) -> ()
+        %block_1_1_7 = arith.constant 0 : index
+        %block_1_1_8 = arith.constant 2 : index
+        %block_1_1_9 = arith.constant 1 : index
+        scf.for %block_1_1_10 = %block_1_1_7 to %block_1_1_8 step %block_1_1_9 {
+          %block_1_1_11 = aie.objectfifo.acquire @A_16_32_0_16(Consume, 1) : !aie.objectfifosubview<memref<16x8xi16>>
+          %block_1_1_12 = aie.objectfifo.subview.access %block_1_1_11[0] : !aie.objectfifosubview<memref<16x8xi16>> -> memref<16x8xi16>
+          %block_1_1_13 = aie.objectfifo.acquire @B_0_16_16_32(Consume, 1) : !aie.objectfifosubview<memref<8x16xi16>>
+          %block_1_1_14 = aie.objectfifo.subview.access %block_1_1_13[0] : !aie.objectfifosubview<memref<8x16xi16>> -> memref<8x16xi16>
+          func.call @dato_matmul_16x8xi16_8x16xi16_16x16xi32_accint32_accumulateTrue(%block_1_1_12, %block_1_1_14, %block_1_1_6) : (memref<16x8xi16>, memref<8x16xi16>, memref<16x16xi32>) -> ()
+          aie.objectfifo.release @B_0_16_16_32(Consume, 1)
+          aie.objectfifo.release @A_16_32_0_16(Consume, 1)
+        }
+        aie.objectfifo.release @C_block_1_1(Produce, 1)
       }
-      aie.objectfifo.release @C_block_1_1(Produce, 1)
       aie.end
     }
     aie.runtime_sequence(%A: memref<512xi16>, %B: memref<512xi16>, %C: memref<1024xi32>) {

@@ -18,39 +18,49 @@ module {
     // producer
     %core_0_2 = aie.core(%tile_0_2) {
       %producer_1 = arith.constant 0 : index
-      %producer_2 = arith.constant 4 : index
+      %producer_2 = arith.constant 9223372036854775807 : index
       %producer_3 = arith.constant 1 : index
       scf.for %producer_4 = %producer_1 to %producer_2 step %producer_3 {
-        %producer_5 = aie.objectfifo.acquire @pipe(Produce, 1) : !aie.objectfifosubview<memref<16xf32>>
-        %producer_6 = aie.objectfifo.subview.access %producer_5[0] : !aie.objectfifosubview<memref<16xf32>> -> memref<16xf32>
-        %producer_7 = aie.objectfifo.acquire @A_0_64(Consume, 1) : !aie.objectfifosubview<memref<16xf32>>
-        %producer_8 = aie.objectfifo.subview.access %producer_7[0] : !aie.objectfifosubview<memref<16xf32>> -> memref<16xf32>
-        %producer_10 = arith.constant 0 : index
-        %producer_11 = arith.constant 16 : index
-        %producer_12 = arith.constant 1 : index
-        scf.for %producer_9 = %producer_10 to %producer_11 step %producer_12 {
-          %producer_13 = memref.load %producer_8[%producer_9] : memref<16xf32>
-          memref.store %producer_13, %producer_6[%producer_9] : memref<16xf32>
+        %producer_5 = arith.constant 0 : index
+        %producer_6 = arith.constant 4 : index
+        %producer_7 = arith.constant 1 : index
+        scf.for %producer_8 = %producer_5 to %producer_6 step %producer_7 {
+          %producer_9 = aie.objectfifo.acquire @pipe(Produce, 1) : !aie.objectfifosubview<memref<16xf32>>
+          %producer_10 = aie.objectfifo.subview.access %producer_9[0] : !aie.objectfifosubview<memref<16xf32>> -> memref<16xf32>
+          %producer_11 = aie.objectfifo.acquire @A_0_64(Consume, 1) : !aie.objectfifosubview<memref<16xf32>>
+          %producer_12 = aie.objectfifo.subview.access %producer_11[0] : !aie.objectfifosubview<memref<16xf32>> -> memref<16xf32>
+          %producer_14 = arith.constant 0 : index
+          %producer_15 = arith.constant 16 : index
+          %producer_16 = arith.constant 1 : index
+          scf.for %producer_13 = %producer_14 to %producer_15 step %producer_16 {
+            %producer_17 = memref.load %producer_12[%producer_13] : memref<16xf32>
+            memref.store %producer_17, %producer_10[%producer_13] : memref<16xf32>
+          }
+          aie.objectfifo.release @pipe(Produce, 1)
+          aie.objectfifo.release @A_0_64(Consume, 1)
         }
-        aie.objectfifo.release @pipe(Produce, 1)
-        aie.objectfifo.release @A_0_64(Consume, 1)
       }
       aie.end
     }
     // consumer
     %core_1_2 = aie.core(%tile_1_2) {
       %consumer_1 = arith.constant 0 : index
-      %consumer_2 = arith.constant 4 : index
+      %consumer_2 = arith.constant 9223372036854775807 : index
       %consumer_3 = arith.constant 1 : index
       scf.for %consumer_4 = %consumer_1 to %consumer_2 step %consumer_3 {
-        %consumer_5 = aie.objectfifo.acquire @B_consumer(Produce, 1) : !aie.objectfifosubview<memref<16xf32>>
-        %consumer_6 = aie.objectfifo.subview.access %consumer_5[0] : !aie.objectfifosubview<memref<16xf32>> -> memref<16xf32>
-        %consumer_7 = aie.objectfifo.acquire @pipe(Consume, 1) : !aie.objectfifosubview<memref<16xf32>>
-        %consumer_8 = aie.objectfifo.subview.access %consumer_7[0] : !aie.objectfifosubview<memref<16xf32>> -> memref<16xf32>
-        %consumer_9 = arith.constant 1.0 : f32
-        func.call @dato_add_16xf32_f32_16xf32(%consumer_8, %consumer_9, %consumer_6) : (memref<16xf32>, f32, memref<16xf32>) -> ()
-        aie.objectfifo.release @B_consumer(Produce, 1)
-        aie.objectfifo.release @pipe(Consume, 1)
+        %consumer_5 = arith.constant 0 : index
+        %consumer_6 = arith.constant 4 : index
+        %consumer_7 = arith.constant 1 : index
+        scf.for %consumer_8 = %consumer_5 to %consumer_6 step %consumer_7 {
+          %consumer_9 = aie.objectfifo.acquire @B_consumer(Produce, 1) : !aie.objectfifosubview<memref<16xf32>>
+          %consumer_10 = aie.objectfifo.subview.access %consumer_9[0] : !aie.objectfifosubview<memref<16xf32>> -> memref<16xf32>
+          %consumer_11 = aie.objectfifo.acquire @pipe(Consume, 1) : !aie.objectfifosubview<memref<16xf32>>
+          %consumer_12 = aie.objectfifo.subview.access %consumer_11[0] : !aie.objectfifosubview<memref<16xf32>> -> memref<16xf32>
+          %consumer_13 = arith.constant 1.0 : f32
+          func.call @dato_add_16xf32_f32_16xf32(%consumer_12, %consumer_13, %consumer_10) : (memref<16xf32>, f32, memref<16xf32>) -> ()
+          aie.objectfifo.release @B_consumer(Produce, 1)
+          aie.objectfifo.release @pipe(Consume, 1)
+        }
       }
       aie.end
     }

@@ -29,38 +29,48 @@ module {
     // add_0
     %core_0_2 = aie.core(%tile_0_2) {
       %add_0_1 = arith.constant 0 : index
-      %add_0_2 = arith.constant 2 : index
+      %add_0_2 = arith.constant 9223372036854775807 : index
       %add_0_3 = arith.constant 1 : index
       scf.for %add_0_4 = %add_0_1 to %add_0_2 step %add_0_3 {
-        %add_0_5 = aie.objectfifo.acquire @C_add_0(Produce, 1) : !aie.objectfifosubview<memref<64xf32>>
-        %add_0_6 = aie.objectfifo.subview.access %add_0_5[0] : !aie.objectfifosubview<memref<64xf32>> -> memref<64xf32>
-        %add_0_7 = aie.objectfifo.acquire @A_0_128(Consume, 1) : !aie.objectfifosubview<memref<64xf32>>
-        %add_0_8 = aie.objectfifo.subview.access %add_0_7[0] : !aie.objectfifosubview<memref<64xf32>> -> memref<64xf32>
-        %add_0_9 = aie.objectfifo.acquire @B_0_128(Consume, 1) : !aie.objectfifosubview<memref<64xf32>>
-        %add_0_10 = aie.objectfifo.subview.access %add_0_9[0] : !aie.objectfifosubview<memref<64xf32>> -> memref<64xf32>
-        func.call @dato_add_64xf32_64xf32_64xf32(%add_0_8, %add_0_10, %add_0_6) : (memref<64xf32>, memref<64xf32>, memref<64xf32>) -> ()
-        aie.objectfifo.release @C_add_0(Produce, 1)
-        aie.objectfifo.release @A_0_128(Consume, 1)
-        aie.objectfifo.release @B_0_128(Consume, 1)
+        %add_0_5 = arith.constant 0 : index
+        %add_0_6 = arith.constant 2 : index
+        %add_0_7 = arith.constant 1 : index
+        scf.for %add_0_8 = %add_0_5 to %add_0_6 step %add_0_7 {
+          %add_0_9 = aie.objectfifo.acquire @C_add_0(Produce, 1) : !aie.objectfifosubview<memref<64xf32>>
+          %add_0_10 = aie.objectfifo.subview.access %add_0_9[0] : !aie.objectfifosubview<memref<64xf32>> -> memref<64xf32>
+          %add_0_11 = aie.objectfifo.acquire @A_0_128(Consume, 1) : !aie.objectfifosubview<memref<64xf32>>
+          %add_0_12 = aie.objectfifo.subview.access %add_0_11[0] : !aie.objectfifosubview<memref<64xf32>> -> memref<64xf32>
+          %add_0_13 = aie.objectfifo.acquire @B_0_128(Consume, 1) : !aie.objectfifosubview<memref<64xf32>>
+          %add_0_14 = aie.objectfifo.subview.access %add_0_13[0] : !aie.objectfifosubview<memref<64xf32>> -> memref<64xf32>
+          func.call @dato_add_64xf32_64xf32_64xf32(%add_0_12, %add_0_14, %add_0_10) : (memref<64xf32>, memref<64xf32>, memref<64xf32>) -> ()
+          aie.objectfifo.release @C_add_0(Produce, 1)
+          aie.objectfifo.release @A_0_128(Consume, 1)
+          aie.objectfifo.release @B_0_128(Consume, 1)
+        }
       }
       aie.end
     }
     // add_1
     %core_1_2 = aie.core(%tile_1_2) {
       %add_1_1 = arith.constant 0 : index
-      %add_1_2 = arith.constant 2 : index
+      %add_1_2 = arith.constant 9223372036854775807 : index
       %add_1_3 = arith.constant 1 : index
       scf.for %add_1_4 = %add_1_1 to %add_1_2 step %add_1_3 {
-        %add_1_5 = aie.objectfifo.acquire @C_add_1(Produce, 1) : !aie.objectfifosubview<memref<64xf32>>
-        %add_1_6 = aie.objectfifo.subview.access %add_1_5[0] : !aie.objectfifosubview<memref<64xf32>> -> memref<64xf32>
-        %add_1_7 = aie.objectfifo.acquire @A_128_256(Consume, 1) : !aie.objectfifosubview<memref<64xf32>>
-        %add_1_8 = aie.objectfifo.subview.access %add_1_7[0] : !aie.objectfifosubview<memref<64xf32>> -> memref<64xf32>
-        %add_1_9 = aie.objectfifo.acquire @B_128_256(Consume, 1) : !aie.objectfifosubview<memref<64xf32>>
-        %add_1_10 = aie.objectfifo.subview.access %add_1_9[0] : !aie.objectfifosubview<memref<64xf32>> -> memref<64xf32>
-        func.call @dato_add_64xf32_64xf32_64xf32(%add_1_8, %add_1_10, %add_1_6) : (memref<64xf32>, memref<64xf32>, memref<64xf32>) -> ()
-        aie.objectfifo.release @C_add_1(Produce, 1)
-        aie.objectfifo.release @A_128_256(Consume, 1)
-        aie.objectfifo.release @B_128_256(Consume, 1)
+        %add_1_5 = arith.constant 0 : index
+        %add_1_6 = arith.constant 2 : index
+        %add_1_7 = arith.constant 1 : index
+        scf.for %add_1_8 = %add_1_5 to %add_1_6 step %add_1_7 {
+          %add_1_9 = aie.objectfifo.acquire @C_add_1(Produce, 1) : !aie.objectfifosubview<memref<64xf32>>
+          %add_1_10 = aie.objectfifo.subview.access %add_1_9[0] : !aie.objectfifosubview<memref<64xf32>> -> memref<64xf32>
+          %add_1_11 = aie.objectfifo.acquire @A_128_256(Consume, 1) : !aie.objectfifosubview<memref<64xf32>>
+          %add_1_12 = aie.objectfifo.subview.access %add_1_11[0] : !aie.objectfifosubview<memref<64xf32>> -> memref<64xf32>
+          %add_1_13 = aie.objectfifo.acquire @B_128_256(Consume, 1) : !aie.objectfifosubview<memref<64xf32>>
+          %add_1_14 = aie.objectfifo.subview.access %add_1_13[0] : !aie.objectfifosubview<memref<64xf32>> -> memref<64xf32>
+          func.call @dato_add_64xf32_64xf32_64xf32(%add_1_12, %add_1_14, %add_1_10) : (memref<64xf32>, memref<64xf32>, memref<64xf32>) -> ()
+          aie.objectfifo.release @C_add_1(Produce, 1)
+          aie.objectfifo.release @A_128_256(Consume, 1)
+          aie.objectfifo.release @B_128_256(Consume, 1)
+        }
       }
       aie.end
     }

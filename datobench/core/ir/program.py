@@ -4,6 +4,7 @@ expansion, the graph of task instances joined by concrete channels."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from datobench.core.errors import Loc
 from datobench.core.ir.nodes import Stmt
@@ -41,13 +42,32 @@ class TaskParam:
 
 
 @dataclass(frozen=True)
+class KernelSource:
+    """A user kernel's C++ for AIE cores: the function ``symbol`` defined in ``text``, read
+    from ``file`` (None for text given inline). Its arguments are the tile operands as
+    pointers, then a pointer to the output tile, then the scalar operands by value."""
+
+    symbol: str
+    text: str
+    file: str | None = None
+
+    @property
+    def stem(self) -> str:
+        """The name the source takes in a project: ``<stem>.cc``, compiled to ``<stem>.o``."""
+        return Path(self.file).stem if self.file else self.symbol
+
+
+@dataclass(frozen=True)
 class KernelDecl:
-    """An external kernel's signature; its numpy reference lives in the Kernel object."""
+    """An external kernel's signature; its numpy reference lives in the Kernel object.
+    ``sources`` are inline texts per backend (``hls``); ``aie`` its C++ for AIE cores."""
 
     name: str
     params: tuple[Type, ...]
     result: Type
     sources: tuple[tuple[str, str], ...] = ()
+    aie: KernelSource | None = None
+    loc: Loc | None = None
 
 
 @dataclass(frozen=True)

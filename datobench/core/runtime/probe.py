@@ -60,7 +60,7 @@ def _pyxrt_missing(error: ImportError) -> str:
     return "\n".join(lines)
 
 
-def devices(pyxrt: ModuleType | None = None) -> list[DeviceInfo]:
+def xrt_devices(pyxrt: ModuleType | None = None) -> list[DeviceInfo]:
     """The devices XRT sees (an empty list when there are none)."""
     pyxrt = pyxrt if pyxrt is not None else find_pyxrt()
     found = []
@@ -98,7 +98,7 @@ def open_device(pyxrt: ModuleType, index: int = 0):
     except RuntimeError as error:
         reason = str(error)
     try:
-        seen = devices(pyxrt)
+        seen = xrt_devices(pyxrt)
     except RuntimeError as error:
         seen, reason = [], f"{reason}; enumerating devices failed too: {error}"
     where = getattr(pyxrt, "__file__", "pyxrt")
@@ -108,8 +108,10 @@ def open_device(pyxrt: ModuleType, index: int = 0):
     else:
         listing = "none"
         hint = (
-            "check the card with `xbutil examine` (the xocl driver must be loaded); for "
-            "emulation set XCL_EMULATION_MODE=sw_emu or hw_emu next to an emconfig.json"
+            "dato.devices() says what this machine has and misses; check an Alveo card with "
+            "`xbutil examine` (the xocl driver must be loaded), a Ryzen AI NPU with `xrt-smi "
+            "examine` (the amdxdna driver); for FPGA emulation set XCL_EMULATION_MODE=sw_emu "
+            "or hw_emu next to an emconfig.json"
         )
     raise BackendUnavailable(
         f"no XRT device at index {index} ({reason})\n"

@@ -8,6 +8,7 @@ and copies the outputs back into the caller's arrays.
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import ModuleType
@@ -20,7 +21,7 @@ from datobench.core.runtime.probe import find_pyxrt, open_device
 
 
 @contextlib.contextmanager
-def _xrt_step(what: str, hint: str = ""):
+def xrt_step(what: str, hint: str = ""):
     """Turn an XRT failure into a DatoError saying the step (pybind11 turns C++ exceptions
     into RuntimeError, or ValueError for invalid arguments)."""
     try:
@@ -52,9 +53,9 @@ class XrtRunner:
         xrt = self.pyxrt
 
         self.device = open_device(xrt, device_index)
-        with _xrt_step(f"reading the xclbin {path}"):
+        with xrt_step(f"reading the xclbin {path}"):
             self.xclbin = xrt.xclbin(str(path))
-        with _xrt_step(
+        with xrt_step(
             f"loading {path.name} onto device {device_index}",
             "an xclbin runs only on the platform it was built for (v++ --platform)",
         ):
@@ -78,8 +79,9 @@ class XrtRunner:
         arrays: Sequence[np.ndarray],
         outputs: Iterable[int] | None = None,
         timeout_ms: int | None = None,
-    ) -> None:
-        """Run the kernel once with ``arrays`` as its arguments, in order.
+    ) -> float:
+        """Run the kernel once with ``arrays`` as its arguments, in order; returns the seconds
+        the kernel took (the call and its wait, without the copies).
 
         Every array is copied to the device (a kernel may read any argument, outputs
         included); the arrays whose indices are in ``outputs`` (all of them when None) are
@@ -91,7 +93,7 @@ class XrtRunner:
         to_device = xrt.xclBOSyncDirection.XCL_BO_SYNC_BO_TO_DEVICE
         from_device = xrt.xclBOSyncDirection.XCL_BO_SYNC_BO_FROM_DEVICE
 
-        with _xrt_step(f"allocating buffers for kernel '{self.kernel_name}'"):
+        with xrt_step(f"allocating buffers for kernel '{self.kernel_name}'"):
             # one buffer per argument, in the memory bank (group_id) the argument is wired to
             bos = [
                 xrt.bo(self.device, array.nbytes, xrt.bo.normal, self.kernel.group_id(i))
@@ -101,19 +103,22 @@ class XrtRunner:
                 bo.write(array.tobytes(), 0)
                 bo.sync(to_device)
 
-        with _xrt_step(f"running kernel '{self.kernel_name}'"):
+        with xrt_step(f"running kernel '{self.kernel_name}'"):
+            start = time.perf_counter()
             run = self.kernel(*bos)
             state = run.wait() if timeout_ms is None else run.wait(timeout_ms)
+            seconds = time.perf_counter() - start
         completed = xrt.ert_cmd_state.ERT_CMD_STATE_COMPLETED
         if state != completed:
             raise DatoError(self._not_completed(state, timeout_ms))
 
-        with _xrt_step(f"reading the results of kernel '{self.kernel_name}'"):
+        with xrt_step(f"reading the results of kernel '{self.kernel_name}'"):
             for i in sorted(outputs):
                 array = arrays[i]
                 bos[i].sync(from_device)
                 data = np.frombuffer(bos[i].read(array.nbytes, 0), array.dtype, array.size)
                 array[...] = data.reshape(array.shape)  # in place: the caller's array
+        return seconds
 
     def _check(self, arrays: Sequence[np.ndarray], outputs: Iterable[int] | None) -> set[int]:
         for n, array in enumerate(arrays):

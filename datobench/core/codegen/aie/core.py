@@ -6,6 +6,11 @@ Where values live follows ``ir.effects``: a received tile or DDR slice is the ac
 object; a local tensor is an ``aie.buffer`` of the tile; a fresh value is computed straight
 into wherever it goes (a FIFO object, a local buffer), a value that is not fresh is copied by
 a loop nest of loads and stores. Operands computed inside an expression get a scratch buffer.
+
+The body sits in an endless ``scf.for`` (the release's idiom: the device runs it for every
+invocation). A scalar bound before a loop or branch and rebound inside it is carried: the
+loop's ``iter_args`` and ``scf.yield``, or the ``scf.if``'s results (an ``else`` yielding the
+value unchanged where the task has none).
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from datobench.core.codegen.aie import types
-from datobench.core.codegen.aie.kernels import Kernel, op_kernel, user_kernel
+from datobench.core.codegen.aie.kernels import Kernel, op_kernel, user_kernel, user_order
 from datobench.core.codegen.aie.owned import names_in, owned_outputs
 from datobench.core.codegen.aie.plan import Plan
 from datobench.core.codegen.aie.scalars import CoreText, Value, whole
@@ -39,9 +44,10 @@ from datobench.core.ir.nodes import (
     Var,
     in_place_update,
     mutated_names,
+    walk,
 )
 from datobench.core.ir.ops import op_of
-from datobench.core.ir.program import Instance
+from datobench.core.ir.program import Instance, KernelDecl
 from datobench.core.ir.types import TensorType, dtype_of, index
 
 
@@ -63,9 +69,13 @@ class CoreEmitter(CoreText):
     """Writes one core's body: the statements of its instance (or of a chain's instances in
     lock-step), the aie.buffers they need and the kernels they call."""
 
-    def __init__(self, insts: list[Instance], tile, plan: Plan):
+    def __init__(
+        self, insts: list[Instance], tile, plan: Plan, forever: int, kernels: dict[str, KernelDecl]
+    ):
         super().__init__()
         self.insts = insts
+        self.forever = forever  # the endless loop's bound in the release's idiom
+        self.kernel_decls = kernels  # the region's @dato.kernels by name
         # instance -> names, local buffers, tensors written in place, owned FIFO objects
         self.states: dict[str, tuple[dict, dict, set, dict]] = {}
         self.tile = tile
@@ -157,7 +167,14 @@ class CoreEmitter(CoreText):
         self.env, self.buffers, self.mutated, self.owned = self.states[inst.name]
 
     def emit(self) -> CoreCode:
+        """The body inside an endless loop: the device keeps the design loaded and the host
+        invokes it again and again, so the core must be back at the top for the next run."""
+        lo, hi, one, iv = self.index(0), self.index(self.forever), self.index(1), self.fresh()
+        self.line(f"scf.for {iv} = {lo} to {hi} step {one} {{")
+        self.indent += 1
         self.block([(inst, inst.body) for inst in self.insts])
+        self.indent -= 1
+        self.line("}")
         self.out.lines = self.lines
         return self.out
 
@@ -198,31 +215,52 @@ class CoreEmitter(CoreText):
         self.in_use = []
 
     def loop(self, loops: list[tuple[Instance, For]]):
+        """``scf.for``; the scalars its body changes are carried by ``iter_args``."""
         self.use(loops[0][0])
         first = loops[0][1]
         lo, hi = self.scalar(first.start), self.scalar(first.stop)
         step, iv = self.index(first.step), self.fresh()
-        self.line(f"scf.for {iv} = {lo} to {hi} step {step} {{")
+        carried = [(inst, name) for inst, s in loops for name in self.carried(inst, s.body)]
+        starts = [self.states[inst.name][0][name] for inst, name in carried]
+        args = [self.fresh() for _ in carried]
+        results = [self.fresh() for _ in carried]
+        header = f"scf.for {iv} = {lo} to {hi} step {step}"
+        if carried:
+            inits = ", ".join(f"{a} = {v.ssa}" for a, v in zip(args, starts))
+            header = f"{', '.join(results)} = {header} iter_args({inits}) -> ({_types(starts)})"
+        self.line(header + " {")
         for inst, s in loops:
             self.use(inst)
             self.env[s.var] = Value(iv, index)
-        self.nested([(inst, s.body) for inst, s in loops])
+        for (inst, name), arg, v in zip(carried, args, starts):
+            self.states[inst.name][0][name] = Value(arg, v.type)
+        self.nested([(inst, s.body) for inst, s in loops], carried)
         for inst, s in loops:
             self.use(inst)
             del self.env[s.var]
+        self.bind(carried, results, starts)
         self.line("}")
+
+    def carried(self, inst: Instance, body: tuple[Stmt, ...]) -> list[str]:
+        """The scalars of ``inst`` bound before a loop or branch that its body rebinds."""
+        env = self.states[inst.name][0]
+        names = [
+            s.name
+            for s in walk(body)
+            if isinstance(s, Assign) and not isinstance(s.value.type, TensorType)
+        ]
+        return [
+            n for n in dict.fromkeys(names) if n in env and not isinstance(env[n].type, TensorType)
+        ]
+
+    def bind(self, carried: list[tuple[Instance, str]], results: list[str], starts: list[Value]):
+        """After a loop or branch, its carried scalars are its results."""
+        for (inst, name), r, v in zip(carried, results, starts):
+            self.states[inst.name][0][name] = Value(r, v.type)
 
     def stmt(self, s: Stmt):
         if isinstance(s, If):
-            cond = self.scalar(s.cond)
-            self.line(f"scf.if {cond} {{")
-            self.branches += 1
-            self.nested([(self.inst, s.then)])
-            if s.orelse:
-                self.line("} else {")
-                self.nested([(self.inst, s.orelse)])
-            self.branches -= 1
-            self.line("}")
+            self.branch(s)
         elif isinstance(s, Assign):
             self.assign(s)
         elif isinstance(s, Put):
@@ -231,25 +269,39 @@ class CoreEmitter(CoreText):
         elif isinstance(s, Store):
             self.store(s)
 
-    def nested(self, parts: list[tuple[Instance, tuple[Stmt, ...]]]):
-        """A loop or branch body; scalars it rebinds would have to be carried out of it."""
+    def branch(self, s: If):
+        """``scf.if``; the scalars either branch changes are its results (``scf.yield``)."""
+        cond = self.scalar(s.cond)
+        carried = [(self.inst, n) for n in self.carried(self.inst, (*s.then, *s.orelse))]
+        starts = [self.env[name] for _, name in carried]
+        results = [self.fresh() for _ in carried]
+        if carried:
+            self.line(f"{', '.join(results)} = scf.if {cond} -> ({_types(starts)}) {{")
+        else:
+            self.line(f"scf.if {cond} {{")
+        self.branches += 1
+        self.nested([(self.inst, s.then)], carried)
+        if s.orelse or carried:
+            self.line("} else {")
+            self.nested([(self.inst, s.orelse)], carried)
+        self.branches -= 1
+        self.bind(carried, results, starts)
+        self.line("}")
+
+    def nested(self, parts: list[tuple[Instance, tuple[Stmt, ...]]], carried=()):
+        """A loop or branch body, ending in the ``scf.yield`` of the scalars it carries."""
         outer = {}
         for inst, _ in parts:
             self.use(inst)
             outer[inst.name] = dict(self.env)
         self.indent += 1
         self.block(parts)
+        ends = [self.states[inst.name][0][name] for inst, name in carried]
+        if carried:
+            self.line(f"scf.yield {', '.join(v.ssa for v in ends)} : {_types(ends)}")
         self.indent -= 1
         for inst, _ in parts:
             self.use(inst)
-            for name, v in outer[inst.name].items():
-                if not isinstance(v.type, TensorType) and self.env[name] is not v:
-                    raise CapabilityError(
-                        f"'{inst.name}' changes the scalar '{name}' inside a loop or branch; "
-                        "the MLIR-AIE emitter does not carry scalars out of one yet: keep it "
-                        "in a one-element tile",
-                        self.loc,
-                    )
             self.env.clear()
             self.env.update(outer[inst.name])
 
@@ -293,7 +345,7 @@ class CoreEmitter(CoreText):
             fifo = self.plan.access[(self.inst.name, s.base.name, "write")]
             self.into_fifo(s.value, fifo)
             return
-        dest = self.env[s.base.name]
+        dest = self.named(s.base.name)
         if all(isinstance(i, Index) for i in s.indices) and len(s.indices) == len(dest.type.shape):
             at = ", ".join(self.scalar(i.at) for i in s.indices)
             self.line(
@@ -311,17 +363,17 @@ class CoreEmitter(CoreText):
     def tensor(self, e: Expr, keep: bool = False) -> Value:
         """A memref holding a tile value: where it lives, or a scratch buffer."""
         if isinstance(e, Var):
-            return self.env[e.name]
+            return self.named(e.name)
         if isinstance(e, (Get, ParamRef)) or (isinstance(e, Load) and isinstance(e.base, ParamRef)):
             fifo = self.fifo_of(e)
             v = self.acquire(fifo, "Consume", e.type)
             (self.held[-1] if keep else self.temps).append(fifo)
             return v
         if isinstance(e, Load) and whole(e.indices, e.base.type.shape):
-            return self.env[e.base.name]
+            return self.named(e.base.name)
         if isinstance(e, Load):
             tmp = self.temp(e.type)
-            self.copy(self.env[e.base.name], tmp, src_indices=e.indices)
+            self.copy(self.named(e.base.name), tmp, src_indices=e.indices)
             return tmp
         tmp = self.temp(e.type)
         self.compute_into(e, tmp)
@@ -333,8 +385,9 @@ class CoreEmitter(CoreText):
     def compute_into(self, e: Expr, dest: Value):
         op = op_of(e)
         if isinstance(e, KernelCall):
-            args = [self.operand(a) for a in e.args]
-            self.call(user_kernel(e.kernel, self.arg_types(args, dest)), args, dest)
+            values = user_order([self.operand(a) for a in e.args], dest)
+            arg_types = tuple(types.of(v.type) for v in values)
+            self.call_values(user_kernel(self.kernel_decls[e.kernel], arg_types), values)
         elif op is None:
             self.copy(self.tensor(e), dest)
         elif self.accumulates(e, dest):  # acc += matmul(...): the kernel adds into acc
@@ -367,10 +420,13 @@ class CoreEmitter(CoreText):
         return tuple(types.of(a.type) for a in args) + (types.of(dest.type),)
 
     def call(self, k: Kernel, args: list[Value], dest: Value):
+        self.call_values(k, [*args, dest])
+
+    def call_values(self, k: Kernel, values: list[Value]):
         if k not in self.out.kernels:
             self.out.kernels.append(k)
-        values = ", ".join(a.ssa for a in (*args, dest))
-        self.line(f"func.call @{k.symbol}({values}) : ({', '.join(k.arg_types)}) -> ()")
+        text = ", ".join(v.ssa for v in values)
+        self.line(f"func.call @{k.symbol}({text}) : ({', '.join(k.arg_types)}) -> ()")
 
 
 def _runs(body: tuple[Stmt, ...]) -> list[tuple[list[Stmt], For | None]]:
@@ -386,6 +442,10 @@ def _runs(body: tuple[Stmt, ...]) -> list[tuple[list[Stmt], For | None]]:
     return runs
 
 
+def _types(values: list[Value]) -> str:
+    return ", ".join(types.of(v.type) for v in values)
+
+
 def _bounds(loop: For | None):
     if loop is None:
         return None
@@ -393,6 +453,13 @@ def _bounds(loop: For | None):
     return (*ends, loop.step)
 
 
-def emit_core(insts: list[Instance], tile: tuple[int, int], plan: Plan) -> CoreCode:
-    """The body of the core at ``tile``: one instance's, or a chain's in lock-step."""
-    return CoreEmitter(insts, tile, plan).emit()
+def emit_core(
+    insts: list[Instance],
+    tile: tuple[int, int],
+    plan: Plan,
+    forever: int,
+    kernels: dict[str, KernelDecl],
+) -> CoreCode:
+    """The body of the core at ``tile``: one instance's, or a chain's in lock-step, inside an
+    endless loop of ``forever`` iterations; ``kernels``: the region's @dato.kernels by name."""
+    return CoreEmitter(insts, tile, plan, forever, kernels).emit()

@@ -9,7 +9,7 @@ memory-tile links, a core per instance (``core.py``) and the runtime sequence
 from __future__ import annotations
 
 from datobench.core.codegen.aie.core import emit_core
-from datobench.core.codegen.aie.kernels import Kernel, declaration
+from datobench.core.codegen.aie.kernels import Kernel, core_link, declarations
 from datobench.core.codegen.aie.plan import Link, plan
 from datobench.core.codegen.aie.releases import DEFAULT_RELEASE, RELEASES, device_name, release
 from datobench.core.codegen.aie.sequence import sequence_lines
@@ -41,17 +41,19 @@ def design(program, release_name: str | None = None) -> tuple[str, list[Kernel]]
     device = device_name(rel, target.param("mlir_aie.device"))
     symbols = Symbols()
     p = plan(program, symbols)
+    user_kernels = {k.name: k for k in program.region.kernels}
     cores = []
     for node in program.mapping.nodes:
         insts = [program.graph.instance(name) for name in node.instances]
-        cores.append((node, node.tile, emit_core(insts, node.tile, p)))
+        code = emit_core(insts, node.tile, p, rel.forever, user_kernels)
+        cores.append((node, node.tile, code))
     kernels = []
     for _, _, code in cores:
         kernels += [k for k in code.kernels if k not in kernels]
     tiles = sorted(set(p.tiles()) | {tile for _, tile, _ in cores})
 
     on_func = rel.link_with_on == "func"
-    body = [declaration(k, on_func) for k in kernels]
+    body = declarations(kernels, on_func)
     body += [f"{tile_ssa(t)} = aie.tile({t[0]}, {t[1]})" for t in tiles]
     for f in p.fifos:
         consumers = ", ".join(tile_ssa(t) for t in f.consumers)
@@ -71,9 +73,7 @@ def design(program, release_name: str | None = None) -> tuple[str, list[Kernel]]
         body.append(f"%core_{tile[0]}_{tile[1]} = aie.core({tile_ssa(tile)}) {{")
         body += code.lines
         body.append("  aie.end")
-        body.append(
-            "}" + (' {link_with = "dato_kernels.o"}' if code.kernels and not on_func else "")
-        )
+        body.append("}" + ("" if on_func else core_link(code.kernels)))
     args = {b.name: f"%{symbols(b.name)}" for b in program.region.params}
     body += sequence_lines(p, program, rel.sequence_op, args)
     lines = [

@@ -5,6 +5,10 @@ Structured control flow (``scf.for``, ``scf.if``) is walked here, so that a core
 ``Wait``); every other op runs through the interpreter's registered implementations (xDSL's
 arith, the emulator's numpy memrefs). ``func.call`` of a kernel declaration runs the op table's
 numpy semantics of its ``dato.op``, with the results written into the last memref argument.
+
+A core keeps its place for the scheduler's check that an invocation is complete: the line it is
+blocked at and the acquires and releases it made since its endless loop last came round to the
+top (``position``); one whose body returned (no endless loop) has no place and runs no more.
 """
 
 from __future__ import annotations
@@ -34,6 +38,10 @@ from datobench.core.codegen.aie.emu_values import (
 from datobench.core.errors import DatoRuntimeError
 
 Body = Generator[Wait, None, tuple]
+
+# A loop of at least this many iterations is a core's endless loop: mlir-aie's designs wrap
+# each core body in one (0xFFFFFFFF iterations in v1.0's examples, sys.maxsize today).
+ENDLESS = 0xFFFFFFFF
 
 
 @dataclass
@@ -94,10 +102,19 @@ class CoreRunner:
         self.budget = budget
         self.design = design
         self.name = f"core ({tile[0]}, {tile[1]})"
+        self.blocked_at: int | None = None  # the design line of the acquire it waits at
+        self.effects = 0  # acquires and releases since the top of its endless loop
+        self.finished = False
+
+    @property
+    def position(self) -> tuple[int | None, int] | None:
+        """Where it is within an iteration of its endless loop (None once its body returned)."""
+        return None if self.finished else (self.blocked_at, self.effects)
 
     def run(self) -> Body:
         self.interpreter.set_values(self.design.buffers.items())  # the tile's aie.buffers
-        return self._block(self.body, ())
+        yield from self._block(self.body, ())
+        self.finished = True
 
     def _block(self, block: Block, args: tuple) -> Body:
         interp = self.interpreter
@@ -143,8 +160,12 @@ class CoreRunner:
         lb, ub, step, *carried = self.interpreter.get_values(op.operands)
         iv_type = op.body.block.args[0].type
         values = tuple(carried)
-        for i in range(lb.value.data, ub.value.data, step.value.data):
+        lo, hi, by = lb.value.data, ub.value.data, step.value.data
+        endless = by > 0 and (hi - lo) // by >= ENDLESS
+        for i in range(lo, hi, by):
             self.budget.iterate(self.name)
+            if endless:
+                self.effects = 0
             index = integer(i, iv_type, self.interpreter.index_bitwidth)
             values = yield from self._block(op.body.block, (index, *values))
         return values
@@ -156,9 +177,12 @@ class CoreRunner:
         while True:
             got = fifo.acquire_produce(n) if produce else fifo.acquire_consume(self.tile, n)
             if got is not None:
+                self.blocked_at = None
+                self.effects += 1
                 return got
+            self.blocked_at = self.design.line(op)
             what = f"acquire @{name}({port}, {n})"
-            yield Wait(self.name, what, self.design.line(op), name)
+            yield Wait(self.name, what, self.blocked_at, name)
 
     def _fifo(self, name: str, op: Operation) -> ObjectFifo:
         if name not in self.fifos:
@@ -171,6 +195,7 @@ class CoreRunner:
     def _release(self, op: Operation) -> None:
         name, produce, n = self.design.fifo_use(op)
         fifo = self._fifo(name, op)
+        self.effects += 1
         if produce:
             fifo.release_produce(n)
         else:

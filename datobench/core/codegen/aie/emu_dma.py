@@ -64,6 +64,8 @@ class ShimPort:
         self.pending: deque[Transfer] = deque()
         self.steps = steps
         self.name = f"shim DMA of @{fifo.decl.name}"
+        self.element: np.ndarray | None = None  # the FIFO element being filled or drained
+        self.position = 0  # its words already moved
 
     @property
     def idle(self) -> bool:
@@ -76,32 +78,31 @@ class ShimPort:
         """Moves words while it can, forever (a process of the scheduler)."""
         decl = self.fifo.decl
         size = decl.size
-        position = 0  # words of the current element already moved
-        element: np.ndarray | None = None
         while True:
             if not self.pending:
                 yield Wait(self.name, "a transfer to be issued", None)
                 continue
             transfer = self.pending[0]
-            if element is None:
-                element = self._acquire()
-                if element is None:
+            if self.element is None:
+                self.element = self._acquire()
+                if self.element is None:
                     verb = "acquire a free buffer" if self.into_fifo else "acquire data"
                     yield Wait(self.name, f"{verb} of @{decl.name}", transfer.line, decl.name)
                     continue
-            count = min(size - position, len(transfer.index) - transfer.done)
-            flat = element.reshape(-1)
+            count = min(size - self.position, len(transfer.index) - transfer.done)
+            flat = self.element.reshape(-1)
             window = transfer.index[transfer.done : transfer.done + count]
+            at = self.position
             if self.into_fifo:
-                flat[position : position + count] = transfer.host[window]
+                flat[at : at + count] = transfer.host[window]
             else:
-                transfer.host[window] = flat[position : position + count]
-            position += count
+                transfer.host[window] = flat[at : at + count]
+            self.position += count
             transfer.done += count
             self.steps[0] += 1
-            if position == size:
+            if self.position == size:
                 self._release()
-                element, position = None, 0
+                self.element, self.position = None, 0
             if transfer.finished:
                 self.pending.popleft()
 

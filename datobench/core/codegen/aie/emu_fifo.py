@@ -107,6 +107,11 @@ class ObjectFifo:
 
     # -- reports -------------------------------------------------------------------------------
 
+    def level(self) -> tuple:
+        """What it holds, per consumer and at the producer: equal at the end of an invocation
+        to what it held at rest, or the next invocation starts out of step."""
+        return (tuple(self.available(c) for c in self.decl.consumers), self.held_produce)
+
     def fill(self) -> str:
         """How full it is, for a deadlock report."""
         return f"{len(self.queue)} of {self.decl.depth} buffers filled"

@@ -8,7 +8,7 @@ declaration (element types by name, axes, flags, constant values) or, where abse
 output buffer (``dtype``, ``shape``); ``dato.accumulate = true`` adds the result to the
 output (``out = out + op(...)``, as ``acc += dato.matmul(...)`` does). A declaration with
 ``dato.kernel = "<name>"`` calls the program's ``@dato.kernel`` of that name (its numpy
-reference).
+reference); its arguments are the tile operands, the output, then the scalar operands.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from xdsl.ir import Attribute, Operation
 
 from datobench.core.errors import DatoError
 from datobench.core.ir.ops import OPS, Op
-from datobench.core.ir.types import DTYPES
+from datobench.core.ir.types import DTYPES, TensorType
 
 
 class EmulationError(DatoError):
@@ -65,7 +65,7 @@ def kernel_decl(op: Operation, line: int | None, user_kernels: dict) -> KernelDe
                 f"line {line}: kernel @{symbol} calls @dato.kernel '{user.data}', which the "
                 "program does not define"
             )
-        return KernelDecl(symbol, (), {}, line, user_kernels[user.data].fn)
+        return KernelDecl(symbol, (), {}, line, _reference(user_kernels[user.data]))
     name = op.attributes.get("dato.op")
     if name is None:
         return None
@@ -84,6 +84,18 @@ def kernel_decl(op: Operation, line: int | None, user_kernels: dict) -> KernelDe
     return KernelDecl(symbol, ops, statics, line)
 
 
+def _reference(kernel) -> Callable:
+    """A @dato.kernel's numpy reference taking its tile operands, then its scalars."""
+    tiles = [isinstance(t, TensorType) for t in kernel.decl.params]
+
+    def call(*args):
+        tile_args = iter(args[: sum(tiles)])
+        scalar_args = iter(args[sum(tiles) :])
+        return kernel.fn(*(next(tile_args if t else scalar_args) for t in tiles))
+
+    return call
+
+
 def call_kernel(kernel: KernelDecl, args: list, line: int) -> None:
     """Run ``kernel`` on ``args`` (numpy arrays and scalars); the last array is the output.
     Results that do not fit the output are an ``EmulationError`` at the call's ``line``."""
@@ -98,7 +110,7 @@ def _call(kernel: KernelDecl, args: list) -> None:
     out = args[out_at]
     inputs = args[:out_at]
     if kernel.user is not None:
-        out[...] = kernel.user(*inputs)
+        out[...] = kernel.user(*inputs, *args[out_at + 1 :])
         return
     op = next((o for o in kernel.ops if len(o.operands) <= len(inputs)), kernel.ops[0])
     tensors = inputs[: len(op.operands)]

@@ -3,13 +3,18 @@
 The design is parsed (``parse_design``) and run by processes that a deterministic scheduler
 resumes round robin, each until it blocks: one per ``aie.core`` (its body on xDSL's
 interpreter, ``emu_core``), one per memory-tile link (``emu_link``), one per shim end of an
-object FIFO (``emu_dma``) and the runtime sequence, which issues the ``dma_memcpy_nd``
-transfers over the host buffers (its block arguments, in order) and waits for them. The run
-ends when nothing can move: it has succeeded if the sequence and every transfer it issued have
-finished (cores loop forever on the hardware, so a core still waiting then is idle), and is a
-``DeadlockError`` otherwise, naming every blocked core, link and DMA, the op's line in the
-design and the fill level of each FIFO involved. A budget of loop iterations stops runaway
-cores.
+object FIFO (``emu_dma``) and, per invocation, the runtime sequence, which issues the
+``dma_memcpy_nd`` transfers over the host buffers (its block arguments, in order) and waits
+for them.
+
+As on the device, the design is loaded once (``LoadedDesign``): its cores start and settle
+(each at the first acquire of its endless loop) before the host invokes it, and keep their
+state from one invocation to the next. An invocation ends when nothing can move. It is a
+``DeadlockError`` if the sequence or a transfer it issued has not finished, naming every
+blocked core, link and DMA, the op's line in the design and the fill level of each FIFO
+involved; and a ``DatoRuntimeError`` if the design is not back where it settled (a core
+stopped inside an iteration, data left in a FIFO), since the next invocation would start out
+of step. A budget of loop iterations per invocation stops runaway cores.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from datobench.core.codegen.aie.emu_fifo import ObjectFifo
 from datobench.core.codegen.aie.emu_kernels import EmulationError
 from datobench.core.codegen.aie.emu_link import run_link
 from datobench.core.codegen.aie.parse import Design as ParsedDesign
-from datobench.core.errors import DeadlockError
+from datobench.core.errors import DatoRuntimeError, DeadlockError
 
 
 @dataclass(frozen=True)
@@ -53,11 +58,11 @@ class EmuResult:
 
 
 class Emulation:
-    """The processes of one run and their shared state."""
+    """The processes of a loaded design and their shared state, kept from one invocation to the
+    next as on the device."""
 
-    def __init__(self, design: Design, host: list[np.ndarray], max_steps: int):
+    def __init__(self, design: Design, max_steps: int):
         self.design = design
-        self.host = host
         self.budget = Budget(max_steps)
         self.fifos = {name: ObjectFifo(decl) for name, decl in design.fifos.items()}
         self.ports: dict[str, ShimPort] = {}
@@ -66,26 +71,38 @@ class Emulation:
             if shim is not None:
                 self.ports[name] = ShimPort(fifo, shim, self.budget.work)
         self.transfers = 0
+        self.passes = 0
         self.sequence_done = False
-        self.processes: list[tuple[str, Iterator[Wait]]] = []
-        for tile, body in design.cores:
-            runner = CoreRunner(
-                design.module, body, tile, self.fifos, design.kernels, self.budget, design
-            )
-            self.processes.append((runner.name, runner.run()))
+        self.cores = [
+            CoreRunner(design.module, body, tile, self.fifos, design.kernels, self.budget, design)
+            for tile, body in design.cores
+        ]
+        self.live: list[tuple[str, Iterator[Wait]]] = [(c.name, c.run()) for c in self.cores]
         for link in design.links:
-            self.processes.append(("link", run_link(link, self.fifos, self.budget.work)))
+            self.live.append(("link", run_link(link, self.fifos, self.budget.work)))
         for port in self.ports.values():
-            self.processes.append((port.name, port.run()))
-        self.processes.append(("runtime sequence", self._sequence(design.sequence)))
+            self.live.append((port.name, port.run()))
+        self._run()
+        self.rest = self._state()
+        self.rest_fills = {name: len(f.queue) for name, f in self.fifos.items()}
 
-    def run(self) -> int:
-        """Resume every process until nothing moves; returns the number of passes."""
-        live = list(self.processes)
-        passes = 0
+    def invoke(self, host: list[np.ndarray]) -> None:
+        """One run of the runtime sequence over ``host`` (flat buffers, written in place); the
+        cores and links go on from where the last invocation left them."""
+        self.sequence_done = False
+        ended = [c.name for c in self.cores if c.finished]
+        sequence = ("runtime sequence", self._sequence(self.design.sequence, host))
+        waits = self._run(sequence)
+        if not (self.sequence_done and all(p.idle for p in self.ports.values())):
+            raise self._deadlock(waits, ended)
+        self._check_rest(waits)
+
+    def _run(self, *extra: tuple[str, Iterator[Wait]]) -> list[Wait]:
+        """Resume every process until nothing moves; returns what each live one waits for."""
+        live = [*self.live, *extra]
         with np.errstate(all="ignore"):
             while True:
-                passes += 1
+                self.passes += 1
                 before = self.budget.work[0]
                 waits: list[Wait] = []
                 still = []
@@ -96,16 +113,21 @@ class Emulation:
                     except StopIteration:
                         pass
                 live = still
-                if self.budget.work[0] != before:
-                    continue
-                if self.sequence_done and all(p.idle for p in self.ports.values()):
-                    return passes
-                raise self._deadlock(waits)
+                if self.budget.work[0] == before:
+                    self.live = [p for p in live if p not in extra]
+                    return waits
 
-    def _sequence(self, block: Block) -> Iterator[Wait]:
+    def _state(self) -> tuple:
+        """Where the cores are and what the FIFOs hold."""
+        return (
+            {c.name: c.position for c in self.cores},
+            {name: f.level() for name, f in self.fifos.items()},
+        )
+
+    def _sequence(self, block: Block, host: list[np.ndarray]) -> Iterator[Wait]:
         interp = new_interpreter(self.design.module)
         interp.push_scope("runtime sequence")
-        interp.set_values(zip(block.args, self.host))
+        interp.set_values(zip(block.args, host))
         for op in block.ops:
             self.budget.work[0] += 1
             line = self.design.line(op)
@@ -137,14 +159,14 @@ class Emulation:
                 interp.set_values(zip(op.results, run_plain(interp, op, line)))
         self.sequence_done = True
 
-    def _deadlock(self, waits: list[Wait]) -> DeadlockError:
+    def _deadlock(self, waits: list[Wait], ended: list[str]) -> DeadlockError:
         blocked = [w for w in waits if w.line is not None]
         fifos = sorted({w.fifo for w in blocked if w.fifo is not None})
-        text = self.design.parsed.text.splitlines()
-        notes = [
-            f"{w.who} waits to {w.what} at design line {w.line}\n        "
-            + (text[w.line - 1].strip() if 0 < w.line <= len(text) else "")
-            for w in blocked
+        notes = [f"{w.who} waits to {w.what} at {self._at(w.line)}" for w in blocked]
+        notes += [
+            f"{name} ran its body to aie.end in an earlier invocation and runs no more: "
+            "wrap the body in an endless scf.for"
+            for name in ended
         ]
         notes += [f"@{f}: {self.fifos[f].fill()}" for f in fifos]
         who = ", ".join(dict.fromkeys(w.who for w in blocked))
@@ -154,6 +176,81 @@ class Emulation:
             tuple(notes),
         )
 
+    def _check_rest(self, waits: list[Wait]) -> None:
+        """The invocation is complete only if the design is back where it rested before the
+        first one: every core at the top of its endless loop (or where it rested), every FIFO
+        and shim DMA holding what it held then. Otherwise the next invocation starts out of
+        step, and that is an error naming what is left."""
+        cores, levels = self._state()
+        rest_cores, rest_levels = self.rest
+        notes = []
+        for core in self.cores:
+            if cores[core.name] not in (None, rest_cores[core.name]):
+                wait = next(w for w in waits if w.who == core.name)
+                notes.append(
+                    f"{core.name} stopped inside an iteration of its loop: it waits to "
+                    f"{wait.what} at {self._at(wait.line)}"
+                )
+        for name, fifo in self.fifos.items():
+            if levels[name] != rest_levels[name]:
+                notes.append(f"@{name}: {fifo.fill()}, {self.rest_fills[name]} at rest")
+        for port in self.ports.values():
+            if port.position:
+                notes.append(
+                    f"{port.name} moved {port.position} of the {port.fifo.decl.size} elements "
+                    f"of a buffer of @{port.fifo.decl.name}"
+                )
+        if notes:
+            raise DatoRuntimeError(
+                "the runtime sequence finished, but the design did not come back to rest for "
+                "the next invocation: a core stopped inside an iteration or data was left in "
+                "an object FIFO",
+                None,
+                tuple(notes),
+            )
+
+    def _at(self, line: int) -> str:
+        text = self.design.parsed.text.splitlines()
+        source = text[line - 1].strip() if 0 < line <= len(text) else ""
+        return f"design line {line}\n        {source}"
+
+
+class LoadedDesign:
+    """A parsed design loaded as on the device: its cores, links and DMAs start, settle, and
+    keep their state from one ``invoke`` to the next; each invocation runs the runtime
+    sequence over fresh host buffers, as the host does when it runs the design again."""
+
+    def __init__(self, parsed: ParsedDesign, max_steps: int, user_kernels: dict | None = None):
+        self.parsed = parsed
+        self.design = read_design(parsed, user_kernels or {})
+        self.emulation = Emulation(self.design, max_steps)
+        self.produced = {name: 0 for name in self.emulation.fifos}
+
+    def invoke(self, arrays: list[np.ndarray]) -> EmuResult:
+        """Run the design once on ``arrays``, the runtime sequence's host buffers in order;
+        outputs are written into them."""
+        args = self.design.sequence.args
+        if len(args) != len(arrays):
+            raise EmulationError(
+                f"the runtime sequence takes {len(args)} host buffers, but {len(arrays)} were given"
+            )
+        host = [np.ascontiguousarray(a).reshape(-1).copy() for a in arrays]
+        emulation = self.emulation
+        emulation.invoke(host)
+        for array, flat in zip(arrays, host):
+            array[...] = flat.reshape(array.shape)
+        elements = {n: f.produced - self.produced[n] for n, f in emulation.fifos.items()}
+        self.produced = {n: f.produced for n, f in emulation.fifos.items()}
+        result = EmuResult(
+            self.parsed.text,
+            elements,
+            emulation.transfers,
+            emulation.budget.iterations,
+            emulation.passes,
+        )
+        emulation.transfers = emulation.passes = emulation.budget.iterations = 0
+        return result
+
 
 def emulate(
     parsed: ParsedDesign,
@@ -161,21 +258,8 @@ def emulate(
     max_steps: int,
     user_kernels: dict | None = None,
 ) -> EmuResult:
-    """Run a parsed design (``parse.read_design``) on ``arrays``, the runtime sequence's host
-    buffers in order; outputs are written into them. ``user_kernels``: the program's
-    ``@dato.kernel``s by name, for the declarations that call them."""
-    design = read_design(parsed, user_kernels or {})
-    args = design.sequence.args
-    if len(args) != len(arrays):
-        raise EmulationError(
-            f"the runtime sequence takes {len(args)} host buffers, but {len(arrays)} were given"
-        )
-    host = [np.ascontiguousarray(a).reshape(-1).copy() for a in arrays]
-    emulation = Emulation(design, host, max_steps)
-    passes = emulation.run()
-    for array, flat in zip(arrays, host):
-        array[...] = flat.reshape(array.shape)
-    elements = {name: f.produced for name, f in emulation.fifos.items()}
-    return EmuResult(
-        parsed.text, elements, emulation.transfers, emulation.budget.iterations, passes
-    )
+    """Load a parsed design (``parse.read_design``) and run it once on ``arrays``, the
+    runtime sequence's host buffers in order; outputs are written into them.
+    ``user_kernels``: the program's ``@dato.kernel``s by name, for the declarations that call
+    them."""
+    return LoadedDesign(parsed, max_steps, user_kernels).invoke(arrays)

@@ -1,76 +1,72 @@
-"""C++ sources of the kernels a design declares: plain loops over the tiles, one
-``extern "C"`` function per declaration, with the op table's semantics (integers wrap in the
-result type, bf16 is computed in float and rounded once, matmul accumulates in its ``acc``
-type, ``accumulate`` adds into the output). They compile with Peano for the AIE
-(``dato_kernels.h`` maps bf16 to the AIE API's ``bfloat16``) and with any C++ compiler on a
-host. Vectorised kernels from AMD's library can replace them one declaration at a time.
+"""C++ sources of the kernels a design declares: ``dato_kernels.cc``, one ``extern "C"`` function
+per declaration (the calling convention is ``kernels.py``'s), each a call into the kernel
+library shipped beside it (``library/``: ``dato_portable.h``, ``dato_aie.h``).
+
+The portable path (scalar C++ with the op table's semantics, the reference) is what every kernel
+calls on a host, and on an AIE core wherever the AIE-API path has no vectorised form for that op,
+element type and shape. Where it has one, the function calls it under ``#ifdef __AIENGINE__``:
+which ones do is decided here (``_vector_call``), from the target's intrinsic shapes
+(``compute.matmul_shape``) and the lanes of a 256-bit vector.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from pathlib import Path
 
 from datobench.core.codegen.aie.kernels import Kernel
 
-C = {"i1": "bool", "i8": "int8_t", "i16": "int16_t", "i32": "int32_t", "f32": "float"}
-C["bf16"] = "bf16_t"
-_INFIX = {"+": "+", "-": "-", "*": "*", "==": "==", "!=": "!=", "<": "<", "<=": "<="}
-_INFIX.update({">": ">", ">=": ">=", "and": "&&", "or": "||"})
-_CALLS = {
-    "//": "dato_floordiv({0}, {1})",
-    "%": "dato_mod({0}, {1})",
-    "/": "({0} / {1})",
-    "maximum": "({0} > {1} ? {0} : {1})",
-    "minimum": "({0} < {1} ? {0} : {1})",
-    "where": "({0} ? {1} : {2})",
-    "exp": "expf({0})",
-    "sqrt": "sqrtf({0})",
-    "rsqrt": "(1.0f / sqrtf({0}))",
-    "tanh": "tanhf({0})",
-    "abs": "({0} < 0 ? -{0} : {0})",
-    "astype": "{0}",
-    "not": "(!{0})",
-}
+LIBRARY = Path(__file__).parent / "library"
+LIBRARY_HEADERS = ("dato_portable.h", "dato_aie.h")  # written beside dato_kernels.cc
 
-HEADER = """// Types and helpers of datobench's kernels (generated).
-#pragma once
-#include <math.h>
-#include <stdint.h>
-#ifdef __AIENGINE__
-#include <aie_api/aie.hpp>
-typedef bfloat16 bf16_t;
-#else
-// bf16 on a host: float with the low 16 bits dropped, rounded to nearest even
-struct bf16_t {
-  uint16_t bits;
-  bf16_t(float f = 0.0f) {
-    uint32_t u;
-    __builtin_memcpy(&u, &f, 4);
-    u += 0x7FFF + ((u >> 16) & 1);
-    bits = (uint16_t)(u >> 16);
-  }
-  operator float() const {
-    uint32_t u = (uint32_t)bits << 16;
-    float f;
-    __builtin_memcpy(&f, &u, 4);
-    return f;
-  }
-};
-#endif
-template <typename T> static inline T dato_floordiv(T a, T b) {
-  T q = a / b;
-  return (q * b != a && ((a < 0) != (b < 0))) ? q - 1 : q;
+C = {"i1": "bool", "i8": "int8_t", "i16": "int16_t", "i32": "int32_t", "f32": "float"}
+C["bf16"] = "dato::bf16"
+_BITS = {"i8": 8, "i16": 16, "i32": 32, "bf16": 16, "f32": 32}
+
+# op table name -> the library's functor (``dato::op::<name>``); "-" with one operand is "neg"
+_FUNCTORS = {
+    "+": "add",
+    "-": "sub",
+    "*": "mul",
+    "/": "div",
+    "//": "floordiv",
+    "%": "mod",
+    "==": "eq",
+    "!=": "ne",
+    "<": "lt",
+    "<=": "le",
+    ">": "gt",
+    ">=": "ge",
+    "and": "logical_and",
+    "or": "logical_or",
+    "not": "logical_not",
+    "exp": "exp",
+    "sqrt": "sqrt",
+    "rsqrt": "rsqrt",
+    "tanh": "tanh",
+    "abs": "abs",
+    "maximum": "maximum",
+    "minimum": "minimum",
+    "where": "where",
+    "astype": "convert",
 }
-template <typename T> static inline T dato_mod(T a, T b) {
-  T r = a % b;
-  return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
+_REDUCTIONS = {"sum": "add", "max": "maximum", "min": "minimum"}
+
+# What dato_aie.h vectorises (its header comment says why these): functor -> element types
+_INTS = ("i8", "i16", "i32")
+_VECTOR_ELEMENTWISE = {"add": _INTS, "sub": _INTS, "maximum": (*_INTS, "bf16")}
+_VECTOR_ELEMENTWISE["minimum"] = _VECTOR_ELEMENTWISE["maximum"]
+# (operand, output) element types -> the target's compute.matmul_shape key
+_VECTOR_MATMUL = {
+    ("i8", "i8"): "int8",
+    ("i8", "i16"): "int8",
+    ("i8", "i32"): "int8",
+    ("i16", "i16"): "int16",
+    ("i16", "i32"): "int16",
+    ("bf16", "bf16"): "bf16",
+    ("bf16", "f32"): "bf16",
 }
-static inline float dato_mod(float a, float b) {
-  float r = fmodf(a, b);
-  return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
-}
-static inline float dato_floordiv(float a, float b) { return floorf(a / b); }
-"""
 
 
 def _parse(t: str) -> tuple[tuple[int, ...] | None, str]:
@@ -81,7 +77,7 @@ def _parse(t: str) -> tuple[tuple[int, ...] | None, str]:
     return None, t
 
 
-def _strides(shape):
+def _strides(shape) -> list[int]:
     out, n = [], 1
     for s in reversed(shape):
         out.append(n)
@@ -89,133 +85,138 @@ def _strides(shape):
     return list(reversed(out))
 
 
-def _compute(elem: str) -> str:
-    """The type a value is computed in: float for bf16, itself otherwise."""
-    return "float" if elem in ("bf16", "f32") else C[elem]
+def _ints(values) -> str:
+    return "{" + ", ".join(map(str, values)) + "}"
 
 
-class _Body:
-    def __init__(self):
-        self.lines: list[str] = []
-        self.depth = 1
-
-    def add(self, text: str):
-        self.lines.append("  " * self.depth + text)
-
-    def loops(self, shape, names):
-        for n, v in zip(shape, names):
-            self.add(f"for (int {v} = 0; {v} < {n}; {v}++) {{")
-            self.depth += 1
-
-    def close(self, k: int):
-        for _ in range(k):
-            self.depth -= 1
-            self.add("}")
+def _literal(value) -> str:
+    """A static value as a C++ expression (converted to the output type by the library)."""
+    value = value.item() if hasattr(value, "item") else value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and math.isnan(value):
+        return "NAN"
+    if isinstance(value, float) and math.isinf(value):
+        return "INFINITY" if value > 0 else "-INFINITY"
+    return repr(value)
 
 
-def _at(shape, out_shape, ivs) -> str:
-    """The flat index of a (broadcast) operand at the output's loop indices."""
-    offset = len(out_shape) - len(shape)
-    terms = [
-        f"{iv} * {st}" if st != 1 else iv
+def _operand(name: str, shape, out_shape) -> str:
+    """An operand broadcast to the output's shape: its strides, 0 along broadcast dimensions."""
+    rank = len(out_shape)
+    if shape is None:
+        return f"dato::splat<{rank}>({name})"
+    offset = rank - len(shape)
+    strides = [0] * offset + [
+        0 if size == 1 and out_shape[d + offset] != 1 else st
         for d, (size, st) in enumerate(zip(shape, _strides(shape)))
-        if size != 1 or out_shape[d + offset] == 1
-        for iv in [ivs[d + offset]]
     ]
-    return " + ".join(terms) or "0"
+    return f"dato::tile<{rank}>({name}, {_ints(strides)})"
 
 
-def _elementwise(k: Kernel, args, out, body: _Body):
-    shape, elem = out
-    ivs = [f"i{d}" for d in range(len(shape))]
-    body.loops(shape, ivs)
-    values = []
-    for name, (s, e) in args:
-        v = name if s is None else f"{name}[{_at(s, shape, ivs)}]"
-        values.append(f"({_compute(e)}){v}")
-    if k.op in _INFIX and len(values) == 2:
-        expr = f"({values[0]} {_INFIX[k.op]} {values[1]})"
-    elif k.op == "-" and len(values) == 1:
-        expr = f"(-{values[0]})"
-    else:
-        expr = _CALLS[k.op].format(*values)
-    body.add(f"out[{_at(shape, shape, ivs)}] = ({C[elem]})({expr});")
-    body.close(len(shape))
+def _functor(k: Kernel, arity: int) -> str:
+    return "neg" if k.op == "-" and arity == 1 else _FUNCTORS[k.op]
 
 
-def _matmul(k: Kernel, args, out, body: _Body, accumulate: bool):
-    (a, (sa, ea)), (b, (sb, eb)) = args
-    (m, kk), n = sa, sb[1]
-    acc = _compute(out[1]) if out[1] not in ("i8", "i16", "i32") else "int64_t"
-    body.loops((m, n), ("i", "j"))
-    init = f"({acc})out[i * {n} + j]" if accumulate else "0"
-    body.add(f"{acc} sum = {init};")
-    body.add(
-        f"for (int p = 0; p < {kk}; p++) sum += ({acc})({_compute(ea)}){a}[i * {kk} + p] "
-        f"* ({acc})({_compute(eb)}){b}[p * {n} + j];"
+def _portable_call(k: Kernel, args, out) -> str:
+    """The call of the portable path for kernel ``k`` (``args``: (name, (shape, elem)))."""
+    statics = dict(k.statics)
+    (out_shape, _) = out
+    size = math.prod(out_shape)
+    if k.op in ("zeros", "full"):
+        value = args[-1][0] if args else _literal(statics.get("value", 0))
+        return f"dato::portable::fill<{size}>(out, {value});"
+    if k.op == "matmul":
+        (m, kk), n = args[0][1][0], args[1][1][0][1]
+        accumulate = "true" if statics.get("accumulate") else "false"
+        return f"dato::portable::matmul<{m}, {kk}, {n}, {accumulate}>(in0, in1, out);"
+    if k.op == "transpose":
+        m, n = args[0][1][0]
+        return f"dato::portable::transpose<{m}, {n}>(in0, out);"
+    if k.op in _REDUCTIONS:
+        shape = args[0][1][0]
+        axes = statics.get("axis") or tuple(range(len(shape)))
+        kept = [1 if d in axes else s for d, s in enumerate(shape)]
+        reduced = [s if d in axes else 1 for d, s in enumerate(shape)]
+        return (
+            f"dato::portable::reduce<dato::op::{_REDUCTIONS[k.op]}, {len(shape)}>"
+            f"({_ints(kept)}, {_ints(reduced)}, in0, out);"
+        )
+    operands = ", ".join(_operand(name, shape, out_shape) for name, (shape, _) in args)
+    return (
+        f"dato::portable::elementwise<dato::op::{_functor(k, len(args))}, {len(out_shape)}>"
+        f"({_ints(out_shape)}, out, {operands});"
     )
-    body.add(f"out[i * {n} + j] = ({C[out[1]]})sum;")
-    body.close(2)
 
 
-def _reduce(k: Kernel, args, out, body: _Body, axes):
-    ((x, (shape, elem)),) = args
-    ivs = [f"i{d}" for d in range(len(shape))]
-    kept = [d for d in range(len(shape)) if d not in axes]
-    body.add(f"for (int o = 0; o < {max(1, _size(out[0]))}; o++) out[o] = ({C[out[1]]})0;")
-    body.loops(shape, ivs)
-    out_shape = [shape[d] for d in kept]
-    at = " + ".join(f"{ivs[d]} * {st}" for d, st in zip(kept, _strides(out_shape))) or "0"
-    value = f"({_compute(elem)}){x}[{_at(shape, shape, ivs)}]"
-    first_of = " && ".join(f"{ivs[d]} == 0" for d in axes) or "true"
-    combine = {
-        "sum": f"out[{at}] + {value}",
-        "max": f"(out[{at}] > {value} ? out[{at}] : {value})",
-        "min": f"(out[{at}] < {value} ? out[{at}] : {value})",
-    }[k.op]
-    start = value if k.op != "sum" else combine
-    body.add(f"out[{at}] = ({C[out[1]]})(({first_of}) ? {start} : {combine});")
-    body.close(len(shape))
+def _whole_vectors(shape, elem: str) -> bool:
+    return elem in _BITS and math.prod(shape) % (256 // _BITS[elem]) == 0
 
 
-def _size(shape) -> int:
-    n = 1
-    for s in shape or ():
-        n *= s
-    return n
+def _vector_call(k: Kernel, args, out, matmul_shapes: dict) -> str | None:
+    """The call of the AIE-API path for kernel ``k``, or None where it has none."""
+    statics = dict(k.statics)
+    out_shape, out_elem = out
+    if k.op == "matmul":
+        key = _VECTOR_MATMUL.get((args[0][1][1], out_elem))
+        block = matmul_shapes.get(key)
+        (m, kk), n = args[0][1][0], args[1][1][0][1]
+        if block is None or m % block[0] or kk % block[1] or n % block[2]:
+            return None
+        accumulate = "true" if statics.get("accumulate") else "false"
+        r, s, t = block
+        return f"dato::vec::matmul<{m}, {kk}, {n}, {r}, {s}, {t}, {accumulate}>(in0, in1, out);"
+    if k.op in ("max", "min"):
+        shape, elem = args[0][1]
+        every_axis = set(statics.get("axis") or range(len(shape))) == set(range(len(shape)))
+        functor = _REDUCTIONS[k.op]
+        if not every_axis or elem not in _VECTOR_ELEMENTWISE[functor]:
+            return None
+        if not _whole_vectors(shape, elem):
+            return None
+        return f"dato::vec::reduce_all<dato::vec::{functor}, {math.prod(shape)}>(in0, out);"
+    if k.op not in _FUNCTORS or len(args) != 2:
+        return None
+    functor = _functor(k, 2)
+    same = all(a == out for _, a in args)
+    if functor not in _VECTOR_ELEMENTWISE or not same:
+        return None
+    if out_elem not in _VECTOR_ELEMENTWISE[functor] or not _whole_vectors(out_shape, out_elem):
+        return None
+    size = math.prod(out_shape)
+    return f"dato::vec::elementwise<dato::vec::{functor}, {size}>(in0, in1, out);"
 
 
-def kernel_source(k: Kernel) -> str:
-    """The C++ function of one declaration (arguments named in0, in1..., out)."""
+def kernel_source(k: Kernel, matmul_shapes: dict | None = None) -> str:
+    """The C++ function of one declaration (arguments named in0, in1..., out).
+    ``matmul_shapes``: the target's intrinsic shapes per operand type (none: no vector path)."""
     types = [_parse(t) for t in k.arg_types]
     names = [f"in{i}" for i in range(len(types) - 1)]
     params = [
         f"{C[e]} {n}" if s is None else f"const {C[e]} *{n}" for n, (s, e) in zip(names, types)
     ]
     params.append(f"{C[types[-1][1]]} *out")
-    statics = dict(k.statics)
-    body = _Body()
     args, out = list(zip(names, types[:-1])), types[-1]
-    if k.op in ("zeros", "full"):
-        value = args[-1][0] if args else statics.get("value", 0)
-        body.add(f"for (int i = 0; i < {_size(out[0])}; i++) out[i] = ({C[out[1]]})({value});")
-    elif k.op == "matmul":
-        _matmul(k, args, out, body, bool(statics.get("accumulate")))
-    elif k.op in ("sum", "max", "min"):
-        axes = statics.get("axis") or tuple(range(len(args[0][1][0])))
-        _reduce(k, args, out, body, tuple(axes))
-    elif k.op == "transpose":
-        ((x, (shape, _)),) = args
-        body.loops(shape, ("i", "j"))
-        body.add(f"out[j * {shape[0]} + i] = {x}[i * {shape[1]} + j];")
-        body.close(2)
-    else:
-        _elementwise(k, args, out, body)
-    return "\n".join([f'extern "C" void {k.symbol}({", ".join(params)}) {{', *body.lines, "}"])
+    portable = _portable_call(k, args, out)
+    vector = _vector_call(k, args, out, matmul_shapes or {})
+    body = [f"  {portable}"]
+    if vector is not None:
+        body = ["#ifdef __AIENGINE__", f"  {vector}", "#else", *body, "#endif"]
+    return "\n".join([f'extern "C" void {k.symbol}({", ".join(params)}) {{', *body, "}"])
 
 
-def kernels_file(kernels: list[Kernel]) -> str:
-    """``dato_kernels.cc``: every op kernel of a design (user kernels bring their own)."""
-    parts = ['// Kernels of a datobench design (generated).\n#include "dato_kernels.h"\n']
-    parts += [kernel_source(k) + "\n" for k in kernels if k.op is not None]
+def kernels_file(kernels: list[Kernel], target=None) -> str:
+    """``dato_kernels.cc``: every op kernel of a design (user kernels bring their own), with the
+    AIE-API path where ``target``'s intrinsic shapes and the library allow it."""
+    shapes = target.param("compute.matmul_shape", {}) if target is not None else {}
+    parts = [
+        "// Kernels of a datobench design (generated): calls into datobench's kernel library.\n"
+        '#include "dato_aie.h"\n'
+    ]
+    parts += [kernel_source(k, shapes) + "\n" for k in kernels if k.op is not None]
     return "\n".join(parts)
+
+
+def library_headers() -> dict[str, str]:
+    """The library's headers by file name, as a project ships them beside its kernels."""
+    return {name: (LIBRARY / name).read_text() for name in LIBRARY_HEADERS}

@@ -8,8 +8,13 @@ last memref (AIE kernels write their results into a buffer). The declaration car
 element types by name (``"int32"``), axes and shapes as ``array<i64: ...>``, flags as
 booleans, values as ``f64``/``i64`` numbers. ``dato.accumulate = true`` (on matmul) means the
 output is also an input: the kernel computes ``out = out + op(operands)``, as AIE matmul
-kernels do (``acc += dato.matmul(...)``). A user kernel carries ``dato.kernel = "<name>"``.
-Their C++ sources are ``kernel_source.py``'s.
+kernels do (``acc += dato.matmul(...)``). Their C++ sources are ``kernel_source.py``'s and
+link as ``dato_kernels.o``.
+
+A user kernel (``@dato.kernel``) carries ``dato.kernel = "<name>"``. With C++ source its
+declaration is the source's function, ``@<symbol>``, linked with ``<stem>.o`` (the project's
+``<stem>.cc``), and its arguments follow IRON's convention instead: the tile operands, the
+output tile, then the scalar operands.
 """
 
 from __future__ import annotations
@@ -19,8 +24,10 @@ from dataclasses import dataclass
 
 from datobench.core.codegen.aie.symbols import sanitise
 from datobench.core.codegen.aie.types import float_text
+from datobench.core.errors import CapabilityError
 from datobench.core.ir.ops import Op
-from datobench.core.ir.types import DType
+from datobench.core.ir.program import KernelDecl
+from datobench.core.ir.types import DType, TensorType
 
 OBJECT = "dato_kernels.o"  # the object file the kernel sources compile to
 
@@ -32,6 +39,8 @@ class Kernel:
     attrs: tuple[tuple[str, str], ...]  # name -> attribute text
     op: str | None = None  # the op table's name (None: a user kernel)
     statics: tuple[tuple[str, object], ...] = ()  # the static arguments, as values
+    object: str = OBJECT  # the object file that defines it
+    decl: KernelDecl | None = None  # a user kernel's declaration
 
 
 def static_text(value) -> str:
@@ -68,14 +77,77 @@ def op_kernel(op: Op, arg_types: tuple[str, ...], statics) -> Kernel:
     return Kernel(symbol, arg_types, attrs, op.name, statics)
 
 
-def user_kernel(name: str, arg_types: tuple[str, ...]) -> Kernel:
-    symbol = f"{sanitise(name)}_{_suffix(arg_types, ())}"
-    return Kernel(symbol, arg_types, (("dato.kernel", f'"{name}"'),))
+def user_kernel(decl: KernelDecl, arg_types: tuple[str, ...]) -> Kernel:
+    """The declaration of a call of ``decl`` with ``arg_types`` (in ``user_order``)."""
+    attrs = (("dato.kernel", f'"{decl.name}"'),)
+    if decl.aie is None:
+        symbol = f"{sanitise(decl.name)}_{_suffix(arg_types, ())}"
+        return Kernel(symbol, arg_types, attrs, decl=decl)
+    obj = f"{decl.aie.stem}.o"
+    return Kernel(decl.aie.symbol, arg_types, attrs, object=obj, decl=decl)
+
+
+def user_order(operands: list, output) -> list:
+    """A user kernel's arguments as its C++ takes them: the tile operands in order, the
+    output tile, then the scalar operands (values with a ``type``)."""
+    tiles = [v for v in operands if isinstance(v.type, TensorType)]
+    return [*tiles, output, *(v for v in operands if not isinstance(v.type, TensorType))]
+
+
+def declarations(kernels: list[Kernel], link_with: bool) -> list[str]:
+    """One ``func.func private`` per kernel; two user kernels may not share a C++ symbol,
+    nor two sources a project file name."""
+    symbols: dict[str, Kernel] = {}
+    files: dict[str, Kernel] = {}
+    for k in kernels:
+        if k.decl is None or k.decl.aie is None:
+            continue
+        other = symbols.setdefault(k.symbol, k)
+        if other.decl != k.decl:
+            raise CapabilityError(
+                f"kernels '{other.decl.name}' and '{k.decl.name}' both define the C++ function "
+                f"'{k.symbol}' ({_origin(other.decl)}, {_origin(k.decl)}); a design links one "
+                "function per name: rename one with symbol=",
+                k.decl.loc,
+            )
+        if k.object == OBJECT:
+            raise CapabilityError(
+                f"kernel '{k.decl.name}': its source would replace the project's generated "
+                f"{k.decl.aie.stem}.cc; rename the file",
+                k.decl.loc,
+            )
+        other = files.setdefault(k.object, k)
+        if other.decl.aie.text != k.decl.aie.text:
+            raise CapabilityError(
+                f"kernels '{other.decl.name}' and '{k.decl.name}' have different sources that "
+                f"would both be {k.decl.aie.stem}.cc in the project ({_origin(other.decl)}, "
+                f"{_origin(k.decl)}): rename one file",
+                k.decl.loc,
+            )
+    return [declaration(k, link_with) for k in kernels]
+
+
+def _origin(decl: KernelDecl) -> str:
+    return decl.aie.file or "inline source"
+
+
+def core_link(kernels: list[Kernel]) -> str:
+    """The ``link_with`` attribute of an ``aie.core`` calling ``kernels`` (releases where the
+    core names the object file); such a core links one object file."""
+    objects = sorted({k.object for k in kernels})
+    if len(objects) > 1:
+        raise CapabilityError(
+            "mlir-aie releases with link_with on aie.core link one object file per core, and "
+            f"this core calls kernels of {' and '.join(objects)}; emit for release 2026.01, or "
+            "keep a core's kernels in one source",
+            next(k.decl.loc for k in kernels if k.decl is not None),
+        )
+    return f' {{link_with = "{objects[0]}"}}' if objects else ""
 
 
 def declaration(k: Kernel, link_with: bool) -> str:
     attrs = list(k.attrs)
     if link_with:
-        attrs.append(("link_with", f'"{OBJECT}"'))
+        attrs.append(("link_with", f'"{k.object}"'))
     text = ", ".join(f"{n} = {v}" for n, v in attrs)
     return f"func.func private @{k.symbol}({', '.join(k.arg_types)}) attributes {{{text}}}"

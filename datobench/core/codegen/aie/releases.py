@@ -2,7 +2,9 @@
 
 mlir-aie's textual syntax moves: the runtime sequence op was renamed (``aiex.runtime_sequence``
 then ``aie.runtime_sequence``), ``npu1`` came to name the 4-column partition, and ``link_with``
-moved from ``aie.core`` to the kernel's ``func.func`` declaration (/work/shared/AIE.md).
+moved from ``aie.core`` to the kernel's ``func.func`` declaration (/work/shared/AIE.md); the
+endless loop around a core body was written ``range_(0xFFFFFFFF)`` in v1.0's examples and
+``range_(sys.maxsize)`` since.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ class Release:
     about: str
     sequence_op: str  # the runtime sequence's op name
     link_with_on: str  # "core" (the aie.core's attributes) or "func" (the kernel declaration)
+    forever: int  # the bound of the endless loop around a core body (IRON's idiom of the time)
     devices: dict[str, str | None] = field(default_factory=dict)  # target device -> its name
 
 
@@ -29,6 +32,7 @@ RELEASES: dict[str, Release] = {
             "mlir-aie v1.0, the release of the Dato paper's time (Allo pins it)",
             "aiex.runtime_sequence",
             "core",
+            0xFFFFFFFF,
             {"npu1": "npu1", "npu1_4col": "npu1_4col", "npu2": "npu2"},
         ),
         Release(
@@ -37,6 +41,7 @@ RELEASES: dict[str, Release] = {
             "declaration, npu1 names the 4-column partition",
             "aie.runtime_sequence",
             "func",
+            2**63 - 1,
             {"npu1": None, "npu1_4col": "npu1", "npu2": "npu2"},
         ),
     )

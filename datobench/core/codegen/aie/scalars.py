@@ -44,6 +44,18 @@ class CoreText:
         self.n += 1
         return f"%{sanitise(self.inst.name)}_{self.n}"
 
+    def named(self, name: str) -> Value:
+        """The value a name of the instance has here; one bound only inside a loop or branch
+        that has ended is out of reach (its value would have to be carried out of it)."""
+        if name not in self.env:
+            raise CapabilityError(
+                f"'{self.inst.name}' reads '{name}' after the loop or branch that binds it; "
+                f"the MLIR-AIE emitter carries out of a loop or branch only what was bound "
+                f"before it: bind '{name}' before the loop or branch",
+                self.loc,
+            )
+        return self.env[name]
+
     def const(self, value, t) -> str:
         v = self.fresh()
         mlir = types.scalar(t)
@@ -100,7 +112,7 @@ class CoreText:
         if isinstance(e, Const):
             return self.const(e.value, e.type)
         if isinstance(e, Var):
-            return self.env[e.name].ssa
+            return self.named(e.name).ssa
         if isinstance(e, Binary):
             a, b = self.scalar(e.lhs), self.scalar(e.rhs)
             t = dtype_of(e.lhs.type)
@@ -122,7 +134,7 @@ class CoreText:
                 self.line(f"{v} = arith.{table[e.op]} {a}, {b} : {mlir}")
             return v
         if isinstance(e, Load) and isinstance(e.base, Var):
-            buf = self.env[e.base.name]
+            buf = self.named(e.base.name)
             at = ", ".join(self.scalar(i.at) for i in e.indices)
             v = self.fresh()
             self.line(f"{v} = memref.load {buf.ssa}[{at}] : {types.of(buf.type)}")

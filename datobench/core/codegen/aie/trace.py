@@ -2,7 +2,8 @@
 variables only (pid is already a constant), as the runtime sequence needs them.
 
 An ``if`` on loop variables is decided; one on data cannot be (the runtime sequence is fixed
-before the cores run), which is a CapabilityError at the user's line.
+before the cores run), which is a CapabilityError at the user's line, unless neither branch
+moves DDR data.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from datobench.core.ir.nodes import (
     Var,
     children,
     stmt_exprs,
+    walk,
 )
 from datobench.core.ir.ops import BINARY, UNARY
 from datobench.core.ir.program import Instance
@@ -58,6 +60,23 @@ def evaluate(e: Expr, env: dict[str, int], loc) -> int | bool:
     )
 
 
+def moves_ddr(stmts: tuple[Stmt, ...]) -> bool:
+    """Do the statements read or write a parameter (an ``if`` that does not may test data)?"""
+
+    def names_param(e: Expr) -> bool:
+        return (
+            isinstance(e, ParamRef)
+            or (isinstance(e, Load) and isinstance(e.base, ParamRef))
+            or any(names_param(c) for c in children(e))
+        )
+
+    return any(
+        (isinstance(t, Store) and isinstance(t.base, ParamRef))
+        or any(names_param(e) for e in stmt_exprs(t))
+        for t in walk(stmts)
+    )
+
+
 class Tracer:
     def __init__(self, inst: Instance):
         self.inst = inst
@@ -76,7 +95,7 @@ class Tracer:
                 continue
             for x in stmt_exprs(s):
                 self.reads(x, env, s.loc)
-            if isinstance(s, If):
+            if isinstance(s, If) and moves_ddr((*s.then, *s.orelse)):
                 taken = s.then if evaluate(s.cond, env, s.loc) else s.orelse
                 self.block(taken, env)
             elif isinstance(s, Store) and isinstance(s.base, ParamRef):
