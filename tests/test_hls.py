@@ -275,7 +275,7 @@ def test_xrt_backend_and_build_say_what_is_missing(tmp_path, monkeypatch):
         prog.build(platform="xilinx_u280_gen3x16_xdma_1_202211_1", directory=tmp_path / "proj")
     assert "v++" in str(info.value) and str(tmp_path / "proj") in str(info.value)
     assert (tmp_path / "proj" / "kernel.cpp").exists()
-    with pytest.raises(dato.DatoError, match="needs an FPGA target"):
+    with pytest.raises(dato.DatoError, match="platform= is for FPGA builds"):
         dato.compile(region_of(EXAMPLES[0]), target="npu1_4col").build(platform="x")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,6 +18,9 @@ from datobench.core.ir.mapping import Mapping
 from datobench.core.ir.program import Graph, Region
 from datobench.core.report import Report, diagnostics
 from datobench.core.targets import Target
+
+if TYPE_CHECKING:
+    from datobench.core.runtime.npu_build import NpuBuild
 
 
 class Program:
@@ -96,30 +100,64 @@ class Program:
 
     @user_facing
     def build(
-        self, platform: str, directory: str | Path | None = None, build_target: str = "hw"
-    ) -> str:
-        """Write the Vitis project and run v++ (compile and link) when it is on PATH; returns
-        the xclbin's path. Without Vitis: BackendUnavailable naming the project directory."""
+        self,
+        platform: str | None = None,
+        directory: str | Path | None = None,
+        build_target: str | None = None,
+    ) -> str | NpuBuild:
+        """Build the program for its target's hardware, writing the project into ``directory``
+        (a fresh temporary one when None) first.
+
+        FPGA targets: the Vitis project, then v++ (compile and link) for ``platform`` (an
+        installed Vitis platform; ``build_target`` is v++'s -t, default "hw"); returns the
+        xclbin's path. NPU targets: the MLIR-AIE project, its kernels compiled with Peano (or
+        Chess), then aiecc; returns an ``NpuBuild`` whose ``xclbin`` and ``insts`` are what
+        ``run(..., backend="xrt")`` takes. Without the tools: BackendUnavailable naming each
+        missing one and the project directory."""
+        from datobench.core.kinds import kind_of
+
+        if self.target is None:
+            raise DatoError(
+                "prog.build needs a target: dato.compile(region, target='npu1_4col') or "
+                "target='u280'",
+                caller_loc(),
+            )
+        try:
+            if kind_of(self.target).runs_aie:
+                return self._build_npu(platform, directory, build_target)
+            return self._build_fpga(platform, directory, build_target or "hw")
+        except DatoError as error:
+            raise error.at(caller_loc()) from None
+
+    def _build_fpga(self, platform: str | None, directory, build_target: str) -> str:
         from datobench.core.codegen.hls import emit_project
         from datobench.core.codegen.hls.project import temp_prefix
-        from datobench.core.kinds import kind_of
         from datobench.core.runtime import build_fpga
 
-        if self.target is None or not kind_of(self.target).runs_hls:
-            raise DatoError(
-                "prog.build needs an FPGA target: dato.compile(region, target='u280')", caller_loc()
-            )
         directory = directory or tempfile.mkdtemp(prefix=temp_prefix("dato-hls", self.region.name))
         project = emit_project(self)
         project.write(directory)
-        try:
-            return str(
-                build_fpga(
-                    directory, self.target.name, platform, project.name, build_target=build_target
-                )
+        return str(
+            build_fpga(
+                directory, self.target.name, platform, project.name, build_target=build_target
             )
-        except DatoError as error:
-            raise error.at(caller_loc()) from None
+        )
+
+    def _build_npu(self, platform: str | None, directory, build_target: str | None) -> NpuBuild:
+        from datobench.core.codegen.hls.project import temp_prefix
+        from datobench.core.runtime import build_npu
+
+        name = self.target.name
+        for option, value in (("platform", platform), ("build_target", build_target)):
+            if value is not None:
+                raise DatoError(
+                    f"{option}= is for FPGA builds (v++); an NPU build ({name}) takes only "
+                    "directory=: prog.build()"
+                )
+        arch = self.target.param("mlir_aie.arch")
+        directory = directory or tempfile.mkdtemp(prefix=temp_prefix("dato-aie", self.region.name))
+        emitter("mlir-aie").write(self, directory)
+        return build_npu(directory, arch, name)
 
     def _check_arrays(self, arrays: tuple) -> dict[str, np.ndarray]:
         params = self.region.params

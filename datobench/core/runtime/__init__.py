@@ -6,6 +6,7 @@ from datobench.core.runtime.build import build_fpga, vpp_commands
 from datobench.core.runtime.insts import read_instructions
 from datobench.core.runtime.machine import Device, DeviceTable, Missing, devices
 from datobench.core.runtime.npu import NpuRunner, SequenceArg
+from datobench.core.runtime.npu_build import NpuBuild, NpuToolchain, build_npu, npu_commands
 from datobench.core.runtime.probe import DeviceInfo, find_pyxrt, find_tool, open_device, xrt_devices
 from datobench.core.runtime.xrt import XrtRunner, program_runner
 
@@ -14,13 +15,17 @@ __all__ = [
     "DeviceInfo",
     "DeviceTable",
     "Missing",
+    "NpuBuild",
     "NpuRunner",
+    "NpuToolchain",
     "SequenceArg",
     "XrtRunner",
     "build_fpga",
+    "build_npu",
     "devices",
     "find_pyxrt",
     "find_tool",
+    "npu_commands",
     "open_device",
     "program_runner",
     "read_instructions",

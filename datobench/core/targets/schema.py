@@ -177,8 +177,9 @@ ARRAY = Table(
                 }
             )
         ),
-        # the device's name in mlir-aie (spelt per release by codegen/aie/releases.py)
-        "mlir_aie": may(Table({"device": need(Text())})),
+        # the device's name in mlir-aie (spelt per release by codegen/aie/releases.py) and its
+        # tiles' architecture, which the kernel compilers target (runtime/npu_build.py)
+        "mlir_aie": may(Table({"device": need(Text()), "arch": may(Text(("aie2", "aie2p")))})),
     }
 )
 
