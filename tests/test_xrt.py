@@ -188,7 +188,7 @@ def test_a_missing_xclbin_names_the_path_and_how_to_build_it(tmp_path):
 
     message = str(info.value)
     assert f"no xclbin at {missing}" in message
-    assert "prog.build(target=..., platform=...)" in message
+    assert "prog.build(platform=...)" in message
     assert "v++" in message
     assert stand_in.calls == []  # no device was touched
 

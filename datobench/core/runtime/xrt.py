@@ -43,7 +43,7 @@ class XrtRunner:
         path = Path(xclbin_path)
         if not path.is_file():
             raise BackendUnavailable(
-                f"no xclbin at {path}: build it with prog.build(target=..., platform=...), "
+                f"no xclbin at {path}: build it with prog.build(platform=...), "
                 "which runs v++ from AMD Vitis (hours for a hardware build), or pass the path "
                 "of one built before"
             )
