@@ -7,6 +7,7 @@ import inspect
 import traceback
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 
@@ -74,3 +75,16 @@ def region_of(stem_or_path):
     module = load_example(stem_or_path)
     (region,) = [v for v in vars(module).values() if isinstance(v, dato.RegionFunction)]
     return region
+
+
+def random_arrays(prog, seed: int = 0) -> list[np.ndarray]:
+    """One array per region parameter: integers in [-100, 100), floats standard normal."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for b in prog.region.params:
+        t = b.type
+        if t.dtype.kind == "int":
+            out.append(rng.integers(-100, 100, t.shape).astype(t.dtype.np))
+        else:
+            out.append(rng.standard_normal(t.shape).astype(t.dtype.np))
+    return out

@@ -7,8 +7,6 @@ import math
 import re
 from pathlib import Path
 
-import numpy as np
-
 import datobench as dato
 from datobench import bf16, float32, int8, int16, int32
 
@@ -118,16 +116,3 @@ def dram_bytes_per_cycle(target) -> float:
 def tile_of(result, instance: str):
     (timing,) = [t for t in result.tiles.values() if instance in t.instances]
     return timing
-
-
-def random_arrays(prog, seed: int = 0) -> list[np.ndarray]:
-    rng = np.random.default_rng(seed)
-    arrays = []
-    for buf in prog.region.params:
-        np_type = buf.type.dtype.np
-        shape = buf.type.shape
-        if np.issubdtype(np_type, np.integer):
-            arrays.append(rng.integers(-100, 100, size=shape, endpoint=True).astype(np_type))
-        else:
-            arrays.append(rng.standard_normal(shape).astype(np_type))
-    return arrays

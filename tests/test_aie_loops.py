@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import region_of
+from helpers import random_arrays, region_of
 
 import datobench as dato
 from datobench import float32, programs
@@ -37,18 +37,6 @@ def edited(text: str, old: str, new: str) -> str:
 
 def line_with(text: str, marker: str) -> int:
     return next(n for n, t in enumerate(text.splitlines(), 1) if marker in t)
-
-
-def random_arrays(program, seed):
-    rng = np.random.default_rng(seed)
-    out = []
-    for b in program.region.params:
-        t = b.type
-        if t.dtype.kind == "int":
-            out.append(rng.integers(-100, 100, t.shape).astype(t.dtype.np))
-        else:
-            out.append(rng.standard_normal(t.shape).astype(t.dtype.np))
-    return out
 
 
 # -- the endless loop around every core body -----------------------------------------------------

@@ -15,10 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from effects_checks import check_agreement, perf_copy_sites, sim_copy_sites
-from helpers import region_of
+from helpers import random_arrays, region_of
 from hypothesis import given
 from hypothesis import strategies as st
-from perf_rules import random_arrays
 from test_property import (  # noqa: F401
     SETTINGS,
     gen_dir,

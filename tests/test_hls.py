@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import check_error, region_of
+from helpers import check_error, random_arrays, region_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,18 +19,6 @@ from datobench.core.codegen.hls.csim import CXXFLAGS, compiler
 from datobench.core.codegen.hls.project import INCLUDE
 
 EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("0*.py"))
-
-
-def random_arrays(program, seed=0):
-    rng = np.random.default_rng(seed)
-    out = []
-    for b in program.region.params:
-        t = b.type
-        if t.dtype.kind == "int":
-            out.append(rng.integers(-100, 100, t.shape).astype(t.dtype.np))
-        else:
-            out.append(rng.standard_normal(t.shape).astype(t.dtype.np))
-    return out
 
 
 @pytest.mark.parametrize(

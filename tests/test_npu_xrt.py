@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import check_error, line_of, region_of
+from helpers import check_error, line_of, random_arrays, region_of
 from pyxrt_standin import FROM_DEVICE, TO_DEVICE, BoFlags, CmdState, RecordingPyxrt
 from traitlets.config import Config
 
@@ -56,18 +56,6 @@ def stand_in(monkeypatch) -> RecordingPyxrt:
 
 def vector_add():
     return dato.compile(programs.vector_add(256, 2, 64), target="npu1_4col")
-
-
-def random_arrays(prog, seed=0):
-    rng = np.random.default_rng(seed)
-    out = []
-    for b in prog.region.params:
-        t = b.type
-        if t.dtype.kind == "int":
-            out.append(rng.integers(-100, 100, t.shape).astype(t.dtype.np))
-        else:
-            out.append(rng.standard_normal(t.shape).astype(t.dtype.np))
-    return out
 
 
 # --------------------------------------------------------------------------------------------
