@@ -21,7 +21,7 @@ import numpy as np
 from datobench.core.errors import BackendUnavailable, DatoError, DatoTypeError
 from datobench.core.runtime.insts import read_instructions
 from datobench.core.runtime.probe import find_pyxrt, open_device
-from datobench.core.runtime.xrt import xrt_step
+from datobench.core.runtime.xrt import read_back, xrt_step
 
 KERNEL_MARK = "MLIR_AIE"  # in the name aiecc gives the xclbin's kernel
 OPCODE = 3  # run the transaction (the instruction stream) in the instruction buffer
@@ -167,10 +167,7 @@ class NpuRunner:
 
         with xrt_step(f"reading the results of kernel '{self.kernel_name}'"):
             for i in sorted(outputs):
-                array, bo = arrays[i], self.bos[i]
-                bo.sync(xrt.xclBOSyncDirection.XCL_BO_SYNC_BO_FROM_DEVICE)
-                data = np.frombuffer(bo.read(array.nbytes, 0), array.dtype, array.size)
-                array[...] = data.reshape(array.shape)  # in place: the caller's array
+                read_back(xrt, self.bos[i], arrays[i])
         return seconds
 
     def _check(self, arrays: Sequence[np.ndarray], outputs: Iterable[int] | None) -> set[int]:

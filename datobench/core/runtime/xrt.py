@@ -30,6 +30,14 @@ def xrt_step(what: str, hint: str = ""):
         raise DatoError(f"{what} failed: {error}" + (f"\n{hint}" if hint else "")) from None
 
 
+def read_back(xrt: ModuleType, bo, array: np.ndarray) -> None:
+    """Sync a device buffer to the host and copy it into ``array`` in place (the caller's
+    array is the result, as with every backend)."""
+    bo.sync(xrt.xclBOSyncDirection.XCL_BO_SYNC_BO_FROM_DEVICE)
+    data = np.frombuffer(bo.read(array.nbytes, 0), array.dtype, array.size)
+    array[...] = data.reshape(array.shape)
+
+
 class XrtRunner:
     """One kernel of an xclbin, loaded onto one XRT device and ready to run."""
 
@@ -91,7 +99,6 @@ class XrtRunner:
         xrt = self.pyxrt
         outputs = self._check(arrays, outputs)
         to_device = xrt.xclBOSyncDirection.XCL_BO_SYNC_BO_TO_DEVICE
-        from_device = xrt.xclBOSyncDirection.XCL_BO_SYNC_BO_FROM_DEVICE
 
         with xrt_step(f"allocating buffers for kernel '{self.kernel_name}'"):
             # one buffer per argument, in the memory bank (group_id) the argument is wired to
@@ -115,9 +122,7 @@ class XrtRunner:
         with xrt_step(f"reading the results of kernel '{self.kernel_name}'"):
             for i in sorted(outputs):
                 array = arrays[i]
-                bos[i].sync(from_device)
-                data = np.frombuffer(bos[i].read(array.nbytes, 0), array.dtype, array.size)
-                array[...] = data.reshape(array.shape)  # in place: the caller's array
+                read_back(xrt, bos[i], array)
         return seconds
 
     def _check(self, arrays: Sequence[np.ndarray], outputs: Iterable[int] | None) -> set[int]:
