@@ -7,11 +7,10 @@ import math
 
 import numpy as np
 import pytest
-from helpers import check_error, line_of, load_example
+from helpers import check_error, line_of, load_example, random_arrays
 from perf_rules import (
     ddr_cycles,
     dram_bytes_per_cycle,
-    random_arrays,
     store_cycles,
     target_file,
     tile_of,
