@@ -4,8 +4,9 @@ mlir-aie's ``objectfifo.acquire @f(Consume, n)`` names all the objects the core 
 waits only for those it lacks) and ``release @f(Consume, m)`` frees the oldest ``m``. So two
 slices of one parameter used together, or two received values kept, are ``acquire 1`` then
 ``acquire 2`` with access ``[0]`` and ``[1]``, and releases oldest first. Each design here
-passes ``verify`` and runs in ``aie-emu`` to ``sim``'s results; a design that takes the wrong
-object gives a wrong value in the emulator.
+passes ``verify``, books what the mapper's ledger booked (its scratch buffers included) and
+runs in ``aie-emu`` to ``sim``'s results; a design that takes the wrong object gives a wrong
+value in the emulator.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import re
 import numpy as np
 import pytest
 from helpers import check_error
+from test_aie_emit import assert_budgets_are_the_ledger
 
 import datobench as dato
 from datobench import Stream, float32
@@ -31,10 +33,12 @@ def random_arrays(prog, seed=0):
 
 
 def emitted_equal_to_sim(region, target) -> str:
-    """The emitted design, after checking it verifies and runs to sim's results."""
+    """The emitted design, after checking it verifies, fits the ledger and runs to sim's
+    results."""
     prog = dato.compile(region, target=target)
     text = prog.emit("mlir-aie")
     verify(text)
+    assert_budgets_are_the_ledger(prog)
     ref, got = random_arrays(prog), random_arrays(prog)
     prog.run(*ref, backend="sim")
     prog.run(*got, backend="aie-emu")

@@ -13,7 +13,8 @@ object (``trace.py`` moves it once).
 Where values live follows ``ir.effects``: a received tile or DDR slice is the acquired FIFO
 object; a local tensor is an ``aie.buffer`` of the tile; a fresh value is computed straight
 into wherever it goes (a FIFO object, a local buffer), a value that is not fresh is copied by
-a loop nest of loads and stores. Operands computed inside an expression get a scratch buffer.
+a loop nest of loads and stores. Operands computed inside an expression get a scratch buffer;
+which values need one is decided in ``passes/scratch.py``, which the mapper's ledger counts.
 
 The body sits in an endless ``scf.for`` (the release's idiom: the device runs it for every
 invocation). A scalar bound before a loop or branch and rebound inside it is carried: the
@@ -27,15 +28,14 @@ from dataclasses import dataclass, field
 
 from datobench.core.codegen.aie import types
 from datobench.core.codegen.aie.kernels import Kernel, op_kernel, user_kernel, user_order
-from datobench.core.codegen.aie.owned import names_in, owned_outputs
+from datobench.core.codegen.aie.owned import owned_outputs
 from datobench.core.codegen.aie.plan import Plan
-from datobench.core.codegen.aie.scalars import CoreText, Value, whole
+from datobench.core.codegen.aie.scalars import CoreText, Value
 from datobench.core.codegen.aie.trace import is_ddr_read, moved_shape, read_key
 from datobench.core.errors import CapabilityError
 from datobench.core.ir.effects import view_of
 from datobench.core.ir.nodes import (
     Assign,
-    Binary,
     Call,
     Const,
     Expr,
@@ -50,13 +50,13 @@ from datobench.core.ir.nodes import (
     Stmt,
     Store,
     Var,
-    in_place_update,
     mutated_names,
     walk,
 )
 from datobench.core.ir.ops import op_of
 from datobench.core.ir.program import Instance, KernelDecl
 from datobench.core.ir.types import TensorType, dtype_of, index
+from datobench.core.passes.scratch import accumulates, aside, in_buffer, operands, whole
 
 
 @dataclass
@@ -385,8 +385,8 @@ class CoreEmitter(CoreText):
             self.env[s.name] = v
             return
         dest = self.local(s.name, t)
-        if in_place_update(s) or not names_in(s.value, s.name):
-            self.compute_into(s.value, dest)
+        if not aside(s):
+            self.compute_into(s.value, dest, s.name)
         else:
             tmp = self.temp(t)
             self.compute_into(s.value, tmp)
@@ -411,7 +411,7 @@ class CoreEmitter(CoreText):
             )
             return
         if whole(s.indices, dest.type.shape):
-            self.compute_into(s.value, dest)
+            self.compute_into(s.value, dest, s.base.name)
             return
         src = self.tensor(s.value)
         self.copy(src, dest, dst_indices=s.indices)
@@ -431,7 +431,7 @@ class CoreEmitter(CoreText):
             if is_ddr_read(e):
                 self.reads[read_key(e)] = v
             return v
-        if isinstance(e, Load) and whole(e.indices, e.base.type.shape):
+        if in_buffer(e):  # all of a local
             return self.named(e.base.name)
         if isinstance(e, Load):
             tmp = self.temp(e.type)
@@ -444,39 +444,24 @@ class CoreEmitter(CoreText):
     def operand(self, e: Expr) -> Value:
         return self.tensor(e) if isinstance(e.type, TensorType) else Value(self.scalar(e), e.type)
 
-    def compute_into(self, e: Expr, dest: Value):
+    def compute_into(self, e: Expr, dest: Value, name: str | None = None):
+        """``e`` computed into ``dest`` (the local ``name``, if it is one)."""
         op = op_of(e)
         if isinstance(e, KernelCall):
-            values = user_order([self.operand(a) for a in e.args], dest)
+            values = user_order([self.operand(a) for a in operands(e)], dest)
             arg_types = tuple(types.of(v.type) for v in values)
             self.call_values(user_kernel(self.kernel_decls[e.kernel], arg_types), values)
         elif op is None:
             self.copy(self.tensor(e), dest)
-        elif self.accumulates(e, dest):  # acc += matmul(...): the kernel adds into acc
+        elif accumulates(e, name):  # acc += matmul(...): the kernel adds into acc
             args = [self.operand(a) for a in e.rhs.args]
             statics = (*e.rhs.attrs, ("accumulate", True))
             self.call(op_kernel(op_of(e.rhs), self.arg_types(args, dest), statics), args, dest)
         else:
-            operands = (
-                e.args
-                if isinstance(e, Call)
-                else ((e.lhs, e.rhs) if isinstance(e, Binary) else (e.operand,))
-            )
-            args = [self.operand(a) for a in operands]
+            args = [self.operand(a) for a in operands(e)]
             statics = e.attrs if isinstance(e, Call) else ()
             assert op.aie is not None, f"the op table gives '{op.name}' no AIE kernel"
             self.call(op_kernel(op, self.arg_types(args, dest), statics), args, dest)
-
-    def accumulates(self, e: Expr, dest: Value) -> bool:
-        return (
-            isinstance(e, Binary)
-            and e.op == "+"
-            and isinstance(e.lhs, Var)
-            and self.env.get(e.lhs.name) is dest
-            and isinstance(e.rhs, Call)
-            and e.rhs.fn == "matmul"
-            and e.rhs.type == dest.type
-        )
 
     def arg_types(self, args: list[Value], dest: Value) -> tuple[str, ...]:
         return tuple(types.of(a.type) for a in args) + (types.of(dest.type),)
