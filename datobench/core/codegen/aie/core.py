@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datobench.core.codegen.aie import types
 from datobench.core.codegen.aie.kernels import Kernel, op_kernel, user_kernel, user_order
 from datobench.core.codegen.aie.owned import owned_outputs
-from datobench.core.codegen.aie.plan import Plan
+from datobench.core.codegen.aie.plan import Fifo, Plan
 from datobench.core.codegen.aie.scalars import CoreText, Value
 from datobench.core.codegen.aie.trace import is_ddr_read, moved_shape, read_key
 from datobench.core.errors import CapabilityError
@@ -140,20 +140,20 @@ class CoreEmitter(CoreText):
         if fifo in self.plan.shared:
             self.take_turn(fifo)
         objects = self.objects.setdefault((fifo, port), [])
-        self.check_hold(fifo, port, len(objects) + 1)
+        n = len(objects) + 1
+        self.check_hold(f, port, n)
         sv, obj = self.fresh(), self.fresh()
         sub = f"!aie.objectfifosubview<{f.type}>"
-        n = len(objects) + 1
         self.line(f"{sv} = aie.objectfifo.acquire @{fifo}({port}, {n}) : {sub}")
         self.line(f"{obj} = aie.objectfifo.subview.access {sv}[{n - 1}] : {sub} -> {f.type}")
         objects.append(Held())
         mem_t = t if isinstance(t, TensorType) else TensorType(dtype_of(t), (1,))
         return Value(obj, mem_t), objects[-1]
 
-    def check_hold(self, fifo: str, port: str, n: int):
+    def check_hold(self, f: Fifo, port: str, n: int):
         """Holding ``n`` objects at once needs a FIFO ``n`` deep here (more deadlocks on the
         tile), and none of them taken outside the loop or branch being written."""
-        f = self.plan.fifo(fifo)
+        fifo = f.name
         depth = f.depth if port == "Consume" else (f.producer_depth or f.depth)
         if n > depth:
             raise CapabilityError(
