@@ -1,6 +1,7 @@
 """The scratch buffers an NPU core holds for expression temporaries, so that the mapper's
-ledger books the data memory the emitted core takes (``codegen/aie/core.py`` allocates them;
-the test of the design's budgets against the ledger keeps the two in step).
+ledger books the data memory the emitted core takes. The choices of where a value is computed
+are made here once (``aside``, ``in_buffer``, ``accumulates``, ``operands``): the core emitter
+(``codegen/aie/core.py``) asks them as it allocates, and ``scratch_bytes`` counts with them.
 
 A tile value computed inside an expression (an operand that is itself arithmetic or a call,
 a partial slice of a local) gets a buffer of its own; so does the right-hand side of a binding
@@ -63,7 +64,7 @@ def _statement(s: Stmt, mutated: Set[str]) -> list[TensorType]:
     if isinstance(s, Assign) and isinstance(s.value.type, TensorType):
         if view_of(s, mutated) is not None:
             return _tensor(s.value)
-        if in_place_update(s) or not _reads(s.value, s.name):
+        if not aside(s):
             return _into(s.value, s.name)
         return [s.value.type, *_into(s.value, None)]
     if isinstance(s, Put) and isinstance(s.value.type, TensorType):
@@ -74,7 +75,7 @@ def _statement(s: Stmt, mutated: Set[str]) -> list[TensorType]:
         shape = s.base.type.shape
         if all(isinstance(i, Index) for i in s.indices) and len(s.indices) == len(shape):
             return []
-        if _whole(s.indices, shape):
+        if whole(s.indices, shape):
             return _into(s.value, s.base.name)
         return _tensor(s.value)
     return []
@@ -82,11 +83,45 @@ def _statement(s: Stmt, mutated: Set[str]) -> list[TensorType]:
 
 def _into(e: Expr, dest: str | None) -> list[TensorType]:
     """Computing ``e`` into a buffer (the local ``dest``, if it is one): its operands'."""
-    if isinstance(e, KernelCall):
-        return _operands(e.args)
-    if op_of(e) is None:
+    if op_of(e) is None and not isinstance(e, KernelCall):
         return _tensor(e)
-    if (  # acc += matmul(...): the kernel accumulates into acc
+    args = e.rhs.args if accumulates(e, dest) else operands(e)
+    return [t for a in args if isinstance(a.type, TensorType) for t in _tensor(a)]
+
+
+def _tensor(e: Expr) -> list[TensorType]:
+    """A tile value as a buffer: where it lives, else a scratch one (a partial slice of a
+    local is copied there, anything else computed there)."""
+    if in_buffer(e):
+        return []
+    if isinstance(e, Load):
+        return [e.type]
+    return [e.type, *_into(e, None)]
+
+
+# -- where values are computed: asked by the core emitter too ---------------------------------
+
+
+def aside(s: Assign) -> bool:
+    """Is the tile value bound computed in a scratch buffer and then copied? When it reads
+    the name it binds (``x = f(x)``) other than as an in-place update."""
+    return not in_place_update(s) and reads(s.value, s.name)
+
+
+def in_buffer(e: Expr) -> bool:
+    """Is a tile value already in a buffer: a local, a FIFO object (a received value, a DDR
+    read), all of a local?"""
+    if isinstance(e, Var | Get | ParamRef):
+        return True
+    return isinstance(e, Load) and (
+        isinstance(e.base, ParamRef) or whole(e.indices, e.base.type.shape)
+    )
+
+
+def accumulates(e: Expr, dest: str | None) -> bool:
+    """``acc + matmul(...)`` computed into ``acc``: the kernel adds into it, the product
+    needs no buffer."""
+    return (
         isinstance(e, Binary)
         and e.op == "+"
         and isinstance(e.lhs, Var)
@@ -94,39 +129,27 @@ def _into(e: Expr, dest: str | None) -> list[TensorType]:
         and isinstance(e.rhs, Call)
         and e.rhs.fn == "matmul"
         and e.rhs.type == e.type
-    ):
-        return _operands(e.rhs.args)
-    if isinstance(e, Call):
-        return _operands(e.args)
-    return _operands((e.lhs, e.rhs) if isinstance(e, Binary) else (e.operand,))
+    )
 
 
-def _operands(args) -> list[TensorType]:
-    return [t for a in args if isinstance(a.type, TensorType) for t in _tensor(a)]
+def operands(e: Expr) -> tuple[Expr, ...]:
+    """The operands a kernel computing ``e`` takes, in order."""
+    if isinstance(e, KernelCall | Call):
+        return e.args
+    return (e.lhs, e.rhs) if isinstance(e, Binary) else (e.operand,)
 
 
-def _tensor(e: Expr) -> list[TensorType]:
-    """A tile value as a buffer: where it lives (a local, a FIFO object), else a scratch one."""
-    if isinstance(e, (Var, Get, ParamRef)):
-        return []
-    if isinstance(e, Load):
-        if isinstance(e.base, ParamRef) or _whole(e.indices, e.base.type.shape):
-            return []
-        return [e.type]
-    return [e.type, *_into(e, None)]
-
-
-def _whole(indices, shape) -> bool:
+def whole(indices, shape) -> bool:
     """Do the subscripts select all of a tensor?"""
     return all(
         i is None or (isinstance(i, Range) and i.length == size) for i, size in zip(indices, shape)
     )
 
 
-def _reads(e: Expr, name: str) -> bool:
+def reads(e: Expr, name: str) -> bool:
     """Does an expression read the local ``name``?"""
     if isinstance(e, Var) and e.name == name:
         return True
     if isinstance(e, Load) and isinstance(e.base, Var) and e.base.name == name:
         return True
-    return any(_reads(c, name) for c in children(e))
+    return any(reads(c, name) for c in children(e))

@@ -2,10 +2,19 @@
 read an ``objectfifo.acquire`` (Consume) and every put and DDR write one (Produce), each
 released once the value is used, and tile operations as calls of kernels.
 
+mlir-aie's acquires are cumulative and its releases free the oldest objects: a core holding k
+objects of a FIFO that needs one more acquires k + 1 and takes the newest, ``[k]``; an object
+done with before an older one is given back with it (``a[0:16] + a[16:32]`` holds two
+objects of one FIFO, ``u = s.get(); v = s.get()`` too). The objects held at once must fit in
+the FIFO's depth at the core, and a loop or branch may not take objects of a FIFO the code
+around it holds (its releases would free those). A slice read twice in one statement is one
+object (``trace.py`` moves it once).
+
 Where values live follows ``ir.effects``: a received tile or DDR slice is the acquired FIFO
 object; a local tensor is an ``aie.buffer`` of the tile; a fresh value is computed straight
 into wherever it goes (a FIFO object, a local buffer), a value that is not fresh is copied by
-a loop nest of loads and stores. Operands computed inside an expression get a scratch buffer.
+a loop nest of loads and stores. Operands computed inside an expression get a scratch buffer;
+which values need one is decided in ``passes/scratch.py``, which the mapper's ledger counts.
 
 The body sits in an endless ``scf.for`` (the release's idiom: the device runs it for every
 invocation). A scalar bound before a loop or branch and rebound inside it is carried: the
@@ -19,15 +28,14 @@ from dataclasses import dataclass, field
 
 from datobench.core.codegen.aie import types
 from datobench.core.codegen.aie.kernels import Kernel, op_kernel, user_kernel, user_order
-from datobench.core.codegen.aie.owned import names_in, owned_outputs
-from datobench.core.codegen.aie.plan import Plan
-from datobench.core.codegen.aie.scalars import CoreText, Value, whole
-from datobench.core.codegen.aie.trace import moved_shape
+from datobench.core.codegen.aie.owned import owned_outputs
+from datobench.core.codegen.aie.plan import Fifo, Plan
+from datobench.core.codegen.aie.scalars import CoreText, Value
+from datobench.core.codegen.aie.trace import is_ddr_read, moved_shape, read_key
 from datobench.core.errors import CapabilityError
 from datobench.core.ir.effects import view_of
 from datobench.core.ir.nodes import (
     Assign,
-    Binary,
     Call,
     Const,
     Expr,
@@ -42,13 +50,13 @@ from datobench.core.ir.nodes import (
     Stmt,
     Store,
     Var,
-    in_place_update,
     mutated_names,
     walk,
 )
 from datobench.core.ir.ops import op_of
 from datobench.core.ir.program import Instance, KernelDecl
 from datobench.core.ir.types import TensorType, dtype_of, index
+from datobench.core.passes.scratch import accumulates, aside, in_buffer, operands, whole
 
 
 @dataclass
@@ -56,6 +64,13 @@ class Buffer:
     symbol: str
     type: str
     tile: tuple[int, int]
+
+
+@dataclass(eq=False)
+class Held:
+    """An object of a FIFO the core holds; released once done and every older one is."""
+
+    done: bool = False
 
 
 @dataclass
@@ -83,8 +98,12 @@ class CoreEmitter(CoreText):
         self.out = CoreCode([])
         self.scratch: dict[str, list[Value]] = {}  # memref type -> free scratch buffers
         self.in_use: list[tuple[str, Value]] = []
-        self.held: list[list[str]] = [[]]  # per block: FIFOs whose objects views hold
-        self.temps: list[str] = []  # FIFOs acquired for the current statement
+        self.held: list[list[tuple[str, Held]]] = [[]]  # per block: objects views hold
+        self.temps: list[tuple[str, Held]] = []  # objects acquired for the current statement
+        self.reads: dict[tuple, Value] = {}  # the current statement's DDR reads, by read_key
+        self.objects: dict[tuple[str, str], list[Held]] = {}  # (FIFO, port) -> oldest first
+        self.outside: list[dict[tuple[str, str], int]] = [{}]  # per block: objects at its top
+        self.owned_held: dict[str, Held] = {}  # output FIFO -> the object a local lives in
         self.turn = {fifo: 0 for fifo in plan.shared}  # the bundle member whose object is next
         self.holding: set[str] = set()  # shared FIFOs whose object is held
         self.branches = 0  # scf.if nesting
@@ -114,16 +133,43 @@ class CoreEmitter(CoreText):
 
     # -- FIFOs ---------------------------------------------------------------------------------
 
-    def acquire(self, fifo: str, port: str, t) -> Value:
+    def acquire(self, fifo: str, port: str, t) -> tuple[Value, Held]:
+        """One more object of ``fifo``: the acquire names all the core then holds, and the
+        new object is the newest of them."""
         f = self.plan.fifo(fifo)
         if fifo in self.plan.shared:
             self.take_turn(fifo)
+        objects = self.objects.setdefault((fifo, port), [])
+        n = len(objects) + 1
+        self.check_hold(f, port, n)
         sv, obj = self.fresh(), self.fresh()
         sub = f"!aie.objectfifosubview<{f.type}>"
-        self.line(f"{sv} = aie.objectfifo.acquire @{fifo}({port}, 1) : {sub}")
-        self.line(f"{obj} = aie.objectfifo.subview.access {sv}[0] : {sub} -> {f.type}")
+        self.line(f"{sv} = aie.objectfifo.acquire @{fifo}({port}, {n}) : {sub}")
+        self.line(f"{obj} = aie.objectfifo.subview.access {sv}[{n - 1}] : {sub} -> {f.type}")
+        objects.append(Held())
         mem_t = t if isinstance(t, TensorType) else TensorType(dtype_of(t), (1,))
-        return Value(obj, mem_t)
+        return Value(obj, mem_t), objects[-1]
+
+    def check_hold(self, f: Fifo, port: str, n: int):
+        """Holding ``n`` objects at once needs a FIFO ``n`` deep here (more deadlocks on the
+        tile), and none of them taken outside the loop or branch being written."""
+        fifo = f.name
+        depth = f.depth if port == "Consume" else (f.producer_depth or f.depth)
+        if n > depth:
+            raise CapabilityError(
+                f"'{self.inst.name}' would hold {n} objects of the object FIFO @{fifo} at once, "
+                f"but it is {depth} deep at the core: keep at most {depth} of the values it "
+                "carries (stream elements or DDR slices of one shape) alive at a time",
+                self.loc,
+            )
+        if self.outside[-1].get((fifo, port), 0):
+            raise CapabilityError(
+                f"'{self.inst.name}' takes an object of @{fifo} inside a loop or branch while "
+                "it holds one taken before it; a core gives a FIFO's objects back oldest "
+                "first, so the inner one could not be given back: finish with the outer value "
+                "before the loop or branch",
+                self.loc,
+            )
 
     def take_turn(self, fifo: str):
         """A bundle's members share the FIFO of a buffer and take its objects in turn: each
@@ -141,9 +187,16 @@ class CoreEmitter(CoreText):
         self.turn[fifo] = (self.turn[fifo] + 1) % len(members)
         self.holding.add(fifo)
 
-    def release(self, fifo: str, port: str):
-        self.holding.discard(fifo)
-        self.line(f"aie.objectfifo.release @{fifo}({port}, 1)")
+    def release(self, fifo: str, port: str, held: Held):
+        """``held`` is done with: give back the oldest objects that are all done."""
+        held.done = True
+        objects = self.objects[(fifo, port)]
+        done = next((k for k, h in enumerate(objects) if not h.done), len(objects))
+        del objects[:done]
+        if not objects:
+            self.holding.discard(fifo)
+        if done:
+            self.line(f"aie.objectfifo.release @{fifo}({port}, {done})")
 
     def fifo_of(self, e) -> str:
         if isinstance(e, Get):
@@ -192,6 +245,7 @@ class CoreEmitter(CoreText):
                 parts[-1][0].loc,
             )
         self.held.append([])
+        self.outside.append({key: len(objects) for key, objects in self.objects.items()})
         for r in range(len(runs[0])):
             for (inst, _), run in zip(parts, runs):
                 self.use(inst)
@@ -200,16 +254,18 @@ class CoreEmitter(CoreText):
             loops = [(inst, run[r][1]) for (inst, _), run in zip(parts, runs)]
             if loops[0][1] is not None:
                 self.loop(loops)
-        for fifo in reversed(self.held.pop()):
-            self.release(fifo, "Consume")
+        for fifo, held in reversed(self.held.pop()):
+            self.release(fifo, "Consume", held)
+        self.outside.pop()
 
     def simple(self, s: Stmt):
         """One statement; the FIFO objects and scratch buffers it took are given back."""
         self.loc = s.loc or self.loc
         self.stmt(s)
-        for fifo in self.temps:
-            self.release(fifo, "Consume")
+        for fifo, held in self.temps:
+            self.release(fifo, "Consume", held)
         self.temps = []
+        self.reads = {}
         for key, v in self.in_use:
             self.scratch[key].append(v)
         self.in_use = []
@@ -306,7 +362,7 @@ class CoreEmitter(CoreText):
             self.env.update(outer[inst.name])
 
     def into_fifo(self, value: Expr, fifo: str):
-        obj = self.acquire(fifo, "Produce", value.type)
+        obj, held = self.acquire(fifo, "Produce", value.type)
         if isinstance(value.type, TensorType):
             self.compute_into(value, obj)
         else:
@@ -314,7 +370,7 @@ class CoreEmitter(CoreText):
                 f"memref.store {self.scalar(value)}, {obj.ssa}[{self.index(0)}] : "
                 f"{types.of(obj.type)}"
             )
-        self.release(fifo, "Produce")
+        self.release(fifo, "Produce", held)
 
     def assign(self, s: Assign):
         t = s.value.type
@@ -323,14 +379,14 @@ class CoreEmitter(CoreText):
             return
         if id(s) in self.owned:  # the local lives in its output FIFO's object
             name, fifo = self.owned[id(s)]
-            self.buffers[name] = self.acquire(fifo, "Produce", t)
+            self.buffers[name], self.owned_held[fifo] = self.acquire(fifo, "Produce", t)
         elif view_of(s, self.mutated) is not None:
             v = self.tensor(s.value, keep=True)
             self.env[s.name] = v
             return
         dest = self.local(s.name, t)
-        if in_place_update(s) or not names_in(s.value, s.name):
-            self.compute_into(s.value, dest)
+        if not aside(s):
+            self.compute_into(s.value, dest, s.name)
         else:
             tmp = self.temp(t)
             self.compute_into(s.value, tmp)
@@ -339,7 +395,8 @@ class CoreEmitter(CoreText):
 
     def store(self, s: Store):
         if id(s) in self.owned:  # the DMA takes the local where it is
-            self.release(self.owned[id(s)][1], "Produce")
+            fifo = self.owned[id(s)][1]
+            self.release(fifo, "Produce", self.owned_held.pop(fifo))
             return
         if isinstance(s.base, ParamRef):
             shape = moved_shape(s.base.type.shape, s.indices)
@@ -354,7 +411,7 @@ class CoreEmitter(CoreText):
             )
             return
         if whole(s.indices, dest.type.shape):
-            self.compute_into(s.value, dest)
+            self.compute_into(s.value, dest, s.base.name)
             return
         src = self.tensor(s.value)
         self.copy(src, dest, dst_indices=s.indices)
@@ -365,12 +422,16 @@ class CoreEmitter(CoreText):
         """A memref holding a tile value: where it lives, or a scratch buffer."""
         if isinstance(e, Var):
             return self.named(e.name)
-        if isinstance(e, (Get, ParamRef)) or (isinstance(e, Load) and isinstance(e.base, ParamRef)):
+        if is_ddr_read(e) and read_key(e) in self.reads:  # read twice in the statement
+            return self.reads[read_key(e)]
+        if isinstance(e, Get) or is_ddr_read(e):
             fifo = self.fifo_of(e)
-            v = self.acquire(fifo, "Consume", e.type)
-            (self.held[-1] if keep else self.temps).append(fifo)
+            v, held = self.acquire(fifo, "Consume", e.type)
+            (self.held[-1] if keep else self.temps).append((fifo, held))
+            if is_ddr_read(e):
+                self.reads[read_key(e)] = v
             return v
-        if isinstance(e, Load) and whole(e.indices, e.base.type.shape):
+        if in_buffer(e):  # all of a local
             return self.named(e.base.name)
         if isinstance(e, Load):
             tmp = self.temp(e.type)
@@ -383,39 +444,24 @@ class CoreEmitter(CoreText):
     def operand(self, e: Expr) -> Value:
         return self.tensor(e) if isinstance(e.type, TensorType) else Value(self.scalar(e), e.type)
 
-    def compute_into(self, e: Expr, dest: Value):
+    def compute_into(self, e: Expr, dest: Value, name: str | None = None):
+        """``e`` computed into ``dest`` (the local ``name``, if it is one)."""
         op = op_of(e)
         if isinstance(e, KernelCall):
-            values = user_order([self.operand(a) for a in e.args], dest)
+            values = user_order([self.operand(a) for a in operands(e)], dest)
             arg_types = tuple(types.of(v.type) for v in values)
             self.call_values(user_kernel(self.kernel_decls[e.kernel], arg_types), values)
         elif op is None:
             self.copy(self.tensor(e), dest)
-        elif self.accumulates(e, dest):  # acc += matmul(...): the kernel adds into acc
+        elif accumulates(e, name):  # acc += matmul(...): the kernel adds into acc
             args = [self.operand(a) for a in e.rhs.args]
             statics = (*e.rhs.attrs, ("accumulate", True))
             self.call(op_kernel(op_of(e.rhs), self.arg_types(args, dest), statics), args, dest)
         else:
-            operands = (
-                e.args
-                if isinstance(e, Call)
-                else ((e.lhs, e.rhs) if isinstance(e, Binary) else (e.operand,))
-            )
-            args = [self.operand(a) for a in operands]
+            args = [self.operand(a) for a in operands(e)]
             statics = e.attrs if isinstance(e, Call) else ()
             assert op.aie is not None, f"the op table gives '{op.name}' no AIE kernel"
             self.call(op_kernel(op, self.arg_types(args, dest), statics), args, dest)
-
-    def accumulates(self, e: Expr, dest: Value) -> bool:
-        return (
-            isinstance(e, Binary)
-            and e.op == "+"
-            and isinstance(e.lhs, Var)
-            and self.env.get(e.lhs.name) is dest
-            and isinstance(e.rhs, Call)
-            and e.rhs.fn == "matmul"
-            and e.rhs.type == dest.type
-        )
 
     def arg_types(self, args: list[Value], dest: Value) -> tuple[str, ...]:
         return tuple(types.of(a.type) for a in args) + (types.of(dest.type),)

@@ -16,18 +16,16 @@ from dataclasses import dataclass
 from datobench.core.ir.effects import store_type
 from datobench.core.ir.nodes import (
     Assign,
-    Expr,
     For,
     If,
-    Load,
     ParamRef,
     Stmt,
     Store,
     Var,
-    children,
     stmt_exprs,
     walk,
 )
+from datobench.core.passes.scratch import reads
 
 
 @dataclass(frozen=True)
@@ -38,15 +36,6 @@ class Owned:
     write: int  # id() of the Store that hands it to the DMA
 
 
-def names_in(e: Expr, name: str) -> bool:
-    """Does an expression read the local ``name``?"""
-    if isinstance(e, Var) and e.name == name:
-        return True
-    if isinstance(e, Load) and isinstance(e.base, Var) and e.base.name == name:
-        return True
-    return any(names_in(c, name) for c in children(e))
-
-
 def mentions(s: Stmt, name: str) -> bool:
     """Does a statement (nested ones included) read or bind ``name``?"""
     for t in walk((s,)):
@@ -54,7 +43,7 @@ def mentions(s: Stmt, name: str) -> bool:
             return True
         if isinstance(t, Store) and isinstance(t.base, Var) and t.base.name == name:
             return True
-        if any(names_in(e, name) for e in stmt_exprs(t)):
+        if any(reads(e, name) for e in stmt_exprs(t)):
             return True
     return False
 
@@ -91,7 +80,7 @@ def owned_outputs(body: tuple[Stmt, ...]) -> list[Owned]:
         fresh = [
             t
             for t in walk(block)
-            if isinstance(t, Assign) and t.name == name and not names_in(t.value, name)
+            if isinstance(t, Assign) and t.name == name and not reads(t.value, name)
         ]
         if not (isinstance(first, Assign) and first.name == name and fresh == [first]):
             continue
@@ -113,4 +102,4 @@ def _direct(t: Stmt, name: str) -> bool:
         return True
     if isinstance(t, Store) and isinstance(t.base, Var) and t.base.name == name:
         return True
-    return any(names_in(e, name) for e in stmt_exprs(t))
+    return any(reads(e, name) for e in stmt_exprs(t))

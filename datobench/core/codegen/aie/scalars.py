@@ -151,17 +151,6 @@ class CoreText:
         )
 
 
-def whole(indices, shape) -> bool:
-    """Do the subscripts select all of a tensor?"""
-    for dim, size in enumerate(shape):
-        sub = indices[dim] if dim < len(indices) else None
-        if sub is None:
-            continue
-        if not isinstance(sub, Range) or sub.length != size:
-            return False
-    return True
-
-
 def value_shape(shape, indices) -> tuple[int, ...]:
     """The shape of what subscripts select (indexed dimensions dropped)."""
     out = []

@@ -4,12 +4,13 @@ of all its transfers, stream gets and puts among them, which the sequence's cloc
 
 An ``if`` on loop variables is decided; one on data cannot be (the runtime sequence is fixed
 before the cores run), which is a CapabilityError at the user's line, unless neither branch
-moves DDR data.
+moves DDR data. A slice a statement reads twice (``matmul(b[0:16], b[0:16] * 2.0)``) moves once:
+the core reads the one object twice.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
 
 from datobench.core.errors import CapabilityError
 from datobench.core.ir.nodes import (
@@ -96,6 +97,7 @@ class Tracer:
         self.inst = inst
         self.slices: dict[tuple[str, str], list[Slice]] = {}
         self.order: list[Move] = []
+        self.read: set = set()  # the slices the current statement has read
 
     def run(self) -> Trace:
         self.block(self.inst.body, {})
@@ -108,6 +110,7 @@ class Tracer:
                 for v in range(lo, hi, s.step):
                     self.block(s.body, {**env, s.var: v})
                 continue
+            self.read = set()
             for x in stmt_exprs(s):
                 self.reads(x, env, s.loc)
             if isinstance(s, If) and moves_ddr((*s.then, *s.orelse)):
@@ -119,6 +122,10 @@ class Tracer:
                 self.order.append(("put", self.channel(s.stream, env, s.loc)))
 
     def reads(self, e: Expr, env, loc):
+        if is_ddr_read(e):
+            if read_key(e) in self.read:
+                return
+            self.read.add(read_key(e))
         if isinstance(e, ParamRef):
             self.add(e, (), "read", env, loc)
             return
@@ -164,6 +171,24 @@ def moved_shape(shape: tuple[int, ...], indices) -> tuple[int, ...]:
         if not isinstance(sub, Index)
     )
     return dims or (1,)
+
+
+def is_ddr_read(e: Expr) -> bool:
+    """Is the expression a whole parameter or a slice of one?"""
+    return isinstance(e, ParamRef) or (isinstance(e, Load) and isinstance(e.base, ParamRef))
+
+
+def read_key(e: Expr):
+    """A DDR read as written, source locations aside: two equal keys in one statement are one
+    slice, moved once and held as one object."""
+    if is_dataclass(e) and not isinstance(e, type):
+        return (
+            type(e).__name__,
+            *(read_key(getattr(e, f.name)) for f in fields(e) if f.name != "loc"),
+        )
+    if isinstance(e, tuple):
+        return tuple(read_key(x) for x in e)
+    return e
 
 
 def trace(inst: Instance) -> Trace:
