@@ -18,6 +18,7 @@ from datobench.core.lang.primitives import Bundle, Chain
 from datobench.core.passes.analysis import InstanceProfile
 
 _SELECTION = re.compile(r"^\s*(\w+)\s*\[(.*)\]\s*$")
+_APART = "no stream joins them, so they run one after the other on the tile"
 
 
 def select(graph: Graph, name: str) -> list[Instance]:
@@ -131,31 +132,49 @@ class VirtualGraph:
 
     # -- primitives -------------------------------------------------------------------------
     def chain(self, primitive: Chain):
-        producers = select(self.graph, primitive.producers)
-        consumers = select(self.graph, primitive.consumers)
-        if len(producers) != len(consumers):
-            raise MappingError(
-                f"chain('{primitive.producers}', '{primitive.consumers}') pairs "
-                f"{len(producers)} instances with {len(consumers)}; select as many on each side"
-            )
-        linked = {(c.producer, c.consumer) for c in self.graph.channels}
-        for p, c in zip(producers, consumers):
-            if (p.name, c.name) not in linked and (c.name, p.name) not in linked:
-                raise MappingError(
-                    f"cannot chain '{p.name}' and '{c.name}': no stream joins them, so they "
-                    "are not a producer/consumer pair"
-                )
-            cycle = self.creates_cycle(self.root(p.name), self.root(c.name))
+        """Fuse producers with consumers pairwise: instance by instance when both sides select
+        as many, else node by node (a producer onto a bundle of its consumers). A pair that no
+        stream joins runs one after the other on the tile."""
+        for p, c in self._pairs(primitive):
+            cycle = self.creates_cycle(self.root(p), self.root(c))
             if cycle:
                 names = " -> ".join(self.describe(n) for n in cycle)
                 raise MappingError(
-                    f"cannot chain '{p.name}' and '{c.name}': data also flows between them "
+                    f"cannot chain '{p}' and '{c}': data also flows between them "
                     f"through other tiles ({names}), so one core would wait on itself"
                 )
-            self.union(p.name, c.name, "chain")
-            self.merges.append(Merge("chain", [p.name, c.name], "requested", False))
+            groups = self.groups()
+            names = groups[self.root(p)] + groups[self.root(c)]
+            reason = "requested" if self.linked(p, c) else _APART
+            self.union(p, c, "chain")
+            self.merges.append(Merge("chain", names, reason, False))
+
+    def _pairs(self, primitive: Chain) -> list[tuple[str, str]]:
+        """(producer, consumer) names to fuse: instances in order, or the first instance of
+        each node in order when the two sides select as many nodes but not as many instances."""
+        producers = [i.name for i in select(self.graph, primitive.producers)]
+        consumers = [i.name for i in select(self.graph, primitive.consumers)]
+        if len(producers) == len(consumers):
+            return list(zip(producers, consumers))
+        by_node = [list(dict.fromkeys(self.root(n) for n in side)) for side in (producers, consumers)]
+        if len(by_node[0]) == len(by_node[1]):
+            return list(zip(*by_node))
+        raise MappingError(
+            f"chain('{primitive.producers}', '{primitive.consumers}') pairs "
+            f"{len(producers)} instances with {len(consumers)}; select as many on each side, "
+            "or bundle one side first so that both select as many nodes"
+        )
+
+    def linked(self, a: str, b: str) -> bool:
+        """Whether a stream joins the nodes of instances a and b."""
+        ra, rb = self.root(a), self.root(b)
+        return any(
+            {self.root(c.producer), self.root(c.consumer)} == {ra, rb} for c in self.graph.channels
+        )
 
     def bundle(self, primitive: Bundle):
+        """Time-multiplex the selected instances on one tile; instances of different tasks
+        run one after the other (the tile's resources are checked when it is placed)."""
         members: list[Instance] = []
         for name in primitive.names:
             members.extend(m for m in select(self.graph, name) if m not in members)
@@ -163,18 +182,21 @@ class VirtualGraph:
             raise MappingError(
                 f"bundle({list(primitive.names)}) selects fewer than 2 distinct instances"
             )
-        tasks = {t.name: t for t in self.graph.region.tasks}
         first = members[0]
         for m in members[1:]:
-            if m.task != first.task and tasks[m.task].body != tasks[first.task].body:
+            cycle = self.creates_cycle(self.root(first.name), self.root(m.name))
+            if cycle:
+                names = " -> ".join(self.describe(n) for n in cycle)
                 raise MappingError(
-                    f"cannot bundle '{first.name}' and '{m.name}': their bodies differ "
-                    f"(tasks '{first.task}' and '{m.task}'); a bundle time-multiplexes one "
-                    "body over several instances"
+                    f"cannot bundle '{first.name}' and '{m.name}': data flows between them "
+                    f"through other tiles ({names}), so one core would wait on itself"
                 )
-        for m in members[1:]:
             self.union(first.name, m.name, "bundle")
-        self.merges.append(Merge("bundle", [m.name for m in members], "requested", False))
+        tasks = list(dict.fromkeys(m.task for m in members))
+        reason = "requested"
+        if len(tasks) > 1:
+            reason += f"; tasks {', '.join(repr(t) for t in tasks)} take turns on the tile"
+        self.merges.append(Merge("bundle", [m.name for m in members], reason, False))
 
     def describe(self, root: str, groups: dict[str, list[str]] | None = None) -> str:
         members = (groups or self.groups())[root]
