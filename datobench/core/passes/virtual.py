@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import combinations
 
 from datobench.core.errors import MappingError
 from datobench.core.ir.effects import nbytes
@@ -18,6 +19,10 @@ from datobench.core.lang.primitives import Bundle, Chain
 from datobench.core.passes.analysis import InstanceProfile
 
 _SELECTION = re.compile(r"^\s*(\w+)\s*\[(.*)\]\s*$")
+SUGGESTION = (
+    "hint: choose which instances share a tile yourself: dato.bundle(['t_0', 't_1']) "
+    "time-multiplexes instances, dato.chain('producer', 'consumer') fuses a pipeline stage"
+)
 _APART = "no stream joins them, so they run one after the other on the tile"
 
 
@@ -71,6 +76,7 @@ class VirtualGraph:
     parent: dict[str, str] = field(default_factory=dict)
     kinds: dict[str, set[str]] = field(default_factory=dict)  # root -> {"chain", "bundle"}
     merges: list[Merge] = field(default_factory=list)
+    refused: frozenset = frozenset()  # sets of instances whose merged tile broke a limit
 
     def __post_init__(self):
         self._work: dict[str, int] = {}
@@ -156,7 +162,9 @@ class VirtualGraph:
         consumers = [i.name for i in select(self.graph, primitive.consumers)]
         if len(producers) == len(consumers):
             return list(zip(producers, consumers))
-        by_node = [list(dict.fromkeys(self.root(n) for n in side)) for side in (producers, consumers)]
+        by_node = [
+            list(dict.fromkeys(self.root(n) for n in side)) for side in (producers, consumers)
+        ]
         if len(by_node[0]) == len(by_node[1]):
             return list(zip(*by_node))
         raise MappingError(
@@ -203,16 +211,20 @@ class VirtualGraph:
         return members[0] if len(members) == 1 else "+".join(members)
 
     # -- automatic merging ------------------------------------------------------------------
-    def fit(self, capacity: int, target: str, why: str = ""):
+    def fit(self, capacity: int, target: str, why: str = "", refused=frozenset()):
         """Merge nodes until they fit ``capacity`` tiles: data movers into their neighbours
-        first, then pipeline stages joined by the heaviest channels, then bundles."""
+        first, then pipeline stages joined by the heaviest channels, then bundles; never a
+        merge in ``refused`` (sets of instances whose tile broke a limit)."""
         why = why or f"{len(self.groups())} nodes for {capacity} compute tiles of {target}"
+        self.refused = refused
         while len(self.groups()) > capacity:
             merge = self._best_chain() or self._best_bundle()
             if merge is None:
+                tried = f" ({len(refused)} others broke a limit)" if refused else ""
                 raise MappingError(
                     f"{len(self.groups())} nodes do not fit the {capacity} compute tiles of "
-                    f"{target}, and no more chains or bundles are legal"
+                    f"{target}, and no more chains or bundles are legal{tried}",
+                    notes=(SUGGESTION,),
                 )
             kind, a, b, reason = merge
             groups = self.groups()
@@ -231,7 +243,7 @@ class VirtualGraph:
             key = (not movers, -weight, self.work(a) + self.work(b), c.name)
             candidates.append((key, c, a, b, movers))
         for _, c, a, b, movers in sorted(candidates, key=lambda item: item[0]):
-            if self.creates_cycle(a, b):
+            if self.creates_cycle(a, b) or self._refused(a, b):
                 continue
             if movers:
                 reason = f"{self.describe(movers[0])} only moves data, so it shares a core"
@@ -246,13 +258,23 @@ class VirtualGraph:
             by_task.setdefault(self._task_of(root), []).append(root)
         best = None
         for task, roots in by_task.items():
-            roots = sorted(roots, key=self.work)
-            if len(roots) >= 2 and all(self._bundleable(r) for r in roots[:2]):
-                key = (self.work(roots[0]) + self.work(roots[1]), task)
+            roots = sorted((r for r in roots if self._bundleable(r)), key=self.work)
+            pair = next(
+                ((a, b) for a, b in combinations(roots, 2) if not self._refused(a, b)), None
+            )
+            if pair:
+                lightest = pair == tuple(roots[:2])
+                key = (not lightest, self.work(pair[0]) + self.work(pair[1]), task)
                 if best is None or key < best[0]:
-                    reason = f"the two lightest '{task}' nodes share one core"
-                    best = (key, ("bundle", roots[0], roots[1], reason))
+                    which = "two lightest" if lightest else "two lightest fitting"
+                    reason = f"the {which} '{task}' nodes share one core"
+                    best = (key, ("bundle", pair[0], pair[1], reason))
         return best[1] if best else None
+
+    def _refused(self, a: str, b: str) -> bool:
+        """Whether merging nodes a and b made a tile that broke a limit in an earlier try."""
+        groups = self.groups()
+        return frozenset(groups[a] + groups[b]) in self.refused
 
     def _task_of(self, root: str) -> str:
         return self.graph.instance(root).task
