@@ -220,10 +220,9 @@ class VirtualGraph:
         while len(self.groups()) > capacity:
             merge = self._best_chain() or self._best_bundle()
             if merge is None:
-                tried = f" ({len(refused)} others broke a limit)" if refused else ""
                 raise MappingError(
                     f"{len(self.groups())} nodes do not fit the {capacity} compute tiles of "
-                    f"{target}, and no more chains or bundles are legal{tried}",
+                    f"{target}, and no more chains or bundles are legal",
                     notes=(SUGGESTION,),
                 )
             kind, a, b, reason = merge
@@ -258,7 +257,10 @@ class VirtualGraph:
             by_task.setdefault(self._task_of(root), []).append(root)
         best = None
         for task, roots in by_task.items():
-            roots = sorted((r for r in roots if self._bundleable(r)), key=self.work)
+            roots = sorted(roots, key=self.work)
+            if len(roots) < 2 or not all(self._bundleable(r) for r in roots[:2]):
+                continue
+            roots = [r for r in roots if self._bundleable(r)]
             pair = next(
                 ((a, b) for a, b in combinations(roots, 2) if not self._refused(a, b)), None
             )
@@ -273,6 +275,8 @@ class VirtualGraph:
 
     def _refused(self, a: str, b: str) -> bool:
         """Whether merging nodes a and b made a tile that broke a limit in an earlier try."""
+        if not self.refused:
+            return False
         groups = self.groups()
         return frozenset(groups[a] + groups[b]) in self.refused
 
