@@ -12,10 +12,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from helpers import check_error, random_arrays
+from mapping_programs import make_replicated
 
 import datobench as dato
 from datobench import S, Stream, float32
 from datobench.core.codegen.aie import verify
+from datobench.core.passes.analysis import profiles
+from datobench.core.passes.virtual import virtual_graph
 
 # -- programs -------------------------------------------------------------------------------
 
@@ -365,3 +368,12 @@ def test_no_legal_merge_left_suggests_the_primitives():
     check_error(
         info, "# E-none", "no more chains or bundles are legal", "hint: choose which instances"
     )
+
+
+def test_a_refused_bundle_gives_way_to_the_next_lightest_pair():
+    graph = dato.compile(make_replicated(), target="npu1_4col").graph
+    vg = virtual_graph(graph, profiles(graph), ())
+    vg.fit(3, "npu1_4col", refused=frozenset({frozenset({"scale_0", "scale_1"})}))
+    (merge,) = vg.merges
+    assert merge.kind == "bundle" and merge.instances == ["scale_0", "scale_2"]
+    assert merge.reason.startswith("the two lightest fitting 'scale' nodes share one core")
