@@ -1,8 +1,9 @@
 """Virtual mapping: a graph with one node per tile's worth of work.
 
-Each instance starts as its own node; ``chain`` fuses producer/consumer pairs, ``bundle``
-time-multiplexes instances with identical bodies, and when a target has fewer compute tiles
-than nodes, ``fit`` merges nodes by itself and records why.
+Each instance starts as its own node; ``chain`` fuses producer/consumer pairs (or instances no
+stream joins, which then run one after the other), ``bundle`` time-multiplexes instances (of
+one task, or of several that take turns), and when a target has fewer compute tiles than
+nodes, ``fit`` merges nodes by itself and records why.
 """
 
 from __future__ import annotations
