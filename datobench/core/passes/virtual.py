@@ -142,7 +142,8 @@ class VirtualGraph:
         """Fuse producers with consumers pairwise: instance by instance when both sides select
         as many, else node by node (a producer onto a bundle of its consumers). A pair that no
         stream joins runs one after the other on the tile."""
-        for p, c in self._pairs(primitive):
+        pairs, by_node = self._pairs(primitive)
+        for p, c in pairs:
             cycle = self.creates_cycle(self.root(p), self.root(c))
             if cycle:
                 names = " -> ".join(self.describe(n) for n in cycle)
@@ -151,23 +152,24 @@ class VirtualGraph:
                     f"through other tiles ({names}), so one core would wait on itself"
                 )
             groups = self.groups()
-            names = groups[self.root(p)] + groups[self.root(c)]
+            names = groups[self.root(p)] + groups[self.root(c)] if by_node else [p, c]
             reason = "requested" if self.linked(p, c) else _APART
             self.union(p, c, "chain")
             self.merges.append(Merge("chain", names, reason, False))
 
-    def _pairs(self, primitive: Chain) -> list[tuple[str, str]]:
-        """(producer, consumer) names to fuse: instances in order, or the first instance of
-        each node in order when the two sides select as many nodes but not as many instances."""
+    def _pairs(self, primitive: Chain) -> tuple[list[tuple[str, str]], bool]:
+        """(producer, consumer) names to fuse, and whether they stand for their nodes:
+        instances in order, or the first instance of each node in order when the two sides
+        select as many nodes but not as many instances."""
         producers = [i.name for i in select(self.graph, primitive.producers)]
         consumers = [i.name for i in select(self.graph, primitive.consumers)]
         if len(producers) == len(consumers):
-            return list(zip(producers, consumers))
+            return list(zip(producers, consumers)), False
         by_node = [
             list(dict.fromkeys(self.root(n) for n in side)) for side in (producers, consumers)
         ]
         if len(by_node[0]) == len(by_node[1]):
-            return list(zip(*by_node))
+            return list(zip(*by_node)), True
         raise MappingError(
             f"chain('{primitive.producers}', '{primitive.consumers}') pairs "
             f"{len(producers)} instances with {len(consumers)}; select as many on each side, "
