@@ -32,20 +32,6 @@ def test_put_and_get_counts_name_the_channel():
     assert compiler_frames(info.value) == []
 
 
-def test_a_bundle_of_different_bodies_says_what_a_bundle_is():
-    fan = make_fan()
-    bundle = dato.bundle(["src_1", "sink"])
-    with pytest.raises(dato.MappingError) as info:
-        dato.compile(fan, target="npu1_4col", primitives=[bundle])  # E-bundle
-    check_error(
-        info,
-        "# E-bundle",
-        "cannot bundle 'src_1' and 'sink': their bodies differ (tasks 'src' and 'sink'); "
-        "a bundle time-multiplexes one body over several instances",
-    )
-    assert compiler_frames(info.value) == []
-
-
 def test_a_chain_placed_on_two_tiles():
     fan = make_fan()
     chain = dato.chain("src_0", "sink")

@@ -188,16 +188,6 @@ def test_an_unknown_instance_in_a_placement():
     )
 
 
-def test_chain_of_an_unlinked_pair():
-    gemm = make_gemm()
-    chain = dato.chain("block_0_0", "block_1_1")
-    with pytest.raises(dato.MappingError) as info:
-        dato.compile(gemm, target="npu1_4col", primitives=[chain])  # E-unlinked
-    check_error(
-        info, "# E-unlinked", "cannot chain 'block_0_0' and 'block_1_1'", "no stream joins them"
-    )
-
-
 @pytest.mark.parametrize("pair", [("a", "b"), ("b", "a")])
 def test_chain_that_would_make_a_core_wait_on_itself(pair):
     tri = make_triangle()
@@ -227,20 +217,6 @@ def test_chaining_the_whole_triangle_is_legal():
     B = np.zeros_like(A)
     prog.run(A, B, backend="sim")
     assert np.array_equal(B, A + (2 * A + 1))
-
-
-def test_bundle_of_different_bodies():
-    fan = make_fan()
-    bundle = dato.bundle(["src_0", "sink"])
-    with pytest.raises(dato.MappingError) as info:
-        dato.compile(fan, target="npu1_4col", primitives=[bundle])  # E-bodies
-    check_error(
-        info,
-        "# E-bodies",
-        "cannot bundle 'src_0' and 'sink'",
-        "their bodies differ",
-        "(tasks 'src' and 'sink')",
-    )
 
 
 def test_chain_with_selections_of_different_sizes():

@@ -47,7 +47,7 @@ def test_the_steps_in_order():
 def test_a_step_is_a_frozen_dataclass_whose_fields_are_its_options():
     step = VirtualStep(capacity=4, why="a test")
     assert step.name == "virtual"
-    assert [f.name for f in dataclasses.fields(step)] == ["capacity", "why"]
+    assert [f.name for f in dataclasses.fields(step)] == ["capacity", "why", "refused"]
     with pytest.raises(dataclasses.FrozenInstanceError):
         step.capacity = 5
 

@@ -22,7 +22,7 @@ class Chain:
 
 @dataclass(frozen=True)
 class Bundle:
-    """Time-multiplex instances with identical bodies on one tile."""
+    """Time-multiplex instances on one tile (of one task, or of several that take turns)."""
 
     names: tuple[str, ...]
 

@@ -97,10 +97,12 @@ def _violation(target: Target, use: TileUse, resource: str, used: int, cap: int)
     largest = sorted(use.items.get(resource, []), key=lambda item: -item[1])
     who = shortlist([f"{name} ({_amount(resource, n)})" for name, n in largest])
     instances = f"; instances there: {shortlist(use.instances)}" if use.instances else ""
-    return MappingError(
+    error = MappingError(
         f"{where}: {resource}: {amount}{instances}",
         notes=(f"used by: {who}", *((hint,) if hint else ())),
     )
+    error.instances = tuple(use.instances)  # which node broke it, for the mapper's retry
+    return error
 
 
 _HINTS = {

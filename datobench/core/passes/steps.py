@@ -134,16 +134,18 @@ class ProfileStep:
 @dataclass(frozen=True)
 class VirtualStep:
     """The virtual graph: instances grouped into nodes by the primitives, then merged
-    automatically until at most ``capacity`` nodes are left; ``why`` says why that many."""
+    automatically until at most ``capacity`` nodes are left; ``why`` says why that many,
+    ``refused`` the merges not to make again."""
 
     capacity: int
     why: str = ""
+    refused: frozenset = frozenset()  # automatic merges whose tile broke a limit
     name: ClassVar[str] = "virtual"
     summary: ClassVar[str] = "nodes and merges"
 
     def apply(self, state: State) -> State:
         vg = virtual_graph(state.graph, state.profiles, state.primitives)
-        vg.fit(self.capacity, state.target.name, self.why)
+        vg.fit(self.capacity, state.target.name, self.why, self.refused)
         return replace(state, vg=vg)
 
     def text(self, state: State) -> str:

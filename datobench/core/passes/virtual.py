@@ -1,14 +1,16 @@
 """Virtual mapping: a graph with one node per tile's worth of work.
 
-Each instance starts as its own node; ``chain`` fuses producer/consumer pairs, ``bundle``
-time-multiplexes instances with identical bodies, and when a target has fewer compute tiles
-than nodes, ``fit`` merges nodes by itself and records why.
+Each instance starts as its own node; ``chain`` fuses producer/consumer pairs (or instances no
+stream joins, which then run one after the other), ``bundle`` time-multiplexes instances (of
+one task, or of several that take turns), and when a target has fewer compute tiles than
+nodes, ``fit`` merges nodes by itself and records why.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import combinations
 
 from datobench.core.errors import MappingError
 from datobench.core.ir.effects import nbytes
@@ -18,6 +20,11 @@ from datobench.core.lang.primitives import Bundle, Chain
 from datobench.core.passes.analysis import InstanceProfile
 
 _SELECTION = re.compile(r"^\s*(\w+)\s*\[(.*)\]\s*$")
+SUGGESTION = (
+    "hint: choose which instances share a tile yourself: dato.bundle(['t_0', 't_1']) "
+    "time-multiplexes instances, dato.chain('producer', 'consumer') fuses a pipeline stage"
+)
+_APART = "no stream joins them, so they run one after the other on the tile"
 
 
 def select(graph: Graph, name: str) -> list[Instance]:
@@ -70,6 +77,7 @@ class VirtualGraph:
     parent: dict[str, str] = field(default_factory=dict)
     kinds: dict[str, set[str]] = field(default_factory=dict)  # root -> {"chain", "bundle"}
     merges: list[Merge] = field(default_factory=list)
+    refused: frozenset = frozenset()  # sets of instances whose merged tile broke a limit
 
     def __post_init__(self):
         self._work: dict[str, int] = {}
@@ -131,31 +139,53 @@ class VirtualGraph:
 
     # -- primitives -------------------------------------------------------------------------
     def chain(self, primitive: Chain):
-        producers = select(self.graph, primitive.producers)
-        consumers = select(self.graph, primitive.consumers)
-        if len(producers) != len(consumers):
-            raise MappingError(
-                f"chain('{primitive.producers}', '{primitive.consumers}') pairs "
-                f"{len(producers)} instances with {len(consumers)}; select as many on each side"
-            )
-        linked = {(c.producer, c.consumer) for c in self.graph.channels}
-        for p, c in zip(producers, consumers):
-            if (p.name, c.name) not in linked and (c.name, p.name) not in linked:
-                raise MappingError(
-                    f"cannot chain '{p.name}' and '{c.name}': no stream joins them, so they "
-                    "are not a producer/consumer pair"
-                )
-            cycle = self.creates_cycle(self.root(p.name), self.root(c.name))
+        """Fuse producers with consumers pairwise: instance by instance when both sides select
+        as many, else node by node (a producer onto a bundle of its consumers). A pair that no
+        stream joins runs one after the other on the tile."""
+        pairs, by_node = self._pairs(primitive)
+        for p, c in pairs:
+            cycle = self.creates_cycle(self.root(p), self.root(c))
             if cycle:
                 names = " -> ".join(self.describe(n) for n in cycle)
                 raise MappingError(
-                    f"cannot chain '{p.name}' and '{c.name}': data also flows between them "
+                    f"cannot chain '{p}' and '{c}': data also flows between them "
                     f"through other tiles ({names}), so one core would wait on itself"
                 )
-            self.union(p.name, c.name, "chain")
-            self.merges.append(Merge("chain", [p.name, c.name], "requested", False))
+            groups = self.groups()
+            names = groups[self.root(p)] + groups[self.root(c)] if by_node else [p, c]
+            reason = "requested" if self.linked(p, c) else _APART
+            self.union(p, c, "chain")
+            self.merges.append(Merge("chain", names, reason, False))
+
+    def _pairs(self, primitive: Chain) -> tuple[list[tuple[str, str]], bool]:
+        """(producer, consumer) names to fuse, and whether they stand for their nodes:
+        instances in order, or the first instance of each node in order when the two sides
+        select as many nodes but not as many instances."""
+        producers = [i.name for i in select(self.graph, primitive.producers)]
+        consumers = [i.name for i in select(self.graph, primitive.consumers)]
+        if len(producers) == len(consumers):
+            return list(zip(producers, consumers)), False
+        by_node = [
+            list(dict.fromkeys(self.root(n) for n in side)) for side in (producers, consumers)
+        ]
+        if len(by_node[0]) == len(by_node[1]):
+            return list(zip(*by_node)), True
+        raise MappingError(
+            f"chain('{primitive.producers}', '{primitive.consumers}') pairs "
+            f"{len(producers)} instances with {len(consumers)}; select as many on each side, "
+            "or bundle one side first so that both select as many nodes"
+        )
+
+    def linked(self, a: str, b: str) -> bool:
+        """Whether a stream joins the nodes of instances a and b."""
+        ra, rb = self.root(a), self.root(b)
+        return any(
+            {self.root(c.producer), self.root(c.consumer)} == {ra, rb} for c in self.graph.channels
+        )
 
     def bundle(self, primitive: Bundle):
+        """Time-multiplex the selected instances on one tile; instances of different tasks
+        run one after the other (the tile's resources are checked when it is placed)."""
         members: list[Instance] = []
         for name in primitive.names:
             members.extend(m for m in select(self.graph, name) if m not in members)
@@ -163,34 +193,40 @@ class VirtualGraph:
             raise MappingError(
                 f"bundle({list(primitive.names)}) selects fewer than 2 distinct instances"
             )
-        tasks = {t.name: t for t in self.graph.region.tasks}
         first = members[0]
         for m in members[1:]:
-            if m.task != first.task and tasks[m.task].body != tasks[first.task].body:
+            cycle = self.creates_cycle(self.root(first.name), self.root(m.name))
+            if cycle:
+                names = " -> ".join(self.describe(n) for n in cycle)
                 raise MappingError(
-                    f"cannot bundle '{first.name}' and '{m.name}': their bodies differ "
-                    f"(tasks '{first.task}' and '{m.task}'); a bundle time-multiplexes one "
-                    "body over several instances"
+                    f"cannot bundle '{first.name}' and '{m.name}': data flows between them "
+                    f"through other tiles ({names}), so one core would wait on itself"
                 )
-        for m in members[1:]:
             self.union(first.name, m.name, "bundle")
-        self.merges.append(Merge("bundle", [m.name for m in members], "requested", False))
+        tasks = list(dict.fromkeys(m.task for m in members))
+        reason = "requested"
+        if len(tasks) > 1:
+            reason += f"; tasks {', '.join(repr(t) for t in tasks)} take turns on the tile"
+        self.merges.append(Merge("bundle", [m.name for m in members], reason, False))
 
     def describe(self, root: str, groups: dict[str, list[str]] | None = None) -> str:
         members = (groups or self.groups())[root]
         return members[0] if len(members) == 1 else "+".join(members)
 
     # -- automatic merging ------------------------------------------------------------------
-    def fit(self, capacity: int, target: str, why: str = ""):
+    def fit(self, capacity: int, target: str, why: str = "", refused=frozenset()):
         """Merge nodes until they fit ``capacity`` tiles: data movers into their neighbours
-        first, then pipeline stages joined by the heaviest channels, then bundles."""
+        first, then pipeline stages joined by the heaviest channels, then bundles; never a
+        merge in ``refused`` (sets of instances whose tile broke a limit)."""
         why = why or f"{len(self.groups())} nodes for {capacity} compute tiles of {target}"
+        self.refused = refused
         while len(self.groups()) > capacity:
             merge = self._best_chain() or self._best_bundle()
             if merge is None:
                 raise MappingError(
                     f"{len(self.groups())} nodes do not fit the {capacity} compute tiles of "
-                    f"{target}, and no more chains or bundles are legal"
+                    f"{target}, and no more chains or bundles are legal",
+                    notes=(SUGGESTION,),
                 )
             kind, a, b, reason = merge
             groups = self.groups()
@@ -209,7 +245,7 @@ class VirtualGraph:
             key = (not movers, -weight, self.work(a) + self.work(b), c.name)
             candidates.append((key, c, a, b, movers))
         for _, c, a, b, movers in sorted(candidates, key=lambda item: item[0]):
-            if self.creates_cycle(a, b):
+            if self.creates_cycle(a, b) or self._refused(a, b):
                 continue
             if movers:
                 reason = f"{self.describe(movers[0])} only moves data, so it shares a core"
@@ -225,12 +261,27 @@ class VirtualGraph:
         best = None
         for task, roots in by_task.items():
             roots = sorted(roots, key=self.work)
-            if len(roots) >= 2 and all(self._bundleable(r) for r in roots[:2]):
-                key = (self.work(roots[0]) + self.work(roots[1]), task)
+            if len(roots) < 2 or not all(self._bundleable(r) for r in roots[:2]):
+                continue
+            roots = [r for r in roots if self._bundleable(r)]
+            pair = next(
+                ((a, b) for a, b in combinations(roots, 2) if not self._refused(a, b)), None
+            )
+            if pair:
+                lightest = pair == tuple(roots[:2])
+                key = (not lightest, self.work(pair[0]) + self.work(pair[1]), task)
                 if best is None or key < best[0]:
-                    reason = f"the two lightest '{task}' nodes share one core"
-                    best = (key, ("bundle", roots[0], roots[1], reason))
+                    which = "two lightest" if lightest else "two lightest fitting"
+                    reason = f"the {which} '{task}' nodes share one core"
+                    best = (key, ("bundle", pair[0], pair[1], reason))
         return best[1] if best else None
+
+    def _refused(self, a: str, b: str) -> bool:
+        """Whether merging nodes a and b made a tile that broke a limit in an earlier try."""
+        if not self.refused:
+            return False
+        groups = self.groups()
+        return frozenset(groups[a] + groups[b]) in self.refused
 
     def _task_of(self, root: str) -> str:
         return self.graph.instance(root).task

@@ -85,10 +85,17 @@ class CoreEmitter(CoreText):
     lock-step), the aie.buffers they need and the kernels they call."""
 
     def __init__(
-        self, insts: list[Instance], tile, plan: Plan, forever: int, kernels: dict[str, KernelDecl]
+        self,
+        insts: list[Instance],
+        tile,
+        plan: Plan,
+        forever: int,
+        kernels: dict[str, KernelDecl],
+        apart: bool = False,
     ):
         super().__init__()
         self.insts = insts
+        self.apart = apart  # instances that no data joins run one after the other
         self.forever = forever  # the endless loop's bound in the release's idiom
         self.kernel_decls = kernels  # the region's @dato.kernels by name
         # instance -> names, local buffers, tensors written in place, owned FIFO objects
@@ -225,7 +232,8 @@ class CoreEmitter(CoreText):
         lo, hi, one, iv = self.index(0), self.index(self.forever), self.index(1), self.fresh()
         self.line(f"scf.for {iv} = {lo} to {hi} step {one} {{")
         self.indent += 1
-        self.block([(inst, inst.body) for inst in self.insts])
+        for part in [[i] for i in self.insts] if self.apart else [self.insts]:
+            self.block([(inst, inst.body) for inst in part])
         self.indent -= 1
         self.line("}")
         self.out.lines = self.lines
@@ -506,7 +514,9 @@ def emit_core(
     plan: Plan,
     forever: int,
     kernels: dict[str, KernelDecl],
+    apart: bool = False,
 ) -> CoreCode:
-    """The body of the core at ``tile``: one instance's, or a chain's in lock-step, inside an
-    endless loop of ``forever`` iterations; ``kernels``: the region's @dato.kernels by name."""
-    return CoreEmitter(insts, tile, plan, forever, kernels).emit()
+    """The body of the core at ``tile``: one instance's, or a chain's in lock-step (``apart``:
+    one instance after the other), inside an endless loop of ``forever`` iterations;
+    ``kernels``: the region's @dato.kernels by name."""
+    return CoreEmitter(insts, tile, plan, forever, kernels, apart).emit()

@@ -44,7 +44,8 @@ def design(program, release_name: str | None = None) -> tuple[str, list[Kernel]]
     cores = []
     for node in program.mapping.nodes:
         insts = [program.graph.instance(name) for name in node.instances]
-        code = emit_core(insts, node.tile, p, rel.forever, user_kernels)
+        apart = _unrelated(node.instances, program.graph, p)
+        code = emit_core(insts, node.tile, p, rel.forever, user_kernels, apart)
         cores.append((node, node.tile, code))
     kernels = []
     for _, _, code in cores:
@@ -93,3 +94,23 @@ def _link(link: Link) -> str:
     so = ", ".join(map(str, link.src_offsets))
     do = ", ".join(map(str, link.dst_offsets))
     return f"aie.objectfifo.link [{srcs}] -> [{dsts}] ([{so}] [{do}])"
+
+
+def _unrelated(names: list[str], graph, p) -> bool:
+    """Whether a node's instances can run one after the other on their core: no data flows
+    from one to another, even through other tiles, and they share no object FIFO."""
+    if len(names) < 2 or any(set(names) & set(members) for members in p.shared.values()):
+        return False
+    succ: dict[str, set[str]] = {}
+    for c in graph.channels:
+        succ.setdefault(c.producer, set()).add(c.consumer)
+    for name in names:
+        seen, stack = set(), list(succ.get(name, ()))
+        while stack:
+            n = stack.pop()
+            if n in names:
+                return False
+            if n not in seen:
+                seen.add(n)
+                stack.extend(succ.get(n, ()))
+    return True
