@@ -608,3 +608,22 @@ def test_a_sequence_that_reuses_bd_ids_runs_to_the_end():
     C = np.zeros((256, 256), np.int32)
     prog.run(A, B, C, backend="aie-emu")  # a wait on B's whole-run transfer would deadlock
     assert np.array_equal(C, A.astype(np.int32) @ B.astype(np.int32))
+
+
+def test_names_that_spell_a_tile_or_core_value_are_moved_aside():
+    # instance core_1's values would be %core_1_<n>, and a parameter %tile_0_2: both the
+    # spellings of the design's own tile and core values, which share their scope
+    @dato.region
+    def spelled(A: float32[128], tile_0_2: float32[128]):
+        @dato.task(mapping=[2], args=[A, tile_0_2])
+        def core(a: float32[128] @ [S(0)], b: float32[128] @ [S(0)]):
+            for i in range(4):
+                b[i * 16 : (i + 1) * 16] = a[i * 16 : (i + 1) * 16] + 1.0
+
+    prog = dato.compile(spelled, target="npu1_4col")
+    text = prog.emit("mlir-aie")
+    verify(text)
+    assert "%core_1_v_1 = " in text and "%tile_0_2_: memref<128xf32>" in text
+    A, B = np.arange(128, dtype=np.float32), np.zeros(128, np.float32)
+    prog.run(A, B, backend="aie-emu")
+    np.testing.assert_array_equal(B, A + 1)

@@ -246,5 +246,10 @@ class Namer:
 
 def symbol_namer() -> Namer:
     """The namer of an MLIR design's symbols (``@fifo``, ``aie.buffer`` names): MLIR
-    reserves no symbol and limits no length, so a safe user name is its own symbol."""
-    return Namer(reserved=(), prefixes=(), max_length=None, families=())
+    reserves no symbol and limits no length, so a safe user name is its own symbol; but the
+    design's ``%tile_C_R`` and ``%core_C_R`` values share a scope with the buffers and the
+    runtime sequence's arguments, so those spellings are moved aside."""
+    return Namer(reserved=(), prefixes=(), max_length=None, families=(TILE_VALUE,))
+
+
+TILE_VALUE = re.compile(r"(tile|core)_\d+_\d+\Z")  # the design's %tile_C_R / %core_C_R

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from datobench.core.codegen.aie import types
@@ -42,7 +43,7 @@ class CoreText:
 
     def fresh(self) -> str:
         self.n += 1
-        return f"%{spelling(self.inst.name)}_{self.n}"
+        return f"%{value_stem(self.inst.name)}_{self.n}"
 
     def named(self, name: str) -> Value:
         """The value a name of the instance has here; one bound only inside a loop or branch
@@ -161,3 +162,10 @@ def value_shape(shape, indices) -> tuple[int, ...]:
         elif isinstance(sub, Range):
             out.append(sub.length)
     return tuple(out)
+
+
+def value_stem(instance: str) -> str:
+    """The stem of an instance's SSA values in its core: its name, moved aside where a value
+    ``%<stem>_<n>`` would spell a tile's or core's ``%tile_C_R`` / ``%core_C_R``."""
+    stem = spelling(instance)
+    return f"{stem}_v" if re.fullmatch(r"(tile|core)_\d+", stem) else stem
