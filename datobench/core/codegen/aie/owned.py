@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from datobench.core.ir.effects import store_type
+from datobench.core.ir.types import TensorType
 from datobench.core.ir.nodes import (
     Assign,
     Expr,
@@ -83,8 +84,8 @@ def owned_outputs(body: tuple[Stmt, ...]) -> list[Owned]:
             continue
         w = stores[0]
         name = w.value.name
-        if w.value.type != store_type(w):
-            continue
+        if not isinstance(w.value.type, TensorType) or w.value.type != store_type(w):
+            continue  # a scalar is stored by value: it has no object to live in
         block = _block_of(body, w)
         refs = [s for s in block if mentions(s, name)]
         first = refs[0]
