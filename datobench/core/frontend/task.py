@@ -160,7 +160,11 @@ class TaskBuilder:
         return name if self.inline is None else self.inline.prefix + name
 
     def expr(self, node: ast.expr) -> Expr:
-        value = self.visit(node)
+        return self._checked(node, self.visit(node))
+
+    @staticmethod
+    def _checked(node: ast.expr, value) -> Expr:
+        """``value``, the visited ``node``, if it is a run-time value."""
         if isinstance(value, NoValue):
             raise DatoTypeError(
                 f"helper '{value.helper}' returns nothing, so `{ast.unparse(node)}` has no value"
@@ -194,6 +198,15 @@ class TaskBuilder:
         target = node.targets[0]
         if self._is_pid_call(node.value):
             return self._bind_pid(target)
+        if self._is_helper_call(node.value):  # a helper may hand back dato.pid()
+            value = self.visit(node.value)
+            if (
+                isinstance(value, PidTuple)
+                or isinstance(value, Pid)
+                and isinstance(target, ast.Name)
+            ):
+                return self._bind_pid(target, value)
+            return (self._assign(target, self._checked(node.value, value)),)
         value = self.expr(node.value)
         return (self._assign(target, value),)
 
@@ -269,11 +282,13 @@ class TaskBuilder:
         callee = self.visit(node.func)
         return isinstance(callee, Meta) and callee.obj is lib.pid
 
-    def _bind_pid(self, target: ast.expr):
+    def _bind_pid(self, target: ast.expr, pid: Pid | PidTuple | None = None):
         rank = len(self.ctx.mapping)
         if isinstance(target, ast.Name):
             self._check_rebind(target.id)
-            self.vars[self._local(target.id)] = Pid(0, index) if rank == 1 else PidTuple()
+            if pid is None:
+                pid = Pid(0, index) if rank == 1 else PidTuple()
+            self.vars[self._local(target.id)] = pid
             return ()
         if isinstance(target, (ast.Tuple, ast.List)):
             if len(target.elts) != rank:
