@@ -4,6 +4,8 @@ call's value. Each program runs the same on sim, perf, csim and the NPU emulator
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from helpers import check_error, random_arrays
@@ -185,3 +187,214 @@ def test_helpers_slice_the_callers_tensor_on_the_npu():
     np.testing.assert_array_equal(B, A[:, :4] + A[:, 4:])
     run_both(prog, "aie-emu")
     run_both(dato.compile(windows), "csim")
+
+
+# -- errors ------------------------------------------------------------------------------------
+
+
+def countdown(x, n):
+    return countdown(x, n - 1)  # E-recursive
+
+
+def ping(x):
+    return pong(x)
+
+
+def pong(x):
+    return ping(x)  # E-mutual
+
+
+def test_recursion_direct_or_mutual_is_a_located_error():
+    @dato.region
+    def direct(A: int32[4]):
+        @dato.task(args=[A])
+        def work(a: int32[4]):
+            a[0:4] = countdown(a[0:4], 3)
+
+    with pytest.raises(dato.DatoTypeError) as info:
+        dato.compile(direct)
+    error = check_error(
+        info,
+        "# E-recursive",
+        "helper 'countdown' calls itself (countdown -> countdown); helpers are inlined into the "
+        "task, so they cannot be recursive: write the repetition as a loop",
+    )
+    assert error.notes[-1].startswith("in helper 'countdown', inlined at ")
+
+    @dato.region
+    def mutual(A: int32[4]):
+        @dato.task(args=[A])
+        def work(a: int32[4]):
+            a[0:4] = ping(a[0:4])
+
+    with pytest.raises(dato.DatoTypeError) as info:
+        dato.compile(mutual)
+    error = check_error(info, "# E-mutual", "helper 'ping' calls itself (ping -> pong -> ping)")
+    assert [n.split(",")[0] for n in error.notes] == ["in helper 'pong'", "in helper 'ping'"]
+
+
+def test_a_lambda_a_builtin_or_a_c_function_cannot_be_called():
+    add_one = lambda x: x + 1  # noqa: E731
+
+    @dato.region
+    def with_lambda(A: int32[4]):
+        @dato.task(args=[A])
+        def work(a: int32[4]):
+            a[0:4] = add_one(a[0:4])  # E-lambda
+
+    with pytest.raises(dato.DatoSyntaxError) as info:
+        dato.compile(with_lambda)
+    check_error(
+        info,
+        "# E-lambda",
+        "`add_one` is a lambda, which cannot be inlined in a task body; define the helper "
+        "with `def`",
+    )
+
+    @dato.region
+    def with_c_function(A: float32[4]):
+        @dato.task(args=[A])
+        def work(a: float32[4]):
+            a[0] = math.floor(a[1])  # E-cfunc
+
+    with pytest.raises(dato.DatoTypeError) as info:
+        dato.compile(with_c_function)
+    check_error(info, "# E-cfunc", "`math.floor` cannot be called in a task body")
+
+
+namespace: dict = {}
+exec("def unreadable(x):\n    return x\n", namespace)
+unreadable = namespace["unreadable"]
+
+
+def test_a_helper_without_source_is_a_located_error():
+    @dato.region
+    def region(A: int32[4]):
+        @dato.task(args=[A])
+        def work(a: int32[4]):
+            a[0:4] = unreadable(a[0:4])  # E-nosource
+
+    with pytest.raises(dato.DatoSyntaxError) as info:
+        dato.compile(region)
+    check_error(
+        info,
+        "# E-nosource",
+        "cannot read the source of helper 'unreadable' (defined in <string>); helpers must be "
+        "`def` functions in files, scripts or notebook cells",
+    )
+
+
+def nothing(x):
+    x[0] = 1
+
+
+def early(x, n):
+    if n > 0:
+        return x  # E-early
+    return x + 1
+
+
+def rebinding(x):
+    x = x + 1  # E-rebind
+    return x
+
+
+def variadic(*xs):
+    return xs[0]
+
+
+def reads_task_name():
+    return a[0]  # E-scope  # noqa: F821
+
+
+def misuse_arity():
+    @dato.region
+    def region(A: int32[4]):
+        @dato.task(args=[A])
+        def work(a: int32[4]):
+            a[0:4] = scaled(a[0:4])  # E-arity
+
+    return region
+
+
+def misuse_novalue():
+    @dato.region
+    def region(A: int32[4]):
+        @dato.task(args=[A])
+        def work(a: int32[4]):
+            a[0:4] = nothing(a) + 1  # E-novalue
+
+    return region
+
+
+def misuse_early():
+    @dato.region
+    def region(A: int32[4]):
+        @dato.task(args=[A])
+        def work(a: int32[4]):
+            a[0:4] = early(a[0:4], 1)
+
+    return region
+
+
+def misuse_rebind():
+    @dato.region
+    def region(A: int32[4]):
+        @dato.task(args=[A])
+        def work(a: int32[4]):
+            a[0:4] = rebinding(a)
+
+    return region
+
+
+def misuse_variadic():
+    @dato.region
+    def region(A: int32[4]):
+        @dato.task(args=[A])
+        def work(a: int32[4]):
+            a[0:4] = variadic(a)  # E-variadic
+
+    return region
+
+
+def misuse_scope():
+    @dato.region
+    def region(A: int32[4]):
+        @dato.task(args=[A])
+        def work(a: int32[4]):
+            a[0] = reads_task_name()
+
+    return region
+
+
+def misuse_starred():
+    @dato.region
+    def region(A: int32[4]):
+        @dato.task(args=[A])
+        def work(a: int32[4]):
+            a[0:4] = scaled(*a)  # E-starred
+
+    return region
+
+
+@pytest.mark.parametrize(
+    "region, marker, message",
+    [
+        (misuse_arity, "# E-arity", "helper 'scaled': missing a required argument: 'k'"),
+        (misuse_novalue, "# E-novalue", "helper 'nothing' returns nothing, so `nothing(a)` has no"),
+        (misuse_early, "# E-early", "a helper returns only from its last statement; assign the"),
+        (misuse_rebind, "# E-rebind", "cannot rebind helper parameter 'x': it stands for the"),
+        (
+            misuse_variadic,
+            "# E-variadic",
+            "helper 'variadic' takes *args or **kwargs, which cannot",
+        ),
+        (misuse_scope, "# E-scope", "name 'a' is not defined"),
+        (misuse_starred, "# E-starred", "*args and **kwargs are not supported in a task body"),
+    ],
+    ids=lambda v: getattr(v, "__name__", "")[7:] or None,
+)
+def test_helper_misuse_is_a_located_error(region, marker, message):
+    with pytest.raises(dato.DatoError) as info:
+        dato.compile(region())
+    check_error(info, marker, message)

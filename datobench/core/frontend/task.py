@@ -57,7 +57,6 @@ _CMPOPS = {
 }
 _UNSUPPORTED = {
     "While": "`while` loops are not supported in a task body; use `for ... in range(...)`",
-    "Return": "a task returns nothing; write results into a parameter or put them on a stream",
     "FunctionDef": "functions cannot be defined inside a task; register a @dato.kernel instead",
     "Lambda": "lambdas are not supported in a task body",
     "ListComp": "comprehensions are not supported in a task body; use a for loop",
@@ -212,7 +211,9 @@ class TaskBuilder:
 
     def visit_Return(self, node: ast.Return):
         if self.inline is None:
-            raise DatoSyntaxError(_UNSUPPORTED["Return"])
+            raise DatoSyntaxError(
+                "a task returns nothing; write results into a parameter or put them on a stream"
+            )
         if node is not self.inline.last:
             raise DatoSyntaxError(
                 "a helper returns only from its last statement; assign the result to a name "
@@ -272,8 +273,8 @@ class TaskBuilder:
             raise DatoTypeError(f"cannot rebind '{name}', which holds dato.pid()")
         if self.inline is not None and name in self.inline.bound:
             raise DatoTypeError(
-                f"cannot rebind helper parameter '{name}', which stands for the caller's "
-                f"tensor; give the new value another name"
+                f"cannot rebind helper parameter '{name}': it stands for the caller's tensor or "
+                "stream; give the new value another name"
             )
 
     def _is_pid_call(self, node: ast.expr) -> bool:

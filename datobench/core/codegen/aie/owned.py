@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from datobench.core.ir.effects import store_type
-from datobench.core.ir.types import TensorType
 from datobench.core.ir.nodes import (
     Assign,
     Expr,
@@ -29,6 +28,7 @@ from datobench.core.ir.nodes import (
     stmt_exprs,
     walk,
 )
+from datobench.core.ir.types import TensorType
 
 
 @dataclass(frozen=True)
