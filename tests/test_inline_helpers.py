@@ -189,6 +189,29 @@ def test_helpers_slice_the_callers_tensor_on_the_npu():
     run_both(dato.compile(windows), "csim")
 
 
+def test_an_argument_is_evaluated_once_and_an_unused_result_is_dropped():
+    @dato.region
+    def once(A: int32[8], B: int32[8]):
+        pipe: Stream[int32[4], 2]
+
+        @dato.task(args=[A])
+        def producer(a: int32[8]):
+            send_halves(pipe, a, 4)
+
+        @dato.task(args=[B])
+        def consumer(b: int32[8]):
+            b[0:4] = twice(pipe.get())  # one get, though `twice` reads its x twice
+            t = pipe.get()
+            scaled(t, 3)  # called for nothing: its value is dropped
+            b[4:8] = t
+
+    prog = dato.compile(once)
+    A, B = random_arrays(prog)
+    prog.run(A, B, backend="sim")
+    np.testing.assert_array_equal(B, np.concatenate([A[:4] * 2, A[4:]]))
+    run_both(prog, "csim")
+
+
 # -- errors ------------------------------------------------------------------------------------
 
 
