@@ -421,3 +421,30 @@ def test_helper_misuse_is_a_located_error(region, marker, message):
     with pytest.raises(dato.DatoError) as info:
         dato.compile(region())
     check_error(info, marker, message)
+
+
+def test_a_helper_defined_in_a_notebook_cell_is_inlined(tmp_path, monkeypatch):
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path))
+    config = Config()
+    config.HistoryManager.hist_file = ":memory:"
+    shell = InteractiveShell.instance(config=config)
+    try:
+        cells = [
+            "import numpy as np\nimport datobench as dato\nfrom datobench import float32\n",
+            "def affine(x, scale):\n    return x * scale + 1.0\n",
+            "@dato.region\n"
+            "def cell(A: float32[8]):\n"
+            "    @dato.task(args=[A])\n"
+            "    def work(a: float32[8]):\n"
+            "        a[0:8] = affine(a[0:8], 3.0)\n",
+            "A = np.arange(8, dtype=np.float32)\ncell(A)\n",
+        ]
+        for source in cells:
+            result = shell.run_cell(source, store_history=True)
+            assert result.success, result.error_in_exec or result.error_before_exec
+        np.testing.assert_array_equal(shell.user_ns["A"], np.arange(8) * 3.0 + 1.0)
+    finally:
+        InteractiveShell.clear_instance()

@@ -115,10 +115,10 @@ class TaskContext:
 class Inline:
     """How an inlined helper's body sees the call being inlined."""
 
-    prefix: str  # the helper's locals are named prefix + name in the task, unique per call
+    prefix: str  # the helper's locals are prefix + name in the task: `helper_3_x`, per call
     bound: dict[str, object]  # parameters standing for the caller's values (never rebound)
     chain: tuple[types.FunctionType, ...]  # the helpers being inlined, outermost first
-    last: ast.stmt | None  # the one statement that may be a `return`
+    last: ast.stmt  # the one statement that may be a `return`
     result: object = None  # what the call evaluates to, set by its `return`
 
 
@@ -592,7 +592,7 @@ class TaskBuilder:
         src = _helper_source(fn)
         values = self._arguments(fn, src.tree, node)
         self.ctx.inlined.append(name)
-        inline = Inline(f"{name}{len(self.ctx.inlined)}_", {}, (*chain, fn), src.tree.body[-1])
+        inline = Inline(f"{name}_{len(self.ctx.inlined)}_", {}, (*chain, fn), src.tree.body[-1])
         child = TaskBuilder(src, replace(self.ctx, params={}, streams={}, buffers=set()), inline)
         entry = child._bind(values, _assigned_names(src.tree), self.src.loc(node))
         try:
@@ -718,9 +718,7 @@ def _arity_error(op: Op, n: int, positional: list, got: int) -> DatoTypeError:
 
 def _is_helper(fn) -> bool:
     """A plain Python function that is not a dato builtin: it is inlined where it is called."""
-    return isinstance(fn, types.FunctionType) and not (
-        fn is lib.pid or fn in lib.OP_OF_FUNCTION or isinstance(fn, Kernel)
-    )
+    return isinstance(fn, types.FunctionType) and not (fn is lib.pid or fn in lib.OP_OF_FUNCTION)
 
 
 def _helper_source(fn: types.FunctionType) -> FunctionSource:
