@@ -13,6 +13,8 @@ import inspect
 import types
 from dataclasses import dataclass, field, replace
 
+import numpy as np
+
 from datobench.core.errors import DatoError, DatoSyntaxError, DatoTypeError, located
 from datobench.core.frontend import semantics as sem
 from datobench.core.frontend.source import FunctionSource, function_source
@@ -168,6 +170,8 @@ class TaskBuilder:
             raise DatoTypeError(
                 f"helper '{value.helper}' returns nothing, so `{ast.unparse(node)}` has no value"
             )
+        if isinstance(value, Meta) and isinstance(value.obj, np.ndarray):
+            raise _captured_array(node)
         if isinstance(value, (Meta, StreamHandle, Method, PidTuple)):
             raise DatoTypeError(f"`{ast.unparse(node)}` is not a value")
         return value
@@ -476,6 +480,8 @@ class TaskBuilder:
         ):
             node.ctx = ast.Store()
         base = self.visit(node)
+        if isinstance(base, Meta) and isinstance(base.obj, np.ndarray):
+            raise _captured_array(node)
         if not isinstance(base, (Var, ParamRef)):
             raise DatoSyntaxError("only named tensors can be indexed")
         if writing and isinstance(base, Var) and not isinstance(base.type, TensorType):
@@ -737,6 +743,14 @@ def _assigned_names(tree: ast.FunctionDef) -> set[str]:
     return {
         n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
     }
+
+
+def _captured_array(node: ast.expr) -> DatoTypeError:
+    return DatoTypeError(
+        f"`{ast.unparse(node)}` is a numpy array captured from the enclosing scope; constant "
+        "tensors are not supported in a task body yet: make it a region parameter and give it "
+        "to the task with @dato.task(args=[...])"
+    )
 
 
 def _is_none(node: ast.expr) -> bool:
