@@ -284,6 +284,16 @@ def test_a_lambda_a_builtin_or_a_c_function_cannot_be_called():
         dato.compile(with_c_function)
     check_error(info, "# E-cfunc", "`math.floor` cannot be called in a task body")
 
+    @dato.region
+    def with_numpy(A: float32[4]):
+        @dato.task(args=[A])
+        def work(a: float32[4]):
+            a[0:4] = np.ones(4)  # E-numpy
+
+    with pytest.raises(dato.DatoTypeError) as info:  # numpy's Python is not the user's helper
+        dato.compile(with_numpy)
+    check_error(info, "# E-numpy", "`np.ones` cannot be called in a task body")
+
 
 namespace: dict = {}
 exec("def unreadable(x):\n    return x\n", namespace)

@@ -10,12 +10,14 @@ from __future__ import annotations
 import ast
 import builtins as py_builtins
 import inspect
+import os
+import sysconfig
 import types
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from datobench.core.errors import DatoError, DatoSyntaxError, DatoTypeError, located
+from datobench.core.errors import DatoError, DatoSyntaxError, DatoTypeError, _is_internal, located
 from datobench.core.frontend import semantics as sem
 from datobench.core.frontend.source import FunctionSource, function_source
 from datobench.core.ir import ops
@@ -723,8 +725,24 @@ def _arity_error(op: Op, n: int, positional: list, got: int) -> DatoTypeError:
 
 
 def _is_helper(fn) -> bool:
-    """A plain Python function that is not a dato builtin: it is inlined where it is called."""
-    return isinstance(fn, types.FunctionType) and not (fn is lib.pid or fn in lib.OP_OF_FUNCTION)
+    """A plain Python function of the user's (not a dato builtin, nor a function of an installed
+    package such as numpy's): it is inlined where it is called."""
+    return (
+        isinstance(fn, types.FunctionType)
+        and not (fn is lib.pid or fn in lib.OP_OF_FUNCTION)
+        and not _in_library(fn.__code__.co_filename)
+    )
+
+
+_LIBRARY_DIRS = tuple(
+    os.path.join(os.path.abspath(sysconfig.get_paths()[k]), "")
+    for k in ("stdlib", "platstdlib", "purelib", "platlib")
+)
+
+
+def _in_library(file: str) -> bool:
+    path = os.path.abspath(file)
+    return path.startswith(_LIBRARY_DIRS) or _is_internal(path)
 
 
 def _helper_source(fn: types.FunctionType) -> FunctionSource:
