@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import ast
 import builtins as py_builtins
-from dataclasses import dataclass, field
+import inspect
+import os
+import sysconfig
+import types
+from dataclasses import dataclass, field, replace
 
-from datobench.core.errors import DatoSyntaxError, DatoTypeError, located
+import numpy as np
+
+from datobench.core.errors import DatoError, DatoSyntaxError, DatoTypeError, _is_internal, located
 from datobench.core.frontend import semantics as sem
-from datobench.core.frontend.source import FunctionSource
+from datobench.core.frontend.source import FunctionSource, function_source
 from datobench.core.ir import ops
 from datobench.core.ir.nodes import (
     Assign,
@@ -55,7 +61,6 @@ _CMPOPS = {
 }
 _UNSUPPORTED = {
     "While": "`while` loops are not supported in a task body; use `for ... in range(...)`",
-    "Return": "a task returns nothing; write results into a parameter or put them on a stream",
     "FunctionDef": "functions cannot be defined inside a task; register a @dato.kernel instead",
     "Lambda": "lambdas are not supported in a task body",
     "ListComp": "comprehensions are not supported in a task body; use a for loop",
@@ -89,6 +94,13 @@ class PidTuple:
     pass
 
 
+@dataclass(frozen=True)
+class NoValue:
+    """What a call of a helper that returns nothing evaluates to."""
+
+    helper: str
+
+
 @dataclass
 class TaskContext:
     """What a task body may refer to besides its own locals."""
@@ -100,14 +112,28 @@ class TaskContext:
     buffers: set[str]
     bindings: dict[str, int]
     kernels: dict[str, Kernel] = field(default_factory=dict)  # the kernels the body calls
+    inlined: list[str] = field(default_factory=list)  # one entry per helper call inlined
+
+
+@dataclass
+class Inline:
+    """How an inlined helper's body sees the call being inlined."""
+
+    prefix: str  # the helper's locals are prefix + name in the task: `helper_3_x`, per call
+    bound: dict[str, object]  # parameters standing for the caller's values (never rebound)
+    chain: tuple[types.FunctionType, ...]  # the helpers being inlined, outermost first
+    last: ast.stmt  # the one statement that may be a `return`
+    result: object = None  # what the call evaluates to, set by its `return`
 
 
 class TaskBuilder:
-    def __init__(self, src: FunctionSource, ctx: TaskContext):
+    def __init__(self, src: FunctionSource, ctx: TaskContext, inline: Inline | None = None):
         self.src = src
         self.ctx = ctx
-        self.vars: dict[str, object] = {}  # name -> Type, or Pid / PidTuple
+        self.inline = inline
+        self.vars: dict[str, object] = {}  # name in the task -> Type, or Pid / PidTuple
         self._hidden = 0
+        self._pending: list[Stmt] = []  # the statements of helpers called by this statement
 
     # -- the choke point --------------------------------------------------------------------
     def visit(self, node: ast.AST):
@@ -122,13 +148,32 @@ class TaskBuilder:
             raise located(error, self.src.loc(node)) from None
 
     def body(self, stmts: list[ast.stmt]) -> tuple[Stmt, ...]:
-        out: list[Stmt] = []
+        """The statements, each preceded by the inlined bodies of the helpers it calls."""
+        outer, out = self._pending, []
         for s in stmts:
-            out.extend(self.visit(s))
+            self._pending = []
+            visited = self.visit(s)
+            out.extend(self._pending)
+            out.extend(visited)
+        self._pending = outer
         return tuple(out)
 
+    def _local(self, name: str) -> str:
+        """The task-wide name of a local: a helper's locals are renamed per call."""
+        return name if self.inline is None else self.inline.prefix + name
+
     def expr(self, node: ast.expr) -> Expr:
-        value = self.visit(node)
+        return self._checked(node, self.visit(node))
+
+    @staticmethod
+    def _checked(node: ast.expr, value) -> Expr:
+        """``value``, the visited ``node``, if it is a run-time value."""
+        if isinstance(value, NoValue):
+            raise DatoTypeError(
+                f"helper '{value.helper}' returns nothing, so `{ast.unparse(node)}` has no value"
+            )
+        if isinstance(value, Meta) and isinstance(value.obj, np.ndarray):
+            raise _captured_array(node)
         if isinstance(value, (Meta, StreamHandle, Method, PidTuple)):
             raise DatoTypeError(f"`{ast.unparse(node)}` is not a value")
         return value
@@ -143,9 +188,11 @@ class TaskBuilder:
         value = self.visit(node.value)
         if isinstance(value, Put):
             return (value,)
+        if isinstance(value, NoValue) or self._is_helper_call(node.value):
+            return ()  # a helper called for its effects: its body is already pending
         if isinstance(value, Get):  # drain and drop one element
             self._hidden += 1
-            name = f"_drop{self._hidden}"
+            name = self._local(f"_drop{self._hidden}")
             self.vars[name] = value.type
             return (Assign(name, value, value.loc),)
         raise DatoSyntaxError("this expression's value is not used")
@@ -156,8 +203,39 @@ class TaskBuilder:
         target = node.targets[0]
         if self._is_pid_call(node.value):
             return self._bind_pid(target)
+        if self._is_helper_call(node.value):  # a helper may hand back dato.pid()
+            value = self.visit(node.value)
+            if (
+                isinstance(value, PidTuple)
+                or isinstance(value, Pid)
+                and isinstance(target, ast.Name)
+            ):
+                return self._bind_pid(target, value)
+            return (self._assign(target, self._checked(node.value, value)),)
         value = self.expr(node.value)
         return (self._assign(target, value),)
+
+    def visit_Return(self, node: ast.Return):
+        if self.inline is None:
+            raise DatoSyntaxError(
+                "a task returns nothing; write results into a parameter or put them on a stream"
+            )
+        if node is not self.inline.last:
+            raise DatoSyntaxError(
+                "a helper returns only from its last statement; assign the result to a name "
+                "and return it at the end"
+            )
+        if node.value is None or _is_none(node.value):
+            return ()
+        value = self.visit(node.value)
+        if isinstance(value, (Meta, StreamHandle, PidTuple, Const, Var, ParamRef, Pid)):
+            self.inline.result = value
+            return ()
+        key = self._local("_result")  # evaluated once, where the helper returns
+        value = sem.harden(value)
+        self.vars[key] = value.type
+        self.inline.result = Var(key, value.type)
+        return (Assign(key, value, self.src.loc(node)),)
 
     def visit_AnnAssign(self, node: ast.AnnAssign):
         raise DatoSyntaxError("annotated assignments are not supported in a task body")
@@ -175,13 +253,14 @@ class TaskBuilder:
         if isinstance(target, ast.Name):
             name = target.id
             self._check_rebind(name)
-            known = self.vars.get(name)
+            key = self._local(name)
+            known = self.vars.get(key)
             if known is None:
                 value = sem.harden(value)
-                self.vars[name] = value.type
+                self.vars[key] = value.type
             else:
                 value = sem.coerce(value, known, f"'{name}' is {sem.describe(known)}")
-            return Assign(name, value, loc)
+            return Assign(key, value, loc)
         if isinstance(target, ast.Subscript):
             base = self._tensor_base(target.value, writing=True)
             indices, t = sem.subscript(base, self._subscript_items(target.slice))
@@ -196,8 +275,13 @@ class TaskBuilder:
             )
         if name in self.ctx.streams:
             raise DatoTypeError(f"cannot rebind stream '{name}'")
-        if isinstance(self.vars.get(name), (Pid, PidTuple)):
+        if isinstance(self.vars.get(self._local(name)), (Pid, PidTuple)):
             raise DatoTypeError(f"cannot rebind '{name}', which holds dato.pid()")
+        if self.inline is not None and name in self.inline.bound:
+            raise DatoTypeError(
+                f"cannot rebind helper parameter '{name}': it stands for the caller's tensor or "
+                "stream; give the new value another name"
+            )
 
     def _is_pid_call(self, node: ast.expr) -> bool:
         if not isinstance(node, ast.Call):
@@ -205,11 +289,13 @@ class TaskBuilder:
         callee = self.visit(node.func)
         return isinstance(callee, Meta) and callee.obj is lib.pid
 
-    def _bind_pid(self, target: ast.expr):
+    def _bind_pid(self, target: ast.expr, pid: Pid | PidTuple | None = None):
         rank = len(self.ctx.mapping)
         if isinstance(target, ast.Name):
             self._check_rebind(target.id)
-            self.vars[target.id] = Pid(0, index) if rank == 1 else PidTuple()
+            if pid is None:
+                pid = Pid(0, index) if rank == 1 else PidTuple()
+            self.vars[self._local(target.id)] = pid
             return ()
         if isinstance(target, (ast.Tuple, ast.List)):
             if len(target.elts) != rank:
@@ -221,7 +307,7 @@ class TaskBuilder:
                 if not isinstance(elt, ast.Name):
                     raise DatoSyntaxError("unpack dato.pid() into plain names")
                 self._check_rebind(elt.id)
-                self.vars[elt.id] = Pid(axis, index)
+                self.vars[self._local(elt.id)] = Pid(axis, index)
             return ()
         raise DatoSyntaxError("assign dato.pid() to names: `i, j = dato.pid()`")
 
@@ -251,11 +337,12 @@ class TaskBuilder:
             raise DatoTypeError("range() step must not be zero")
         name = node.target.id
         self._check_rebind(name)
-        if self.vars.get(name, index) != index:
-            raise DatoTypeError(f"loop variable '{name}' is already {self.vars[name]}")
-        self.vars[name] = index
+        key = self._local(name)
+        if self.vars.get(key, index) != index:
+            raise DatoTypeError(f"loop variable '{name}' is already {self.vars[key]}")
+        self.vars[key] = index
         body = self.body(node.body)
-        return (For(name, sem.harden(start), sem.harden(stop), step, body, self.src.loc(node)),)
+        return (For(key, sem.harden(start), sem.harden(stop), step, body, self.src.loc(node)),)
 
     def _loop_bound(self, node: ast.expr) -> Expr:
         value = sem.adopt(self.expr(node), index)
@@ -283,13 +370,16 @@ class TaskBuilder:
 
     def visit_Name(self, node: ast.Name):
         name = node.id
-        if name in self.vars:
-            v = self.vars[name]
+        if self.inline is not None and name in self.inline.bound:
+            return self.inline.bound[name]
+        key = self._local(name)
+        if key in self.vars:
+            v = self.vars[key]
             if isinstance(v, Pid):
                 return v
             if isinstance(v, PidTuple):
                 return v
-            return Var(name, v)
+            return Var(key, v)
         if name in self.ctx.params:
             return ParamRef(name, self.ctx.params[name].type)
         if name in self.ctx.streams:
@@ -388,10 +478,12 @@ class TaskBuilder:
             and writing
             and node.id in self.ctx.buffers
             and node.id not in self.ctx.params
-            and node.id not in self.vars
+            and self._local(node.id) not in self.vars
         ):
             node.ctx = ast.Store()
         base = self.visit(node)
+        if isinstance(base, Meta) and isinstance(base.obj, np.ndarray):
+            raise _captured_array(node)
         if not isinstance(base, (Var, ParamRef)):
             raise DatoSyntaxError("only named tensors can be indexed")
         if writing and isinstance(base, Var) and not isinstance(base.type, TensorType):
@@ -472,12 +564,93 @@ class TaskBuilder:
                 return Pid(0, index)
             return PidTuple()
         op = lib.OP_OF_FUNCTION.get(fn) if _hashable(fn) else None
+        if op is None and _is_helper(fn):
+            return self._inline_call(fn, node)
         if op is None:
             raise DatoTypeError(
                 f"`{ast.unparse(node.func)}` cannot be called in a task body; use dato builtins "
                 "or a registered @dato.kernel"
             )
         return _located(self._apply(op, node), loc)
+
+    # -- helpers: plain Python functions, inlined --------------------------------------------
+    def _is_helper_call(self, node: ast.expr) -> bool:
+        if not isinstance(node, ast.Call):
+            return False
+        callee = self.visit(node.func)
+        return isinstance(callee, Meta) and _is_helper(callee.obj)
+
+    def _inline_call(self, fn: types.FunctionType, node: ast.Call):
+        """Inline a plain Python function: its body, read and checked like a task body, runs in
+        place of the call with its parameters standing for the call's values, and its `return`
+        gives the call's value. Helpers expand at compile time, so they cannot recurse."""
+        name = fn.__name__
+        chain = self.inline.chain if self.inline is not None else ()
+        if fn in chain:
+            path = " -> ".join(f.__name__ for f in (*chain[chain.index(fn) :], fn))
+            raise DatoTypeError(
+                f"helper '{name}' calls itself ({path}); helpers are inlined into the task, so "
+                "they cannot be recursive: write the repetition as a loop"
+            )
+        if name == "<lambda>":
+            raise DatoSyntaxError(
+                f"`{ast.unparse(node.func)}` is a lambda, which cannot be inlined in a task "
+                "body; define the helper with `def`"
+            )
+        src = _helper_source(fn)
+        values = self._arguments(fn, src.tree, node)
+        self.ctx.inlined.append(name)
+        inline = Inline(f"{name}_{len(self.ctx.inlined)}_", {}, (*chain, fn), src.tree.body[-1])
+        child = TaskBuilder(src, replace(self.ctx, params={}, streams={}, buffers=set()), inline)
+        entry = child._bind(values, _assigned_names(src.tree), self.src.loc(node))
+        try:
+            body = child.body(src.tree.body)
+        except DatoError as error:
+            error.notes = (*error.notes, f"in helper '{name}', inlined at {self.src.loc(node)}")
+            raise
+        self._pending.extend((*entry, *body))
+        return NoValue(name) if inline.result is None else inline.result
+
+    def _arguments(self, fn: types.FunctionType, tree: ast.FunctionDef, node: ast.Call) -> dict:
+        """The call's values (and the helper's defaults) by the helper's parameter names."""
+        if tree.args.vararg or tree.args.kwarg:
+            raise DatoSyntaxError(
+                f"helper '{fn.__name__}' takes *args or **kwargs, which cannot be inlined; "
+                "name its parameters"
+            )
+        if any(isinstance(a, ast.Starred) for a in node.args) or any(
+            k.arg is None for k in node.keywords
+        ):
+            raise DatoSyntaxError("*args and **kwargs are not supported in a task body")
+        signature = inspect.signature(fn)
+        args = [self.visit(a) for a in node.args]
+        kwargs = {k.arg: self.visit(k.value) for k in node.keywords}
+        try:
+            given = signature.bind(*args, **kwargs).arguments
+        except TypeError as e:
+            raise DatoTypeError(f"helper '{fn.__name__}': {e}") from None
+        return {
+            p.name: given[p.name] if p.name in given else self._python_value(p.name, p.default)
+            for p in signature.parameters.values()
+        }
+
+    def _bind(self, values: dict, assigned: set[str], loc) -> list[Stmt]:
+        """Bind a helper's parameters. A parameter the helper assigns, or whose value must be
+        evaluated once (a get, arithmetic), becomes a local copy; any other value (a constant,
+        the caller's tensor, a stream, a pid, a Python object) stands for itself, so sizes stay
+        compile-time and writes into a tensor reach the caller's."""
+        stmts = []
+        for name, value in values.items():
+            reference = isinstance(value, (Var, ParamRef)) and isinstance(value.type, TensorType)
+            plain = isinstance(value, (Const, Var, ParamRef, Pid)) and name not in assigned
+            if reference or plain or isinstance(value, (Meta, StreamHandle, Method, PidTuple)):
+                self.inline.bound[name] = value
+                continue
+            key = self._local(name)
+            value = sem.harden(value)
+            self.vars[key] = value.type
+            stmts.append(Assign(key, value, loc))
+        return stmts
 
     def _method(self, method: Method, node: ast.Call):
         recv = method.receiver
@@ -551,10 +724,59 @@ def _arity_error(op: Op, n: int, positional: list, got: int) -> DatoTypeError:
     )
 
 
+def _is_helper(fn) -> bool:
+    """A plain Python function of the user's (not a dato builtin, nor a function of an installed
+    package such as numpy's): it is inlined where it is called."""
+    return (
+        isinstance(fn, types.FunctionType)
+        and not (fn is lib.pid or fn in lib.OP_OF_FUNCTION)
+        and not _in_library(fn.__code__.co_filename)
+    )
+
+
+_LIBRARY_DIRS = tuple(
+    os.path.join(os.path.abspath(sysconfig.get_paths()[k]), "")
+    for k in ("stdlib", "platstdlib", "purelib", "platlib")
+)
+
+
+def _in_library(file: str) -> bool:
+    path = os.path.abspath(file)
+    return path.startswith(_LIBRARY_DIRS) or _is_internal(path)
+
+
+def _helper_source(fn: types.FunctionType) -> FunctionSource:
+    try:
+        return function_source(fn)
+    except DatoError:
+        raise DatoSyntaxError(
+            f"cannot read the source of helper '{fn.__name__}' (defined in "
+            f"{fn.__code__.co_filename}); helpers must be `def` functions in files, scripts or "
+            "notebook cells"
+        ) from None
+
+
+def _assigned_names(tree: ast.FunctionDef) -> set[str]:
+    """The names a function's body assigns (its locals besides its parameters)."""
+    return {
+        n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+    }
+
+
+def _captured_array(node: ast.expr) -> DatoTypeError:
+    return DatoTypeError(
+        f"`{ast.unparse(node)}` is a numpy array captured from the enclosing scope; constant "
+        "tensors are not supported in a task body yet: make it a region parameter and give it "
+        "to the task with @dato.task(args=[...])"
+    )
+
+
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
 def _located(expr, loc):
     if hasattr(expr, "loc") and getattr(expr, "loc", None) is None:
-        from dataclasses import replace
-
         return replace(expr, loc=loc)
     return expr
 

@@ -25,6 +25,7 @@ from datobench.core.ir.nodes import (
     stmt_exprs,
     walk,
 )
+from datobench.core.ir.types import TensorType
 from datobench.core.passes.scratch import reads
 
 
@@ -72,8 +73,8 @@ def owned_outputs(body: tuple[Stmt, ...]) -> list[Owned]:
             continue
         w = stores[0]
         name = w.value.name
-        if w.value.type != store_type(w):
-            continue
+        if not isinstance(w.value.type, TensorType) or w.value.type != store_type(w):
+            continue  # a scalar is stored by value: it has no object to live in
         block = _block_of(body, w)
         refs = [s for s in block if mentions(s, name)]
         first = refs[0]
