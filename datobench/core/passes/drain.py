@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 from dataclasses import replace
 
-from datobench.core.ir.nodes import Assign, Const, Get, StreamRef
+from datobench.core.ir.nodes import Assign, Const, For, Get, StreamRef
 from datobench.core.ir.program import Channel, Graph
 from datobench.core.ir.types import index
 
@@ -34,7 +34,8 @@ def drained(graph: Graph) -> Graph:
         return graph
     tails: dict[str, list] = {}
     for c in graph.channels:
-        tails.setdefault(c.consumer, []).extend(_drain(c) for _ in range(extra.get(c.name, 0)))
+        if c.name in extra:
+            tails.setdefault(c.consumer, []).append(_drain(c, extra[c.name]))
     instances = tuple(
         replace(i, body=i.body + tuple(tails[i.name])) if tails.get(i.name) else i
         for i in graph.instances
@@ -52,7 +53,10 @@ def drained_program(program):
     return view
 
 
-def _drain(c: Channel) -> Assign:
-    """One get of a leftover element, into a name no user can write (it is dropped)."""
+def _drain(c: Channel, count: int) -> For:
+    """A loop that gets ``count`` elements off a channel and drops them, one per iteration
+    (so an NPU core releases each object before it acquires the next), in names no user can
+    write."""
     ref = StreamRef(c.stream, tuple(Const(i, index) for i in c.index))
-    return Assign(f"drain.{c.stream}", Get(ref, c.elem))
+    get = Assign(f"drain.{c.stream}", Get(ref, c.elem))
+    return For(f"drain.{c.stream}.k", Const(0, index), Const(count, index), 1, (get,))

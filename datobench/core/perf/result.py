@@ -61,7 +61,7 @@ class PerfResult:
             f"critical path: {' <- '.join(self.critical_path)}",
         ]
         if self.leftover:
-            lines.append(left_at_exit(self.leftover, shown=len(self.leftover))[2:])
+            lines.append(left_at_exit(self.leftover, shown=8)[2:])
         width = max((len(k) for k in self.tiles), default=4)
         lines.append(
             f"{'tile':<{width}}  {'busy':>10} {'stall in':>10} {'stall out':>10} "

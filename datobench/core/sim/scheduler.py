@@ -58,8 +58,13 @@ def left_at_exit(leftover: dict[str, int], shown: int = 4) -> str:
     if not leftover:
         return ""
     items = [f"{n} in '{name}'" for name, n in leftover.items()]
-    more = f", ... ({len(items)} channels)" if len(items) > shown else ""
-    return f"; elements left in FIFOs at exit: {', '.join(items[:shown])}{more}"
+    if len(items) <= shown:
+        return f"; elements left in FIFOs at exit: {', '.join(items)}"
+    total = sum(leftover.values())
+    return (
+        f"; elements left in FIFOs at exit: {total} in {len(items)} channels "
+        f"({', '.join(items[:shown])}, ...)"
+    )
 
 
 class _Compiled:
