@@ -157,3 +157,10 @@ def test_cannon_csim_equals_sim():
     prog.run(A, B, C)
     prog.run(A, B, got, backend="csim")
     np.testing.assert_array_equal(got, C)
+
+
+def test_cannon_on_the_npu_is_refused_at_the_skew_with_a_capability_error():
+    # The NPU's DMA needs each PE's DDR offsets before the cores run; the skew computes them.
+    prog = dato.compile(cannon_gemm(2, 4, 8, 4, int16, int32), target="npu1_4col")
+    with pytest.raises(dato.CapabilityError, match="depends on a value computed in the task"):
+        prog.emit("mlir-aie")
