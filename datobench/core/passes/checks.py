@@ -1,7 +1,8 @@
 """Channel checks: each declared stream is used, each channel has one producer and one
-consumer instance, and statically countable put and get totals agree. Of a stream array, the
+consumer instance, and statically countable put and get totals fit. Of a stream array, the
 channels no task uses are legitimate (a grid's edge often needs fewer); an array none of whose
-channels is used is refused like a stream no task uses."""
+channels is used is refused like a stream no task uses. A producer may put up to ``depth``
+elements more than its consumer gets: they are left in the FIFO at exit (Cannon's GEMM)."""
 
 from __future__ import annotations
 
@@ -53,20 +54,38 @@ def wire_channels(region: Region, instances: tuple[Instance, ...]) -> tuple[Chan
             consumer = _single(name, "consumer", side.consumers, side.producers, decl.loc)
             puts = count_ops(by_name[producer].body, "put", name)
             gets = count_ops(by_name[consumer].body, "get", name)
-            if puts is not None and gets is not None and puts != gets:
-                raise DatoTypeError(
-                    f"stream channel '{name}': '{producer}' puts {puts} element"
-                    f"{'s' * (puts != 1)} but '{consumer}' gets {gets}",
-                    decl.loc,
-                    notes=(
-                        f"put at {side.producers[producer][0]}",
-                        f"get at {side.consumers[consumer][0]}",
-                    ),
-                )
+            if puts is not None and gets is not None:
+                _check_counts(name, decl, producer, consumer, puts, gets, side)
             channels.append(
                 Channel(name, decl.name, idx, decl.elem, decl.depth, producer, consumer, puts, gets)
             )
     return tuple(channels)
+
+
+def _check_counts(
+    name: str, decl: StreamDecl, producer: str, consumer: str, puts: int, gets: int, side: _Ends
+) -> None:
+    """Up to ``depth`` elements more put than got are legal: they stay in the FIFO at exit, as
+    on hardware. More than fit, or fewer put than got, and some instance waits forever."""
+    extra = puts - gets
+    if 0 <= extra <= decl.depth:
+        return
+    if extra > 0:
+        why = (
+            f"; the {extra} left over do not fit in its depth of {decl.depth} (up to depth "
+            "elements may stay in a FIFO at exit)"
+        )
+    else:
+        why = f"; '{consumer}' would wait forever for the last {-extra}"
+    raise DatoTypeError(
+        f"stream channel '{name}': '{producer}' puts {puts} element"
+        f"{'s' * (puts != 1)} but '{consumer}' gets {gets}{why}",
+        decl.loc,
+        notes=(
+            f"put at {side.producers[producer][0]}",
+            f"get at {side.consumers[consumer][0]}",
+        ),
+    )
 
 
 def _unused(decl: StreamDecl) -> DatoTypeError:

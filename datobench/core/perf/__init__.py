@@ -156,4 +156,9 @@ def simulate_perf(
         events=sum(len(ch.put_times) + len(ch.taken) for ch in runtime.channels)
         + sum(len(d.ends) for d in runtime.dmas),
         dram_bytes=sum(p.bytes for prof in profs.values() for p in prof.accesses),
+        leftover={
+            c.name: len(ch.put_times) - len(ch.taken)
+            for c, ch in zip(graph.channels, runtime.channels)
+            if len(ch.put_times) > len(ch.taken)
+        },
     )

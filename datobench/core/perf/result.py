@@ -8,6 +8,7 @@ from typing import ClassVar
 from datobench.core.ir.mapping import Mapping, tile_key
 from datobench.core.ir.program import Graph
 from datobench.core.perf.runtime import CLOCK, LAST_WAIT, ChannelState
+from datobench.core.sim.scheduler import left_at_exit
 
 
 @dataclass
@@ -40,6 +41,7 @@ class PerfResult:
     critical_path: list[str]  # instances and channels, from the end backwards
     events: int
     dram_bytes: int
+    leftover: dict[str, int] = field(default_factory=dict)  # elements left in FIFOs at exit
 
     @property
     def macs_per_cycle(self) -> float:
@@ -48,7 +50,7 @@ class PerfResult:
     def summary(self) -> str:
         return (
             f"PerfResult({self.cycles:,} cycles = {self.seconds * 1e6:,.2f} us, "
-            f"{self.utilization:.1%} of peak)"
+            f"{self.utilization:.1%} of peak{left_at_exit(self.leftover)})"
         )
 
     def __str__(self) -> str:
@@ -58,6 +60,8 @@ class PerfResult:
             f"MAC/cycle, {self.utilization:.1%} of peak ({self.peak_macs_per_cycle:,.0f})",
             f"critical path: {' <- '.join(self.critical_path)}",
         ]
+        if self.leftover:
+            lines.append(left_at_exit(self.leftover, shown=8)[2:])
         width = max((len(k) for k in self.tiles), default=4)
         lines.append(
             f"{'tile':<{width}}  {'busy':>10} {'stall in':>10} {'stall out':>10} "

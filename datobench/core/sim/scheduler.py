@@ -37,7 +37,7 @@ class SimResult:
 
     backend: ClassVar[str] = "sim"
     transfers: dict[str, int]  # elements put on each channel
-    leftover: dict[str, int]  # elements never taken off a channel (data-dependent programs)
+    leftover: dict[str, int]  # elements never taken off a channel (at most its depth)
     resumes: int  # times the scheduler resumed an instance
     # DDR bytes moved per (buffer, "read" | "write"), counted as the statements ran (no zeros)
     ddr_bytes: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -45,10 +45,26 @@ class SimResult:
     def summary(self) -> str:
         total = sum(self.transfers.values())
         return (
-            f"SimResult({len(self.transfers)} channels, {total} transfers, {self.resumes} resumes)"
+            f"SimResult({len(self.transfers)} channels, {total} transfers, {self.resumes} resumes"
+            f"{left_at_exit(self.leftover)})"
         )
 
     __repr__ = summary
+
+
+def left_at_exit(leftover: dict[str, int], shown: int = 4) -> str:
+    """The note a run's summary ends with when elements stayed in FIFOs (a producer may put up
+    to ``depth`` more than its consumer gets): which channels, how many; empty otherwise."""
+    if not leftover:
+        return ""
+    items = [f"{n} in '{name}'" for name, n in leftover.items()]
+    if len(items) <= shown:
+        return f"; elements left in FIFOs at exit: {', '.join(items)}"
+    total = sum(leftover.values())
+    return (
+        f"; elements left in FIFOs at exit: {total} in {len(items)} channels "
+        f"({', '.join(items[:shown])}, ...)"
+    )
 
 
 class _Compiled:

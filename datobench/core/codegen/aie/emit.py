@@ -16,6 +16,7 @@ from datobench.core.codegen.aie.sequence import sequence_lines
 from datobench.core.codegen.names import symbol_namer
 from datobench.core.errors import CapabilityError
 from datobench.core.kinds import kind_of
+from datobench.core.passes.drain import drained_program
 
 __all__ = ["DEFAULT_RELEASE", "RELEASES", "emit_design"]
 
@@ -38,6 +39,7 @@ def design(program, release_name: str | None = None) -> tuple[str, list[Kernel]]
             "emit('mlir-aie') needs a program compiled for an NPU target: "
             "dato.compile(region, target='npu1_4col')"
         )
+    program = drained_program(program)  # the next invocation must not read leftovers
     device = device_name(rel, target.param("mlir_aie.device"))
     p = plan(program, symbol_namer())
     user_kernels = {k.name: k for k in program.region.kernels}

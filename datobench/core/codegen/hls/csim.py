@@ -32,6 +32,7 @@ from datobench.core.errors import (
     InternalError,
     Loc,
 )
+from datobench.core.passes.drain import drained
 from datobench.core.sim.scheduler import budget_error
 
 CXXFLAGS = [
@@ -176,7 +177,7 @@ def run(
         raise _deadlock(program, done.stderr)
     spent = _BUDGET.search(done.stderr) if done.returncode == 4 else None
     if spent is not None:
-        instance, loop = loop_sites(program.graph)[int(spent.group(1))]
+        instance, loop = loop_sites(drained(program.graph))[int(spent.group(1))]
         raise budget_error(instance.name, max_steps, loop.loc)
     if done.returncode != 0:
         raise DatoRuntimeError(

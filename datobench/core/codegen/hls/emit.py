@@ -35,6 +35,7 @@ from datobench.core.ir.nodes import (
 from datobench.core.ir.ops import op_of
 from datobench.core.ir.program import Graph, Instance
 from datobench.core.ir.types import DType, TensorType, dtype_of, index
+from datobench.core.passes.drain import drained
 
 
 def loop_sites(graph: Graph) -> list[tuple[Instance, For]]:
@@ -316,7 +317,7 @@ class _Instance:
 
 def emit_kernel(program) -> str:
     """kernel.cpp: the instances' functions and the dataflow top function."""
-    graph = program.graph
+    graph = drained(program.graph)  # streams end empty, for cosim and the next call
     region = graph.region
     written = written_buffers(graph)
     names = HlsNames(graph)
