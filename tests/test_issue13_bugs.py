@@ -38,7 +38,7 @@ def test_a_drained_scalar_compiles_in_csim_and_is_still_read():
         @dato.task(args=[B])
         def consumer(b: int16[2]):
             for i in range(2):
-                x = s.get()  # drained: x is never used
+                x = s.get()  # noqa: F841 (drained: x is never used)
             for i in range(2):
                 b[i] = s.get()
 
@@ -59,7 +59,7 @@ def test_a_drained_tile_and_a_bare_get_compile_in_csim():
 
         @dato.task(args=[B])
         def consumer(b: int16[4]):
-            x = s.get()
+            x = s.get()  # noqa: F841 (drained)
             s.get()
             b[:] = s.get()
 
