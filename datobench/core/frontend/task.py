@@ -298,7 +298,8 @@ class TaskBuilder:
         cond = sem.condition(self.expr(node.test))
         scope = (self.vars, self.defined)
         live = self.live
-        if _per_instance(cond):  # folded per instance: each types only the branch it takes
+        per_instance = _per_instance(cond)
+        if per_instance:  # folded per instance: each types only the branch it takes
             taken = [p for p in live if _value_at(cond, p)]
             paths = (taken, [p for p in live if p not in taken])
         else:
@@ -314,7 +315,7 @@ class TaskBuilder:
             self.vars = {**then_scope[0], **else_scope[0]}
             self.defined = {**then_scope[1], **else_scope[1]}
             return (If(cond, then, orelse, self.src.loc(node)),)
-        if paths[0] is paths[1]:
+        if not per_instance:
             name = differ[0]
             raise DatoTypeError(
                 f"'{name}' is {sem.describe(else_scope[0][name])} here but "
