@@ -10,7 +10,7 @@ import pytest
 from helpers import check_error
 
 import datobench as dato
-from datobench import Stream, float32, int16
+from datobench import Stream, float32, int16, int32
 
 
 def sim_and_csim(prog, *arrays: np.ndarray) -> list[np.ndarray]:
@@ -240,6 +240,31 @@ def test_an_instance_with_an_empty_body_gets_no_hls_process(tmp_path):
     A = np.array([1, -2, 3, -4], np.int16)
     _, B = sim_and_csim(prog, A, np.zeros(4, np.int16))
     np.testing.assert_array_equal(B, A * 2)
+
+
+def test_an_instance_with_an_empty_body_gets_no_npu_core():
+    @dato.region
+    def top(A: int32[4], B: int32[4]):
+        s: Stream[int32[4], 2]
+
+        @dato.task(mapping=[2], args=[A])
+        def producer(a: int32[4]):
+            i = dato.pid()
+            if i == 0:
+                s.put(a[:])
+
+        @dato.task(args=[B])
+        def consumer(b: int32[4]):
+            b[:] = s.get() * 2
+
+    prog = dato.compile(top, target="npu1_4col")
+    assert prog.emit("mlir-aie").count("aie.core(") == 2  # producer_0 and consumer
+    A = np.array([1, -2, 3, -4], np.int32)
+    ref, got = np.zeros_like(A), np.zeros_like(A)
+    prog.run(A, ref, backend="sim")
+    prog.run(A, got, backend="aie-emu")
+    np.testing.assert_array_equal(ref, A * 2)
+    np.testing.assert_array_equal(got, ref)
 
 
 def test_a_channel_only_an_empty_instance_would_feed_is_an_error_as_usual():
