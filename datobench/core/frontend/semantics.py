@@ -232,6 +232,13 @@ def call(op: Op, operands: list[Expr], statics: dict, runtime: dict | None = Non
     result = op.typing(op, tuple(a.type for a in operands), values)
     if op.name == "astype" and _weak(operands[0]):  # an untyped literal just takes the type
         return adopt(operands[0], values["dtype"])
+    if operands and all(map(_weak, operands)) and not op.statics:  # dato.maximum(0, 1)
+        return literal(np.asarray(op.numpy(*(a.value for a in operands))).item())
+    if isinstance(result, TensorType) and result.dtype == index:
+        raise DatoTypeError(
+            f"dato.{op.name}: every value given is an untyped literal, so the tile's element "
+            "type is unknown; give one of them a type, as in int32(1)"
+        )
     extra = []
     for s in op.runtime:
         if s.name in runtime:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import builtins as py_builtins
 import inspect
+import itertools
 import os
 import sysconfig
 import types
@@ -17,12 +18,20 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from datobench.core.errors import DatoError, DatoSyntaxError, DatoTypeError, _is_internal, located
+from datobench.core.errors import (
+    DatoError,
+    DatoSyntaxError,
+    DatoTypeError,
+    Loc,
+    _is_internal,
+    located,
+)
 from datobench.core.frontend import semantics as sem
 from datobench.core.frontend.source import FunctionSource, function_source
 from datobench.core.ir import ops
 from datobench.core.ir.nodes import (
     Assign,
+    Binary,
     Const,
     Expr,
     For,
@@ -34,11 +43,13 @@ from datobench.core.ir.nodes import (
     Stmt,
     Store,
     StreamRef,
+    Unary,
     Var,
+    children,
 )
-from datobench.core.ir.ops import Op
+from datobench.core.ir.ops import Op, op_of
 from datobench.core.ir.program import StreamDecl, TaskParam
-from datobench.core.ir.types import DType, Symbol, TensorType, index
+from datobench.core.ir.types import DType, Symbol, TensorType, Type, index
 from datobench.core.lang import builtins as lib
 from datobench.core.lang.decorators import Kernel
 
@@ -101,6 +112,20 @@ class NoValue:
     helper: str
 
 
+@dataclass(frozen=True)
+class Diverged:
+    """A name the branches of a per-instance `if` give different types: it has one type in
+    each instance, but none the code after the branches' block could use."""
+
+    types: tuple[Type, Type]
+    line: int
+
+
+class Continued(tuple):
+    """Statements that end their block: an `if` on the pid whose branches each typed the
+    rest of the block themselves."""
+
+
 @dataclass
 class TaskContext:
     """What a task body may refer to besides its own locals."""
@@ -131,9 +156,12 @@ class TaskBuilder:
         self.src = src
         self.ctx = ctx
         self.inline = inline
-        self.vars: dict[str, object] = {}  # name in the task -> Type, or Pid / PidTuple
+        self.vars: dict[str, object] = {}  # name in the task -> Type, or Pid / PidTuple / Diverged
+        self.defined: dict[str, Loc] = {}  # name -> the assignment that gave it its type
         self._hidden = 0
         self._pending: list[Stmt] = []  # the statements of helpers called by this statement
+        self._rest: list[ast.stmt] = []  # what follows the statement being visited
+        self.live = list(itertools.product(*map(range, ctx.mapping)))  # instances reaching here
 
     # -- the choke point --------------------------------------------------------------------
     def visit(self, node: ast.AST):
@@ -148,13 +176,17 @@ class TaskBuilder:
             raise located(error, self.src.loc(node)) from None
 
     def body(self, stmts: list[ast.stmt]) -> tuple[Stmt, ...]:
-        """The statements, each preceded by the inlined bodies of the helpers it calls."""
+        """The statements, each preceded by the inlined bodies of the helpers it calls; an
+        `if` on the pid that typed the rest of the block itself ends it."""
         outer, out = self._pending, []
-        for s in stmts:
+        for n, s in enumerate(stmts):
             self._pending = []
-            visited = self.visit(s)
+            self._rest = stmts[n + 1 :]
+            done = self.visit(s)
             out.extend(self._pending)
-            out.extend(visited)
+            out.extend(done)
+            if isinstance(done, Continued):
+                break
         self._pending = outer
         return tuple(out)
 
@@ -255,9 +287,10 @@ class TaskBuilder:
             self._check_rebind(name)
             key = self._local(name)
             known = self.vars.get(key)
-            if known is None:
+            if known is None or isinstance(known, Diverged):
                 value = sem.harden(value)
                 self.vars[key] = value.type
+                self.defined[key] = loc
             else:
                 value = sem.coerce(value, known, f"'{name}' is {sem.describe(known)}")
             return Assign(key, value, loc)
@@ -355,12 +388,53 @@ class TaskBuilder:
         return value
 
     def visit_If(self, node: ast.If):
+        rest = self._rest
         cond = sem.condition(self.expr(node.test))
-        then = self.body(node.body)
-        orelse = self.body(node.orelse)
+        scope = (self.vars, self.defined)
+        live = self.live
+        per_instance = _per_instance(cond)
+        if per_instance:  # folded per instance: each types only the branch it takes
+            taken = [p for p in live if _value_at(cond, p)]
+            paths = (taken, [p for p in live if p not in taken])
+        else:
+            paths = (live, live)
+        then, then_scope = self.branch(node.body, scope, paths[0])
+        orelse, else_scope = self.branch(node.orelse, scope, paths[1])
+        self.live = live
         if isinstance(cond, Const):
+            self.vars, self.defined = then_scope if cond.value else else_scope
             return then if cond.value else orelse
-        return (If(cond, then, orelse, self.src.loc(node)),)
+        differ = _differing(then_scope[0], else_scope[0], scope[0])
+        if not differ or not all(paths):
+            self.vars = {**then_scope[0], **else_scope[0]}
+            self.defined = {**then_scope[1], **else_scope[1]}
+            return (If(cond, then, orelse, self.src.loc(node)),)
+        if not per_instance:
+            name = differ[0]
+            raise DatoTypeError(
+                f"'{name}' is {sem.describe(else_scope[0][name])} here but "
+                f"{sem.describe(then_scope[0][name])} in the other branch (line "
+                f"{then_scope[1][name].line}); a name has one type after an `if` on run-time "
+                "values"
+            ).at(else_scope[1][name])
+        # The instances of each branch type the rest of the block on their own.
+        then_rest, then_scope = self.branch(rest, then_scope, paths[0])
+        else_rest, else_scope = self.branch(rest, else_scope, paths[1])
+        self.live = live
+        self.vars, self.defined = then_scope[0] | else_scope[0], then_scope[1] | else_scope[1]
+        for name in _differing(then_scope[0], else_scope[0], {}):
+            self.vars[name] = Diverged(
+                (then_scope[0][name], else_scope[0][name]), self.src.loc(node).line
+            )
+        return Continued((If(cond, then + then_rest, orelse + else_rest, self.src.loc(node)),))
+
+    def branch(self, stmts: list[ast.stmt], scope, live: list) -> tuple[tuple[Stmt, ...], tuple]:
+        """A branch typed in its own copy of ``scope`` (names, their assignments) for the
+        instances ``live`` that take it (none: it is not typed), and the scope it leaves."""
+        self.vars, self.defined = dict(scope[0]), dict(scope[1])
+        self.live = live
+        body = self.body(stmts) if live else ()
+        return body, (self.vars, self.defined)
 
     # -- expressions ------------------------------------------------------------------------
     def visit_Constant(self, node: ast.Constant):
@@ -375,6 +449,12 @@ class TaskBuilder:
         key = self._local(name)
         if key in self.vars:
             v = self.vars[key]
+            if isinstance(v, Diverged):
+                raise DatoTypeError(
+                    f"'{name}' is {sem.describe(v.types[0])} in some instances and "
+                    f"{sem.describe(v.types[1])} in others (the `if` on the pid at line "
+                    f"{v.line}); use it inside that `if`'s block, or give it one type"
+                )
             if isinstance(v, Pid):
                 return v
             if isinstance(v, PidTuple):
@@ -712,6 +792,29 @@ class TaskBuilder:
     def _no_more(kwargs: dict, name: str):
         if kwargs:
             raise DatoTypeError(f"{name} got an unexpected keyword '{next(iter(kwargs))}'")
+
+
+def _differing(a: dict, b: dict, before: dict) -> list[str]:
+    """Names two branches both give a type, each its own, that they did not have before."""
+    return [n for n in a if n in b and n not in before and a[n] != b[n] and isinstance(a[n], Type)]
+
+
+def _per_instance(cond: Expr) -> bool:
+    """Is the condition made of pid coordinates and constants only (folded per instance)?"""
+    if isinstance(cond, (Pid, Const)):
+        return True
+    return isinstance(cond, (Unary, Binary)) and all(map(_per_instance, children(cond)))
+
+
+def _value_at(cond: Expr, pid: tuple[int, ...]):
+    """A per-instance condition's value in the instance at ``pid``."""
+    if isinstance(cond, Pid):
+        return pid[cond.axis]
+    if isinstance(cond, Const):
+        return cond.value
+    if isinstance(cond, Unary):
+        return op_of(cond).numpy(_value_at(cond.operand, pid))
+    return op_of(cond).numpy(_value_at(cond.lhs, pid), _value_at(cond.rhs, pid))
 
 
 def _arity_error(op: Op, n: int, positional: list, got: int) -> DatoTypeError:

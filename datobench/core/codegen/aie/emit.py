@@ -46,6 +46,8 @@ def design(program, release_name: str | None = None) -> tuple[str, list[Kernel]]
     cores = []
     for node in program.mapping.nodes:
         insts = [program.graph.instance(name) for name in node.instances]
+        if not any(i.body for i in insts):  # folded away to nothing: no core spins idle
+            continue
         apart = _unrelated(node.instances, program.graph, p)
         code = emit_core(insts, node.tile, p, rel.forever, user_kernels, apart)
         cores.append((node, node.tile, code))

@@ -30,6 +30,7 @@ from datobench.core.ir.nodes import (
     Var,
     children,
     in_place_update,
+    stmt_exprs,
     walk,
 )
 from datobench.core.ir.ops import op_of
@@ -99,6 +100,9 @@ class _Instance:
             var = self.var(name)
             self.line(f"{ctype(t)} {var};{self.local.note(var)}")
         self.block(self.inst.body)
+        read = _read_names(self.inst.body)
+        for name in [n for n in declared if n not in read]:  # drained: read, then dropped
+            self.line(f"(void){self.var(name)};")
         task = next(t for t in self.region.tasks if t.name == self.inst.task)
         grid = any(m > 1 for m in task.mapping)
         header = [
@@ -315,6 +319,24 @@ class _Instance:
         return out
 
 
+def _read_names(stmts: tuple[Stmt, ...]) -> set[str]:
+    """The locals the statements read (a store's base counts: its C++ form takes the tile)."""
+    out = {s.base.name for s in walk(stmts) if isinstance(s, Store) and isinstance(s.base, Var)}
+    pending = [e for s in walk(stmts) for e in stmt_exprs(s)]
+    while pending:
+        e = pending.pop()
+        if isinstance(e, Var) or isinstance(e, Load) and isinstance(e.base, Var):
+            out.add(e.name if isinstance(e, Var) else e.base.name)
+        pending.extend(children(e))
+    return out
+
+
+def emitted(graph: Graph) -> list[Instance]:
+    """The instances that get a function: one whose body folded away to nothing does no work
+    (a branch on its pid left nothing for it), so it is not a process of the dataflow."""
+    return [i for i in graph.instances if i.body]
+
+
 def emit_kernel(program) -> str:
     """kernel.cpp: the instances' functions and the dataflow top function."""
     graph = drained(program.graph)  # streams end empty, for cosim and the next call
@@ -338,7 +360,7 @@ def emit_kernel(program) -> str:
                 "returning dato types)"
             )
         out += [f"// external kernel {decl.name}", source.strip(), ""]
-    for inst in graph.instances:
+    for inst in emitted(graph):
         out += _Instance(inst, graph, written, names, sites).function() + [""]
     params = []
     for b in region.params:
@@ -357,7 +379,7 @@ def emit_kernel(program) -> str:
             f'  {stream_type(c.elem, c.depth)} {stream}("{c.name}");{names.shared.note(stream)}'
         )
     out.append("  DATO_DATAFLOW_BEGIN")
-    for inst in graph.instances:
+    for inst in emitted(graph):
         args = [names.buffers[a.buffer] for a in inst.args]
         args += [
             names.streams[c.name] for c in graph.channels if inst.name in (c.producer, c.consumer)
