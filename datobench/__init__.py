@@ -34,7 +34,7 @@ from datobench.core.ir.types import (
     int32,
 )
 from datobench.core.lang import builtins as _builtins
-from datobench.core.lang.builtins import pid
+from datobench.core.lang.builtins import gather, pid, scatter
 from datobench.core.lang.decorators import Kernel, kernel, task
 from datobench.core.lang.layout import R, S
 from datobench.core.lang.primitives import Bundle, Chain, bundle, chain
@@ -130,6 +130,7 @@ __all__ = [
     "devices",
     "DType",
     "float32",
+    "gather",
     "InternalError",
     "int16",
     "int32",
@@ -147,6 +148,7 @@ __all__ = [
     "RegionFunction",
     "Report",
     "S",
+    "scatter",
     "SimResult",
     "Stream",
     "Symbol",

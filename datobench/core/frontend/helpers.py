@@ -37,7 +37,7 @@ class HelperInlining:
 
     # -- helpers: plain Python functions, inlined --------------------------------------------
     def _is_helper_call(self, node: ast.expr) -> bool:
-        if not isinstance(node, ast.Call):
+        if not (isinstance(node, ast.Call) and names_a_function(node.func)):
             return False
         callee = self.visit(node.func)
         return isinstance(callee, Meta) and is_helper(callee.obj)
@@ -113,6 +113,15 @@ class HelperInlining:
             self.vars[key] = value.type
             stmts.append(Assign(key, value, loc))
         return stmts
+
+
+def names_a_function(node: ast.expr) -> bool:
+    """Is a callee a plain (dotted) name, such as ``helper`` or ``dato.pid``? Looking one up
+    has no effect; any other callee (``f(x).sum``) is visited once, by the call itself, so
+    that the collectives and helpers it calls expand once."""
+    return isinstance(node, ast.Name) or (
+        isinstance(node, ast.Attribute) and names_a_function(node.value)
+    )
 
 
 def is_helper(fn) -> bool:

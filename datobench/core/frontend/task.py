@@ -20,8 +20,10 @@ from datobench.core.errors import (
     Loc,
     located,
 )
+from datobench.core.frontend import collectives
 from datobench.core.frontend import semantics as sem
-from datobench.core.frontend.helpers import HelperInlining, Inline, is_helper
+from datobench.core.frontend.collectives import Collectives, Scattered, StreamSlice
+from datobench.core.frontend.helpers import HelperInlining, Inline, is_helper, names_a_function
 from datobench.core.frontend.source import FunctionSource
 from datobench.core.frontend.values import Meta, Method, NoValue, PidTuple, StreamHandle
 from datobench.core.ir import ops
@@ -106,7 +108,7 @@ class TaskContext:
     inlined: list[str] = field(default_factory=list)  # one entry per helper call inlined
 
 
-class TaskBuilder(HelperInlining):
+class TaskBuilder(HelperInlining, Collectives):
     def __init__(self, src: FunctionSource, ctx: TaskContext, inline: Inline | None = None):
         self.src = src
         self.ctx = ctx
@@ -155,6 +157,8 @@ class TaskBuilder(HelperInlining):
     @staticmethod
     def _checked(node: ast.expr, value) -> Expr:
         """``value``, the visited ``node``, if it is a run-time value."""
+        if isinstance(value, Scattered):
+            raise collectives.scatter_has_no_value(node)
         if isinstance(value, NoValue):
             raise DatoTypeError(
                 f"helper '{value.helper}' returns nothing, so `{ast.unparse(node)}` has no value"
@@ -272,7 +276,7 @@ class TaskBuilder(HelperInlining):
             )
 
     def _is_pid_call(self, node: ast.expr) -> bool:
-        if not isinstance(node, ast.Call):
+        if not (isinstance(node, ast.Call) and names_a_function(node.func)):
             return False
         callee = self.visit(node.func)
         return isinstance(callee, Meta) and callee.obj is lib.pid
@@ -454,6 +458,8 @@ class TaskBuilder(HelperInlining):
                 raise DatoTypeError(
                     f"`{ast.unparse(node.value)}` has no attribute '{node.attr}'"
                 ) from None
+        if isinstance(base, StreamSlice):
+            raise collectives.sliced_method(base, node.attr)
         if isinstance(base, StreamHandle):
             if node.attr not in ("put", "get"):
                 raise DatoTypeError(f"streams have put() and get(), not '{node.attr}'")
@@ -464,9 +470,9 @@ class TaskBuilder(HelperInlining):
                 )
             return Method(base, node.attr)
         if node.attr in ops.ATTRIBUTES:  # x.T
-            return sem.call(ops.ATTRIBUTES[node.attr], [self.expr(node.value)], {})
+            return sem.call(ops.ATTRIBUTES[node.attr], [self._checked(node.value, base)], {})
         if node.attr in ops.METHODS:
-            return Method(self.expr(node.value), node.attr)
+            return Method(self._checked(node.value, base), node.attr)
         raise DatoTypeError(f"'{node.attr}' is not supported on {sem.describe(base.type)}")
 
     def visit_BinOp(self, node: ast.BinOp):
@@ -543,6 +549,8 @@ class TaskBuilder(HelperInlining):
 
     def _stream_channel(self, handle: StreamHandle, node: ast.expr) -> StreamHandle:
         decl = handle.decl
+        if isinstance(handle, StreamSlice):
+            raise collectives.indexed_slice(handle)
         if not decl.shape:
             raise DatoTypeError(f"'{decl.name}' is a single stream and cannot be indexed")
         elts = node.elts if isinstance(node, ast.Tuple) else [node]
@@ -551,6 +559,8 @@ class TaskBuilder(HelperInlining):
                 f"stream array '{decl.name}' has shape {list(decl.shape)} and takes "
                 f"{len(decl.shape)} indices, not {len(elts)}"
             )
+        if any(isinstance(e, ast.Slice) for e in elts):  # several channels, for a collective
+            return self._stream_slice(handle, elts)
         indices = []
         for dim, (e, size) in enumerate(zip(elts, decl.shape)):
             i = sem.index_value(self.expr(e), "a stream index")
@@ -594,6 +604,8 @@ class TaskBuilder(HelperInlining):
                 raise DatoTypeError(f"two different kernels are named '{fn.decl.name}'")
             args = [self.expr(a) for a in node.args]
             return _located(sem.kernel_call(fn.decl, args), loc)
+        if fn is lib.gather or fn is lib.scatter:
+            return self._collective(fn, node)
         if fn is lib.pid:
             if len(self.ctx.mapping) == 1:
                 return Pid(0, index)

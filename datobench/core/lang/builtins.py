@@ -3,7 +3,8 @@
 One function per op of the op table that has a function spelling (``ir.ops.FUNCTIONS``),
 made from its declaration: it runs the op's numpy semantics, so it also works eagerly on
 numpy arrays, which makes it handy when writing references. Inside a task body the front end
-recognises these very objects. ``pid`` is not an op: it only means something in a task.
+recognises these very objects. ``pid`` and the collectives ``gather`` / ``scatter`` are not
+ops: they only mean something in a task (the front end expands a collective into gets/puts).
 """
 
 from __future__ import annotations
@@ -47,6 +48,21 @@ OP_OF_FUNCTION: dict[Callable, Op] = {FUNCTIONS[name]: op for name, op in _OPS.i
 def pid():
     """The calling instance's coordinates; only meaningful inside a task body."""
     raise DatoTypeError("dato.pid() can only be used inside a @dato.task body")
+
+
+@user_facing
+def gather(channels):
+    """One element from each channel of a stream-array slice (``pipe[:]``, ``pipe[i, :]``...),
+    stacked into a tile along new leading axes shaped like the selection; only meaningful
+    inside a task body."""
+    raise DatoTypeError("dato.gather() can only be used inside a @dato.task body")
+
+
+@user_facing
+def scatter(x, channels):
+    """Put ``x[k]`` on channel ``k`` of a stream-array slice (the inverse of ``gather``); only
+    meaningful inside a task body."""
+    raise DatoTypeError("dato.scatter() can only be used inside a @dato.task body")
 
 
 def __getattr__(name: str) -> Callable:
