@@ -21,7 +21,25 @@ from datobench.core.errors import DatoTypeError
 from datobench.core.frontend import semantics as sem
 from datobench.core.frontend.values import NoValue, StreamHandle
 from datobench.core.ir.affine import difference
-from datobench.core.ir.nodes import Assign, Const, Expr, Get, ParamRef, Put, Store, StreamRef, Var
+from datobench.core.ir.nodes import (
+    Assign,
+    Binary,
+    Const,
+    Expr,
+    Get,
+    Index,
+    Load,
+    ParamRef,
+    Pid,
+    Put,
+    Range,
+    Store,
+    StreamRef,
+    Unary,
+    Var,
+    children,
+    subscript_exprs,
+)
 from datobench.core.ir.ops import CALLS
 from datobench.core.ir.types import DType, TensorType, Type, dtype_of, index, shape_of
 from datobench.core.lang import builtins as lib
@@ -190,15 +208,14 @@ class Collectives:
                 f"dato.scatter: each channel of {selected} carries {decl.elem}, so the tile "
                 f"must be {expected}, not {x.type}"
             )
-        base = x
-        if not isinstance(x, (Var, ParamRef)):  # evaluated once, before the puts
+        if not (isinstance(x, (Var, ParamRef)) or isinstance(x, Load) and _addresses(x)):
+            # evaluated once, before the puts
             key = self._hidden_name("scatter")
             self.vars[key] = x.type
             self._pending.append(Assign(key, x, loc))
-            base = Var(key, x.type)
+            x = Var(key, x.type)
         for point, ref in zip(_points(channels.shape), channels.channels()):
-            piece = sem.load(base, [("index", sem.literal(k)) for k in point])
-            self._pending.append(Put(ref, sem.check_put(decl, piece), loc))
+            self._pending.append(Put(ref, sem.check_put(decl, _row(x, point, decl.elem)), loc))
 
     def _hidden_name(self, what: str) -> str:
         self._hidden += 1
@@ -226,6 +243,29 @@ def scatter_has_no_value(node: ast.expr) -> DatoTypeError:
         f"dato.scatter(...) puts on streams and returns nothing, so `{ast.unparse(node)}` has "
         "no value"
     )
+
+
+def _row(x: Var | ParamRef | Load, point: tuple[int, ...], elem: Type) -> Load:
+    """``x[point]``: a load of a named tensor, or a load narrowed further (``a[0]``'s row k is
+    ``a[0, k]``), so that a slice of a parameter goes from DDR straight to its channel."""
+    if not isinstance(x, Load):
+        return sem.load(x, [("index", sem.literal(k)) for k in point])
+    picks, indices = list(point), []
+    for sub in x.indices:
+        if isinstance(sub, Range) and picks:
+            sub = Index(sem.binary("+", sub.start, sem.literal(picks.pop(0))))
+        indices.append(sub)
+    return Load(x.base, tuple(indices), elem, x.loc)
+
+
+def _addresses(load: Load) -> bool:
+    """Are a load's subscripts address arithmetic only (constants, pids, loop variables), so
+    that repeating them per channel repeats no get or call?"""
+
+    def pure(e: Expr) -> bool:
+        return isinstance(e, (Const, Var, Pid, Unary, Binary)) and all(map(pure, children(e)))
+
+    return all(map(pure, subscript_exprs(load.indices)))
 
 
 def _points(shape: tuple[int, ...]):
