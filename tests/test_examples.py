@@ -37,6 +37,7 @@ def test_examples_are_found():
         "04_systolic_gemm.py",
         "05_deadlock.py",
         "06_flash_attention.py",
+        "08_collective.py",
     ]
 
 
@@ -182,3 +183,13 @@ def test_flash_attention_graph():
         (f"st[{i}]", f"scores_{i}", f"softmax_v_{i}") for i in range(4)
     ]
     assert all(str(c.elem) == "float32[16, 32]" for c in prog.graph.channels)
+
+
+def test_collective_graph():
+    ex = load_example("08_collective")
+    prog = dato.compile(ex.gemv)
+    assert instance_names(prog) == ["feeder", *(f"worker_{k}" for k in range(ex.P)), "reducer"]
+    channels = {c.name: (c.producer, c.consumer) for c in prog.graph.channels}
+    for k in range(ex.P):
+        assert channels[f"xs[{k}]"] == ("feeder", f"worker_{k}")  # the scatter's puts
+        assert channels[f"parts[{k}]"] == (f"worker_{k}", "reducer")  # the gather's gets

@@ -133,3 +133,12 @@ def test_symbolic_sizes_bind_when_the_region_is_called():
         "float32[8, 8]",
         "float32[32, 8]",
     ]
+
+
+@pytest.mark.parametrize("M, K, P", [(16, 48, 3), (8, 16, 8)])
+def test_cooperative_gemv_at_other_sizes(M, K, P):
+    rng = np.random.default_rng(M)
+    A, x = ints(rng, (M, K), int16), ints(rng, (K,), int16)
+    Y = np.zeros(M, np.int32)
+    programs.cooperative_gemv(M, K, P)(A, x.reshape(P, K // P), Y)
+    np.testing.assert_array_equal(Y, A.astype(np.int32) @ x.astype(np.int32))

@@ -14,6 +14,7 @@ called with arrays or compiled with ``sizes={...}``.
 
 from datobench.programs.attention import flash_attention
 from datobench.programs.cannon import cannon_gemm
+from datobench.programs.collective import cooperative_gemv
 from datobench.programs.gemm import output_stationary_gemm, single_core_gemm, whole_array_gemm
 from datobench.programs.producer_consumer import pipeline
 from datobench.programs.systolic import systolic_gemm
@@ -21,6 +22,7 @@ from datobench.programs.vector import vector_add
 
 __all__ = [
     "cannon_gemm",
+    "cooperative_gemv",
     "flash_attention",
     "output_stationary_gemm",
     "pipeline",

@@ -11,7 +11,7 @@ def cooperative_gemv(M: int = 32, K: int = 64, P: int = 4) -> RegionFunction:
     """Y = A x for an int16 matrix A[M, K] and vector x, accumulated in int32, on P workers.
 
     x arrives as X[P, K // P], one block per worker. ``dato.scatter(x, xs[:])`` puts block k
-    on channel ``xs[k]``; worker k multiplies its columns of A (``@ [R, S(1)]``) by it and puts
+    on channel ``xs[k]``; worker k multiplies its columns of A (``@ [R, S(0)]``) by it and puts
     its partial int32[M] result on ``parts[k]``; ``dato.gather(parts[:])`` stacks the P partials
     into an int32[P, M] tile, which the reducer sums over axis 0 (examples/08_collective.py).
     """
