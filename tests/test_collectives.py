@@ -291,7 +291,7 @@ def r(A: int16[4, 16]):
             misuse_count,
             "# E-count",
             "dato.scatter: `pipe[:]` selects 4 channels (shape [4]) but the tile's leading "
-            "extents are [8]: it takes int16[4, 16], one int16[16] per channel, not int16[8, 16]",
+            "extent is [8]: it takes int16[4, 16], one int16[16] per channel, not int16[8, 16]",
         ),
         (
             misuse_dtype,
@@ -321,6 +321,7 @@ def test_a_collective_of_the_wrong_type_or_shape_is_a_located_error(region, mark
 
 
 SELECTION_ERRORS = [
+    ("dato.scatter(a, grid[:, :])", "selects 6 channels (shape [2, 3]) but the tile's leading ex"),
     ("a[0:4, :] = dato.gather(pipe[2:6])", "slice 2:6 is outside dimension 0 of stream array"),
     (
         "a[0:4, :] = dato.gather(pipe[2:2])",

@@ -198,9 +198,10 @@ class Collectives:
         lead = x.type.shape[: len(channels.shape)]
         if lead != channels.shape:
             count = len(channels.channels())
+            extents = "extents are" if len(channels.shape) > 1 else "extent is"
             raise DatoTypeError(
                 f"dato.scatter: {selected} selects {count} channels (shape "
-                f"{list(channels.shape)}) but the tile's leading extents are {list(lead)}: it "
+                f"{list(channels.shape)}) but the tile's leading {extents} {list(lead)}: it "
                 f"takes {expected}, one {decl.elem} per channel, not {x.type}"
             )
         if x.type != expected:
