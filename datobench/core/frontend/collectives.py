@@ -126,6 +126,7 @@ class Collectives:
         return StreamSlice(decl, picks=tuple(picks), text=text)
 
     def _bound(self, node: ast.expr | None, default: int) -> Expr:
+        """A slice bound as an index (the dimension's start or end when left out)."""
         if node is None:
             return Const(default, index)
         return sem.index_value(self.expr(node), "a slice bound")
@@ -174,6 +175,8 @@ class Collectives:
         )
 
     def _gather(self, channels: StreamSlice, loc) -> Var:
+        """A hidden local of the gathered type, one store of a get per channel: plain stores
+        and gets, which every backend already moves and times."""
         t = channels.gathered()
         key = self._hidden_name("gather")
         fill = sem.call(CALLS["zeros"], [], {"shape": t.shape, "dtype": t.dtype})
@@ -187,6 +190,8 @@ class Collectives:
         return local
 
     def _scatter(self, x: Expr, channels: StreamSlice, loc):
+        """One put of ``x[k]`` per channel, ``x`` checked against the gathered type first; a
+        computed ``x`` is evaluated once into a hidden local."""
         expected = channels.gathered()
         decl, selected = channels.decl, f"`{channels.text}`"
         if not isinstance(x.type, TensorType) or x.type.dtype != expected.dtype:
@@ -233,6 +238,7 @@ def sliced_method(handle: StreamSlice, method: str) -> DatoTypeError:
 
 
 def indexed_slice(handle: StreamSlice) -> DatoTypeError:
+    """The error for ``pipe[:][0]``: a selection is indexed through its stream array."""
     return DatoTypeError(
         f"`{handle.text}` is a selection of channels and cannot be indexed again; index the "
         f"stream array '{handle.decl.name}' itself"
@@ -240,6 +246,7 @@ def indexed_slice(handle: StreamSlice) -> DatoTypeError:
 
 
 def scatter_has_no_value(node: ast.expr) -> DatoTypeError:
+    """The error for ``y = dato.scatter(...)``."""
     return DatoTypeError(
         f"dato.scatter(...) puts on streams and returns nothing, so `{ast.unparse(node)}` has "
         "no value"
