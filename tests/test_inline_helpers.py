@@ -489,3 +489,24 @@ def test_a_captured_numpy_array_is_refused_with_the_way_round_it():
     with pytest.raises(dato.DatoTypeError) as info:
         dato.compile(whole)
     check_error(info, "# E-captured-value", "`WEIGHTS` is a numpy array captured from")
+
+
+def test_a_method_on_a_helpers_result_inlines_the_helper_once():
+    # `twice(s.get()).sum()` once inlined `twice` (and its get) several times over.
+    @dato.region
+    def top(A: int32[8], B: int32[1]):
+        s: Stream[int32[8], 2]
+
+        @dato.task(args=[A])
+        def p(a: int32[8]):
+            s.put(a[:])
+
+        @dato.task(args=[B])
+        def c(b: int32[1]):
+            b[0] = twice(s.get()).sum()
+
+    prog = dato.compile(top)
+    assert str(prog.region).count("get s") == 1
+    A, B = np.arange(8, dtype=np.int32), np.zeros(1, np.int32)
+    prog.run(A, B)
+    assert B[0] == 2 * A.sum()
