@@ -33,11 +33,10 @@ def utilisation(program, perf) -> dict[str, float]:
 def header(name: str, rankdir: str) -> list[str]:
     """Graph, node and edge defaults. Top to bottom (a grid's rows), the nodes of a rank stand
     apart enough for the labels of the streams between them."""
-    nodesep = 0.6 if rankdir == "TB" else 0.25
+    nodesep = 0.5 if rankdir == "TB" else 0.25
     return [
         f"digraph {q(name)} {{",
-        f"  rankdir={rankdir}; bgcolor=transparent; nodesep={nodesep}; ranksep=0.45; "
-        "newrank=true;",
+        f"  rankdir={rankdir}; bgcolor=transparent; nodesep={nodesep}; ranksep=0.45; newrank=true;",
         "  compound=true;",
         f'  node [shape=box, style="rounded,filled", fontname={q(FONT)}, fontsize=11, '
         'color="#94a3b8", penwidth=1.2];',

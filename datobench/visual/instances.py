@@ -19,6 +19,7 @@ from datobench.visual.dot import ddr_cluster, elem, header, instance_node, q, ut
 ACCESS = 'style=dashed, color="#d97706", arrowsize=0.6'
 # room around a task's instances inside its box, in points: the sides, and the top (its label)
 PAD, PAD_TOP = 6.0, 15.0
+SHOWN_NAMES = 3  # a bundled edge names its channels up to this many (all in its tooltip)
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,10 @@ def _channel_edges(graph, xlabels: bool) -> list[str]:
             attrs = f"{key}={q(label)}"
         else:
             names = ", ".join(c.name for c in channels)
-            attrs = f"{key}={q(f'{len(channels)} channels')}, tooltip={q(names)}, penwidth=2"
+            label = f"{len(channels)} channels"
+            if len(channels) <= SHOWN_NAMES:
+                label += "\n" + names
+            attrs = f"{key}={q(label)}, tooltip={q(names)}, penwidth=2"
         lines.append(f"  {q(src)} -> {q(dst)} [{attrs}, weight=2];")
     return lines
 
