@@ -43,10 +43,12 @@ def task_graph_svg(program, perf=None) -> str:
 
 
 def _node_boxes(layout: dict) -> dict[str, tuple[float, float, float, float]]:
-    """Each node's box (x0, y0, x1, y1) in points, from ``dot -Tjson``."""
+    """Each node's box (x0, y0, x1, y1) in points, and the DDR box's, from ``dot -Tjson``."""
     out = {}
     for obj in layout.get("objects", []):
-        if "pos" in obj:
+        if obj["name"] == "cluster_ddr":  # in the way of a task box as much as a node
+            out[obj["name"]] = tuple(map(float, obj["bb"].split(",")))
+        elif "pos" in obj:
             x, y = map(float, obj["pos"].split(","))
             w, h = float(obj["width"]) * 36, float(obj["height"]) * 36
             out[obj["name"]] = (x - w, y - h, x + w, y + h)

@@ -44,9 +44,11 @@ def instance_dot(program, perf=None) -> str:
         lines += ["  " + instance_node(i.name, util, merged.get(i.name)) for i in insts]
     for insts in grids.values():
         lines += ["  " + line for line in _grid_order(insts)]
-    lines += _beside_rows(graph, by_task, grids)
+    beside = _beside_rows(graph, by_task, grids)
+    for pairs in beside.values():
+        lines += [f"  {{rank=same; {q(a)}; {q(b)}}}" for a, b in pairs]
     lines += _channel_edges(graph, xlabels=bool(grids))
-    lines += _access_edges(graph, by_task, grids)
+    lines += _access_edges(graph, by_task, set(grids) | set(beside))
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -89,15 +91,15 @@ def _grid_order(insts) -> list[str]:
     return lines
 
 
-def _beside_rows(graph, by_task: dict[str, list], grids: dict[str, list]) -> list[str]:
-    """A 1-D task whose instance k talks only to row k of a grid (a systolic array's west
-    loaders) is drawn on that row's rank, beside it."""
+def _beside_rows(graph, by_task: dict[str, list], grids: dict[str, list]) -> dict[str, list]:
+    """The 1-D tasks whose instance k talks only to row k of a grid (a systolic array's west
+    loaders), drawn on that row's rank, beside it: task -> (instance, its peer in the row)."""
     row_of = {i.name: i.pid[0] for insts in grids.values() for i in insts}
     peers: dict[str, set[str]] = {}
     for c in graph.channels:
         peers.setdefault(c.producer, set()).add(c.consumer)
         peers.setdefault(c.consumer, set()).add(c.producer)
-    lines = []
+    out = {}
     for task, insts in by_task.items():
         if task in grids or len(insts) < 2 or len(insts[0].pid) != 1:
             continue
@@ -108,8 +110,8 @@ def _beside_rows(graph, by_task: dict[str, list], grids: dict[str, list]) -> lis
                 break
             pairs.append((inst.name, min(linked)))
         else:
-            lines += [f"  {{rank=same; {q(a)}; {q(b)}}}" for a, b in pairs]
-    return lines
+            out[task] = pairs
+    return out
 
 
 def _channel_edges(graph, xlabels: bool) -> list[str]:
@@ -153,9 +155,10 @@ def accesses(graph) -> dict[tuple[str, str, str], list[str]]:
     return out
 
 
-def _access_edges(graph, by_task: dict[str, list], grids: dict[str, list]) -> list[str]:
+def _access_edges(graph, by_task: dict[str, list], ranked: set[str]) -> list[str]:
     """DDR reads and writes of single instances. Those of a task of several instances are
-    drawn later to its box; here an invisible read edge keeps the DDR box above its readers.
+    drawn later to its box; here invisible read edges keep the DDR box before its readers
+    (before the first row only of the tasks ``ranked`` by rows: more would widen the layout).
     Writes do not rank the graph, so that the DDR box stays on top."""
     lines = []
     for (buffer, task, direction), users in accesses(graph).items():
@@ -163,9 +166,10 @@ def _access_edges(graph, by_task: dict[str, list], grids: dict[str, list]) -> li
         insts = by_task[task]
         if len(insts) > 1:
             if direction == "read":
-                first = [i.name for i in insts if i.pid[:1] == insts[0].pid[:1]]
-                anchor = first[len(first) // 2] if task in grids else insts[len(insts) // 2].name
-                lines.append(f"  {buf} -> {q(anchor)} [style=invis];")
+                if task in ranked:
+                    first = [i.name for i in insts if i.pid[0] == insts[0].pid[0]]
+                    users = [first[len(first) // 2]]
+                lines += [f"  {buf} -> {q(user)} [style=invis];" for user in users]
         elif direction == "read":
             lines.append(f"  {buf} -> {q(users[0])} [{ACCESS}];")
         else:
@@ -186,13 +190,20 @@ def task_boxes(program) -> list[TaskBox]:
 def box_statements(boxes: list[TaskBox], nodes: dict[str, tuple], program) -> tuple[str, str]:
     """DOT for the task boxes (placed around their instances' boxes ``nodes`` from the
     layout, in points), to go first so that they are drawn beneath; and for the DDR edges
-    bundled to them, labelled with how many instances read or write, to go last."""
+    bundled to them, labelled with how many instances read or write, to go last. A task whose
+    instances ``dot`` did not keep together (its box would hold other nodes) has no box, and
+    an edge to each instance instead."""
     lines = []
+    drawn = set()
     for box in boxes:
         x0 = min(nodes[m][0] for m in box.members) - PAD
         y0 = min(nodes[m][1] for m in box.members) - PAD
         x1 = max(nodes[m][2] for m in box.members) + PAD
         y1 = max(nodes[m][3] for m in box.members) + PAD_TOP
+        others = (b for name, b in nodes.items() if name not in box.members)
+        if any(b[0] < x1 and b[2] > x0 and b[1] < y1 and b[3] > y0 for b in others):
+            continue
+        drawn.add(box.task)
         lines.append(
             f"  {q('box:' + box.task)} [label={q(box.label)}, shape=box, "
             f'style="rounded,dashed", color="#a5b4fc", fontname={q(FONT)}, fontsize=9, '
@@ -205,10 +216,14 @@ def box_statements(boxes: list[TaskBox], nodes: dict[str, tuple], program) -> tu
     for (buffer, task, direction), users in accesses(program.graph).items():
         if task not in boxed:
             continue
-        buf, box = q("buf:" + buffer), q("box:" + task)
-        verb = "reads" if direction == "read" else "writes"
-        src, dst = (buf, box) if direction == "read" else (box, buf)
-        edges.append(
-            f'  {src} -> {dst} [{ACCESS}, label={q(f"{len(users)} {verb}")}, fontcolor="#b45309"];'
-        )
+        buf = q("buf:" + buffer)
+        if task in drawn:
+            box, verb = q("box:" + task), "reads" if direction == "read" else "writes"
+            src, dst = (buf, box) if direction == "read" else (box, buf)
+            label = q(f"{len(users)} {verb}")
+            edges.append(f'  {src} -> {dst} [{ACCESS}, label={label}, fontcolor="#b45309"];')
+            continue
+        for user in users:
+            src, dst = (buf, q(user)) if direction == "read" else (q(user), buf)
+            edges.append(f"  {src} -> {dst} [{ACCESS}];")
     return "\n".join(lines) + "\n", "\n".join(edges) + "\n"

@@ -195,12 +195,15 @@ class Workbench:
         def section(title):
             return w.HTML(f'<div class="dato-section">{html.escape(title)}</div>')
 
+        # side by side where both have room, the array below the graph where they have not
+        # (1280 px with JupyterLab's sidebar open): each then takes the panel's width
         left = w.VBox(
-            [section("Task graph"), self.graph], layout=w.Layout(width="42%", min_width="320px")
+            [section("Task graph"), self.graph],
+            layout=w.Layout(flex="1 1 380px", min_width="320px", margin="0 12px 0 0"),
         )
         right = w.VBox(
             [section("Tile array: drag a task to another tile"), self.editor, self.scrubber],
-            layout=w.Layout(width="58%"),
+            layout=w.Layout(flex="1 1 460px", min_width="320px"),
         )
         code = w.Accordion(children=[self.report, w.VBox([self.selected, self.code])])
         code.set_title(0, "Resources")
@@ -213,7 +216,7 @@ class Workbench:
                 self.head,
                 self.basis,
                 self.device,
-                w.HBox([left, right]),
+                w.HBox([left, right], layout=w.Layout(flex_flow="row wrap")),
                 section("Stream buffers over time"),
                 self.streams,
                 section("Tiles over time"),
