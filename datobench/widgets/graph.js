@@ -46,9 +46,10 @@ function render({ model, el: host }) {
   function fit() {
     if (!svg) return;
     const width = view.clientWidth || host.clientWidth || 480;
-    const maxHeight = model.get("max_height");
+    const border = view.offsetHeight - view.clientHeight; // the box's height includes it
+    const maxHeight = model.get("max_height") - border;
     const s = Math.min(1, width / natural.w, maxHeight / natural.h);
-    view.style.height = `${Math.max(40, Math.ceil(natural.h * s))}px`;
+    view.style.height = `${Math.max(40, Math.floor(natural.h * s)) + border}px`;
     box = { ...base };
     touched = false;
     show();
