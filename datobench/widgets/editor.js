@@ -84,6 +84,7 @@ function render({ model, el: host }) {
 
     const error = model.get("error");
     if (error) root.appendChild(el("div", { class: "dato-error", role: "alert" }, error));
+    if (m.budget || m.ports) root.appendChild(deviceRow(m));
 
     cell = cellSize(root.clientWidth || host.clientWidth || 600, m.columns);
     const width = m.columns * (cell.w + GAP);
@@ -126,8 +127,13 @@ function render({ model, el: host }) {
       tile.style.height = `${cell.h}px`;
       if (t.kind === "compute") tile.style.background = heat(t.busy);
       const label = t.kind === "compute" ? "" : (t.no_dma ? "shim (no DMA)" : t.kind);
-      tile.title = `tile ${t.col},${t.row}` + (label ? ` (${label})` : "");
-      tile.appendChild(el("span", { class: "dato-coord" }, `${t.col},${t.row} ${label}`));
+      const where = m.budget ? `PE ${t.col},${t.row}` : `${t.col},${t.row}`;
+      const dsp = t.dsp ? ` · ${t.dsp} DSP` : "";
+      tile.title = (m.budget ? "PE slot " : "tile ") + `${t.col},${t.row}` +
+        (label ? ` (${label})` : "") + (t.dsp ? `: ${t.dsp} DSP slices` : "");
+      const coord = el("span", { class: "dato-coord" }, `${where} ${label}${dsp}`);
+      if (t.kind === "compute" && t.busy > 0.55) coord.style.color = "#e0e7ff"; // on deep blue
+      tile.appendChild(coord);
       if (t.memory) {
         const meter = el("div", { class: "dato-meter", title:
           `memory ${(t.memory[0] / 1024).toFixed(1)} of ${(t.memory[1] / 1024).toFixed(1)} KiB` });
@@ -158,6 +164,37 @@ function render({ model, el: host }) {
 
     const codeBox = el("pre", { class: "dato-code" }, model.get("code"));
     root.appendChild(codeBox);
+  }
+
+  // An FPGA's row above its PE grid: the device's budget (used of available) and the memory
+  // bank each buffer's port connects to, as the generated v++ connectivity says.
+  function deviceRow(m) {
+    const row = el("div", { class: "dato-device-row" });
+    for (const b of m.budget || []) {
+      const share = b.capacity ? b.used / b.capacity : 0;
+      const item = el("div", { class: "dato-budget", "data-budget": b.resource,
+        title: `${b.resource}: ${amount(b, b.used)} of ${amount(b, b.capacity)} on the device` });
+      item.append(el("span", {}, `${b.resource} ${amount(b, b.used)} / ` +
+        `${amount(b, b.capacity)} (${(100 * share).toFixed(1)}%)`));
+      const meter = el("div", { class: "dato-meter" });
+      const fill = el("div", { class: "dato-meter-fill" });
+      fill.style.width = `${Math.min(100, 100 * share)}%`;
+      meter.appendChild(fill);
+      item.appendChild(meter);
+      row.appendChild(item);
+    }
+    for (const p of m.ports || []) {
+      const who = [...p.reads.map((t) => `read by ${t}`), ...p.writes.map((t) => `written by ${t}`)];
+      row.appendChild(el("span", { class: "dato-port", "data-port": p.buffer,
+        title: `${p.buffer} connects to ${p.bank}` + (who.length ? ` (${who.join(", ")})` : "") },
+        `${p.buffer} → ${p.bank}`));
+    }
+    return row;
+  }
+
+  function amount(budget, n) {
+    return budget.unit === "bytes" ? `${(n / 1048576).toFixed(n < 1048576 ? 2 : 1)} MiB`
+      : n.toLocaleString("en-US");
   }
 
   function startDrag(event, node, name) {
