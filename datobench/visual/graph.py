@@ -1,109 +1,81 @@
-"""The task graph as Graphviz DOT (instances coloured by utilisation, merged nodes grouped,
-channels labelled with element type, tile shape and depth) and its SVG rendering."""
+"""The task graph as Graphviz DOT (instances coloured by utilisation, merged nodes marked,
+channels labelled with element type, tile shape and depth) and its SVG rendering, which fits
+any box: the panel zooms and pans it."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
 
 from datobench.core.errors import BackendUnavailable, CapabilityError, InternalError
-from datobench.core.ir.types import TensorType
-from datobench.core.passes.analysis import profiles
-from datobench.visual.colors import FONT, escape, heat
-
-
-def _q(text: str) -> str:
-    """A DOT string; a newline in ``text`` becomes a line break of the label."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-
-
-def _elem(t) -> str:
-    if isinstance(t, TensorType):
-        return f"{t.dtype}[{', '.join(map(str, t.shape))}]"
-    return str(t)
-
-
-def utilisation(program, perf) -> dict[str, float]:
-    """Busy share of each instance's tile over the run (needs a perf result)."""
-    if perf is None or program.mapping is None:
-        return {}
-    out = {}
-    for name, tile in program.mapping.placement.items():
-        t = perf.tiles.get(f"{tile[0]},{tile[1]}")
-        if t is not None and perf.cycles:
-            out[name] = t.busy / perf.cycles
-    return out
-
+from datobench.visual.colors import escape, heat
+from datobench.visual.dot import ddr_cluster, elem, header, q, utilisation
+from datobench.visual.instances import accesses, box_statements, instance_dot, task_boxes
 
 # Past this many instances the graph is drawn per task (grids summarised), not per instance.
 INSTANCE_LIMIT = 48
 
 
 def task_graph_dot(program, perf=None) -> str:
-    graph = program.graph
-    if len(graph.instances) > INSTANCE_LIMIT:
+    """The graph Graphviz's ``dot`` lays out: per instance (``visual.instances``) up to
+    INSTANCE_LIMIT instances, per task past that."""
+    if len(program.graph.instances) > INSTANCE_LIMIT:
         return _task_level_dot(program, perf)
-    util = utilisation(program, perf)
-    lines = _header(graph.region.name)
-    for buf in graph.region.params:
-        lines.append(_buffer(buf))
-    groups = {}
-    if program.mapping is not None:
-        for node in program.mapping.nodes:
-            if len(node.instances) > 1:
-                groups[node.name] = node
-    grouped = {i for node in groups.values() for i in node.instances}
-    for n, node in enumerate(groups.values()):
-        lines.append(
-            f"  subgraph cluster_{n} {{ label={_q(node.kind + ' on ' + str(node.tile))};"
-            ' style="rounded,dashed"; color="#6366f1"; fontsize=9; fontcolor="#4338ca";'
-        )
-        for inst in node.instances:
-            lines.append("    " + _node(inst, util))
-        lines.append("  }")
-    for inst in graph.instances:
-        if inst.name not in grouped:
-            lines.append("  " + _node(inst.name, util))
-    for name, prof in profiles(graph).items():
-        for a in prof.accesses:
-            buf = "buf:" + a.buffer
-            src, dst = (buf, name) if a.direction == "read" else (name, buf)
-            lines.append(
-                f'  {_q(src)} -> {_q(dst)} [style=dashed, color="#d97706", arrowsize=0.6];'
-            )
-    for c in graph.channels:
-        label = f"{c.name}\n{_elem(c.elem)} x{c.depth}"
-        lines.append(f"  {_q(c.producer)} -> {_q(c.consumer)} [label={_q(label)}];")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+    return instance_dot(program, perf)
 
 
-def _header(name: str) -> list[str]:
-    return [
-        f"digraph {_q(name)} {{",
-        "  rankdir=LR; bgcolor=transparent; nodesep=0.25; ranksep=0.5;",
-        f'  node [shape=box, style="rounded,filled", fontname={_q(FONT)}, fontsize=11, '
-        'color="#94a3b8", penwidth=1.2];',
-        f'  edge [fontname={_q(FONT)}, fontsize=9, color="#64748b", fontcolor="#334155"];',
-    ]
+def task_graph_svg(program, perf=None) -> str:
+    """The task graph as SVG, scalable to any box (``scalable``): laid out by ``dot``, then
+    the boxes around the tasks of several instances and the DDR edges bundled to those boxes
+    drawn over that layout (``neato -n2`` keeps every position ``dot`` chose)."""
+    dot = task_graph_dot(program, perf)
+    boxes = task_boxes(program) if len(program.graph.instances) <= INSTANCE_LIMIT else []
+    if not boxes:
+        return scalable(render_svg(dot))
+    laid = _graphviz(["dot", "-Tdot"], dot)
+    sizes = json.loads(_graphviz(["dot", "-Tjson"], dot))
+    under, over = box_statements(boxes, _node_boxes(sizes), program)
+    start, end = laid.index("{") + 1, laid.rindex("}")  # the boxes beneath the nodes
+    drawn = laid[:start] + "\n" + under + laid[start:end] + over + "}\n"
+    return scalable(render_svg(drawn, engine=["neato", "-n2"]))
 
 
-def _buffer(buf) -> str:
-    label = f"{buf.name}\n{_elem(buf.type)}"
-    return (
-        f"  {_q('buf:' + buf.name)} [label={_q(label)}, shape=cylinder, "
-        'fillcolor="#fef3c7", color="#d97706"];'
+def _node_boxes(layout: dict) -> dict[str, tuple[float, float, float, float]]:
+    """Each node's box (x0, y0, x1, y1) in points, and the DDR box's, from ``dot -Tjson``."""
+    out = {}
+    for obj in layout.get("objects", []):
+        if obj["name"] == "cluster_ddr":  # in the way of a task box as much as a node
+            out[obj["name"]] = tuple(map(float, obj["bb"].split(",")))
+        elif "pos" in obj:
+            x, y = map(float, obj["pos"].split(","))
+            w, h = float(obj["width"]) * 36, float(obj["height"]) * 36
+            out[obj["name"]] = (x - w, y - h, x + w, y + h)
+    return out
+
+
+def scalable(svg: str) -> str:
+    """An SVG that fits whatever box it is put in: its size in points becomes ``data-width``
+    and ``data-height`` (in CSS pixels, what the panel fits and zooms by), and it keeps its
+    viewBox; as static HTML it is as wide as its box, at most its natural size."""
+    match = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    if match is None:
+        return svg
+    w, h = (float(v) * 4 / 3 for v in match.groups())
+    head = (
+        f'<svg data-width="{w:.0f}" data-height="{h:.0f}" preserveAspectRatio="xMidYMid meet" '
+        f'style="width:100%;max-width:{w:.0f}px;height:auto"'
     )
+    return svg[: match.start()] + head + svg[match.end() :]
 
 
 def _task_level_dot(program, perf) -> str:
     """One node per task (its grid and mean utilisation), one edge per stream between tasks."""
     graph = program.graph
     util = utilisation(program, perf)
-    lines = _header(graph.region.name)
-    for buf in graph.region.params:
-        lines.append(_buffer(buf))
+    lines = header(graph.region.name, "LR")
+    lines += ddr_cluster(graph.region.params)
     task_of = {i.name: i.task for i in graph.instances}
     for task in graph.region.tasks:
         names = [i.name for i in graph.instances if i.task == task.name]
@@ -115,8 +87,7 @@ def _task_level_dot(program, perf) -> str:
             label += f"\n{mean:.0%} busy on average"
         font = "white" if mean is not None and mean > 0.55 else "#111827"
         lines.append(
-            f"  {_q(task.name)} [label={_q(label)}, fillcolor={_q(heat(mean))}, "
-            f"fontcolor={_q(font)}];"
+            f"  {q(task.name)} [label={q(label)}, fillcolor={q(heat(mean))}, fontcolor={q(font)}];"
         )
     edges: dict[tuple[str, str, str], list] = {}
     for c in graph.channels:
@@ -124,47 +95,45 @@ def _task_level_dot(program, perf) -> str:
         edges.setdefault(key, []).append(c)
     for (src, dst, stream), channels in edges.items():
         c = channels[0]
-        label = f"{stream}: {_elem(c.elem)} x{c.depth}\n{len(channels)} channels"
-        lines.append(f"  {_q(src)} -> {_q(dst)} [label={_q(label)}];")
-    seen = set()
-    for name, prof in profiles(graph).items():
-        for a in prof.accesses:
-            buf = "buf:" + a.buffer
-            src, dst = (buf, task_of[name]) if a.direction == "read" else (task_of[name], buf)
-            if (src, dst) not in seen:
-                seen.add((src, dst))
-                lines.append(f'  {_q(src)} -> {_q(dst)} [style=dashed, color="#d97706"];')
+        label = f"{stream}: {elem(c.elem)} x{c.depth}\n{len(channels)} channels"
+        lines.append(f"  {q(src)} -> {q(dst)} [label={q(label)}];")
+    for (buffer, task, direction), users in accesses(graph).items():
+        buf, verb = q("buf:" + buffer), "reads" if direction == "read" else "writes"
+        src, dst = (buf, q(task)) if direction == "read" else (q(task), buf)
+        label = q(f"{len(users)} {verb}")
+        lines.append(f'  {src} -> {dst} [style=dashed, color="#d97706", label={label}];')
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
-def _node(name: str, util: dict[str, float]) -> str:
-    u = util.get(name)
-    label = name if u is None else f"{name}\n{u:.0%} busy"
-    color = heat(u)
-    font = "white" if u is not None and u > 0.55 else "#111827"
-    return f"{_q(name)} [label={_q(label)}, fillcolor={_q(color)}, fontcolor={_q(font)}];"
-
-
-def render_svg(dot: str) -> str:
-    """SVG from DOT with Graphviz's ``dot`` (comments such as its version are removed)."""
-    exe = shutil.which("dot")
-    if exe is None:
-        raise BackendUnavailable(
-            "the task graph is drawn by Graphviz's `dot`, which is not installed: "
-            "apt-get install graphviz (or make sysdeps)"
-        )
-    try:
-        done = subprocess.run([exe, "-Tsvg"], input=dot.encode(), capture_output=True, timeout=30)
-    except subprocess.TimeoutExpired:
-        raise CapabilityError("Graphviz took over 30 s to lay out the task graph") from None
-    if done.returncode != 0:
-        raise InternalError.failed(f"dot failed: {done.stderr.decode(errors='replace')[:500]}")
-    svg = done.stdout.decode()
+def render_svg(dot: str, engine: list[str] | None = None) -> str:
+    """SVG from DOT with Graphviz's ``dot`` (or ``engine``, a command line); comments such as
+    its version are removed."""
+    svg = _graphviz([*(engine or ["dot"]), "-Tsvg"], dot)
     svg = re.sub(r"<\?xml[^>]*>\s*", "", svg)
     svg = re.sub(r"<!DOCTYPE[^>]*>\s*", "", svg)
     svg = re.sub(r"<!--.*?-->\s*", "", svg, flags=re.S)
     return svg.strip()
 
 
-__all__ = ["escape", "render_svg", "task_graph_dot", "utilisation"]
+def _graphviz(command: list[str], dot: str) -> str:
+    """The output of a Graphviz command run on ``dot``."""
+    exe = shutil.which(command[0])
+    if exe is None:
+        raise BackendUnavailable(
+            "the task graph is drawn by Graphviz's `dot`, which is not installed: "
+            "apt-get install graphviz (or make sysdeps)"
+        )
+    try:
+        done = subprocess.run(
+            [exe, *command[1:]], input=dot.encode(), capture_output=True, timeout=30
+        )
+    except subprocess.TimeoutExpired:
+        raise CapabilityError("Graphviz took over 30 s to lay out the task graph") from None
+    if done.returncode != 0:
+        detail = done.stderr.decode(errors="replace")[:500]
+        raise InternalError.failed(f"{command[0]} failed: {detail}")
+    return done.stdout.decode()
+
+
+__all__ = ["escape", "render_svg", "scalable", "task_graph_dot", "task_graph_svg", "utilisation"]

@@ -1,13 +1,16 @@
 """The JSON model of a tile array that the placement editor draws: tiles by kind with their
-memory use, one chip per instance, routes with their fill level at a chosen cycle."""
+memory use, one chip per instance, routes with their fill level at a chosen cycle; on an FPGA
+the PE slots with their DSP slices, the device's budget and the memory bank of each port."""
 
 from __future__ import annotations
 
 import bisect
 
+from datobench.core.codegen.hls.project import memory_banks
 from datobench.core.ir.mapping import tile_key
 from datobench.core.kinds import kind_of
-from datobench.core.passes.resources import MEMORY, ONCHIP
+from datobench.core.passes.resources import DSP, MEMORY, ONCHIP
+from datobench.visual.instances import accesses
 
 
 def fill_at(points: list[tuple[int, int]], cycle: int) -> int:
@@ -26,6 +29,7 @@ def tile_array_model(program, perf=None, cycle: int | None = None) -> dict:
         cols = max(t[0] for t in mapping.placement.values()) + 1
         rows = max(t[1] for t in mapping.placement.values()) + 1
         kinds = ["compute"] * rows
+    dsp_at = _dsp_per_slot(mapping) if kind.device_wide else {}
     tiles = []
     for r in range(rows):
         for c in range(cols):
@@ -39,6 +43,7 @@ def tile_array_model(program, perf=None, cycle: int | None = None) -> dict:
             if perf is not None and f"{c},{r}" in perf.tiles and perf.cycles:
                 busy = perf.tiles[f"{c},{r}"].busy / perf.cycles
             shim = kinds[r] == "shim" and c not in target.shim_dma_columns
+            dsp = dsp_at.get((c, r))
             tiles.append(
                 {
                     "col": c,
@@ -48,6 +53,7 @@ def tile_array_model(program, perf=None, cycle: int | None = None) -> dict:
                     "busy": busy,
                     "used": f"{c},{r}" in used,
                     "no_dma": shim,
+                    **({"dsp": dsp} if dsp else {}),
                 }
             )
     chips = []
@@ -80,6 +86,7 @@ def tile_array_model(program, perf=None, cycle: int | None = None) -> dict:
             }
         )
     return {
+        **_device(program, kind),
         "target": target.name,
         "slots": kind.slots,  # what the editor calls the places a task can go
         "columns": cols,
@@ -90,3 +97,50 @@ def tile_array_model(program, perf=None, cycle: int | None = None) -> dict:
         "cycle": cycle,
         "cycles": perf.cycles if perf is not None else None,
     }
+
+
+# the device's on-chip memory is its block RAMs and UltraRAMs together (resources.py)
+BUDGET_LABELS = {ONCHIP: "on-chip memory (BRAM + URAM)"}
+
+
+def _dsp_per_slot(mapping) -> dict[tuple[int, int], int]:
+    """The DSP slices the instances on each PE slot take (the device's budget is shared)."""
+    device = mapping.tiles.get("device")
+    out: dict[tuple[int, int], int] = {}
+    for who, amount in device.items.get(DSP, []) if device else []:
+        if who in mapping.placement:
+            slot = tuple(mapping.placement[who])
+            out[slot] = out.get(slot, 0) + amount
+    return out
+
+
+def _device(program, kind) -> dict:
+    """For a target whose budgets belong to the whole device (an FPGA): its budget, used and
+    available; and, for an HLS kernel, the memory bank each region buffer's port connects to
+    (the v++ connectivity ``prog.build`` writes) with the tasks that read or write it."""
+    out = {}
+    device = program.mapping.tiles.get("device")
+    if kind.device_wide and device is not None:
+        out["budget"] = [
+            {
+                "resource": BUDGET_LABELS.get(res, res),
+                "unit": "bytes" if res == ONCHIP else "",
+                "used": device.used.get(res, 0),
+                "capacity": cap,
+            }
+            for res, cap in device.capacity.items()
+        ]
+    if kind.runs_hls:
+        users: dict[str, dict[str, set[str]]] = {}
+        for buffer, task, direction in accesses(program.graph):
+            users.setdefault(buffer, {}).setdefault(direction, set()).add(task)
+        out["ports"] = [
+            {
+                "buffer": buffer,
+                "bank": bank,
+                "reads": sorted(users.get(buffer, {}).get("read", ())),
+                "writes": sorted(users.get(buffer, {}).get("write", ())),
+            }
+            for buffer, bank in memory_banks(program).items()
+        ]
+    return out

@@ -3,9 +3,18 @@
 // legality: Python answers by changing `placement` (accepted) or `error` (refused, and the
 // redraw returns the chip to its tile).
 
+// A tile's size at most; a wide array (npu2's 8 columns, an FPGA's PE grid) is drawn smaller,
+// down to MIN_W, so that every tile fits the editor's width; past that the array scrolls.
 const CELL_W = 112;
 const CELL_H = 74;
+const MIN_W = 46;
 const GAP = 6;
+
+// The tile size that fits `columns` tiles in `width` pixels.
+function cellSize(width, columns) {
+  const w = Math.floor(Math.max(MIN_W, Math.min(CELL_W, (width - 2) / columns - GAP)));
+  return { w, h: Math.max(40, Math.round((w * CELL_H) / CELL_W)) };
+}
 
 function el(tag, attrs = {}, text) {
   const node = document.createElement(tag);
@@ -44,8 +53,10 @@ function render({ model, el: host }) {
     if (panel) panel.setAttribute("data-dato-panel", "");
   });
 
+  let cell = { w: CELL_W, h: CELL_H };
+
   function position(col, row, rows) {
-    return { left: col * (CELL_W + GAP), top: (rows - 1 - row) * (CELL_H + GAP) };
+    return { left: col * (cell.w + GAP), top: (rows - 1 - row) * (cell.h + GAP) };
   }
 
   function draw() {
@@ -73,10 +84,13 @@ function render({ model, el: host }) {
 
     const error = model.get("error");
     if (error) root.appendChild(el("div", { class: "dato-error", role: "alert" }, error));
+    if (m.budget || m.ports) root.appendChild(deviceRow(m));
 
-    const width = m.columns * (CELL_W + GAP);
-    const height = m.rows * (CELL_H + GAP);
-    const grid = el("div", { class: "dato-grid" });
+    cell = cellSize(root.clientWidth || host.clientWidth || 600, m.columns);
+    const width = m.columns * (cell.w + GAP);
+    const height = m.rows * (cell.h + GAP);
+    const grid = el("div", { class: "dato-grid" + (cell.w < 84 ? " dato-compact" : "") });
+    grid.dataset.cell = `${cell.w}x${cell.h}`;
     grid.style.width = `${width}px`;
     grid.style.height = `${height}px`;
 
@@ -84,7 +98,7 @@ function render({ model, el: host }) {
     for (const r of m.routes) {
       const pts = r.path.map(([c, row]) => {
         const p = position(c, row, m.rows);
-        return `${p.left + CELL_W / 2},${p.top + CELL_H / 2}`;
+        return `${p.left + cell.w / 2},${p.top + cell.h / 2}`;
       });
       const line = svgEl("polyline", {
         points: pts.join(" "),
@@ -109,11 +123,17 @@ function render({ model, el: host }) {
       });
       tile.style.left = `${p.left}px`;
       tile.style.top = `${p.top}px`;
-      tile.style.width = `${CELL_W}px`;
-      tile.style.height = `${CELL_H}px`;
+      tile.style.width = `${cell.w}px`;
+      tile.style.height = `${cell.h}px`;
       if (t.kind === "compute") tile.style.background = heat(t.busy);
       const label = t.kind === "compute" ? "" : (t.no_dma ? "shim (no DMA)" : t.kind);
-      tile.appendChild(el("span", { class: "dato-coord" }, `${t.col},${t.row} ${label}`));
+      const where = m.budget ? `PE ${t.col},${t.row}` : `${t.col},${t.row}`;
+      const dsp = t.dsp ? ` · ${t.dsp} DSP` : "";
+      tile.title = (m.budget ? "PE slot " : "tile ") + `${t.col},${t.row}` +
+        (label ? ` (${label})` : "") + (t.dsp ? `: ${t.dsp} DSP slices` : "");
+      const coord = el("span", { class: "dato-coord" }, `${where} ${label}${dsp}`);
+      if (t.kind === "compute" && t.busy > 0.55) coord.style.color = "#e0e7ff"; // on deep blue
+      tile.appendChild(coord);
       if (t.memory) {
         const meter = el("div", { class: "dato-meter", title:
           `memory ${(t.memory[0] / 1024).toFixed(1)} of ${(t.memory[1] / 1024).toFixed(1)} KiB` });
@@ -138,10 +158,43 @@ function render({ model, el: host }) {
       node.addEventListener("pointerdown", (e) => startDrag(e, node, chip.name));
       tile.appendChild(node);
     }
-    root.appendChild(grid);
+    const scroller = el("div", { class: "dato-grid-scroll" });
+    scroller.appendChild(grid);
+    root.appendChild(scroller);
 
     const codeBox = el("pre", { class: "dato-code" }, model.get("code"));
     root.appendChild(codeBox);
+  }
+
+  // An FPGA's row above its PE grid: the device's budget (used of available) and the memory
+  // bank each buffer's port connects to, as the generated v++ connectivity says.
+  function deviceRow(m) {
+    const row = el("div", { class: "dato-device-row" });
+    for (const b of m.budget || []) {
+      const share = b.capacity ? b.used / b.capacity : 0;
+      const item = el("div", { class: "dato-budget", "data-budget": b.resource,
+        title: `${b.resource}: ${amount(b, b.used)} of ${amount(b, b.capacity)} on the device` });
+      item.append(el("span", {}, `${b.resource} ${amount(b, b.used)} / ` +
+        `${amount(b, b.capacity)} (${(100 * share).toFixed(1)}%)`));
+      const meter = el("div", { class: "dato-meter" });
+      const fill = el("div", { class: "dato-meter-fill" });
+      fill.style.width = `${Math.min(100, 100 * share)}%`;
+      meter.appendChild(fill);
+      item.appendChild(meter);
+      row.appendChild(item);
+    }
+    for (const p of m.ports || []) {
+      const who = [...p.reads.map((t) => `read by ${t}`), ...p.writes.map((t) => `written by ${t}`)];
+      row.appendChild(el("span", { class: "dato-port", "data-port": p.buffer,
+        title: `${p.buffer} connects to ${p.bank}` + (who.length ? ` (${who.join(", ")})` : "") },
+        `${p.buffer} → ${p.bank}`));
+    }
+    return row;
+  }
+
+  function amount(budget, n) {
+    return budget.unit === "bytes" ? `${(n / 1048576).toFixed(n < 1048576 ? 2 : 1)} MiB`
+      : n.toLocaleString("en-US");
   }
 
   function startDrag(event, node, name) {
@@ -179,8 +232,17 @@ function render({ model, el: host }) {
     "can_redo", "revision"]) {
     model.on(`change:${trait}`, draw);
   }
+  // the editor's width changes with the sidebar and the window: redraw when the tiles would
+  // change size (not while a chip is being dragged)
+  const resized = new ResizeObserver(() => {
+    const m = model.get("model");
+    if (!m || !m.columns || root.querySelector(".dato-dragging")) return;
+    const next = cellSize(root.clientWidth, m.columns);
+    if (next.w !== cell.w) draw();
+  });
+  resized.observe(root);
   draw();
-  return () => root.remove();
+  return () => { resized.disconnect(); root.remove(); };
 }
 
 export default { render };

@@ -17,7 +17,6 @@ done, one line says what is missing and the simulated views stay.
 from __future__ import annotations
 
 import html
-import re
 from pathlib import Path
 
 import ipywidgets as w
@@ -29,6 +28,7 @@ from datobench.core.errors import CapabilityError, DatoError
 from datobench.core.measure import Measurement
 from datobench.widgets.device import run_on_device, zero_inputs
 from datobench.widgets.editor import PlacementEditor
+from datobench.widgets.graph import GraphView
 
 _STYLE = """<style>
 .dato-panel { border: 1px solid #e2e8f0; border-radius: 10px; padding: 10px 12px;
@@ -47,7 +47,6 @@ _STYLE = """<style>
 .dato-section { font-family: ui-sans-serif, system-ui, sans-serif; font-size: 12px;
   font-weight: 600; color: #334155; margin: 10px 0 4px 0; text-transform: uppercase;
   letter-spacing: 0.04em; }
-.dato-graph svg { max-width: none; height: auto; }
 .dato-table { border-collapse: collapse; font-size: 11px; font-family: ui-sans-serif, sans-serif; }
 .dato-table th, .dato-table td { border-bottom: 1px solid #e5e7eb; padding: 2px 8px;
   text-align: left; white-space: nowrap; }
@@ -57,15 +56,6 @@ _STYLE = """<style>
 .dato-pre { font-size: 11px; max-height: 320px; overflow: auto; background: #f8fafc;
   border: 1px solid #e2e8f0; border-radius: 6px; padding: 6px 8px; }
 </style>"""
-
-
-def _fitted(svg: str, readable_pt: float = 1100.0) -> str:
-    """Scale a graph down to the panel's width while its text stays readable; past that, keep
-    its natural size and let the panel scroll."""
-    match = re.search(r'<svg[^>]*\swidth="([\d.]+)pt"', svg)
-    if match and float(match.group(1)) <= readable_pt:
-        return svg.replace("<svg", '<svg style="max-width:100%;height:auto"', 1)
-    return svg
 
 
 # what the panel's timing was computed on: "values" (timing without values), "zeros"
@@ -146,7 +136,7 @@ class Workbench:
         self.head = w.HTML()
         self.basis = w.HTML()  # what the timing was computed on (TIMING_BASIS)
         self.device = w.HTML()  # measured on the device vs predicted, or why not
-        self.graph = w.HTML(layout=w.Layout(overflow="auto", max_height="460px"))
+        self.graph = GraphView()  # fitted to its box, zoomed and panned in the browser
         self.graph.add_class("dato-graph")
         self.streams = w.HTML(layout=w.Layout(overflow="auto"))
         self.timeline = w.HTML(layout=w.Layout(overflow="auto"))
@@ -205,12 +195,15 @@ class Workbench:
         def section(title):
             return w.HTML(f'<div class="dato-section">{html.escape(title)}</div>')
 
+        # side by side where both have room, the array below the graph where they have not
+        # (1280 px with JupyterLab's sidebar open): each then takes the panel's width
         left = w.VBox(
-            [section("Task graph"), self.graph], layout=w.Layout(width="42%", min_width="320px")
+            [section("Task graph"), self.graph],
+            layout=w.Layout(flex="1 1 380px", min_width="320px", margin="0 12px 0 0"),
         )
         right = w.VBox(
             [section("Tile array: drag a task to another tile"), self.editor, self.scrubber],
-            layout=w.Layout(width="58%"),
+            layout=w.Layout(flex="1 1 460px", min_width="320px"),
         )
         code = w.Accordion(children=[self.report, w.VBox([self.selected, self.code])])
         code.set_title(0, "Resources")
@@ -223,7 +216,7 @@ class Workbench:
                 self.head,
                 self.basis,
                 self.device,
-                w.HBox([left, right]),
+                w.HBox([left, right], layout=w.Layout(flex_flow="row wrap")),
                 section("Stream buffers over time"),
                 self.streams,
                 section("Tiles over time"),
@@ -253,7 +246,7 @@ class Workbench:
         stale = dict(p.mapping.placement) != self._measured_placement
         self.device.value = visual.device_html(self.measured, stale)
         try:
-            self.graph.value = _fitted(visual.render_svg(visual.task_graph_dot(p, perf)))
+            self.graph.value = visual.task_graph_svg(p, perf)
         except DatoError as error:  # no Graphviz, or it failed: say so where the graph goes
             self.graph.value = f"<pre>{html.escape(str(error))}</pre>"
         if perf is not None:

@@ -65,15 +65,12 @@ def temp_prefix(what: str, name: str) -> str:
 
 
 def emit_project(program) -> HlsProject:
-    region = program.region
     names = HlsNames(program.graph)
     name = names.top
     board = _board(program.target)
     clock = int(board.clock_hz / 1e6)
-    memory, banks = board.param("memory.bank_kind"), board.param("memory.banks")
     sp = "\n".join(
-        f"sp={name}_1.{names.buffers[b.name]}:{memory}[{n % banks}]"
-        for n, b in enumerate(region.params)
+        f"sp={name}_1.{names.buffers[b]}:{bank}" for b, bank in memory_banks(program).items()
     )
     config = (
         f"# v++ configuration for kernel {name}\n"
@@ -88,6 +85,14 @@ def emit_project(program) -> HlsProject:
             "csim_main.cpp": _csim_main(program, name),
         },
     )
+
+
+def memory_banks(program) -> dict[str, str]:
+    """The memory bank each region buffer is connected to in the v++ configuration (``HBM[3]``,
+    ``DDR[1]``): the target's banks, assigned in turn. The workbench draws the same."""
+    board = _board(program.target)
+    memory, banks = board.param("memory.bank_kind"), board.param("memory.banks")
+    return {b.name: f"{memory}[{n % banks}]" for n, b in enumerate(program.region.params)}
 
 
 def _board(target: Target | None) -> Target:
