@@ -11,7 +11,7 @@ import numbers
 
 import numpy as np
 
-from datobench.core.errors import DatoTypeError, Loc
+from datobench.core.errors import CapabilityError, DatoTypeError, Loc
 from datobench.core.ir.program import RegionScalar
 from datobench.core.validate import is_whole
 
@@ -49,3 +49,16 @@ def _shown(value: object) -> str:
         return f"an array of {value.dtype}{list(value.shape)}"
     shown = repr(value)
     return shown if len(shown) <= 40 else f"a {type(value).__name__}"
+
+
+def refuse_on_device(region) -> None:
+    """backend='xrt' hands a kernel its arrays only: a region with scalar parameters is
+    refused, at the first of them, until the runners pass values too."""
+    if region.scalars:
+        s = region.scalars[0]
+        raise CapabilityError(
+            f"backend='xrt' does not pass scalar region parameters such as '{s.name}: {s.type}' "
+            "to a device kernel yet; run it with backend='sim', 'perf' or 'csim', or give the "
+            f"value as a one-element array ('{s.name}: {s.type}[1]')",
+            s.loc,
+        )
