@@ -565,3 +565,35 @@ def test_bool_tensors_streams_and_logic():
     expected[0] = 8
     np.testing.assert_array_equal(B, expected)
     np.testing.assert_array_equal(F, [True, True])
+
+
+def test_scalar_conditionals_and_builtins_run_on_the_npu():
+    @dato.region
+    def top(A: int32[8], F: float32[8], B: int32[8], G: float32[8]):
+        @dato.task(mapping=[4], args=[A, F, B, G])
+        def t(
+            a: int32[8] @ [dato.S(0)],
+            f: float32[8] @ [dato.S(0)],
+            b: int32[8] @ [dato.S(0)],
+            g: float32[8] @ [dato.S(0)],
+        ):
+            i = dato.pid()
+            x = a[0]
+            y = f[0]
+            b[0] = x if i % 2 == 0 else -x
+            b[1] = max(abs(x), a[1], 2) if not x > 3 else min(x, a[1])  # a branch reads DDR
+            g[0] = abs(y) if y < 0.0 else -y
+            g[1] = max(y, f[1]) + min(y, 0.5)
+
+    prog = dato.compile(top, target="npu1_4col")
+    A = np.array([5, -3, -8, 1, 2, 9, -1, 4], np.int32)
+    F = np.array([1.5, -2, -0.25, 3, 0.75, 0.5, -4, 8], np.float32)
+    ref = [A, F, np.zeros(8, np.int32), np.zeros(8, np.float32)]
+    got = [A, F, np.zeros(8, np.int32), np.zeros(8, np.float32)]
+    prog.run(*ref)
+    prog.run(*got, backend="aie-emu")
+    np.testing.assert_array_equal(got[2], ref[2])
+    np.testing.assert_array_equal(got[3], ref[3])
+    np.testing.assert_array_equal(ref[2], [5, -3, 8, 8, 2, 9, 1, 4])
+    text = prog.emit("mlir-aie")
+    assert "scf.if" in text and "arith.select" in text and "arith.maximumf" in text

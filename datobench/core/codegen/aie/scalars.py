@@ -7,9 +7,10 @@ import re
 from dataclasses import dataclass
 
 from datobench.core.codegen.aie import types
+from datobench.core.codegen.aie.scalar_calls import has_scalar_form, scalar_call
 from datobench.core.codegen.names import spelling
 from datobench.core.errors import CapabilityError
-from datobench.core.ir.nodes import Binary, Call, Const, Expr, Get, Index, Load, Range, Var
+from datobench.core.ir.nodes import Binary, Const, Expr, Get, Index, Load, Range, Var
 from datobench.core.ir.types import dtype_of, index
 
 _INT = {"+": "addi", "-": "subi", "*": "muli", "//": "floordivsi", "%": "remsi"}
@@ -134,11 +135,8 @@ class CoreText:
                     )
                 self.line(f"{v} = arith.{table[e.op]} {a}, {b} : {mlir}")
             return v
-        if isinstance(e, Call) and e.fn == "astype" and e.type == index:  # a run-time index
-            x, t = self.scalar(e.args[0]), types.scalar(dtype_of(e.args[0].type))
-            v = self.fresh()
-            self.line(f"{v} = arith.index_cast {x} : {t} to index")
-            return v
+        if has_scalar_form(e):
+            return scalar_call(self, e)
         if isinstance(e, Load) and isinstance(e.base, Var):
             buf = self.named(e.base.name)
             at = ", ".join(self.scalar(i.at) for i in e.indices)
