@@ -76,7 +76,9 @@ class ScalarExpressions:
         return sem.call(CALLS["where"], [cond, then, orelse], {})
 
     def python_builtin(self, fn, node: ast.Call) -> Expr:
-        """``int(x)``, ``min(a, b, ...)``, ``max(a, b, ...)``, ``abs(x)`` on scalars."""
+        """``int(x)``, ``min(a, b, ...)`` and ``max(a, b, ...)`` on scalars (on a tile, Python's
+        would iterate over it: the error says what to write), ``abs(x)`` (elementwise on a
+        tile, as Python's is on a numpy array)."""
         name = fn.__name__
         if node.keywords:
             raise DatoTypeError(f"{name}() takes no keyword arguments in a task body")
