@@ -249,8 +249,8 @@ def test_only_a_project_emitter_takes_a_directory(tmp_path):
 
 
 def test_the_generated_header_comes_from_the_convention():
-    assert InstanceArgs.names() == ("P", "Q", "C", "K", "S", "W", "fail", "budget")
-    assert InstanceArgs.header() == "def run(P, Q, C, K, S, W, fail, budget):"
+    assert InstanceArgs.names() == ("P", "Q", "C", "K", "S", "W", "fail", "budget", "V")
+    assert InstanceArgs.header() == "def run(P, Q, C, K, S, W, fail, budget, V):"
     units, _, _ = compile_graph(dato.compile(pipeline).graph)
     for unit in units:
         assert unit.lowered.calling is InstanceArgs

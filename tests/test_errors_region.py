@@ -199,7 +199,8 @@ CASES = [
         int_param,
         dato.DatoTypeError,
         "# E-intparam",
-        "region parameter 'A' must be a tensor type such as float32[64], not <class 'int'>",
+        "region parameter 'A' must be a tensor type such as float32[64] or a scalar type with "
+        "its width: `A: int32`, not int",
     ),
     (
         untyped_param,

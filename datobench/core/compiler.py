@@ -20,7 +20,7 @@ from datobench.core.errors import (
 )
 from datobench.core.frontend.region import region_param_types
 from datobench.core.frontend.source import FunctionSource, function_source
-from datobench.core.ir.types import Symbol, TensorType
+from datobench.core.ir.types import DType, Symbol, TensorType
 from datobench.core.lang.primitives import Bundle, Chain
 from datobench.core.passes.pipeline import Pipeline, shown_steps
 from datobench.core.passes.steps import State
@@ -49,7 +49,7 @@ class RegionFunction:
             self._source = function_source(self.fn, self._frame_locals)
         return self._source
 
-    def param_types(self) -> list[tuple[str, TensorType]]:
+    def param_types(self) -> list[tuple[str, TensorType | DType]]:
         """The region's parameters and their declared (possibly symbolic) types."""
         return [(name, t) for name, t, _ in region_param_types(self.source)]
 
@@ -57,6 +57,8 @@ class RegionFunction:
         """Bind symbolic sizes from the shapes of the arrays the region is called with."""
         sizes: dict[str, int] = {}
         for (name, t), array in zip(self.param_types(), arrays):
+            if not isinstance(t, TensorType):
+                continue  # a scalar parameter has no sizes
             shape = np.shape(array)
             if len(shape) != len(t.shape):
                 continue  # reported by the argument check

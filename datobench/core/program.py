@@ -15,8 +15,9 @@ from datobench.core.backends import backend as find_backend
 from datobench.core.codegen.emitters import EMITTERS, emitter
 from datobench.core.errors import DatoError, DatoTypeError, caller_loc, user_facing
 from datobench.core.ir.mapping import Mapping
-from datobench.core.ir.program import Graph, Region
+from datobench.core.ir.program import Graph, Region, RegionScalar
 from datobench.core.report import Report, diagnostics
+from datobench.core.scalar_args import scalar_argument
 from datobench.core.targets import Target
 
 if TYPE_CHECKING:
@@ -160,14 +161,18 @@ class Program:
         return build_npu(directory, arch, name)
 
     def _check_arrays(self, arrays: tuple) -> dict[str, np.ndarray]:
-        params = self.region.params
+        params = self.region.signature()
         loc = caller_loc()
         if len(arrays) != len(params):
             names = ", ".join(b.name for b in params)
+            what = "arrays" if len(params) == len(self.region.params) else "arguments"
             raise DatoTypeError(
-                f"{self.region.name} takes {len(params)} arrays ({names}), got {len(arrays)}", loc
+                f"{self.region.name} takes {len(params)} {what} ({names}), got {len(arrays)}",
+                loc,
             )
         for n, (buf, array) in enumerate(zip(params, arrays)):
+            if isinstance(buf, RegionScalar):
+                continue
             expected = buf.type
             if not isinstance(array, np.ndarray):
                 raise DatoTypeError(
@@ -183,7 +188,12 @@ class Program:
                 )
             if not array.flags.writeable:
                 raise DatoTypeError(f"argument {n + 1} ('{buf.name}') is read-only", loc)
-        return {b.name: a for b, a in zip(params, arrays)}
+        return {
+            b.name: scalar_argument(n + 1, b, a, self.region.name, loc)
+            if isinstance(b, RegionScalar)
+            else a
+            for n, (b, a) in enumerate(zip(params, arrays))
+        }
 
     def __repr__(self) -> str:
         g = self.graph

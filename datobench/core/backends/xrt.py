@@ -26,6 +26,7 @@ from datobench.core.runtime import (
     open_device,
     program_runner,
 )
+from datobench.core.scalar_args import refuse_on_device
 
 NEEDS_XCLBIN = (
     "backend='xrt' runs a built kernel: pass xclbin=PATH (from "
@@ -105,6 +106,7 @@ class XrtBackend(Backend):
                 "the device's target, e.g. target='npu1_4col' (a Ryzen AI NPU) or "
                 "target='u280' (an Alveo card)"
             )
+        refuse_on_device(program.region)
         if kind_of(program.target).runs_aie:
             if options.xclbin is None or options.insts is None:
                 raise BackendUnavailable(NEEDS_DESIGN)

@@ -12,10 +12,12 @@ import ast
 import math
 
 from datobench.core.errors import DatoSyntaxError, DatoTypeError, located
+from datobench.core.frontend.scalars import python_number_hint, scalar_param_type
 from datobench.core.frontend.source import FunctionSource
 from datobench.core.frontend.task import TaskBuilder, TaskContext
-from datobench.core.ir.program import Buffer, Region, StreamDecl, Task, TaskParam
+from datobench.core.ir.program import Buffer, Region, RegionScalar, StreamDecl, Task, TaskParam
 from datobench.core.ir.types import (
+    DType,
     LayoutType,
     R,
     Shard,
@@ -41,8 +43,9 @@ def _step(src: FunctionSource, node: ast.AST, read, *args):
         raise located(error, src.loc(node)) from None
 
 
-def region_param_types(src: FunctionSource) -> list[tuple[str, TensorType, ast.arg]]:
-    """The region's parameters with their (possibly symbolic) tensor types."""
+def region_param_types(src: FunctionSource) -> list[tuple[str, TensorType | DType, ast.arg]]:
+    """The region's parameters with their (possibly symbolic) tensor types, or the element
+    types of its scalar parameters."""
     fn = src.tree
     args = fn.args
     if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs or args.defaults:
@@ -58,9 +61,16 @@ def region_param_types(src: FunctionSource) -> list[tuple[str, TensorType, ast.a
                 src.loc(a),
             )
         t = src.evaluate(a.annotation, f"the type of '{a.arg}'")
-        if not isinstance(t, TensorType):
+        t = scalar_param_type(t) or t
+        if not isinstance(t, (TensorType, DType)):
+            hint = python_number_hint(t)
             raise DatoTypeError(
-                f"region parameter '{a.arg}' must be a tensor type such as float32[64], not {t!r}",
+                f"region parameter '{a.arg}' must be a tensor type such as float32[64] or a "
+                + (
+                    f"scalar type with its width: `{a.arg}: {hint}`, not {t.__name__}"
+                    if hint
+                    else f"scalar type such as int32, float32 or bool, not {t!r}"
+                ),
                 src.loc(a.annotation),
             )
         out.append((a.arg, t, a))
@@ -73,6 +83,7 @@ class RegionBuilder:
         self.bindings = bindings
         self.task_decorator = task_decorator
         self.kernels: dict = {}  # name -> Kernel, for the simulator
+        self.scalars: tuple[RegionScalar, ...] = ()  # its scalar parameters, once read
 
     def _bound(self, size: Size, node: ast.AST) -> Size:
         """A size with its symbols bound (any other value as it is, for the caller to check)."""
@@ -108,9 +119,16 @@ class RegionBuilder:
 
     def _build(self) -> Region:
         src = self.src
+        declared = region_param_types(src)
         buffers = tuple(
             Buffer(name, _step(src, node, self._resolve, t, node), src.loc(node))
-            for name, t, node in region_param_types(src)
+            for name, t, node in declared
+            if isinstance(t, TensorType)
+        )
+        self.scalars = tuple(
+            RegionScalar(name, t, n, src.loc(node))
+            for n, (name, t, node) in enumerate(declared)
+            if isinstance(t, DType)
         )
         streams: dict[str, StreamDecl] = {}
         task_nodes = []
@@ -121,7 +139,9 @@ class RegionBuilder:
                 continue
             if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
                 decl = _step(src, stmt, self._stream, stmt)
-                if decl.name in streams or decl.name in {b.name for b in buffers}:
+                if decl.name in streams or decl.name in {b.name for b in buffers} | {
+                    s.name for s in self.scalars
+                }:
                     raise DatoTypeError(f"'{decl.name}' is declared twice", src.loc(stmt))
                 streams[decl.name] = decl
             elif isinstance(stmt, ast.FunctionDef):
@@ -158,6 +178,7 @@ class RegionBuilder:
             tuple(tasks),
             tuple(k.decl for k in self.kernels.values()),
             src.loc(src.tree),
+            self.scalars,
         )
 
     def _stream(self, stmt: ast.AnnAssign) -> StreamDecl:
@@ -209,7 +230,10 @@ class RegionBuilder:
         params = {}
         for a, buffer_name in zip(fn_args.args, arg_names):
             params[a.arg] = self._param(a, by_name[buffer_name], mapping)
-        ctx = TaskContext(node.name, mapping, params, streams, set(by_name), self.bindings)
+        scalars = {s.name: s.type for s in self.scalars}
+        ctx = TaskContext(
+            node.name, mapping, params, streams, set(by_name), self.bindings, scalars=scalars
+        )
         body = TaskBuilder(src, ctx).body(node.body)
         return Task(node.name, mapping, tuple(params.values()), body, src.loc(node)), ctx.kernels
 
@@ -242,6 +266,12 @@ class RegionBuilder:
                         "args= takes a list of region parameters", src.loc(kw.value)
                     )
                 for elt in kw.value.elts:
+                    if isinstance(elt, ast.Name) and elt.id in {s.name for s in self.scalars}:
+                        raise DatoTypeError(
+                            f"'{elt.id}' is a scalar parameter of the region: a task reads it "
+                            "by name, without listing it in args=",
+                            src.loc(elt),
+                        )
                     if not isinstance(elt, ast.Name) or elt.id not in buffer_names:
                         raise DatoTypeError(
                             f"`{ast.unparse(elt)}` is not a parameter of the region",

@@ -152,6 +152,20 @@ def index_value(expr: Expr, what: str) -> Expr:
     return expr
 
 
+def runtime_index(expr: Expr) -> Expr:
+    """An integer scalar computed at run time (read from a stream or a tensor) as a
+    subscript: converted to an index, which the simulator checks against the bound as it runs.
+    Index values (pid, loop variables, constants) are as they are."""
+    t = expr.type
+    if not (isinstance(t, DType) and t.kind == "int"):
+        return expr
+    if isinstance(expr, Const):
+        return Const(int(expr.value), index, expr.loc)
+    if isinstance(expr, Binary) and expr.op in ("+", "-", "*"):  # affine in its leaves
+        return Binary(expr.op, runtime_index(expr.lhs), runtime_index(expr.rhs), index, expr.loc)
+    return Call("astype", (expr,), (("dtype", index),), index, getattr(expr, "loc", None))
+
+
 def subscript(base: Var | ParamRef, items: list) -> tuple[tuple[Subscript, ...], Type]:
     """Check ``base[items]``; items are ``("index", e)`` or ``("slice", start, stop)``."""
     t = base.type
@@ -166,7 +180,7 @@ def subscript(base: Var | ParamRef, items: list) -> tuple[tuple[Subscript, ...],
     shape: list[int] = []
     for dim, (item, size) in enumerate(zip(items, t.shape)):
         if item[0] == "index":
-            at = index_value(item[1], "an index")
+            at = index_value(runtime_index(item[1]), "an index")
             if isinstance(at, Const) and not 0 <= at.value < size:
                 raise DatoTypeError(
                     f"index {at.value} is out of range for dimension {dim} of '{base.name}' "
@@ -174,8 +188,12 @@ def subscript(base: Var | ParamRef, items: list) -> tuple[tuple[Subscript, ...],
                 )
             out.append(Index(at))
             continue
-        start = index_value(item[1], "a slice bound") if item[1] is not None else Const(0, index)
-        stop = index_value(item[2], "a slice bound") if item[2] is not None else Const(size, index)
+        start, stop = (
+            index_value(runtime_index(item[k]), "a slice bound") if item[k] is not None else None
+            for k in (1, 2)
+        )
+        start = Const(0, index) if start is None else start
+        stop = Const(size, index) if stop is None else stop
         length = difference(stop, start)
         if length is None:
             raise DatoTypeError(

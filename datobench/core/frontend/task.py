@@ -24,6 +24,7 @@ from datobench.core.frontend import collectives
 from datobench.core.frontend import semantics as sem
 from datobench.core.frontend.collectives import Collectives, Scattered, StreamSlice
 from datobench.core.frontend.helpers import HelperInlining, Inline, is_helper, names_a_function
+from datobench.core.frontend.scalars import ScalarExpressions
 from datobench.core.frontend.source import FunctionSource
 from datobench.core.frontend.values import Meta, Method, NoValue, PidTuple, StreamHandle
 from datobench.core.ir import ops
@@ -106,9 +107,10 @@ class TaskContext:
     bindings: dict[str, int]
     kernels: dict[str, Kernel] = field(default_factory=dict)  # the kernels the body calls
     inlined: list[str] = field(default_factory=list)  # one entry per helper call inlined
+    scalars: dict[str, DType] = field(default_factory=dict)  # the region's scalar parameters
 
 
-class TaskBuilder(HelperInlining, Collectives):
+class TaskBuilder(HelperInlining, Collectives, ScalarExpressions):
     def __init__(self, src: FunctionSource, ctx: TaskContext, inline: Inline | None = None):
         self.src = src
         self.ctx = ctx
@@ -267,6 +269,11 @@ class TaskBuilder(HelperInlining, Collectives):
             )
         if name in self.ctx.streams:
             raise DatoTypeError(f"cannot rebind stream '{name}'")
+        if name in self.ctx.scalars and self.inline is None:
+            raise DatoTypeError(
+                f"cannot rebind '{name}', a scalar parameter of the region; give the new value "
+                "another name"
+            )
         if isinstance(self.vars.get(self._local(name)), (Pid, PidTuple)):
             raise DatoTypeError(f"cannot rebind '{name}', which holds dato.pid()")
         if self.inline is not None and name in self.inline.bound:
@@ -421,6 +428,8 @@ class TaskBuilder(HelperInlining, Collectives):
             return Var(key, v)
         if name in self.ctx.params:
             return ParamRef(name, self.ctx.params[name].type)
+        if name in self.ctx.scalars and self.inline is None:
+            return Var(name, self.ctx.scalars[name])
         if name in self.ctx.streams:
             return StreamHandle(self.ctx.streams[name])
         if name in self.ctx.buffers:
@@ -611,6 +620,8 @@ class TaskBuilder(HelperInlining, Collectives):
                 return Pid(0, index)
             return PidTuple()
         op = lib.OP_OF_FUNCTION.get(fn) if _hashable(fn) else None
+        if op is None and any(fn is b for b in self.PYTHON_BUILTINS):
+            return _located(self.python_builtin(fn, node), loc)
         if op is None and is_helper(fn):
             return self._inline_call(fn, node)
         if op is None:

@@ -6,7 +6,7 @@ Variables are keyed ``("var", name)`` or ``("pid", axis)``.
 
 from __future__ import annotations
 
-from datobench.core.ir.nodes import Binary, Const, Expr, Pid, Unary, Var
+from datobench.core.ir.nodes import Binary, Call, Const, Expr, Pid, Unary, Var
 from datobench.core.ir.types import index
 
 Affine = tuple[dict[tuple, int], int]
@@ -22,6 +22,8 @@ def affine(expr: Expr) -> Affine | None:
         return {("var", expr.name): 1}, 0
     if isinstance(expr, Pid):
         return {("pid", expr.axis): 1}, 0
+    if isinstance(expr, Call) and expr.fn == "astype" and isinstance(expr.args[0], Var):
+        return {("var", expr.args[0].name): 1}, 0  # an integer read at run time, as an index
     if isinstance(expr, Unary) and expr.op == "-":
         inner = affine(expr.operand)
         return None if inner is None else _scale(inner, -1)

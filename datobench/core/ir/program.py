@@ -9,7 +9,7 @@ from pathlib import Path
 from datobench.core.errors import Loc
 from datobench.core.ir.nodes import Stmt
 from datobench.core.ir.printer import block_lines
-from datobench.core.ir.types import LayoutDim, Shard, TensorType, Type
+from datobench.core.ir.types import DType, LayoutDim, Shard, TensorType, Type
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,17 @@ class Buffer:
 
     name: str
     type: TensorType
+    loc: Loc | None = None
+
+
+@dataclass(frozen=True)
+class RegionScalar:
+    """A scalar parameter of the region (``alpha: float32``): a number given with each run.
+    Task bodies read it by name, as a ``Var`` that no statement of theirs assigns."""
+
+    name: str
+    type: DType
+    position: int  # its place among the region's parameters, counted from 0
     loc: Loc | None = None
 
 
@@ -87,6 +98,14 @@ class Region:
     tasks: tuple[Task, ...]
     kernels: tuple[KernelDecl, ...] = ()
     loc: Loc | None = None
+    scalars: tuple[RegionScalar, ...] = ()
+
+    def signature(self) -> list[Buffer | RegionScalar]:
+        """The region's parameters in the order it declares them (and is called with)."""
+        ordered: list[Buffer | RegionScalar] = list(self.params)
+        for s in sorted(self.scalars, key=lambda s: s.position):
+            ordered.insert(s.position, s)
+        return ordered
 
     def stream(self, name: str) -> StreamDecl:
         return next(s for s in self.streams if s.name == name)
@@ -181,7 +200,7 @@ def task_lines(task: Task) -> list[str]:
 
 def region_text(region: Region) -> str:
     """The region as written, as text: ``str(region)`` and ``emit("ir")``."""
-    params = ", ".join(f"{b.name}: {b.type}" for b in region.params)
+    params = ", ".join(f"{b.name}: {b.type}" for b in region.signature())
     lines = [f"region {region.name}({params}):"]
     for s in region.streams:
         shape = f"[{', '.join(map(str, s.shape))}]" if s.shape else ""

@@ -83,7 +83,8 @@ def resolve_size(size: Size, bindings: dict[str, int]) -> int:
 
 @dataclass(frozen=True)
 class DType:
-    """A scalar element type. ``index`` (loop variables, pid) and ``bool`` are internal."""
+    """A scalar element type. ``index`` (loop variables, pid) is internal; ``bool`` is
+    ``dato.boolean`` (what comparisons give)."""
 
     name: str
     bits: int

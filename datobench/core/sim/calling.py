@@ -26,6 +26,7 @@ class InstanceArgs:
     W: list  # the instance's Wait records, by wait number
     fail: Callable[[int, int, int], None]  # an index is out of range: (check, start, length)
     budget: Callable[[object], None]  # the loop budget is spent at this location
+    V: dict  # the region's scalar parameters the instance reads, by name (None: timing only)
 
     @classmethod
     def names(cls) -> tuple[str, ...]:

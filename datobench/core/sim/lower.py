@@ -44,8 +44,10 @@ from datobench.core.ir.nodes import (
 )
 from datobench.core.ir.ops import BINARY, CALLS, UNARY
 from datobench.core.ir.program import Instance
+from datobench.core.ir.scalars import scalar_reads
 from datobench.core.ir.types import dtype_of, float32
 from datobench.core.sim.calling import InstanceArgs
+from datobench.core.sim.choice import LazyChoice, is_lazy_choice
 
 
 class Wait:
@@ -84,10 +86,11 @@ class Lowered:
     constants: list = field(default_factory=list)
     waits: list[tuple[str, str, Loc | None]] = field(default_factory=list)  # kind, channel, loc
     checks: list[tuple[Loc | None, str]] = field(default_factory=list)
+    scalars: list[str] = field(default_factory=list)  # the region scalars the body reads
     calling: type[InstanceArgs] = InstanceArgs  # the arguments of ``run``
 
 
-class Lowerer:
+class Lowerer(LazyChoice):
     """Lowers one instance. Subclasses (the performance simulator) add timing through the
     ``before_stmt`` / ``after_stmt`` / ``after_put`` / ``after_get`` hooks, and the arguments
     those need through a subclass of ``InstanceArgs``."""
@@ -132,6 +135,9 @@ class Lowerer:
             self.line(f"p_{name} = P[{n}]")
         for name, slot in self.channel_slot.items():
             self.line(f"q{slot} = Q[{slot}]  # {name}")
+        self.out.scalars = scalar_reads(self.inst.body)
+        for name in self.out.scalars:
+            self.line(f"{_local(name)} = V[{name!r}]")
         self.line("if False: yield")  # a generator even if it never blocks
         self.block(self.inst.body)
         self.out.source = "\n".join(self.code) + "\n"
@@ -274,6 +280,8 @@ class Lowerer:
             self.line(f"{t} = q{slot}.popleft()")
             self.after_get(slot)
             return t
+        if is_lazy_choice(e):
+            return self.choice(e)
         if isinstance(e, Call):
             return self.call(e)
         if isinstance(e, KernelCall):

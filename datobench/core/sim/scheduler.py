@@ -161,6 +161,7 @@ def start(
             W=waits,
             fail=_failer(unit),
             budget=_budget_failer(unit, max_steps),
+            V={name: arrays[name] if arrays else None for name in unit.lowered.scalars},
             **(more_args(unit) if more_args else {}),
         )
         gens.append(args.call(unit.run))

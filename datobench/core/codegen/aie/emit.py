@@ -11,6 +11,7 @@ from __future__ import annotations
 from datobench.core.codegen.aie.core import emit_core
 from datobench.core.codegen.aie.kernels import Kernel, core_link, declarations
 from datobench.core.codegen.aie.plan import Link, plan
+from datobench.core.codegen.aie.region_scalars import refuse_region_scalars
 from datobench.core.codegen.aie.releases import DEFAULT_RELEASE, RELEASES, device_name, release
 from datobench.core.codegen.aie.sequence import sequence_lines
 from datobench.core.codegen.names import symbol_namer
@@ -39,6 +40,7 @@ def design(program, release_name: str | None = None) -> tuple[str, list[Kernel]]
             "emit('mlir-aie') needs a program compiled for an NPU target: "
             "dato.compile(region, target='npu1_4col')"
         )
+    refuse_region_scalars(program.region)
     program = drained_program(program)  # the next invocation must not read leftovers
     device = device_name(rel, target.param("mlir_aie.device"))
     p = plan(program, symbol_namer())

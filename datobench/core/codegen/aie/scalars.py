@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from datobench.core.codegen.aie import types
+from datobench.core.codegen.aie.scalar_calls import has_scalar_form, scalar_call
 from datobench.core.codegen.names import spelling
 from datobench.core.errors import CapabilityError
 from datobench.core.ir.nodes import Binary, Const, Expr, Get, Index, Load, Range, Var
@@ -134,6 +135,8 @@ class CoreText:
                     )
                 self.line(f"{v} = arith.{table[e.op]} {a}, {b} : {mlir}")
             return v
+        if has_scalar_form(e):
+            return scalar_call(self, e)
         if isinstance(e, Load) and isinstance(e.base, Var):
             buf = self.named(e.base.name)
             at = ", ".join(self.scalar(i.at) for i in e.indices)

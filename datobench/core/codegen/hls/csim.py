@@ -32,6 +32,7 @@ from datobench.core.errors import (
     InternalError,
     Loc,
 )
+from datobench.core.ir.program import RegionScalar
 from datobench.core.passes.drain import drained
 from datobench.core.sim.scheduler import budget_error
 
@@ -154,11 +155,11 @@ def run(
 ) -> CsimResult:
     """Run the compiled simulation on ``arrays`` (outputs written back into them), within
     ``timeout`` seconds and a budget of ``max_steps`` loop iterations."""
-    params = program.region.params
+    params = program.region.signature()
     files = []
     for n, b in enumerate(params):
         path = built.directory / f"arg{n}.bin"
-        np.ascontiguousarray(arrays[b.name]).tofile(path)
+        np.ascontiguousarray(arrays[b.name]).tofile(path)  # a scalar: its one value
         files.append(str(path))
     start = time.perf_counter()
     try:
@@ -185,6 +186,8 @@ def run(
             f"{done.stderr.strip()[-1000:]} (project in {built.directory})"
         )
     for n, b in enumerate(params):
+        if isinstance(b, RegionScalar):
+            continue
         result = np.fromfile(files[n], dtype=b.type.dtype.np).reshape(b.type.shape)
         arrays[b.name][...] = result
     return CsimResult(built, seconds)

@@ -5,6 +5,7 @@ into ``dato_hls.h``), names from the user's tasks, parameters and streams; a top
 from __future__ import annotations
 
 from datobench.core.codegen.hls.naming import HlsNames
+from datobench.core.codegen.hls.scalars import instance_scalars, top_interfaces, top_parameters
 from datobench.core.codegen.hls.types import SCALAR, ctype, literal
 from datobench.core.errors import CapabilityError
 from datobench.core.ir.effects import written_buffers
@@ -77,7 +78,10 @@ class _Instance:
         return name
 
     def var(self, name: str) -> str:
-        """The identifier of a local (an assigned name or a loop variable)."""
+        """The identifier of a local (an assigned name or a loop variable), or of a region
+        scalar, which every function takes under the top function's name for it."""
+        if name in self.names.scalars:
+            return self.names.scalars[name]
         return self.local.name(name, "local")
 
     def signature(self) -> str:
@@ -86,6 +90,8 @@ class _Instance:
             buf = self.region.buffer(a.buffer)
             const = "" if a.buffer in self.written else "const "
             args.append(f"{const}{SCALAR[buf.type.dtype.name]}* {self.names.buffers[a.buffer]}")
+        for s in instance_scalars(self.region, self.inst):
+            args.append(f"{SCALAR[s.type.name]} {self.var(s.name)}")
         for c in self.channels:
             args.append(f"{stream_type(c.elem, c.depth)}& {self.names.streams[c.name]}")
         return f"static void {self.names.functions[self.inst.name]}({', '.join(args)})"
@@ -362,15 +368,11 @@ def emit_kernel(program) -> str:
         out += [f"// external kernel {decl.name}", source.strip(), ""]
     for inst in emitted(graph):
         out += _Instance(inst, graph, written, names, sites).function() + [""]
-    params = []
-    for b in region.params:
-        const = "" if b.name in written else "const "
-        params.append(f"{const}{SCALAR[b.type.dtype.name]}* {names.buffers[b.name]}")
-    out += names.renamed([names.top, *(names.buffers[b.name] for b in region.params)])
+    params = top_parameters(region, names, written)
+    ports = [names.buffers[b.name] for b in region.params] + list(names.scalars.values())
+    out += names.renamed([names.top, *ports])
     out.append(f'extern "C" void {names.top}({", ".join(params)}) {{')
-    for n, b in enumerate(region.params):
-        port = names.buffers[b.name]
-        out.append(f"#pragma HLS interface m_axi port = {port} offset = slave bundle = gmem{n}")
+    out += top_interfaces(region, names)
     out.append("#pragma HLS interface s_axilite port = return")
     out.append("#pragma HLS dataflow")
     for c in graph.channels:
@@ -381,6 +383,7 @@ def emit_kernel(program) -> str:
     out.append("  DATO_DATAFLOW_BEGIN")
     for inst in emitted(graph):
         args = [names.buffers[a.buffer] for a in inst.args]
+        args += [names.scalars[s.name] for s in instance_scalars(region, inst)]
         args += [
             names.streams[c.name] for c in graph.channels if inst.name in (c.producer, c.consumer)
         ]

@@ -35,6 +35,8 @@ class HlsNames:
         self.shared = self.globals.scope(CPP_LOCAL_RESERVED)
         params = [b.name for b in region.params]
         self.buffers = dict(zip(params, self.shared.names(params, "buffer")))
+        scalars = [s.name for s in region.scalars]
+        self.scalars = dict(zip(scalars, self.shared.names(scalars, "scalar")))
         channels = [c.name for c in graph.channels]
         self.streams = dict(zip(channels, self.shared.names(channels, "stream")))
 

@@ -52,7 +52,7 @@ def _tensor(t: Type, what: str) -> TensorType:
 
 
 def _element_type(dtype) -> bool:
-    return isinstance(dtype, DType) and dtype.kind in ("int", "float")
+    return isinstance(dtype, DType) and dtype.kind in ("int", "float", "bool")
 
 
 # -- operators ----------------------------------------------------------------------------------
