@@ -1,6 +1,6 @@
 """Errors of the %%dato and %dato magics, through IPython's own shell: wrong options and cells
-are reported on stderr at the magic's line (line 1 of the cell) with the magic's usage and no
-traceback; Python's own errors in the cell are shown as IPython shows them for any cell."""
+fail the cell and are shown at the magic's line (line 1 of the cell) with the magic's usage and
+no traceback; Python's own errors in the cell are shown as IPython shows them for any cell."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import re
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from traitlets.config import Config
+
+from datobench import DatoError
 
 REGION_CELL = """
 import datobench as dato
@@ -42,10 +44,12 @@ def shell(tmp_path_factory):
 
 
 def _reported(shell, capsys, cell: str) -> str:
-    """What the magic prints on stderr for ``cell``; the cell itself succeeds."""
+    """What the shell shows for ``cell``, which fails with a DatoError (no traceback)."""
     capsys.readouterr()
-    assert shell.run_cell(cell).success
-    err = capsys.readouterr().err.strip()
+    result = shell.run_cell(cell, store_history=True)
+    assert not result.success and isinstance(result.error_in_exec, DatoError)
+    out = capsys.readouterr()
+    err = (out.out + out.err).strip()
     assert "Traceback" not in err and "datobench/" not in err, err
     return err
 
@@ -78,7 +82,10 @@ def test_a_placement_variable_that_does_not_exist(shell, capsys):
 
 def test_an_unknown_line_magic_command(shell, capsys):
     err = _reported(shell, capsys, "%dato frobnicate")
-    assert err == "DatoError: %dato takes `targets`, `devices` or `show NAME [--target T]`"
+    assert err == (
+        "DatoError: %dato takes `targets`, `devices`, `show NAME [options]` or `help` "
+        "(%dato help lists the options)"
+    )
 
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")

@@ -224,11 +224,11 @@ def test_an_npu_target_without_artefacts_builds_them_or_names_the_missing_tools(
 
 
 def reported(shell, capsys, cell: str) -> str:
-    """The first line the magic prints on stderr for ``cell``: before the cell ran."""
+    """The first line the shell shows for ``cell``, which fails before its code ran."""
     shell.user_ns.pop("scaled", None)
     capsys.readouterr()
-    assert shell.run_cell(cell).success
-    err = capsys.readouterr().err
+    assert not shell.run_cell(cell).success
+    err = capsys.readouterr().out
     assert "Traceback" not in err and "scaled" not in shell.user_ns  # the cell did not run
     return err.splitlines()[0]
 

@@ -29,6 +29,7 @@ from datobench.core.errors import CapabilityError, DatoError
 from datobench.core.measure import Measurement
 from datobench.widgets.device import run_on_device, zero_inputs
 from datobench.widgets.editor import PlacementEditor
+from datobench.widgets.functional import functional_html, run_functional
 
 _STYLE = """<style>
 .dato-panel { border: 1px solid #e2e8f0; border-radius: 10px; padding: 10px 12px;
@@ -124,6 +125,8 @@ class Workbench:
             region, target=target, placement=placement, primitives=self.primitives, sizes=sizes
         )
         self.perf, self.timed_on = self._time(self.program)
+        # the functional run (backend "sim"), on generated inputs: a placement does not change it
+        self.simulated = run_functional(self.program) if backend == "sim" else None
         # the device run (backend "xrt"): a Measurement, or NotRun saying why not
         self.measured = None
         self._measured_placement = dict(self.program.mapping.placement)
@@ -250,6 +253,8 @@ class Workbench:
             f"instances, {len(p.graph.channels)} channels{cycles}</div>"
         )
         self.basis.value = _basis_html(self.timed_on)
+        if self.simulated is not None:
+            self.basis.value = functional_html(self.simulated)
         stale = dict(p.mapping.placement) != self._measured_placement
         self.device.value = visual.device_html(self.measured, stale)
         try:
