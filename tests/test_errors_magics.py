@@ -134,3 +134,75 @@ def test_the_users_exception_is_shown_with_the_users_frames(shell, capsys):
 def test_an_exception_at_the_cells_top_level(shell, capsys):
     text = _failed(shell, capsys, "%%dato\nraise KeyError('from the cell')")
     assert "KeyError: 'from the cell'" in text and "----> 2 raise KeyError" in text
+
+
+STUCK_CELL = """%%dato --backend sim
+import datobench as dato
+from datobench import Stream, float32
+
+@dato.region
+def stuck(X: float32[32], Y: float32[32]):
+    a: Stream[float32[16], 1]
+    b: Stream[float32[16], 1]
+
+    @dato.task(args=[X])
+    def producer(x: float32[32]):
+        a.put(x[0:16])
+        a.put(x[16:32])
+        b.put(x[0:16])
+
+    @dato.task(args=[Y])
+    def consumer(y: float32[32]):
+        y[0:16] = b.get()
+        y[16:32] = a.get()
+        y[0:16] = a.get()
+"""
+
+
+def test_a_deadlock_in_a_sim_cell_names_its_lines_as_the_notebook_does(shell, capsys):
+    err = _reported(shell, capsys, STUCK_CELL)
+    assert err.splitlines() == [  # the %%dato line is line 1, as JupyterLab numbers it
+        "DeadlockError: cell line 13, column 9: deadlock: every live task instance is blocked "
+        "('producer', 'consumer')",
+        "    a.put(x[16:32])",
+        "    ^",
+        "  note: 'producer' waits to put on 'a' (full: 1 of 1) at cell line 13, column 9",
+        "        a.put(x[16:32])",
+        "  note: 'consumer' waits to get from 'b' (empty: 0 of 1) at cell line 18, column 19",
+        "        y[0:16] = b.get()",
+    ]
+
+
+def test_a_deadlock_in_a_later_cell_names_the_defining_cell(shell, capsys):
+    defining = shell.run_cell(STUCK_CELL.replace("%%dato --backend sim\n", ""), store_history=True)
+    assert defining.success
+    number = shell.execution_count - 1  # the defining cell's [N]
+    err = _reported(
+        shell, capsys, "import numpy as np\nstuck(np.zeros(32, np.float32), np.zeros(32, np.float32))"
+    )
+    first, *_, last_note, _ = err.splitlines()
+    assert first.startswith(f"DeadlockError: cell [{number}] line 12, column 9: deadlock: ")
+    assert last_note.endswith(f"at cell [{number}] line 17, column 19")
+    assert "ipykernel" not in err and "ipython-input" not in err
+
+
+def test_a_sim_cell_runs_the_functional_simulator_and_says_so(shell):
+    cell = "%%dato --backend sim" + REGION_CELL
+    assert shell.run_cell(cell).success
+    workbench = shell.user_ns["_dato"]["doubler"]
+    assert workbench.perf is None and workbench.simulated.backend == "sim"
+    assert "on generated inputs (seeded random values" in workbench.basis.value
+
+
+def test_dato_help_lists_every_option_and_command(shell, capsys):
+    capsys.readouterr()
+    assert shell.run_cell("%dato help").success
+    text = capsys.readouterr().out
+    for option in ("--target", "--backend", "--name", "--placement", "--primitives"):
+        assert f"\n  {option} " in text
+    assert "--xclbin PATH" in text and "--insts PATH" in text
+    assert "sim: run the functional simulator on generated inputs (no timing)" in " ".join(
+        text.split()
+    )
+    for command in ("%dato targets", "%dato devices", "%dato show NAME", "%dato help"):
+        assert f"\n{command}" in text
