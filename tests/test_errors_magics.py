@@ -177,9 +177,8 @@ def test_a_deadlock_in_a_later_cell_names_the_defining_cell(shell, capsys):
     defining = shell.run_cell(STUCK_CELL.replace("%%dato --backend sim\n", ""), store_history=True)
     assert defining.success
     number = shell.execution_count - 1  # the defining cell's [N]
-    err = _reported(
-        shell, capsys, "import numpy as np\nstuck(np.zeros(32, np.float32), np.zeros(32, np.float32))"
-    )
+    call = "import numpy as np\nstuck(np.zeros(32, np.float32), np.zeros(32, np.float32))"
+    err = _reported(shell, capsys, call)
     first, *_, last_note, _ = err.splitlines()
     assert first.startswith(f"DeadlockError: cell [{number}] line 12, column 9: deadlock: ")
     assert last_note.endswith(f"at cell [{number}] line 17, column 19")

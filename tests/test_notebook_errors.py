@@ -43,7 +43,7 @@ def notebook(path: Path) -> Path:
         nbformat.v4.new_code_cell(FAILING),
         nbformat.v4.new_code_cell("after = 'ran'"),
     ]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
     nbformat.write(nb, path)
     return path
 
