@@ -258,9 +258,10 @@ class DatoMagics(Magics):
         if workbench.progress_output is not None:
             # the panel in the bar's place; the bar stays open, as JupyterLab hides the output
             # whose first widget is closed, and that output now shows the panel
-            workbench.progress_output.update(workbench)
+            workbench.progress_output.update(workbench._repr_mimebundle_(), raw=True)
+            workbench.show_picture()  # below it, the static fallback of a saved notebook
         else:
-            display(workbench)
+            display(workbench)  # the panel, then its picture
         self.shell.user_ns.setdefault("_dato", {})[region.__name__] = workbench
 
     # -- %dato ------------------------------------------------------------------------------

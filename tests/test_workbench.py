@@ -272,11 +272,11 @@ def test_an_uncaught_dato_error_in_a_cell_shows_only_the_users_frames(shell, cap
     assert "datobench/core" not in text and "errors.py" not in text
 
 
-def test_the_panel_has_a_static_fallback_for_exported_notebooks(pipeline_workbench):
+def test_the_panel_has_a_picture_for_saved_notebooks(pipeline_workbench):
     bundle = pipeline_workbench._repr_mimebundle_()
     assert bundle["text/plain"].startswith("pipeline on npu1_4col: 2 instances, 1 channels, ")
-    assert "<svg" in bundle["text/html"] and "<table" in bundle["text/html"]
     assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert "text/html" not in bundle  # a sanitiser would strip its SVG: the picture is below
 
 
 def test_timing_progress_reaches_the_bar_the_magic_shows():
@@ -300,11 +300,12 @@ def test_the_panel_takes_the_place_of_the_magics_progress_bar(shell, monkeypatch
     assert shell.run_cell(PIPELINE_CELL.replace("def pipeline", "def shown_once")).success
     workbench = shell.user_ns["_dato"]["shown_once"]
     view = "application/vnd.jupyter.widget-view+json"
-    (bar, bar_place, _), (panel, panel_place, update) = sent  # nothing else is left behind
+    (bar, bar_place, _), (panel, panel_place, update), (picture, _, new) = sent  # nothing else
     assert bar[view]["model_id"] != workbench.widget.model_id  # the bar while timing ran
     assert update and panel_place == bar_place and "display_id" in bar_place  # then the panel
     assert panel[view]["model_id"] == workbench.widget.model_id
     assert panel["text/plain"] == workbench.summary()
+    assert not new and "image/png" in picture  # and below it, its picture
 
 
 def test_the_panels_own_bar_shows_only_while_a_new_placement_is_timed(pipeline_workbench):
