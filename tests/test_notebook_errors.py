@@ -4,6 +4,7 @@ at the cell's line and no traceback, and nbval's own run reports the cell as fai
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -35,12 +36,12 @@ def broken(A: float32[64], B: float32[64]):
 """
 
 
-def notebook(path: Path) -> Path:
+def notebook(path: Path, failing: str = FAILING) -> Path:
     """A three-cell notebook: load the extension, the failing cell, one after it."""
     nb = nbformat.v4.new_notebook()
     nb.cells = [
         nbformat.v4.new_code_cell("%load_ext datobench"),
-        nbformat.v4.new_code_cell(FAILING),
+        nbformat.v4.new_code_cell(failing),
         nbformat.v4.new_code_cell("after = 'ran'"),
     ]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
@@ -78,3 +79,16 @@ def test_nbval_reports_the_failing_cell(tmp_path, worktree_kernel):
     )  # fmt: skip
     assert done.returncode == 1, done.stdout
     assert "1 failed" in done.stdout and "DatoTypeError" in done.stdout
+
+
+def test_run_all_stops_at_a_dato_cell_whose_python_raises(tmp_path, worktree_kernel):
+    cell = "%%dato\nx = 1\nraise ValueError('from the cell')"
+    nb = nbformat.read(notebook(tmp_path / "raising.ipynb", cell), as_version=4)
+    client = NotebookClient(nb, timeout=120, kernel_name="python3")
+    with pytest.raises(CellExecutionError, match="from the cell"):
+        client.execute(cwd=str(tmp_path))
+    (error,) = nb.cells[1].outputs
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", "".join(error.traceback))
+    assert error.ename == "ValueError" and "----> 3 raise ValueError" in shown  # the cell's line
+    assert "datobench" not in shown and "run_cell_magic" not in shown
+    assert nb.cells[2].get("execution_count") is None
