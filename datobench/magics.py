@@ -2,27 +2,33 @@
 
 The cell's Python runs as IPython runs a cell: a syntax error or an exception of the user's own
 code is shown as for any cell (the user's frames, none of datobench's) and the cell fails. A
-DatoError, the magic's own errors included, is printed at the user's line without a traceback,
-and so is a failure of datobench itself, as an InternalError naming the function that failed.
-Cell lines are numbered as the notebook numbers them: the ``%%dato`` line is line 1.
+DatoError, the magic's own errors included, fails the cell too (so that Run All, nbval and
+papermill stop there), and the extension's handler shows it at the user's line without a
+traceback; so is a failure of datobench itself, as an InternalError naming the function that
+failed. Cell lines are numbered as the notebook numbers them: the ``%%dato`` line is line 1,
+and every place in a cell reads "cell line N" ("cell [3] line N" in another cell).
 
+``--backend sim`` runs the functional simulator on generated inputs (the panel says so);
 ``--backend xrt`` times the cell as ``perf`` does, then runs it on the attached device (with
 ``--xclbin``, and ``--insts`` on an NPU target, or what ``prog.build()`` makes for an NPU) and
 the panel shows the measured time beside the predicted one, or in one line what is missing.
+``%dato help`` lists the options.
 
 %load_ext datobench
 %%dato [--target npu1_4col] [--backend perf|sim|xrt] [--name NAME] [--placement VAR]
        [--primitives VAR] [--xclbin PATH] [--insts PATH]
 %dato targets
 %dato devices
-%dato show NAME [--target T]
+%dato show NAME [options]
+%dato help
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import shlex
-import sys
+import textwrap
 
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.display import HTML, display
@@ -47,14 +53,71 @@ def _words(line: str) -> list[str]:
 
 def _parser() -> _Parser:
     p = _Parser(prog="%%dato", add_help=False)
-    p.add_argument("--target", default="npu1_4col")
-    p.add_argument("--backend", default="perf", choices=("perf", "sim", "xrt"))
-    p.add_argument("--name", default=None)
-    p.add_argument("--placement", default=None)
-    p.add_argument("--primitives", default=None)
-    p.add_argument("--xclbin", default=None, metavar="PATH")
-    p.add_argument("--insts", default=None, metavar="PATH")
+    p.add_argument(
+        "--target",
+        default="npu1_4col",
+        help="a target name (%dato targets lists them) or a .toml file",
+    )
+    p.add_argument(
+        "--backend",
+        default="perf",
+        choices=("perf", "sim", "xrt"),
+        help="perf: time with the cycle-approximate model (no hardware); sim: run the "
+        "functional simulator on generated inputs (no timing); xrt: time, then run on the "
+        "attached device",
+    )
+    p.add_argument("--name", default=None, help="the region to show, when the cell defines several")
+    p.add_argument(
+        "--placement",
+        default=None,
+        metavar="VAR",
+        help="a variable holding {instance: (column, row)} to pin (the editor's copied code)",
+    )
+    p.add_argument(
+        "--primitives",
+        default=None,
+        metavar="VAR",
+        help="a variable holding a list of dato.chain(...) / dato.bundle([...])",
+    )
+    p.add_argument(
+        "--xclbin", default=None, metavar="PATH", help="a built xclbin to run (--backend xrt)"
+    )
+    p.add_argument(
+        "--insts",
+        default=None,
+        metavar="PATH",
+        help="the NPU instruction stream beside --xclbin (--backend xrt on an NPU target)",
+    )
     return p
+
+
+LINE_COMMANDS = (
+    ("%dato targets", "the targets: kind, compute tiles, clock"),
+    ("%dato devices", "the NPUs and Alveo cards here, and what each is missing for --backend xrt"),
+    ("%dato show NAME [options]", "the panel of a region defined earlier, with %%dato's options"),
+    ("%dato help", "this help"),
+)
+
+
+def help_text() -> str:
+    """What ``%dato help`` prints: the cell magic's usage and options, then the line
+    commands."""
+    usage = " ".join(_parser().format_usage().split()).removeprefix("usage: ")
+    lines = [f"{usage}", "  a cell that defines one @dato.region: its workbench panel", ""]
+    for action in _parser()._actions:
+        flag = action.option_strings[0]
+        value = "{" + ",".join(action.choices) + "}" if action.choices else action.metavar
+        value = value or action.dest.upper()
+        default = f" (default {action.default})" if action.default is not None else ""
+        lines.append(f"  {flag} {value}")
+        lines.append(
+            textwrap.fill(
+                f"{action.help}{default}", 96, initial_indent=" " * 6, subsequent_indent=" " * 6
+            )
+        )
+    lines.append("")
+    lines += [f"{command:<28}{what}" for command, what in LINE_COMMANDS]
+    return "\n".join(lines)
 
 
 def _check_device_options(args) -> None:
@@ -92,11 +155,10 @@ class DatoMagics(Magics):
             where, run = Loc(filename, 1), lambda: self._cell(line, cell, filename)
         try:
             return run()
-        except DatoError as error:
-            print(_cell_text(error, where), file=sys.stderr)  # no traceback
+        except DatoError as error:  # failing the cell; _show_dato_error shows it
+            raise _at_cell(error, where) from None
         except Exception as error:  # datobench itself failed (the user's code ran in _run)
-            print(_cell_text(InternalError.from_exception(error, None), where), file=sys.stderr)
-        return None
+            raise InternalError.from_exception(error, where) from None
 
     # -- %%dato -----------------------------------------------------------------------------
     def _cell(self, line: str, cell: str, filename: str):
@@ -196,9 +258,10 @@ class DatoMagics(Magics):
         if workbench.progress_output is not None:
             # the panel in the bar's place; the bar stays open, as JupyterLab hides the output
             # whose first widget is closed, and that output now shows the panel
-            workbench.progress_output.update(workbench)
+            workbench.progress_output.update(workbench._repr_mimebundle_(), raw=True)
+            workbench.show_picture()  # below it, the static fallback of a saved notebook
         else:
-            display(workbench)
+            display(workbench)  # the panel, then its picture
         self.shell.user_ns.setdefault("_dato", {})[region.__name__] = workbench
 
     # -- %dato ------------------------------------------------------------------------------
@@ -227,31 +290,57 @@ class DatoMagics(Magics):
             region = self._region(words[1], {}, "%dato show")
             self._open(region, args)
             return None
-        raise DatoError("%dato takes `targets`, `devices` or `show NAME [--target T]`")
+        if words == ["help"]:
+            print(help_text())
+            return None
+        raise DatoError(
+            "%dato takes `targets`, `devices`, `show NAME [options]` or `help` (%dato help "
+            "lists the options)"
+        )
 
 
 def _is_cell(filename: str) -> bool:
     return "ipykernel" in filename or filename.startswith("<")
 
 
-def _cell_text(error: DatoError, magic_line: Loc | None) -> str:
-    """The error as the user should see it: at their cell's line, or at the magic's line when
-    it is about the magic's options or nothing in the cell (never a line inside IPython or
-    datobench; no location for the ``%dato`` line magic)."""
-    loc = error.loc
-    if loc is None or not _is_cell(loc.file):
-        error = type(error)(error.message, magic_line, error.notes)
-        loc = magic_line
-    text = str(error)
-    if loc is not None:
-        text = text.replace(f"{loc}:", f"cell line {loc.line}, column {loc.col + 1}:", 1)
-    return f"{type(error).__name__}: {text}"
+def _at_cell(error: DatoError, magic_line: Loc | None) -> DatoError:
+    """The error located in the user's cell: at the magic's line when it is about the magic's
+    options or nothing in the cell (never a line inside IPython or datobench; no location
+    for the ``%dato`` line magic)."""
+    if error.loc is None or not _is_cell(error.loc.file):
+        error.loc = magic_line
+    return error
+
+
+# a place in a cell as Loc prints it: "/tmp/ipykernel_1/2.py:9:13", "<ipython-input-3-ab>:9:13"
+_PLACE = re.compile(r"([^\s'\"()]*ipykernel_\d+[/\\]\d+\.py|<ipython-input-[^>]*>):(\d+):(\d+)")
+
+
+def _cell_places(text: str, shell) -> str:
+    """``text`` with every place in a notebook cell written as the notebook numbers it: "cell
+    line N, column C" in the running cell, "cell [K] line N, column C" in cell K."""
+
+    def place(match: re.Match) -> str:
+        named = shell.compile.format_code_name(match[1])
+        number = named[1].removeprefix("In[").removesuffix("]") if named else None
+        cell = "cell" if number in (None, str(shell.execution_count)) else f"cell [{number}]"
+        return f"{cell} line {match[2]}, column {match[3]}"
+
+    return _PLACE.sub(place, text)
+
+
+def _cell_text(error: DatoError, shell) -> str:
+    """The error as the user should see it: its type, the message at their cell's line, the
+    line and a caret, and the notes, every place in a cell as the notebook numbers it."""
+    return f"{type(error).__name__}: {_cell_places(str(error), shell)}"
 
 
 def _show_dato_error(shell, etype, value, tb, tb_offset=None):
-    """Uncaught DatoErrors in notebook cells: the user's frames and the message, nothing of
-    datobench's."""
-    shell.showtraceback((etype, value, user_traceback(tb)), tb_offset=tb_offset)
+    """Uncaught DatoErrors in notebook cells (the magic's and the user's own): the message at
+    the user's line, no traceback. The cell has failed (IPython marks it before calling this),
+    so Run All, nbval and papermill stop; a notebook shows an error output as for any error."""
+    text = _cell_text(value, shell)
+    shell._showtraceback(etype, text.split(": ", 1)[1], [text])  # the output IPython would send
 
 
 def load_ipython_extension(ipython):

@@ -1,6 +1,6 @@
 """Errors of the %%dato and %dato magics, through IPython's own shell: wrong options and cells
-are reported on stderr at the magic's line (line 1 of the cell) with the magic's usage and no
-traceback; Python's own errors in the cell are shown as IPython shows them for any cell."""
+fail the cell and are shown at the magic's line (line 1 of the cell) with the magic's usage and
+no traceback; Python's own errors in the cell are shown as IPython shows them for any cell."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import re
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from traitlets.config import Config
+
+from datobench import DatoError
 
 REGION_CELL = """
 import datobench as dato
@@ -42,10 +44,12 @@ def shell(tmp_path_factory):
 
 
 def _reported(shell, capsys, cell: str) -> str:
-    """What the magic prints on stderr for ``cell``; the cell itself succeeds."""
+    """What the shell shows for ``cell``, which fails with a DatoError (no traceback)."""
     capsys.readouterr()
-    assert shell.run_cell(cell).success
-    err = capsys.readouterr().err.strip()
+    result = shell.run_cell(cell, store_history=True)
+    assert not result.success and isinstance(result.error_in_exec, DatoError)
+    out = capsys.readouterr()
+    err = (out.out + out.err).strip()
     assert "Traceback" not in err and "datobench/" not in err, err
     return err
 
@@ -78,7 +82,10 @@ def test_a_placement_variable_that_does_not_exist(shell, capsys):
 
 def test_an_unknown_line_magic_command(shell, capsys):
     err = _reported(shell, capsys, "%dato frobnicate")
-    assert err == "DatoError: %dato takes `targets`, `devices` or `show NAME [--target T]`"
+    assert err == (
+        "DatoError: %dato takes `targets`, `devices`, `show NAME [options]` or `help` "
+        "(%dato help lists the options)"
+    )
 
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -127,3 +134,74 @@ def test_the_users_exception_is_shown_with_the_users_frames(shell, capsys):
 def test_an_exception_at_the_cells_top_level(shell, capsys):
     text = _failed(shell, capsys, "%%dato\nraise KeyError('from the cell')")
     assert "KeyError: 'from the cell'" in text and "----> 2 raise KeyError" in text
+
+
+STUCK_CELL = """%%dato --backend sim
+import datobench as dato
+from datobench import Stream, float32
+
+@dato.region
+def stuck(X: float32[32], Y: float32[32]):
+    a: Stream[float32[16], 1]
+    b: Stream[float32[16], 1]
+
+    @dato.task(args=[X])
+    def producer(x: float32[32]):
+        a.put(x[0:16])
+        a.put(x[16:32])
+        b.put(x[0:16])
+
+    @dato.task(args=[Y])
+    def consumer(y: float32[32]):
+        y[0:16] = b.get()
+        y[16:32] = a.get()
+        y[0:16] = a.get()
+"""
+
+
+def test_a_deadlock_in_a_sim_cell_names_its_lines_as_the_notebook_does(shell, capsys):
+    err = _reported(shell, capsys, STUCK_CELL)
+    assert err.splitlines() == [  # the %%dato line is line 1, as JupyterLab numbers it
+        "DeadlockError: cell line 13, column 9: deadlock: every live task instance is blocked "
+        "('producer', 'consumer')",
+        "    a.put(x[16:32])",
+        "    ^",
+        "  note: 'producer' waits to put on 'a' (full: 1 of 1) at cell line 13, column 9",
+        "        a.put(x[16:32])",
+        "  note: 'consumer' waits to get from 'b' (empty: 0 of 1) at cell line 18, column 19",
+        "        y[0:16] = b.get()",
+    ]
+
+
+def test_a_deadlock_in_a_later_cell_names_the_defining_cell(shell, capsys):
+    defining = shell.run_cell(STUCK_CELL.replace("%%dato --backend sim\n", ""), store_history=True)
+    assert defining.success
+    number = shell.execution_count - 1  # the defining cell's [N]
+    call = "import numpy as np\nstuck(np.zeros(32, np.float32), np.zeros(32, np.float32))"
+    err = _reported(shell, capsys, call)
+    first, *_, last_note, _ = err.splitlines()
+    assert first.startswith(f"DeadlockError: cell [{number}] line 12, column 9: deadlock: ")
+    assert last_note.endswith(f"at cell [{number}] line 17, column 19")
+    assert "ipykernel" not in err and "ipython-input" not in err
+
+
+def test_a_sim_cell_runs_the_functional_simulator_and_says_so(shell):
+    cell = "%%dato --backend sim" + REGION_CELL
+    assert shell.run_cell(cell).success
+    workbench = shell.user_ns["_dato"]["doubler"]
+    assert workbench.perf is None and workbench.simulated.backend == "sim"
+    assert "on generated inputs (seeded random values" in workbench.basis.value
+
+
+def test_dato_help_lists_every_option_and_command(shell, capsys):
+    capsys.readouterr()
+    assert shell.run_cell("%dato help").success
+    text = capsys.readouterr().out
+    for option in ("--target", "--backend", "--name", "--placement", "--primitives"):
+        assert f"\n  {option} " in text
+    assert "--xclbin PATH" in text and "--insts PATH" in text
+    assert "sim: run the functional simulator on generated inputs (no timing)" in " ".join(
+        text.split()
+    )
+    for command in ("%dato targets", "%dato devices", "%dato show NAME", "%dato help"):
+        assert f"\n{command}" in text

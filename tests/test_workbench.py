@@ -62,8 +62,9 @@ def test_dato_cell_error_shows_the_cell_line_without_a_traceback(shell, capsys):
     cell = PIPELINE_CELL.replace("pipe.put(a[i * 16:(i + 1) * 16])", "pipe.put(a[0:8])")
     cell = cell.replace("def pipeline", "def broken")
     result = shell.run_cell(cell)
-    err = capsys.readouterr().err
-    assert result.success  # the kernel carries on: the magic reports, it does not raise
+    out = capsys.readouterr()
+    err = out.out + out.err
+    assert not result.success  # the cell fails, so that Run All stops; the kernel carries on
     lines = err.strip().splitlines()
     assert lines[0] == (  # line 12 as the notebook numbers it, the %%dato line being line 1
         "DatoTypeError: cell line 12, column 13: cannot put float32[8] on "
@@ -76,13 +77,13 @@ def test_dato_cell_error_shows_the_cell_line_without_a_traceback(shell, capsys):
 
 def test_dato_cell_with_bad_options_says_how_to_use_it(shell, capsys):
     shell.run_cell("%%dato --target\nx = 3")
-    err = capsys.readouterr().err
+    err = capsys.readouterr().out
     assert "%%dato: argument --target: expected one argument" in err and "usage:" in err
 
 
 def test_dato_cell_without_a_region_says_so(shell, capsys):
     shell.run_cell("%%dato\ny = 5")
-    assert "the cell must define exactly one @dato.region (it defines 0)" in capsys.readouterr().err
+    assert "the cell must define exactly one @dato.region (it defines 0)" in capsys.readouterr().out
 
 
 def test_dato_cell_with_placement_and_another_target(shell):
@@ -247,17 +248,17 @@ def test_errors_about_the_magics_options_carry_no_foreign_location(shell, capsys
             "%%dato --target npu1_4col", "%%dato --target npu1_4col --placement bad"
         )
     )
-    err = capsys.readouterr().err.strip()
+    err = capsys.readouterr().out.strip()
     assert err.startswith(  # at the magic's line, where the placement was given
         "MappingError: cell line 1, column 1: tile (1, 0) is a shim tile: 'producer' can only "
         "run on a compute tile"
     )
     assert "IPython" not in err and "interactiveshell" not in err and "datobench" not in err
     shell.run_cell("%%dato --frobnicate\nx = 1")
-    err = capsys.readouterr().err
+    err = capsys.readouterr().out
     assert "usage: %%dato" in err and "usage: usage" not in err
     shell.run_cell("%dato show nothere")
-    assert "%dato show nothere: there is no region named 'nothere'" in capsys.readouterr().err
+    assert "%dato show nothere: there is no region named 'nothere'" in capsys.readouterr().out
 
 
 def test_an_uncaught_dato_error_in_a_cell_shows_only_the_users_frames(shell, capsys):
@@ -271,11 +272,11 @@ def test_an_uncaught_dato_error_in_a_cell_shows_only_the_users_frames(shell, cap
     assert "datobench/core" not in text and "errors.py" not in text
 
 
-def test_the_panel_has_a_static_fallback_for_exported_notebooks(pipeline_workbench):
+def test_the_panel_has_a_picture_for_saved_notebooks(pipeline_workbench):
     bundle = pipeline_workbench._repr_mimebundle_()
     assert bundle["text/plain"].startswith("pipeline on npu1_4col: 2 instances, 1 channels, ")
-    assert "<svg" in bundle["text/html"] and "<table" in bundle["text/html"]
     assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert "text/html" not in bundle  # a sanitiser would strip its SVG: the picture is below
 
 
 def test_timing_progress_reaches_the_bar_the_magic_shows():
@@ -299,11 +300,12 @@ def test_the_panel_takes_the_place_of_the_magics_progress_bar(shell, monkeypatch
     assert shell.run_cell(PIPELINE_CELL.replace("def pipeline", "def shown_once")).success
     workbench = shell.user_ns["_dato"]["shown_once"]
     view = "application/vnd.jupyter.widget-view+json"
-    (bar, bar_place, _), (panel, panel_place, update) = sent  # nothing else is left behind
+    (bar, bar_place, _), (panel, panel_place, update), (picture, _, new) = sent  # nothing else
     assert bar[view]["model_id"] != workbench.widget.model_id  # the bar while timing ran
     assert update and panel_place == bar_place and "display_id" in bar_place  # then the panel
     assert panel[view]["model_id"] == workbench.widget.model_id
     assert panel["text/plain"] == workbench.summary()
+    assert not new and "image/png" in picture  # and below it, its picture
 
 
 def test_the_panels_own_bar_shows_only_while_a_new_placement_is_timed(pipeline_workbench):

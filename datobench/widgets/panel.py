@@ -17,6 +17,7 @@ done, one line says what is missing and the simulated views stay.
 from __future__ import annotations
 
 import html
+import threading
 from pathlib import Path
 
 import ipywidgets as w
@@ -26,8 +27,10 @@ import datobench as dato
 from datobench import visual
 from datobench.core.errors import CapabilityError, DatoError
 from datobench.core.measure import Measurement
+from datobench.widgets import snapshot
 from datobench.widgets.device import run_on_device, zero_inputs
 from datobench.widgets.editor import PlacementEditor
+from datobench.widgets.functional import functional_html, run_functional
 from datobench.widgets.graph import GraphView
 
 _STYLE = """<style>
@@ -110,10 +113,14 @@ class Workbench:
         # the output the caller's bar was displayed in, once timing started: the magic shows
         # the panel there in its place
         self.progress_output = None
+        self.picture = None  # the display of the panel's picture (snapshot.py), once shown
+        self._painted = 0  # the picture's generation: a newer placement supersedes a painting
         self.program = dato.compile(
             region, target=target, placement=placement, primitives=self.primitives, sizes=sizes
         )
         self.perf, self.timed_on = self._time(self.program)
+        # the functional run (backend "sim"), on generated inputs: a placement does not change it
+        self.simulated = run_functional(self.program) if backend == "sim" else None
         # the device run (backend "xrt"): a Measurement, or NotRun saying why not
         self.measured = None
         self._measured_placement = dict(self.program.mapping.placement)
@@ -211,7 +218,7 @@ class Workbench:
         code.selected_index = 0
         box = w.VBox(
             [
-                w.HTML(_STYLE),
+                w.HTML(_STYLE + snapshot.LIVE_STYLE),
                 self._own_progress,
                 self.head,
                 self.basis,
@@ -243,6 +250,8 @@ class Workbench:
             f"instances, {len(p.graph.channels)} channels{cycles}</div>"
         )
         self.basis.value = _basis_html(self.timed_on)
+        if self.simulated is not None:
+            self.basis.value = functional_html(self.simulated)
         stale = dict(p.mapping.placement) != self._measured_placement
         self.device.value = visual.device_html(self.measured, stale)
         try:
@@ -258,6 +267,7 @@ class Workbench:
         self.editor.model = visual.tile_array_model(p, perf, self.scrubber.value)
         self.report.value = visual.report_html(p, perf)
         self._show_code()
+        self._repaint()
 
     def _show_code(self):
         """The generated code (the MLIR-AIE design on an NPU, the selected instance's core
@@ -290,16 +300,36 @@ class Workbench:
         )
 
     def _repr_mimebundle_(self, **kwargs):
-        """The live panel where widgets render; elsewhere (exported notebooks) a summary and
-        a static snapshot of the graph and the report."""
+        """The live panel, and its one-line summary where widgets are not drawn. No HTML: a
+        notebook's sanitiser would strip its SVG and leave the graph's label text; the
+        picture below the panel (``show_picture``) is the static fallback."""
         bundle = self.widget._repr_mimebundle_(**kwargs)
         bundle["text/plain"] = self.summary()
-        bundle["text/html"] = (
-            _STYLE
-            + self.head.value
-            + self.basis.value
-            + self.device.value
-            + f'<div class="dato-graph">'
-            f"{self.graph.value}</div>" + self.report.value
-        )
         return bundle
+
+    def _ipython_display_(self):
+        """``display(workbench)``: the live panel, then its picture."""
+        display(self._repr_mimebundle_(), raw=True)
+        self.show_picture()
+
+    def show_picture(self) -> None:
+        """Show the panel's picture in an output of its own (below the panel's), which later
+        placements repaint; nothing without a rasteriser."""
+        data = snapshot.bundle(self)
+        if data is not None:
+            self.picture = display(data, raw=True, display_id=True)
+
+    def _repaint(self):
+        """Repaint the shown picture for the panel as it is now, in the background (drawing a
+        PNG takes a second on a large design; a drop must not wait for it)."""
+        if self.picture is None:
+            return
+        self._painted += 1
+        generation = self._painted
+
+        def paint():
+            data = snapshot.bundle(self)
+            if data is not None and generation == self._painted:
+                self.picture.update(data, raw=True)
+
+        threading.Thread(target=paint, daemon=True).start()

@@ -106,9 +106,12 @@ def test_the_missing_device_line_renders_in_the_panel_at_1280px(lab_page, jupyte
     assert geometry["bars"] == ["hidden"], geometry  # the panel's own bar, idle
     assert geometry["head"] < 2.5 * geometry["headLine"], geometry  # the header: one line
 
-    # the magic's progress bar gave its place to the panel: the cell has that one output
+    # the magic's progress bar gave its place to the panel: the cell shows that one output
+    # (and below it, hidden while the panel is live, the panel's picture)
     cell = notebook(page).locator(".jp-Notebook-cell.jp-CodeCell").nth(1)
-    assert cell.locator(".jp-OutputArea-output").count() == 1
+    outputs = cell.locator(".jp-OutputArea-output")
+    assert outputs.count() == 2 and outputs.nth(1).locator(".dato-snapshot").count() == 1
+    assert outputs.nth(0).is_visible() and not outputs.nth(1).is_visible()
     screenshot(panel, "workbench-missing-device-1280")
 
 
