@@ -222,3 +222,14 @@ def _shown(declared) -> str:
         shape = f"[{', '.join(map(str, declared.shape))}]" if declared.shape else ""
         return f"Stream[{declared.elem}, {declared.depth}]{shape}"
     return str(declared)
+
+
+def refuse_region_in_task(value) -> None:
+    """A task body cannot instantiate a region: its tasks are the graph's nodes, beside it."""
+    region = getattr(value, "obj", None)
+    if isinstance(region, SizedRegion):
+        name = region.fn.__name__
+        raise DatoTypeError(
+            f"region '{name}' is instantiated in a task body; instantiate it in the region "
+            f"body, beside the tasks (`{name}[...](A, s)`), and join it to this task by a stream"
+        )

@@ -22,6 +22,7 @@ from datobench.core.errors import (
 )
 from datobench.core.frontend import semantics as sem
 from datobench.core.frontend.helpers import HelperInlining, Inline, is_helper
+from datobench.core.frontend.nesting import refuse_region_in_task
 from datobench.core.frontend.source import FunctionSource
 from datobench.core.frontend.values import Meta, Method, NoValue, PidTuple, StreamHandle
 from datobench.core.ir import ops
@@ -498,6 +499,7 @@ class TaskBuilder(HelperInlining):
 
     def visit_Subscript(self, node: ast.Subscript):
         base = self.visit(node.value)
+        refuse_region_in_task(base)
         if isinstance(base, PidTuple):
             axis = sem.static_int(self.expr(node.slice), "a pid coordinate")
             if not 0 <= axis < len(self.ctx.mapping):
@@ -584,6 +586,7 @@ class TaskBuilder(HelperInlining):
         if not isinstance(callee, Meta):
             raise DatoTypeError(f"`{ast.unparse(node.func)}` is not callable")
         fn = callee.obj
+        refuse_region_in_task(callee)
         if isinstance(fn, DType):
             if len(node.args) != 1 or node.keywords:
                 raise DatoTypeError(f"{fn}(x) takes one value")
