@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import check_error, load_example
+from helpers import check_error
 
 import datobench as dato
 from datobench import S, Stream, int32
+from datobench.programs import mesh_pipeline
+from datobench.programs.nested import mesh
 
 P0, P1, N = dato.symbol("P0"), dato.symbol("P1"), dato.symbol("N")
 
 
-def mesh_example():
-    return load_example("09_nested_region")
+TOP = mesh_pipeline(2, 3, 2)
 
 
 def run_top(prog, backend="sim"):
@@ -26,8 +27,7 @@ def run_top(prog, backend="sim"):
 
 
 def test_two_instances_flatten_into_one_graph_named_after_them():
-    ex = mesh_example()
-    prog = dato.compile(ex.top)
+    prog = dato.compile(TOP)
     names = [i.name for i in prog.graph.instances]
     assert names == [
         "load_0",
@@ -49,22 +49,20 @@ def test_two_instances_flatten_into_one_graph_named_after_them():
 
 
 def test_the_flattened_graph_runs_on_perf_csim_and_the_npu_emulator():
-    ex = mesh_example()
     for target in ("npu1_4col", "u280"):
-        prog = dato.compile(ex.top, target=target)
+        prog = dato.compile(TOP, target=target)
         run_top(prog, "perf")
-    run_top(dato.compile(ex.top), "csim")
-    prog = dato.compile(ex.top, target="npu1_4col")
+    run_top(dato.compile(TOP), "csim")
+    prog = dato.compile(TOP, target="npu1_4col")
     run_top(prog, "aie-emu")
     design = prog.emit("mlir-aie")
     assert "@mesh0_link_0_1" in design  # symbols stay identifiers
-    assert "static void mesh1_pe_1_1(" in dato.compile(ex.top, target="u280").emit("hls")
+    assert "static void mesh1_pe_1_1(" in dato.compile(TOP, target="u280").emit("hls")
 
 
 def test_mapping_primitives_and_placement_name_nested_instances():
-    ex = mesh_example()
     prog = dato.compile(
-        ex.top,
+        TOP,
         target="npu1_4col",
         placement={"mesh0.pe_1_2": (3, 2)},
         primitives=[
@@ -78,7 +76,7 @@ def test_mapping_primitives_and_placement_name_nested_instances():
     assert placement["mesh1.pe_0_1"] == placement["mesh1.pe_1_1"]
     run_top(prog, "perf")
     with pytest.raises(dato.MappingError, match="no instance or task named 'mesh2.pe"):
-        dato.compile(ex.top, target="npu1_4col", primitives=[dato.bundle(["mesh2.pe[0, :]"])])
+        dato.compile(TOP, target="npu1_4col", primitives=[dato.bundle(["mesh2.pe[0, :]"])])
 
 
 @dato.region(params=(N,))
@@ -162,7 +160,7 @@ def test_wrong_arguments_are_located_at_the_call():
     def streamed(A: int32[2, 16], B: int32[2, 16]):
         fin: Stream[int32[8], 2][2]
         fout: Stream[int32[4], 2][2]
-        mesh_example().mesh[2, 3](fin, fout)  # E-stream
+        mesh[2, 3](fin, fout)  # E-stream
 
         @dato.task(mapping=[2])
         def t():
@@ -342,3 +340,17 @@ def test_a_region_instantiated_in_a_task_body_is_a_located_error():
         "region 'scale' is instantiated in a task body; instantiate it in the region body, "
         "beside the tasks",
     )
+
+
+def test_sizes_given_at_the_top_level_are_checked_and_bound():
+    with pytest.raises(dato.DatoTypeError) as info:
+        mesh[2]  # E-top-count
+    check_error(info, "# E-top-count", "region 'mesh' takes 2 sizes (P0, P1), got 1")
+    with pytest.raises(dato.DatoTypeError) as info:
+        dato.compile(scale[P1])  # E-top-unbound
+    check_error(info, "# E-top-unbound", "size P1 is not bound: compile with sizes={'P1': ...}")
+    assert [i.name for i in dato.compile(scale[P1], sizes={"P1": 3}).graph.instances] == [
+        "row_0",
+        "row_1",
+        "row_2",
+    ]

@@ -160,7 +160,9 @@ class Program:
         return build_npu(directory, arch, name)
 
     def _check_arrays(self, arrays: tuple) -> dict[str, np.ndarray]:
-        params = self.region.params
+        """The arrays by buffer name, the region's constants added (``frontend/constants.py``)."""
+        params = [b for b in self.region.params if b.value is None]
+        constants = {b.name: b.array() for b in self.region.params if b.value is not None}
         loc = caller_loc()
         if len(arrays) != len(params):
             names = ", ".join(b.name for b in params)
@@ -183,7 +185,7 @@ class Program:
                 )
             if not array.flags.writeable:
                 raise DatoTypeError(f"argument {n + 1} ('{buf.name}') is read-only", loc)
-        return {b.name: a for b, a in zip(params, arrays)}
+        return {**{b.name: a for b, a in zip(params, arrays)}, **constants}
 
     def __repr__(self) -> str:
         g = self.graph

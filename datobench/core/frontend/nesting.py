@@ -132,6 +132,7 @@ class RegionInstance:
         inner.bindings = {**outer.bindings, **self._sizes(callee)}
         inner.prefix = f"{outer.prefix}{local}."
         inner.kernels = outer.kernels
+        inner.constants = outer.constants
         inner.regions = chain
         given_buffers, given_streams = self._arguments(inner, label)
         return inner.contents(given_buffers, given_streams)

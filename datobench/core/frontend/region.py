@@ -13,6 +13,7 @@ import math
 from dataclasses import replace
 
 from datobench.core.errors import DatoSyntaxError, DatoTypeError, located
+from datobench.core.frontend.constants import ConstantPool, TaskConstants
 from datobench.core.frontend.nesting import RegionInstance, is_region_call
 from datobench.core.frontend.source import FunctionSource
 from datobench.core.frontend.task import TaskBuilder, TaskContext
@@ -77,6 +78,7 @@ class RegionBuilder:
         self.kernels: dict = {}  # name -> Kernel, for the simulator
         self.prefix = ""  # a nested region's instance name and a dot, before its names
         self.regions: list = []  # the region functions being instantiated, outermost first
+        self.constants = ConstantPool()  # the numpy arrays its tasks capture
 
     def _bound(self, size: Size, node: ast.AST) -> Size:
         """A size with its symbols bound (any other value as it is, for the caller to check)."""
@@ -116,12 +118,13 @@ class RegionBuilder:
             Buffer(name, _step(src, node, self._resolve, t, node), src.loc(node))
             for name, t, node in region_param_types(src)
         )
+        self.constants.taken |= {b.name for b in buffers}
         streams, tasks = self.contents({b.name: b for b in buffers}, {})
         if not tasks:
             raise DatoTypeError("the region defines no @dato.task", src.loc(src.tree))
         return Region(
             src.tree.name,
-            buffers,
+            buffers + self.constants.buffers(),
             tuple(streams.values()),
             tuple(tasks),
             tuple(k.decl for k in self.kernels.values()),
@@ -270,9 +273,13 @@ class RegionBuilder:
         params = {}
         for a, buffer_name in zip(fn_args.args, arg_names):
             params[a.arg] = self._param(a, by_name[buffer_name], mapping)
+        constants = TaskConstants(self.constants)
         ctx = TaskContext(node.name, mapping, params, streams, set(by_name), self.bindings)
+        ctx.constants = constants
         body = TaskBuilder(src, ctx).body(node.body)
-        task = Task(self.prefix + node.name, mapping, tuple(params.values()), body, src.loc(node))
+        body = (*constants.prelude, *body)  # the small constants copied in first
+        params = (*params.values(), *constants.params)
+        task = Task(self.prefix + node.name, mapping, params, body, src.loc(node))
         return task, ctx.kernels
 
     def _decorator(self, node: ast.FunctionDef, buffer_names: set[str]):

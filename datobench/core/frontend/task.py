@@ -21,6 +21,7 @@ from datobench.core.errors import (
     located,
 )
 from datobench.core.frontend import semantics as sem
+from datobench.core.frontend.constants import TaskConstants
 from datobench.core.frontend.helpers import HelperInlining, Inline, is_helper
 from datobench.core.frontend.nesting import refuse_region_in_task
 from datobench.core.frontend.source import FunctionSource
@@ -105,6 +106,7 @@ class TaskContext:
     bindings: dict[str, int]
     kernels: dict[str, Kernel] = field(default_factory=dict)  # the kernels the body calls
     inlined: list[str] = field(default_factory=list)  # one entry per helper call inlined
+    constants: TaskConstants | None = None  # the numpy arrays it captures
 
 
 class TaskBuilder(HelperInlining):
@@ -160,8 +162,6 @@ class TaskBuilder(HelperInlining):
             raise DatoTypeError(
                 f"helper '{value.helper}' returns nothing, so `{ast.unparse(node)}` has no value"
             )
-        if isinstance(value, Meta) and isinstance(value.obj, np.ndarray):
-            raise _captured_array(node)
         if isinstance(value, (Meta, StreamHandle, Method, PidTuple)):
             raise DatoTypeError(f"`{ast.unparse(node)}` is not a value")
         return value
@@ -444,6 +444,8 @@ class TaskBuilder(HelperInlining):
                 raise DatoTypeError(f"size {e.args[0]} is not bound") from None
         if isinstance(obj, (bool, int, float)):
             return sem.literal(obj)
+        if isinstance(obj, np.ndarray):
+            return self.ctx.constants.value(name, obj, None)
         return Meta(obj)
 
     def visit_Attribute(self, node: ast.Attribute):
@@ -519,10 +521,10 @@ class TaskBuilder(HelperInlining):
         ):
             node.ctx = ast.Store()
         base = self.visit(node)
-        if isinstance(base, Meta) and isinstance(base.obj, np.ndarray):
-            raise _captured_array(node)
         if not isinstance(base, (Var, ParamRef)):
             raise DatoSyntaxError("only named tensors can be indexed")
+        if writing:
+            self.ctx.constants.refuse_write(base, ast.unparse(node))
         if writing and isinstance(base, Var) and not isinstance(base.type, TensorType):
             raise DatoTypeError(f"'{base.name}' is {sem.describe(base.type)}, not a tensor")
         return base
@@ -703,14 +705,6 @@ def _arity_error(op: Op, n: int, positional: list, got: int) -> DatoTypeError:
     bound = "" if all(s.required for s in positional) else "at most "
     return DatoTypeError(
         f"{op.name} takes {bound}{most} positional argument{'s' * (most != 1)}, got {got}"
-    )
-
-
-def _captured_array(node: ast.expr) -> DatoTypeError:
-    return DatoTypeError(
-        f"`{ast.unparse(node)}` is a numpy array captured from the enclosing scope; constant "
-        "tensors are not supported in a task body yet: make it a region parameter and give it "
-        "to the task with @dato.task(args=[...])"
     )
 
 
