@@ -38,6 +38,7 @@ def test_examples_are_found():
         "05_deadlock.py",
         "06_flash_attention.py",
         "09_nested_region.py",
+        "10_cannon_gemm.py",
     ]
 
 

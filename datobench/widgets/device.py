@@ -21,7 +21,9 @@ def zero_inputs(program) -> list[np.ndarray]:
     """Zero-filled arrays for the region's parameters: what the panel times data-dependent
     programs on, and what it runs on the device (a timing without values holds for any
     inputs, zeros included)."""
-    return [np.zeros(b.type.shape, b.type.dtype.np) for b in program.region.params]
+    return [
+        np.zeros(b.type.shape, b.type.dtype.np) for b in program.region.params if b.value is None
+    ]
 
 
 def run_on_device(
