@@ -203,3 +203,12 @@ def test_a_constant_name_taken_by_a_parameter_gets_a_number():
     A = np.zeros(4, np.int32)
     named(A)
     np.testing.assert_array_equal(A, WEIGHTS)
+
+
+def test_the_hls_kernel_holds_constants_as_static_const_arrays():
+    prog = dato.compile(weighted, target="u280")
+    kernel = prog.emit("hls")
+    assert 'extern "C" void weighted(const int32_t* A, int32_t* B, float* C) {' in kernel
+    assert "  static const int32_t WEIGHTS[4] = {3, -1, 4, 1};" in kernel
+    assert "  static const float TABLE[2048] = {-1.0f, " in kernel
+    check(prog, "csim")

@@ -99,6 +99,10 @@ class Region:
     def stream(self, name: str) -> StreamDecl:
         return next(s for s in self.streams if s.name == name)
 
+    def arguments(self) -> tuple[Buffer, ...]:
+        """The buffers the caller passes: the parameters, without the captured constants."""
+        return tuple(b for b in self.params if b.value is None)
+
     def buffer(self, name: str) -> Buffer:
         return next(b for b in self.params if b.name == name)
 

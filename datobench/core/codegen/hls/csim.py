@@ -154,7 +154,7 @@ def run(
 ) -> CsimResult:
     """Run the compiled simulation on ``arrays`` (outputs written back into them), within
     ``timeout`` seconds and a budget of ``max_steps`` loop iterations."""
-    params = program.region.params
+    params = program.region.arguments()
     files = []
     for n, b in enumerate(params):
         path = built.directory / f"arg{n}.bin"

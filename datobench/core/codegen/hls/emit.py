@@ -4,6 +4,7 @@ into ``dato_hls.h``), names from the user's tasks, parameters and streams; a top
 
 from __future__ import annotations
 
+from datobench.core.codegen.hls.constants import constant_arrays
 from datobench.core.codegen.hls.naming import HlsNames
 from datobench.core.codegen.hls.types import SCALAR, ctype, literal
 from datobench.core.errors import CapabilityError
@@ -363,16 +364,17 @@ def emit_kernel(program) -> str:
     for inst in emitted(graph):
         out += _Instance(inst, graph, written, names, sites).function() + [""]
     params = []
-    for b in region.params:
+    for b in region.arguments():
         const = "" if b.name in written else "const "
         params.append(f"{const}{SCALAR[b.type.dtype.name]}* {names.buffers[b.name]}")
     out += names.renamed([names.top, *(names.buffers[b.name] for b in region.params)])
     out.append(f'extern "C" void {names.top}({", ".join(params)}) {{')
-    for n, b in enumerate(region.params):
+    for n, b in enumerate(region.arguments()):
         port = names.buffers[b.name]
         out.append(f"#pragma HLS interface m_axi port = {port} offset = slave bundle = gmem{n}")
     out.append("#pragma HLS interface s_axilite port = return")
     out.append("#pragma HLS dataflow")
+    out += constant_arrays(region, names.buffers)
     for c in graph.channels:
         stream = names.streams[c.name]
         out.append(
