@@ -354,3 +354,10 @@ def test_sizes_given_at_the_top_level_are_checked_and_bound():
         "row_1",
         "row_2",
     ]
+
+
+def test_a_region_taking_streams_is_not_compiled_alone():
+    with pytest.raises(
+        dato.DatoTypeError, match="region 'mesh' takes stream 'inp', so it is a part"
+    ):
+        dato.compile(mesh[2, 2])

@@ -61,6 +61,12 @@ def region_param_types(src: FunctionSource) -> list[tuple[str, TensorType, ast.a
                 src.loc(a),
             )
         t = src.evaluate(a.annotation, f"the type of '{a.arg}'")
+        if isinstance(t, StreamType):
+            raise DatoTypeError(
+                f"region '{fn.name}' takes stream '{a.arg}', so it is a part of another region: "
+                f"instantiate it in that region's body (`{fn.name}[...](A, s)`), beside the tasks",
+                src.loc(a.annotation),
+            )
         if not isinstance(t, TensorType):
             raise DatoTypeError(
                 f"region parameter '{a.arg}' must be a tensor type such as float32[64], not {t!r}",
