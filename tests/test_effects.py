@@ -171,6 +171,7 @@ EXAMPLES = [
     p.stem
     for p in sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.py"))
     if p.stem != "05_deadlock"  # never finishes, by design; its copies are checked below
+    and p.stem != "10_cannon_gemm"  # the NPU refuses its torus, as the example shows
 ]
 
 

@@ -38,6 +38,8 @@ def test_examples_are_found():
         "05_deadlock.py",
         "06_flash_attention.py",
         "08_collective.py",
+        "09_nested_region.py",
+        "10_cannon_gemm.py",
     ]
 
 

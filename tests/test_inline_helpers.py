@@ -460,37 +460,6 @@ def test_a_helper_defined_in_a_notebook_cell_is_inlined(tmp_path, monkeypatch):
         InteractiveShell.clear_instance()
 
 
-WEIGHTS = np.arange(4, dtype=np.int32)
-
-
-def test_a_captured_numpy_array_is_refused_with_the_way_round_it():
-    @dato.region
-    def indexed(A: int32[4]):
-        @dato.task(args=[A])
-        def work(a: int32[4]):
-            a[0] = WEIGHTS[1]  # E-captured-index
-
-    with pytest.raises(dato.DatoTypeError) as info:
-        dato.compile(indexed)
-    check_error(
-        info,
-        "# E-captured-index",
-        "`WEIGHTS` is a numpy array captured from the enclosing scope; constant tensors are not "
-        "supported in a task body yet: make it a region parameter and give it to the task with "
-        "@dato.task(args=[...])",
-    )
-
-    @dato.region
-    def whole(A: int32[4]):
-        @dato.task(args=[A])
-        def work(a: int32[4]):
-            a[0:4] = a[0:4] + WEIGHTS  # E-captured-value
-
-    with pytest.raises(dato.DatoTypeError) as info:
-        dato.compile(whole)
-    check_error(info, "# E-captured-value", "`WEIGHTS` is a numpy array captured from")
-
-
 def test_a_method_on_a_helpers_result_inlines_the_helper_once():
     # `twice(s.get()).sum()` once inlined `twice` (and its get) several times over.
     @dato.region

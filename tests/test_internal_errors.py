@@ -125,7 +125,7 @@ def test_a_failure_while_reading_a_stream_declaration_is_located_there(monkeypat
         info,
         "# I-stream",
         "TypeError: 'NoneType' object is not callable",
-        "datobench.core.frontend.region.RegionBuilder._stream",
+        "datobench.core.frontend.region.RegionBuilder._stream_decl",
     )
 
 

@@ -173,7 +173,18 @@ def test_a_region_parameter_is_a_tensor_or_a_scalar_type():
                 a[0] = 1
 
         dato.compile(top)
-    check_error(e, "mark: stream parameter", "scalar type such as int32, float32 or bool, not")
+    check_error(e, "mark: stream parameter", "takes stream 's', so it is a part of another region")
+
+    with pytest.raises(dato.DatoTypeError) as e:
+
+        @dato.region
+        def top(A: int32[4], k: str):  # mark: str parameter
+            @dato.task(args=[A])
+            def t(a: int32[4]):
+                a[0] = 1
+
+        dato.compile(top)
+    check_error(e, "mark: str parameter", "scalar type such as int32, float32 or bool, not")
 
 
 def test_a_task_reads_a_scalar_by_name_not_through_args():

@@ -18,6 +18,7 @@ from datobench.core.errors import (
     caller_loc,
     user_facing,
 )
+from datobench.core.frontend.nesting import SizedRegion, size_params
 from datobench.core.frontend.region import region_param_types
 from datobench.core.frontend.source import FunctionSource, function_source
 from datobench.core.ir.types import DType, Symbol, TensorType
@@ -30,11 +31,14 @@ from datobench.core.targets import Target, load_target
 from datobench.core.validate import sizes_argument
 
 
-class RegionFunction:
-    """A region: call it to run the functional simulator, or pass it to ``dato.compile``."""
+class RegionFunction(SizedRegion):
+    """A region: call it to run the functional simulator, or pass it to ``dato.compile``;
+    ``region[2, 4]`` binds its size parameters (``frontend/nesting.py``)."""
 
-    def __init__(self, fn: Callable, frame_locals: dict):
+    def __init__(self, fn: Callable, frame_locals: dict, params: tuple[str, ...] = ()):
         self.fn = fn
+        self.size_params = params
+        self.bound = {}
         self.__name__ = fn.__name__
         self.__doc__ = fn.__doc__
         self.__wrapped__ = fn
@@ -46,8 +50,16 @@ class RegionFunction:
     def source(self) -> FunctionSource:
         """The region's source, read once (with the constants it sees)."""
         if self._source is None:
-            self._source = function_source(self.fn, self._frame_locals)
+            self._source = self.sized_source(function_source(self.fn, self._frame_locals))
         return self._source
+
+    @user_facing
+    def __getitem__(self, sizes) -> RegionFunction:
+        """This region with its size parameters bound: ``inner[2, 4]``."""
+        sized = RegionFunction(self.fn, self._frame_locals, self.size_params)
+        sized.bound = self.with_sizes(sizes)
+        sized._source = self._source
+        return sized
 
     def param_types(self) -> list[tuple[str, TensorType | DType]]:
         """The region's parameters and their declared (possibly symbolic) types."""
@@ -79,10 +91,24 @@ class RegionFunction:
     @user_facing
     def program(self, sizes: dict[str, int] | None = None) -> Program:
         """The region compiled (without a target) for these sizes; compiled once per sizes."""
-        key = tuple(sorted((sizes or {}).items()))
+        sizes = {**self._bound_sizes(sizes or {}), **(sizes or {})}
+        key = tuple(sorted(sizes.items()))
         if key not in self._programs:
-            self._programs[key] = compile_region(self, sizes or {})
+            self._programs[key] = compile_region(self, sizes)
         return self._programs[key]
+
+    def _bound_sizes(self, sizes: dict[str, int]) -> dict[str, int]:
+        """The sizes ``region[...]`` bound, a symbol among them resolved from ``sizes``."""
+        try:
+            return {
+                name: size.resolve(sizes) if isinstance(size, Symbol) else size
+                for name, size in self.bound.items()
+            }
+        except KeyError as e:
+            raise DatoTypeError(
+                f"size {e.args[0]} is not bound: compile with sizes={{'{e.args[0]}': ...}}",
+                caller_loc(),
+            ) from None
 
     @user_facing
     def __call__(self, *arrays: np.ndarray, **options) -> SimResult:
@@ -95,18 +121,30 @@ class RegionFunction:
         return f"<dato.region {self.__name__}>"
 
 
-def region(fn: Callable) -> RegionFunction:
-    """Mark the top function of a Dato program."""
+def region(fn: Callable | None = None, *, params: tuple[Symbol | str, ...] = ()):
+    """Mark the top function of a Dato program, or a region other regions instantiate.
+
+    ``@dato.region(params=(P0, P1))`` (symbols from ``dato.symbol``, or their names) gives
+    it size parameters, bound by ``region[2, 4]`` (or from the arrays it is called with);
+    on Python 3.12+ ``def region[P0, P1](...)`` says the same.
+    """
+    frame = sys._getframe(1)
+    # Inside a function, keep the constants defined so far (local-variable annotations are
+    # not closures). At module level the globals are read live, so take no stale copy.
+    local = {} if frame.f_locals is frame.f_globals else dict(frame.f_locals)
+    if fn is None:
+        return lambda f: _region(f, local, params)
+    return _region(fn, local, params)
+
+
+def _region(fn: Callable, local: dict, params: tuple[Symbol | str, ...]) -> RegionFunction:
+    """``fn`` as a region that sees the constants ``local`` of its defining frame."""
     if not inspect.isfunction(fn):
         raise DatoTypeError(
             f"@dato.region marks a function (def name(...): ...), not {type(fn).__name__}",
             caller_loc(),
         )
-    frame = sys._getframe(1)
-    # Inside a function, keep the constants defined so far (local-variable annotations are
-    # not closures). At module level the globals are read live, so take no stale copy.
-    local = {} if frame.f_locals is frame.f_globals else dict(frame.f_locals)
-    return RegionFunction(fn, local)
+    return RegionFunction(fn, local, size_params(fn, params))
 
 
 def compile_region(region_fn, sizes: dict[str, int], show: str | Iterable[str] = ()) -> Program:

@@ -161,11 +161,14 @@ class Program:
         return build_npu(directory, arch, name)
 
     def _check_arrays(self, arrays: tuple) -> dict[str, np.ndarray]:
+        """The arrays (and scalars) by name, the region's constants added
+        (``frontend/constants.py``)."""
         params = self.region.signature()
+        constants = {b.name: b.array() for b in self.region.params if b.value is not None}
         loc = caller_loc()
         if len(arrays) != len(params):
             names = ", ".join(b.name for b in params)
-            what = "arrays" if len(params) == len(self.region.params) else "arguments"
+            what = "arguments" if self.region.scalars else "arrays"
             raise DatoTypeError(
                 f"{self.region.name} takes {len(params)} {what} ({names}), got {len(arrays)}",
                 loc,
@@ -188,12 +191,13 @@ class Program:
                 )
             if not array.flags.writeable:
                 raise DatoTypeError(f"argument {n + 1} ('{buf.name}') is read-only", loc)
-        return {
+        given = {
             b.name: scalar_argument(n + 1, b, a, self.region.name, loc)
             if isinstance(b, RegionScalar)
             else a
             for n, (b, a) in enumerate(zip(params, arrays))
         }
+        return {**given, **constants}
 
     def __repr__(self) -> str:
         g = self.graph

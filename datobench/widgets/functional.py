@@ -3,7 +3,7 @@ functional simulator on inputs it makes up, so that a cell without arrays still 
 deadlocks or fails where the simulator would) and the panel says on what it ran.
 
 The inputs are seeded, so the same cell runs the same way every time: integers in [-8, 8)
-(which every integer type holds), floats in [-1, 1).
+(which every integer type holds), floats in [-1, 1); a bool scalar parameter is True.
 """
 
 from __future__ import annotations
@@ -12,22 +12,37 @@ import html
 
 import numpy as np
 
+from datobench.core.ir.program import RegionScalar
+
 SEED = 0
 INPUTS = "seeded random values: integers in [-8, 8), floats in [-1, 1)"
 
 
-def generated_inputs(program) -> list[np.ndarray]:
-    """An array for each of the region's parameters, its type's shape and dtype."""
+def generated_inputs(program) -> list:
+    """A value for each of the region's parameters in the order it takes them: an array of
+    its type's shape and dtype, a number for a scalar one (True for a bool)."""
     rng = np.random.default_rng(SEED)
-    arrays = []
-    for buffer in program.region.params:
-        dtype = np.dtype(buffer.type.dtype.np)
-        shape = buffer.type.shape
+    values = []
+    for param in program.region.signature():
+        if isinstance(param, RegionScalar):
+            values.append(_scalar(param.type, rng))
+            continue
+        dtype = np.dtype(param.type.dtype.np)
+        shape = param.type.shape
         if np.issubdtype(dtype, np.integer):
-            arrays.append(rng.integers(-8, 8, shape).astype(dtype))
+            values.append(rng.integers(-8, 8, shape).astype(dtype))
         else:
-            arrays.append(rng.uniform(-1, 1, shape).astype(dtype))
-    return arrays
+            values.append(rng.uniform(-1, 1, shape).astype(dtype))
+    return values
+
+
+def _scalar(dtype, rng):
+    """A Python number for a scalar parameter of ``dtype``, drawn as the arrays' elements are."""
+    if dtype.kind == "bool":
+        return True
+    if dtype.kind == "float":
+        return float(rng.uniform(-1, 1))
+    return int(rng.integers(-8, 8))
 
 
 def run_functional(program):

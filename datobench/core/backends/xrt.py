@@ -126,7 +126,10 @@ class XrtBackend(Backend):
     def run(
         self, program: CompiledProgram, prepared: XrtRunner | NpuRunner, arrays, options
     ) -> XrtResult:
-        ordered = list(arrays.values())
+        # The NPU design takes the region's constants as buffers; the HLS kernel holds them.
+        npu = isinstance(prepared, NpuRunner)
+        buffers = program.region.params if npu else program.region.arguments()
+        ordered = [arrays[b.name] for b in buffers]
         outputs = options.outputs if options.outputs is not None else written(program)
         start = time.perf_counter()
         kernel_seconds = prepared.run(ordered, outputs, options.timeout_ms)

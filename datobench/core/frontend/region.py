@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import ast
 import math
+from dataclasses import replace
 
 from datobench.core.errors import DatoSyntaxError, DatoTypeError, located
+from datobench.core.frontend.constants import ConstantPool, TaskConstants
+from datobench.core.frontend.nesting import RegionInstance, is_region_call
 from datobench.core.frontend.scalars import python_number_hint, scalar_param_type
 from datobench.core.frontend.source import FunctionSource
 from datobench.core.frontend.task import TaskBuilder, TaskContext
@@ -62,6 +65,12 @@ def region_param_types(src: FunctionSource) -> list[tuple[str, TensorType | DTyp
             )
         t = src.evaluate(a.annotation, f"the type of '{a.arg}'")
         t = scalar_param_type(t) or t
+        if isinstance(t, StreamType):
+            raise DatoTypeError(
+                f"region '{fn.name}' takes stream '{a.arg}', so it is a part of another region: "
+                f"instantiate it in that region's body (`{fn.name}[...](A, s)`), beside the tasks",
+                src.loc(a.annotation),
+            )
         if not isinstance(t, (TensorType, DType)):
             hint = python_number_hint(t)
             raise DatoTypeError(
@@ -84,6 +93,9 @@ class RegionBuilder:
         self.task_decorator = task_decorator
         self.kernels: dict = {}  # name -> Kernel, for the simulator
         self.scalars: tuple[RegionScalar, ...] = ()  # its scalar parameters, once read
+        self.prefix = ""  # a nested region's instance name and a dot, before its names
+        self.regions: list = []  # the region functions being instantiated, outermost first
+        self.constants = ConstantPool()  # the numpy arrays its tasks capture
 
     def _bound(self, size: Size, node: ast.AST) -> Size:
         """A size with its symbols bound (any other value as it is, for the caller to check)."""
@@ -130,7 +142,26 @@ class RegionBuilder:
             for n, (name, t, node) in enumerate(declared)
             if isinstance(t, DType)
         )
-        streams: dict[str, StreamDecl] = {}
+        self.constants.taken |= {b.name for b in buffers} | {s.name for s in self.scalars}
+        streams, tasks = self.contents({b.name: b for b in buffers}, {})
+        if not tasks:
+            raise DatoTypeError("the region defines no @dato.task", src.loc(src.tree))
+        return Region(
+            src.tree.name,
+            buffers + self.constants.buffers(),
+            tuple(streams.values()),
+            tuple(tasks),
+            tuple(k.decl for k in self.kernels.values()),
+            src.loc(src.tree),
+            self.scalars,
+        )
+
+    def contents(self, buffers: dict[str, Buffer], given: dict[str, StreamDecl]):
+        """The streams this body declares and the tasks it defines, with those of the regions
+        it instantiates; ``buffers`` and ``given`` are the tensors and streams its parameters
+        name (a nested region's are its caller's)."""
+        src = self.src
+        streams: dict[str, StreamDecl] = dict(given)
         task_nodes = []
         for stmt in src.tree.body:
             if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
@@ -139,46 +170,75 @@ class RegionBuilder:
                 continue
             if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
                 decl = _step(src, stmt, self._stream, stmt)
-                if decl.name in streams or decl.name in {b.name for b in buffers} | {
-                    s.name for s in self.scalars
-                }:
-                    raise DatoTypeError(f"'{decl.name}' is declared twice", src.loc(stmt))
-                streams[decl.name] = decl
-            elif isinstance(stmt, ast.FunctionDef):
+                name = stmt.target.id
+                if name in streams or name in buffers or name in {s.name for s in self.scalars}:
+                    raise DatoTypeError(f"'{name}' is declared twice", src.loc(stmt))
+                streams[name] = decl
+            elif isinstance(stmt, ast.FunctionDef) or is_region_call(stmt):
                 task_nodes.append(stmt)
             else:
                 raise DatoSyntaxError(
-                    "a region body holds only stream declarations (`s: Stream[T, depth]`) "
-                    "and @dato.task functions",
+                    "a region body holds only stream declarations (`s: Stream[T, depth]`), "
+                    "@dato.task functions and instances of other regions (`inner[4](A, s)`)",
                     src.loc(stmt),
                 )
+        own = {n.name for n in task_nodes if isinstance(n, ast.FunctionDef)} | set(streams)
+        made: dict[str, int] = {}
         tasks = []
-        instances = 0
+        nested: dict[str, StreamDecl] = {}
         for node in task_nodes:
-            task, used = _step(src, node, self._task, node, buffers, streams)
-            if any(t.name == task.name for t in tasks):
-                raise DatoTypeError(f"task '{task.name}' is defined twice", src.loc(node))
-            tasks.append(task)
-            instances += math.prod(task.mapping)
-            if instances > MAX_INSTANCES:
-                raise DatoTypeError(
-                    f"with task '{task.name}' the region has {instances} task instances, more "
-                    f"than the {MAX_INSTANCES} a program may have",
-                    src.loc(node),
-                )
+            if isinstance(node, ast.FunctionDef):
+                built, used = _step(src, node, self._task, node, buffers, streams)
+                built = [built]
+            else:
+                instance = RegionInstance(self, node, buffers, streams)
+                inner_streams, built = _step(src, node, instance.flatten, made, own)
+                nested.update({d.name: d for d in inner_streams.values()})
+                used = {}
+            for task in built:
+                self._add_task(tasks, task, node)
             for name, kernel in used.items():
                 if self.kernels.setdefault(name, kernel) is not kernel:
                     raise DatoTypeError(f"two different kernels are named '{name}'", src.loc(node))
-        if not tasks:
-            raise DatoTypeError("the region defines no @dato.task", src.loc(src.tree))
-        return Region(
-            src.tree.name,
-            buffers,
-            tuple(streams.values()),
-            tuple(tasks),
-            tuple(k.decl for k in self.kernels.values()),
-            src.loc(src.tree),
-            self.scalars,
+        declared = {n: d for n, d in streams.items() if n not in given}
+        return {**declared, **nested}, tasks
+
+    def _add_task(self, tasks: list[Task], task: Task, node: ast.stmt) -> None:
+        """Append ``task``, refusing a second task of its name or one instance too many."""
+        src = self.src
+        if any(t.name == task.name for t in tasks):
+            raise DatoTypeError(f"task '{task.name}' is defined twice", src.loc(node))
+        tasks.append(task)
+        instances = sum(math.prod(t.mapping) for t in tasks)
+        if instances > MAX_INSTANCES:
+            raise DatoTypeError(
+                f"with task '{task.name}' the region has {instances} task instances, more "
+                f"than the {MAX_INSTANCES} a program may have",
+                src.loc(node),
+            )
+
+    def size(self, size: Size, node: ast.AST) -> int:
+        """A size given to a nested region, bound and checked as a mapping entry is."""
+        return whole_number(
+            self._bound(size, node), "a region's size", 1, MAX_SIZE, self.src.loc(node)
+        )
+
+    def parameter_type(self, param: ast.arg):
+        """A nested region's parameter type: a resolved tensor type or a stream (declaration)."""
+        src = self.src
+        if param.annotation is None:
+            raise DatoTypeError(
+                f"region parameter '{param.arg}' needs a tensor or stream type",
+                src.loc(param),
+            )
+        t = src.evaluate(param.annotation, f"the type of '{param.arg}'")
+        if isinstance(t, TensorType):
+            return self._resolve(t, param.annotation)
+        if isinstance(t, StreamType):
+            return self._stream_decl(param.arg, t, param.annotation)
+        raise DatoTypeError(
+            f"region parameter '{param.arg}' must be a tensor or stream type, not {t!r}",
+            src.loc(param.annotation),
         )
 
     def _stream(self, stmt: ast.AnnAssign) -> StreamDecl:
@@ -194,7 +254,15 @@ class RegionBuilder:
                 f"'{name}' must be declared as a Stream[T, depth], not {t!r}",
                 self.src.loc(stmt.annotation),
             )
-        node, loc = stmt.annotation, self.src.loc(stmt.annotation)
+        return replace(
+            self._stream_decl(name, t, stmt.annotation),
+            name=self.prefix + name,
+            loc=self.src.loc(stmt),
+        )
+
+    def _stream_decl(self, name: str, t: StreamType, node: ast.expr) -> StreamDecl:
+        """The stream ``name: t`` with its sizes bound and checked."""
+        loc = self.src.loc(node)
         elem = self._resolve(t.elem, node) if isinstance(t.elem, TensorType) else t.elem
         shape = tuple(
             whole_number(
@@ -212,11 +280,11 @@ class RegionBuilder:
                 f"more than the {MAX_CHANNELS} a stream array may have",
                 loc,
             )
-        return StreamDecl(name, elem, t.depth, shape, self.src.loc(stmt))
+        return StreamDecl(name, elem, t.depth, shape, loc)
 
-    def _task(self, node: ast.FunctionDef, buffers, streams):
+    def _task(self, node: ast.FunctionDef, buffers: dict[str, Buffer], streams):
         src = self.src
-        mapping, arg_names = self._decorator(node, {b.name for b in buffers})
+        mapping, arg_names = self._decorator(node, set(buffers))
         fn_args = node.args
         if fn_args.vararg or fn_args.kwarg or fn_args.kwonlyargs or fn_args.defaults:
             raise DatoSyntaxError("task parameters are plain annotated names", src.loc(node))
@@ -226,7 +294,7 @@ class RegionBuilder:
                 f"{len(arg_names)} tensors",
                 src.loc(node),
             )
-        by_name = {b.name: b for b in buffers}
+        by_name = buffers
         params = {}
         for a, buffer_name in zip(fn_args.args, arg_names):
             params[a.arg] = self._param(a, by_name[buffer_name], mapping)
@@ -234,8 +302,12 @@ class RegionBuilder:
         ctx = TaskContext(
             node.name, mapping, params, streams, set(by_name), self.bindings, scalars=scalars
         )
+        constants = ctx.constants = TaskConstants(self.constants)
         body = TaskBuilder(src, ctx).body(node.body)
-        return Task(node.name, mapping, tuple(params.values()), body, src.loc(node)), ctx.kernels
+        body = (*constants.prelude, *body)  # the small constants copied in first
+        params = (*params.values(), *constants.params)
+        task = Task(self.prefix + node.name, mapping, params, body, src.loc(node))
+        return task, ctx.kernels
 
     def _decorator(self, node: ast.FunctionDef, buffer_names: set[str]):
         src = self.src

@@ -23,7 +23,9 @@ from datobench.core.errors import (
 from datobench.core.frontend import collectives
 from datobench.core.frontend import semantics as sem
 from datobench.core.frontend.collectives import Collectives, Scattered, StreamSlice
+from datobench.core.frontend.constants import TaskConstants
 from datobench.core.frontend.helpers import HelperInlining, Inline, is_helper, names_a_function
+from datobench.core.frontend.nesting import refuse_region_in_task
 from datobench.core.frontend.scalars import ScalarExpressions
 from datobench.core.frontend.source import FunctionSource
 from datobench.core.frontend.values import Meta, Method, NoValue, PidTuple, StreamHandle
@@ -108,6 +110,7 @@ class TaskContext:
     kernels: dict[str, Kernel] = field(default_factory=dict)  # the kernels the body calls
     inlined: list[str] = field(default_factory=list)  # one entry per helper call inlined
     scalars: dict[str, DType] = field(default_factory=dict)  # the region's scalar parameters
+    constants: TaskConstants | None = None  # the numpy arrays it captures
 
 
 class TaskBuilder(HelperInlining, Collectives, ScalarExpressions):
@@ -165,8 +168,6 @@ class TaskBuilder(HelperInlining, Collectives, ScalarExpressions):
             raise DatoTypeError(
                 f"helper '{value.helper}' returns nothing, so `{ast.unparse(node)}` has no value"
             )
-        if isinstance(value, Meta) and isinstance(value.obj, np.ndarray):
-            raise _captured_array(node)
         if isinstance(value, (Meta, StreamHandle, Method, PidTuple)):
             raise DatoTypeError(f"`{ast.unparse(node)}` is not a value")
         return value
@@ -456,6 +457,8 @@ class TaskBuilder(HelperInlining, Collectives, ScalarExpressions):
                 raise DatoTypeError(f"size {e.args[0]} is not bound") from None
         if isinstance(obj, (bool, int, float)):
             return sem.literal(obj)
+        if isinstance(obj, np.ndarray):
+            return self.ctx.constants.value(name, obj, None)
         return Meta(obj)
 
     def visit_Attribute(self, node: ast.Attribute):
@@ -513,6 +516,7 @@ class TaskBuilder(HelperInlining, Collectives, ScalarExpressions):
 
     def visit_Subscript(self, node: ast.Subscript):
         base = self.visit(node.value)
+        refuse_region_in_task(base)
         if isinstance(base, PidTuple):
             axis = sem.static_int(self.expr(node.slice), "a pid coordinate")
             if not 0 <= axis < len(self.ctx.mapping):
@@ -532,10 +536,10 @@ class TaskBuilder(HelperInlining, Collectives, ScalarExpressions):
         ):
             node.ctx = ast.Store()
         base = self.visit(node)
-        if isinstance(base, Meta) and isinstance(base.obj, np.ndarray):
-            raise _captured_array(node)
         if not isinstance(base, (Var, ParamRef)):
             raise DatoSyntaxError("only named tensors can be indexed")
+        if writing:
+            self.ctx.constants.refuse_write(base, ast.unparse(node))
         if writing and isinstance(base, Var) and not isinstance(base.type, TensorType):
             raise DatoTypeError(f"'{base.name}' is {sem.describe(base.type)}, not a tensor")
         return base
@@ -603,6 +607,7 @@ class TaskBuilder(HelperInlining, Collectives, ScalarExpressions):
         if not isinstance(callee, Meta):
             raise DatoTypeError(f"`{ast.unparse(node.func)}` is not callable")
         fn = callee.obj
+        refuse_region_in_task(callee)
         if isinstance(fn, DType):
             if len(node.args) != 1 or node.keywords:
                 raise DatoTypeError(f"{fn}(x) takes one value")
@@ -723,14 +728,6 @@ def _arity_error(op: Op, n: int, positional: list, got: int) -> DatoTypeError:
     bound = "" if all(s.required for s in positional) else "at most "
     return DatoTypeError(
         f"{op.name} takes {bound}{most} positional argument{'s' * (most != 1)}, got {got}"
-    )
-
-
-def _captured_array(node: ast.expr) -> DatoTypeError:
-    return DatoTypeError(
-        f"`{ast.unparse(node)}` is a numpy array captured from the enclosing scope; constant "
-        "tensors are not supported in a task body yet: make it a region parameter and give it "
-        "to the task with @dato.task(args=[...])"
     )
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from datobench.core.errors import Loc
 from datobench.core.ir.nodes import Stmt
 from datobench.core.ir.printer import block_lines
@@ -14,11 +16,17 @@ from datobench.core.ir.types import DType, LayoutDim, Shard, TensorType, Type
 
 @dataclass(frozen=True)
 class Buffer:
-    """A global (off-chip) tensor: a parameter of the region."""
+    """A global (off-chip) tensor: a parameter of the region, or a numpy constant a task
+    captured (``value`` its elements in C order; ``frontend/constants.py``)."""
 
     name: str
     type: TensorType
     loc: Loc | None = None
+    value: tuple | None = None
+
+    def array(self) -> np.ndarray:
+        """A fresh array of a constant's value, for a backend to read."""
+        return np.array(self.value, self.type.dtype.np).reshape(self.type.shape)
 
 
 @dataclass(frozen=True)
@@ -102,13 +110,17 @@ class Region:
 
     def signature(self) -> list[Buffer | RegionScalar]:
         """The region's parameters in the order it declares them (and is called with)."""
-        ordered: list[Buffer | RegionScalar] = list(self.params)
+        ordered: list[Buffer | RegionScalar] = list(self.arguments())
         for s in sorted(self.scalars, key=lambda s: s.position):
             ordered.insert(s.position, s)
         return ordered
 
     def stream(self, name: str) -> StreamDecl:
         return next(s for s in self.streams if s.name == name)
+
+    def arguments(self) -> tuple[Buffer, ...]:
+        """The buffers the caller passes: the parameters, without the captured constants."""
+        return tuple(b for b in self.params if b.value is None)
 
     def buffer(self, name: str) -> Buffer:
         return next(b for b in self.params if b.name == name)
@@ -202,6 +214,7 @@ def region_text(region: Region) -> str:
     """The region as written, as text: ``str(region)`` and ``emit("ir")``."""
     params = ", ".join(f"{b.name}: {b.type}" for b in region.signature())
     lines = [f"region {region.name}({params}):"]
+    lines += [f"  constant {b.name}: {b.type}" for b in region.params if b.value is not None]
     for s in region.streams:
         shape = f"[{', '.join(map(str, s.shape))}]" if s.shape else ""
         lines.append(f"  stream {s.name}{shape}: {s.elem}, depth {s.depth}")

@@ -19,7 +19,7 @@ from datobench.core.ir.program import Graph, Instance
 from datobench.core.lang.primitives import Bundle, Chain
 from datobench.core.passes.analysis import InstanceProfile
 
-_SELECTION = re.compile(r"^\s*(\w+)\s*\[(.*)\]\s*$")
+_SELECTION = re.compile(r"^\s*([\w.]+)\s*\[(.*)\]\s*$")
 SUGGESTION = (
     "hint: choose which instances share a tile yourself: dato.bundle(['t_0', 't_1']) "
     "time-multiplexes instances, dato.chain('producer', 'consumer') fuses a pipeline stage"

@@ -4,6 +4,7 @@ into ``dato_hls.h``), names from the user's tasks, parameters and streams; a top
 
 from __future__ import annotations
 
+from datobench.core.codegen.hls.constants import constant_arrays
 from datobench.core.codegen.hls.naming import HlsNames
 from datobench.core.codegen.hls.scalars import instance_scalars, top_interfaces, top_parameters
 from datobench.core.codegen.hls.types import SCALAR, ctype, literal
@@ -375,6 +376,7 @@ def emit_kernel(program) -> str:
     out += top_interfaces(region, names)
     out.append("#pragma HLS interface s_axilite port = return")
     out.append("#pragma HLS dataflow")
+    out += constant_arrays(region, names.buffers)
     for c in graph.channels:
         stream = names.streams[c.name]
         out.append(

@@ -94,7 +94,7 @@ def memory_banks(program) -> dict[str, str]:
     ``DDR[1]``): the target's banks, assigned in turn. The workbench draws the same."""
     board = _board(program.target)
     memory, banks = board.param("memory.bank_kind"), board.param("memory.banks")
-    return {b.name: f"{memory}[{n % banks}]" for n, b in enumerate(program.region.params)}
+    return {b.name: f"{memory}[{n % banks}]" for n, b in enumerate(program.region.arguments())}
 
 
 def _board(target: Target | None) -> Target:
