@@ -19,7 +19,14 @@ from datobench.core.passes.analysis import profiles as instance_profiles
 from datobench.core.passes.counts import upper_count
 from datobench.core.perf.cost import CostModel
 from datobench.core.perf.lower import timed_lowering
-from datobench.core.perf.result import PerfResult, TileTiming, critical_path, occupancy
+from datobench.core.perf.result import (
+    PerfResult,
+    TileTiming,
+    critical_path,
+    engine_name,
+    named_segments,
+    occupancy,
+)
 from datobench.core.perf.runtime import (
     BUSY,
     CLOCK,
@@ -128,6 +135,8 @@ def simulate_perf(
     ends += [d.ends[-1] for d in runtime.dmas if d.ends]
     total = math.ceil(max(ends, default=0.0))
     timings = {}
+    channel_names = [c.name for c in graph.channels]
+    engine_names = [engine_name(inst, param, direction) for inst, param, direction, *_ in engines]
     for key, A in tiles.items():
         instances = [i for i, t in mapping.placement.items() if tile_key(t) == key]
         busy, s_in, s_out = A[BUSY], A[STALL_IN], A[STALL_OUT]
@@ -137,7 +146,7 @@ def simulate_perf(
             round(s_in),
             round(s_out),
             max(total - round(busy) - round(s_in) - round(s_out), 0),
-            A[SEGMENTS],
+            named_segments(A[SEGMENTS], channel_names, engine_names),
         )
     macs = sum(p.macs for p in profs.values())
     dtypes = [p.macs_dtype for p in profs.values() if p.macs_dtype]
@@ -161,4 +170,5 @@ def simulate_perf(
             for c, ch in zip(graph.channels, runtime.channels)
             if len(ch.put_times) > len(ch.taken)
         },
+        dma={name: d.spans for name, d in zip(engine_names, runtime.dmas) if d.spans},
     )

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import ClassVar
 
+from datobench.core.errors import user_facing
 from datobench.core.ir.mapping import Mapping, tile_key
 from datobench.core.ir.program import Graph
 from datobench.core.perf.runtime import CLOCK, LAST_WAIT, ChannelState
+from datobench.core.perf.trace import write_trace
 from datobench.core.sim.scheduler import left_at_exit
 
 
@@ -18,7 +21,8 @@ class TileTiming:
     stall_in: int  # waiting for data: an empty stream or a DMA still arriving
     stall_out: int  # waiting for room: a full stream or both output buffers draining
     idle: int  # before it starts or after it finishes
-    segments: list = field(default_factory=list, repr=False)  # (start, end, "in" | "out")
+    # (start, end, "in" | "out", the stream or DDR transfer waited on), in time order
+    segments: list = field(default_factory=list, repr=False)
 
     @property
     def total(self) -> int:
@@ -42,6 +46,7 @@ class PerfResult:
     events: int
     dram_bytes: int
     leftover: dict[str, int] = field(default_factory=dict)  # elements left in FIFOs at exit
+    dma: dict[str, list] = field(default_factory=dict)  # engine -> (start, end) per transfer
 
     @property
     def macs_per_cycle(self) -> float:
@@ -77,6 +82,25 @@ class PerfResult:
 
     def _repr_pretty_(self, p, cycle):
         p.text(str(self))
+
+    @user_facing
+    def trace(self, path) -> Path:
+        """Write the run as Chrome/Perfetto trace-event JSON (open it in ui.perfetto.dev): a
+        track per tile and per DMA engine, each stream's fill as a counter. Returns the path."""
+        return write_trace(self, path)
+
+
+def engine_name(instance: str, param: str, direction: str) -> str:
+    """A DMA engine as a trace track and a stall's cause: which way its data goes."""
+    return f"DDR -> {instance}.{param}" if direction == "read" else f"{instance}.{param} -> DDR"
+
+
+def named_segments(segments: list, channels: list[str], engines: list[str]) -> list:
+    """Stall segments with what they waited on by name: a channel slot or ("dma", engine)."""
+    return [
+        (start, stop, kind, engines[why[1]] if isinstance(why, tuple) else channels[why])
+        for start, stop, kind, why in segments
+    ]
 
 
 def _order(key: str):
