@@ -175,7 +175,8 @@ def timeline_svg(perf, cycle: int | None = None) -> str:
             if d:
                 tip = _tip(t, key, state, cycles[state], total, waited.get(state, {}))
                 body.append(
-                    f'<path data-state="{state}" d="{d}" fill="{STATE_COLORS[state]}">'
+                    f'<path data-lane="{n}" data-state="{state}" d="{d}" '
+                    f'fill="{STATE_COLORS[state]}">'
                     f"<title>{tip}</title></path>"
                 )
     bottom = HEAD_H + len(keys) * ROW_H + 2
