@@ -13,7 +13,7 @@ import datobench as dato
 from datobench import int8, int16, int32, visual
 from datobench.core.perf import PerfResult, TileTiming
 from datobench.programs import systolic_gemm, whole_array_gemm
-from datobench.visual import charts
+from datobench.visual import buckets, charts
 from datobench.widgets import Workbench
 
 
@@ -51,10 +51,10 @@ def one_tile(busy_share: float, period: int, total: int) -> PerfResult:
     """A tile that is busy ``busy_share`` of every ``period`` cycles and waits for input the
     rest: far below a pixel column, the pattern the old timeline painted all amber."""
     wait = round(period * (1 - busy_share))
-    segments = [(c + period - wait, c + period, "in", "fa[0, 0]") for c in range(0, total, period)]
-    tile = TileTiming(
-        ["pe_0_0"], total - wait * len(segments), wait * len(segments), 0, 0, segments
-    )
+    segments = [(c + period - wait, c + period, "in") for c in range(0, total, period)]
+    stalled = wait * len(segments)
+    waited_on = ["fa[0, 0]"] * len(segments)
+    tile = TileTiming(["pe_0_0"], total - stalled, stalled, 0, 0, segments, waited_on)
     return PerfResult(
         cycles=total,
         seconds=total / 1e9,
@@ -118,7 +118,7 @@ def test_every_gemm_tile_is_painted_as_busy_as_its_numbers_say():
 
 def test_a_stream_full_half_the_time_shows_its_mean_and_largest_fill():
     perf = one_tile(0.5, 6, 6000)  # the fill alternates 1, 2 every 2 cycles; depth 2
-    columns = visual.buckets.fill_columns(perf.channels["fa[0, 0]"], 2, perf.cycles, 64)
+    columns = buckets.fill_columns(buckets.fill_arrays(perf, "fa[0, 0]"), 2, perf.cycles, 64)
     assert columns.mean == pytest.approx([1.5] * 64, abs=0.05)
     assert list(columns.largest) == [2.0] * 64
     assert columns.full_share == pytest.approx(0.5, abs=0.01)
@@ -140,7 +140,7 @@ def test_every_band_says_its_tile_instances_state_cycles_and_streams():
 
 def test_stalls_name_the_stream_or_ddr_transfer_waited_on():
     _, perf = timed(whole_array_gemm(256, 256, 256, 32, 32, 32, int16, int32), "npu1_4col")
-    waited = {s[3] for t in perf.tiles.values() for s in t.segments}
+    waited = {w for t in perf.tiles.values() for w in t.waited_on}
     assert waited and all(w.startswith("DDR -> core_") or w.endswith("-> DDR") for w in waited)
     svg = visual.timeline_svg(perf)
     assert "on DDR -&gt; core_0_0.a:" in svg or "on DDR -&gt; core_0_0.b:" in svg

@@ -29,18 +29,22 @@ class FillColumns:
     full_share: float  # share of the run the stream was at its depth
 
 
-def _pairs(points: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
-    """(cycles, fills) of change points, starting from fill 0 at cycle 0."""
+def fill_arrays(perf, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """A stream's (cycles, fills) change points as arrays: the simulator's own, or made from
+    ``perf.channels`` for a result built otherwise."""
+    if name in perf.fill_arrays:
+        return perf.fill_arrays[name]
+    points = perf.channels[name]
     flat = np.fromiter(itertools.chain.from_iterable(points), float, count=2 * len(points))
-    at, fill = flat[0::2], flat[1::2]
+    return flat[0::2], flat[1::2]
+
+
+def fill_columns(history: tuple[np.ndarray, np.ndarray], depth: int, total: int, columns: int):
+    """A stream's fill summarised per column, from its change points (``fill_arrays``); the
+    fill is zero before the first."""
+    at, fill = (np.asarray(a, float) for a in history)
     if not len(at) or at[0] > 0:
         at, fill = np.concatenate(([0.0], at)), np.concatenate(([0.0], fill))
-    return at, fill
-
-
-def fill_columns(points: list[tuple[int, int]], depth: int, total: int, columns: int):
-    """A stream's fill summarised per column, from its (cycle, fill) change points."""
-    at, fill = _pairs(points)
     e = edges(total, columns)
     length = np.diff(np.concatenate((at, [max(float(total), at[-1])])))
     # the integral of the fill up to each change point, then up to each edge
@@ -92,7 +96,7 @@ def state_columns(tile, total: int, columns: int) -> dict[str, np.ndarray]:
 def waits(tile) -> dict[str, dict[str, float]]:
     """Cycles a tile waited on each stream (or DDR transfer), for "in" and for "out"."""
     out: dict[str, dict[str, float]] = {"in": {}, "out": {}}
-    for start, stop, kind, stream in tile.segments:
+    for (start, stop, kind), stream in zip(tile.segments, tile.waited_on):
         book = out[kind]
         book[stream] = book.get(stream, 0.0) + stop - start
     return out

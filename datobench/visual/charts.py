@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from datobench.visual.buckets import STATES, fill_columns, state_columns, waits
+from datobench.visual.buckets import STATES, fill_arrays, fill_columns, state_columns, waits
 from datobench.visual.colors import (
     BUSY,
     FONT,
@@ -114,7 +114,7 @@ def occupancy_svg(perf, depths: dict[str, int], cycle: int | None = None) -> str
         y = HEAD_H + n * ROW_H
         depth = max(depths.get(name, 1), 1)
         points = perf.channels[name]
-        columns = fill_columns(points, depth, total, PLOT_W)
+        columns = fill_columns(fill_arrays(perf, name), depth, total, PLOT_W)
         body.append(
             f'<text x="{LABEL_W - 8}" y="{y + 14}" fill="{INK}" text-anchor="end">'
             f"{escape(name)}</text>"

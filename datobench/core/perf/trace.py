@@ -20,7 +20,7 @@ def tile_periods(tile, total: int):
     """(start, end, state, stream or None) of a tile from cycle 0 to ``total``: busy between
     its stalls until its clock stops, idle after."""
     clock = 0.0
-    for start, stop, kind, stream in sorted(tile.segments):
+    for (start, stop, kind), stream in zip(tile.segments, tile.waited_on):
         if start > clock:
             yield clock, start, "busy", None
         yield start, stop, kind, stream
