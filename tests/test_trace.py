@@ -88,4 +88,4 @@ def test_stream_fill_is_a_counter_per_change(tmp_path):
     assert set(counters) == set(perf.channels)
     us = 1e6 / perf.clock_hz
     for name, points in perf.channels.items():
-        assert counters[name] == [pytest.approx((c * us, f)) for c, f in points]
+        assert counters[name] == [pytest.approx((c * us, f), abs=1e-6) for c, f in points]

@@ -9,6 +9,7 @@ cycles, so that the slices of a tile add up to the cycles of ``PerfResult.tiles`
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -34,7 +35,7 @@ def tile_periods(tile, total: int):
 
 
 def trace_events(perf):
-    """The run's trace events, metadata first."""
+    """The run's trace events but the counters: metadata, then each track's slices."""
     us = 1e6 / perf.clock_hz
 
     def name(pid, tid, text, kind="thread_name"):
@@ -54,7 +55,7 @@ def trace_events(perf):
             "args": {"sort_index": tid},
         }
         for start, stop, state, stream in tile_periods(tile, perf.cycles):
-            args = {"cycles": stop - start, "instances": tile.instances}
+            args = {"cycles": stop - start}
             if stream is not None:
                 args["stream"] = stream
             yield {
@@ -78,16 +79,16 @@ def trace_events(perf):
                 "dur": (stop - start) * us,
                 "args": {"cycles": stop - start},
             }
+
+
+def counter_lines(perf):
+    """Each stream's fill at each change, as JSON text: a long run has millions of these, and
+    formatting them directly is several times faster than through ``json.dumps``."""
+    us = 1e6 / perf.clock_hz
     for channel, points in sorted(perf.channels.items()):
+        head = f'{{"ph":"C","pid":{STREAMS},"tid":0,"name":{json.dumps(channel)},"ts":'
         for cycle, fill in points:
-            yield {
-                "ph": "C",
-                "pid": STREAMS,
-                "tid": 0,
-                "name": channel,
-                "ts": cycle * us,
-                "args": {"fill": fill},
-            }
+            yield f'{head}{cycle * us:.6f},"args":{{"fill":{fill}}}}}'
 
 
 def write_trace(perf, path) -> Path:
@@ -97,7 +98,11 @@ def write_trace(perf, path) -> Path:
         out.write('{"displayTimeUnit": "ns", "otherData": ')
         out.write(json.dumps({"cycles": perf.cycles, "clock_hz": perf.clock_hz}))
         out.write(', "traceEvents": [\n')
-        for n, event in enumerate(trace_events(perf)):
-            out.write((",\n" if n else "") + json.dumps(event, separators=(",", ":")))
+        lines = itertools.chain(
+            (json.dumps(e, separators=(",", ":")) for e in trace_events(perf)),
+            counter_lines(perf),
+        )
+        for n, line in enumerate(lines):
+            out.write(",\n" + line if n else line)
         out.write("\n]}\n")
     return path
