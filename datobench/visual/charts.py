@@ -1,8 +1,18 @@
 """Hand-built SVG charts of a performance run: FIFO occupancy over time and a per-tile
-timeline of busy, stalled and idle periods."""
+timeline of busy, stalled and idle periods.
+
+Both summarise the run per pixel column (``visual.buckets``), so a chart's size depends on its
+width and its number of lanes, never on the run's length. Both carry a cursor line at the
+scrubber's cycle (``data-dato-cursor``, with the plot's geometry) that the scrubber's front end
+moves without a round trip to Python. Past ``MAX_ROWS`` lanes the chart says how many there
+are and the panel scrolls it.
+"""
 
 from __future__ import annotations
 
+import numpy as np
+
+from datobench.visual.buckets import STATES, fill_arrays, fill_columns, state_columns, waits
 from datobench.visual.colors import (
     BUSY,
     FONT,
@@ -16,7 +26,12 @@ from datobench.visual.colors import (
 from datobench.visual.tiles import fill_at
 
 LABEL_W, ROW_H, PLOT_W = 150, 22, 640
-MAX_ROWS = 32
+LANE_H = ROW_H - 6  # a lane's painted height
+HEAD_H = 22  # the line above the lanes: the legend and how many lanes
+MAX_ROWS = 32  # lanes shown at once; the panel scrolls past this
+STATE_COLORS = {"busy": BUSY, "in": STALL_IN, "out": STALL_OUT, "idle": IDLE}
+STATE_WORDS = {"busy": "busy", "in": "waiting for input", "out": "waiting for room", "idle": "idle"}
+MEAN_FILL, MAX_FILL = "#2563eb", "#bfdbfe"
 
 
 def _frame(width: int, height: int, body: list[str]) -> str:
@@ -42,106 +57,143 @@ def _axis(total: int, y: int) -> list[str]:
     return out
 
 
+def _head(items: list[tuple[str, str]], count: str) -> list[str]:
+    """The legend and the number of lanes, above the lanes."""
+    out = []
+    x = LABEL_W
+    for label, color in items:
+        out.append(f'<rect x="{x}" y="5" width="10" height="10" fill="{color}"/>')
+        out.append(f'<text x="{x + 14}" y="14" fill="{INK}">{label}</text>')
+        x += 26 + 6.6 * len(label)
+    out.append(
+        f'<text x="{LABEL_W + PLOT_W}" y="14" fill="{MUTED}" text-anchor="end">{count}</text>'
+    )
+    return out
+
+
+def _count(n: int, noun: str) -> str:
+    more = f" (scroll for all {n})" if n > MAX_ROWS else ""
+    return f"{n} {noun}{'s' if n != 1 else ''}{more}"
+
+
+def _cursor(cycle: int | None, total: int, bottom: int) -> list[str]:
+    """The scrubber's cursor; the front end moves it by ``data-x0 + data-w * c / data-cycles``."""
+    if cycle is None:
+        return []
+    x = LABEL_W + PLOT_W * min(cycle, total) / total
+    return [
+        f'<line data-dato-cursor="" data-x0="{LABEL_W}" data-w="{PLOT_W}" data-cycles="{total}" '
+        f'x1="{x:.1f}" y1="{HEAD_H}" x2="{x:.1f}" y2="{bottom}" stroke="{INK}" '
+        'stroke-dasharray="3,3"/>'
+    ]
+
+
+def _area(heights: np.ndarray, y_base: float) -> str:
+    """The path of the area under a step curve over the pixel columns (heights in pixels,
+    rounded to half a pixel), one step per run of equal columns; empty if it is all zero."""
+    q = np.round(np.asarray(heights) * 2) / 2
+    if not q.any():
+        return ""
+    change = np.flatnonzero(np.diff(q)) + 1  # the columns where a new run starts
+    starts = np.concatenate(([0], change))
+    stops = np.concatenate((change, [len(q)]))
+    steps = "".join(f"V{y_base - q[a]:g}H{LABEL_W + b}" for a, b in zip(starts, stops))
+    return f"M{LABEL_W} {y_base:g}{steps}V{y_base:g}Z"
+
+
 def occupancy_svg(perf, depths: dict[str, int], cycle: int | None = None) -> str:
-    """One lane per channel: fill over time (full periods, where the producer waits, in red)."""
-    names = sorted(perf.channels)[:MAX_ROWS]
+    """One lane per channel: in each pixel column its mean fill (dark) over its largest fill
+    (light), with a red mark where it was full (its producer waits)."""
+    names = sorted(perf.channels)
     total = max(perf.cycles, 1)
-    height = len(names) * ROW_H + 40
-    body = []
+    body = _head(
+        [("mean fill", MEAN_FILL), ("largest fill", MAX_FILL), ("full", STALL_OUT)],
+        _count(len(names), "stream"),
+    )
     for n, name in enumerate(names):
-        y = n * ROW_H + 4
+        y = HEAD_H + n * ROW_H
         depth = max(depths.get(name, 1), 1)
+        points = perf.channels[name]
+        columns = fill_columns(fill_arrays(perf, name), depth, total, PLOT_W)
         body.append(
             f'<text x="{LABEL_W - 8}" y="{y + 14}" fill="{INK}" text-anchor="end">'
             f"{escape(name)}</text>"
         )
         body.append(
-            f'<rect x="{LABEL_W}" y="{y + 2}" width="{PLOT_W}" height="{ROW_H - 6}" '
-            'fill="#f8fafc" stroke="#e2e8f0"/>'
+            f'<rect x="{LABEL_W}" y="{y + 2}" width="{PLOT_W}" height="{LANE_H}" '
+            f'fill="#f8fafc" stroke="#e2e8f0"><title>{escape(name)} (depth {depth}): '
+            f"mean fill {columns.mean.mean():.2f}, largest {int(columns.largest.max())}, "
+            f"full {columns.full_share:.0%} of the run</title></rect>"
         )
-        points = perf.channels[name]
-        for (c0, f0), (c1, _) in zip(points, points[1:] + [(total, 0)]):
-            if f0 <= 0:
-                continue
-            x0, x1 = LABEL_W + PLOT_W * c0 / total, LABEL_W + PLOT_W * c1 / total
-            h = (ROW_H - 6) * min(f0 / depth, 1.0)
-            color = STALL_OUT if f0 >= depth else BUSY
-            body.append(
-                f'<rect x="{x0:.2f}" y="{y + ROW_H - 4 - h:.2f}" '
-                f'width="{max(x1 - x0, 0.4):.2f}" height="{h:.2f}" fill="{color}" '
-                'opacity="0.85"/>'
-            )
+        base = y + ROW_H - 4
+        scale = LANE_H / depth
+        for heights, color in ((columns.largest, MAX_FILL), (columns.mean, MEAN_FILL)):
+            d = _area(np.minimum(heights, depth) * scale, base)
+            if d:
+                body.append(f'<path d="{d}" fill="{color}"/>')
+        d = _area(np.where(columns.largest >= depth, 3.0, 0.0), y + 5)
+        if d:
+            body.append(f'<path d="{d}" fill="{STALL_OUT}"/>')
         if cycle is not None:
-            now = fill_at(points, cycle)
             body.append(
-                f'<text x="{LABEL_W + PLOT_W + 6}" y="{y + 14}" fill="{MUTED}">{now}/{depth}</text>'
+                f'<text data-dato-fill="{escape(name)}" x="{LABEL_W + PLOT_W + 6}" y="{y + 14}" '
+                f'fill="{MUTED}">{fill_at(points, cycle)}/{depth}</text>'
             )
-    if len(perf.channels) > MAX_ROWS:
-        body.append(
-            f'<text x="4" y="{height - 4}" fill="{MUTED}">'
-            f"... {len(perf.channels) - MAX_ROWS} more channels</text>"
-        )
-    body += _axis(total, len(names) * ROW_H + 6)
-    if cycle is not None:
-        x = LABEL_W + PLOT_W * min(cycle, total) / total
-        body.append(
-            f'<line x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{len(names) * ROW_H + 6}" '
-            f'stroke="{INK}" stroke-dasharray="3,3"/>'
-        )
-    return _frame(LABEL_W + PLOT_W + 50, height + 10, body)
+    bottom = HEAD_H + len(names) * ROW_H + 2
+    body += _axis(total, bottom)
+    body += _cursor(cycle, total, bottom)
+    return _frame(LABEL_W + PLOT_W + 50, bottom + 34, body)
 
 
-def timeline_svg(perf) -> str:
-    """One lane per tile: busy (blue), waiting for input (amber), for room (red), idle."""
-    keys = sorted(perf.tiles, key=lambda k: tuple(int(x) for x in k.split(",")))[:MAX_ROWS]
+def timeline_svg(perf, cycle: int | None = None) -> str:
+    """One lane per tile: each pixel column's cycles split into busy (blue, at the bottom),
+    waiting for input (amber), for room (red) and idle, in proportion; each band's tooltip
+    gives the tile, its instances, the state, its cycles and the streams waited on."""
+    keys = sorted(perf.tiles, key=lambda k: tuple(int(x) for x in k.split(",")))
     total = max(perf.cycles, 1)
-    body = []
+    body = _head([(STATE_WORDS[s], STATE_COLORS[s]) for s in STATES], _count(len(keys), "tile"))
     for n, key in enumerate(keys):
         t = perf.tiles[key]
-        y = n * ROW_H + 4
+        y = HEAD_H + n * ROW_H
         names = ", ".join(t.instances[:2]) + (" ..." if len(t.instances) > 2 else "")
         body.append(
             f'<text x="{LABEL_W - 8}" y="{y + 14}" fill="{INK}" text-anchor="end">'
             f"{escape(key)} {escape(names)}</text>"
         )
         body.append(
-            f'<rect x="{LABEL_W}" y="{y + 2}" width="{PLOT_W}" height="{ROW_H - 6}" fill="{IDLE}"/>'
+            f'<rect x="{LABEL_W}" y="{y + 2}" width="{PLOT_W}" height="{LANE_H}" fill="{IDLE}">'
+            f"<title>{_tip(t, key, 'idle', t.idle, total, {})}</title></rect>"
         )
-        end = t.busy + t.stall_in + t.stall_out
-        body.append(
-            f'<rect x="{LABEL_W}" y="{y + 2}" width="{PLOT_W * end / total:.2f}" '
-            f'height="{ROW_H - 6}" fill="{BUSY}"/>'
-        )
-        for start, stop, kind in _merged(t.segments, total / PLOT_W):
-            x0 = LABEL_W + PLOT_W * start / total
-            width = max(PLOT_W * (stop - start) / total, 0.4)
-            color = STALL_IN if kind == "in" else STALL_OUT
-            body.append(
-                f'<rect x="{x0:.2f}" y="{y + 2}" width="{width:.2f}" '
-                f'height="{ROW_H - 6}" fill="{color}"/>'
-            )
-    legend_y = len(keys) * ROW_H + 40
-    for n, (label, color) in enumerate(
-        [
-            ("busy", BUSY),
-            ("waiting for input", STALL_IN),
-            ("waiting for room", STALL_OUT),
-            ("idle", IDLE),
-        ]
-    ):
-        x = LABEL_W + n * 150
-        body.append(f'<rect x="{x}" y="{legend_y - 9}" width="10" height="10" fill="{color}"/>')
-        body.append(f'<text x="{x + 14}" y="{legend_y}" fill="{INK}">{label}</text>')
-    body += _axis(total, len(keys) * ROW_H + 6)
-    return _frame(LABEL_W + PLOT_W + 20, legend_y + 8, body)
+        shares = state_columns(t, total, PLOT_W)
+        waited = waits(t)
+        cycles = {"busy": t.busy, "in": t.stall_in, "out": t.stall_out}
+        # stacked from the bottom: each state's area is painted up to the top of its band,
+        # the upper states first, so that each shows between the one below and the one above
+        tops = np.cumsum([shares[s] for s in ("busy", "in", "out")], axis=0) * LANE_H
+        for state, top in reversed(list(zip(("busy", "in", "out"), tops))):
+            d = _area(top, y + 2 + LANE_H)
+            if d:
+                tip = _tip(t, key, state, cycles[state], total, waited.get(state, {}))
+                body.append(
+                    f'<path data-lane="{n}" data-state="{state}" d="{d}" '
+                    f'fill="{STATE_COLORS[state]}">'
+                    f"<title>{tip}</title></path>"
+                )
+    bottom = HEAD_H + len(keys) * ROW_H + 2
+    body += _axis(total, bottom)
+    body += _cursor(cycle, total, bottom)
+    return _frame(LABEL_W + PLOT_W + 50, bottom + 34, body)
 
 
-def _merged(segments, resolution: float):
-    """Stall segments joined where the gap between them is below one pixel."""
-    out: list[list] = []
-    for start, stop, kind in sorted(segments):
-        if out and out[-1][2] == kind and start - out[-1][1] <= resolution:
-            out[-1][1] = max(out[-1][1], stop)
-        else:
-            out.append([start, stop, kind])
-    return out
+def _tip(tile, key: str, state: str, cycles: int, total: int, waited: dict) -> str:
+    """A band's tooltip: tile, instances, state, cycles and, for stalls, what was waited on."""
+    text = (
+        f"tile {key}: {', '.join(tile.instances)}\n{STATE_WORDS[state]}: {cycles:,} cycles "
+        f"({cycles / total:.1%})"
+    )
+    ranked = sorted(waited.items(), key=lambda kv: -kv[1])
+    for stream, spent in ranked[:6]:
+        text += f"\n  on {stream}: {round(spent):,} cycles"
+    if len(ranked) > 6:
+        text += f"\n  and {len(ranked) - 6} more"
+    return escape(text)

@@ -15,7 +15,7 @@ from datobench.visual.instances import accesses
 
 def fill_at(points: list[tuple[int, int]], cycle: int) -> int:
     """A channel's fill level at ``cycle`` from its (cycle, fill) change points."""
-    i = bisect.bisect_right([c for c, _ in points], cycle)
+    i = bisect.bisect_right(points, (cycle, float("inf")))  # O(log n): scrubbed often
     return points[i - 1][1] if i else 0
 
 

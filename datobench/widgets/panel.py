@@ -27,11 +27,14 @@ import datobench as dato
 from datobench import visual
 from datobench.core.errors import CapabilityError, DatoError
 from datobench.core.measure import Measurement
+from datobench.visual import charts
+from datobench.visual.tiles import fill_at
 from datobench.widgets import snapshot
 from datobench.widgets.device import run_on_device, zero_inputs
 from datobench.widgets.editor import PlacementEditor
 from datobench.widgets.functional import functional_html, run_functional
 from datobench.widgets.graph import GraphView
+from datobench.widgets.scrubber import CycleScrubber
 
 _STYLE = """<style>
 .dato-panel { border: 1px solid #e2e8f0; border-radius: 10px; padding: 10px 12px;
@@ -130,14 +133,11 @@ class Workbench:
             self.measured = run_on_device(self.program, self.perf.seconds, xclbin, insts)
         self._progress = own
         self.editor = PlacementEditor(self.program.mapping.placement, self._apply)
-        self.scrubber = w.IntSlider(
-            value=0,
-            min=0,
+        # moves the charts' cursors in the browser; Python hears the cycle on release
+        self.scrubber = CycleScrubber(
             max=max(self.perf.cycles if self.perf else 0, 1),
             step=max((self.perf.cycles if self.perf else 0) // 400, 1),
-            description="cycle",
-            continuous_update=True,
-            layout=w.Layout(width="560px"),
+            layout=w.Layout(width="600px"),
         )
         self.scrubber.observe(self._scrub, "value")
         self.head = w.HTML()
@@ -145,8 +145,10 @@ class Workbench:
         self.device = w.HTML()  # measured on the device vs predicted, or why not
         self.graph = GraphView()  # fitted to its box, zoomed and panned in the browser
         self.graph.add_class("dato-graph")
-        self.streams = w.HTML(layout=w.Layout(overflow="auto"))
-        self.timeline = w.HTML(layout=w.Layout(overflow="auto"))
+        # past charts.MAX_ROWS lanes the charts scroll (and say how many lanes there are)
+        lanes = f"{charts.HEAD_H + charts.MAX_ROWS * charts.ROW_H + 40}px"
+        self.streams = w.HTML(layout=w.Layout(overflow="auto", max_height=lanes))
+        self.timeline = w.HTML(layout=w.Layout(overflow="auto", max_height=lanes))
         self.report = w.HTML()
         self.code = w.HTML()
         instances = [i.name for i in self.program.graph.instances]
@@ -263,7 +265,7 @@ class Workbench:
             self.scrubber.step = max(perf.cycles // 400, 1)
             depths = {c.name: c.depth for c in p.graph.channels}
             self.streams.value = visual.occupancy_svg(perf, depths, self.scrubber.value)
-            self.timeline.value = visual.timeline_svg(perf)
+            self.timeline.value = visual.timeline_svg(perf, self.scrubber.value)
         self.editor.model = visual.tile_array_model(p, perf, self.scrubber.value)
         self.report.value = visual.report_html(p, perf)
         self._show_code()
@@ -277,11 +279,16 @@ class Workbench:
         )
 
     def _scrub(self, change):
+        """The views that depend on the cycle, once the scrubber is released: the tile array,
+        and the streams' fills for the occupancy chart's labels (the charts' cursors have
+        already moved in the browser; the charts are not sent again)."""
         cycle = change["new"]
         self.editor.model = visual.tile_array_model(self.program, self.perf, cycle)
         if self.perf is not None:
-            depths = {c.name: c.depth for c in self.program.graph.channels}
-            self.streams.value = visual.occupancy_svg(self.perf, depths, cycle)
+            self.scrubber.fills = {
+                c.name: f"{fill_at(self.perf.channels.get(c.name, []), cycle)}/{c.depth}"
+                for c in self.program.graph.channels
+            }
 
     def summary(self) -> str:
         p, perf = self.program, self.perf

@@ -19,7 +19,15 @@ from datobench.core.passes.analysis import profiles as instance_profiles
 from datobench.core.passes.counts import upper_count
 from datobench.core.perf.cost import CostModel
 from datobench.core.perf.lower import timed_lowering
-from datobench.core.perf.result import PerfResult, TileTiming, critical_path, occupancy
+from datobench.core.perf.result import (
+    PerfResult,
+    TileTiming,
+    critical_path,
+    engine_name,
+    fill_history,
+    named_segments,
+    occupancy,
+)
 from datobench.core.perf.runtime import (
     BUSY,
     CLOCK,
@@ -128,8 +136,11 @@ def simulate_perf(
     ends += [d.ends[-1] for d in runtime.dmas if d.ends]
     total = math.ceil(max(ends, default=0.0))
     timings = {}
+    channel_names = [c.name for c in graph.channels]
+    engine_names = [engine_name(inst, param, direction) for inst, param, direction, *_ in engines]
     for key, A in tiles.items():
         instances = [i for i, t in mapping.placement.items() if tile_key(t) == key]
+        segments, waited_on = named_segments(A[SEGMENTS], channel_names, engine_names)
         busy, s_in, s_out = A[BUSY], A[STALL_IN], A[STALL_OUT]
         timings[key] = TileTiming(
             instances,
@@ -137,8 +148,10 @@ def simulate_perf(
             round(s_in),
             round(s_out),
             max(total - round(busy) - round(s_in) - round(s_out), 0),
-            A[SEGMENTS],
+            segments,
+            waited_on,
         )
+    fills = {c.name: fill_history(ch) for c, ch in zip(graph.channels, runtime.channels)}
     macs = sum(p.macs for p in profs.values())
     dtypes = [p.macs_dtype for p in profs.values() if p.macs_dtype]
     dtype = max(set(dtypes), key=dtypes.count) if dtypes else None
@@ -151,7 +164,7 @@ def simulate_perf(
         peak_macs_per_cycle=peak,
         utilization=(macs / (total * peak)) if total and peak else 0.0,
         tiles=timings,
-        channels={c.name: occupancy(ch) for c, ch in zip(graph.channels, runtime.channels)},
+        channels={name: occupancy(h) for name, h in fills.items()},
         critical_path=critical_path(graph, mapping, tiles, runtime),
         events=sum(len(ch.put_times) + len(ch.taken) for ch in runtime.channels)
         + sum(len(d.ends) for d in runtime.dmas),
@@ -161,4 +174,6 @@ def simulate_perf(
             for c, ch in zip(graph.channels, runtime.channels)
             if len(ch.put_times) > len(ch.taken)
         },
+        dma={name: d.spans for name, d in zip(engine_names, runtime.dmas) if d.spans},
+        fill_arrays=fills,
     )

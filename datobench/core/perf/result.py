@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import ClassVar
 
+import numpy as np
+
+from datobench.core.errors import user_facing
 from datobench.core.ir.mapping import Mapping, tile_key
 from datobench.core.ir.program import Graph
 from datobench.core.perf.runtime import CLOCK, LAST_WAIT, ChannelState
+from datobench.core.perf.trace import write_trace
 from datobench.core.sim.scheduler import left_at_exit
 
 
@@ -19,6 +24,8 @@ class TileTiming:
     stall_out: int  # waiting for room: a full stream or both output buffers draining
     idle: int  # before it starts or after it finishes
     segments: list = field(default_factory=list, repr=False)  # (start, end, "in" | "out")
+    # what each of ``segments`` waited on: a stream, or a DDR transfer (``engine_name``)
+    waited_on: list[str] = field(default_factory=list, repr=False)
 
     @property
     def total(self) -> int:
@@ -42,6 +49,9 @@ class PerfResult:
     events: int
     dram_bytes: int
     leftover: dict[str, int] = field(default_factory=dict)  # elements left in FIFOs at exit
+    dma: dict[str, list] = field(default_factory=dict)  # engine -> (start, end) per transfer
+    # ``channels`` as numpy arrays (cycles, fills), for charts of long runs
+    fill_arrays: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def macs_per_cycle(self) -> float:
@@ -78,25 +88,48 @@ class PerfResult:
     def _repr_pretty_(self, p, cycle):
         p.text(str(self))
 
+    @user_facing
+    def trace(self, path) -> Path:
+        """Write the run as Chrome/Perfetto trace-event JSON (open it in ui.perfetto.dev): a
+        track per tile and per DMA engine, each stream's fill as a counter. Returns the path."""
+        return write_trace(self, path)
+
+
+def engine_name(instance: str, param: str, direction: str) -> str:
+    """A DMA engine as a trace track and a stall's cause: which way its data goes."""
+    return f"DDR -> {instance}.{param}" if direction == "read" else f"{instance}.{param} -> DDR"
+
+
+def named_segments(segments: list, channels: list[str], engines: list[str]):
+    """A tile's stall segments, and what each waited on by name (the runtime books a channel
+    slot or ("dma", engine))."""
+    spans = [(start, stop, kind) for start, stop, kind, _ in segments]
+    names = [engines[w[1]] if isinstance(w, tuple) else channels[w] for *_, w in segments]
+    return spans, names
+
 
 def _order(key: str):
     return tuple(int(x) for x in key.split(","))
 
 
-def occupancy(ch: ChannelState) -> list[tuple[int, int]]:
-    """Fill level change points: +1 when an element is put, -1 when it is got."""
-    events = [(t, 1) for t in ch.put_times] + [(t, -1) for t in ch.taken]
-    events.sort(key=lambda e: (e[0], e[1]))
-    out: list[tuple[int, int]] = []
-    fill = 0
-    for t, delta in events:
-        fill += delta
-        cycle = int(t)
-        if out and out[-1][0] == cycle:
-            out[-1] = (cycle, fill)
-        else:
-            out.append((cycle, fill))
-    return out
+def fill_history(ch: ChannelState) -> tuple[np.ndarray, np.ndarray]:
+    """A channel's fill level change points as arrays (cycles, fills): +1 when an element is
+    put, -1 when it is got (a get before a put at the same time); of the changes within one
+    cycle, the last. In numpy: a long run has millions."""
+    times = np.concatenate((np.asarray(ch.put_times, float), np.asarray(ch.taken, float)))
+    delta = np.concatenate(
+        (np.ones(len(ch.put_times), np.int64), np.full(len(ch.taken), -1, np.int64))
+    )
+    order = np.lexsort((delta, times))
+    fill = np.cumsum(delta[order])
+    cycle = times[order].astype(np.int64)
+    last = np.append(cycle[1:] != cycle[:-1], True) if len(cycle) else np.zeros(0, bool)
+    return cycle[last], fill[last]
+
+
+def occupancy(history: tuple[np.ndarray, np.ndarray]) -> list[tuple[int, int]]:
+    """The change points as (cycle, fill) pairs."""
+    return list(zip(history[0].tolist(), history[1].tolist()))
 
 
 def critical_path(graph: Graph, mapping: Mapping, tiles: dict, runtime, limit: int = 64):

@@ -19,9 +19,10 @@ def new_accumulator() -> list:
 
 
 def _stall(A: list, until: float, kind: int, why):
-    """Move the clock forward to ``until`` and book the wait."""
+    """Move the clock forward to ``until`` and book the wait (and what it waited on: a channel
+    slot or ``("dma", engine)``)."""
     A[kind] += until - A[CLOCK]
-    A[SEGMENTS].append((A[CLOCK], until, "in" if kind == STALL_IN else "out"))
+    A[SEGMENTS].append((A[CLOCK], until, "in" if kind == STALL_IN else "out", why))
     A[CLOCK] = until
     if kind == STALL_IN:
         A[LAST_WAIT] = why
@@ -77,6 +78,7 @@ class DmaState:
     group: ReadGroup | None = None
     ends: list = field(default_factory=list)  # when transfer i finished
     requests: list = field(default_factory=list)  # when the core asked for / handed over tile i
+    spans: list = field(default_factory=list)  # (start, end) of each transfer it made
 
 
 class Runtime:
@@ -145,4 +147,6 @@ class Runtime:
             _stall(A, d.ends[-1], STALL_OUT, ("dma", engine))
 
     def _move(self, start: float, size: int, d: DmaState) -> float:
-        return self.dram.transfer(start + d.timing.setup, size, 1.0 / d.timing.cycles_per_byte)
+        end = self.dram.transfer(start + d.timing.setup, size, 1.0 / d.timing.cycles_per_byte)
+        d.spans.append((start, end))
+        return end

@@ -1,0 +1,102 @@
+"""A run's histories summarised per pixel column, so that a chart costs the same whatever the
+run's length: a stream's mean and largest fill in each column (and the share of the run it
+was full), and the share of each column's cycles a tile spent busy, waiting for input, waiting
+for room or idle.
+
+Each summary integrates the piecewise-constant history exactly over the column's cycles, so
+that a column's shares add up to one and the columns' mean agrees with the run's totals.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+STATES = ("busy", "in", "out", "idle")  # bottom to top in a timeline lane
+
+
+def edges(total: int, columns: int) -> np.ndarray:
+    """The cycle at each column boundary (``columns + 1`` of them)."""
+    return np.linspace(0.0, float(total), columns + 1)
+
+
+@dataclass
+class FillColumns:
+    mean: np.ndarray  # time-weighted mean fill per column
+    largest: np.ndarray  # largest fill per column
+    full_share: float  # share of the run the stream was at its depth
+
+
+def fill_arrays(perf, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """A stream's (cycles, fills) change points as arrays: the simulator's own, or made from
+    ``perf.channels`` for a result built otherwise."""
+    if name in perf.fill_arrays:
+        return perf.fill_arrays[name]
+    points = perf.channels[name]
+    flat = np.fromiter(itertools.chain.from_iterable(points), float, count=2 * len(points))
+    return flat[0::2], flat[1::2]
+
+
+def fill_columns(history: tuple[np.ndarray, np.ndarray], depth: int, total: int, columns: int):
+    """A stream's fill summarised per column, from its change points (``fill_arrays``); the
+    fill is zero before the first."""
+    at, fill = (np.asarray(a, float) for a in history)
+    if not len(at) or at[0] > 0:
+        at, fill = np.concatenate(([0.0], at)), np.concatenate(([0.0], fill))
+    e = edges(total, columns)
+    length = np.diff(np.concatenate((at, [max(float(total), at[-1])])))
+    # the integral of the fill up to each change point, then up to each edge
+    area = np.concatenate(([0.0], np.cumsum(fill[:-1] * length[:-1])))
+    j = np.searchsorted(at, e, side="right") - 1
+    integral = area[j] + fill[j] * (e - at[j])
+    mean = np.diff(integral) / np.diff(e)
+    # the largest of the change points from the one in force at a column's start to the last
+    # one before its end
+    first = j[:-1]
+    last = np.maximum(np.searchsorted(at, e[1:], side="left") - 1, first)
+    largest = np.maximum(np.maximum.reduceat(fill, first), fill[last])
+    full = float(length[fill >= depth].sum()) / max(total, 1)
+    return FillColumns(mean, largest, full)
+
+
+def _covered(starts: np.ndarray, stops: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """Cycles up to each edge covered by the (disjoint, sorted) intervals."""
+    if not len(starts):
+        return np.zeros_like(e)
+    length = stops - starts
+    before = np.concatenate(([0.0], np.cumsum(length)))  # cycles of the intervals before j
+    j = np.searchsorted(starts, e, side="right") - 1
+    k = np.maximum(j, 0)
+    partial = np.clip(e - starts[k], 0.0, length[k])
+    return np.where(j >= 0, before[k] + partial, 0.0)
+
+
+def state_columns(tile, total: int, columns: int) -> dict[str, np.ndarray]:
+    """Share of each column's cycles per state (STATES). A tile's clock only moves forward,
+    by busy cycles or by a stall (so its stall segments are in time order and disjoint): it is
+    busy wherever it is not stalled until its clock stops, and idle after that."""
+    e = edges(total, columns)
+    width = np.diff(e)
+    end = tile.busy + tile.stall_in + tile.stall_out
+    active = np.diff(np.minimum(e, end))
+    n = len(tile.segments)
+    starts = np.fromiter((s[0] for s in tile.segments), float, count=n)
+    stops = np.fromiter((s[1] for s in tile.segments), float, count=n)
+    waits_in = np.fromiter((s[2] == "in" for s in tile.segments), bool, count=n)
+    shares = {}
+    for kind, mask in (("in", waits_in), ("out", ~waits_in)):
+        shares[kind] = np.diff(_covered(starts[mask], stops[mask], e)) / width
+    shares["busy"] = np.clip(active / width - shares["in"] - shares["out"], 0.0, 1.0)
+    shares["idle"] = np.clip(1.0 - active / width, 0.0, 1.0)
+    return {s: shares[s] for s in STATES}
+
+
+def waits(tile) -> dict[str, dict[str, float]]:
+    """Cycles a tile waited on each stream (or DDR transfer), for "in" and for "out"."""
+    out: dict[str, dict[str, float]] = {"in": {}, "out": {}}
+    for (start, stop, kind), stream in zip(tile.segments, tile.waited_on):
+        book = out[kind]
+        book[stream] = book.get(stream, 0.0) + stop - start
+    return out
