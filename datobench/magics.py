@@ -16,6 +16,8 @@ the panel shows the measured time beside the predicted one, or in one line what 
 %dato targets
 %dato devices
 %dato show NAME [--target T]
+%dato tune NAME --space VAR|DICT [--target T] [--trials N] [--objective O] [--workers N]
+      [--scheduler ADDRESS]
 """
 
 from __future__ import annotations
@@ -54,6 +56,17 @@ def _parser() -> _Parser:
     p.add_argument("--primitives", default=None)
     p.add_argument("--xclbin", default=None, metavar="PATH")
     p.add_argument("--insts", default=None, metavar="PATH")
+    return p
+
+
+def _tune_parser() -> _Parser:
+    p = _Parser(prog="%dato tune NAME", add_help=False)
+    p.add_argument("--space", required=True, metavar="VAR|DICT")
+    p.add_argument("--target", default=None)
+    p.add_argument("--trials", type=int, default=200)
+    p.add_argument("--objective", default="seconds")
+    p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS")
     return p
 
 
@@ -227,7 +240,51 @@ class DatoMagics(Magics):
             region = self._region(words[1], {}, "%dato show")
             self._open(region, args)
             return None
-        raise DatoError("%dato takes `targets`, `devices` or `show NAME [--target T]`")
+        if words[:1] == ["tune"] and len(words) >= 2:
+            return self._tune(words[1], _tune_parser().parse_args(words[2:]))
+        raise DatoError(
+            "%dato takes `targets`, `devices`, `show NAME [--target T]` or "
+            "`tune NAME --space VAR|DICT [--target T] [--trials N]`"
+        )
+
+    def _tune(self, name: str, args) -> None:
+        """Tune the region ``name`` with a live progress bar, keep the outcome in
+        ``_dato_tuning[name]`` and open the panel on the best program."""
+        region = self._region(name, {}, "%dato tune")
+        space = self.shell.user_ns.get(args.space)
+        if space is None:  # not a variable: a dict literal, evaluated in the notebook's names
+            try:
+                space = self.shell.ev(args.space)
+            except Exception as error:
+                raise DatoError(
+                    f"%dato tune --space: '{args.space}' is neither a variable nor a dict of "
+                    f"candidates ({type(error).__name__}: {error})"
+                ) from None
+        tuning = dato.tune(
+            region,
+            target=args.target,
+            space=space,
+            objective=args.objective,
+            trials=args.trials,
+            workers=args.workers,
+            scheduler=args.scheduler,
+        )
+        self.shell.user_ns.setdefault("_dato_tuning", {})[name] = tuning
+        best = tuning.best
+        print(f"best of {len(tuning.trials)} trials: {best}")
+        target = best.params.get("target", args.target)
+        self._open_program(region, best, target)
+
+    def _open_program(self, region, best, target) -> None:
+        """The panel on the tuned point: its sizes, primitives and target."""
+        from datobench.widgets import Workbench
+
+        sizes = {k: v for k, v in best.params.items() if k not in ("primitives", "target")}
+        workbench = Workbench(
+            region, target=target, primitives=best.params.get("primitives", ()), sizes=sizes
+        )
+        display(workbench)
+        self.shell.user_ns.setdefault("_dato", {})[region.__name__] = workbench
 
 
 def _is_cell(filename: str) -> bool:
