@@ -280,6 +280,7 @@ def test_no_feasible_point_says_why():
                        progress=False, workers=2)  # fmt: skip
     with pytest.raises(dato.DatoError) as error:
         print(tuning.best)
+    assert error.value.loc.file == __file__  # at the user's line
     assert error.value.message.startswith(  # one point: one trial, even with two workers
         "none of the 1 trials was feasible (1 infeasible, the rest failed); the first reason: "
         "MappingError: tile (0, 2) (compute): data memory"
@@ -291,7 +292,7 @@ def test_choice_and_divisors_of():
     assert list(dato.choice(8, 4)) == [8, 4]
     with pytest.raises(dato.DatoTypeError, match="dato.choice needs at least one candidate"):
         dato.choice()
-    with pytest.raises(dato.DatoTypeError, match="divisors_of: multiple_of must be a positive"):
+    with pytest.raises(dato.DatoTypeError, match="dato.divisors_of: multiple_of must be a positive whole number, not 0"):
         dato.divisors_of(64, 0)
     with pytest.raises(dato.DatoTypeError, match="dato.divisors_of: 20 has no divisor that is"):
         dato.divisors_of(20, 8)
@@ -305,3 +306,77 @@ def test_without_the_tune_extra_the_error_says_how_to_get_it(monkeypatch):
     assert error.value.message == (
         "dato.tune needs the tune extra (optuna is missing): pip install 'datobench[tune]'"
     )
+
+
+# -- the workbench: %dato tune ----------------------------------------------------------------
+
+CELL = """
+import datobench as dato
+from datobench import S, R, int8, int32
+
+m, k, n = dato.symbol("m"), dato.symbol("k"), dato.symbol("n")
+
+
+@dato.region
+def cellgemm(A: int8[64, 64], B: int8[64, 64], C: int32[64, 64]):
+    @dato.task(mapping=[2, 2], args=[A, B, C])
+    def core(a: int8[64, 64] @ [S(0), R], b: int8[64, 64] @ [R, S(1)],
+             c: int32[64, 64] @ [S(0), S(1)]):
+        for bi in range(32 // m):
+            for bj in range(32 // n):
+                acc = dato.zeros((m, n), int32)
+                for kk in range(64 // k):
+                    acc += dato.matmul(a[bi * m : bi * m + m, kk * k : kk * k + k],
+                                       b[kk * k : kk * k + k, bj * n : bj * n + n], acc=int32)
+                c[bi * m : bi * m + m, bj * n : bj * n + n] = acc
+
+space = {"m": [8, 16, 32], "k": [16, 64], "n": [16, 32]}
+"""
+
+
+@pytest.fixture(scope="module")
+def shell(tmp_path_factory):
+    """IPython's own shell with the extension loaded (cleared afterwards for other modules)."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    config = Config()
+    config.HistoryManager.hist_file = ":memory:"
+    sh = InteractiveShell.instance(config=config)
+    assert sh.run_cell("%load_ext datobench").success
+    yield sh
+    InteractiveShell.clear_instance()
+
+
+def test_dato_tune_magic_tunes_a_cells_region_and_opens_the_best(shell, capsys):
+    pytest.importorskip("ipywidgets")
+    assert shell.run_cell(CELL).success
+    capsys.readouterr()
+    assert shell.run_cell("%dato tune cellgemm --target npu2 --trials 6 --space space").success
+    out = capsys.readouterr()
+    tuning = shell.user_ns["_dato_tuning"]["cellgemm"]
+    table = tuning.trials
+    # the cell's source reached the workers: every point compiled there
+    assert set(table.state) == {"ok"} and len(table) == 6, table.reason.tolist()
+    assert out.out.startswith("best of 6 trials: Best(trial ")
+    assert "tuning cellgemm on npu2" in out.err
+    workbench = shell.user_ns["_dato"]["cellgemm"]
+    assert workbench.sizes == {d: tuning.best.params[d] for d in "mkn"}
+    assert workbench.perf.cycles == tuning.best.result.cycles
+
+
+def test_dato_tune_magic_takes_a_dict_literal_and_says_what_is_wrong(shell, capsys):
+    pytest.importorskip("ipywidgets")
+    assert shell.run_cell(CELL).success
+    line = (
+        "%dato tune cellgemm --target npu2 --trials 2 --space \"{'m': [16], 'k': [64], 'n': [32]}\""
+    )
+    assert shell.run_cell(line).success
+    assert len(shell.user_ns["_dato_tuning"]["cellgemm"].trials) == 1  # one point
+    capsys.readouterr()
+    assert shell.run_cell("%dato tune cellgemm --target npu2 --space nowhere").success
+    err = capsys.readouterr().err
+    assert "%dato tune --space: 'nowhere' is neither a variable nor a dict of candidates" in err
+    assert shell.run_cell("%dato tune cellgemm --space space").success
+    err = capsys.readouterr().err
+    assert "dato.tune needs a target: target='npu2', or a 'target' entry in the space" in err

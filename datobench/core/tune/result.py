@@ -7,7 +7,7 @@ import functools
 import math
 
 from datobench.core.compiler import compile
-from datobench.core.errors import DatoError
+from datobench.core.errors import DatoError, user_facing
 from datobench.core.tune.objective import Goal
 from datobench.core.tune.space import PRIMITIVES, TARGET, Space
 from datobench.core.tune.trial import INFEASIBLE, OK
@@ -66,10 +66,15 @@ class Tuning:
     def _feasible(self) -> list:
         return [t for t in self.study.trials if t.user_attrs.get("state") == OK]
 
-    @functools.cached_property
+    @property
+    @user_facing
     def pareto(self) -> list[Best]:
         """Optuna's Pareto front of the feasible trials, best first in the first objective
         (the best trial, for a single objective)."""
+        return self._front
+
+    @functools.cached_property
+    def _front(self) -> list[Best]:
         if not self._feasible():
             trials = self.study.trials
             reasons = [t.user_attrs["reason"] for t in trials if t.user_attrs.get("reason")]
@@ -85,16 +90,19 @@ class Tuning:
         return [Best(self, t) for t in front]
 
     @property
+    @user_facing
     def best(self) -> Best:
         """The best feasible point (in the first objective, for a multi-objective search)."""
         return self.pareto[0]
 
     @property
+    @user_facing
     def program(self):
         """The best point's compiled program."""
         return self.best.program
 
     @property
+    @user_facing
     def trials(self):
         """One row per trial: its number, parameters, state (ok, infeasible or failed), the
         reason when not ok, the objectives, cycles, seconds, utilisation, memory (bytes of data
@@ -113,6 +121,7 @@ class Tuning:
             rows.append(row)
         return pandas.DataFrame(rows, columns=["trial", *names, *COLUMNS[:2], *extra, *COLUMNS[2:]])
 
+    @user_facing
     def plot(self) -> list:
         """Optuna's plots of the feasible trials, as matplotlib figures: the convergence (or
         the Pareto front) and each parameter's influence on each objective."""
