@@ -242,10 +242,7 @@ class DatoMagics(Magics):
             return None
         if words[:1] == ["tune"] and len(words) >= 2:
             return self._tune(words[1], _tune_parser().parse_args(words[2:]))
-        raise DatoError(
-            "%dato takes `targets`, `devices`, `show NAME [--target T]` or "
-            "`tune NAME --space VAR|DICT [--target T] [--trials N]`"
-        )
+        raise DatoError("%dato takes `targets`, `devices` or `show NAME [--target T]`")
 
     def _tune(self, name: str, args) -> None:
         """Tune the region ``name`` with a live progress bar, keep the outcome in

@@ -270,6 +270,21 @@ def test_wrong_options_are_refused(options, message):
     assert error.value.message.startswith(message)
 
 
+def test_a_wrong_target_is_refused_before_any_trial():
+    with pytest.raises(dato.TargetError, match="unknown target 'npu9'; available: "):
+        dato.tune(GEMM, target="npu9", space=SPACE, progress=False)
+    with pytest.raises(dato.TargetError, match="unknown target 'npu9'"):
+        dato.tune(GEMM, target="npu2", space={**SPACE, "target": ["npu9"]}, progress=False)
+
+
+def test_a_nan_objective_fails_the_trial():
+    tuning = dato.tune(
+        GEMM, target="npu2", space={"m": [16], "k": [32], "n": [16]},
+        objective=lambda result: float("nan"), progress=False,
+    )  # fmt: skip
+    assert tuning.trials.reason.tolist() == ["an objective is NaN"]
+
+
 def test_tune_takes_a_region():
     with pytest.raises(dato.DatoTypeError, match="dato.tune takes a @dato.region function, not"):
         dato.tune(lambda: None, target="npu2", space=SPACE)
@@ -292,7 +307,10 @@ def test_choice_and_divisors_of():
     assert list(dato.choice(8, 4)) == [8, 4]
     with pytest.raises(dato.DatoTypeError, match="dato.choice needs at least one candidate"):
         dato.choice()
-    with pytest.raises(dato.DatoTypeError, match="dato.divisors_of: multiple_of must be a positive whole number, not 0"):
+    with pytest.raises(
+        dato.DatoTypeError,
+        match="dato.divisors_of: multiple_of must be a positive whole number, not 0",
+    ):
         dato.divisors_of(64, 0)
     with pytest.raises(dato.DatoTypeError, match="dato.divisors_of: 20 has no divisor that is"):
         dato.divisors_of(20, 8)

@@ -21,6 +21,7 @@ import tqdm
 from datobench.core.compiler import RegionFunction
 from datobench.core.errors import DatoTypeError
 from datobench.core.ir.types import Symbol
+from datobench.core.targets import load_target
 from datobench.core.tune.objective import Goal
 from datobench.core.tune.objective import goals as make_goals
 from datobench.core.tune.result import COLUMNS, Tuning
@@ -54,6 +55,9 @@ def tune(
         raise DatoTypeError(f"dato.tune takes a @dato.region function, not {region!r}")
     trials = whole_number(trials, "trials", 1, MAX_TRIALS)
     chosen = make_space(space, symbolic_sizes(region), target)
+    for each in [target, *chosen.objects.get(TARGET, {}).values()]:
+        if each is not None:
+            load_target(each)  # a wrong name is refused here, not in every trial
     goals = make_goals(objective)
     the_sampler = _sampler(sampler, seed, chosen)
     job = make_job(region, chosen, target, goals)

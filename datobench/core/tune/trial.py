@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import functools
 import linecache
+import math
 import os
 import socket
 import time
@@ -99,6 +100,8 @@ def evaluate(data: bytes, params: dict) -> dict:
                 cycles=result.cycles, seconds=result.seconds, utilization=result.utilization
             )
             record["values"] = values(job.goals, record, result)
+            if any(math.isnan(v) for v in record["values"]):
+                record.update(state=FAILED, reason="an objective is NaN")
         except DatoError as error:
             record.update(state=FAILED, reason=_reason(error))
         except Exception as error:  # the user's objective, or datobench itself
