@@ -47,6 +47,10 @@ from datobench.core.runtime import DeviceTable
 from datobench.core.runtime import machine as _machine
 from datobench.core.sim.scheduler import SimResult
 from datobench.core.targets import Target, TargetError
+from datobench.core.tune.result import Best, Tuning
+from datobench.core.tune.space import Choice
+from datobench.core.tune.space import choice as _choice
+from datobench.core.tune.space import divisors_of as _divisors_of
 
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
@@ -93,6 +97,66 @@ def devices() -> DeviceTable:
     return _machine.devices()
 
 
+@user_facing
+def tune(
+    region: RegionFunction,
+    target: str | Target | None = None,
+    space: dict | None = None,
+    objective="seconds",
+    trials: int = 200,
+    seed: int = 0,
+    scheduler=None,
+    workers: int | None = None,
+    progress: bool = True,
+    storage: str | None = None,
+    sampler="tpe",
+) -> Tuning:
+    """Search the region's symbolic sizes (and ``"primitives"``, ``"target"``) in ``space``
+    for the best ``objective`` ("seconds", "cycles", "utilization", "memory", a function of
+    the ``PerfResult``, or a tuple of these for a Pareto front), with Optuna (``sampler``:
+    "tpe", "random", "grid" or an Optuna sampler). Points the compiler refuses are recorded
+    with the reason and never simulated. Trials run on ``workers`` local processes (the CPU
+    count), or on a Dask cluster (``scheduler``: its address or a ``distributed.Client``).
+    ``storage`` (an Optuna storage URL such as "sqlite:///tune.db") keeps the study: called
+    again, it resumes up to ``trials`` in all. ``progress`` shows a bar (in a terminal or a
+    notebook)."""
+    try:
+        from datobench.core.tune.search import tune as search
+    except ImportError as error:
+        raise BackendUnavailable(
+            f"dato.tune needs the tune extra ({error.name} is missing): "
+            "pip install 'datobench[tune]'"
+        ) from None
+    if progress is True:
+        from tqdm.auto import tqdm as progress  # a widget in a notebook, text in a terminal
+    return search(
+        region,
+        target,
+        space,
+        objective,
+        trials,
+        seed,
+        scheduler,
+        workers,
+        progress,
+        storage,
+        sampler,
+    )
+
+
+@user_facing
+def choice(*values) -> Choice:
+    """The candidates of one dimension of ``dato.tune``'s space: ``dato.choice(32, 64)``."""
+    return _choice(*values)
+
+
+@user_facing
+def divisors_of(n: int, multiple_of: int = 1) -> Choice:
+    """The divisors of ``n`` that are multiples of ``multiple_of``: tile sizes that split a
+    dimension exactly (``dato.divisors_of(256, multiple_of=8)``)."""
+    return _divisors_of(n, multiple_of)
+
+
 def __getattr__(name: str):
     """The builtins of task bodies (``dato.exp``, ``dato.matmul``...), one per function-form
     op of the op table, so that a new op needs no line here."""
@@ -115,6 +179,7 @@ __all__ = [
     "backends",
     "BackendStatus",
     "BackendUnavailable",
+    "Best",
     "bf16",
     "boolean",
     "Bundle",
@@ -122,6 +187,8 @@ __all__ = [
     "CapabilityError",
     "chain",
     "Chain",
+    "choice",
+    "Choice",
     "compile",
     "CsimResult",
     "DatoError",
@@ -130,6 +197,7 @@ __all__ = [
     "DatoTypeError",
     "DeadlockError",
     "devices",
+    "divisors_of",
     "DType",
     "float32",
     "gather",
@@ -160,5 +228,7 @@ __all__ = [
     "targets",
     "task",
     "TensorType",
+    "tune",
+    "Tuning",
     "XrtResult",
 ] + sorted(_builtins.FUNCTIONS)

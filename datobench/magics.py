@@ -20,6 +20,8 @@ the panel shows the measured time beside the predicted one, or in one line what 
 %dato targets
 %dato devices
 %dato show NAME [options]
+%dato tune NAME --space VAR|DICT [--target T] [--trials N] [--objective O] [--workers N]
+      [--scheduler ADDRESS]
 %dato help
 """
 
@@ -95,6 +97,11 @@ LINE_COMMANDS = (
     ("%dato targets", "the targets: kind, compute tiles, clock"),
     ("%dato devices", "the NPUs and Alveo cards here, and what each is missing for --backend xrt"),
     ("%dato show NAME [options]", "the panel of a region defined earlier, with %%dato's options"),
+    (
+        "%dato tune NAME --space VAR|DICT",
+        "tune a region's sizes (--target --trials --objective "
+        "--workers --scheduler), then open the best program's panel",
+    ),
     ("%dato help", "this help"),
 )
 
@@ -118,6 +125,17 @@ def help_text() -> str:
     lines.append("")
     lines += [f"{command:<28}{what}" for command, what in LINE_COMMANDS]
     return "\n".join(lines)
+
+
+def _tune_parser() -> _Parser:
+    p = _Parser(prog="%dato tune NAME", add_help=False)
+    p.add_argument("--space", required=True, metavar="VAR|DICT")
+    p.add_argument("--target", default=None)
+    p.add_argument("--trials", type=int, default=200)
+    p.add_argument("--objective", default="seconds")
+    p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS")
+    return p
 
 
 def _check_device_options(args) -> None:
@@ -290,6 +308,8 @@ class DatoMagics(Magics):
             region = self._region(words[1], {}, "%dato show")
             self._open(region, args)
             return None
+        if words[:1] == ["tune"] and len(words) >= 2:
+            return self._tune(words[1], _tune_parser().parse_args(words[2:]))
         if words == ["help"]:
             print(help_text())
             return None
@@ -297,6 +317,45 @@ class DatoMagics(Magics):
             "%dato takes `targets`, `devices`, `show NAME [options]` or `help` (%dato help "
             "lists the options)"
         )
+
+    def _tune(self, name: str, args) -> None:
+        """Tune the region ``name`` with a live progress bar, keep the outcome in
+        ``_dato_tuning[name]`` and open the panel on the best program."""
+        region = self._region(name, {}, "%dato tune")
+        space = self.shell.user_ns.get(args.space)
+        if space is None:  # not a variable: a dict literal, evaluated in the notebook's names
+            try:
+                space = self.shell.ev(args.space)
+            except Exception as error:
+                raise DatoError(
+                    f"%dato tune --space: '{args.space}' is neither a variable nor a dict of "
+                    f"candidates ({type(error).__name__}: {error})"
+                ) from None
+        tuning = dato.tune(
+            region,
+            target=args.target,
+            space=space,
+            objective=args.objective,
+            trials=args.trials,
+            workers=args.workers,
+            scheduler=args.scheduler,
+        )
+        self.shell.user_ns.setdefault("_dato_tuning", {})[name] = tuning
+        best = tuning.best
+        print(f"best of {len(tuning.trials)} trials: {best}")
+        target = best.params.get("target", args.target)
+        self._open_program(region, best, target)
+
+    def _open_program(self, region, best, target) -> None:
+        """The panel on the tuned point: its sizes, primitives and target."""
+        from datobench.widgets import Workbench
+
+        sizes = {k: v for k, v in best.params.items() if k not in ("primitives", "target")}
+        workbench = Workbench(
+            region, target=target, primitives=best.params.get("primitives", ()), sizes=sizes
+        )
+        display(workbench)
+        self.shell.user_ns.setdefault("_dato", {})[region.__name__] = workbench
 
 
 def _is_cell(filename: str) -> bool:

@@ -31,6 +31,7 @@ from datobench.core.ir.types import (
 )
 from datobench.core.validate import (
     MAX_CHANNELS,
+    MAX_DEPTH,
     MAX_INSTANCES,
     MAX_MAPPING_AXES,
     MAX_SIZE,
@@ -280,7 +281,10 @@ class RegionBuilder:
                 f"more than the {MAX_CHANNELS} a stream array may have",
                 loc,
             )
-        return StreamDecl(name, elem, t.depth, shape, loc)
+        depth = whole_number(
+            self._bound(t.depth, node), f"the depth of stream '{name}'", 1, MAX_DEPTH, loc
+        )
+        return StreamDecl(name, elem, depth, shape, loc)
 
     def _task(self, node: ast.FunctionDef, buffers: dict[str, Buffer], streams):
         src = self.src

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datobench.core.errors import DatoTypeError, caller_loc, user_facing
-from datobench.core.ir.types import DType, StreamType, TensorType
+from datobench.core.ir.types import DType, StreamType, Symbol, TensorType
 from datobench.core.validate import MAX_DEPTH, Whole
 
 
@@ -28,6 +28,8 @@ class Stream:
             raise DatoTypeError(
                 f"a stream carries an element or tile type, not {elem!r}", caller_loc()
             )
+        if isinstance(depth, Symbol):  # bound when compiled (dato.tune searches depths)
+            return StreamType(elem, depth)
         if not Whole(1, MAX_DEPTH).fits(depth):
             raise DatoTypeError(
                 f"a stream depth must be an int >= 1 and <= {MAX_DEPTH}, not {depth!r}",
