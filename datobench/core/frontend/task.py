@@ -20,6 +20,7 @@ from datobench.core.errors import (
     Loc,
     located,
 )
+from datobench.core.frontend import bitslice
 from datobench.core.frontend import semantics as sem
 from datobench.core.frontend.helpers import HelperInlining, Inline, is_helper
 from datobench.core.frontend.source import FunctionSource
@@ -45,7 +46,7 @@ from datobench.core.ir.nodes import (
 )
 from datobench.core.ir.ops import Op, op_of
 from datobench.core.ir.program import StreamDecl, TaskParam
-from datobench.core.ir.types import DType, Symbol, TensorType, Type, index
+from datobench.core.ir.types import DType, Int, Symbol, TensorType, Type, UInt, index
 from datobench.core.lang import builtins as lib
 from datobench.core.lang.decorators import Kernel
 
@@ -249,6 +250,8 @@ class TaskBuilder(HelperInlining):
             else:
                 value = sem.coerce(value, known, f"'{name}' is {sem.describe(known)}")
             return Assign(key, value, loc)
+        if isinstance(target, ast.Subscript) and bitslice.writes_bits(self, target):
+            return Assign(*bitslice.write(self, target, value, loc), loc)
         if isinstance(target, ast.Subscript):
             base = self._tensor_base(target.value, writing=True)
             indices, t = sem.subscript(base, self._subscript_items(target.slice))
@@ -505,6 +508,8 @@ class TaskBuilder(HelperInlining):
             return Pid(axis, index)
         if isinstance(base, StreamHandle):
             return self._stream_channel(base, node.slice)
+        if bitslice.is_bit_base(base):
+            return bitslice.read(self, base, node.slice)
         return sem.load(self._tensor_base(node.value), self._subscript_items(node.slice))
 
     def _tensor_base(self, node: ast.expr, writing: bool = False) -> Var | ParamRef:
@@ -584,6 +589,8 @@ class TaskBuilder(HelperInlining):
         if not isinstance(callee, Meta):
             raise DatoTypeError(f"`{ast.unparse(node.func)}` is not callable")
         fn = callee.obj
+        if fn is Int or fn is UInt:  # an integer type built in the body: UInt(32)
+            return Meta(fn(*(self._static(a) for a in node.args)))
         if isinstance(fn, DType):
             if len(node.args) != 1 or node.keywords:
                 raise DatoTypeError(f"{fn}(x) takes one value")

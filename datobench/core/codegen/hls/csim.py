@@ -21,6 +21,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from datobench.core.codegen.hls import raw
 from datobench.core.codegen.hls.emit import loop_sites
 from datobench.core.codegen.hls.project import INCLUDE, emit_project, temp_prefix
 from datobench.core.errors import (
@@ -158,7 +159,7 @@ def run(
     files = []
     for n, b in enumerate(params):
         path = built.directory / f"arg{n}.bin"
-        np.ascontiguousarray(arrays[b.name]).tofile(path)
+        raw.write(path, arrays[b.name], b.type.dtype)
         files.append(str(path))
     start = time.perf_counter()
     try:
@@ -185,8 +186,7 @@ def run(
             f"{done.stderr.strip()[-1000:]} (project in {built.directory})"
         )
     for n, b in enumerate(params):
-        result = np.fromfile(files[n], dtype=b.type.dtype.np).reshape(b.type.shape)
-        arrays[b.name][...] = result
+        arrays[b.name][...] = raw.read(Path(files[n]), b.type)
     return CsimResult(built, seconds)
 
 

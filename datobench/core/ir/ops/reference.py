@@ -24,7 +24,7 @@ def matmul(a, b, acc: DType | None = None):
     """``a @ b`` with products accumulated in ``acc`` (default: the operands' type)."""
     a = np.asarray(a)
     b = np.asarray(b)
-    out = np_dtype(acc) if acc is not None else a.dtype
+    out = np_dtype(acc) if acc is not None else np.result_type(a.dtype, b.dtype)
     if a.dtype.kind in "iu" and b.dtype.kind in "iu":
         narrow = a.dtype.itemsize <= 2 and b.dtype.itemsize <= 2
         if narrow and a.shape[-1] <= _EXACT_F64_TERMS:
