@@ -25,13 +25,19 @@ from datobench.core.errors import (
 from datobench.core.ir.mapping import Mapping
 from datobench.core.ir.types import (
     DType,
+    Int,
     Symbol,
     TensorType,
+    UInt,
     bf16,
     float32,
+    int4,
     int8,
     int16,
     int32,
+    uint8,
+    uint16,
+    uint32,
 )
 from datobench.core.lang import builtins as _builtins
 from datobench.core.lang.builtins import pid
@@ -131,8 +137,10 @@ __all__ = [
     "DType",
     "float32",
     "InternalError",
+    "Int",
     "int16",
     "int32",
+    "int4",
     "int8",
     "Kernel",
     "kernel",
@@ -156,5 +164,9 @@ __all__ = [
     "targets",
     "task",
     "TensorType",
+    "UInt",
+    "uint16",
+    "uint32",
+    "uint8",
     "XrtResult",
 ] + sorted(_builtins.FUNCTIONS)

@@ -15,6 +15,7 @@ called with arrays or compiled with ``sizes={...}``.
 from datobench.programs.attention import flash_attention
 from datobench.programs.cannon import cannon_gemm
 from datobench.programs.gemm import output_stationary_gemm, single_core_gemm, whole_array_gemm
+from datobench.programs.packed import packed_systolic_gemm
 from datobench.programs.producer_consumer import pipeline
 from datobench.programs.systolic import systolic_gemm
 from datobench.programs.vector import vector_add
@@ -23,6 +24,7 @@ __all__ = [
     "cannon_gemm",
     "flash_attention",
     "output_stationary_gemm",
+    "packed_systolic_gemm",
     "pipeline",
     "single_core_gemm",
     "systolic_gemm",

@@ -43,9 +43,7 @@ def writes_bits(builder, target: ast.Subscript) -> bool:
 
 def write(builder, target: ast.Subscript, value: Expr, loc) -> tuple[str, Call]:
     """``x[lo:hi] = value`` as the rebinding of ``x``: its name and new value."""
-    x = builder.expr(target.value)
-    if not isinstance(x, Var):
-        raise DatoTypeError(f"`{ast.unparse(target.value)}` is not a local integer")
+    x: Var = builder.expr(target.value)  # a local: writes_bits said so
     lo, width = _bounds(builder, x, target.slice)
     value = sem.adopt(value, DType(f"uint{width}", width, "int", False))
     op = CALLS["set_bits"]

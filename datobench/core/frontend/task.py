@@ -46,7 +46,16 @@ from datobench.core.ir.nodes import (
 )
 from datobench.core.ir.ops import Op, op_of
 from datobench.core.ir.program import StreamDecl, TaskParam
-from datobench.core.ir.types import DType, Int, Symbol, TensorType, Type, UInt, index
+from datobench.core.ir.types import (
+    DType,
+    Int,
+    Symbol,
+    TensorType,
+    Type,
+    UInt,
+    index,
+    integer_type,
+)
 from datobench.core.lang import builtins as lib
 from datobench.core.lang.decorators import Kernel
 
@@ -590,7 +599,8 @@ class TaskBuilder(HelperInlining):
             raise DatoTypeError(f"`{ast.unparse(node.func)}` is not callable")
         fn = callee.obj
         if fn is Int or fn is UInt:  # an integer type built in the body: UInt(32)
-            return Meta(fn(*(self._static(a) for a in node.args)))
+            (width,) = (self._static(a) for a in node.args)
+            return Meta(integer_type(width, fn is Int))
         if isinstance(fn, DType):
             if len(node.args) != 1 or node.keywords:
                 raise DatoTypeError(f"{fn}(x) takes one value")

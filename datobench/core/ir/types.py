@@ -168,20 +168,24 @@ MAX_INT_BITS = 512
 def Int(bits: int) -> DType:  # noqa: N802 (a type constructor, spelled like one)
     """The signed integer type of ``bits`` bits (1..512), ``ap_int<bits>`` in HLS;
     ``Int(8)`` is ``int8``."""
-    return _integer(bits, True, "Int")
+    return integer_type(bits, True, caller_loc())
 
 
 @user_facing
 def UInt(bits: int) -> DType:  # noqa: N802
     """The unsigned integer type of ``bits`` bits (1..512), ``ap_uint<bits>`` in HLS;
     ``UInt(8)`` is ``uint8``."""
-    return _integer(bits, False, "UInt")
+    return integer_type(bits, False, caller_loc())
 
 
-def _integer(bits, signed: bool, what: str) -> DType:
+def integer_type(bits, signed: bool, loc=None) -> DType:
+    """``Int(bits)`` or ``UInt(bits)``; a bad width is an error at ``loc`` (in a task body,
+    the front end locates it at the call)."""
     if not isinstance(bits, int) or isinstance(bits, bool) or not 1 <= bits <= MAX_INT_BITS:
         raise DatoTypeError(
-            f"{what}(n) takes a width n from 1 to {MAX_INT_BITS} bits, not {bits!r}", caller_loc()
+            f"{'Int' if signed else 'UInt'}(n) takes a width n from 1 to {MAX_INT_BITS} bits, "
+            f"not {bits!r}",
+            loc,
         )
     return DType(f"{'int' if signed else 'uint'}{bits}", bits, "int", signed)
 

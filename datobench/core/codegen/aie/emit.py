@@ -13,6 +13,7 @@ from datobench.core.codegen.aie.kernels import Kernel, core_link, declarations
 from datobench.core.codegen.aie.plan import Link, plan
 from datobench.core.codegen.aie.releases import DEFAULT_RELEASE, RELEASES, device_name, release
 from datobench.core.codegen.aie.sequence import sequence_lines
+from datobench.core.codegen.aie.widths import refuse_other_integers
 from datobench.core.codegen.names import symbol_namer
 from datobench.core.errors import CapabilityError
 from datobench.core.kinds import kind_of
@@ -39,6 +40,7 @@ def design(program, release_name: str | None = None) -> tuple[str, list[Kernel]]
             "emit('mlir-aie') needs a program compiled for an NPU target: "
             "dato.compile(region, target='npu1_4col')"
         )
+    refuse_other_integers(program)
     program = drained_program(program)  # the next invocation must not read leftovers
     device = device_name(rel, target.param("mlir_aie.device"))
     p = plan(program, symbol_namer())
