@@ -46,7 +46,7 @@ def prog(request):
 
 
 def test_every_example_has_a_region():
-    assert len(REGIONS) == len(EXAMPLES) == 6
+    assert len(REGIONS) == len(EXAMPLES) == 7
 
 
 # -- (a) text forms --------------------------------------------------------------------------

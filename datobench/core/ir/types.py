@@ -149,7 +149,7 @@ class DType:
 
     def __call__(self, value):
         """A typed scalar: ``int32(0)``; an integer wraps at the width (``int4(9)`` is -7)."""
-        if self.kind == "int":
+        if self.kind == "int" and np.ndim(value) == 0:
             v = int(value) & ((1 << self.bits) - 1)
             return self.np.type(v - (1 << self.bits) if v > self.max else v)
         return self.np.type(value)
