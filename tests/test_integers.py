@@ -581,3 +581,38 @@ def test_the_wrap_helper_matches_python_integers():
         values = [t.min - 5, t.max + 9, 3 * t.max, -(t.max // 2)]
         given = np.array(values, object) if t.bits > 64 else np.array(values, np.int64)
         assert [int(v) for v in bits.wrap(given, t)] == [int(v) for v in exact(values, t)], t
+
+
+@dato.region
+def wide_tiles(A: UInt(100)[2, 2], B: UInt(100)[2, 2], C: int32[2], F: dato.float32[2]):
+    @dato.task(args=[A, B, C, F])
+    def t(a: UInt(100)[2, 2], b: UInt(100)[2, 2], c: int32[2], f: dato.float32[2]):
+        b[:, :] = dato.matmul(a[:, :], a[:, :])
+        c[:] = a[0, :].astype(int32)
+        c[0] = a[:, :].sum().astype(int32)
+        f[:] = a[1, :].astype(dato.float32)
+        b[1, :] = f[:].astype(UInt(100))
+
+
+def wide_arrays():
+    A = np.array([[2**99 + 5, 3], [7, 2**64 + 1]], object)
+    return [A, np.array([[0, 0], [0, 0]], object), np.zeros(2, np.int32), np.zeros(2, np.float32)]
+
+
+def test_matmul_sums_and_conversions_of_integers_wider_than_64_bits_are_exact():
+    A, B, C, F = wide_arrays()
+    dato.compile(wide_tiles).run(A, B, C, F)
+    m = (1 << 100) - 1
+    assert B[0].tolist() == [sum(int(A[0, k]) * int(A[k, j]) for k in range(2)) & m for j in (0, 1)]
+    assert C.tolist() == [(2**99 + 5 + 3 + 7 + 2**64 + 1) & 0xFFFFFFFF, 3]
+    assert F.tolist() == [7.0, float(np.float32(2**64))] and B[1].tolist() == [7, 2**64]
+
+
+@needs_gxx
+def test_wide_tiles_in_csim_equal_sim():
+    prog = dato.compile(wide_tiles)
+    ref, got = wide_arrays(), wide_arrays()
+    prog.run(*ref, backend="sim")
+    prog.run(*got, backend="csim")
+    for r, g in zip(ref, got):
+        assert [int(v) for v in r.flat] == [int(v) for v in g.flat]

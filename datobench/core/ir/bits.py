@@ -127,7 +127,7 @@ def check_argument(array: np.ndarray, dtype: DType) -> str | None:
             return f"holds {type(bad[0]).__name__} values; {dtype} values are Python ints"
     if array.size == 0:
         return None
-    lo, hi = min(int(v) for v in array.flat), max(int(v) for v in array.flat)
+    lo, hi = int(array.min()), int(array.max())  # Python ints compare exactly in objects
     if lo < dtype.min or hi > dtype.max:
         worst = lo if lo < dtype.min else hi
         return f"holds {worst}, outside {dtype}'s range {dtype.min}..{dtype.max}"
