@@ -504,6 +504,30 @@ def test_the_npu_backend_refuses_a_narrow_value_inside_a_task():
     check_error(info, "# E-narrow-value", "this value is uint4, which its mlir-aie cores")
 
 
+def test_the_npu_backend_has_no_kernels_for_packing_or_bit_slices_yet():
+    @dato.region
+    def top(A: int8[16], B: int32[4]):
+        @dato.task(args=[A, B])
+        def t(a: int8[16], b: int32[4]):
+            b[:] = dato.pack(a[:], int32)  # E-kernel-pack
+
+    with pytest.raises(dato.CapabilityError) as info:
+        dato.compile(top, target="npu1_4col").emit("mlir-aie")
+    check_error(info, "# E-kernel-pack", "the NPU backend has no AIE kernel for dato.pack yet")
+
+    @dato.region
+    def bits_only(B: int32[4]):
+        @dato.task(args=[B])
+        def t(b: int32[4]):
+            x = b[0]
+            x[0:8] = b[1]  # E-kernel-set
+            b[2] = x
+
+    with pytest.raises(dato.CapabilityError) as info:
+        dato.compile(bits_only, target="npu1_4col").emit("mlir-aie")
+    check_error(info, "# E-kernel-set", "no AIE kernel for bit slices yet")
+
+
 # -- HLS and C simulation ---------------------------------------------------------------------
 def everything_arrays(seed: int):
     rng = np.random.default_rng(seed)

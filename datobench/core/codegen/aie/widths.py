@@ -1,12 +1,14 @@
-"""The element types the NPU backend builds: those of mlir-aie's cores and kernels (``i8``,
-``i16``, ``i32``, ``bf16``, ``f32``). A program using another integer type (int4, uint8,
-UInt(n)...) runs on every simulator and on FPGAs, and is refused here, at its first use."""
+"""The element types and integer ops the NPU backend builds: types those of mlir-aie's cores
+and kernels (``i8``, ``i16``, ``i32``, ``bf16``, ``f32``), and no bit slices or packing, which
+have no AIE kernels yet. A program using another integer type (int4, uint8, UInt(n)...) or
+those ops runs on every simulator and on FPGAs, and is refused here, at its first use."""
 
 from __future__ import annotations
 
 from datobench.core.codegen.aie.types import MLIR
 from datobench.core.errors import CapabilityError, Loc
 from datobench.core.ir.nodes import Expr, children, stmt_exprs, walk
+from datobench.core.ir.ops import op_of
 from datobench.core.ir.types import DType, dtype_of
 
 
@@ -21,14 +23,29 @@ def refuse_other_integers(program) -> None:
     for task in region.tasks:
         for stmt in walk(task.body):
             for e in stmt_exprs(stmt):
-                for dtype in _types(e):
-                    _check(dtype, "this value", stmt.loc or task.loc)
+                for sub in _subexpressions(e):
+                    _check(dtype_of(sub.type), "this value", stmt.loc or task.loc)
+                    _check_op(sub, stmt.loc or task.loc)
 
 
-def _types(e: Expr):
-    yield dtype_of(e.type)
+def _subexpressions(e: Expr):
+    yield e
     for c in children(e):
-        yield from _types(c)
+        yield from _subexpressions(c)
+
+
+_NO_KERNEL = {"bits": "bit slices", "set_bits": "bit slices", "pack": "dato.pack"}
+_NO_KERNEL["unpack"] = "dato.unpack"
+
+
+def _check_op(e: Expr, loc: Loc | None) -> None:
+    op = op_of(e)
+    if op is not None and op.name in _NO_KERNEL:
+        raise CapabilityError(
+            f"the NPU backend has no AIE kernel for {_NO_KERNEL[op.name]} yet: run it on the "
+            "simulators or an FPGA target",
+            loc,
+        )
 
 
 def _check(dtype: DType, what: str, loc: Loc | None) -> None:
