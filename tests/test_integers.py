@@ -80,6 +80,16 @@ def test_a_width_outside_1_to_512_in_a_task_body_is_located():
         dato.compile(top)
     check_error(info, "# E-body-width", "UInt(n) takes a width n from 1 to 512 bits, not 600")
 
+    @dato.region
+    def two(A: int32[4]):
+        @dato.task(args=[A])
+        def t(a: int32[4]):
+            a[0] = Int(8, 2)(1).astype(int32)  # E-body-two
+
+    with pytest.raises(dato.DatoTypeError) as info:
+        dato.compile(two)
+    check_error(info, "# E-body-two", "Int(n) takes one width n")
+
 
 # -- wrap-around arithmetic -------------------------------------------------------------------
 WIDTHS = [int4, uint8, uint16, UInt(12), Int(12), Int(33), UInt(64), UInt(100), Int(100)]

@@ -16,7 +16,7 @@ from datobench.core.frontend import semantics as sem
 from datobench.core.ir.affine import difference
 from datobench.core.ir.nodes import Call, Const, Expr, Var
 from datobench.core.ir.ops import CALLS
-from datobench.core.ir.types import DType, index
+from datobench.core.ir.types import DTYPES, DType, index
 
 
 def is_bit_base(value) -> bool:
@@ -45,7 +45,7 @@ def write(builder, target: ast.Subscript, value: Expr, loc) -> tuple[str, Call]:
     """``x[lo:hi] = value`` as the rebinding of ``x``: its name and new value."""
     x: Var = builder.expr(target.value)  # a local: writes_bits said so
     lo, width = _bounds(builder, x, target.slice)
-    value = sem.adopt(value, DType(f"uint{width}", width, "int", False))
+    value = sem.adopt(value, DTYPES[f"uint{width}"])
     op = CALLS["set_bits"]
     result = op.typing(op, (x.type, index, value.type), {"width": width})
     return x.name, Call("set_bits", (x, lo, value), (("width", width),), result, loc)

@@ -599,8 +599,9 @@ class TaskBuilder(HelperInlining):
             raise DatoTypeError(f"`{ast.unparse(node.func)}` is not callable")
         fn = callee.obj
         if fn is Int or fn is UInt:  # an integer type built in the body: UInt(32)
-            (width,) = (self._static(a) for a in node.args)
-            return Meta(integer_type(width, fn is Int))
+            if len(node.args) != 1 or node.keywords:
+                raise DatoTypeError(f"{fn.__name__}(n) takes one width n")
+            return Meta(integer_type(self._static(node.args[0]), fn is Int))
         if isinstance(fn, DType):
             if len(node.args) != 1 or node.keywords:
                 raise DatoTypeError(f"{fn}(x) takes one value")

@@ -85,7 +85,7 @@ def reduce_with(fn: Callable) -> Callable:
 def astype(x, dtype: DType):
     """Conversion: a tile to a tile, a scalar to a typed scalar."""
     dt = np_dtype(dtype)
-    if np.asarray(x).dtype == object or dt == object:  # Python ints: converted one by one
+    if "O" in (np.asarray(x).dtype.kind, dt.kind):  # Python ints: converted one by one
         one = dtype if dtype.kind == "int" else dt.type
         if not isinstance(x, np.ndarray):
             return one(x)
