@@ -2,9 +2,10 @@
 // operations the code generator calls, one per IR operation. Loops carry HLS pragmas; with
 // g++ (C simulation) the pragmas are ignored and the same code runs as plain C++.
 //
-// Semantics follow datobench's functional simulator: integer arithmetic wraps in its type,
-// // and % follow Python (floor division; integer division by zero gives 0), bf16 values
-// are computed in float and rounded to nearest even, matmul accumulates exactly.
+// Semantics follow datobench's functional simulator: integer arithmetic wraps in its type
+// (ap_int<N> / ap_uint<N> at N bits), // and % follow Python (floor division; integer
+// division by zero gives 0), bf16 values are computed in float and rounded to nearest even,
+// matmul accumulates exactly (modulo 2^N in an ap type, which is what its result keeps).
 #pragma once
 
 #include <cmath>
