@@ -437,16 +437,15 @@ def test_int8_by_int4_matmul_is_exact_and_timed_at_the_int8xint4_rate():
     assert np.array_equal(C, A.astype(np.int32) @ B.astype(np.int32))
 
 
-def test_a_target_without_the_int8xint4_rate_cannot_time_it(tmp_path):
+def test_a_target_without_the_int8xint4_mode_multiplies_at_the_int8_rate(tmp_path):
     text = (TARGETS / "npu1_4col.toml").read_text()
     text = text.replace(", int8xint4 = 512", "").replace('name = "npu1_4col"', 'name = "no_i4"')
     path = tmp_path / "no_i4.toml"
     path.write_text(text)
-    A = np.zeros((64, 64), np.int8)
-    with pytest.raises(dato.CapabilityError, match="no MAC rate for int8xint4 matmuls"):
-        dato.compile(mixed_gemm(int8, int4), target=str(path)).run(
-            A, A, np.zeros((64, 64), np.int32), backend="perf"
-        )
+    A, C = np.ones((64, 64), np.int8), np.zeros((64, 64), np.int32)
+    widened = dato.compile(mixed_gemm(int8, int4), target=str(path)).run(A, A, C, backend="perf")
+    native = dato.compile(mixed_gemm(int8, int4), target="npu1_4col").run(A, A, C, backend="perf")
+    assert widened.cycles > native.cycles and np.all(C == 64)
 
 
 def test_other_mixed_matmuls_need_a_conversion():

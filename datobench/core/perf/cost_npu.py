@@ -79,11 +79,13 @@ class NpuCost:
 
     def _mode(self, a, b) -> str:
         """The MAC mode of a product of ``a`` and ``b`` values: the type when they agree, the
-        target's mixed mode (``int8xint4``, wider operand first) otherwise."""
+        target's mixed mode (``int8xint4``, wider operand first) otherwise; a target without
+        that mode widens the narrower operand and multiplies at the wider type's rate."""
         if a == b:
             return a.name
         wide, narrow = (a, b) if a.bits >= b.bits else (b, a)
-        return f"{wide.name}x{narrow.name}"
+        mixed = f"{wide.name}x{narrow.name}"
+        return mixed if mixed in self.target.param("compute")["macs_per_cycle"] else wide.name
 
     def peak_macs_per_cycle(self, dtype: str, tiles: int) -> float:
         """The MAC rate of ``tiles`` cores for ``dtype``."""
