@@ -25,14 +25,20 @@ from datobench.core.errors import (
 from datobench.core.ir.mapping import Mapping
 from datobench.core.ir.types import (
     DType,
+    Int,
     Symbol,
     TensorType,
+    UInt,
     bf16,
     boolean,
     float32,
+    int4,
     int8,
     int16,
     int32,
+    uint8,
+    uint16,
+    uint32,
 )
 from datobench.core.lang import builtins as _builtins
 from datobench.core.lang.builtins import gather, pid, scatter
@@ -202,8 +208,10 @@ __all__ = [
     "float32",
     "gather",
     "InternalError",
+    "Int",
     "int16",
     "int32",
+    "int4",
     "int8",
     "Kernel",
     "kernel",
@@ -230,5 +238,9 @@ __all__ = [
     "TensorType",
     "tune",
     "Tuning",
+    "UInt",
+    "uint16",
+    "uint32",
+    "uint8",
     "XrtResult",
 ] + sorted(_builtins.FUNCTIONS)

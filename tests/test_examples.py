@@ -37,6 +37,7 @@ def test_examples_are_found():
         "04_systolic_gemm.py",
         "05_deadlock.py",
         "06_flash_attention.py",
+        "07_packed_systolic.py",
         "08_collective.py",
         "09_nested_region.py",
         "10_cannon_gemm.py",

@@ -144,6 +144,7 @@ def test_npu1_compute_figures(name):
         "int8": [4, 8, 8],
         "int16": [4, 4, 4],
         "bf16": [4, 8, 4],
+        "int8xint4": [4, 16, 8],
     }
     assert t.param("memory.dram_bytes_per_s") == 15e9
     assert t.param("memory.reconfigure_seconds") == 3.4e-3

@@ -14,6 +14,7 @@ from datobench.core.backends import BackendResult
 from datobench.core.backends import backend as find_backend
 from datobench.core.codegen.emitters import EMITTERS, emitter
 from datobench.core.errors import DatoError, DatoTypeError, caller_loc, user_facing
+from datobench.core.ir.bits import check_argument
 from datobench.core.ir.mapping import Mapping
 from datobench.core.ir.program import Graph, Region, RegionScalar
 from datobench.core.report import Report, diagnostics
@@ -188,6 +189,11 @@ class Program:
                     f"argument {n + 1} ('{buf.name}') of {self.region.name}: expected "
                     f"{expected}, got an array of {array.dtype}{list(array.shape)}",
                     loc,
+                )
+            wrong = check_argument(array, expected.dtype)
+            if wrong is not None:
+                raise DatoTypeError(
+                    f"argument {n + 1} ('{buf.name}') of {self.region.name} {wrong}", loc
                 )
             if not array.flags.writeable:
                 raise DatoTypeError(f"argument {n + 1} ('{buf.name}') is read-only", loc)

@@ -17,6 +17,7 @@ from datobench.programs.cannon import cannon_gemm
 from datobench.programs.collective import cooperative_gemv
 from datobench.programs.gemm import output_stationary_gemm, single_core_gemm, whole_array_gemm
 from datobench.programs.nested import mesh_pipeline
+from datobench.programs.packed import packed_systolic_gemm
 from datobench.programs.producer_consumer import pipeline
 from datobench.programs.systolic import systolic_gemm
 from datobench.programs.vector import vector_add
@@ -27,6 +28,7 @@ __all__ = [
     "flash_attention",
     "mesh_pipeline",
     "output_stationary_gemm",
+    "packed_systolic_gemm",
     "pipeline",
     "single_core_gemm",
     "systolic_gemm",

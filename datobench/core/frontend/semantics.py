@@ -40,6 +40,12 @@ from datobench.core.ir.types import (
     shape_of,
 )
 
+# what a refused mix of two integer types adds to its error: the rule, in one line
+INTEGER_MIX = (
+    " (integers of different widths or signedness never mix implicitly: the result of an "
+    "integer operation has its operands' one type and wraps at its width)"
+)
+
 
 def literal(value) -> Const:
     if isinstance(value, bool):
@@ -61,10 +67,8 @@ def adopt(value: Expr, dtype: DType) -> Expr:
     if dtype.kind in ("int", "index"):
         if isinstance(v, float):
             raise DatoTypeError(f"the float literal {v} cannot be used with {dtype} values")
-        if dtype.kind == "int":
-            info = np.iinfo(dtype.np)
-            if not info.min <= v <= info.max:
-                raise DatoTypeError(f"{v} does not fit in {dtype} ({info.min}..{info.max})")
+        if dtype.kind == "int" and not dtype.min <= v <= dtype.max:
+            raise DatoTypeError(f"{v} does not fit in {dtype} ({dtype.min}..{dtype.max})")
         return Const(int(v), dtype, value.loc)
     raise DatoTypeError(f"a number cannot be used as {dtype}")
 
@@ -97,7 +101,7 @@ def _unify(op: str, lhs: Expr, rhs: Expr) -> tuple[Expr, Expr]:
             else f"; convert with {lt}(...)"
             if rt == index
             else f"; convert one side with .astype({rt})"
-        )
+        ) + (INTEGER_MIX if lt.kind == rt.kind == "int" else "")
         raise DatoTypeError(
             f"operands of '{op}' have different element types: {describe(lhs.type)} and "
             f"{describe(rhs.type)}{hint}"

@@ -20,7 +20,7 @@ from datobench.core.errors import (
     Loc,
     located,
 )
-from datobench.core.frontend import collectives
+from datobench.core.frontend import bitslice, collectives
 from datobench.core.frontend import semantics as sem
 from datobench.core.frontend.collectives import Collectives, Scattered, StreamSlice
 from datobench.core.frontend.constants import TaskConstants
@@ -50,7 +50,16 @@ from datobench.core.ir.nodes import (
 )
 from datobench.core.ir.ops import Op, op_of
 from datobench.core.ir.program import StreamDecl, TaskParam
-from datobench.core.ir.types import DType, Symbol, TensorType, Type, index
+from datobench.core.ir.types import (
+    DType,
+    Int,
+    Symbol,
+    TensorType,
+    Type,
+    UInt,
+    index,
+    integer_type,
+)
 from datobench.core.lang import builtins as lib
 from datobench.core.lang.decorators import Kernel
 
@@ -256,6 +265,8 @@ class TaskBuilder(HelperInlining, Collectives, ScalarExpressions):
             else:
                 value = sem.coerce(value, known, f"'{name}' is {sem.describe(known)}")
             return Assign(key, value, loc)
+        if isinstance(target, ast.Subscript) and bitslice.writes_bits(self, target):
+            return Assign(*bitslice.write(self, target, value, loc), loc)
         if isinstance(target, ast.Subscript):
             base = self._tensor_base(target.value, writing=True)
             indices, t = sem.subscript(base, self._subscript_items(target.slice))
@@ -524,6 +535,8 @@ class TaskBuilder(HelperInlining, Collectives, ScalarExpressions):
             return Pid(axis, index)
         if isinstance(base, StreamHandle):
             return self._stream_channel(base, node.slice)
+        if bitslice.is_bit_base(base):
+            return bitslice.read(self, base, node.slice)
         return sem.load(self._tensor_base(node.value), self._subscript_items(node.slice))
 
     def _tensor_base(self, node: ast.expr, writing: bool = False) -> Var | ParamRef:
@@ -608,6 +621,10 @@ class TaskBuilder(HelperInlining, Collectives, ScalarExpressions):
             raise DatoTypeError(f"`{ast.unparse(node.func)}` is not callable")
         fn = callee.obj
         refuse_region_in_task(callee)
+        if fn is Int or fn is UInt:  # an integer type built in the body: UInt(32)
+            if len(node.args) != 1 or node.keywords:
+                raise DatoTypeError(f"{fn.__name__}(n) takes one width n")
+            return Meta(integer_type(self._static(node.args[0]), fn is Int))
         if isinstance(fn, DType):
             if len(node.args) != 1 or node.keywords:
                 raise DatoTypeError(f"{fn}(x) takes one value")

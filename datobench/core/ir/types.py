@@ -6,7 +6,9 @@
 
 from __future__ import annotations
 
+import math
 import operator
+import re
 from dataclasses import dataclass
 
 import ml_dtypes
@@ -84,19 +86,49 @@ def resolve_size(size: Size, bindings: dict[str, int]) -> int:
 @dataclass(frozen=True)
 class DType:
     """A scalar element type. ``index`` (loop variables, pid) is internal; ``bool`` is
-    ``dato.boolean`` (what comparisons give)."""
+    ``dato.boolean`` (what comparisons give).
+
+    Integers have any width from 1 to 512 bits (``Int(n)``, ``UInt(n)``); their arithmetic
+    wraps at the width, as ``ap_int``/``ap_uint`` do when a result is assigned back."""
 
     name: str
     bits: int
     kind: str  # "int", "float", "index", "bool"
+    signed: bool = True
 
     @property
     def np(self) -> np.dtype:
-        return _NUMPY[self.name]
+        """The numpy dtype holding values of this type: the narrowest native integer for
+        widths up to 64 bits (int4 in int8), Python ints in object arrays beyond."""
+        if self.name in _NUMPY:
+            return _NUMPY[self.name]
+        if self.bits > 64:
+            return np.dtype(object)
+        storage = next(b for b in (8, 16, 32, 64) if self.bits <= b)
+        return np.dtype(f"{'int' if self.signed else 'uint'}{storage}")
 
     @property
     def bytes(self) -> int:
-        return self.bits // 8
+        return math.ceil(self.bits / 8)
+
+    @property
+    def memory_bits(self) -> int:
+        """Bits an element takes in DDR and tile memory: 1-, 2- and 4-bit integers are packed
+        (two int4 to a byte), any other width is padded to whole bytes."""
+        return self.bits if self.kind == "int" and self.bits in (1, 2, 4) else 8 * self.bytes
+
+    @property
+    def native(self) -> bool:
+        """Does numpy's own dtype wrap at this width (no masking needed in the simulator)?"""
+        return self.kind != "int" or self.bits in (8, 16, 32, 64)
+
+    @property
+    def min(self) -> int:
+        return -(1 << (self.bits - 1)) if self.signed else 0
+
+    @property
+    def max(self) -> int:
+        return (1 << (self.bits - 1)) - 1 if self.signed else (1 << self.bits) - 1
 
     @property
     def is_float(self) -> bool:
@@ -117,7 +149,10 @@ class DType:
         return TensorType(self, tuple(dims))
 
     def __call__(self, value):
-        """A typed scalar: ``int32(0)``."""
+        """A typed scalar: ``int32(0)``; an integer wraps at the width (``int4(9)`` is -7)."""
+        if self.kind == "int" and np.ndim(value) == 0:
+            v = int(value) & ((1 << self.bits) - 1)
+            return self.np.type(v - (1 << self.bits) if v > self.max else v)
         return self.np.type(value)
 
     def __str__(self) -> str:
@@ -127,15 +162,62 @@ class DType:
         return self.name
 
 
+MAX_INT_BITS = 512
+
+
+@user_facing
+def Int(bits: int) -> DType:  # noqa: N802 (a type constructor, spelled like one)
+    """The signed integer type of ``bits`` bits (1..512), ``ap_int<bits>`` in HLS;
+    ``Int(8)`` is ``int8``."""
+    return integer_type(bits, True, caller_loc())
+
+
+@user_facing
+def UInt(bits: int) -> DType:  # noqa: N802
+    """The unsigned integer type of ``bits`` bits (1..512), ``ap_uint<bits>`` in HLS;
+    ``UInt(8)`` is ``uint8``."""
+    return integer_type(bits, False, caller_loc())
+
+
+def integer_type(bits, signed: bool, loc=None) -> DType:
+    """``Int(bits)`` or ``UInt(bits)``; a bad width is an error at ``loc`` (in a task body,
+    the front end locates it at the call)."""
+    if not isinstance(bits, int) or isinstance(bits, bool) or not 1 <= bits <= MAX_INT_BITS:
+        raise DatoTypeError(
+            f"{'Int' if signed else 'UInt'}(n) takes a width n from 1 to {MAX_INT_BITS} bits, "
+            f"not {bits!r}",
+            loc,
+        )
+    return DType(f"{'int' if signed else 'uint'}{bits}", bits, "int", signed)
+
+
+int4 = DType("int4", 4, "int")
 int8 = DType("int8", 8, "int")
 int16 = DType("int16", 16, "int")
 int32 = DType("int32", 32, "int")
+uint8 = DType("uint8", 8, "int", False)
+uint16 = DType("uint16", 16, "int", False)
+uint32 = DType("uint32", 32, "int", False)
 bf16 = DType("bf16", 16, "float")
 float32 = DType("float32", 32, "float")
 index = DType("index", 64, "index")
 boolean = DType("bool", 8, "bool")
 
-DTYPES = {t.name: t for t in (int8, int16, int32, bf16, float32, index, boolean)}
+
+class _DTypes(dict):
+    """Element types by name; an integer of any width is found by its name (``uint12``)."""
+
+    def __missing__(self, name: str) -> DType:
+        m = re.fullmatch(r"(u?)int(\d+)", name)
+        if m is None or not 1 <= int(m.group(2)) <= MAX_INT_BITS:
+            raise KeyError(name)
+        return DType(name, int(m.group(2)), "int", not m.group(1))
+
+
+DTYPES = _DTypes(
+    {t.name: t for t in (int4, int8, int16, int32, uint8, uint16, uint32, bf16, float32)}
+    | {t.name: t for t in (index, boolean)}
+)
 ELEMENT_TYPES = (int8, int16, int32, bf16, float32)
 
 _NUMPY = {
@@ -181,7 +263,8 @@ class TensorType:
 
     @property
     def nbytes(self) -> int:
-        return self.size * self.dtype.bytes
+        """Bytes in DDR or tile memory (int4 packed two to a byte, rounded up)."""
+        return math.ceil(self.size * self.dtype.memory_bits / 8)
 
     def __str__(self) -> str:
         return f"{self.dtype}[{', '.join(str(d) for d in self.shape)}]"

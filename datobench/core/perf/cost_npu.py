@@ -56,24 +56,36 @@ class NpuCost:
 
     def matmul_cycles(self, e: Call) -> int:
         (m, k), (_, n) = e.args[0].type.shape, e.args[1].type.shape
-        dtype = dtype_of(e.args[0].type)
+        dtype, other = dtype_of(e.args[0].type), dtype_of(e.args[1].type)
         out = dtype_of(e.type)
-        macs, shape = self._mac_table(dtype.name)
+        mode = self._mode(dtype, other)
+        macs, shape = self._mac_table(mode)
         r, s_, t = shape or (4, 8, 4)
         a_reuse, b_reuse = self.timing["matmul_a_reuse"], self.timing["matmul_b_reuse"]
         c = self.target.param("compute")
         load_width = c["load_bits"] * c["loads_per_cycle"]
         store_width = c["store_bits"] * c["stores_per_cycle"]
-        step_loads = math.ceil((a_reuse * r * s_ + b_reuse * s_ * t) * dtype.bits / load_width)
+        loaded = a_reuse * r * s_ * dtype.memory_bits + b_reuse * s_ * t * other.memory_bits
+        step_loads = math.ceil(loaded / load_width)
         step_macs = a_reuse * b_reuse * math.ceil(r * s_ * t / macs)
         step = max(step_loads, step_macs)
         block_store = math.ceil(a_reuse * b_reuse * r * t * out.bits / store_width)
         blocks = math.ceil(m / (r * a_reuse)) * math.ceil(n / (t * b_reuse))
         cycles = blocks * (math.ceil(k / s_) * step + block_store)
-        measured = c.get("kernel_macs_per_cycle", {}).get(f"{dtype.name}->{out.name}")
+        measured = c.get("kernel_macs_per_cycle", {}).get(f"{mode}->{out.name}")
         if measured:
             cycles = max(cycles, math.ceil(m * k * n / measured))
         return cycles
+
+    def _mode(self, a, b) -> str:
+        """The MAC mode of a product of ``a`` and ``b`` values: the type when they agree, the
+        target's mixed mode (``int8xint4``, wider operand first) otherwise; a target without
+        that mode widens the narrower operand and multiplies at the wider type's rate."""
+        if a == b:
+            return a.name
+        wide, narrow = (a, b) if a.bits >= b.bits else (b, a)
+        mixed = f"{wide.name}x{narrow.name}"
+        return mixed if mixed in self.target.param("compute")["macs_per_cycle"] else wide.name
 
     def peak_macs_per_cycle(self, dtype: str, tiles: int) -> float:
         """The MAC rate of ``tiles`` cores for ``dtype``."""

@@ -18,6 +18,7 @@ import numpy as np
 
 from datobench.core.errors import Loc
 from datobench.core.ir.affine import interval
+from datobench.core.ir.bits import wrap
 from datobench.core.ir.effects import Window, copies, transfers, view_of
 from datobench.core.ir.nodes import (
     Assign,
@@ -267,9 +268,11 @@ class Lowerer(LazyChoice):
         if isinstance(e, ParamRef):
             return f"p_{e.name}"
         if isinstance(e, Unary):  # Python's operators on numpy values are the ops' semantics
-            return f"({UNARY[e.op].operator} {self.expr(e.operand)})"
+            return self.wrapped(e, f"({UNARY[e.op].operator} {self.expr(e.operand)})")
         if isinstance(e, Binary):
-            return f"({self.expr(e.lhs)} {BINARY[e.op].operator} {self.expr(e.rhs)})"
+            return self.wrapped(
+                e, f"({self.expr(e.lhs)} {BINARY[e.op].operator} {self.expr(e.rhs)})"
+            )
         if isinstance(e, Load):
             return self.subscripted(e.base, e.indices)
         if isinstance(e, Get):
@@ -283,7 +286,7 @@ class Lowerer(LazyChoice):
         if is_lazy_choice(e):
             return self.choice(e)
         if isinstance(e, Call):
-            return self.call(e)
+            return self.wrapped(e, self.call(e))
         if isinstance(e, KernelCall):
             args = ", ".join(self.expr(a) for a in e.args)
             return f"{self.const(KernelSlot(e.kernel))}({args})"
@@ -300,7 +303,15 @@ class Lowerer(LazyChoice):
         params = args[:n]
         params += [f"{s.name}={a}" for s, a in zip(op.runtime, args[n:])]
         params += [f"{name}={self.static(value)}" for name, value in e.attrs]
+        if op.typed:
+            params.append(f"types={self.const(tuple(dtype_of(a.type) for a in e.args))}")
         return f"{self.const(op.numpy)}({', '.join(params)})"
+
+    def wrapped(self, e: Expr, text: str) -> str:
+        """``text``, the value of ``e``, wrapped at its integer width where numpy does not
+        wrap by itself (see ``ir.bits``)."""
+        dtype = dtype_of(e.type)
+        return text if dtype.native else f"{self.const(wrap)}({text}, {self.const(dtype)})"
 
     def static(self, value) -> str:
         """Python text for a static argument: literals inline, anything else a constant."""

@@ -14,6 +14,7 @@ from datobench.core.codegen.aie.plan import Link, plan
 from datobench.core.codegen.aie.region_scalars import refuse_region_scalars
 from datobench.core.codegen.aie.releases import DEFAULT_RELEASE, RELEASES, device_name, release
 from datobench.core.codegen.aie.sequence import sequence_lines
+from datobench.core.codegen.aie.widths import refuse_other_integers
 from datobench.core.codegen.names import symbol_namer
 from datobench.core.errors import CapabilityError
 from datobench.core.kinds import kind_of
@@ -41,6 +42,7 @@ def design(program, release_name: str | None = None) -> tuple[str, list[Kernel]]
             "dato.compile(region, target='npu1_4col')"
         )
     refuse_region_scalars(program.region)
+    refuse_other_integers(program)
     program = drained_program(program)  # the next invocation must not read leftovers
     device = device_name(rel, target.param("mlir_aie.device"))
     p = plan(program, symbol_namer())

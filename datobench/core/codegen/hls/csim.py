@@ -21,6 +21,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from datobench.core.codegen.hls import raw
 from datobench.core.codegen.hls.emit import loop_sites
 from datobench.core.codegen.hls.project import INCLUDE, emit_project, temp_prefix
 from datobench.core.errors import (
@@ -33,6 +34,7 @@ from datobench.core.errors import (
     Loc,
 )
 from datobench.core.ir.program import RegionScalar
+from datobench.core.ir.types import dtype_of
 from datobench.core.passes.drain import drained
 from datobench.core.sim.scheduler import budget_error
 
@@ -159,7 +161,7 @@ def run(
     files = []
     for n, b in enumerate(params):
         path = built.directory / f"arg{n}.bin"
-        np.ascontiguousarray(arrays[b.name]).tofile(path)  # a scalar: its one value
+        raw.write(path, np.asarray(arrays[b.name]), dtype_of(b.type))  # a scalar: its value
         files.append(str(path))
     start = time.perf_counter()
     try:
@@ -188,8 +190,7 @@ def run(
     for n, b in enumerate(params):
         if isinstance(b, RegionScalar):
             continue
-        result = np.fromfile(files[n], dtype=b.type.dtype.np).reshape(b.type.shape)
-        arrays[b.name][...] = result
+        arrays[b.name][...] = raw.read(Path(files[n]), b.type)
     return CsimResult(built, seconds)
 
 

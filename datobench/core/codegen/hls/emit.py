@@ -277,6 +277,8 @@ class _Instance:
             return SCALAR[value.name]
         if kind == "flag":
             return "true" if value else "false"
+        if kind == "int":
+            return str(value)
         return ", ".join(map(str, value))  # a shape
 
     def into(self, e: Expr, out: str | None) -> str:

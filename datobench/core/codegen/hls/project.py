@@ -41,7 +41,8 @@ class HlsProject:
             root.mkdir(parents=True, exist_ok=True)
             for name, text in self.files.items():
                 (root / name).write_text(text)
-            shutil.copy(INCLUDE / "dato_hls.h", root / "dato_hls.h")
+            for header in ("dato_hls.h", "dato_ap_int.h"):
+                shutil.copy(INCLUDE / header, root / header)
         except OSError as error:
             raise DatoError(
                 f"cannot write the HLS project into {root}: {error.strerror or error}",

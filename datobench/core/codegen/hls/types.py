@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import math
 
-from datobench.core.ir.types import DType, TensorType
+from datobench.core.ir.types import DTYPES, DType, TensorType
 
-SCALAR = {
-    "int8": "int8_t",
-    "int16": "int16_t",
-    "int32": "int32_t",
-    "float32": "float",
-    "bf16": "dato::bf16",
-    "bool": "bool",
-    "index": "int",
-}
+
+class _Scalars(dict):
+    """C++ element types by dtype name; any other integer is ``ap_int<n>``/``ap_uint<n>``."""
+
+    def __missing__(self, name: str) -> str:
+        t = DTYPES[name]
+        return f"ap_{'' if t.signed else 'u'}int<{t.bits}>"
+
+
+SCALAR = _Scalars(
+    {
+        "int8": "int8_t",
+        "int16": "int16_t",
+        "int32": "int32_t",
+        "float32": "float",
+        "bf16": "dato::bf16",
+        "bool": "bool",
+        "index": "int",
+    }
+)
 
 
 def ctype(t) -> str:
@@ -30,7 +41,16 @@ def literal(value, dtype: DType) -> str:
     if dtype.name == "index":
         return str(int(value))
     if dtype.kind == "int":
-        return f"{SCALAR[dtype.name]}({int(value)})"
+        value = int(value)
+        if -(1 << 63) <= value < 1 << 63:
+            return (
+                f"{SCALAR[dtype.name]}({value}ll)"
+                if dtype.bits > 32
+                else f"{SCALAR[dtype.name]}({value})"
+            )
+        bits = value & ((1 << dtype.bits) - 1)  # the two's-complement pattern, in hexadecimal
+        return f'{SCALAR[dtype.name]}("{bits:x}", 16)'
+
     v = float(value)
     if math.isnan(v):
         text = "std::numeric_limits<float>::quiet_NaN()"

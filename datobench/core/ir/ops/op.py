@@ -14,7 +14,7 @@ from dataclasses import dataclass
 REQUIRED = object()  # the default of a static argument the user must give
 
 # how the user passes a static argument, and what it holds once checked
-STATIC_KINDS = ("shape", "dtype", "axis", "flag", "value")
+STATIC_KINDS = ("shape", "dtype", "axis", "flag", "value", "int")
 COST_CLASSES = ("mac", "vector", "fill", "free")
 NODES = ("call", "binary", "unary")
 
@@ -26,7 +26,8 @@ class Static:
     ``kind`` says how it is read and stored: "shape" (an int or tuple of ints), "dtype" (an
     element type), "axis" (None, an int or a tuple; stored as the sorted tuple of axes),
     "flag" (stored as a bool), "value" (a number stored in the result's element type; a value
-    computed in the task instead becomes the Call's operand after the tensor operands).
+    computed in the task instead becomes the Call's operand after the tensor operands), "int"
+    (a compile-time integer such as a bit slice's width).
     ``positional`` says whether it may be passed by position after the tensor operands."""
 
     name: str
@@ -74,7 +75,9 @@ class Op:
     as MACs ("mac") or element operations (others) in an instance's profile. ``attrs`` lists
     the statics kept in ``Call.attrs``, in order (default: all). The user writes it as
     ``dato.<function>(...)``, ``x.<method>(...)``, ``x.<attribute>`` or with ``operator``.
-    ``aie`` is reserved for the name of the AIE kernel the NPU backend calls."""
+    ``aie`` is reserved for the name of the AIE kernel the NPU backend calls. ``typed``: its
+    numpy semantics also takes the operands' element types as ``types=`` (numpy storage does
+    not show them: an int4 tile is an int8 array)."""
 
     name: str
     node: str
@@ -95,6 +98,7 @@ class Op:
     attribute: str | None = None
     operator: str | None = None
     doc: str = ""
+    typed: bool = False
 
     def __post_init__(self):
         assert self.node in NODES, self.node

@@ -24,7 +24,9 @@ def matmul(a, b, acc: DType | None = None):
     """``a @ b`` with products accumulated in ``acc`` (default: the operands' type)."""
     a = np.asarray(a)
     b = np.asarray(b)
-    out = np_dtype(acc) if acc is not None else a.dtype
+    if object in (a.dtype, b.dtype):  # integers wider than 64 bits: exact in Python ints
+        return np.matmul(a.astype(object), b.astype(object))
+    out = np_dtype(acc) if acc is not None else np.result_type(a.dtype, b.dtype)
     if a.dtype.kind in "iu" and b.dtype.kind in "iu":
         narrow = a.dtype.itemsize <= 2 and b.dtype.itemsize <= 2
         if narrow and a.shape[-1] <= _EXACT_F64_TERMS:
@@ -66,7 +68,7 @@ def floating(fn: Callable) -> Callable:
 def reduce_sum(x, axis=None, keepdims=False):
     """Sum in the element type (bf16 accumulates in float32 and is rounded once)."""
     x = np.asarray(x)
-    if x.dtype == np.float32 or x.dtype.kind in "iu":
+    if x.dtype == np.float32 or x.dtype.kind in "iuO":  # O: integers wider than 64 bits
         return np.sum(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
     return np.sum(x.astype(np.float32), axis=axis, keepdims=keepdims).astype(x.dtype)
 
@@ -83,6 +85,13 @@ def reduce_with(fn: Callable) -> Callable:
 def astype(x, dtype: DType):
     """Conversion: a tile to a tile, a scalar to a typed scalar."""
     dt = np_dtype(dtype)
+    if "O" in (np.asarray(x).dtype.kind, dt.kind):  # Python ints: converted one by one
+        one = dtype if dtype.kind == "int" else dt.type
+        if not isinstance(x, np.ndarray):
+            return one(x)
+        out = np.empty(x.shape, dt)
+        out.flat[:] = [one(v) for v in x.flat]
+        return out
     return x.astype(dt) if isinstance(x, np.ndarray) else dt.type(x)
 
 

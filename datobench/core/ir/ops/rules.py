@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from datobench.core.errors import DatoTypeError
 from datobench.core.ir.types import (
+    DTYPES,
     DType,
     TensorType,
     Type,
@@ -130,6 +131,15 @@ def select(op, types, statics) -> Type:
     return make_type(dtype_of(x), broadcast(shape_of(cond), inner, op.name))
 
 
+# Mixed-precision products the AIE-ML MAC array has modes for (``int8xint4`` and
+# ``int16xint8`` in the NPU targets' rates); any other pair of operand types needs a conversion.
+MIXED_MATMUL = {("int8", "int4"), ("int16", "int8")}
+
+
+def _mixed(a: DType, b: DType) -> bool:
+    return (a.name, b.name) in MIXED_MATMUL or (b.name, a.name) in MIXED_MATMUL
+
+
 def matmul(op, types, statics) -> Type:
     acc = statics.get("acc")
     if acc is not None and not isinstance(acc, DType):
@@ -139,14 +149,15 @@ def matmul(op, types, statics) -> Type:
         raise DatoTypeError(f"matmul takes two 2-D tiles, got {ta} and {tb}")
     if ta.shape[1] != tb.shape[0]:
         raise DatoTypeError(f"matmul: inner dimensions differ in {ta} @ {tb}")
-    if ta.dtype != tb.dtype:
+    if ta.dtype != tb.dtype and not _mixed(ta.dtype, tb.dtype):
         raise DatoTypeError(
             f"matmul operands have different element types: {ta} and {tb}; convert one with "
             f".astype({tb.dtype})"
         )
-    out = acc or ta.dtype
-    if out.is_float != ta.dtype.is_float or out.bits < ta.dtype.bits:
-        raise DatoTypeError(f"cannot accumulate {ta.dtype} products in {out}")
+    wider = max(ta.dtype, tb.dtype, key=lambda t: t.bits)
+    out = acc or wider
+    if out.is_float != ta.dtype.is_float or out.bits < wider.bits:
+        raise DatoTypeError(f"cannot accumulate {wider} products in {out}")
     return TensorType(out, (ta.shape[0], tb.shape[1]))
 
 
@@ -191,3 +202,69 @@ def transpose(op, types, statics) -> Type:
     if len(t.shape) != 2:
         raise DatoTypeError(f".T transposes 2-D tiles, not {t}")
     return TensorType(t.dtype, (t.shape[1], t.shape[0]))
+
+
+# -- integers as bits ---------------------------------------------------------------------------
+def _integer(t: Type, what: str) -> DType:
+    dtype = dtype_of(t)
+    if dtype.kind != "int":
+        raise DatoTypeError(f"{what} takes integers, not {describe(t)}")
+    return dtype
+
+
+def bit_slice(op, types, statics) -> Type:
+    """``x[lo:hi]`` on a scalar's bits: an unsigned integer of ``hi - lo`` bits."""
+    _integer(types[0], "a bit slice")
+    return DTYPES[f"uint{statics['width']}"]
+
+
+def bit_update(op, types, statics) -> Type:
+    """``x[lo:hi] = v``: ``x`` with those bits replaced (the value's low bits)."""
+    _integer(types[0], "a bit slice")
+    if isinstance(types[2], TensorType) or dtype_of(types[2]).kind != "int":
+        raise DatoTypeError(
+            f"bits of an integer are set from an integer scalar, not {describe(types[2])}"
+        )
+    return types[0]
+
+
+def _word_ratio(op, word: DType, element: DType) -> int:
+    if word.bits % element.bits:
+        raise DatoTypeError(
+            f"dato.{op.name}: a {word} word does not hold a whole number of {element} elements "
+            f"({word.bits} bits is not a multiple of {element.bits})"
+        )
+    return word.bits // element.bits
+
+
+def pack(op, types, statics) -> Type:
+    """``dato.pack(tile, UInt(32))``: consecutive elements of the last axis into one word,
+    element 0 in the least significant bits; a 1-D tile filling one word gives a scalar."""
+    word = statics["dtype"]
+    if not (isinstance(word, DType) and word.kind == "int"):
+        raise DatoTypeError(f"dato.pack packs into an integer type such as UInt(32), not {word!r}")
+    t = _tensor(types[0], "dato.pack")
+    per = _word_ratio(op, word, _integer(t, "dato.pack"))
+    n = t.shape[-1]
+    if n % per:
+        raise DatoTypeError(
+            f"dato.pack: the last dimension of {t} ({n}) is not a multiple of the {per} "
+            f"{t.dtype} elements a {word} word holds"
+        )
+    if len(t.shape) == 1 and n == per:
+        return word
+    return TensorType(word, (*t.shape[:-1], n // per))
+
+
+def unpack(op, types, statics) -> Type:
+    """``dato.unpack(words, int4)``: each word of the last axis into its elements (a scalar
+    word into a 1-D tile), the inverse of ``pack``."""
+    element = statics["dtype"]
+    if not (isinstance(element, DType) and element.kind == "int"):
+        raise DatoTypeError(
+            f"dato.unpack unpacks into an integer type such as int4, not {element!r}"
+        )
+    word = _integer(types[0], "dato.unpack")
+    per = _word_ratio(op, word, element)
+    shape = shape_of(types[0])
+    return TensorType(element, (*shape[:-1], shape[-1] * per) if shape else (per,))

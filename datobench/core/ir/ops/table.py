@@ -12,6 +12,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from datobench.core.ir import bits
 from datobench.core.ir.ops import reference as ref
 from datobench.core.ir.ops import rules
 from datobench.core.ir.ops.op import HlsForm, Op, Static
@@ -275,6 +276,62 @@ OPS: tuple[Op, ...] = (
         statics=(Static("dtype", "dtype", positional=True),),
         hls=HlsForm("static_cast<{R}>({0})", "dato::convert({out}, {0});"),
         method="astype",
+    ),
+    # -- integers as bits (the front end builds bit slices from `x[lo:hi]`) -----------------
+    Op(
+        "bits",
+        "call",
+        ("x", "lo"),
+        rules.bit_slice,
+        "free",
+        False,
+        numpy=bits.get_bits,
+        statics=(Static("width", "int"),),
+        hls=HlsForm("dato::get_bits<{width}>({0}, {1})"),
+        typed=True,
+    ),
+    Op(
+        "set_bits",
+        "call",
+        ("x", "lo", "value"),
+        rules.bit_update,
+        "free",
+        False,
+        numpy=bits.set_bits,
+        statics=(Static("width", "int"),),
+        hls=HlsForm("dato::set_bits<{width}>({0}, {1}, {2})"),
+        typed=True,
+    ),
+    Op(
+        "pack",
+        "call",
+        ("x",),
+        rules.pack,
+        "vector",
+        False,
+        numpy=bits.pack,
+        statics=(Static("dtype", "dtype", positional=True),),
+        hls=HlsForm("dato::pack_word<{R}>({0})", "dato::pack({out}, {0});"),
+        function="pack",
+        typed=True,
+        doc="Integers of a tile packed into words of integer type ``dtype`` along the last "
+        "axis, element 0 in the least significant bits (``dato.pack(t, UInt(32))``); a 1-D "
+        "tile that fills one word gives that word.",
+    ),
+    Op(
+        "unpack",
+        "call",
+        ("words",),
+        rules.unpack,
+        "vector",
+        False,
+        numpy=bits.unpack,
+        statics=(Static("dtype", "dtype", positional=True),),
+        hls=HlsForm(tile="dato::unpack({out}, {0});"),
+        function="unpack",
+        typed=True,
+        doc="Words (a tile, or one word) split into integers of type ``dtype`` along the last "
+        "axis, the inverse of ``dato.pack`` (``dato.unpack(w, int4)``).",
     ),
     Op(
         "transpose",

@@ -2,9 +2,10 @@
 // operations the code generator calls, one per IR operation. Loops carry HLS pragmas; with
 // g++ (C simulation) the pragmas are ignored and the same code runs as plain C++.
 //
-// Semantics follow datobench's functional simulator: integer arithmetic wraps in its type,
-// // and % follow Python (floor division; integer division by zero gives 0), bf16 values
-// are computed in float and rounded to nearest even, matmul accumulates exactly.
+// Semantics follow datobench's functional simulator: integer arithmetic wraps in its type
+// (ap_int<N> / ap_uint<N> at N bits), // and % follow Python (floor division; integer
+// division by zero gives 0), bf16 values are computed in float and rounded to nearest even,
+// matmul accumulates exactly (modulo 2^N in an ap type, which is what its result keeps).
 #pragma once
 
 #include <cmath>
@@ -24,7 +25,34 @@
 #define DATO_LOOP_BUDGET(site, start, stop, step)
 #endif
 
+// Integers of any width: ap_int<N> and ap_uint<N> (datobench's own for C simulation)
+#ifdef DATO_CSIM
+#include "dato_ap_int.h"
+#else
+#include <ap_int.h>
 namespace dato {
+template <typename T> struct is_ap : std::false_type {};
+template <int N> struct is_ap<ap_int<N>> : std::true_type {};
+template <int N> struct is_ap<ap_uint<N>> : std::true_type {};
+template <typename T> inline constexpr bool is_ap_v = is_ap<T>::value;
+}  // namespace dato
+#endif
+
+namespace dato {
+
+// integers, C++'s and ap_int's alike; their widths in bits
+template <typename T> inline constexpr bool integral_v = std::is_integral_v<T> || is_ap_v<T>;
+template <typename T> constexpr int bits_of() {
+  if constexpr (is_ap_v<T>) {
+    return T::width;
+  } else {
+    return 8 * sizeof(T);
+  }
+}
+// the type products and sums of T are computed in: exact (64-bit integers, float), or T
+// itself for an ap type, whose arithmetic wraps at its width as the result would
+template <typename T>
+using acc_t = std::conditional_t<is_ap_v<T>, T, std::conditional_t<std::is_integral_v<T>, int64_t, float>>;
 
 // -- bf16: 16-bit brain float, stored as the top half of a float -------------------------------
 struct bf16 {
@@ -103,7 +131,7 @@ inline auto bget(const X& x, int k) {
 
 // -- scalar arithmetic with the simulator's semantics --------------------------------------------
 template <typename T> inline T floordiv(T a, T b) {
-  if constexpr (std::is_integral_v<T>) {
+  if constexpr (integral_v<T>) {
     if (b == 0) return 0;
     T q = static_cast<T>(a / b);
     return static_cast<T>((a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q);
@@ -112,7 +140,7 @@ template <typename T> inline T floordiv(T a, T b) {
   }
 }
 template <typename T> inline T mod(T a, T b) {
-  if constexpr (std::is_integral_v<T>) {
+  if constexpr (integral_v<T>) {
     if (b == 0) return 0;
     T r = static_cast<T>(a % b);
     return static_cast<T>((r != 0 && ((r < 0) != (b < 0))) ? r + b : r);
@@ -157,7 +185,9 @@ struct op_rsqrt {
 };
 struct op_abs {  // integers wrap as numpy's do: abs(int8 -128) == -128
   template <typename T> static T f(T a) {
-    if constexpr (std::is_integral_v<T>) {
+    if constexpr (is_ap_v<T>) {
+      return a < T(0) ? T(-a) : a;
+    } else if constexpr (std::is_integral_v<T>) {
       return static_cast<T>(a < 0 ? -static_cast<int64_t>(a) : static_cast<int64_t>(a));
     } else {
       return static_cast<T>(std::fabs(float(a)));
@@ -231,7 +261,7 @@ void transpose(Out& out, const A& a) {
 template <bool Accumulate, typename Out, typename A, typename B>
 void matmul(Out& out, const A& a, const B& b) {
   using T = typename Out::element;
-  using Acc = std::conditional_t<std::is_integral_v<T>, int64_t, float>;
+  using Acc = acc_t<T>;
   for (int i = 0; i < A::shape[0]; i++)
     for (int j = 0; j < B::shape[1]; j++) {
 #pragma HLS pipeline II = 1
@@ -252,7 +282,7 @@ void matmul(Out& out, const A& a, const B& b) {
 template <typename Red, unsigned AxisMask, typename Out, typename A>
 void reduce(Out& out, const A& a) {
   using T = typename Out::element;
-  using Acc = std::conditional_t<std::is_integral_v<T>, int64_t, float>;
+  using Acc = acc_t<T>;
   Acc acc[Out::size];
   bool seen[Out::size] = {};
   for (int k = 0; k < A::size; k++) {
@@ -280,7 +310,7 @@ void reduce(Out& out, const A& a) {
 template <typename Red, typename A>
 typename A::element reduce_all(const A& a) {
   using T = typename A::element;
-  using Acc = std::conditional_t<std::is_integral_v<T>, int64_t, float>;
+  using Acc = acc_t<T>;
   Acc acc = static_cast<Acc>(a.v[0]);
   for (int k = 1; k < A::size; k++) {
     const Acc x = static_cast<Acc>(a.v[k]);
@@ -356,6 +386,83 @@ void store_fill(T* base, const int (&shape)[R], const int (&start)[R], V value) 
 template <typename T, int R>
 T& element(T* base, const int (&shape)[R], const int (&index)[R]) {
   return base[slice_offset<0u>(0, index, shape, nullptr)];
+}
+
+// -- bits of integers: x[lo:lo + Width] (Python's bounds) as ap_uint<Width>, and its update ----
+template <int Width, typename X>
+ap_uint<Width> get_bits(const X& x, int lo) {
+  if constexpr (is_ap_v<X>) {
+    return ap_uint<Width>(x.range(lo + Width - 1, lo));
+  } else {
+    using U = std::make_unsigned_t<X>;
+    return ap_uint<Width>(static_cast<uint64_t>(static_cast<U>(x)) >> lo);
+  }
+}
+
+template <int Width, typename X, typename V>
+X set_bits(X x, int lo, const V& value) {
+  if constexpr (is_ap_v<X>) {
+    x.range(lo + Width - 1, lo) = ap_uint<Width>(value);
+    return x;
+  } else {
+    using U = std::make_unsigned_t<X>;
+    const uint64_t ones = Width >= 64 ? ~uint64_t(0) : (uint64_t(1) << Width) - 1;
+    const uint64_t field = ones << lo;
+    const uint64_t v = static_cast<uint64_t>(ap_uint<Width>(value).to_uint64()) << lo;
+    const uint64_t u = (static_cast<uint64_t>(static_cast<U>(x)) & ~field) | (v & field);
+    return static_cast<X>(static_cast<U>(u));
+  }
+}
+
+// -- packing integers into words along the last axis, element 0 in the low bits ------------------
+template <typename Word, typename A>
+Word pack_group(const A& a, int first) {
+  using E = typename A::element;
+  constexpr int eb = bits_of<E>(), per = bits_of<Word>() / eb;
+  Word w = 0;
+  for (int k = 0; k < per; k++) {
+#pragma HLS unroll
+    w = set_bits<eb>(w, k * eb, a.v[first + k]);
+  }
+  return w;
+}
+
+template <typename Word, typename A>
+Word pack_word(const A& a) {  // a 1-D tile that fills one word
+  return pack_group<Word>(a, 0);
+}
+
+template <typename Out, typename A>
+void pack(Out& out, const A& a) {
+  using Word = typename Out::element;
+  constexpr int per = bits_of<Word>() / bits_of<typename A::element>();
+  for (int o = 0; o < Out::size; o++) {
+#pragma HLS pipeline II = 1
+    out.v[o] = pack_group<Word>(a, o * per);
+  }
+}
+
+template <typename Out, typename Word>
+void unpack_word(Out& out, const Word& w, int first) {
+  using E = typename Out::element;
+  constexpr int eb = bits_of<E>(), per = bits_of<Word>() / eb;
+  for (int k = 0; k < per; k++) {
+#pragma HLS unroll
+    out.v[first + k] = static_cast<E>(get_bits<eb>(w, k * eb));
+  }
+}
+
+template <typename Out, typename A>
+void unpack(Out& out, const A& a) {  // a: a tile of words, or one word
+  if constexpr (traits<A>::is_tile) {
+    constexpr int per = bits_of<typename A::element>() / bits_of<typename Out::element>();
+    for (int o = 0; o < A::size; o++) {
+#pragma HLS pipeline II = 1
+      unpack_word(out, a.v[o], o * per);
+    }
+  } else {
+    unpack_word(out, a, 0);
+  }
 }
 
 }  // namespace dato

@@ -1,0 +1,58 @@
+"""The element types and integer ops the NPU backend builds: types those of mlir-aie's cores
+and kernels (``i8``, ``i16``, ``i32``, ``bf16``, ``f32``), and no bit slices or packing, which
+have no AIE kernels yet. A program using another integer type (int4, uint8, UInt(n)...) or
+those ops runs on every simulator and on FPGAs, and is refused here, at its first use."""
+
+from __future__ import annotations
+
+from datobench.core.codegen.aie.types import MLIR
+from datobench.core.errors import CapabilityError, Loc
+from datobench.core.ir.nodes import Expr, children, stmt_exprs, walk
+from datobench.core.ir.ops import op_of
+from datobench.core.ir.types import DType, dtype_of
+
+
+def refuse_other_integers(program) -> None:
+    """Raise a CapabilityError at the first parameter, stream or expression whose element
+    type the NPU backend has no cores and kernels for."""
+    region = program.region
+    for b in region.params:
+        _check(b.type.dtype, f"parameter '{b.name}'", b.loc or region.loc)
+    for s in region.streams:
+        _check(dtype_of(s.elem), f"stream '{s.name}'", s.loc or region.loc)
+    for task in region.tasks:
+        for stmt in walk(task.body):
+            for e in stmt_exprs(stmt):
+                for sub in _subexpressions(e):
+                    _check(dtype_of(sub.type), "this value", stmt.loc or task.loc)
+                    _check_op(sub, stmt.loc or task.loc)
+
+
+def _subexpressions(e: Expr):
+    yield e
+    for c in children(e):
+        yield from _subexpressions(c)
+
+
+_NO_KERNEL = {"bits": "bit slices", "set_bits": "bit slices", "pack": "dato.pack"}
+_NO_KERNEL["unpack"] = "dato.unpack"
+
+
+def _check_op(e: Expr, loc: Loc | None) -> None:
+    op = op_of(e)
+    if op is not None and op.name in _NO_KERNEL:
+        raise CapabilityError(
+            f"the NPU backend has no AIE kernel for {_NO_KERNEL[op.name]} yet: run it on the "
+            "simulators or an FPGA target",
+            loc,
+        )
+
+
+def _check(dtype: DType, what: str, loc: Loc | None) -> None:
+    if dtype.name not in MLIR:
+        raise CapabilityError(
+            f"the NPU backend builds int8, int16, int32, bf16 and float32 values; {what} is "
+            f"{dtype}, which its mlir-aie cores and kernels do not take: run it on the "
+            "simulators or an FPGA target, or convert to int8/int16/int32",
+            loc,
+        )
