@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
+from datobench import cells as _cells
 from datobench.core import backends as _backends
 from datobench.core import targets as _targets
 from datobench.core.backends import BackendStatus, BackendTable, XrtResult
@@ -60,6 +61,8 @@ from datobench.core.tune.space import divisors_of as _divisors_of
 
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
+
+_cells.install_in_kernel()  # in a notebook, errors name places as "cell [3] line 9"
 
 
 def load_ipython_extension(ipython: InteractiveShell) -> None:

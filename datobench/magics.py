@@ -36,6 +36,8 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.display import HTML, display
 
 import datobench as dato
+from datobench import cells
+from datobench.cells import CELL_FILE, cell_name
 from datobench.core.errors import DatoError, InternalError, Loc, user_traceback
 from datobench.core.kinds import kind_of
 
@@ -371,8 +373,8 @@ def _at_cell(error: DatoError, magic_line: Loc | None) -> DatoError:
     return error
 
 
-# a place in a cell as Loc prints it: "/tmp/ipykernel_1/2.py:9:13", "<ipython-input-3-ab>:9:13"
-_PLACE = re.compile(r"([^\s'\"()]*ipykernel_\d+[/\\]\d+\.py|<ipython-input-[^>]*>):(\d+):(\d+)")
+# a place in a cell as a Loc prints it without cells.install(): "/tmp/ipykernel_1/2.py:9:13"
+_PLACE = re.compile(rf"({CELL_FILE}):(\d+):(\d+)")
 
 
 def _cell_places(text: str, shell) -> str:
@@ -380,10 +382,7 @@ def _cell_places(text: str, shell) -> str:
     line N, column C" in the running cell, "cell [K] line N, column C" in cell K."""
 
     def place(match: re.Match) -> str:
-        named = shell.compile.format_code_name(match[1])
-        number = named[1].removeprefix("In[").removesuffix("]") if named else None
-        cell = "cell" if number in (None, str(shell.execution_count)) else f"cell [{number}]"
-        return f"{cell} line {match[2]}, column {match[3]}"
+        return f"{cell_name(shell, match[1])} line {match[2]}, column {match[3]}"
 
     return _PLACE.sub(place, text)
 
@@ -403,5 +402,6 @@ def _show_dato_error(shell, etype, value, tb, tb_offset=None):
 
 
 def load_ipython_extension(ipython):
+    cells.install()
     ipython.register_magics(DatoMagics)
     ipython.set_custom_exc((DatoError,), _show_dato_error)

@@ -205,3 +205,37 @@ def test_dato_help_lists_every_option_and_command(shell, capsys):
     )
     for command in ("%dato targets", "%dato devices", "%dato show NAME", "%dato help"):
         assert f"\n{command}" in text
+
+
+def test_a_printed_error_names_its_cell_as_the_notebook_numbers_it():
+    """Without the magic: `print(error)` in a kernel reads "cell [K] line N", not the
+    kernel's temporary file (datobench installs the namer when imported in a kernel)."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from datobench import cells
+    from datobench.core import errors
+
+    shell = InteractiveShell.instance()
+    saved = errors.place_namer
+    try:
+        cells.install_in_kernel()
+        assert errors.place_namer is cells.cell_place
+        define = (
+            "import datobench as dato\n"
+            "from datobench import int32\n"
+            "@dato.region\n"
+            "def bad(A: int32[4]):\n"
+            "    @dato.task(args=[A])\n"
+            "    def t(a: int32[4]):\n"
+            "        a[0] = undefined_name\n"
+        )
+        number = shell.execution_count  # the prompt number of the cell that defines `bad`
+        assert shell.run_cell(define, store_history=True).success
+        text = "try:\n    dato.compile(bad)\nexcept dato.DatoError as e:\n    message = str(e)\n"
+        assert shell.run_cell(text, store_history=True).success
+        message = shell.user_ns["message"]
+        assert message.startswith(f"cell [{number}] line 7, column"), message
+        assert "ipykernel" not in message and "<ipython-input" not in message
+    finally:
+        errors.place_namer = saved
+        InteractiveShell.clear_instance()

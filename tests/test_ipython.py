@@ -10,6 +10,8 @@ from IPython.core.interactiveshell import InteractiveShell
 from traitlets.config import Config
 
 import datobench as dato
+from datobench import cells
+from datobench.core import errors
 
 
 @pytest.fixture(scope="module")
@@ -149,10 +151,17 @@ def test_type_error_in_a_cell_points_at_the_cell_line(shell, capsys):
     assert err.loc.file.startswith("<ipython-input-")
     assert err.loc.source_line() == BAD_LINE
 
-    # str() shows file:line:col, the line's text and a caret under the put.
-    text = str(err)
+    # str() shows the place as the notebook numbers it (the cell's prompt number, once
+    # datobench runs in a kernel), the line's text and a caret under the put.
+    number = shell.execution_count - 1
+    saved = errors.place_namer
+    try:
+        cells.install()
+        text = str(err)
+    finally:
+        errors.place_namer = saved
     lines = text.splitlines()
-    assert lines[0].startswith(f"{err.loc.file}:8:")
+    assert lines[0].startswith(f"cell [{number}] line 8, column "), lines[0]
     assert lines[1] == "    " + BAD_LINE.strip()
     caret = lines[2]
     assert caret.strip() == "^"

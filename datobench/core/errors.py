@@ -23,6 +23,12 @@ _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
 
+# How an environment names the places in its own sources, for example a notebook's cells as
+# "cell [3] line 9, column 5" (set by the IPython extension, ``datobench/magics.py``): a
+# function of the Loc, or None for file:line:column.
+place_namer: Callable[[Loc], str | None] | None = None
+
+
 @dataclass(frozen=True)
 class Loc:
     """A position in the user's source: 1-based line, 0-based column."""
@@ -32,6 +38,10 @@ class Loc:
     col: int = 0
 
     def __str__(self) -> str:
+        if place_namer is not None:
+            named = place_namer(self)
+            if named is not None:
+                return named
         return f"{self.file}:{self.line}:{self.col + 1}"
 
     def source_line(self) -> str:
