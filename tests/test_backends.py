@@ -260,7 +260,7 @@ def test_the_generated_header_comes_from_the_convention():
 def test_the_perf_simulator_extends_the_convention_with_its_timing_hooks():
     assert issubclass(TimedArgs, InstanceArgs)
     assert TimedArgs.names() == InstanceArgs.names() + (
-        "A", "tput", "tget", "dread", "dwrite", "dwait",
+        "A", "tput", "tget", "dread", "dwrite", "dwait", "E",
     )  # fmt: skip
     prog = dato.compile(pipeline, target="npu1_4col")
     for values in (True, False):
