@@ -36,7 +36,8 @@ def drive_in_time(
     resume ``earliest[0]`` is set to the clock of the next runnable instance in the queue (just
     past it when a tie goes to the resumed one, the queue's order being (clock, instance)), and
     the timed code stops there only once its clock has reached it. An instance that may wake a
-    waiter (one blocked on its channels) stops at every point, as the waiter may come first."""
+    waiter (one blocked on its channels) stops at every point, as the waiter may come first;
+    so does one running alone when progress is reported (the stops are what counts it)."""
     runnable = [(accumulators[k][CLOCK], k) for k in range(len(units))]
     heapq.heapify(runnable)
     blocked: dict[int, Wait] = {}
@@ -56,8 +57,8 @@ def drive_in_time(
             elif runnable:  # k would go again before (clock, j) if earlier, or tied and k < j
                 clock, j = runnable[0]
                 earliest[0] = math.nextafter(clock, math.inf) if k < j else clock
-            else:
-                earliest[0] = math.inf
+            else:  # alone: no stop is needed, unless they are what reports progress
+                earliest[0] = math.inf if on_resume is None else -math.inf
             wait = resume(units, gens, k)
             if wait is None:
                 heapq.heappush(runnable, (accumulators[k][CLOCK], k))
