@@ -104,6 +104,7 @@ def simulate_perf(
         for _, _, direction, key, _ in engines
     ]
     tiles: dict[str, list] = {}
+    earliest = [0.0]  # the clock at which another instance goes first (see drive_in_time)
     for inst in graph.instances:
         tiles.setdefault(tile_key(mapping.placement[inst.name]), new_accumulator())
 
@@ -115,6 +116,7 @@ def simulate_perf(
             dread=runtime.dread,
             dwrite=runtime.dwrite,
             dwait=runtime.dwait,
+            E=earliest,
         )
 
     units = compiled[0]
@@ -129,7 +131,7 @@ def simulate_perf(
             progress(min(done / max(expected, 1), 0.99))
 
     accumulators = [tiles[tile_key(mapping.placement[u.inst.name])] for u in units]
-    drive_in_time(units, gens, touches, lambda k: accumulators[k][CLOCK], on_resume)
+    drive_in_time(units, gens, touches, accumulators, earliest, on_resume)
     if progress is not None:
         progress(1.0)
     ends = [A[CLOCK] for A in tiles.values()]

@@ -41,27 +41,54 @@ class ChannelState:
 class DramCalendar:
     """DRAM bandwidth over time, in buckets: a transfer takes what is left in each bucket from
     its start, at most its port's rate, until its bytes are moved. Total DRAM throughput never
-    exceeds the bandwidth, and transfers that overlap in time share it."""
+    exceeds the bandwidth, and transfers that overlap in time share it.
+
+    A bucket that has no bandwidth left moves nothing for anyone, so a transfer jumps over a
+    run of them at once (``full`` links each to a later bucket, as in a union-find); when
+    DRAM is the bottleneck, most of the buckets a transfer would walk are such."""
 
     def __init__(self, bytes_per_cycle: float, bucket_cycles: int = 256):
         self.rate = bytes_per_cycle
         self.width = bucket_cycles
         self.left: dict[int, float] = {}
+        self.full: dict[int, int] = {}  # a bucket with nothing left -> a later one to try
 
     def transfer(self, start: float, size: float, port_rate: float) -> float:
         """When ``size`` bytes started at ``start`` have arrived."""
-        t = start
+        width, left, full = self.width, self.left, self.full
+        unused = self.rate * width
         rate = min(port_rate, self.rate)  # one transfer never outruns DRAM itself
+        b = int(start // width)
+        if b in full and size > 1e-9:
+            b = self._with_room(b)
+            start = b * width
+        t, span = start, rate * ((b + 1) * width - start)  # the first bucket from the start
+        whole = rate * width  # every later one from its beginning
         while True:
-            b = int(t // self.width)
-            bucket_end = (b + 1) * self.width
-            room = self.left.get(b, self.rate * self.width)
-            moved = min(room, rate * (bucket_end - t), size)
-            self.left[b] = room - moved
+            room = left.get(b, unused)
+            moved = room if room <= span else span  # the smallest of the three, as min()
+            moved = size if size < moved else moved
+            left[b] = room - moved
+            if moved == room:
+                full[b] = b + 1
             size -= moved
             if size <= 1e-9:
-                return min(t + moved / rate, bucket_end)
-            t = bucket_end
+                end, bucket_end = t + moved / rate, (b + 1) * width
+                return bucket_end if bucket_end < end else end
+            b += 1
+            if b in full:
+                b = self._with_room(b)
+            t, span = b * width, whole
+
+    def _with_room(self, b: int) -> int:
+        """The first bucket from ``b`` on with bandwidth left (shortening the links walked)."""
+        full = self.full
+        root = b
+        while root in full:
+            root = full[root]
+        while b != root:
+            full[b], b = root, full[b]
+        return root
 
 
 @dataclass
@@ -113,18 +140,18 @@ class Runtime:
         """A tile from DDR, double-buffered: transfer i may start once tile i - 1 is in and the
         core has moved on from tile i - 2 (asked for tile i - 1)."""
         d = self.dmas[engine]
-        i = len(d.ends)
-        shared = d.group is not None and i < len(d.group.ends)
-        if shared:  # another reader of this window already brought tile i in
-            end = d.group.ends[i]
+        ends, group = d.ends, d.group
+        i = len(ends)
+        if group is not None and i < len(group.ends):
+            end = group.ends[i]  # another reader of this window already brought tile i in
         else:
-            start = d.ends[-1] if d.ends else 0.0
+            start = ends[-1] if i else 0.0
             if i >= 2:
                 start = max(start, d.requests[i - 1])
             end = self._move(start, size, d)
-            if d.group is not None:
-                d.group.ends.append(end)
-        d.ends.append(end)
+            if group is not None:
+                group.ends.append(end)
+        ends.append(end)
         if end > A[CLOCK]:
             _stall(A, end, STALL_IN, ("dma", engine))
         d.requests.append(A[CLOCK])

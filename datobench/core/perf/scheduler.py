@@ -8,10 +8,12 @@ are claimed in time order. Deadlock is detected and reported as the functional o
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Callable
 
 import numpy as np
 
+from datobench.core.perf.runtime import CLOCK
 from datobench.core.sim.lower import Wait
 from datobench.core.sim.scheduler import deadlock_error, resume
 
@@ -20,15 +22,23 @@ def drive_in_time(
     units: list,
     gens: list,
     touches: list[set[int]],
-    clock: Callable[[int], float],
+    accumulators: list[list],
+    earliest: list[float],
     on_resume: Callable[[], None] | None = None,
     every: int = 4096,
 ) -> int:
-    """Like ``drive``, but always resume the runnable instance whose clock (``clock(k)``) is
-    earliest. Generators yield None at points where others should catch up (shared resources
-    such as DRAM are then claimed in time order), or a ``Wait`` when they block. Only waiters
-    on the channels the resumed instance uses are checked again."""
-    runnable = [(clock(k), k) for k in range(len(units))]
+    """Like ``drive``, but always resume the runnable instance whose clock (that of its tile's
+    accumulator) is earliest. Generators stop at points where others should catch up (shared
+    resources such as DRAM are then claimed in time order) with None, or with a ``Wait`` when
+    they block. Only waiters on the channels the resumed instance uses are checked again.
+
+    A catch-up point is only worth a stop if another instance would go first: before each
+    resume ``earliest[0]`` is set to the clock of the next runnable instance in the queue (just
+    past it when a tie goes to the resumed one, the queue's order being (clock, instance)), and
+    the timed code stops there only once its clock has reached it. An instance that may wake a
+    waiter (one blocked on its channels) stops at every point, as the waiter may come first;
+    so does one running alone when progress is reported (the stops are what counts it)."""
+    runnable = [(accumulators[k][CLOCK], k) for k in range(len(units))]
     heapq.heapify(runnable)
     blocked: dict[int, Wait] = {}
     waiters: dict[int, set[int]] = {}  # id(queue) -> instances blocked on it
@@ -41,15 +51,23 @@ def drive_in_time(
             resumes += 1
             if on_resume is not None and resumes % every == 0:
                 on_resume()
+            mine = touches[k]
+            if waiters and any(waiters.get(q) for q in mine):
+                earliest[0] = -math.inf
+            elif runnable:  # k would go again before (clock, j) if earlier, or tied and k < j
+                clock, j = runnable[0]
+                earliest[0] = math.nextafter(clock, math.inf) if k < j else clock
+            else:  # alone: no stop is needed, unless they are what reports progress
+                earliest[0] = math.inf if on_resume is None else -math.inf
             wait = resume(units, gens, k)
             if wait is None:
-                heapq.heappush(runnable, (clock(k), k))
+                heapq.heappush(runnable, (accumulators[k][CLOCK], k))
             elif wait is not False:
                 blocked[k] = wait
                 waiters.setdefault(id(wait.queue), set()).add(k)
-            for q in touches[k]:  # only the queues k uses can have changed
+            for q in mine:  # only the queues k uses can have changed
                 for j in [j for j in waiters.get(q, ()) if not blocked[j].blocked()]:
                     waiters[q].discard(j)
                     del blocked[j]
-                    heapq.heappush(runnable, (clock(j), j))
+                    heapq.heappush(runnable, (accumulators[j][CLOCK], j))
     return resumes
