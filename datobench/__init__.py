@@ -127,8 +127,9 @@ def tune(
     with the reason and never simulated. Trials run on ``workers`` local processes (the CPU
     count), or on a Dask cluster (``scheduler``: its address or a ``distributed.Client``).
     ``storage`` (an Optuna storage URL such as "sqlite:///tune.db") keeps the study: called
-    again, it resumes up to ``trials`` in all. ``progress`` shows a bar (in a terminal or a
-    notebook)."""
+    again, it resumes up to ``trials`` in all. ``progress`` shows a text bar, in a terminal and in a
+    notebook alike (there a stream output, which a saved notebook keeps as it ended; a widget
+    bar would show "model not found" once the kernel is gone)."""
     try:
         from datobench.core.tune.search import tune as search
     except ImportError as error:
@@ -136,8 +137,6 @@ def tune(
             f"dato.tune needs the tune extra ({error.name} is missing): "
             "pip install 'datobench[tune]'"
         ) from None
-    if progress is True:
-        from tqdm.auto import tqdm as progress  # a widget in a notebook, text in a terminal
     return search(
         region,
         target,
