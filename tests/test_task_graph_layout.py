@@ -11,8 +11,9 @@ import shutil
 import pytest
 
 import datobench as dato
-from datobench import Stream, float32, int16, int32, visual
+from datobench import S, Stream, float32, int16, int32, visual
 from datobench.programs import output_stationary_gemm, systolic_gemm
+from datobench.visual.instances import instance_dot
 
 pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
 
@@ -127,3 +128,43 @@ def test_the_svg_scales_to_its_box_from_its_natural_size():
 def test_a_merged_instance_says_which_tile_it_shares():
     svg = visual.task_graph_svg(systolic())
     assert ">chain on 0,2</text>" in svg  # load_a_0, load_b_0 and pe_0_0 on tile (0, 2)
+
+
+@dato.region
+def two_stage(X: float32[512], Y: float32[512]):
+    mid: Stream[float32[64], 2][2]
+
+    @dato.task(mapping=[2], args=[X])
+    def scale(x: float32[512] @ [S(0)]):
+        i = dato.pid()
+        for k in range(4):
+            mid[i].put(x[k * 64 : (k + 1) * 64] * 2.0)
+
+    @dato.task(mapping=[2], args=[Y])
+    def shift(y: float32[512] @ [S(0)]):
+        i = dato.pid()
+        for k in range(4):
+            y[k * 64 : (k + 1) * 64] = mid[i].get() + 1.0
+
+
+def _left_edges(svg: str) -> dict[str, float]:
+    """Each node's leftmost x in the SVG, by its title."""
+    out = {}
+    for title, body in re.findall(
+        r'<g id="node\d+" class="node">\s*<title>([^<]+)</title>(.*?)</g>', svg, re.S
+    ):
+        xs = [float(v) for v in re.findall(r"(-?[\d.]+),-?[\d.]+", body)]
+        if xs:
+            out[title] = min(xs)
+    return out
+
+
+def test_a_left_to_right_graph_puts_written_only_buffers_after_their_writers():
+    """A pipeline's output tensor in a DDR box of its own to the right: no write edge runs
+    back across the graph."""
+    prog = dato.compile(two_stage, target="npu1_4col")
+    dot = instance_dot(prog)
+    assert re.search(r'subgraph cluster_ddr \{[^}]*"buf:X"', dot)
+    assert re.search(r'subgraph cluster_ddr_out \{[^}]*"buf:Y"', dot)
+    left = _left_edges(visual.task_graph_svg(prog, None))
+    assert left["buf:X"] < left["scale_0"] < left["shift_0"] < left["buf:Y"], left

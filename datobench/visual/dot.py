@@ -44,13 +44,13 @@ def header(name: str, rankdir: str) -> list[str]:
     ]
 
 
-def ddr_cluster(buffers) -> list[str]:
+def ddr_cluster(buffers, name: str = "ddr") -> list[str]:
     """The region's buffers, which live in DDR, side by side in one box."""
     if not buffers:
         return []
     names = " ".join(q("buf:" + b.name) for b in buffers)
     return [
-        '  subgraph cluster_ddr { label="DDR"; style="rounded,filled"; fillcolor="#fffbeb"; '
+        f'  subgraph cluster_{name} {{ label="DDR"; style="rounded,filled"; fillcolor="#fffbeb"; '
         f'color="#fcd34d"; fontname={q(FONT)}; fontsize=9; fontcolor="#b45309";',
         *("    " + buffer_node(b) for b in buffers),
         f"    {{rank=same; {names}}}",

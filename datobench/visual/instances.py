@@ -1,6 +1,7 @@
 """The task graph per instance, drawn the way the program is written: a 2-D task's ``pe[i, j]``
 at row i, column j; a 1-D task that feeds or drains the rows of a grid (a systolic array's
-loaders) beside those rows; the DDR buffers in one box; one edge per pair of nodes, labelled
+loaders) beside those rows; the DDR buffers in one box (in a left-to-right graph, the ones
+only written in a second box after their writers); one edge per pair of nodes, labelled
 with the count when several channels join them.
 
 Graphviz's ``dot`` lays this out. Its clusters would reorder the rows of a grid, so the boxes
@@ -38,7 +39,9 @@ def instance_dot(program, perf=None) -> str:
     by_task = instances_by_task(graph)
     grids = {t: insts for t, insts in by_task.items() if len(insts[0].pid) == 2 and len(insts) > 1}
     lines = header(graph.region.name, "TB" if grids else "LR")
-    lines += ddr_cluster(graph.region.params)
+    outputs = set() if grids else _written_only(graph)
+    lines += ddr_cluster([b for b in graph.region.params if b.name not in outputs])
+    lines += ddr_cluster([b for b in graph.region.params if b.name in outputs], "ddr_out")
     merged = _merged(program)
     for insts in by_task.values():
         lines += ["  " + instance_node(i.name, util, merged.get(i.name)) for i in insts]
@@ -48,7 +51,7 @@ def instance_dot(program, perf=None) -> str:
     for pairs in beside.values():
         lines += [f"  {{rank=same; {q(a)}; {q(b)}}}" for a, b in pairs]
     lines += _channel_edges(graph, xlabels=bool(grids))
-    lines += _access_edges(graph, by_task, set(grids) | set(beside))
+    lines += _access_edges(graph, by_task, set(grids) | set(beside), outputs)
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -155,11 +158,22 @@ def accesses(graph) -> dict[tuple[str, str, str], list[str]]:
     return out
 
 
-def _access_edges(graph, by_task: dict[str, list], ranked: set[str]) -> list[str]:
+def _written_only(graph) -> set[str]:
+    """The buffers the program writes and never reads: in a left-to-right layout they get a
+    DDR box of their own after their writers, so that no write runs back across the graph."""
+    found = accesses(graph)
+    read = {b for b, _, d in found if d == "read"}
+    return {b for b, _, d in found if d == "write"} - read
+
+
+def _access_edges(
+    graph, by_task: dict[str, list], ranked: set[str], outputs: set[str]
+) -> list[str]:
     """DDR reads and writes of single instances. Those of a task of several instances are
     drawn later to its box; here invisible read edges keep the DDR box before its readers
     (before the first row only of the tasks ``ranked`` by rows: more would widen the layout).
-    Writes do not rank the graph, so that the DDR box stays on top."""
+    Writes do not rank the graph, so that the DDR box stays on top, except writes to the
+    ``outputs`` box, which goes after its writers."""
     lines = []
     for (buffer, task, direction), users in accesses(graph).items():
         buf = q("buf:" + buffer)
@@ -170,10 +184,13 @@ def _access_edges(graph, by_task: dict[str, list], ranked: set[str]) -> list[str
                     first = [i.name for i in insts if i.pid[0] == insts[0].pid[0]]
                     users = [first[len(first) // 2]]
                 lines += [f"  {buf} -> {q(user)} [style=invis];" for user in users]
+            elif buffer in outputs:
+                lines += [f"  {q(user)} -> {buf} [style=invis];" for user in users]
         elif direction == "read":
             lines.append(f"  {buf} -> {q(users[0])} [{ACCESS}];")
         else:
-            lines.append(f"  {q(users[0])} -> {buf} [{ACCESS}, constraint=false];")
+            rank = "" if buffer in outputs else ", constraint=false"
+            lines.append(f"  {q(users[0])} -> {buf} [{ACCESS}{rank}];")
     return lines
 
 
