@@ -91,6 +91,17 @@ def negation(op, types, statics) -> Type:
     return t
 
 
+def bitwise(op, types, statics) -> Type:
+    """``& | ^ << >>`` on integers of one type, broadcast, and ``~`` on one: bits, so neither
+    floats nor booleans (``and``/``or``/``not`` are the logical operators)."""
+    for t in types:
+        _integer(t, f"'{op.name}'")
+    shape = shape_of(types[0])
+    if len(types) == 2:
+        shape = broadcast(shape, shape_of(types[1]), f"'{op.name}'")
+    return make_type(dtype_of(types[0]), shape)
+
+
 def logical_not(op, types, statics) -> Type:
     (t,) = types
     if t != boolean:
