@@ -346,7 +346,7 @@ CASES = [
         "(at most 1024)",
     ),
 ]
-SYNTAX = {"# E-string", "# E-invert", "# E-is", "# E-chaincmp", "# E-indexexpr"}
+SYNTAX = {"# E-string", "# E-power", "# E-is", "# E-chaincmp", "# E-indexexpr"}
 
 
 @pytest.mark.parametrize(("region", "marker", "fragment"), CASES, ids=[c[1][4:] for c in CASES])
