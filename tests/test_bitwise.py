@@ -269,3 +269,26 @@ def test_a_scalar_shift_outside_the_width_is_located():
     with pytest.raises(dato.DatoRuntimeError) as info:
         dato.compile(top).run(np.array([100, 5], object))
     check_error(info, "# E-wide-shift", "a shift by 100 is outside 0..99, the bits of a uint100")
+
+
+def test_constants_and_indices_take_the_operators():
+    @dato.region
+    def top(A: int32[8]):
+        @dato.task(args=[A])
+        def t(a: int32[8]):
+            for i in range(4):
+                a[i << 1] = a[i << 1] | ((1 << 4) - 1)
+
+    A = np.zeros(8, np.int32)
+    dato.compile(top).run(A)
+    assert A.tolist() == [15, 0] * 4
+
+    @dato.region
+    def negative(A: int32[4]):
+        @dato.task(args=[A])
+        def t(a: int32[4]):
+            a[0] = 1 << -1  # E-negative
+
+    with pytest.raises(dato.DatoTypeError) as info:
+        dato.compile(negative)
+    check_error(info, "# E-negative", "a shift by -1 is negative in a constant expression")

@@ -84,8 +84,8 @@ def _checked_shift(n, types: tuple[DType, ...] | None):
     bad = (amounts < 0) | (amounts >= width) if width else amounts < 0
     if np.any(bad):
         first = amounts[bad].flat[0] if amounts.ndim else amounts[()]
-        span = f"0..{width - 1}, the bits of a {types[0]} value" if width else "0 or more"
-        raise ValueError(f"a shift by {int(first)} is outside {span}")
+        what = f"outside 0..{width - 1}, the bits of a {types[0]} value" if width else "negative"
+        raise ValueError(f"a shift by {int(first)} is {what}")
     return n
 
 

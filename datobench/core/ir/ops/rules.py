@@ -13,6 +13,7 @@ from datobench.core.ir.types import (
     Type,
     boolean,
     dtype_of,
+    index,
     make_type,
     shape_of,
 )
@@ -92,10 +93,11 @@ def negation(op, types, statics) -> Type:
 
 
 def bitwise(op, types, statics) -> Type:
-    """``& | ^ << >>`` on integers of one type, broadcast, and ``~`` on one: bits, so neither
-    floats nor booleans (``and``/``or``/``not`` are the logical operators)."""
+    """``& | ^ << >>`` on integers (or indices, as constants are) of one type, broadcast, and
+    ``~`` on one: bits, so neither floats nor booleans (``and``/``or``/``not`` are logical)."""
     for t in types:
-        _integer(t, f"'{op.name}'")
+        if t != index:
+            _integer(t, f"'{op.name}'")
     shape = shape_of(types[0])
     if len(types) == 2:
         shape = broadcast(shape, shape_of(types[1]), f"'{op.name}'")
