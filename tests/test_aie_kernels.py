@@ -35,6 +35,8 @@ from datobench.core.targets import load_target
 
 ELEMS = ("i8", "i16", "i32", "f32", "bf16")
 FLOATS = ("f32", "bf16")
+INTS = ("i8", "i16", "i32")
+BITS = {"i8": 8, "i16": 16, "i32": 32}
 NUMPY = {"i1": np.dtype(bool), "i8": np.dtype(np.int8), "i16": np.dtype(np.int16)}
 NUMPY |= {"i32": np.dtype(np.int32), "f32": np.dtype(np.float32)}
 NUMPY["bf16"] = np.dtype(ml_dtypes.bfloat16)
@@ -55,6 +57,7 @@ class Case:
     kernel: Kernel
     low: float = -1e9  # float inputs are drawn in [low, high] where a range matters
     high: float = 1e9
+    ints: tuple[int, int] | None = None  # integer inputs drawn in this range (shift amounts)
 
 
 def case(op: Op, arg_types, statics=(), **bounds) -> Case:
@@ -68,6 +71,11 @@ def elementwise_cases() -> list[Case]:
         op = BINARY.get(name) or CALLS[name]
         out += [case(op, [t.format(e)] * 3) for e in ELEMS]
     out += [case(BINARY["/"], [t.format(e)] * 3) for e in FLOATS]
+    for name in ("&", "|", "^"):
+        out += [case(BINARY[name], [t.format(e)] * 3) for e in INTS]
+    for name in ("<<", ">>"):  # operands in 0..width-1: a shift by more is refused in sim
+        out += [case(BINARY[name], [t.format(e)] * 3, ints=(0, BITS[e] - 1)) for e in INTS]
+    out += [case(UNARY["~"], [t.format(e)] * 2) for e in INTS]
     for name in ("==", "!=", "<", "<=", ">", ">="):
         out += [case(BINARY[name], [t.format(e)] * 2 + [t.format("i1")]) for e in ELEMS]
     out += [case(BINARY[name], [t.format("i1")] * 3) for name in ("and", "or")]
@@ -197,14 +205,15 @@ def test_every_op_with_a_kernel_is_covered():
 # -- inputs, the reference, and the comparison -------------------------------------------------
 
 
-def random_input(shape, elem: str, rng, low: float, high: float):
+def random_input(shape, elem: str, rng, low: float, high: float, ints=None):
     if elem == "i1":
         return rng.integers(0, 2, size=shape).astype(bool)
     if elem in FLOATS:
         x = rng.standard_normal(shape) * 4
         return np.clip(x, low, high).astype(NUMPY[elem])
     info = np.iinfo(NUMPY[elem])
-    return rng.integers(info.min, info.max, size=shape, endpoint=True).astype(NUMPY[elem])
+    lo, hi = ints or (info.min, info.max)
+    return rng.integers(lo, hi, size=shape, endpoint=True).astype(NUMPY[elem])
 
 
 def reference(k: Kernel, values: list):
@@ -280,12 +289,12 @@ def run_case(so, c: Case, rng):
     values, c_args = [], []
     for shape, elem in types:
         if shape is None:
-            v = random_input((), elem, rng, c.low, c.high)[()]
+            v = random_input((), elem, rng, c.low, c.high, c.ints)[()]
             values.append(v)
             raw = np.array(v).view(np.uint16) if elem == "bf16" else np.array(v)
             c_args.append(SCALAR_C[elem](raw.item()))
         else:
-            a = np.ascontiguousarray(random_input(shape, elem, rng, c.low, c.high))
+            a = np.ascontiguousarray(random_input(shape, elem, rng, c.low, c.high, c.ints))
             values.append(a)
             c_args.append(a.ctypes.data_as(ctypes.c_void_p))
     want = reference(c.kernel, values)  # before the kernel overwrites the output

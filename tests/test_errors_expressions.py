@@ -200,10 +200,10 @@ def tensor_attribute(A: float32[16]):
 
 
 @dato.region
-def invert(A: int32[16]):
+def power(A: int32[16]):
     @dato.task(args=[A])
     def t(a: int32[16]):
-        a[0] = ~a[1]  # E-invert
+        a[0] = a[1] ** 2  # E-power
 
 
 @dato.region
@@ -324,7 +324,7 @@ CASES = [
     (string_constant, "# E-string", "constant 'one' is not supported in a task body"),
     (missing_attribute, "# E-noattr", "`dato` has no attribute 'nothing'"),
     (tensor_attribute, "# E-tensorattr", "'shape' is not supported on float32[16]"),
-    (invert, "# E-invert", "operator `~` is not supported"),
+    (power, "# E-power", "operator `**` is not supported"),
     (identity_comparison, "# E-is", "only == != < <= > >= comparisons are supported"),
     (chained_comparison, "# E-chaincmp", "chained comparisons are not supported; use `and`"),
     (stream_method, "# E-peek", "streams have put() and get(), not 'peek'"),
@@ -346,7 +346,7 @@ CASES = [
         "(at most 1024)",
     ),
 ]
-SYNTAX = {"# E-string", "# E-invert", "# E-is", "# E-chaincmp", "# E-indexexpr"}
+SYNTAX = {"# E-string", "# E-power", "# E-is", "# E-chaincmp", "# E-indexexpr"}
 
 
 @pytest.mark.parametrize(("region", "marker", "fragment"), CASES, ids=[c[1][4:] for c in CASES])

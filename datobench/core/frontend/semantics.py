@@ -130,6 +130,8 @@ def binary(symbol: str, lhs: Expr, rhs: Expr) -> Expr:
             value = op.numpy(lhs.value, rhs.value)
         except ZeroDivisionError:
             raise DatoTypeError("division by zero in a constant expression") from None
+        except ValueError as error:  # a shift by a negative amount
+            raise DatoTypeError(f"{error} in a constant expression") from None
         return Const(bool(value), boolean) if result == boolean else literal(value)
     return fold(Binary(op.name, lhs, rhs, result))
 

@@ -71,6 +71,11 @@ _BINOPS = {
     ast.FloorDiv: "//",
     ast.Mod: "%",
     ast.MatMult: "@",
+    ast.BitAnd: "&",
+    ast.BitOr: "|",
+    ast.BitXor: "^",
+    ast.LShift: "<<",
+    ast.RShift: ">>",
 }
 _CMPOPS = {
     ast.Eq: "==",
@@ -505,9 +510,7 @@ class TaskBuilder(HelperInlining, Collectives, ScalarExpressions):
         return sem.binary(op, self.expr(node.left), self.expr(node.right))
 
     def visit_UnaryOp(self, node: ast.UnaryOp):
-        ops = {ast.USub: "-", ast.UAdd: "+", ast.Not: "not"}
-        if type(node.op) not in ops:
-            raise DatoSyntaxError("operator `~` is not supported")
+        ops = {ast.USub: "-", ast.UAdd: "+", ast.Not: "not", ast.Invert: "~"}
         return sem.unary(ops[type(node.op)], self.expr(node.operand))
 
     def visit_Compare(self, node: ast.Compare):
@@ -774,14 +777,7 @@ def _describe_syntax(node: ast.AST) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-_OTHER_OPS = {
-    ast.Pow: "**",
-    ast.BitAnd: "&",
-    ast.BitOr: "|",
-    ast.BitXor: "^",
-    ast.LShift: "<<",
-    ast.RShift: ">>",
-}
+_OTHER_OPS = {ast.Pow: "**"}
 
 
 def _op_text(node) -> str:

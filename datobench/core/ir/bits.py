@@ -63,6 +63,32 @@ def set_bits(x, lo, value, width: int, types: tuple[DType, ...]):
     return dtype((int(x) & ~field) | ((int(value) << lo) & field))
 
 
+def shift_left(x, n, types: tuple[DType, ...] | None = None):
+    """``x << n``, the amount checked against ``x``'s width (the result is wrapped by numpy or
+    by ``wrap`` as for any operator)."""
+    return x << _checked_shift(n, types)
+
+
+def shift_right(x, n, types: tuple[DType, ...] | None = None):
+    """``x >> n``: arithmetic on signed types, logical on unsigned ones (their values are never
+    negative in storage), as ``ap_int``'s; the amount checked against the width."""
+    return x >> _checked_shift(n, types)
+
+
+def _checked_shift(n, types: tuple[DType, ...] | None):
+    """The shift amount ``n`` (a scalar or a tile), or an error naming the first out of range:
+    C++ and ``ap_int`` leave a shift by a negative amount or by the width or more undefined.
+    Without ``types`` (two literals) only a negative amount is out of range."""
+    width = types[0].bits if types else None
+    amounts = np.asarray(n)
+    bad = (amounts < 0) | (amounts >= width) if width else amounts < 0
+    if np.any(bad):
+        first = amounts[bad].flat[0] if amounts.ndim else amounts[()]
+        what = f"outside 0..{width - 1}, the bits of a {types[0]} value" if width else "negative"
+        raise ValueError(f"a shift by {int(first)} is {what}")
+    return n
+
+
 def _checked_range(lo, width: int, dtype: DType) -> int:
     lo = int(lo)
     if lo < 0 or lo + width > dtype.bits:
@@ -134,4 +160,13 @@ def check_argument(array: np.ndarray, dtype: DType) -> str | None:
     return None
 
 
-__all__ = ["check_argument", "get_bits", "pack", "set_bits", "unpack", "wrap"]
+__all__ = [
+    "check_argument",
+    "get_bits",
+    "pack",
+    "set_bits",
+    "shift_left",
+    "shift_right",
+    "unpack",
+    "wrap",
+]

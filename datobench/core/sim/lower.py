@@ -269,6 +269,8 @@ class Lowerer(LazyChoice):
             return f"p_{e.name}"
         if isinstance(e, Unary):  # Python's operators on numpy values are the ops' semantics
             return self.wrapped(e, f"({UNARY[e.op].operator} {self.expr(e.operand)})")
+        if isinstance(e, Binary) and BINARY[e.op].typed:  # a shift checks its amount
+            return self.wrapped(e, self.typed_binary(e))
         if isinstance(e, Binary):
             return self.wrapped(
                 e, f"({self.expr(e.lhs)} {BINARY[e.op].operator} {self.expr(e.rhs)})"
@@ -306,6 +308,12 @@ class Lowerer(LazyChoice):
         if op.typed:
             params.append(f"types={self.const(tuple(dtype_of(a.type) for a in e.args))}")
         return f"{self.const(op.numpy)}({', '.join(params)})"
+
+    def typed_binary(self, e: Binary) -> str:
+        """A call of a binary op's numpy semantics with the operands' element types."""
+        types = (dtype_of(e.lhs.type), dtype_of(e.rhs.type))
+        fn = self.const(BINARY[e.op].numpy)
+        return f"{fn}({self.expr(e.lhs)}, {self.expr(e.rhs)}, types={self.const(types)})"
 
     def wrapped(self, e: Expr, text: str) -> str:
         """``text``, the value of ``e``, wrapped at its integer width where numpy does not

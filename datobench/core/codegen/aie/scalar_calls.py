@@ -1,7 +1,7 @@
 """Builtins and unary operators on scalars in a core body: ``a if c else b`` (``scf.if``, so
 that only the branch taken is evaluated, as in the other backends), Python's ``min``, ``max``
 and ``abs`` (``arith`` compares and selects; floats use ``maximumf``/``minimumf``, which keep a
-NaN as numpy does), ``-x``, ``not c``, and an integer read at run time used as an index
+NaN as numpy does), ``-x``, ``~x``, ``not c``, and an integer read at run time used as an index
 (``arith.index_cast``)."""
 
 from __future__ import annotations
@@ -56,12 +56,15 @@ def scalar_call(text, e: Call | Unary) -> str:
 
 
 def _unary(text, e: Unary, mlir: str) -> str:
-    """``-x`` (``0 - x`` for integers) and ``not c``."""
+    """``-x`` (``0 - x`` for integers), ``~x`` (``x ^ -1``) and ``not c``."""
     x = text.scalar(e.operand)
     v = text.fresh()
     if e.op == "not":
         true = text.const(True, e.type)
         text.line(f"{v} = arith.xori {x}, {true} : i1")
+    elif e.op == "~":
+        ones = text.const(-1, e.type)
+        text.line(f"{v} = arith.xori {x}, {ones} : {mlir}")
     elif dtype_of(e.type).kind == "float":
         text.line(f"{v} = arith.negf {x} : {mlir}")
     else:

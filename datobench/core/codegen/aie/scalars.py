@@ -14,6 +14,7 @@ from datobench.core.ir.nodes import Binary, Const, Expr, Get, Index, Load, Range
 from datobench.core.ir.types import dtype_of, index
 
 _INT = {"+": "addi", "-": "subi", "*": "muli", "//": "floordivsi", "%": "remsi"}
+_INT |= {"&": "andi", "|": "ori", "^": "xori", "<<": "shli", ">>": "shrsi"}  # NPU ints: signed
 _FLOAT = {"+": "addf", "-": "subf", "*": "mulf", "/": "divf"}
 _CMPI = {"==": "eq", "!=": "ne", "<": "slt", "<=": "sle", ">": "sgt", ">=": "sge"}
 _CMPF = {"==": "oeq", "!=": "une", "<": "olt", "<=": "ole", ">": "ogt", ">=": "oge"}

@@ -13,6 +13,7 @@ from datobench.core.ir.types import (
     Type,
     boolean,
     dtype_of,
+    index,
     make_type,
     shape_of,
 )
@@ -89,6 +90,18 @@ def negation(op, types, statics) -> Type:
     if dtype_of(t) == boolean:
         raise DatoTypeError("unary '-' is not defined on booleans")
     return t
+
+
+def bitwise(op, types, statics) -> Type:
+    """``& | ^ << >>`` on integers (or indices, as constants are) of one type, broadcast, and
+    ``~`` on one: bits, so neither floats nor booleans (``and``/``or``/``not`` are logical)."""
+    for t in types:
+        if t != index:
+            _integer(t, f"'{op.name}'")
+    shape = shape_of(types[0])
+    if len(types) == 2:
+        shape = broadcast(shape, shape_of(types[1]), f"'{op.name}'")
+    return make_type(dtype_of(types[0]), shape)
 
 
 def logical_not(op, types, statics) -> Type:

@@ -75,6 +75,21 @@ def _logical(symbol: str, fn, cpp: str) -> Op:
     return replace(op, unify=(), work=False)  # each side must already be a condition
 
 
+def _bitwise(symbol: str, fn, functor: str) -> Op:
+    return _arithmetic(symbol, fn, functor, rules.bitwise)
+
+
+def _shift(symbol: str, fn, functor: str) -> Op:
+    """A shift: the amount is checked against the width (``bits.shift``), and the C++ form
+    shifts by an ``int``, which ``ap_int`` takes."""
+    hls = HlsForm(
+        f"{{0}} {symbol} static_cast<int>({{1}})",
+        f"dato::binary<dato::{functor}>({{out}}, {{0}}, {{1}});",
+        promotes=True,
+    )
+    return replace(_binary(symbol, fn, rules.bitwise, hls), typed=True)
+
+
 def _reduction(name: str, numpy, combiner: str) -> Op:
     return Op(
         name,
@@ -115,6 +130,11 @@ OPS: tuple[Op, ...] = (
     _arithmetic("/", operator.truediv, "op_div", rules.true_division),
     _arithmetic("//", operator.floordiv, "op_floordiv", scalar="dato::floordiv<{T}>({0}, {1})"),
     _arithmetic("%", operator.mod, "op_mod", scalar="dato::mod<{T}>({0}, {1})"),
+    _bitwise("&", operator.and_, "op_and"),
+    _bitwise("|", operator.or_, "op_or"),
+    _bitwise("^", operator.xor, "op_xor"),
+    _shift("<<", bits.shift_left, "op_shl"),
+    _shift(">>", bits.shift_right, "op_shr"),
     _comparison("==", operator.eq, "op_eq"),
     _comparison("!=", operator.ne, "op_ne"),
     _comparison("<", operator.lt, "op_lt"),
@@ -133,6 +153,17 @@ OPS: tuple[Op, ...] = (
         numpy=operator.neg,
         hls=HlsForm("-{0}", "dato::unary<dato::op_neg>({out}, {0});", promotes=True),
         operator="-",
+    ),
+    Op(
+        "~",
+        "unary",
+        ("x",),
+        rules.bitwise,
+        "vector",
+        True,
+        numpy=operator.invert,
+        hls=HlsForm("~{0}", "dato::unary<dato::op_invert>({out}, {0});", promotes=True),
+        operator="~",
     ),
     Op(
         "not",
@@ -357,6 +388,11 @@ _AIE = {
             ("/", "div"),
             ("//", "floordiv"),
             ("%", "mod"),
+            ("&", "and_bits"),
+            ("|", "or_bits"),
+            ("^", "xor_bits"),
+            ("<<", "shl"),
+            (">>", "shr"),
             ("==", "eq"),
             ("!=", "ne"),
             ("<", "lt"),
@@ -369,6 +405,7 @@ _AIE = {
     },
     ("unary", "-"): "dato_neg",
     ("unary", "not"): "dato_not",
+    ("unary", "~"): "dato_invert",
     **{
         ("call", n): f"dato_{n}"
         for n in (

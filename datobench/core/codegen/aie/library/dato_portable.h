@@ -116,6 +116,33 @@ DATO_WRAPPING(sub, -)
 DATO_WRAPPING(mul, *)
 #undef DATO_WRAPPING
 
+// bitwise operators on integers; a left shift wraps (in uint32_t, as add does), a right shift
+// is arithmetic on the signed types these kernels take; amounts are 0..width-1 (sim checks)
+#define DATO_BITWISE(NAME, EXPR)                                                       \
+  struct NAME {                                                                        \
+    template <typename T>                                                              \
+    static T f(T a, T b) { return (T)(a EXPR b); }                                     \
+  };
+DATO_BITWISE(bit_and, &)
+DATO_BITWISE(bit_or, |)
+DATO_BITWISE(bit_xor, ^)
+#undef DATO_BITWISE
+
+struct shl {
+  template <typename T>
+  static T f(T a, T b) { return (T)(uint32_t)((uint32_t)a << (int)b); }
+};
+
+struct shr {
+  template <typename T>
+  static T f(T a, T b) { return (T)(a >> (int)b); }
+};
+
+struct invert {
+  template <typename T>
+  static T f(T a) { return (T)~a; }
+};
+
 struct div {
   template <typename T>
   static T f(T a, T b) { return a / b; }

@@ -174,6 +174,17 @@ struct op_le { template <typename T> static bool f(T a, T b) { return num(a) <= 
 struct op_gt { template <typename T> static bool f(T a, T b) { return num(a) > num(b); } };
 struct op_ge { template <typename T> static bool f(T a, T b) { return num(a) >= num(b); } };
 struct op_neg { template <typename T> static T f(T a) { return static_cast<T>(-a); } };
+struct op_and { template <typename T> static T f(T a, T b) { return static_cast<T>(a & b); } };
+struct op_or { template <typename T> static T f(T a, T b) { return static_cast<T>(a | b); } };
+struct op_xor { template <typename T> static T f(T a, T b) { return static_cast<T>(a ^ b); } };
+struct op_invert { template <typename T> static T f(T a) { return static_cast<T>(~a); } };
+// shifts by an int (what ap_int takes); the simulator refuses amounts outside the width
+struct op_shl {
+  template <typename T> static T f(T a, T b) { return static_cast<T>(a << static_cast<int>(b)); }
+};
+struct op_shr {
+  template <typename T> static T f(T a, T b) { return static_cast<T>(a >> static_cast<int>(b)); }
+};
 struct op_exp {
   template <typename T> static T f(T a) { return static_cast<T>(std::exp(float(a))); }
 };
