@@ -256,7 +256,7 @@ def test_a_shift_outside_the_width_is_a_located_runtime_error(amount, text):
     A, N = np.ones(4, np.int8), np.array([0, 1, amount, 2], np.int8)
     with pytest.raises(dato.DatoRuntimeError) as info:
         dato.compile(top).run(A, N)
-    check_error(info, "# E-shift", text, "is outside 0..7, the bits of a int8 value")
+    check_error(info, "# E-shift", text, "is outside 0..7, the bit positions of int8")
 
 
 def test_a_scalar_shift_outside_the_width_is_located():
@@ -268,7 +268,7 @@ def test_a_scalar_shift_outside_the_width_is_located():
 
     with pytest.raises(dato.DatoRuntimeError) as info:
         dato.compile(top).run(np.array([100, 5], object))
-    check_error(info, "# E-wide-shift", "a shift by 100 is outside 0..99, the bits of a uint100")
+    check_error(info, "# E-wide-shift", "a shift by 100 is outside 0..99, the bit positions of")
 
 
 def test_constants_and_indices_take_the_operators():

@@ -283,7 +283,7 @@ def test_a_computed_bit_position_out_of_range_fails_at_run_time():
 
     with pytest.raises(dato.DatoRuntimeError) as info:
         dato.compile(top).run(np.zeros(2, np.int32))
-    check_error(info, "# E-run", "bits 32:40 are outside the 32 bits of a int32 value")
+    check_error(info, "# E-run", "bits 32:40 are outside the 32 bits of int32")
 
 
 BIT_ERRORS = [

@@ -84,7 +84,7 @@ def _checked_shift(n, types: tuple[DType, ...] | None):
     bad = (amounts < 0) | (amounts >= width) if width else amounts < 0
     if np.any(bad):
         first = amounts[bad].flat[0] if amounts.ndim else amounts[()]
-        what = f"outside 0..{width - 1}, the bits of a {types[0]} value" if width else "negative"
+        what = f"outside 0..{width - 1}, the bit positions of {types[0]}" if width else "negative"
         raise ValueError(f"a shift by {int(first)} is {what}")
     return n
 
@@ -92,9 +92,7 @@ def _checked_shift(n, types: tuple[DType, ...] | None):
 def _checked_range(lo, width: int, dtype: DType) -> int:
     lo = int(lo)
     if lo < 0 or lo + width > dtype.bits:
-        raise IndexError(
-            f"bits {lo}:{lo + width} are outside the {dtype.bits} bits of a {dtype} value"
-        )
+        raise IndexError(f"bits {lo}:{lo + width} are outside the {dtype.bits} bits of {dtype}")
     return lo
 
 
