@@ -25,6 +25,7 @@ from datobench.core.ir.types import (
     R,
     Shard,
     Size,
+    Stage,
     StreamType,
     Symbol,
     TensorType,
@@ -434,4 +435,26 @@ class RegionBuilder:
             t.layout,
             TensorType(global_type.dtype, tuple(local)),
             src.loc(a),
+            self._stage(a, t.stage, tuple(local)),
         )
+
+    def _stage(self, a: ast.arg, stage: Stage | None, local: tuple[int, ...]) -> Stage | None:
+        """The staged panel with its sizes bound; each must divide the shard the instance sees,
+        so that the panels tile it."""
+        if stage is None:
+            return None
+        loc = self.src.loc(a.annotation)
+        panel = tuple(
+            whole_number(
+                self._bound(d, a.annotation), f"dimension {k} of the panel", 1, MAX_SIZE, loc
+            )
+            for k, d in enumerate(stage.panel)
+        )
+        for dim, (p, size) in enumerate(zip(panel, local)):
+            if size % p:
+                raise DatoTypeError(
+                    f"the panel {panel} of '{a.arg}' does not tile its shard {list(local)}: "
+                    f"dimension {dim} ({size}) is not a multiple of {p}",
+                    loc,
+                )
+        return Stage(stage.level, panel, stage.depth)

@@ -11,7 +11,7 @@ import numpy as np
 from datobench.core.errors import Loc
 from datobench.core.ir.nodes import Stmt
 from datobench.core.ir.printer import block_lines
-from datobench.core.ir.types import DType, LayoutDim, Shard, TensorType, Type
+from datobench.core.ir.types import DType, LayoutDim, Shard, Stage, TensorType, Type
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,7 @@ class TaskParam:
     layout: tuple[LayoutDim, ...]
     type: TensorType  # the local (shard) type the body sees
     loc: Loc | None = None
+    stage: Stage | None = None  # the panel its windows pass through, sizes bound
 
 
 @dataclass(frozen=True)
@@ -202,6 +203,7 @@ def task_lines(task: Task) -> list[str]:
     params = ", ".join(
         f"{p.name}: {p.type} = {p.buffer}"
         + (f" @ [{', '.join(map(str, p.layout))}]" if any(str(d) != "R" for d in p.layout) else "")
+        + (f" @ {p.stage}" if p.stage is not None else "")
         for p in task.params
     )
     return [

@@ -238,6 +238,8 @@ class TensorType:
 
     @user_facing
     def __matmul__(self, layout) -> LayoutType:
+        if isinstance(layout, Stage):  # staged, replicated: ``int8[K, n] @ dato.stage(...)``
+            return LayoutType(self, tuple(R for _ in self.shape)) @ layout
         dims = tuple(layout) if isinstance(layout, (list, tuple)) else (layout,)
         if len(dims) != len(self.shape):
             raise DatoTypeError(
@@ -319,16 +321,55 @@ class Replicate:
 R = Replicate()
 LayoutDim = Shard | Replicate
 
+STAGE_LEVELS = ("mem",)  # "mem": a memory tile (L2) on the NPU, on-chip RAM on an FPGA
+
+
+@dataclass(frozen=True)
+class Stage:
+    """``dato.stage("mem", panel=(K, n), depth=1)``: the windows a task reads of a global
+    tensor pass through a ``panel``-shaped buffer at ``level``, filled from DDR only when the
+    window moves to another panel and read by the task from there. Instances that share a
+    shard (replicated along a mapping axis) share the staged panel. ``depth=2`` double-buffers
+    it: the next panel loads while the cores read this one. Staging never changes values."""
+
+    level: str
+    panel: tuple[Size, ...]
+    depth: int = 1
+
+    def __str__(self) -> str:
+        depth = f", depth={self.depth}" if self.depth != 1 else ""
+        panel = ", ".join(map(str, self.panel))
+        return f'stage("{self.level}", panel=({panel}{"," if len(self.panel) == 1 else ""}){depth})'
+
 
 @dataclass(frozen=True)
 class LayoutType:
-    """A global tensor type with one layout entry per dimension."""
+    """A global tensor type with one layout entry per dimension, and optionally a staging
+    level its windows pass through (``int8[K, N] @ [R, S(1)] @ dato.stage(...)``)."""
 
     tensor: TensorType
     layout: tuple[LayoutDim, ...]
+    stage: Stage | None = None
+
+    @user_facing
+    def __matmul__(self, stage) -> LayoutType:
+        if not isinstance(stage, Stage):
+            raise DatoTypeError(
+                f"after a layout, `@` takes dato.stage(...), not {stage!r}", caller_loc()
+            )
+        if self.stage is not None:
+            raise DatoTypeError(f"{self} is already staged: stage it once", caller_loc())
+        if len(stage.panel) != len(self.tensor.shape):
+            raise DatoTypeError(
+                f"the panel {tuple(stage.panel)} has {len(stage.panel)} dimensions but "
+                f"{self.tensor} has {len(self.tensor.shape)}",
+                caller_loc(),
+            )
+        return LayoutType(self.tensor, self.layout, stage)
 
     def __str__(self) -> str:
-        return f"{self.tensor} @ [{', '.join(map(str, self.layout))}]"
+        staged = f" @ {self.stage}" if self.stage is not None else ""
+        return f"{self.tensor} @ [{', '.join(map(str, self.layout))}]{staged}"
 
 
 @dataclass(frozen=True)

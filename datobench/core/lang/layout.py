@@ -1,7 +1,37 @@
-"""Layout types: ``int16[M, K] @ [S(0), R]``."""
+"""Layout types: ``int16[M, K] @ [S(0), R]``, and the staging of their windows
+(``@ dato.stage("mem", panel=(K, n))``)."""
 
-from datobench.core.ir.types import LayoutType, R, Replicate, Shard
+from datobench.core.errors import DatoTypeError, caller_loc, user_facing
+from datobench.core.ir.types import STAGE_LEVELS, LayoutType, R, Replicate, Shard, Stage, Symbol
 
 S = Shard
 
-__all__ = ["S", "R", "Shard", "Replicate", "LayoutType"]
+
+@user_facing
+def stage(level: str = "mem", *, panel: tuple, depth: int = 1) -> Stage:
+    """Stage the windows a task reads of a tensor in a ``panel``-shaped buffer at ``level``
+    (``"mem"``: the memory tile of the NPU's column, on-chip RAM on an FPGA), refilled from
+    DDR only when the task's reads move to another panel; ``depth=2`` double-buffers it."""
+    if level not in STAGE_LEVELS:
+        raise DatoTypeError(
+            f"dato.stage level {level!r} is not one of {', '.join(map(repr, STAGE_LEVELS))}",
+            caller_loc(),
+        )
+    dims = tuple(panel) if isinstance(panel, (tuple, list)) else (panel,)
+    for d in dims:
+        if (
+            not isinstance(d, (int, Symbol))
+            or isinstance(d, bool)
+            or (isinstance(d, int) and d < 1)
+        ):
+            raise DatoTypeError(
+                f"a panel's sizes are positive ints or dato.symbol sizes, not {d!r}", caller_loc()
+            )
+    if depth not in (1, 2) or isinstance(depth, bool):
+        raise DatoTypeError(
+            f"a staged panel has depth 1 or 2 (double-buffered), not {depth!r}", caller_loc()
+        )
+    return Stage(level, dims, depth)
+
+
+__all__ = ["S", "R", "Shard", "Replicate", "LayoutType", "Stage", "stage"]
