@@ -98,6 +98,7 @@ class Tracer:
         self.slices: dict[tuple[str, str], list[Slice]] = {}
         self.order: list[Move] = []
         self.read: set = set()  # the slices the current statement has read
+        self.keys: dict[int, tuple] = {}  # id of a read in the body -> its read_key, once
 
     def run(self) -> Trace:
         self.block(self.inst.body, {})
@@ -123,9 +124,12 @@ class Tracer:
 
     def reads(self, e: Expr, env, loc):
         if is_ddr_read(e):
-            if read_key(e) in self.read:
+            key = self.keys.get(id(e))
+            if key is None:  # loops revisit the same expressions: key each one once
+                key = self.keys[id(e)] = read_key(e)
+            if key in self.read:
                 return
-            self.read.add(read_key(e))
+            self.read.add(key)
         if isinstance(e, ParamRef):
             self.add(e, (), "read", env, loc)
             return
