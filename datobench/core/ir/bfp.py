@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from datobench.core.ir.types import BFP_BLOCK, DType, bf16, bfp16, float32
+from datobench.core.ir.types import BFP_BLOCK, DType, bf16, bfp16
 
 # A value's step in a block of biased exponent E is 2**(E - STEP_BIAS): float32's bias (127)
 # plus the 6 fraction bits of a mantissa.
@@ -57,28 +57,47 @@ def quantise(x, axis: int = 0) -> np.ndarray:
     return decode(*encode(x, axis), axis)
 
 
+def representable(array: np.ndarray, axis: int = 0) -> np.ndarray:
+    """Which blocks of ``array`` along ``axis`` hold values some bfp16 block decodes to (a
+    bool per block). Quantising is not idempotent: a negative value truncated to -128 steps
+    reaches the next exponent (-1.99 becomes -2.0 in a block of exponent 0), so a block
+    decodes at its largest exponent or the one below."""
+    blocks = _blocked(array, axis).astype(np.float64)
+    largest = ((_blocked(array, axis).view(np.uint32) >> 23) & 0xFF).astype(np.int64).max(-1)
+    ok = np.isnan(blocks).all(-1)
+    for shared in (largest, largest - 1):
+        m = blocks / np.ldexp(1.0, shared - STEP_BIAS)[..., None]
+        with np.errstate(invalid="ignore"):
+            ok |= ((m == np.floor(m)) & (m >= -128) & (m <= 127)).all(-1)
+    return ok
+
+
 def check_argument(array: np.ndarray) -> str | None:
     """Why a region's argument array does not hold bfp16 values, blocked down axis 0 (None if
-    it does): the first element that quantising would change."""
-    changed = np.argwhere(~np.isclose(quantise(array), array, rtol=0, atol=0, equal_nan=True))
-    if not len(changed):
+    it does), naming the first value of the first block that no bfp16 block holds."""
+    bad = np.argwhere(~representable(array))
+    if not len(bad):
         return None
-    at = tuple(int(i) for i in changed[0])
+    *rest, block = (int(i) for i in bad[0])
+    at = (block * BFP_BLOCK, *rest)
     return (
-        f"holds {float(array[at])!r} at {list(at)}, which bfp16 does not represent: quantise "
-        "it with dato.quantise_bfp16(x) first"
+        f"holds {float(array[at])!r} at {list(at)}, in a block of {BFP_BLOCK} down axis 0 "
+        "that bfp16 does not represent: quantise it with dato.quantise_bfp16(x) first"
     )
 
 
 def matmul(a, b, acc: DType | None, types: tuple[DType, DType]) -> np.ndarray:
     """``a @ b`` on the bfp16 datapath: an operand that is not bfp16 yet is quantised in blocks
-    along K (rows of A, columns of B are the reduction axis), products are exact in float32,
-    sums are float32 and the result is rounded once to ``acc`` (bf16 by default)."""
+    along K (rows of A, columns of B are the reduction axis); the products are exact, their
+    sum is rounded once to float32 (the accumulator's type) and then to ``acc`` (bf16 by
+    default). The sum is formed in float64, where a block's products add exactly, so the
+    result does not depend on how the product is tiled; the hardware's float32 accumulator
+    adds in its own order and may differ in the last bit of float32."""
     a_type, b_type = types
     a = np.asarray(a) if a_type == bfp16 else quantise(a, axis=1)
     b = np.asarray(b) if b_type == bfp16 else quantise(b, axis=0)
-    out = np.matmul(a.astype(np.float32), b.astype(np.float32))
-    return out.astype((acc or bf16).np) if (acc or bf16) != float32 else out
+    out = np.matmul(a.astype(np.float64), b.astype(np.float64)).astype(np.float32)
+    return out.astype((acc or bf16).np)
 
 
 def mac_type(a: DType, b: DType) -> DType:
