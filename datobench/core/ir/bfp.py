@@ -74,12 +74,15 @@ def representable(array: np.ndarray, axis: int = 0) -> np.ndarray:
 
 def check_argument(array: np.ndarray) -> str | None:
     """Why a region's argument array does not hold bfp16 values, blocked down axis 0 (None if
-    it does), naming the first value of the first block that no bfp16 block holds."""
+    it does), naming the first value off its block's grid."""
     bad = np.argwhere(~representable(array))
     if not len(bad):
         return None
-    *rest, block = (int(i) for i in bad[0])
-    at = (block * BFP_BLOCK, *rest)
+    *rest, b = (int(i) for i in bad[0])
+    values = np.moveaxis(array, 0, -1)[(*rest, slice(b * BFP_BLOCK, (b + 1) * BFP_BLOCK))]
+    steps = values.astype(np.float64) / np.ldexp(1.0, int(encode(values)[0][0]) - STEP_BIAS)
+    off = int(np.argmax(steps != np.floor(steps)))
+    at = (b * BFP_BLOCK + off, *rest)
     return (
         f"holds {float(array[at])!r} at {list(at)}, in a block of {BFP_BLOCK} down axis 0 "
         "that bfp16 does not represent: quantise it with dato.quantise_bfp16(x) first"
