@@ -19,15 +19,17 @@ import datobench as dato
 from datobench.programs import asymmetric_gemm, unsliced_gemm
 from datobench.programs.asymmetric import FULL_SIZE, reference
 
+M, K, N = 512, 128, 256  # the small run: the example's tiles on a 2 x 2 grid
+small = asymmetric_gemm(M, K, N, rows=2, cols=2)
+
 
 def check_small():
-    """sim == numpy at 512 x 128 x 256 with the example's tiles on a 2 x 2 grid."""
-    M, K, N = 512, 128, 256
+    """sim == numpy at the small size."""
     rng = np.random.default_rng(0)
     A = rng.standard_normal((M, K)).astype(dato.bf16.np)
     B = dato.quantise_bfp16(rng.standard_normal((K, N)).astype(np.float32))
     C = np.zeros((M, N), dato.bf16.np)
-    asymmetric_gemm(M, K, N, rows=2, cols=2)(A, B, C)
+    small(A, B, C)
     assert np.array_equal(C, reference(A, B)), "C != the bfp16 emulation"
     exact = A.astype(np.float32) @ B
     print(

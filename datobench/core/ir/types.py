@@ -149,9 +149,7 @@ class DType:
                     f"tensor dimensions must be ints or symbols, not {d!r}", caller_loc()
                 )
         t = TensorType(self, tuple(dims))
-        unblocked = unblocked_axis(t)
-        if unblocked is not None:
-            raise DatoTypeError(unblocked, caller_loc())
+        check_blocked(t, caller_loc())
         return t
 
     def __call__(self, value):
@@ -315,11 +313,22 @@ Type = DType | TensorType
 BFP_BLOCK = 8  # values per shared exponent in bfp16
 
 
-def unblocked_axis(t: TensorType) -> str | None:
-    """Why a bfp16 tensor type cannot be stored in blocks (None if it can): its blocked axis,
-    axis 0, must be a multiple of the block."""
+def check_blocked(t: TensorType, loc=None) -> None:
+    """A bfp16 tensor type is stored in blocks of 8 along axis 0, so that axis must be a
+    multiple of 8 (a DatoTypeError at ``loc`` otherwise; other types pass)."""
     if t.dtype.kind != "bfp":
-        return None
+        return
+    if not t.shape:
+        raise DatoTypeError(
+            f"{t} has no axis to block: bfp16 stores tensors in blocks of {BFP_BLOCK}", loc
+        )
+    first = t.shape[0]
+    if isinstance(first, int) and first % BFP_BLOCK:
+        raise DatoTypeError(
+            f"{t}: bfp16 stores blocks of {BFP_BLOCK} values along axis 0, and {first} is not "
+            f"a multiple of {BFP_BLOCK}",
+            loc,
+        )
     if not t.shape:
         return f"{t} has no axis to block: bfp16 stores tensors in blocks of {BFP_BLOCK}"
     first = t.shape[0]

@@ -14,12 +14,12 @@ from datobench.core.ir.types import (
     bf16,
     bfp16,
     boolean,
+    check_blocked,
     dtype_of,
     float32,
     index,
     make_type,
     shape_of,
-    unblocked_axis,
 )
 
 
@@ -264,9 +264,7 @@ def _block_convert(t: Type, dtype) -> Type:
     if not isinstance(t, TensorType):
         raise DatoTypeError(f"bfp16 holds blocks of 8 values: convert a tile, not {describe(t)}")
     result = TensorType(dtype, t.shape)
-    unblocked = unblocked_axis(result)
-    if unblocked is not None:
-        raise DatoTypeError(unblocked)
+    check_blocked(result)
     return result
 
 
