@@ -60,8 +60,8 @@ def quantise(x, axis: int = 0) -> np.ndarray:
 def representable(array: np.ndarray, axis: int = 0) -> np.ndarray:
     """Which blocks of ``array`` along ``axis`` hold values some bfp16 block decodes to (a
     bool per block). Quantising is not idempotent: a negative value truncated to -128 steps
-    reaches the next exponent (-1.99 becomes -2.0 in a block of exponent 0), so a block
-    decodes at its largest exponent or the one below."""
+    reaches the next exponent (-1.99 becomes -2.0 in a block whose largest exponent is 2**0),
+    so a block decodes at its largest exponent or the one below."""
     blocks = _blocked(array, axis).astype(np.float64)
     largest = ((_blocked(array, axis).view(np.uint32) >> 23) & 0xFF).astype(np.int64).max(-1)
     ok = np.isnan(blocks).all(-1)
