@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from datobench import cells as _cells
 from datobench.core import backends as _backends
 from datobench.core import targets as _targets
@@ -21,16 +23,20 @@ from datobench.core.errors import (
     DeadlockError,
     InternalError,
     MappingError,
+    caller_loc,
     user_facing,
 )
+from datobench.core.ir import bfp as _bfp
 from datobench.core.ir.mapping import Mapping
 from datobench.core.ir.types import (
+    BFP_BLOCK,
     DType,
     Int,
     Symbol,
     TensorType,
     UInt,
     bf16,
+    bfp16,
     boolean,
     float32,
     int4,
@@ -178,6 +184,24 @@ def __dir__() -> list[str]:
     return sorted([*globals(), *_builtins.FUNCTIONS])
 
 
+@user_facing
+def quantise_bfp16(x, axis: int = 0) -> np.ndarray:
+    """``x`` rounded to bfp16 in blocks of 8 along ``axis`` (as float32 values, exact there),
+    as the host quantises an operand before sending it to the NPU: what a region's bfp16
+    parameter takes (blocks down axis 0). The format and rounding: ``help(dato.bfp16)``."""
+    x = np.asarray(x)
+    if x.dtype.kind != "f":
+        raise DatoTypeError(f"dato.quantise_bfp16 takes floats, not an array of {x.dtype}")
+    if not -x.ndim <= axis < x.ndim or x.shape[axis] % BFP_BLOCK:
+        size = f"of size {x.shape[axis]}" if -x.ndim <= axis < x.ndim else "out of range"
+        raise DatoTypeError(
+            f"dato.quantise_bfp16: axis {axis} of a {list(x.shape)} array is {size}, not a "
+            f"multiple of the bfp16 block ({BFP_BLOCK})",
+            caller_loc(),
+        )
+    return _bfp.quantise(x, axis)
+
+
 def symbol(name: str) -> Symbol:
     """A symbolic size, bound when the region is called or compiled: ``M = dato.symbol("M")``."""
     return Symbol(name)
@@ -189,6 +213,7 @@ __all__ = [
     "BackendUnavailable",
     "Best",
     "bf16",
+    "bfp16",
     "boolean",
     "Bundle",
     "bundle",
@@ -223,6 +248,7 @@ __all__ = [
     "PerfResult",
     "pid",
     "Program",
+    "quantise_bfp16",
     "R",
     "region",
     "RegionFunction",

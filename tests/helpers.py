@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from datobench.core.ir import bfp
+
 
 def line_of(marker: str, path: str | None = None) -> int:
     """The line number (1-based) of the line in ``path`` that contains ``marker``."""
@@ -54,8 +56,9 @@ def compiler_frames(error: BaseException) -> list[str]:
 
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
-# examples whose element types the NPU backend refuses (int4: test_integers checks the refusal)
-NPU_REFUSED = {"07_packed_systolic"}
+# examples whose element types the NPU backend refuses (int4: test_integers checks the refusal;
+# bfp16: test_bfp16)
+NPU_REFUSED = {"07_packed_systolic", "11_asymmetric_gemm"}
 
 
 def load_example(stem_or_path):
@@ -81,7 +84,7 @@ def region_of(stem_or_path):
 
 def random_arrays(prog, seed: int = 0) -> list[np.ndarray]:
     """One array per region parameter: integers in [-100, 100) (within the type's range),
-    floats standard normal."""
+    floats standard normal (quantised for bfp16)."""
     rng = np.random.default_rng(seed)
     out = []
     for b in prog.region.params:
@@ -93,5 +96,6 @@ def random_arrays(prog, seed: int = 0) -> list[np.ndarray]:
             low, high = max(t.dtype.min, -100), min(t.dtype.max + 1, 100)
             out.append(rng.integers(low, high, t.shape).astype(t.dtype.np))
         else:
-            out.append(rng.standard_normal(t.shape).astype(t.dtype.np))
+            values = rng.standard_normal(t.shape).astype(t.dtype.np)
+            out.append(bfp.quantise(values) if t.dtype.kind == "bfp" else values)
     return out

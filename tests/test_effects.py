@@ -177,7 +177,8 @@ EXAMPLES = [
 
 @pytest.mark.parametrize("stem", EXAMPLES)
 def test_backends_agree_on_every_example(stem):
-    prog = dato.compile(region_of(stem), target="npu1_4col")
+    target = "npu2" if stem == "11_asymmetric_gemm" else "npu1_4col"  # bfp16: npu2 only
+    prog = dato.compile(region_of(stem), target=target)
     check_agreement(prog, random_arrays(prog))
 
 

@@ -41,6 +41,7 @@ def test_examples_are_found():
         "08_collective.py",
         "09_nested_region.py",
         "10_cannon_gemm.py",
+        "11_asymmetric_gemm.py",
     ]
 
 

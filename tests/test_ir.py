@@ -46,7 +46,7 @@ def prog(request):
 
 
 def test_every_example_has_a_region():
-    assert len(REGIONS) == len(EXAMPLES) == 10
+    assert len(REGIONS) == len(EXAMPLES) == 11
 
 
 # -- (a) text forms --------------------------------------------------------------------------

@@ -12,6 +12,7 @@ size itself (``vector_add``'s N, the GEMMs' M, K and N): such a region is bound 
 called with arrays or compiled with ``sizes={...}``.
 """
 
+from datobench.programs.asymmetric import asymmetric_gemm, unsliced_gemm
 from datobench.programs.attention import flash_attention
 from datobench.programs.cannon import cannon_gemm
 from datobench.programs.collective import cooperative_gemv
@@ -23,6 +24,7 @@ from datobench.programs.systolic import systolic_gemm
 from datobench.programs.vector import vector_add
 
 __all__ = [
+    "asymmetric_gemm",
     "cannon_gemm",
     "cooperative_gemv",
     "flash_attention",
@@ -32,6 +34,7 @@ __all__ = [
     "pipeline",
     "single_core_gemm",
     "systolic_gemm",
+    "unsliced_gemm",
     "vector_add",
     "whole_array_gemm",
 ]

@@ -12,6 +12,7 @@ import html
 
 import numpy as np
 
+from datobench.core.ir import bfp
 from datobench.core.ir.program import RegionScalar
 
 SEED = 0
@@ -32,7 +33,8 @@ def generated_inputs(program) -> list:
         if np.issubdtype(dtype, np.integer):
             values.append(rng.integers(-8, 8, shape).astype(dtype))
         else:
-            values.append(rng.uniform(-1, 1, shape).astype(dtype))
+            floats = rng.uniform(-1, 1, shape).astype(dtype)
+            values.append(bfp.quantise(floats) if param.type.dtype.kind == "bfp" else floats)
     return values
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from datobench.core.ir import bfp
 from datobench.core.ir.types import DTYPES, DType
 
 MASK_BITS = 64  # numpy's widest native integer
@@ -143,6 +144,8 @@ def _of_numpy(dtype: np.dtype) -> DType:
 def check_argument(array: np.ndarray, dtype: DType) -> str | None:
     """Why an argument array does not hold values of ``dtype`` (None if it does): an int4
     tensor is an int8 array of values in [-8, 7], a UInt(100) one an object array of ints."""
+    if dtype.kind == "bfp":
+        return bfp.check_argument(array)
     if dtype.kind != "int" or dtype.native:
         return None
     if array.dtype == object:

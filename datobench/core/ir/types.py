@@ -93,7 +93,7 @@ class DType:
 
     name: str
     bits: int
-    kind: str  # "int", "float", "index", "bool"
+    kind: str  # "int", "float", "bfp" (block floating point), "index", "bool"
     signed: bool = True
 
     @property
@@ -114,8 +114,10 @@ class DType:
     @property
     def memory_bits(self) -> int:
         """Bits an element takes in DDR and tile memory: 1-, 2- and 4-bit integers are packed
-        (two int4 to a byte), any other width is padded to whole bytes."""
-        return self.bits if self.kind == "int" and self.bits in (1, 2, 4) else 8 * self.bytes
+        (two int4 to a byte), bfp16 takes 9 bits (8 values and their shared exponent in 9
+        bytes), any other width is padded to whole bytes."""
+        packed = self.kind == "int" and self.bits in (1, 2, 4) or self.kind == "bfp"
+        return self.bits if packed else 8 * self.bytes
 
     @property
     def native(self) -> bool:
@@ -146,7 +148,9 @@ class DType:
                 raise DatoTypeError(
                     f"tensor dimensions must be ints or symbols, not {d!r}", caller_loc()
                 )
-        return TensorType(self, tuple(dims))
+        t = TensorType(self, tuple(dims))
+        check_blocked(t, caller_loc())
+        return t
 
     def __call__(self, value):
         """A typed scalar: ``int32(0)``; an integer wraps at the width (``int4(9)`` is -7)."""
@@ -200,6 +204,35 @@ uint16 = DType("uint16", 16, "int", False)
 uint32 = DType("uint32", 32, "int", False)
 bf16 = DType("bf16", 16, "float")
 float32 = DType("float32", 32, "float")
+
+
+@dataclass(frozen=True)
+class BlockFloat(DType):
+    """Block floating point: ``bfp16``, AMD's ``bfp16ebs8`` (npu2's fastest bf16 datapath).
+    Blocks of 8 values along axis 0 of a tensor share one 8-bit exponent, each value an 8-bit
+    signed mantissa, so 8 values take 9 bytes in DDR, tile memory and the ledger.
+
+    The format, as AMD's mlir-aie quantiser (``floatToBfp16`` in its programming examples)
+    encodes it: the shared exponent is the largest biased float32 exponent field E of the
+    block; each value is a two's-complement mantissa m in -128..127 standing for
+    m * 2**(E - 133) (a sign, an integer and 6 fraction bits at the block's scale). Mantissas
+    are truncated, which AMD states AIE2P always does: rounded toward minus infinity, never to
+    nearest (so no ties to break), so a value never rounds up into the next exponent and
+    nothing saturates. Values smaller than the block's largest lose bits: a value under
+    2**(E - 133) becomes 0 (or, negative, the smallest negative step). Every bfp16 value is
+    exact in bf16 and float32, so conversions out of bfp16 are exact.
+
+    Not said by AMD, chosen here: a block holding an infinity or NaN is NaN throughout (the
+    format has no encoding for them); a block of zeros and subnormals only (E = 0) is zero; a
+    subnormal beside larger values is quantised by its value. ``dato.matmul`` takes a bfp16 B
+    (blocks down its K rows) with a bf16 or bfp16 A: a bf16 A is quantised in blocks along K,
+    as the core's bfp16 datapath takes it, products are exact, sums float32, and an
+    ``acc=bf16`` result is rounded once (``datobench.core.ir.bfp``). From Python a bfp16
+    tensor is a float32 array of values bfp16 represents (``dato.quantise_bfp16(x)``),
+    checked when a region is called."""
+
+
+bfp16 = BlockFloat("bfp16", 9, "bfp")
 index = DType("index", 64, "index")
 boolean = DType("bool", 8, "bool")
 
@@ -215,7 +248,7 @@ class _DTypes(dict):
 
 
 DTYPES = _DTypes(
-    {t.name: t for t in (int4, int8, int16, int32, uint8, uint16, uint32, bf16, float32)}
+    {t.name: t for t in (int4, int8, int16, int32, uint8, uint16, uint32, bf16, float32, bfp16)}
     | {t.name: t for t in (index, boolean)}
 )
 ELEMENT_TYPES = (int8, int16, int32, bf16, float32)
@@ -226,6 +259,7 @@ _NUMPY = {
     "int32": np.dtype(np.int32),
     "bf16": np.dtype(ml_dtypes.bfloat16),
     "float32": np.dtype(np.float32),
+    "bfp16": np.dtype(np.float32),  # the values bfp16 represents, all exact in float32
     "index": np.dtype(np.int64),
     "bool": np.dtype(np.bool_),
 }
@@ -275,6 +309,35 @@ class TensorType:
 
 
 Type = DType | TensorType
+
+BFP_BLOCK = 8  # values per shared exponent in bfp16
+
+
+def check_blocked(t: TensorType, loc=None) -> None:
+    """A bfp16 tensor type is stored in blocks of 8 along axis 0, so that axis must be a
+    multiple of 8 (a DatoTypeError at ``loc`` otherwise; other types pass)."""
+    if t.dtype.kind != "bfp":
+        return
+    if not t.shape:
+        raise DatoTypeError(
+            f"{t} has no axis to block: bfp16 stores tensors in blocks of {BFP_BLOCK}", loc
+        )
+    first = t.shape[0]
+    if isinstance(first, int) and first % BFP_BLOCK:
+        raise DatoTypeError(
+            f"{t}: bfp16 stores blocks of {BFP_BLOCK} values along axis 0, and {first} is not "
+            f"a multiple of {BFP_BLOCK}",
+            loc,
+        )
+    if not t.shape:
+        return f"{t} has no axis to block: bfp16 stores tensors in blocks of {BFP_BLOCK}"
+    first = t.shape[0]
+    if isinstance(first, int) and first % BFP_BLOCK:
+        return (
+            f"{t}: bfp16 stores blocks of {BFP_BLOCK} values along axis 0, and {first} is not a "
+            f"multiple of {BFP_BLOCK}"
+        )
+    return None
 
 
 def shape_of(t: Type) -> tuple[int, ...]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from datobench.core.ir.bfp import mac_type
 from datobench.core.ir.effects import (
     local_tensors,
     transfers,
@@ -92,10 +93,14 @@ def profile(inst: Instance) -> InstanceProfile:
         tuple(accesses),
         sum(local_tensors(body).values()),
         upper_count(body, lambda s: _work(s)[0]),
-        dtype_of(matmuls[0].args[0].type).name if matmuls else None,
+        _mac_type(matmuls[0]) if matmuls else None,
         upper_count(body, lambda s: _work(s)[1]),
         tuple(_mkn(e) for e in matmuls),
     )
+
+
+def _mac_type(matmul: Call) -> str:
+    return mac_type(*(dtype_of(a.type) for a in matmul.args[:2])).name
 
 
 def _mkn(matmul: Call) -> tuple[int, int, int]:

@@ -64,7 +64,7 @@ class CostModel:
             return total + self.matmul_cycles(e)
         if cost == "fill":
             return total + self._move_cycles(e.type, "store")
-        if cost == "free" or dtype_of(e.type).kind not in ("int", "float"):
+        if cost == "free" or dtype_of(e.type).kind not in ("int", "float", "bfp"):
             return total  # index arithmetic and conditions are control, not vector work
         if isinstance(e, Binary) and e.op == "+" and any(_product(x) for x in (e.lhs, e.rhs)):
             return total  # accumulation happens in the MAC pipeline (acc += a @ b)

@@ -14,9 +14,10 @@ from __future__ import annotations
 import math
 
 from datobench.core.errors import CapabilityError
+from datobench.core.ir.bfp import mac_type
 from datobench.core.ir.mapping import Mapping
 from datobench.core.ir.nodes import Call
-from datobench.core.ir.types import TensorType, dtype_of
+from datobench.core.ir.types import TensorType, bfp16, dtype_of
 from datobench.core.perf.timing import ChannelTiming, DmaTiming, fifo_timing
 from datobench.core.targets import Target
 
@@ -59,6 +60,12 @@ class NpuCost:
         dtype, other = dtype_of(e.args[0].type), dtype_of(e.args[1].type)
         out = dtype_of(e.type)
         mode = self._mode(dtype, other)
+        if mode == bfp16.name and mode not in self.target.param("compute")["macs_per_cycle"]:
+            raise CapabilityError(
+                f"target '{self.target.name}' has no bfp16 datapath (AIE2P on npu2 has one): "
+                "convert B with .astype(bf16), or compile for npu2",
+                e.loc,
+            )
         macs, shape = self._mac_table(mode)
         r, s_, t = shape or (4, 8, 4)
         a_reuse, b_reuse = self.timing["matmul_a_reuse"], self.timing["matmul_b_reuse"]
@@ -80,7 +87,10 @@ class NpuCost:
     def _mode(self, a, b) -> str:
         """The MAC mode of a product of ``a`` and ``b`` values: the type when they agree, the
         target's mixed mode (``int8xint4``, wider operand first) otherwise; a target without
-        that mode widens the narrower operand and multiplies at the wider type's rate."""
+        that mode widens the narrower operand and multiplies at the wider type's rate. A
+        bfp16 operand runs the product on the bfp16 datapath."""
+        if mac_type(a, b) == bfp16:
+            return bfp16.name
         if a == b:
             return a.name
         wide, narrow = (a, b) if a.bits >= b.bits else (b, a)

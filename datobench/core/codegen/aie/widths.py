@@ -1,37 +1,26 @@
 """The element types and integer ops the NPU backend builds: types those of mlir-aie's cores
 and kernels (``i8``, ``i16``, ``i32``, ``bf16``, ``f32``), and no bit slices or packing, which
 have no AIE kernels yet. A program using another integer type (int4, uint8, UInt(n)...) or
-those ops runs on every simulator and on FPGAs, and is refused here, at its first use."""
+those ops runs on every simulator and on FPGAs, and is refused here, at its first use; so is
+bfp16, which runs on the simulators only."""
 
 from __future__ import annotations
 
 from datobench.core.codegen.aie.types import MLIR
+from datobench.core.codegen.values import typed_values
 from datobench.core.errors import CapabilityError, Loc
-from datobench.core.ir.nodes import Expr, children, stmt_exprs, walk
+from datobench.core.ir.nodes import Expr
 from datobench.core.ir.ops import op_of
-from datobench.core.ir.types import DType, dtype_of
+from datobench.core.ir.types import DType, bfp16
 
 
 def refuse_other_integers(program) -> None:
     """Raise a CapabilityError at the first parameter, stream or expression whose element
     type the NPU backend has no cores and kernels for."""
-    region = program.region
-    for b in region.params:
-        _check(b.type.dtype, f"parameter '{b.name}'", b.loc or region.loc)
-    for s in region.streams:
-        _check(dtype_of(s.elem), f"stream '{s.name}'", s.loc or region.loc)
-    for task in region.tasks:
-        for stmt in walk(task.body):
-            for e in stmt_exprs(stmt):
-                for sub in _subexpressions(e):
-                    _check(dtype_of(sub.type), "this value", stmt.loc or task.loc)
-                    _check_op(sub, stmt.loc or task.loc)
-
-
-def _subexpressions(e: Expr):
-    yield e
-    for c in children(e):
-        yield from _subexpressions(c)
+    for dtype, what, loc, e in typed_values(program):
+        _check(dtype, what, loc)
+        if e is not None:
+            _check_op(e, loc)
 
 
 _NO_KERNEL = {"bits": "bit slices", "set_bits": "bit slices", "pack": "dato.pack"}
@@ -49,6 +38,14 @@ def _check_op(e: Expr, loc: Loc | None) -> None:
 
 
 def _check(dtype: DType, what: str, loc: Loc | None) -> None:
+    if dtype == bfp16:
+        raise CapabilityError(
+            f"the NPU backend has no bfp16 kernels yet: {what} is bfp16, and mlir-aie's "
+            "bfp16ebs8 matmul takes its 8 x 8 blocks shuffled in DDR, which the runtime "
+            "sequence here does not do: run it on the simulators (sim, perf), or convert to "
+            "bf16 for the NPU",
+            loc,
+        )
     if dtype.name not in MLIR:
         raise CapabilityError(
             f"the NPU backend builds int8, int16, int32, bf16 and float32 values; {what} is "

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datobench.core.codegen.hls.constants import constant_arrays
 from datobench.core.codegen.hls.naming import HlsNames
 from datobench.core.codegen.hls.scalars import instance_scalars, top_interfaces, top_parameters
-from datobench.core.codegen.hls.types import SCALAR, ctype, literal
+from datobench.core.codegen.hls.types import SCALAR, ctype, literal, refuse_bfp16
 from datobench.core.errors import CapabilityError
 from datobench.core.ir.effects import written_buffers
 from datobench.core.ir.nodes import (
@@ -348,6 +348,7 @@ def emitted(graph: Graph) -> list[Instance]:
 
 def emit_kernel(program) -> str:
     """kernel.cpp: the instances' functions and the dataflow top function."""
+    refuse_bfp16(program)
     graph = drained(program.graph)  # streams end empty, for cosim and the next call
     region = graph.region
     written = written_buffers(graph)

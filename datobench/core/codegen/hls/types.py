@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 
-from datobench.core.ir.types import DTYPES, DType, TensorType
+from datobench.core.codegen.values import typed_values
+from datobench.core.errors import CapabilityError
+from datobench.core.ir.types import DTYPES, DType, TensorType, bfp16
 
 
 class _Scalars(dict):
@@ -26,6 +28,19 @@ SCALAR = _Scalars(
         "index": "int",
     }
 )
+
+
+def refuse_bfp16(program) -> None:
+    """A located CapabilityError at the first bfp16 value: ``dato_hls.h`` has no block
+    floating point type, and an FPGA has no bfp16 datapath to emulate."""
+    for dtype, what, loc, _ in typed_values(program):
+        if dtype == bfp16:
+            raise CapabilityError(
+                f"the HLS backend has no bfp16 type: {what} is bfp16, a block format of "
+                "the NPU's AIE2P datapath that FPGAs lack: run it on the simulators (sim, "
+                "perf), or convert to bf16 or float32 for an FPGA",
+                loc,
+            )
 
 
 def ctype(t) -> str:

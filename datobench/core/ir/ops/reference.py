@@ -8,7 +8,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from datobench.core.ir.types import DType
+from datobench.core.ir import bfp
+from datobench.core.ir.types import DType, bfp16
 
 # Products of two 16-bit integers summed over up to 2**22 terms are exact in float64, so
 # narrow-integer matmul can use the fast floating-point BLAS and still be bit-exact.
@@ -20,8 +21,11 @@ def np_dtype(t) -> np.dtype:
     return t.np if isinstance(t, DType) else np.dtype(t)
 
 
-def matmul(a, b, acc: DType | None = None):
-    """``a @ b`` with products accumulated in ``acc`` (default: the operands' type)."""
+def matmul(a, b, acc: DType | None = None, types: tuple[DType, DType] | None = None):
+    """``a @ b`` with products accumulated in ``acc`` (default: the operands' type); with a
+    bfp16 operand (``types``, as storage does not show it) on the bfp16 datapath."""
+    if types is not None and bfp16 in types:
+        return bfp.matmul(a, b, acc, types)
     a = np.asarray(a)
     b = np.asarray(b)
     if object in (a.dtype, b.dtype):  # integers wider than 64 bits: exact in Python ints
@@ -83,7 +87,10 @@ def reduce_with(fn: Callable) -> Callable:
 
 
 def astype(x, dtype: DType):
-    """Conversion: a tile to a tile, a scalar to a typed scalar."""
+    """Conversion: a tile to a tile, a scalar to a typed scalar; to bfp16 in blocks of 8 down
+    axis 0 (out of bfp16 is exact: its values are float32 already)."""
+    if dtype == bfp16:
+        return bfp.quantise(x, axis=0)
     dt = np_dtype(dtype)
     if "O" in (np.asarray(x).dtype.kind, dt.kind):  # Python ints: converted one by one
         one = dtype if dtype.kind == "int" else dt.type

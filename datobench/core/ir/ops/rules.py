@@ -11,8 +11,12 @@ from datobench.core.ir.types import (
     DType,
     TensorType,
     Type,
+    bf16,
+    bfp16,
     boolean,
+    check_blocked,
     dtype_of,
+    float32,
     index,
     make_type,
     shape_of,
@@ -57,6 +61,17 @@ def _element_type(dtype) -> bool:
     return isinstance(dtype, DType) and dtype.kind in ("int", "float", "bool")
 
 
+def _unblocked(types, what: str) -> None:
+    """bfp16 values are multiplied (``dato.matmul``), converted and moved, nothing else: their
+    blocks share an exponent, so elementwise work needs them converted first."""
+    for t in types:
+        if dtype_of(t) == bfp16:
+            raise DatoTypeError(
+                f"{what} is not defined on bfp16 ({describe(t)}): bfp16 values go into "
+                "dato.matmul; convert them with .astype(bf16) for anything else"
+            )
+
+
 # -- operators ----------------------------------------------------------------------------------
 def arithmetic(op, types, statics) -> Type:
     """``+ - * // %`` on operands of one element type (booleans excluded), broadcast."""
@@ -64,6 +79,7 @@ def arithmetic(op, types, statics) -> Type:
     dtype = dtype_of(lt)
     if dtype == boolean:
         raise DatoTypeError(f"'{op.name}' is not defined on booleans")
+    _unblocked(types, f"'{op.name}'")
     return make_type(dtype, broadcast(shape_of(lt), shape_of(rt), f"'{op.name}'"))
 
 
@@ -75,6 +91,7 @@ def true_division(op, types, statics) -> Type:
 
 def comparison(op, types, statics) -> Type:
     lt, rt = types
+    _unblocked(types, f"'{op.name}'")
     return make_type(boolean, broadcast(shape_of(lt), shape_of(rt), f"'{op.name}'"))
 
 
@@ -89,6 +106,7 @@ def negation(op, types, statics) -> Type:
     (t,) = types
     if dtype_of(t) == boolean:
         raise DatoTypeError("unary '-' is not defined on booleans")
+    _unblocked(types, "unary '-'")
     return t
 
 
@@ -162,6 +180,8 @@ def matmul(op, types, statics) -> Type:
         raise DatoTypeError(f"matmul takes two 2-D tiles, got {ta} and {tb}")
     if ta.shape[1] != tb.shape[0]:
         raise DatoTypeError(f"matmul: inner dimensions differ in {ta} @ {tb}")
+    if bfp16 in (ta.dtype, tb.dtype):
+        return _block_matmul(ta, tb, acc)
     if ta.dtype != tb.dtype and not _mixed(ta.dtype, tb.dtype):
         raise DatoTypeError(
             f"matmul operands have different element types: {ta} and {tb}; convert one with "
@@ -171,6 +191,26 @@ def matmul(op, types, statics) -> Type:
     out = acc or wider
     if out.is_float != ta.dtype.is_float or out.bits < wider.bits:
         raise DatoTypeError(f"cannot accumulate {wider} products in {out}")
+    return TensorType(out, (ta.shape[0], tb.shape[1]))
+
+
+def _block_matmul(ta: TensorType, tb: TensorType, acc: DType | None) -> Type:
+    """A matmul on the bfp16 datapath: B is bfp16 (blocks down its K rows), A bf16 (quantised
+    along K by the datapath) or bfp16; sums are float32, the result bf16 or float32."""
+    if tb.dtype != bfp16 or ta.dtype not in (bf16, bfp16):
+        raise DatoTypeError(
+            f"a bfp16 matmul takes a bf16 or bfp16 A and a bfp16 B (blocks down its K rows), "
+            f"not {ta} @ {tb}"
+        )
+    if ta.shape[1] % 8:
+        raise DatoTypeError(
+            f"a bfp16 matmul reduces K in blocks of 8, and {ta} @ {tb} has K = {ta.shape[1]}"
+        )
+    out = acc or bf16
+    if out not in (bf16, float32):
+        raise DatoTypeError(
+            f"a bfp16 matmul accumulates in float32 and gives bf16 or float32, not {out}"
+        )
     return TensorType(out, (ta.shape[0], tb.shape[1]))
 
 
@@ -188,6 +228,7 @@ def fill(op, types, statics) -> Type:
 def reduction(op, types, statics) -> Type:
     """``x.sum(axis=..., keepdims=...)`` and the like."""
     t = _tensor(types[0], f".{op.name}()")
+    _unblocked(types, f".{op.name}()")
     rank = len(t.shape)
     axis = statics.get("axis")
     axes = reduced_axes(axis, rank)
@@ -203,11 +244,28 @@ def reduction(op, types, statics) -> Type:
 
 
 def convert(op, types, statics) -> Type:
-    """``x.astype(T)``."""
+    """``x.astype(T)``; bfp16 converts from and to floats only, a tile with blocks of 8 along
+    axis 0."""
     dtype = statics["dtype"]
+    if dtype == bfp16 or dtype_of(types[0]) == bfp16:
+        return _block_convert(types[0], dtype)
     if not _element_type(dtype):
         raise DatoTypeError(f".astype() takes an element type such as int32, not {dtype!r}")
     return make_type(dtype, shape_of(types[0]))
+
+
+def _block_convert(t: Type, dtype) -> Type:
+    """A conversion into or out of bfp16: between it and the float types, of tiles only."""
+    floats = ("float", "bfp")
+    if not (isinstance(dtype, DType) and dtype.kind in floats and dtype_of(t).kind in floats):
+        raise DatoTypeError(
+            f"bfp16 converts from and to bf16 or float32, not {describe(t)} to {dtype}"
+        )
+    if not isinstance(t, TensorType):
+        raise DatoTypeError(f"bfp16 holds blocks of 8 values: convert a tile, not {describe(t)}")
+    result = TensorType(dtype, t.shape)
+    check_blocked(result)
+    return result
 
 
 def transpose(op, types, statics) -> Type:

@@ -190,7 +190,9 @@ OPS: tuple[Op, ...] = (
         hls=HlsForm(tile="dato::matmul<false>({out}, {0}, {1});"),
         function="matmul",
         operator="@",
-        doc="``a @ b`` with products accumulated in ``acc`` (default: the operands' type).",
+        doc="``a @ b`` with products accumulated in ``acc`` (default: the operands' type); "
+        "a bfp16 B runs on the bfp16 datapath (``dato.bfp16``).",
+        typed=True,  # bfp16 operands are float32 arrays: the datapath needs their types
     ),
     Op(
         "zeros",

@@ -1,0 +1,127 @@
+"""The asymmetric GEMM of mlir-aie's XDNA2 examples: C = A @ B with bf16 A and C and a bfp16
+B, where each core keeps a large C tile in its memory and A streams past in thin slices.
+
+Buffering is asymmetric: the 128 x 128 bf16 C tile (32 KiB) stays in the core for the whole
+of K, B arrives in 64 x 128 bfp16 tiles (9 KiB), and A, instead of a whole 128 x 64 tile per
+step, arrives in 32-row slices (4 KiB), each multiplied into its quarter of the C tile. Double
+buffered, whole A tiles would need 32 KiB beside C and B and overflow the 64 KiB of a core;
+slices need 8 KiB.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import datobench as dato
+from datobench import R, RegionFunction, S, bf16, bfp16
+from datobench.core.ir import bfp
+
+# mlir-aie's XDNA2 example: 4096 x 4096 x 2048 (M x K x N) on 4 rows x 8 columns of cores
+FULL_SIZE = (4096, 4096, 2048)
+
+
+def asymmetric_gemm(
+    M: int,
+    K: int,
+    N: int,
+    m: int = 128,
+    k: int = 64,
+    n: int = 128,
+    rows: int = 4,
+    cols: int = 8,
+) -> RegionFunction:
+    """C[M, N] = A[M, K] @ B[K, N] on a rows x cols grid of instances of the task ``core``,
+    bf16 A and C, bfp16 B (blocks of 8 down its K rows).
+
+    A is broadcast along the rows of the grid and B along its columns, as in the whole-array
+    GEMM; each core walks its share of C in m x n tiles, each accumulated in bf16 in its own
+    memory over k-wide steps. A step reads one k x n tile of B and the m x k tile of A in four
+    slices of m / 4 rows, each multiplied on the bfp16 datapath into its quarter of the C
+    tile (one local per quarter, so that each product is added in place)."""
+    q = m // 4
+
+    @dato.region
+    def gemm(A: bf16[M, K], B: bfp16[K, N], C: bf16[M, N]):
+        @dato.task(mapping=[rows, cols], args=[A, B, C])
+        def core(
+            a: bf16[M, K] @ [S(0), R], b: bfp16[K, N] @ [R, S(1)], c: bf16[M, N] @ [S(0), S(1)]
+        ):
+            for bi in range(M // rows // m):
+                for bj in range(N // cols // n):
+                    # the C tile, resident for all of K, as four quarters of q rows
+                    c0 = dato.zeros((q, n), bf16)
+                    c1 = dato.zeros((q, n), bf16)
+                    c2 = dato.zeros((q, n), bf16)
+                    c3 = dato.zeros((q, n), bf16)
+                    for kk in range(K // k):
+                        b_tile = b[kk * k : kk * k + k, bj * n : bj * n + n]
+                        for s in range(4):  # A in slices of q rows, one per quarter
+                            top = bi * m + s * q
+                            a_slice = a[top : top + q, kk * k : kk * k + k]
+                            if s == 0:
+                                c0 += dato.matmul(a_slice, b_tile, acc=bf16)
+                            elif s == 1:
+                                c1 += dato.matmul(a_slice, b_tile, acc=bf16)
+                            elif s == 2:
+                                c2 += dato.matmul(a_slice, b_tile, acc=bf16)
+                            else:
+                                c3 += dato.matmul(a_slice, b_tile, acc=bf16)
+                    c[bi * m : bi * m + q, bj * n : bj * n + n] = c0
+                    c[bi * m + q : bi * m + 2 * q, bj * n : bj * n + n] = c1
+                    c[bi * m + 2 * q : bi * m + 3 * q, bj * n : bj * n + n] = c2
+                    c[bi * m + 3 * q : bi * m + m, bj * n : bj * n + n] = c3
+
+    return gemm
+
+
+def unsliced_gemm(
+    M: int,
+    K: int,
+    N: int,
+    m: int = 128,
+    k: int = 64,
+    n: int = 128,
+    rows: int = 4,
+    cols: int = 8,
+) -> RegionFunction:
+    """The same GEMM with A read in whole m x k tiles, double-buffered as every DDR read is:
+    the symmetric buffering the asymmetric design avoids (at 128 x 64 x 128, A's two 16 KiB
+    buffers beside the C tile and B's do not fit a core)."""
+
+    @dato.region
+    def gemm(A: bf16[M, K], B: bfp16[K, N], C: bf16[M, N]):
+        @dato.task(mapping=[rows, cols], args=[A, B, C])
+        def core(
+            a: bf16[M, K] @ [S(0), R], b: bfp16[K, N] @ [R, S(1)], c: bf16[M, N] @ [S(0), S(1)]
+        ):
+            for bi in range(M // rows // m):
+                for bj in range(N // cols // n):
+                    acc = dato.zeros((m, n), bf16)
+                    for kk in range(K // k):
+                        acc += dato.matmul(
+                            a[bi * m : bi * m + m, kk * k : kk * k + k],
+                            b[kk * k : kk * k + k, bj * n : bj * n + n],
+                            acc=bf16,
+                        )
+                    c[bi * m : bi * m + m, bj * n : bj * n + n] = acc
+
+    return gemm
+
+
+def reference(A: np.ndarray, B: np.ndarray, k: int = 64, m: int = 128) -> np.ndarray:
+    """What the design computes, in numpy: each k-wide step's product on the bfp16 datapath
+    (``bfp.matmul``: A quantised along K, float32 sums, rounded once to bf16) added to the bf16
+    C tile and rounded again, step by step, as the core accumulates."""
+    C = np.zeros((A.shape[0], B.shape[1]), bf16.np)
+    for kk in range(0, A.shape[1], k):
+        step = bfp.matmul(A[:, kk : kk + k], B[kk : kk + k], bf16, (bf16, bfp16))
+        C = (C.astype(np.float32) + step.astype(np.float32)).astype(bf16.np)
+    return C
+
+
+def utilization_row(target: str = "npu2") -> tuple[str, str, float, str]:
+    """The asymmetric GEMM's row of ``benchmarks/gemm_utilization.py``: (target, dtype,
+    predicted share of peak, per-core tile), timed at the full size."""
+    prog = dato.compile(asymmetric_gemm(*FULL_SIZE), target=target)
+    result = prog.run(backend="perf", values=False)
+    return target, "bf16 x bfp16", result.utilization, "128x64x128 (A in 32-row slices)"
