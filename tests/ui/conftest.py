@@ -55,6 +55,9 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if HERE in Path(str(item.path)).resolve().parents:
             item.add_marker(pytest.mark.ui)
+            # under pytest-xdist's --dist loadgroup, one worker runs every browser test (one
+            # JupyterLab, one Chromium) while the others run the rest
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -266,6 +269,20 @@ def lab_page(browser, jupyter_server, request):
 
     Each page has its own lab workspace (no tabs left over from earlier tests); the kernels it
     started are shut down after the test."""
+    yield from _lab_page(browser, jupyter_server, request, _failed)
+
+
+@pytest.fixture(scope="module")
+def module_lab_page(browser, jupyter_server, request):
+    """``lab_page`` shared by the tests of one module, which read one notebook run in turn
+    (running a tutorial is most of a browser test's time); kept when any of them failed."""
+    failed_before = request.session.testsfailed
+    yield from _lab_page(
+        browser, jupyter_server, request, lambda _: request.session.testsfailed > failed_before
+    )
+
+
+def _lab_page(browser, jupyter_server, request, failed):
     context, page, console = _new_page(browser, {"width": 1400, "height": 1000})
     try:
         page.goto(jupyter_server.lab_url(workspace=f"test-{uuid.uuid4().hex[:12]}"))
@@ -275,7 +292,7 @@ def lab_page(browser, jupyter_server, request):
         context.close()
         raise
     yield page
-    if _failed(request):
+    if failed(request):
         _save_failure(request, page, console, jupyter_server)
     context.close()
     jupyter_server.shutdown_kernels()  # the next test starts with no kernels running

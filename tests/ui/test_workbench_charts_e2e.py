@@ -23,7 +23,7 @@ GEMM_CELL = """from datobench import int8
 from datobench.programs import whole_array_gemm
 from datobench.widgets import Workbench
 
-gemm = Workbench(whole_array_gemm(2048, 2048, 2048, 64, 64, 64, int8, int8), target="npu1_4col")
+gemm = Workbench(whole_array_gemm(1024, 1024, 1024, 64, 64, 64, int8, int8), target="npu1_4col")
 gemm"""
 PANEL_BYTES = 2_000_000
 

@@ -18,11 +18,13 @@ TUTORIAL = "tutorials/03_placement_editor.ipynb"
 STATE = '_dato["two_stage"]'
 
 
-@pytest.fixture()
-def tutorial(lab_page, jupyter_server):
-    open_notebook(lab_page, jupyter_server, TUTORIAL)
-    run_all_cells(lab_page)
-    return lab_page
+@pytest.fixture(scope="module")
+def tutorial(module_lab_page, jupyter_server):
+    """The tutorial run once; the tests below read it and edit its panel in turn (the drag
+    moves shift_1, the refused drop leaves scale_0 where it was)."""
+    open_notebook(module_lab_page, jupyter_server, TUTORIAL)
+    run_all_cells(module_lab_page)
+    return module_lab_page
 
 
 def live_panel(page):
