@@ -222,6 +222,13 @@ def staged_here_only(A: float32[64], C: float32[64], D: float32[64]):
         d[0:64] = a[0:64] * 3.0
 
 
+@dato.region
+def in_place(A: float32[64]):
+    @dato.task(args=[A])
+    def p(a: float32[64] @ dato.stage("mem", panel=(32,))):
+        a[0:32] = a[0:32] * 2.0
+
+
 def vector(read):
     """C = f(A) on two instances that share A, staged in panels of 32."""
 
@@ -260,6 +267,7 @@ def by_pid(a, c):
     "program, primitives, message",
     [
         (staged_here_only, [], "is staged for some of its readers and not for others"),
+        (in_place, [], "the memory tile would send the cores values from before the writes"),
         (vector(in_turn), [dato.bundle(["p[:]"])], "'A' is staged and read by a bundle"),
         (vector(two_shapes), [], "in slices of several shapes; a staged panel is sent"),
         (vector(across), [], "which crosses a panel \\[32\\] boundary"),

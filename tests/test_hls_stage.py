@@ -10,7 +10,7 @@ import pytest
 from helpers import random_arrays
 
 import datobench as dato
-from datobench import R, S, int8, int32
+from datobench import R, S, float32, int8, int32
 from datobench.core.codegen.hls.project import onchip_memory
 from datobench.programs import vector_add
 
@@ -73,3 +73,18 @@ def test_the_on_chip_count_is_the_panels_and_nothing_without_a_stage():
     assert onchip_memory(whole) == 2 * onchip_memory(narrow)
     plain = dato.compile(vector_add(256, 2, 32), target="u250")
     assert onchip_memory(plain) == 0 and "stage_panel" not in plain.emit("hls")
+
+
+@dato.region
+def in_place(A: float32[64]):
+    @dato.task(args=[A])
+    def p(a: float32[64] @ dato.stage("mem", panel=(32,))):
+        a[0:32] = a[0:32] * 2.0
+
+
+def test_a_staged_window_that_is_also_written_is_refused_at_its_task():
+    prog = dato.compile(in_place, target="u250")
+    with pytest.raises(dato.CapabilityError, match="on-chip copy would keep values from") as e:
+        prog.emit("hls")
+    assert "staged 'A' is also written; a staged panel is read-only" in str(e.value)
+    assert e.value.loc.file == __file__

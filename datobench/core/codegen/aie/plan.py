@@ -1,7 +1,8 @@
 """The design's dataflow, read off the mapping: the tiles used, one object FIFO per channel
 and per DDR window (per shape of the slices moved through it, and per bundle among a window's
 readers), the memory-tile links that distribute and join DDR windows, and the blocks of every
-host buffer each shim FIFO moves, in order, with the instance moves each object serves.
+host buffer each shim FIFO moves, in order, with the instance moves each object serves. A
+staged window (``dato.stage``) moves panels instead, re-sent from the memory tile (``stage.py``).
 
 Nothing here places anything: tiles come from ``prog.mapping`` (placement, routes, off-chip
 streams), depths from the streams, and the mem-tile FIFOs are double-buffered as the mapper's

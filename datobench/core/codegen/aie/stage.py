@@ -25,6 +25,7 @@ import numpy as np
 from datobench.core.codegen.aie.dma import slice_block
 from datobench.core.codegen.aie.trace import Slice
 from datobench.core.errors import CapabilityError
+from datobench.core.ir.effects import written_buffers
 from datobench.core.ir.mapping import OffchipStream
 from datobench.core.ir.types import Stage
 
@@ -54,6 +55,12 @@ def check_readers(planner, s: OffchipStream, buffer: str) -> list[Slice]:
     readers = list(s.instances)
     first = readers[0]
     loc = planner.graph.instance(first).loc
+    if buffer in written_buffers(planner.graph):
+        raise CapabilityError(
+            f"staged '{buffer}' is also written; a staged panel is read-only (the memory tile "
+            "would send the cores values from before the writes)",
+            loc,
+        )
     if any(r in planner.bundle_of for r in readers):
         raise CapabilityError(
             f"'{buffer}' is staged and read by a bundle; a staged panel feeds separate tasks "

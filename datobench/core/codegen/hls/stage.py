@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from datobench.core.errors import CapabilityError
+from datobench.core.ir.effects import written_buffers
 from datobench.core.ir.program import Graph, Instance
 from datobench.core.kinds import kind_of
 from datobench.core.targets import Target, load_target
@@ -47,12 +49,19 @@ def staged_params(graph: Graph, inst: Instance) -> dict[str, object]:
 def onchip_panels(graph: Graph, target: Target | None) -> list[Panel]:
     """Every staged panel array of the kernel, with the RAM it is bound to."""
     uram = board(target).param("device")["uram_block_bytes"]
+    written = written_buffers(graph)
     out = []
     for inst in graph.instances:
         if not inst.body:
             continue
         for name, stage in staged_params(graph, inst).items():
             arg = next(a for a in inst.args if a.param == name)
+            if arg.buffer in written:
+                raise CapabilityError(
+                    f"staged '{arg.buffer}' is also written; a staged panel is read-only (the "
+                    "kernel's on-chip copy would keep values from before the writes)",
+                    inst.loc,
+                )
             dtype = graph.region.buffer(arg.buffer).type.dtype
             size = 1
             for d in stage.panel:
