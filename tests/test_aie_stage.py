@@ -252,6 +252,12 @@ def two_shapes(a, c):
     c[24:32] = a[24:32] * 2.0 + a[56:64]
 
 
+def unequal_passes(a, c):
+    c[0:16] = a[0:16] + a[16:32]
+    c[16:32] = a[0:16] * a[16:32]  # the first panel read twice, the second once
+    c[0:16] = a[32:48] + a[48:64]
+
+
 def across(a, c):
     c[0:32] = a[16:48] * 2.0
 
@@ -271,6 +277,7 @@ def by_pid(a, c):
         (vector(in_turn), [dato.bundle(["p[:]"])], "'A' is staged and read by a bundle"),
         (vector(two_shapes), [], "in slices of several shapes; a staged panel is sent"),
         (vector(across), [], "which crosses a panel \\[32\\] boundary"),
+        (vector(unequal_passes), [], "reads the panels of staged 'A' 1 or 2 times per visit"),
         (vector(by_pid), [], "read the staged window of 'A' in different orders"),
     ],
 )
