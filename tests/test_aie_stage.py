@@ -181,6 +181,13 @@ module {{
             "aie.objectfifo.link [@a] -> [@b, @c] ([] [0, 64])",
             "repeat their objects equally often",
         ),
+        (
+            "aie.objectfifo @a(%t00, {%t01}, 2 : i32) : !aie.objectfifo<memref<128xi32>>\n"
+            "aie.objectfifo @b(%t01, {%t02}, 2 : i32) {repeat_count = 32 : i32} : "
+            "!aie.objectfifo<memref<64xi32>>\n"
+            "aie.objectfifo.link [@a] -> [@b] ([] [])",
+            "its lock would count 64 sends, past 63",
+        ),
     ],
 )
 def test_the_verifier_checks_repeats_and_re_chunking_links(body, message):

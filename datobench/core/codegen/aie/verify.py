@@ -228,6 +228,7 @@ def _check_links(scope: Scope) -> None:
                 f"(repeat_count {', '.join(str(f.repeat()) for f in outs)}), as mlir-aie needs",
                 *scope.at(link),
             )
+        _check_repeat_locks(scope, link, ins, outs)
         if len(ins) == len(outs) == 1:
             _check_rechunk(scope, link, ins[0], outs[0])
             continue
@@ -270,6 +271,22 @@ def _check_repeat(scope: Scope, name: str, fifo: ObjectFifoCreateOp, producer: s
             f"(mlir-aie supports no other), not {fifo.depths()[0]}",
             *scope.at(fifo),
         )
+
+
+def _check_repeat_locks(scope: Scope, link, ins, outs) -> None:
+    """mlir-aie counts a repeated link's sends on the memory tile's locks: the inputs' lock
+    starts at their depth there times ``repeat_count`` (its 2025 repeat tests), and a lock
+    counts to 63 at most."""
+    repeat = outs[0].repeat()
+    for fifo in ins:
+        depth = fifo.depths()[1]
+        if depth * repeat > MAX_LOCK_VALUE:
+            raise AieVerifyError(
+                f"@{fifo.sym_name.data} holds {depth} buffer(s) at the memory tile, each sent "
+                f"{repeat} times (repeat_count): its lock would count {depth * repeat} sends, "
+                f"past {MAX_LOCK_VALUE}",
+                *scope.at(link),
+            )
 
 
 def _check_rechunk(scope: Scope, link, fifo_in, fifo_out) -> None:
