@@ -88,6 +88,8 @@ class StagedReads:
             self.arrays[p.param] = (p, *names)
 
     def declarations(self, scalar) -> list[str]:
+        """Each panel array (``depth`` buffers, bound to its RAM), the origin of the panel it
+        holds (none yet: -1) and the buffer in use, at the top of the function."""
         out = []
         for p, array, origin, slot in self.arrays.values():
             size = 1
@@ -104,6 +106,7 @@ class StagedReads:
         return out
 
     def staged(self, param: str) -> bool:
+        """Whether reads of ``param`` go through a panel."""
         return param in self.arrays
 
     def read(self, param: str, pointer: str, shape, lo, starts: list[str]):
