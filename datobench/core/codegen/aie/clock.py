@@ -83,8 +83,41 @@ def _streams(clock: Clock, channels, orders) -> None:
                 clock.edge(("move", c.consumer, gets[j - c.depth]), ("move", c.producer, put))
 
 
+def _staged(clock: Clock, m: int, move: ShimMove) -> None:
+    """The edges of a staged panel's shim FIFO, its link and the slices' FIFO: link step k
+    (the memory tile starts sending panel k, as ``per_step`` objects) needs shim object k
+    and room for its first object; shim object k needs the panel buffer it overwrites sent
+    whole, so the cores' room for that panel's last object; and every object after a step's
+    first needs every reader's room for it."""
+    (w,) = move.windows
+    per, depth = w.per_step, move.depth
+    for k in range(len(w.turns) // per):
+        shim, link = ("shim", m, k), ("link", m, k)
+        clock.edge(shim, link)
+        if k:
+            clock.edge(("shim", m, k - 1), shim)
+            clock.edge(("link", m, k - 1), link)
+        if k >= depth:
+            clock.edge(("link", m, k - depth), shim)
+            last = (k - depth + 1) * per - 1 - w.depth
+            for done in _moves(clock, w.turns[last] if last >= 0 else []):
+                clock.edge(done, shim)
+        for j in range(k * per, (k + 1) * per):
+            takes = _moves(clock, w.turns[j])
+            before = _moves(clock, w.turns[j - w.depth]) if j >= w.depth else []
+            for t in takes:
+                clock.edge(link, t)
+                for done in before if j > k * per else []:
+                    clock.edge(done, t)
+            for done in before if j == k * per else []:
+                clock.edge(done, link)
+
+
 def _link(clock: Clock, m: int, move: ShimMove) -> None:
     """The edges of one shim FIFO, its link and its windows."""
+    if move.windows[0].per_step > 1 or move.depth != DDR_DEPTH:
+        _staged(clock, m, move)
+        return
     steps = len(move.windows[0].turns)
     read = move.direction == "read"
     for k in range(steps):
@@ -124,6 +157,9 @@ def shim_times(plan: Plan, channels) -> list[list[int]]:
         _link(clock, m, move)
     time = clock.times()
     return [
-        [time[("shim", m, k)] for k in range(len(move.windows[0].turns))]
+        [
+            time[("shim", m, k)]
+            for k in range(len(move.windows[0].turns) // move.windows[0].per_step)
+        ]
         for m, move in enumerate(plan.moves)
     ]

@@ -65,9 +65,10 @@ def design(program, release_name: str | None = None) -> tuple[str, list[Kernel]]
     body += [f"{tile_ssa(t)} = aie.tile({t[0]}, {t[1]})" for t in tiles]
     for f in p.fifos:
         consumers = ", ".join(tile_ssa(t) for t in f.consumers)
+        repeat = f" {{repeat_count = {f.repeat} : i32}}" if f.repeat > 1 else ""
         body.append(
             f"aie.objectfifo @{f.name}({tile_ssa(f.producer)}, {{{consumers}}}, {f.depth_text()})"
-            f" : !aie.objectfifo<{f.type}>"
+            f"{repeat} : !aie.objectfifo<{f.type}>"
         )
     body += [_link(link) for link in p.links]
     for _, _, code in cores:

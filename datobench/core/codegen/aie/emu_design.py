@@ -159,7 +159,18 @@ def _fifo(design: Design, op: Operation, line: int | None) -> FifoDecl:
     )
     shape, dtype = memref_shape(_memref_in(_get(op, "elemType")))
     producer, *consumers = (design.tiles[v] for v in op.operands)
-    decl = FifoDecl(name, producer, tuple(consumers), depths[0], shape, dtype, line, to_stream)
+    repeat = _get(op, "repeat_count")
+    decl = FifoDecl(
+        name,
+        producer,
+        tuple(consumers),
+        depths[0],
+        shape,
+        dtype,
+        line,
+        to_stream,
+        1 if repeat is None else _int(repeat),
+    )
     if to_stream and sorted(layout_index(to_stream).tolist()) != list(range(decl.size)):
         raise EmulationError(
             f"line {line}: the toStream layout of @{name} does not visit each of its "

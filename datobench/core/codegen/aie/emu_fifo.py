@@ -34,6 +34,7 @@ class FifoDecl:
     dtype: np.dtype
     line: int
     to_stream: tuple[tuple[int, int], ...] = ()  # (size, stride) per dim, outermost first
+    repeat: int = 1  # ``repeat_count``: a memory tile link sends each of its buffers this often
 
     @property
     def size(self) -> int:

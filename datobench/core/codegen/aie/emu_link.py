@@ -3,13 +3,20 @@
 A distribute (one input, several outputs) cuts each input element at the destination offsets
 (in elements) into one element of each output; a join (several inputs, one output) writes one
 element of each input at the source offsets of one output element; one input and one output
-pass elements through. Broadcast is the output FIFO's own (several consumers).
+pass the stream through in the output's objects: an input element as large as several output
+elements is sent as those, in order, and a larger output element is filled from several
+inputs (mlir-aie moves the larger FIFO's buffer with one BD on either side). Broadcast is the
+output FIFO's own (several consumers). ``repeat_count`` on the outputs sends each input
+element that many times before it is released (mlir-aie 2025-2026: the memory tile's DMA
+repeats its BDs; the input's lock waits for every repetition).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+import numpy as np
 
 from datobench.core.codegen.aie.emu_dma import Wait
 from datobench.core.codegen.aie.emu_fifo import ObjectFifo, Tile
@@ -36,34 +43,93 @@ def _offsets(given: tuple[int, ...], fifos: list[ObjectFifo]) -> list[int]:
     return out
 
 
-def run_link(link: LinkDecl, fifos: dict[str, ObjectFifo], steps: list[int]) -> Iterator[Wait]:
-    """Moves one element through the link whenever its inputs have one and its outputs room."""
-    ins = [fifos[n] for n in link.ins]
-    outs = [fifos[n] for n in link.outs]
-    src = _offsets(link.src_offsets, ins)
-    dst = _offsets(link.dst_offsets, outs)
-    who = f"link at tile ({link.tile[0]}, {link.tile[1]})"
-    while True:
-        empty = next((f for f in ins if f.available(link.tile) < 1), None)
-        if empty is not None:
-            yield Wait(who, f"receive data on @{empty.decl.name}", link.line, empty.decl.name)
-            continue
-        full = next((f for f in outs if not f.can_produce(1)), None)
-        if full is not None:
+class _Link:
+    """The state of one link between the scheduler's resumptions."""
+
+    def __init__(self, link: LinkDecl, fifos: dict[str, ObjectFifo], steps: list[int]):
+        self.link = link
+        self.ins = [fifos[n] for n in link.ins]
+        self.outs = [fifos[n] for n in link.outs]
+        self.steps = steps
+        self.who = f"link at tile ({link.tile[0]}, {link.tile[1]})"
+
+    def take(self, n: int) -> Iterator[Wait]:
+        """Wait until every input has ``n`` elements."""
+        while empty := next((f for f in self.ins if f.available(self.link.tile) < n), None):
             yield Wait(
-                who, f"acquire a free buffer of @{full.decl.name}", link.line, full.decl.name
+                self.who, f"receive data on @{empty.decl.name}", self.link.line, empty.decl.name
             )
-            continue
-        sources = [f.acquire_consume(link.tile, 1)[0].reshape(-1) for f in ins]
-        targets = [f.acquire_produce(1)[0].reshape(-1) for f in outs]
-        if len(ins) == 1:
-            for target, at in zip(targets, dst):
-                target[:] = sources[0][at : at + len(target)]
-        else:
-            for source, at in zip(sources, src):
-                targets[0][at : at + len(source)] = source
-        for f in ins:
-            f.release_consume(link.tile, 1)
-        for f in outs:
+
+    def room(self) -> Iterator[Wait]:
+        """Wait until every output has a free buffer."""
+        while full := next((f for f in self.outs if not f.can_produce(1)), None):
+            yield Wait(
+                self.who,
+                f"acquire a free buffer of @{full.decl.name}",
+                self.link.line,
+                full.decl.name,
+            )
+
+    def send(self, pieces: list[np.ndarray]) -> None:
+        """One element of each output, from its piece."""
+        for f, piece in zip(self.outs, pieces):
+            f.acquire_produce(1)[0].reshape(-1)[:] = piece
             f.release_produce(1)
-        steps[0] += 1
+        self.steps[0] += 1
+
+    def run(self) -> Iterator[Wait]:
+        sizes = (self.ins[0].decl.size, self.outs[0].decl.size)
+        if len(self.ins) == len(self.outs) == 1 and sizes[0] != sizes[1]:
+            yield from (self.split() if sizes[0] > sizes[1] else self.gather())
+        yield from self.pieces()
+
+    def pieces(self) -> Iterator[Wait]:
+        """A distribute, a join or a 1:1 link of equal elements."""
+        src = _offsets(self.link.src_offsets, self.ins)
+        dst = _offsets(self.link.dst_offsets, self.outs)
+        while True:
+            yield from self.take(1)
+            sources = [f.acquire_consume(self.link.tile, 1)[0].reshape(-1) for f in self.ins]
+            if len(self.ins) == 1:
+                pieces = [sources[0][at : at + f.decl.size] for f, at in zip(self.outs, dst)]
+            else:
+                whole = np.zeros(self.outs[0].decl.size, self.outs[0].decl.dtype)
+                for source, at in zip(sources, src):
+                    whole[at : at + len(source)] = source
+                pieces = [whole]
+            for _ in range(self.outs[0].decl.repeat):
+                yield from self.room()
+                self.send(pieces)
+            for f in self.ins:
+                f.release_consume(self.link.tile, 1)
+
+    def split(self) -> Iterator[Wait]:
+        """An input element sent as several smaller output elements, ``repeat`` times."""
+        (out,) = self.outs
+        size = out.decl.size
+        while True:
+            yield from self.take(1)
+            source = self.ins[0].acquire_consume(self.link.tile, 1)[0].reshape(-1)
+            for _ in range(out.decl.repeat):
+                for at in range(0, len(source), size):
+                    yield from self.room()
+                    self.send([source[at : at + size]])
+            self.ins[0].release_consume(self.link.tile, 1)
+
+    def gather(self) -> Iterator[Wait]:
+        """An output element filled from several smaller input elements."""
+        (out,) = self.outs
+        n = out.decl.size // self.ins[0].decl.size
+        while True:
+            yield from self.take(n)
+            parts = self.ins[0].acquire_consume(self.link.tile, n)
+            whole = np.concatenate([p.reshape(-1) for p in parts])
+            for _ in range(out.decl.repeat):
+                yield from self.room()
+                self.send([whole])
+            self.ins[0].release_consume(self.link.tile, n)
+
+
+def run_link(link: LinkDecl, fifos: dict[str, ObjectFifo], steps: list[int]) -> Iterator[Wait]:
+    """Moves elements through the link whenever its inputs have them and its outputs room."""
+    return _Link(link, fifos, steps).run()

@@ -123,6 +123,7 @@ class ObjectFifoCreateOp(IRDLOperation):
     elemType = prop_def(ObjectFifoType)  # noqa: N815
     dimensionsToStream = opt_prop_def(ArrayAttr[BDDimLayoutAttr])  # noqa: N815
     dimensionsFromStreamPerConsumer = opt_prop_def(ArrayAttr)  # noqa: N815
+    repeat_count = opt_prop_def(IntegerAttr[I32])  # a memory tile sends each buffer n times
     traits = traits_def(SymbolOpInterface())
 
     @classmethod
@@ -180,6 +181,10 @@ class ObjectFifoCreateOp(IRDLOperation):
         printer.print_string(" : ")
         printer.print_attribute(self.elemType)
 
+    def repeat(self) -> int:
+        """How many times the producer's DMA sends each buffer (``repeat_count``, else 1)."""
+        return 1 if self.repeat_count is None else self.repeat_count.value.data
+
     def depths(self) -> list[int]:
         """The depth at the producer, then at each consumer."""
         n = 1 + len(self.consumerTiles)
@@ -201,6 +206,10 @@ class ObjectFifoCreateOp(IRDLOperation):
             raise VerifyException(f"object FIFO @{self.sym_name.data}: depth must be at least 1")
         if not self.consumerTiles:
             raise VerifyException(f"object FIFO @{self.sym_name.data} has no consumer")
+        if self.repeat_count is not None and self.repeat_count.value.data < 1:
+            raise VerifyException(
+                f"object FIFO @{self.sym_name.data}: repeat_count must be at least 1"
+            )
         if from_dims := self.dimensionsFromStreamPerConsumer:
             if len(from_dims.data) != len(self.consumerTiles):
                 raise VerifyException(

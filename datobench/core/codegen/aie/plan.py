@@ -1,7 +1,8 @@
 """The design's dataflow, read off the mapping: the tiles used, one object FIFO per channel
 and per DDR window (per shape of the slices moved through it, and per bundle among a window's
 readers), the memory-tile links that distribute and join DDR windows, and the blocks of every
-host buffer each shim FIFO moves, in order, with the instance moves each object serves.
+host buffer each shim FIFO moves, in order, with the instance moves each object serves. A
+staged window (``dato.stage``) moves panels instead, re-sent from the memory tile (``stage.py``).
 
 Nothing here places anything: tiles come from ``prog.mapping`` (placement, routes, off-chip
 streams), depths from the streams, and the mem-tile FIFOs are double-buffered as the mapper's
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from datobench.core.codegen.aie import types
 from datobench.core.codegen.aie.dma import Block, slice_block
 from datobench.core.codegen.aie.owned import owned_outputs
+from datobench.core.codegen.aie.stage import check_readers, panel_blocks, stage_of, visits
 from datobench.core.codegen.aie.trace import Slice, trace
 from datobench.core.codegen.names import Namer
 from datobench.core.errors import CapabilityError
@@ -33,6 +35,7 @@ class Fifo:
     shape: tuple[int, ...]
     dtype: object
     producer_depth: int | None = None  # when the producer's side holds fewer objects
+    repeat: int = 1  # a memory tile sends each buffer this often (``repeat_count``)
 
     @property
     def type(self) -> str:
@@ -68,6 +71,7 @@ class Window:
     blocks: list[Block]
     turns: list[list[Turn]]
     depth: int  # objects the cores' side holds
+    per_step: int = 1  # objects per step of its link (a staged panel sends several)
 
 
 @dataclass
@@ -80,6 +84,7 @@ class ShimMove:
     direction: str  # "read" (DDR -> array) or "write"
     blocks: list[Block]
     windows: list[Window]
+    depth: int = DDR_DEPTH  # objects the shim FIFO holds (a staged panel: the stage's depth)
 
 
 @dataclass
@@ -227,6 +232,10 @@ class Planner:
         shim, mem = self.target.shim_tile(col), self.target.mem_tile(col)
         windows, bundles = [], set()
         for s in streams:
+            stage = stage_of(self, s, buffer)
+            if stage is not None:
+                self.staged(s, stage, buffer, col, dtype)
+                continue
             nodes = {self.bundle_of[i].name for i in s.instances if i in self.bundle_of}
             for inst in s.instances:
                 node = self.bundle_of.get(inst)
@@ -246,6 +255,31 @@ class Planner:
             if readers:
                 windows += self.broadcast(s, readers, buffer, mem, dtype)
         self.shim_side(buffer, col, dtype, shim, mem, windows, "read")
+
+    def staged(self, s: OffchipStream, stage, buffer: str, col: int, dtype) -> None:
+        """A staged window (``stage.py``): the panel FIFO from the shim to the memory tile,
+        of the stage's depth; the FIFO of the slices from there to the readers, which sends
+        each panel as often as the readers read it whole (``repeat_count``); their 1:1 link;
+        and the shim move of one panel per visit."""
+        slices = check_readers(self, s, buffer)
+        readers, first = list(s.instances), s.instances[0]
+        loc = self.graph.instance(first).loc
+        origins, passes = visits(slices, stage.panel, buffer, first, loc)
+        shim, mem = self.target.shim_tile(col), self.target.mem_tile(col)
+        shape = slices[0].value_shape or (1,)
+        window = self.sym.new(f"{buffer}_{'_'.join(f'{lo}_{hi}' for lo, hi in s.window)}")
+        panel = self.sym.new(f"{buffer}_panel_c{col}")
+        tiles = sorted({self.mapping.placement[i] for i in readers})
+        self.plan.fifos.append(Fifo(panel, shim, [mem], stage.depth, (_size(stage.panel),), dtype))
+        self.plan.fifos.append(Fifo(window, mem, tiles, DDR_DEPTH, shape, dtype, repeat=passes))
+        self.plan.links.append(Link([panel], [window], [], []))
+        for inst in readers:
+            self.access(inst, buffer, "read", shape, window)
+        moves = [self.turns_of(inst, buffer, "read") for inst in readers]
+        turns = [[m[k] for m in moves] for k in range(len(slices))]
+        blocks = panel_blocks(self, first, buffer, origins, stage.panel)
+        w = Window(window, shape, blocks, turns, DDR_DEPTH, len(slices) // len(origins))
+        self.plan.moves.append(ShimMove(panel, buffer, "read", blocks, [w], stage.depth))
 
     def broadcast(self, s: OffchipStream, readers: list[str], buffer, mem, dtype) -> list[Window]:
         """One object FIFO (per moved shape) from the memory tile to every reader of a

@@ -165,6 +165,7 @@ def _check_fifos(scope: Scope) -> None:
                 "pattern is its dma_memcpy_nd)",
                 *scope.at(fifo),
             )
+        _check_repeat(scope, name, fifo, kinds[0])
         from_dims = fifo.dimensionsFromStreamPerConsumer
         if from_dims is not None:
             for tile, dims in zip(ends[1:], from_dims.data):
@@ -221,8 +222,16 @@ def _check_links(scope: Scope) -> None:
                 "support it)",
                 *scope.at(link),
             )
+        if len({f.repeat() for f in outs}) > 1:
+            raise AieVerifyError(
+                "the outputs of a distributing link repeat their objects equally often "
+                f"(repeat_count {', '.join(str(f.repeat()) for f in outs)}), as mlir-aie needs",
+                *scope.at(link),
+            )
+        _check_repeat_locks(scope, link, ins, outs)
         if len(ins) == len(outs) == 1:
-            continue  # a 1:1 link re-chunks the stream: sizes may differ, no offsets apply
+            _check_rechunk(scope, link, ins[0], outs[0])
+            continue
         for fifo, off in zip(small, offsets):
             if off + _elements(scope, fifo) > _elements(scope, big):
                 raise AieVerifyError(
@@ -242,6 +251,54 @@ def _check_links(scope: Scope) -> None:
                     "aie.objectfifo.link there connects it (a memory tile has no core)",
                     *scope.at(fifo),
                 )
+
+
+def _check_repeat(scope: Scope, name: str, fifo: ObjectFifoCreateOp, producer: str) -> None:
+    """``repeat_count`` is the producer DMA's: a memory tile repeats its BDs, a compute tile
+    only with one buffer (mlir-aie adjusts its core's acquires then); a shim repeats through
+    its ``dma_memcpy_nd`` patterns instead."""
+    if fifo.repeat_count is None:
+        return
+    if producer == "shim":
+        raise AieVerifyError(
+            f"object FIFO @{name}: no repeat_count on a shim producer (a shim repeats through "
+            "the d3 size of its dma_memcpy_nd)",
+            *scope.at(fifo),
+        )
+    if producer == "compute" and fifo.depths()[0] > 1:
+        raise AieVerifyError(
+            f"object FIFO @{name}: repeat_count on a compute producer needs depth 1 there "
+            f"(mlir-aie supports no other), not {fifo.depths()[0]}",
+            *scope.at(fifo),
+        )
+
+
+def _check_repeat_locks(scope: Scope, link, ins, outs) -> None:
+    """mlir-aie counts a repeated link's sends on the memory tile's locks: the inputs' lock
+    starts at their depth there times ``repeat_count`` (its 2025 repeat tests), and a lock
+    counts to 63 at most."""
+    repeat = outs[0].repeat()
+    for fifo in ins:
+        depth = fifo.depths()[1]
+        if depth * repeat > MAX_LOCK_VALUE:
+            raise AieVerifyError(
+                f"@{fifo.sym_name.data} holds {depth} buffer(s) at the memory tile, each sent "
+                f"{repeat} times (repeat_count): its lock would count {depth * repeat} sends, "
+                f"past {MAX_LOCK_VALUE}",
+                *scope.at(link),
+            )
+
+
+def _check_rechunk(scope: Scope, link, fifo_in, fifo_out) -> None:
+    """A 1:1 link re-chunks the stream (no offsets apply): the larger FIFO's buffer, moved by
+    one BD, must be a whole number of the smaller FIFO's objects."""
+    a, b = _elements(scope, fifo_in), _elements(scope, fifo_out)
+    if max(a, b) % min(a, b):
+        raise AieVerifyError(
+            f"link from @{fifo_in.sym_name.data} ({a} elements) to @{fifo_out.sym_name.data} "
+            f"({b} elements): the larger element must hold a whole number of the smaller",
+            *scope.at(link),
+        )
 
 
 def _elements(scope: Scope, fifo: ObjectFifoCreateOp) -> int:

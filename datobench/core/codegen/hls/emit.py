@@ -7,6 +7,7 @@ from __future__ import annotations
 from datobench.core.codegen.hls.constants import constant_arrays
 from datobench.core.codegen.hls.naming import HlsNames
 from datobench.core.codegen.hls.scalars import instance_scalars, top_interfaces, top_parameters
+from datobench.core.codegen.hls.stage import StagedReads, onchip_panels
 from datobench.core.codegen.hls.types import SCALAR, ctype, literal, refuse_bfp16
 from datobench.core.errors import CapabilityError
 from datobench.core.ir.effects import written_buffers
@@ -55,7 +56,13 @@ class _Instance:
     """Emits one instance's function."""
 
     def __init__(
-        self, inst: Instance, graph: Graph, written: set[str], names: HlsNames, sites: dict
+        self,
+        inst: Instance,
+        graph: Graph,
+        written: set[str],
+        names: HlsNames,
+        sites: dict,
+        panels: list,
     ):
         self.inst = inst
         self.names = names
@@ -68,6 +75,7 @@ class _Instance:
         self.depth = 1
         self.windows = {a.param: a for a in inst.args}
         self.channels = [c for c in graph.channels if inst.name in (c.producer, c.consumer)]
+        self.staged = StagedReads(panels, self.local, self.region)
 
     # -- emission ---------------------------------------------------------------------------
     def line(self, text: str):
@@ -106,6 +114,8 @@ class _Instance:
         for name, t in declared.items():
             var = self.var(name)
             self.line(f"{ctype(t)} {var};{self.local.note(var)}")
+        for text in self.staged.declarations(SCALAR):
+            self.line(text)
         self.block(self.inst.body)
         read = _read_names(self.inst.body)
         for name in [n for n in declared if n not in read]:  # drained: read, then dropped
@@ -191,8 +201,9 @@ class _Instance:
                 f"dato::store_fill<{keep}u, {ctype(extent)}>({base}, {shape}, {starts}, {value});"
             )
 
-    def place(self, base: Var | ParamRef, indices) -> tuple[str, str, str, int]:
-        """Base pointer, shape, start indices and kept-dimension mask of a subscript."""
+    def place(self, base: Var | ParamRef, indices, read=False) -> tuple[str, str, str, int]:
+        """Base pointer, shape, start indices and kept-dimension mask of a subscript; a read
+        of a staged parameter indexes its on-chip panel, refilled first if need be."""
         if isinstance(base, ParamRef):
             window = self.windows[base.name]
             shape = self.region.buffer(window.buffer).type.shape
@@ -202,13 +213,20 @@ class _Instance:
             shape = base.type.shape
             pointer = f"{self.var(base.name)}.v"
             offsets = [0] * len(shape)
-        starts, keep = [], 0
+        starts, texts, keep = [], [], 0
         for d, (sub, lo) in enumerate(zip(indices, offsets)):
             at = sub.at if isinstance(sub, Index) else sub.start
             text = self.expr(at)
+            texts.append(text)
             starts.append(text if lo == 0 else f"{lo} + {text}")
             if not isinstance(sub, Index):
                 keep |= 1 << d
+        if read and isinstance(base, ParamRef) and self.staged.staged(base.name):
+            refill, pointer, panel, local = self.staged.read(
+                base.name, pointer, shape, offsets, texts
+            )
+            self.line(refill)
+            return pointer, panel, local, keep
         return pointer, "{" + ", ".join(map(str, shape)) + "}", "{" + ", ".join(starts) + "}", keep
 
     def channel(self, ref: StreamRef) -> str:
@@ -228,7 +246,7 @@ class _Instance:
             self.line(f"{ctype(e.type)} {out} = {self.channel(e.stream)}.read();")
             return out
         if isinstance(e, Load):  # one element
-            base, shape, starts, _ = self.place(e.base, e.indices)
+            base, shape, starts, _ = self.place(e.base, e.indices, read=True)
             return f"dato::element({base}, {shape}, {starts})"
         if isinstance(e, (Unary, Binary, Call)):
             return self.scalar_call(e)
@@ -303,7 +321,7 @@ class _Instance:
             dest = target()
             self.line(f"{dest} = {self.var(e.name)};")
         elif isinstance(e, Load):
-            base, shape, starts, keep = self.place(e.base, e.indices)
+            base, shape, starts, keep = self.place(e.base, e.indices, read=True)
             dest = target()
             self.line(f"dato::load<{keep}u>({dest}, {base}, {shape}, {starts});")
         elif isinstance(e, KernelCall):
@@ -370,8 +388,10 @@ def emit_kernel(program) -> str:
                 "returning dato types)"
             )
         out += [f"// external kernel {decl.name}", source.strip(), ""]
+    panels = onchip_panels(graph, program.target)
     for inst in emitted(graph):
-        out += _Instance(inst, graph, written, names, sites).function() + [""]
+        mine = [p for p in panels if p.instance == inst.name]
+        out += _Instance(inst, graph, written, names, sites, mine).function() + [""]
     params = top_parameters(region, names, written)
     ports = [names.buffers[b.name] for b in region.params] + list(names.scalars.values())
     out += names.renamed([names.top, *ports])

@@ -14,16 +14,15 @@ from pathlib import Path
 
 from datobench.core.codegen.hls.emit import emit_kernel
 from datobench.core.codegen.hls.naming import HlsNames
+from datobench.core.codegen.hls.stage import board, onchip_panels
 from datobench.core.codegen.hls.types import SCALAR
 from datobench.core.codegen.names import ascii_name
 from datobench.core.errors import DatoError, caller_loc
 from datobench.core.ir.program import Buffer, RegionScalar
 from datobench.core.ir.types import DType
-from datobench.core.kinds import kind_of
-from datobench.core.targets import Target, load_target
+from datobench.core.targets import Target
 
 INCLUDE = Path(__file__).parent / "include"
-CSIM_BOARD = "u250"  # the FPGA target a project for a non-FPGA program is configured for
 
 
 @dataclass
@@ -100,9 +99,13 @@ def memory_banks(program) -> dict[str, str]:
 
 def _board(target: Target | None) -> Target:
     """The FPGA target whose clock and memory banks the v++ configuration uses."""
-    if target is not None and kind_of(target).runs_hls:
-        return target
-    return load_target(CSIM_BOARD)
+    return board(target)
+
+
+def onchip_memory(program) -> int:
+    """The bytes of on-chip RAM the kernel's staged panels take (``stage.py``): each instance
+    reading a staged parameter holds ``depth`` panels of it."""
+    return sum(p.bytes for p in onchip_panels(program.graph, program.target))
 
 
 _CSIM_IO = """

@@ -399,6 +399,36 @@ T& element(T* base, const int (&shape)[R], const int (&index)[R]) {
   return base[slice_offset<0u>(0, index, shape, nullptr)];
 }
 
+// -- staged panels (dato.stage): a window's panel held on chip ---------------------------------
+// Makes resident the panel (of shape `extent`) that holds `at` (a start within the instance's
+// window, which begins at `lo` in the global array of shape `shape`): when the read moves to
+// another panel, the next of the Depth buffers is filled from the global array (a depth of 2
+// alternates two buffers, so a panel is never overwritten while the one before it is read).
+template <int Depth, int Size, typename T, typename G, int R>
+void stage_panel(T (&panel)[Depth][Size], int (&origin)[R], int& slot, const G* base,
+                 const int (&shape)[R], const int (&extent)[R], const int (&lo)[R],
+                 const int (&at)[R]) {
+  int want[R];
+  bool resident = true;
+  for (int d = 0; d < R; d++) {
+    want[d] = at[d] / extent[d] * extent[d];
+    resident = resident && want[d] == origin[d];
+  }
+  if (resident) return;
+  slot = (slot + 1) % Depth;
+  for (int k = 0; k < Size; k++) {
+#pragma HLS pipeline II = 1
+    int rest = k, offset = 0, stride = 1;
+    for (int d = R - 1; d >= 0; d--) {
+      offset += (lo[d] + want[d] + rest % extent[d]) * stride;
+      rest /= extent[d];
+      stride *= shape[d];
+    }
+    panel[slot][k] = base[offset];
+  }
+  for (int d = 0; d < R; d++) origin[d] = want[d];
+}
+
 // -- bits of integers: x[lo:lo + Width] (Python's bounds) as ap_uint<Width>, and its update ----
 template <int Width, typename X>
 ap_uint<Width> get_bits(const X& x, int lo) {
