@@ -299,3 +299,14 @@ def test_the_code_view_is_generated_when_opened_and_once_per_placement(bench):
     bench.editor.redo()
     assert len(bench._designs) == 2  # generated before: taken from the cache
     assert "placement={&quot;consumer&quot;: (3, 5)" in bench.code.value  # this placement's
+
+
+def test_without_timing_there_are_no_predictions_and_nothing_to_compare():
+    wb = Workbench(pipeline(), target="npu1_4col", backend="sim", progress=False)
+    sent = Recorder(wb.editor)
+    held = held_help(wb, "consumer")
+    assert held["cycles"] == {} and [m["kind"] for m in sent.sent] == ["legal", "predicted"]
+    wb.editor.move("consumer", [3, 5])
+    assert [e["cycles"] for e in wb.history.entries] == [None, None]
+    wb.history.compare([1, 2])
+    assert wb.history.error == "placement #1 has no timing: only timed ones are compared"

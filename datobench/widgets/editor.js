@@ -66,6 +66,7 @@ function render({ model, el: host }) {
   // the help for the chip held now: {task, pickup, tiles: {"c,r": reason}, cycles, best}
   let help = null;
   let focused = null; // the chip with the keyboard focus, kept across redraws
+  let redrawing = false;
 
   function position(col, row, rows) {
     return { left: col * (cell.w + GAP), top: (rows - 1 - row) * (cell.h + GAP) };
@@ -74,6 +75,15 @@ function render({ model, el: host }) {
   function draw() {
     const m = model.get("model");
     const placement = model.get("placement");
+    redrawing = true;
+    try {
+      drawTiles(m, placement);
+    } finally {
+      redrawing = false;
+    }
+  }
+
+  function drawTiles(m, placement) {
     root.replaceChildren();
     if (!m || !m.tiles) return;
 
@@ -177,7 +187,9 @@ function render({ model, el: host }) {
       node.addEventListener("pointerdown", (e) => startDrag(e, node, chip.name));
       node.addEventListener("keydown", (e) => onKey(e, chip.name));
       node.addEventListener("focus", () => { focused = chip.name; });
-      node.addEventListener("blur", () => { if (focused === chip.name) focused = null; });
+      node.addEventListener("blur", () => {
+        if (!redrawing && focused === chip.name) focused = null; // not lost to a redraw
+      });
       tile.appendChild(node);
     }
     const scroller = el("div", { class: "dato-grid-scroll" });
