@@ -16,6 +16,9 @@ const CELL_W = 112;
 const CELL_H = 74;
 const MIN_W = 46;
 const GAP = 6;
+// the hint line while no chip is held
+const RESTING = "Hold a chip to see where it may go and the cycles it would take there; " +
+  "or Tab to a chip: arrow keys move it, Enter shows where it may go";
 
 // The tile size that fits `columns` tiles in `width` pixels.
 function cellSize(width, columns) {
@@ -237,7 +240,7 @@ function render({ model, el: host }) {
       }
       tile.title = describe(key);
     }
-    if (hint && !help) hint.textContent = "";
+    if (hint && !help) showHint(null);
   }
 
   // What the held chip would meet on a tile, for the hint line and the tooltips.
@@ -256,7 +259,8 @@ function render({ model, el: host }) {
 
   function showHint(key) {
     if (!hint) return;
-    hint.textContent = key ? describe(key) : "";
+    hint.textContent = key && help ? describe(key) : (help ? "" : RESTING);
+    hint.classList.toggle("dato-hint-resting", !help);
     hint.classList.toggle("dato-hint-refused", Boolean(help && help.tiles && help.tiles[key]));
   }
 
