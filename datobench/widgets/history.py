@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pathlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import anywidget
 import traitlets
@@ -50,6 +50,14 @@ class Tried:
     refusal: str = ""
 
 
+def _slim(perf):
+    """A timing without the streams' fills and DMA transfers, which a comparison does not
+    draw: a long run's take hundreds of MB, and the history keeps every placement's."""
+    if perf is None:
+        return None
+    return replace(perf, channels={}, fill_arrays={}, dma={})
+
+
 def moves_label(before: dict | None, after: dict) -> str:
     """What a placement moved from the one before it: ``a -> 1,2; b -> 0,2``."""
     if before is None:
@@ -84,7 +92,7 @@ class PlacementHistory(anywidget.AnyWidget):
     def applied(self, placement: dict, before: dict | None, program, perf) -> None:
         """A placement made the program's (a new one, or one tried before)."""
         entry = self._find(placement) or self._add(placement, before)
-        entry.program, entry.perf, entry.refusal = program, perf, ""
+        entry.program, entry.perf, entry.refusal = program, _slim(perf), ""
         self._current = placement_key(placement)
         self._publish()
 

@@ -71,7 +71,6 @@ _STYLE = """<style>
 
 
 CODE = 1  # the Code section's index in the panel's accordion
-PREDICTIONS_KEPT = 64  # timings of tiles predicted while a chip was held, kept for its drop
 
 # what the panel's timing was computed on: "values" (timing without values), "zeros"
 TIMING_BASIS = {
@@ -216,6 +215,7 @@ class Workbench:
             return program
         before = self.perf.cycles if self.perf else None
         predicted = self._predicted.get(placement_key(placement))
+        self._predicted = {}  # they were moves from the placement being left
         if predicted is not None:
             self.program, self.perf, self.timed_on = predicted
         else:
@@ -232,22 +232,23 @@ class Workbench:
 
     def _predict(self, placement: dict, progress) -> int | None:
         """The cycles with a placement (run in the editor's background job; ``progress``
-        stops it), kept so that a drop there need not time it again."""
+        stops it), kept until the next placement so that a drop there need not time it
+        again."""
         key = placement_key(placement)
         if key == placement_key(self.program.mapping.placement) and self.perf is not None:
             return self.perf.cycles
-        if key not in self._predicted:
-            program = self._mapper.program(placement)
-            if isinstance(program, str):
-                return None
-            try:
-                perf, basis = self._timing(program, progress)
-            except DatoError:  # a deadlock, say: the drop there would report it
-                return None
-            while len(self._predicted) >= PREDICTIONS_KEPT:
-                self._predicted.pop(next(iter(self._predicted)))
-            self._predicted[key] = (program, perf, basis)
-        return self._predicted[key][1].cycles
+        known = self._predicted.get(key)  # (the drop replaces the dictionary, not this)
+        if known is not None:
+            return known[1].cycles
+        program = self._mapper.program(placement)
+        if isinstance(program, str):
+            return None
+        try:
+            perf, basis = self._timing(program, progress)
+        except DatoError:  # a deadlock, say: the drop there would report it
+            return None
+        self._predicted[key] = (program, perf, basis)
+        return perf.cycles
 
     # -- views ------------------------------------------------------------------------------
     def _layout(self):
