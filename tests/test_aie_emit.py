@@ -478,9 +478,10 @@ def test_the_code_view_marks_the_selected_core():
 
 
 def test_the_panel_shows_the_design_of_the_chosen_core():
-    from datobench.widgets.panel import Workbench
+    from datobench.widgets.panel import CODE, Workbench
 
     wb = Workbench(pipeline(), target="npu1_4col", backend="sim", progress=False)
+    wb.sections.selected_index = CODE  # generated when the Code section is opened
     assert "aie.device(npu1)" in wb.code.value
     wb.selected.value = "producer"
     marked = [line for line in wb.code.value.splitlines() if "dato-core" in line]

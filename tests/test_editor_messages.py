@@ -54,9 +54,14 @@ def send(workbench: Workbench, message) -> str:
         ),
         (
             {"kind": "teleport"},
-            "unknown editor message kind 'teleport'; the kinds are: move, redo, undo",
+            "unknown editor message kind 'teleport'; the kinds are: "
+            "move, nudge, pickup, putdown, redo, undo",
         ),
-        ({}, "unknown editor message kind None; the kinds are: move, redo, undo"),
+        (
+            {},
+            "unknown editor message kind None; the kinds are: "
+            "move, nudge, pickup, putdown, redo, undo",
+        ),
         (["move"], "an editor message is an object with a 'kind', not list"),
         ({"kind": "undo", "steps": 3}, "'undo' message: unknown field 'steps'"),
     ],

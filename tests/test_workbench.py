@@ -13,6 +13,7 @@ import datobench as dato
 from datobench import visual
 from datobench.programs import systolic_gemm
 from datobench.widgets import PlacementEditor, Workbench, placement_code
+from datobench.widgets.panel import CODE
 
 EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("0*.py"))
 PIPELINE_CELL = """%%dato --target npu1_4col
@@ -227,6 +228,7 @@ def test_every_view_renders(path, target):
     assert {c["name"] for c in model["chips"]} == {i.name for i in wb.program.graph.instances}
     assert len(model["tiles"]) == model["columns"] * model["rows"]
     assert wb.streams.value.startswith("<svg") and wb.timeline.value.startswith("<svg")
+    wb.sections.selected_index = CODE  # the code is generated when its section is opened
     assert "<table" in wb.report.value and "region " in wb.code.value
     svg = visual.render_svg(visual.task_graph_dot(wb.program))  # without timing too
     assert svg.startswith("<svg")

@@ -2,6 +2,13 @@
 // `placement`, and sends a "move" command when a chip is dropped on a tile. It never decides
 // legality: Python answers by changing `placement` (accepted) or `error` (refused, and the
 // redraw returns the chip to its tile).
+//
+// Picking a chip up (pointer down, or Enter on a focused chip) sends "pickup"; Python answers
+// with custom messages: "legal" (every tile's reason to refuse the chip, "" where it may go),
+// then "prediction"s (a tile's predicted cycles and the best tile so far). The tiles are
+// marked from those, and the tile under the pointer is described in the hint line. Arrow keys
+// send "nudge" (Python moves the chip to the neighbouring tile, validated as a drop); Escape
+// puts a held chip down.
 
 // A tile's size at most; a wide array (npu2's 8 columns, an FPGA's PE grid) is drawn smaller,
 // down to MIN_W, so that every tile fits the editor's width; past that the array scrolls.
@@ -9,6 +16,9 @@ const CELL_W = 112;
 const CELL_H = 74;
 const MIN_W = 46;
 const GAP = 6;
+// the hint line while no chip is held
+const RESTING = "Hold a chip to see where it may go and the cycles it would take there; " +
+  "or Tab to a chip: arrow keys move it, Enter shows where it may go";
 
 // The tile size that fits `columns` tiles in `width` pixels.
 function cellSize(width, columns) {
@@ -54,6 +64,12 @@ function render({ model, el: host }) {
   });
 
   let cell = { w: CELL_W, h: CELL_H };
+  let tiles = new Map(); // "col,row" -> the tile's element, as last drawn
+  let hint = null; // the line that describes the tile under a held chip
+  // the help for the chip held now: {task, pickup, tiles: {"c,r": reason}, cycles, best}
+  let help = null;
+  let focused = null; // the chip with the keyboard focus, kept across redraws
+  let redrawing = false;
 
   function position(col, row, rows) {
     return { left: col * (cell.w + GAP), top: (rows - 1 - row) * (cell.h + GAP) };
@@ -62,6 +78,15 @@ function render({ model, el: host }) {
   function draw() {
     const m = model.get("model");
     const placement = model.get("placement");
+    redrawing = true;
+    try {
+      drawTiles(m, placement);
+    } finally {
+      redrawing = false;
+    }
+  }
+
+  function drawTiles(m, placement) {
     root.replaceChildren();
     if (!m || !m.tiles) return;
 
@@ -85,6 +110,8 @@ function render({ model, el: host }) {
     const error = model.get("error");
     if (error) root.appendChild(el("div", { class: "dato-error", role: "alert" }, error));
     if (m.budget || m.ports) root.appendChild(deviceRow(m));
+    hint = el("div", { class: "dato-hint", "aria-live": "polite" });
+    root.appendChild(hint);
 
     cell = cellSize(root.clientWidth || host.clientWidth || 600, m.columns);
     const width = m.columns * (cell.w + GAP);
@@ -114,7 +141,7 @@ function render({ model, el: host }) {
       routes.appendChild(line);
     }
 
-    const tiles = new Map();
+    tiles = new Map();
     for (const t of m.tiles) {
       const p = position(t.col, t.row, m.rows);
       const tile = el("div", {
@@ -131,6 +158,7 @@ function render({ model, el: host }) {
       const dsp = t.dsp ? ` · ${t.dsp} DSP` : "";
       tile.title = (m.budget ? "PE slot " : "tile ") + `${t.col},${t.row}` +
         (label ? ` (${label})` : "") + (t.dsp ? `: ${t.dsp} DSP slices` : "");
+      tile.dataset.base = tile.title; // the tooltip when no chip is held
       const coord = el("span", { class: "dato-coord" }, `${where} ${label}${dsp}`);
       if (t.kind === "compute" && t.busy > 0.55) coord.style.color = "#e0e7ff"; // on deep blue
       tile.appendChild(coord);
@@ -155,7 +183,16 @@ function render({ model, el: host }) {
         class: "dato-chip" + (chip.group ? " dato-merged" : ""), "data-task": chip.name,
         title: chip.group ? `${chip.name} (${chip.kind}: ${chip.group})` : chip.name,
       }, chip.name);
+      node.tabIndex = 0;
+      node.setAttribute("role", "button");
+      node.setAttribute("aria-label", `${chip.name} on tile ${where[0]},${where[1]}: ` +
+        "arrow keys move it, Enter shows where it may go, Escape puts it down");
       node.addEventListener("pointerdown", (e) => startDrag(e, node, chip.name));
+      node.addEventListener("keydown", (e) => onKey(e, chip.name));
+      node.addEventListener("focus", () => { focused = chip.name; });
+      node.addEventListener("blur", () => {
+        if (!redrawing && focused === chip.name) focused = null; // not lost to a redraw
+      });
       tile.appendChild(node);
     }
     const scroller = el("div", { class: "dato-grid-scroll" });
@@ -164,6 +201,111 @@ function render({ model, el: host }) {
 
     const codeBox = el("pre", { class: "dato-code" }, model.get("code"));
     root.appendChild(codeBox);
+    mark();
+    if (focused) {
+      const chip = root.querySelector(`[data-task="${CSS.escape(focused)}"]`);
+      if (chip) chip.focus({ preventScroll: true });
+    }
+  }
+
+  // -- the help while a chip is held -----------------------------------------------------
+  // The tiles marked from `help`: legal ones highlighted, the others marked with their reason
+  // (as the tile's tooltip, and in the hint line when the chip is over it); predicted cycles
+  // on the tiles, the best so far starred.
+  function mark() {
+    for (const [key, tile] of tiles) {
+      tile.classList.remove("dato-legal", "dato-illegal", "dato-best", "dato-home");
+      tile.title = tile.dataset.base || "";
+      tile.removeAttribute("data-reason");
+      const old = tile.querySelector(".dato-predicted");
+      if (old) old.remove();
+      if (!help || !help.tiles) continue;
+      const reason = help.tiles[key];
+      if (reason === undefined) continue;
+      if (reason) {
+        tile.classList.add("dato-illegal");
+        tile.dataset.reason = reason;
+        tile.title = `${help.task} cannot go here: ${reason}`;
+        continue;
+      }
+      tile.classList.add("dato-legal");
+      if (key === help.home) tile.classList.add("dato-home");
+      const cycles = help.cycles[key];
+      if (cycles !== undefined) {
+        const best = key === help.best;
+        if (best) tile.classList.add("dato-best");
+        tile.appendChild(el("span", {
+          class: "dato-predicted", "data-cycles": String(cycles),
+        }, (best ? "★ " : "") + cycles.toLocaleString("en-US")));
+      }
+      tile.title = describe(key);
+    }
+    if (hint && !help) showHint(null);
+  }
+
+  // What the held chip would meet on a tile, for the hint line and the tooltips.
+  function describe(key) {
+    if (!help || !help.tiles) return "";
+    const reason = help.tiles[key];
+    if (reason === undefined) return `tile ${key}`;
+    if (reason) return `${help.task} cannot go to ${key}: ${reason}`;
+    const cycles = help.cycles[key];
+    const here = key === help.home ? " (where it is)" : "";
+    const timing = cycles === undefined ? "predicting…"
+      : `${cycles.toLocaleString("en-US")} cycles predicted` +
+        (key === help.best ? ", the fastest so far" : "");
+    return `${help.task} → ${key}${here}: ${timing}`;
+  }
+
+  function showHint(key) {
+    if (!hint) return;
+    hint.textContent = key && help ? describe(key) : (help ? "" : RESTING);
+    hint.classList.toggle("dato-hint-resting", !help);
+    hint.classList.toggle("dato-hint-refused", Boolean(help && help.tiles && help.tiles[key]));
+  }
+
+  function pickUp(name) {
+    help = { task: name, pending: true };
+    mark();
+    model.send({ kind: "pickup", task: name });
+  }
+
+  function putDown(tell) {
+    if (help && tell) model.send({ kind: "putdown" });
+    help = null;
+    mark();
+  }
+
+  model.on("msg:custom", (msg) => {
+    if (!help || !msg || msg.task && msg.task !== help.task) return;
+    if (msg.kind === "legal") {
+      const home = `${msg.home[0]},${msg.home[1]}`;
+      help = { task: msg.task, pickup: msg.pickup, home, tiles: msg.tiles, cycles: {},
+        best: null, keyboard: help.keyboard };
+    } else if (msg.kind === "prediction" && msg.pickup === help.pickup) {
+      help.cycles[`${msg.tile[0]},${msg.tile[1]}`] = msg.cycles;
+      help.best = `${msg.best[0]},${msg.best[1]}`;
+    } else {
+      return;
+    }
+    mark();
+    if (help.keyboard) showHint(help.home);
+  });
+
+  function onKey(event, name) {
+    const arrows = { ArrowLeft: "left", ArrowRight: "right", ArrowUp: "up", ArrowDown: "down" };
+    if (arrows[event.key]) {
+      event.preventDefault();
+      model.send({ kind: "nudge", task: name, direction: arrows[event.key] });
+    } else if (event.key === "Enter" || event.key === " ") {
+      event.preventDefault();
+      if (help && help.task === name) { putDown(true); return; }
+      pickUp(name);
+      help.keyboard = true;
+    } else if (event.key === "Escape" && help) {
+      event.preventDefault();
+      putDown(true);
+    }
   }
 
   // An FPGA's row above its PE grid: the device's budget (used of available) and the memory
@@ -197,27 +339,38 @@ function render({ model, el: host }) {
       : n.toLocaleString("en-US");
   }
 
+  // The tile under the pointer, the dragged chip aside.
+  function tileAt(node, x, y) {
+    node.style.visibility = "hidden";
+    const below = document.elementsFromPoint(x, y).find((t) => t.dataset && t.dataset.tile);
+    node.style.visibility = "";
+    return below;
+  }
+
   function startDrag(event, node, name) {
     event.preventDefault();
+    node.focus({ preventScroll: true });
     const startX = event.clientX, startY = event.clientY;
     node.classList.add("dato-dragging");
     node.setPointerCapture && node.setPointerCapture(event.pointerId);
+    pickUp(name);
     const move = (e) => {
       node.style.transform = `translate(${e.clientX - startX}px, ${e.clientY - startY}px)`;
+      const over = tileAt(node, e.clientX, e.clientY);
+      showHint(over ? over.dataset.tile : null);
     };
     const up = (e) => {
       node.removeEventListener("pointermove", move);
       node.removeEventListener("pointerup", up);
-      node.style.visibility = "hidden";
-      const below = document.elementsFromPoint(e.clientX, e.clientY)
-        .find((x) => x.dataset && x.dataset.tile);
-      node.style.visibility = "";
+      const below = tileAt(node, e.clientX, e.clientY);
       node.classList.remove("dato-dragging");
-      if (!below) { node.style.transform = ""; return; }
-      if (Math.abs(e.clientX - startX) + Math.abs(e.clientY - startY) < 4) {
+      const still = Math.abs(e.clientX - startX) + Math.abs(e.clientY - startY) < 4;
+      if (!below || still) {
         node.style.transform = "";
+        putDown(true);
         return;
       }
+      putDown(false); // the move cancels the help in Python
       // show the chip on its new tile until Python answers (accepted or refused)
       node.style.transform = "";
       below.appendChild(node);

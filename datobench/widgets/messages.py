@@ -23,24 +23,35 @@ def _is_name(value: object) -> bool:
     return isinstance(value, str) and value != ""
 
 
+# a keyboard move's direction -> (columns, rows) to step; row 0 is drawn at the bottom
+DIRECTIONS = {"left": (-1, 0), "right": (1, 0), "up": (0, 1), "down": (0, -1)}
+
 TILE = "a tile [column, row] of two integers"
 NAME = "an instance name (a non-empty string)"
+DIRECTION = f"one of {', '.join(DIRECTIONS)}"
 
-SCHEMA: dict[str, dict[str, tuple[Callable[[object], bool], str]]] = {
+Schema = dict[str, dict[str, tuple[Callable[[object], bool], str]]]
+
+SCHEMA: Schema = {
     "move": {"task": (_is_name, NAME), "tile": (is_tile, TILE)},
+    "pickup": {"task": (_is_name, NAME)},  # a chip was picked up: show where it may go
+    "putdown": {},  # ... and put down where it was
+    "nudge": {"task": (_is_name, NAME), "direction": (lambda d: d in DIRECTIONS, DIRECTION)},
     "undo": {},
     "redo": {},
 }
 
 
-def problem(message: object) -> str | None:
-    """What is wrong with a message from the front end, or None when it follows the schema."""
+def problem(message: object, schema: Schema = SCHEMA, who: str = "an editor") -> str | None:
+    """What is wrong with a message from a front end (the editor's, or that of another view,
+    ``who`` with its article, following ``schema``), or None when it follows the schema."""
     if not isinstance(message, dict):
-        return f"an editor message is an object with a 'kind', not {type(message).__name__}"
+        return f"{who} message is an object with a 'kind', not {type(message).__name__}"
     kind = message.get("kind")
-    if not isinstance(kind, str) or kind not in SCHEMA:
-        return f"unknown editor message kind {kind!r}; the kinds are: {', '.join(sorted(SCHEMA))}"
-    fields = SCHEMA[kind]
+    if not isinstance(kind, str) or kind not in schema:
+        view = who.split(" ", 1)[1]
+        return f"unknown {view} message kind {kind!r}; the kinds are: {', '.join(sorted(schema))}"
+    fields = schema[kind]
     for field, (check, expected) in fields.items():
         if field not in message:
             return f"'{kind}' message without '{field}': it must be {expected}"

@@ -3,7 +3,10 @@ per-tile timeline, resource report and code, all kept in step with one compiled 
 
 ``Workbench(region, target=...)`` compiles, maps and times the region; a legal drop in the
 editor recompiles with the new placement and every view updates; an illegal one is refused
-with the ``MappingError``'s reason and the last good state is kept.
+with the ``MappingError``'s reason and the last good state is kept. While a chip is held, the
+editor shows where it may go and the cycles each tile would give, timed in the background;
+every placement tried is listed under the timelines, where two can be compared. The Code
+section's design is generated when the section is opened, once per placement.
 
 The panel times without input values; a program whose branches depend on data cannot be timed
 that way and is timed on zero-filled inputs instead. The panel says which, under its header.
@@ -28,12 +31,15 @@ from datobench import visual
 from datobench.core.errors import CapabilityError, DatoError
 from datobench.core.measure import Measurement
 from datobench.visual import charts
+from datobench.visual.code import design_of, listing_html
 from datobench.visual.tiles import fill_at
 from datobench.widgets import snapshot
 from datobench.widgets.device import run_on_device, zero_inputs
-from datobench.widgets.editor import PlacementEditor
+from datobench.widgets.editor import PlacementEditor, placement_code
 from datobench.widgets.functional import functional_html, run_functional
 from datobench.widgets.graph import GraphView
+from datobench.widgets.history import PlacementHistory
+from datobench.widgets.placement_help import MappingCheck, placement_key
 from datobench.widgets.scrubber import CycleScrubber
 
 _STYLE = """<style>
@@ -63,6 +69,8 @@ _STYLE = """<style>
   border: 1px solid #e2e8f0; border-radius: 6px; padding: 6px 8px; }
 </style>"""
 
+
+CODE = 1  # the Code section's index in the panel's accordion
 
 # what the panel's timing was computed on: "values" (timing without values), "zeros"
 TIMING_BASIS = {
@@ -121,6 +129,9 @@ class Workbench:
         self.program = dato.compile(
             region, target=target, placement=placement, primitives=self.primitives, sizes=sizes
         )
+        self._mapper = MappingCheck(self.program, self.primitives)  # placements, re-mapped
+        self._predicted: dict[tuple, tuple] = {}  # placement key -> (program, perf, basis)
+        self._designs: dict[tuple, object] = {}  # placement key -> design_of(program)
         self.perf, self.timed_on = self._time(self.program)
         # the functional run (backend "sim"), on generated inputs: a placement does not change it
         self.simulated = run_functional(self.program) if backend == "sim" else None
@@ -132,7 +143,15 @@ class Workbench:
                 self._progress.description = "on device"
             self.measured = run_on_device(self.program, self.perf.seconds, xclbin, insts)
         self._progress = own
-        self.editor = PlacementEditor(self.program.mapping.placement, self._apply)
+        timed = backend in ("perf", "xrt")
+        self.editor = PlacementEditor(
+            self.program.mapping.placement,
+            self._apply,
+            self._refusal,
+            self._predict if timed else None,
+        )
+        self.history = PlacementHistory(self.editor.restore)
+        self.history.applied(self.program.mapping.placement, None, self.program, self.perf)
         # moves the charts' cursors in the browser; Python hears the cycle on release
         self.scrubber = CycleScrubber(
             max=max(self.perf.cycles if self.perf else 0, 1),
@@ -169,35 +188,67 @@ class Workbench:
                 bar.layout.visibility = "visible"
             elif self.progress_output is None:  # the caller's bar, before the panel is shown
                 self.progress_output = display(bar, display_id=True)
-        callback = self._on_progress if self._show_progress else None
         try:
-            return program.run(backend="perf", values=False, progress=callback), "values"
-        except CapabilityError:  # data-dependent control flow: time it on zeros
-            zeros = zero_inputs(program)
-            return program.run(*zeros, backend="perf", progress=callback), "zeros"
+            return self._timing(program, self._on_progress if self._show_progress else None)
         finally:
             self._own_progress.layout.visibility = "hidden"
+
+    @staticmethod
+    def _timing(program, progress):
+        """Time a program without values, or on zeros when its branches need data."""
+        try:
+            return program.run(backend="perf", values=False, progress=progress), "values"
+        except CapabilityError:  # data-dependent control flow: time it on zeros
+            zeros = zero_inputs(program)
+            return program.run(*zeros, backend="perf", progress=progress), "zeros"
 
     def _on_progress(self, fraction: float):
         self._progress.value = fraction
 
     def _apply(self, placement: dict) -> str | None:
-        """Recompile with a new placement; the reason it is illegal, or None when applied."""
-        try:
-            program = dato.compile(
-                self.region,
-                target=self.target,
-                placement={k: tuple(v) for k, v in placement.items()},
-                primitives=self.primitives,
-                sizes=self.sizes,
-            )
-        except DatoError as error:
-            return error.message
+        """Re-map with a new placement; the reason it is illegal, or None when applied (timed
+        afresh, unless it was timed while its chip was held)."""
+        was = dict(self.program.mapping.placement)
+        program = self._mapper.program(placement)
+        if isinstance(program, str):
+            self.history.refused(placement, was, program)
+            return program
         before = self.perf.cycles if self.perf else None
-        self.program = program
-        self.perf, self.timed_on = self._time(program)
+        predicted = self._predicted.get(placement_key(placement))
+        self._predicted = {}  # they were moves from the placement being left
+        if predicted is not None:
+            self.program, self.perf, self.timed_on = predicted
+        else:
+            self.program = program
+            self.perf, self.timed_on = self._time(program)
+        self.history.applied(placement, was, self.program, self.perf)
         self._refresh(before)
         return None
+
+    def _refusal(self, placement: dict) -> str | None:
+        """Why the mapper refuses a placement, or None: what a drop would answer."""
+        program = self._mapper.program(placement)
+        return program if isinstance(program, str) else None
+
+    def _predict(self, placement: dict, progress) -> int | None:
+        """The cycles with a placement (run in the editor's background job; ``progress``
+        stops it), kept until the next placement so that a drop there need not time it
+        again."""
+        key = placement_key(placement)
+        if key == placement_key(self.program.mapping.placement) and self.perf is not None:
+            return self.perf.cycles
+        known = self._predicted.get(key)  # (the drop replaces the dictionary, not this)
+        if known is not None:
+            return known[1].cycles
+        program = self._mapper.program(placement)
+        if isinstance(program, str):
+            return None
+        try:
+            perf, basis = self._timing(program, progress)
+        except DatoError:  # a deadlock, say: the drop there would report it
+            return None
+        self._predicted[key] = (program, perf, basis)
+        return perf.cycles
 
     # -- views ------------------------------------------------------------------------------
     def _layout(self):
@@ -216,8 +267,10 @@ class Workbench:
         )
         code = w.Accordion(children=[self.report, w.VBox([self.selected, self.code])])
         code.set_title(0, "Resources")
-        code.set_title(1, "Code")
+        code.set_title(CODE, "Code")
         code.selected_index = 0
+        code.observe(lambda _: self._show_code(), "selected_index")
+        self.sections = code
         box = w.VBox(
             [
                 w.HTML(_STYLE + snapshot.LIVE_STYLE),
@@ -230,6 +283,8 @@ class Workbench:
                 self.streams,
                 section("Tiles over time"),
                 self.timeline,
+                section("Placements tried: click one to restore it, tick two to compare them"),
+                self.history,
                 code,
             ]
         )
@@ -273,9 +328,18 @@ class Workbench:
 
     def _show_code(self):
         """The generated code (the MLIR-AIE design on an NPU, the selected instance's core
-        highlighted), then the placement as code."""
-        self.code.value = visual.code_html(self.program, self.selected.value) + (
-            f'<pre class="dato-pre">{html.escape(self.editor.code)}</pre>'
+        highlighted), then the placement as code; only while the Code section is open (the
+        design is what a placement change would otherwise spend most of its time on), and
+        generated once per placement."""
+        if self.sections.selected_index != CODE:
+            return
+        key = placement_key(self.program.mapping.placement)
+        if key not in self._designs:
+            self._designs[key] = design_of(self.program)
+        design = self._designs[key]
+        as_code = placement_code(self.program.mapping.placement)  # the editor's is set after
+        self.code.value = listing_html(self.program, design, self.selected.value) + (
+            f'<pre class="dato-pre">{html.escape(as_code)}</pre>'
         )
 
     def _scrub(self, change):
