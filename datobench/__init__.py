@@ -125,6 +125,7 @@ def tune(
     progress: bool = True,
     storage: str | None = None,
     sampler="tpe",
+    start=(),
 ) -> Tuning:
     """Search the region's symbolic sizes (and ``"primitives"``, ``"target"``) in ``space``
     for the best ``objective`` ("seconds", "cycles", "utilization", "memory", a function of
@@ -133,9 +134,11 @@ def tune(
     with the reason and never simulated. Trials run on ``workers`` local processes (the CPU
     count), or on a Dask cluster (``scheduler``: its address or a ``distributed.Client``).
     ``storage`` (an Optuna storage URL such as "sqlite:///tune.db") keeps the study: called
-    again, it resumes up to ``trials`` in all. ``progress`` shows a text bar, in a terminal and in a
-    notebook alike (there a stream output, which a saved notebook keeps as it ended; a widget
-    bar would show "model not found" once the kernel is gone)."""
+    again, it resumes up to ``trials`` in all. ``start`` lists points tried first (sizes by
+    value, e.g. ``[{"m": 64, "k": 32}]``: a known design to improve on); a point already timed
+    by the same search earlier in the session is not simulated again. ``progress`` shows a text
+    bar, in a terminal and in a notebook alike (there a stream output, which a saved notebook
+    keeps as it ended; a widget bar would show "model not found" once the kernel is gone)."""
     try:
         from datobench.core.tune.search import tune as search
     except ImportError as error:
@@ -155,6 +158,7 @@ def tune(
         progress,
         storage,
         sampler,
+        start,
     )
 
 

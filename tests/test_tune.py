@@ -176,20 +176,69 @@ def test_fifo_depths_primitives_and_targets_are_searched():
     assert best.program.target.name == best.params["target"]
 
 
+def test_a_second_search_of_the_same_job_simulates_no_point_again(tmp_path):
+    log = tmp_path / "simulated.txt"
+
+    def simulated_seconds(result):
+        """Runs in the worker, on each PerfResult: a line per simulated point."""
+        with open(log, "a") as f:
+            f.write(f"{result.cycles}\n")
+        return result.seconds
+
+    space = {"m": [16, 32], "k": [32], "n": [16, 32]}
+    options = dict(target="npu2", space=space, objective=simulated_seconds, workers=2)
+    grid = dato.tune(GEMM, **options, sampler="grid", progress=False)
+    assert len(log.read_text().splitlines()) == 4 == len(grid.trials.drop_duplicates(["m", "n"]))
+    again = dato.tune(GEMM, **options, sampler="random", trials=6, seed=3, progress=False)
+    assert len(log.read_text().splitlines()) == 4  # every point told its first record
+    table = again.trials
+    assert len(table) <= 6 and (table.wall_time == 0).all()
+    assert again.best.params == grid.best.params
+
+
+def test_start_points_are_tried_first_and_skipped_when_tried_already(tmp_path):
+    region = pipeline(64, dato.symbol("depth"))
+    space = {
+        "depth": [1, 2, 4],
+        "primitives": [[], [dato.chain("producer", "consumer")]],
+        "target": ["npu1_4col", "npu2"],
+    }
+    start = [
+        {"depth": 4, "primitives": [dato.chain("producer", "consumer")], "target": "npu2"},
+        {dato.symbol("depth"): 1},  # the rest is the sampler's to choose
+    ]
+    storage = f"sqlite:///{tmp_path / 'tune.db'}"
+    tuning = dato.tune(
+        region, space=space, start=start, trials=3, workers=1, storage=storage, progress=False
+    )
+    table = tuning.trials
+    first = table.iloc[0][["depth", "primitives", "target"]].tolist()
+    assert first == [4, "chain(producer, consumer)", "npu2"] and table.depth[1] == 1
+    resumed = dato.tune(
+        region, space=space, start=start[:1], trials=5, workers=1, storage=storage,
+        progress=False,
+    )  # fmt: skip
+    assert len(resumed.trials) == 5 and (resumed.trials.depth.iloc[:3] == table.depth).all()
+    assert len(resumed.trials[resumed.trials.trial > 2].query("depth == 4 and target == 'npu2'")
+               .query("primitives != 'none'")) == 0  # fmt: skip
+
+
 def test_a_real_dask_cluster_with_two_worker_processes_runs_the_trials():
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     ) as cluster:
+        # objective "cycles": a job of its own, whose points no earlier search has timed
         tuning = dato.tune(
-            GEMM, target="npu2", space=SPACE, trials=10, scheduler=cluster.scheduler_address,
-            progress=False,
+            GEMM, target="npu2", space=SPACE, objective="cycles", trials=10,
+            scheduler=cluster.scheduler_address, progress=False,
         )  # fmt: skip
         workers = set(cluster.scheduler_info["workers"])
         assert set(tuning.trials.worker) == workers and len(workers) == 2
         with distributed.Client(cluster) as client:
             again = dato.tune(
-                GEMM, target="npu2", space=SPACE, trials=4, scheduler=client, progress=False
-            )
+                GEMM, target="npu2", space=SPACE, objective="utilization", trials=4,
+                scheduler=client, progress=False,
+            )  # fmt: skip
             assert set(again.trials.worker) <= workers and not client.status == "closed"
 
 
@@ -261,6 +310,11 @@ def test_a_wrong_space_is_refused_at_the_call(space, message):
         ({"scheduler": 8786}, "scheduler= is a Dask scheduler's address ('tcp://host:8786') or"),
         ({"target": None}, "dato.tune needs a target: target='npu2', or a 'target' entry"),
         ({"trials": 0}, "trials must be"),
+        ({"start": {"m": 16}}, "dato.tune's start is a list of points, e.g. [{'m': 64, 'k': 32}]"),
+        ({"start": [16]}, "each point of dato.tune's start maps entries of the space to one"),
+        ({"start": [{"mm": 16}]}, "start point {'mm': 16}: 'mm' is not an entry of the space"),
+        ({"start": [{"m": 24}]}, "start point {'m': 24}: 24 is not a candidate of 'm'"),
+        ({"start": [{"m": True}]}, "start point {'m': True}: True is not a candidate of 'm'"),
     ],
 )
 def test_wrong_options_are_refused(options, message):

@@ -11,8 +11,10 @@ worst possible) is never the best.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import threading
 import warnings
+from collections.abc import Mapping
 from concurrent.futures import Future
 
 import optuna
@@ -31,6 +33,11 @@ from datobench.core.tune.trial import FAILED, INFEASIBLE, OK, make_job, used_nam
 from datobench.core.validate import whole_number
 
 MAX_TRIALS = 1_000_000
+# the points timed in this session: sha256 of a search's job -> point -> record. The job holds
+# the region, the space, the target and the objectives (cloudpickled, the same bytes for the
+# same search), so a later search of the same job (another sampler or seed, more trials) is
+# told these records instead of simulating the points again
+TIMED: dict[bytes, dict[tuple, dict]] = {}
 
 
 def tune(
@@ -45,11 +52,14 @@ def tune(
     progress: bool | type = True,
     storage: str | None = None,
     sampler="tpe",
+    start=(),
 ) -> Tuning:
     """Search ``space`` for the point of ``region`` that optimises ``objective`` on ``target``.
 
     ``trials`` counts the study's trials: a stored study (``storage=``) that has some already
     runs only the rest. ``progress`` is a bool or the tqdm class to draw the bar with.
+    ``start`` lists points tried first, before the sampler chooses (Optuna's enqueued
+    trials): a known design to improve on; a point the study has tried already is skipped.
     """
     if not isinstance(region, RegionFunction):
         raise DatoTypeError(f"dato.tune takes a @dato.region function, not {region!r}")
@@ -59,6 +69,7 @@ def tune(
         if each is not None:
             load_target(each)  # a wrong name is refused here, not in every trial
     goals = make_goals(objective)
+    first = _start_points(start, chosen)
     the_sampler = _sampler(sampler, seed, chosen)
     job = make_job(region, chosen, target, goals)
     with _quiet_optuna():
@@ -69,6 +80,8 @@ def tune(
             directions=[g.direction for g in goals],
             load_if_exists=storage is not None,
         )
+        for point in first:
+            study.enqueue_trial(point, skip_if_exists=True)
         _run(study, job, chosen, goals, trials - _finished(study), scheduler, workers, progress)
     return Tuning(study, chosen, goals, region, target)
 
@@ -88,35 +101,38 @@ def symbolic_sizes(region: RegionFunction) -> set[str]:
 
 def _run(study, job: bytes, space: Space, goals, count: int, scheduler, workers, progress):
     """Optuna's loop, with as many trials in flight as there are workers, each waiting for
-    its point to be evaluated there; a point seen before in this study (or in flight) is told
-    that trial's record, not simulated again, and the search stops once every point has been
-    seen."""
+    its point to be evaluated there. A point already timed (earlier in this study, in flight,
+    or by an earlier search of the same job in this session) is told that record, not
+    simulated again; the search stops once this study has seen every point."""
     if count <= 0:
         return
-    seen = {  # the points of a resumed study
-        _key(t.params): _done({**t.user_attrs, "values": t.values})
-        for t in study.trials
-        if "state" in t.user_attrs
-    }
+    known = TIMED.setdefault(hashlib.sha256(job).digest(), {})
+    for t in study.trials:  # the points of a resumed study
+        if "state" in t.user_attrs:
+            known.setdefault(_key(t.params), {**t.user_attrs, "values": t.values})
+    pending = {key: _done(record) for key, record in known.items()}
+    here = {_key(t.params) for t in study.trials if t.state.is_finished()}
     lock = threading.Lock()  # Optuna's trials run in threads
     bar = Progress(progress, count, study.study_name, goals[0])
     where = runner(scheduler, workers)
 
     def objective(trial) -> list[float]:
         params = space.suggest(trial)
+        key = _key(params)
         with lock:
-            future = seen.get(_key(params))
+            here.add(key)
+            future = pending.get(key)
             again = future is not None
             if not again:
-                future = seen[_key(params)] = where.submit(job, params)
-        record = future.result()
+                future = pending[key] = where.submit(job, params)
+        record = known[key] = future.result()
         if again:  # told the record of the point's first trial, with no time spent on it
             record = {**record, "wall_time": 0.0}
         return _keep(trial, record, goals)
 
     def told(study, trial) -> None:
         bar.told(trial)
-        if len(seen) >= space.size():
+        if len(here) >= space.size():
             study.stop()
 
     try:
@@ -129,6 +145,15 @@ def _run(study, job: bytes, space: Space, goals, count: int, scheduler, workers,
     finally:
         where.close()
         bar.close()
+
+
+def _start_points(start, space: Space) -> list[dict]:
+    """The stored values of the points of ``start``, checked against the space."""
+    if isinstance(start, Mapping) or not isinstance(start, (list, tuple)):
+        raise DatoTypeError(
+            f"dato.tune's start is a list of points, e.g. [{{'m': 64, 'k': 32}}], not {start!r}"
+        )
+    return [space.stored(point) for point in start]
 
 
 def _done(record: dict) -> Future:

@@ -9,6 +9,7 @@ objects a trial compiles with.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -97,6 +98,39 @@ class Space:
         primitives = self.objects.get(PRIMITIVES, {}).get(chosen.get(PRIMITIVES), ())
         target = self.objects.get(TARGET, {}).get(chosen.get(TARGET))
         return sizes, primitives, target
+
+    def stored(self, point: object) -> dict[str, object]:
+        """Optuna's stored values for a point given as the user writes it (sizes by value,
+        'primitives' as a list of chains and bundles, 'target' by name): a point of ``start``.
+        Entries left out are the sampler's to choose."""
+        if not isinstance(point, Mapping):
+            raise DatoTypeError(
+                "each point of dato.tune's start maps entries of the space to one of their "
+                f"candidates, e.g. {{'m': 64}}, not {point!r}"
+            )
+        out = {}
+        for key, value in point.items():
+            name = key.name if isinstance(key, Symbol) and key._op is None else key
+            if name not in self.dimensions:
+                raise DatoTypeError(
+                    f"start point {dict(point)!r}: {key!r} is not an entry of the space (its "
+                    f"entries: {', '.join(self.dimensions)})"
+                )
+            out[name] = self._stored_value(name, value, point)
+        return out
+
+    def _stored_value(self, name: str, value: object, point: Mapping) -> object:
+        candidates = self.dimensions[name]
+        if name == PRIMITIVES:
+            with contextlib.suppress(DatoTypeError):
+                value = _primitives_label(_primitive_list(value))
+        elif name == TARGET and isinstance(value, Target):
+            value = value.name
+        if value not in candidates or isinstance(value, bool):
+            raise DatoTypeError(
+                f"start point {dict(point)!r}: {value!r} is not a candidate of '{name}'"
+            )
+        return value if name in self.objects else candidates.index(value)
 
     def size(self) -> int:
         """How many points the space has."""
