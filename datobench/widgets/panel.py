@@ -23,13 +23,15 @@ from pathlib import Path
 import ipywidgets as w
 from IPython.display import display
 
-import datobench as dato
 from datobench import visual
+from datobench.core.advisor import Recipe
 from datobench.core.errors import CapabilityError, DatoError
 from datobench.core.measure import Measurement
 from datobench.visual import charts
+from datobench.visual.slrs import slr_svg
 from datobench.visual.tiles import fill_at
 from datobench.widgets import snapshot
+from datobench.widgets.advisor import DepthAdvisorView
 from datobench.widgets.device import run_on_device, zero_inputs
 from datobench.widgets.editor import PlacementEditor
 from datobench.widgets.functional import functional_html, run_functional
@@ -118,9 +120,9 @@ class Workbench:
         self.progress_output = None
         self.picture = None  # the display of the panel's picture (snapshot.py), once shown
         self._painted = 0  # the picture's generation: a newer placement supersedes a painting
-        self.program = dato.compile(
-            region, target=target, placement=placement, primitives=self.primitives, sizes=sizes
-        )
+        # what the program is compiled from; a drop or an applied FIFO depth edits it
+        self.recipe = Recipe(region, target, placement, self.primitives, sizes)
+        self.program = self.recipe.compile()
         self.perf, self.timed_on = self._time(self.program)
         # the functional run (backend "sim"), on generated inputs: a placement does not change it
         self.simulated = run_functional(self.program) if backend == "sim" else None
@@ -151,6 +153,8 @@ class Workbench:
         self.timeline = w.HTML(layout=w.Layout(overflow="auto", max_height=lanes))
         self.report = w.HTML()
         self.code = w.HTML()
+        self.slrs = w.HTML()  # an FPGA's SLRs and the PE rows of each (visual/slrs.py)
+        self.advisor = DepthAdvisorView(self.apply_depth)
         instances = [i.name for i in self.program.graph.instances]
         self.selected = w.Dropdown(options=instances, description="core", value=instances[0])
         self.selected.observe(lambda _: self._show_code(), "value")
@@ -183,18 +187,22 @@ class Workbench:
 
     def _apply(self, placement: dict) -> str | None:
         """Recompile with a new placement; the reason it is illegal, or None when applied."""
+        return self._adopt(self.recipe.with_placement({k: tuple(v) for k, v in placement.items()}))
+
+    def apply_depth(self, stream: str, depth: int) -> str | None:
+        """Recompile with a stream's FIFO depth changed (the advisor's "apply"), as a drop
+        is applied; the reason it is refused, or None when applied."""
+        return self._adopt(self.recipe.with_depth(stream, depth))
+
+    def _adopt(self, recipe: Recipe) -> str | None:
+        """Compile, time and show ``recipe``; when it does not compile, the reason, and the
+        last good state stays."""
         try:
-            program = dato.compile(
-                self.region,
-                target=self.target,
-                placement={k: tuple(v) for k, v in placement.items()},
-                primitives=self.primitives,
-                sizes=self.sizes,
-            )
+            program = recipe.compile()
         except DatoError as error:
             return error.message
         before = self.perf.cycles if self.perf else None
-        self.program = program
+        self.recipe, self.program = recipe, program
         self.perf, self.timed_on = self._time(program)
         self._refresh(before)
         return None
@@ -230,6 +238,9 @@ class Workbench:
                 self.streams,
                 section("Tiles over time"),
                 self.timeline,
+                self.slrs,
+                section("FIFO depths"),
+                self.advisor,
                 code,
             ]
         )
@@ -268,6 +279,9 @@ class Workbench:
             self.timeline.value = visual.timeline_svg(perf, self.scrubber.value)
         self.editor.model = visual.tile_array_model(p, perf, self.scrubber.value)
         self.report.value = visual.report_html(p, perf)
+        svg = slr_svg(p)
+        self.slrs.value = svg and f'<div class="dato-section">FPGA device: SLRs</div>{svg}'
+        self.advisor.show(p, self.recipe, perf)
         self._show_code()
         self._repaint()
 
