@@ -64,7 +64,7 @@ def test_an_fpga_panel_draws_its_slrs_and_an_npu_panel_none():
     fpga = Workbench(systolic_gemm(4, 4, 8, 8, 8, 64, int16, int32), target="u280", progress=False)
     svg = fpga.slrs.value
     assert "FPGA device: SLRs" in svg and svg.count("data-slr=") == 3
-    assert "HBM[0:31], DDR[0]" in svg and "LUTs are estimated" in svg
+    assert "HBM[0:31], DDR[0]" in svg and "LUTs estimated from each PE" in svg
     assert svg.count("data-pe=") == len(fpga.program.mapping.placement)
     model = fpga.editor.model
     assert [s["slr"] for s in model["slrs"]] == ["SLR0", "SLR1", "SLR2"]

@@ -9,10 +9,7 @@ from datobench.core.passes.place_fpga import SlrBand, slr_bands
 from datobench.core.passes.resources import DSP
 from datobench.visual.colors import BUSY, FONT, IDLE, INK, MUTED, escape
 
-LUT_NOTE = (
-    "LUTs are estimated from each PE's operations (adders, comparators, selects, control), "
-    "not synthesised: v++'s report is the measure"
-)
+LUT_NOTE = "LUTs estimated from each PE's operations, not synthesised (v++ reports the count)"
 BAND_COLOURS = ("#eff6ff", "#f0fdf4", "#fefce8", "#fdf2f8")
 LABEL_W = 230  # the budget column right of the grid
 ROW_GAP = 2
