@@ -24,15 +24,15 @@ import ipywidgets as w
 from IPython.display import display
 
 from datobench import visual
-from datobench.core.advisor import Recipe
-from datobench.core.errors import CapabilityError, DatoError
+from datobench.core.advisor import Recipe, timing
+from datobench.core.errors import DatoError
 from datobench.core.measure import Measurement
 from datobench.visual import charts
 from datobench.visual.slrs import slr_svg
 from datobench.visual.tiles import fill_at
 from datobench.widgets import snapshot
 from datobench.widgets.advisor import DepthAdvisorView
-from datobench.widgets.device import run_on_device, zero_inputs
+from datobench.widgets.device import run_on_device
 from datobench.widgets.editor import PlacementEditor
 from datobench.widgets.functional import functional_html, run_functional
 from datobench.widgets.graph import GraphView
@@ -174,11 +174,8 @@ class Workbench:
             elif self.progress_output is None:  # the caller's bar, before the panel is shown
                 self.progress_output = display(bar, display_id=True)
         callback = self._on_progress if self._show_progress else None
-        try:
-            return program.run(backend="perf", values=False, progress=callback), "values"
-        except CapabilityError:  # data-dependent control flow: time it on zeros
-            zeros = zero_inputs(program)
-            return program.run(*zeros, backend="perf", progress=callback), "zeros"
+        try:  # without values, or on zeros when the control flow depends on data
+            return timing(program, callback)
         finally:
             self._own_progress.layout.visibility = "hidden"
 
