@@ -8,8 +8,8 @@ the floating-point ones are of the order of LUT-built Vitis HLS cores:
 
 - an integer adder or subtractor: one LUT per bit; a comparator: one per two bits; a select
   (``where``, ``maximum``, ``abs``): a comparator and one LUT per bit; bitwise logic: one per
-  two bits; a shift: two per bit; integer products are DSP slices (``route_fpga``), divisions
-  a LUT per bit squared;
+  two bits; a shift: two per bit; integer products are DSP slices (``route_fpga``), a division
+  four LUTs per bit (a shift-and-subtract divider, iterated);
 - float: an adder ``FLOAT_ADD`` LUTs per 32 bits, a product beside its DSPs ``FLOAT_MUL``, a
   function (``exp``, ``sqrt``...) ``FLOAT_FUNCTION``;
 - a matmul unrolls its k products into DSP slices, which also sum most of them (their
@@ -116,7 +116,7 @@ def _element_luts(name: str, dtype) -> int:
     if name == "*":
         return FLOAT_MUL * bits // 32 if float_ else 0
     if name in _DIVIDE:
-        return FLOAT_FUNCTION if float_ else bits * bits
+        return FLOAT_FUNCTION if float_ else 4 * bits
     if name in _FUNCTION:
         return FLOAT_FUNCTION
     return 0  # a cast, a fill, a transpose: wiring
