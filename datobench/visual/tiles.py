@@ -11,6 +11,7 @@ from datobench.core.ir.mapping import tile_key
 from datobench.core.kinds import kind_of
 from datobench.core.passes.resources import DSP, MEMORY, ONCHIP
 from datobench.visual.instances import accesses
+from datobench.visual.slrs import slr_model
 
 
 def fill_at(points: list[tuple[int, int]], cycle: int) -> int:
@@ -130,6 +131,7 @@ def _device(program, kind) -> dict:
             }
             for res, cap in device.capacity.items()
         ]
+        out["slrs"] = slr_model(program)  # the PE rows of each SLR, within its share
     if kind.runs_hls:
         users: dict[str, dict[str, set[str]]] = {}
         for buffer, task, direction in accesses(program.graph):

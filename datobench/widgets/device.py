@@ -9,23 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
+from datobench.core.advisor import zero_inputs
 from datobench.core.backends import backend
 from datobench.core.errors import BackendUnavailable, DatoError
-from datobench.core.ir.types import TensorType
 from datobench.core.kinds import kind_of
 from datobench.core.measure import Measurement, NotRun, measure
-
-
-def zero_inputs(program) -> list:
-    """Zero-filled arrays for the region's parameters (and zero for its scalar ones): what
-    the panel times data-dependent programs on, and what it runs on the device (a timing
-    without values holds for any inputs, zeros included)."""
-    return [
-        np.zeros(p.type.shape, p.type.dtype.np) if isinstance(p.type, TensorType) else p.type(0)
-        for p in program.region.signature()
-    ]
 
 
 def run_on_device(

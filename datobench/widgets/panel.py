@@ -26,15 +26,17 @@ from pathlib import Path
 import ipywidgets as w
 from IPython.display import display
 
-import datobench as dato
 from datobench import visual
-from datobench.core.errors import CapabilityError, DatoError
+from datobench.core.advisor import Recipe, timing
+from datobench.core.errors import DatoError
 from datobench.core.measure import Measurement
 from datobench.visual import charts
 from datobench.visual.code import design_of, listing_html
+from datobench.visual.slrs import slr_svg
 from datobench.visual.tiles import fill_at
 from datobench.widgets import snapshot
-from datobench.widgets.device import run_on_device, zero_inputs
+from datobench.widgets.advisor import DepthAdvisorView
+from datobench.widgets.device import run_on_device
 from datobench.widgets.editor import PlacementEditor, placement_code
 from datobench.widgets.functional import functional_html, run_functional
 from datobench.widgets.graph import GraphView
@@ -126,9 +128,9 @@ class Workbench:
         self.progress_output = None
         self.picture = None  # the display of the panel's picture (snapshot.py), once shown
         self._painted = 0  # the picture's generation: a newer placement supersedes a painting
-        self.program = dato.compile(
-            region, target=target, placement=placement, primitives=self.primitives, sizes=sizes
-        )
+        # what the program is compiled from; a drop or an applied FIFO depth edits it
+        self.recipe = Recipe(region, target, placement, self.primitives, sizes)
+        self.program = self.recipe.compile()
         self._mapper = MappingCheck(self.program, self.primitives)  # placements, re-mapped
         self._predicted: dict[tuple, tuple] = {}  # placement key -> (program, perf, basis)
         self._designs: dict[tuple, object] = {}  # placement key -> design_of(program)
@@ -170,6 +172,8 @@ class Workbench:
         self.timeline = w.HTML(layout=w.Layout(overflow="auto", max_height=lanes))
         self.report = w.HTML()
         self.code = w.HTML()
+        self.slrs = w.HTML()  # an FPGA's SLRs and the PE rows of each (visual/slrs.py)
+        self.advisor = DepthAdvisorView(self.apply_depth)
         instances = [i.name for i in self.program.graph.instances]
         self.selected = w.Dropdown(options=instances, description="core", value=instances[0])
         self.selected.observe(lambda _: self._show_code(), "value")
@@ -188,19 +192,11 @@ class Workbench:
                 bar.layout.visibility = "visible"
             elif self.progress_output is None:  # the caller's bar, before the panel is shown
                 self.progress_output = display(bar, display_id=True)
-        try:
-            return self._timing(program, self._on_progress if self._show_progress else None)
+        callback = self._on_progress if self._show_progress else None
+        try:  # without values, or on zeros when the control flow depends on data
+            return timing(program, callback)
         finally:
             self._own_progress.layout.visibility = "hidden"
-
-    @staticmethod
-    def _timing(program, progress):
-        """Time a program without values, or on zeros when its branches need data."""
-        try:
-            return program.run(backend="perf", values=False, progress=progress), "values"
-        except CapabilityError:  # data-dependent control flow: time it on zeros
-            zeros = zero_inputs(program)
-            return program.run(*zeros, backend="perf", progress=progress), "zeros"
 
     def _on_progress(self, fraction: float):
         self._progress.value = fraction
@@ -221,7 +217,25 @@ class Workbench:
         else:
             self.program = program
             self.perf, self.timed_on = self._time(program)
+        self.recipe = self.recipe.with_placement(dict(self.program.mapping.placement))
         self.history.applied(placement, was, self.program, self.perf)
+        self._refresh(before)
+        return None
+
+    def apply_depth(self, stream: str, depth: int) -> str | None:
+        """Recompile with a stream's FIFO depth changed (the advisor's "apply"), as a drop
+        is applied; the reason it is refused, or None when applied (the last good state
+        stays)."""
+        recipe = self.recipe.with_depth(stream, depth)
+        try:
+            program = recipe.compile()
+        except DatoError as error:
+            return error.message
+        before = self.perf.cycles if self.perf else None
+        self.recipe, self.program = recipe, program
+        self._mapper = MappingCheck(program, self.primitives)  # drops re-map this program now
+        self._predicted = {}
+        self.perf, self.timed_on = self._time(program)
         self._refresh(before)
         return None
 
@@ -244,7 +258,7 @@ class Workbench:
         if isinstance(program, str):
             return None
         try:
-            perf, basis = self._timing(program, progress)
+            perf, basis = timing(program, progress)
         except DatoError:  # a deadlock, say: the drop there would report it
             return None
         self._predicted[key] = (program, perf, basis)
@@ -285,6 +299,9 @@ class Workbench:
                 self.timeline,
                 section("Placements tried: click one to restore it, tick two to compare them"),
                 self.history,
+                self.slrs,
+                section("FIFO depths"),
+                self.advisor,
                 code,
             ]
         )
@@ -323,6 +340,9 @@ class Workbench:
             self.timeline.value = visual.timeline_svg(perf, self.scrubber.value)
         self.editor.model = visual.tile_array_model(p, perf, self.scrubber.value)
         self.report.value = visual.report_html(p, perf)
+        svg = slr_svg(p)
+        self.slrs.value = svg and f'<div class="dato-section">FPGA device: SLRs</div>{svg}'
+        self.advisor.show(p, self.recipe, perf)
         self._show_code()
         self._repaint()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datobench.core.errors import MappingError
 from datobench.core.ir.mapping import Tile, TileUse, tile_key
+from datobench.core.passes.luts import LUTS
 from datobench.core.targets import COMPUTE, MEM, Target
 
 MEMORY = "data memory"
@@ -112,6 +113,8 @@ _HINTS = {
     DMA_OUT: "hint: channels between neighbouring tiles use shared memory, not DMA; each DDR "
     "buffer a tile writes takes one DMA channel",
     DSP: "hint: use fewer PEs or smaller tiles per PE",
+    LUTS: "hint: the LUTs are estimated from each PE's operations (passes/luts.py): use fewer "
+    "PEs or fewer operations per PE",
 }
 
 
@@ -137,4 +140,5 @@ def _device_capacity(target: Target) -> dict[str, int]:
         DSP: dev["dsp"],
         ONCHIP: dev["bram_blocks"] * dev["bram_block_bytes"]
         + dev["uram_blocks"] * dev["uram_block_bytes"],
+        **({LUTS: dev["luts"]} if "luts" in dev else {}),
     }

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from datobench.core.ir.mapping import OffchipStream, Route, Tile
 from datobench.core.ir.program import Channel
 from datobench.core.passes.analysis import Access
+from datobench.core.passes.luts import LUTS, pe_luts
+from datobench.core.passes.place_fpga import slr_bands
 from datobench.core.passes.resources import DSP, ONCHIP, Ledger
 from datobench.core.passes.virtual import VirtualGraph
 from datobench.core.targets import Target
@@ -25,6 +27,7 @@ class FpgaRouting:
     ):
         self.target = target
         self.vg = vg
+        self.tile_of = tile_of
         self.ledger = ledger
 
     def channel(self, c: Channel, a: Tile, b: Tile, size: int, moved: int | None) -> Route:
@@ -33,7 +36,8 @@ class FpgaRouting:
         return Route(c.name, "stream", a, b, [a, b], [a, b], moved)
 
     def offchip(self, reads: list[Access], writes: list[Access]) -> list[OffchipStream]:
-        """One DDR stream per buffer and direction; then the DSP slices of the PEs."""
+        """One DDR stream per buffer and direction; then the DSP slices and estimated LUTs of
+        the PEs, and their rows' split into the device's SLRs."""
         groups: dict[tuple, list[Access]] = {}
         for direction, accesses in (("read", reads), ("write", writes)):
             for a in accesses:
@@ -55,6 +59,9 @@ class FpgaRouting:
             for (buffer, direction), accesses in sorted(groups.items())
         ]
         self.dsp()
+        self.luts()
+        self.ledger.check()  # the device's budgets first: a grid too big for them is not split
+        slr_bands(self.target, self.ledger.uses["device"], self.tile_of)
         return streams
 
     def dsp(self):
@@ -66,3 +73,9 @@ class FpgaRouting:
             lanes = max(k for _, k, _ in prof.matmul_shapes)  # the unrolled k products
             cost = lanes * per_mac.get(prof.macs_dtype, max(per_mac.values()))
             self.ledger.add(None, DSP, int(round(cost)), inst.name)
+
+    def luts(self):
+        lanes = self.target.param("timing.elementwise_lanes", 16)
+        for inst in self.vg.graph.instances:
+            accesses = len(self.vg.profiles[inst.name].accesses)
+            self.ledger.add(None, LUTS, pe_luts(inst, lanes, accesses), inst.name)

@@ -23,6 +23,7 @@ from datobench.core.targets.schema import (
     SHIM,
     array_consistency,
     check,
+    grid_consistency,
 )
 
 _HERE = Path(__file__).parent
@@ -169,7 +170,7 @@ def _grid_shape(data: dict):
 # read its shape
 _LAYOUTS = {
     "npu": (ARRAY, array_consistency, _array_shape),
-    "fpga": (GRID, None, _grid_shape),
+    "fpga": (GRID, grid_consistency, _grid_shape),
 }
 
 

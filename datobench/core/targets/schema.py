@@ -195,11 +195,29 @@ GRID = Table(
                     "bram_block_bytes": need(Whole(0, 2**20)),
                     "uram_blocks": need(Whole(0, 10**6)),
                     "uram_block_bytes": need(Whole(0, 2**20)),
+                    "luts": may(Whole(0, 10**8)),  # the budget of LUT estimates (passes/luts.py)
                     "stream_default_depth": may(Whole(1, MAX_DEPTH)),
                 }
             )
         ),
         "compute": need(Table({"dsp_per_mac": need(Figures(Real(0, 1000), least=1))})),
+        # the super logic regions, SLR0 first: each one's share of the device and the memory
+        # banks (as v++ connectivity names them) that attach to it
+        "slrs": may(
+            Items(
+                Table(
+                    {
+                        "dsp": need(Whole(0, 10**7)),
+                        "luts": need(Whole(0, 10**8)),
+                        "bram_blocks": need(Whole(0, 10**6)),
+                        "uram_blocks": need(Whole(0, 10**6)),
+                        "memory": need(Items(Text(), 0, 64)),
+                    }
+                ),
+                1,
+                16,
+            )
+        ),
         "memory": need(
             Table(
                 {
@@ -329,4 +347,16 @@ def array_consistency(data: dict, path: str) -> None:
             raise TargetError(
                 f"target file {path}: compute.emulated_macs_per_cycle.{dtype} needs "
                 f"compute.emulated_matmul_shape.{dtype}"
+            )
+
+
+def grid_consistency(data: dict, path: str) -> None:
+    """A PE grid's SLRs share the device: their shares add up to no more than its budgets."""
+    device = data["device"]
+    for key in ("dsp", "luts", "bram_blocks", "uram_blocks"):
+        shares = sum(slr[key] for slr in data.get("slrs", []))
+        if key in device and shares > device[key]:
+            raise TargetError(
+                f"target file {path}: the SLRs' {key} add up to {shares}, more than the "
+                f"device's {device[key]} (device.{key})"
             )
