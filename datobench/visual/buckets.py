@@ -15,11 +15,14 @@ from dataclasses import dataclass
 import numpy as np
 
 STATES = ("busy", "in", "out", "idle")  # bottom to top in a timeline lane
+STATE_LETTERS = "bwri"  # per STATES: busy, waiting for input, waiting for room, idle
 
 
-def edges(total: int, columns: int) -> np.ndarray:
-    """The cycle at each column boundary (``columns + 1`` of them)."""
-    return np.linspace(0.0, float(total), columns + 1)
+def edges(total: int, columns: int, window: tuple[float, float] | None = None) -> np.ndarray:
+    """The cycle at each column boundary (``columns + 1`` of them), over the run or over a
+    window of it (a zoomed chart)."""
+    start, stop = window if window is not None else (0.0, float(total))
+    return np.linspace(float(start), float(stop), columns + 1)
 
 
 @dataclass
@@ -39,13 +42,15 @@ def fill_arrays(perf, name: str) -> tuple[np.ndarray, np.ndarray]:
     return flat[0::2], flat[1::2]
 
 
-def fill_columns(history: tuple[np.ndarray, np.ndarray], depth: int, total: int, columns: int):
-    """A stream's fill summarised per column, from its change points (``fill_arrays``); the
-    fill is zero before the first."""
+def fill_columns(
+    history: tuple[np.ndarray, np.ndarray], depth: int, total: int, columns: int, window=None
+):
+    """A stream's fill summarised per column of the run (or of ``window``), from its change
+    points (``fill_arrays``); the fill is zero before the first."""
     at, fill = (np.asarray(a, float) for a in history)
     if not len(at) or at[0] > 0:
         at, fill = np.concatenate(([0.0], at)), np.concatenate(([0.0], fill))
-    e = edges(total, columns)
+    e = edges(total, columns, window)
     length = np.diff(np.concatenate((at, [max(float(total), at[-1])])))
     # the integral of the fill up to each change point, then up to each edge
     area = np.concatenate(([0.0], np.cumsum(fill[:-1] * length[:-1])))
@@ -73,11 +78,11 @@ def _covered(starts: np.ndarray, stops: np.ndarray, e: np.ndarray) -> np.ndarray
     return np.where(j >= 0, before[k] + partial, 0.0)
 
 
-def state_columns(tile, total: int, columns: int) -> dict[str, np.ndarray]:
+def state_columns(tile, total: int, columns: int, window=None) -> dict[str, np.ndarray]:
     """Share of each column's cycles per state (STATES). A tile's clock only moves forward,
     by busy cycles or by a stall (so its stall segments are in time order and disjoint): it is
     busy wherever it is not stalled until its clock stops, and idle after that."""
-    e = edges(total, columns)
+    e = edges(total, columns, window)
     width = np.diff(e)
     end = tile.busy + tile.stall_in + tile.stall_out
     active = np.diff(np.minimum(e, end))
@@ -91,6 +96,42 @@ def state_columns(tile, total: int, columns: int) -> dict[str, np.ndarray]:
     shares["busy"] = np.clip(active / width - shares["in"] - shares["out"], 0.0, 1.0)
     shares["idle"] = np.clip(1.0 - active / width, 0.0, 1.0)
     return {s: shares[s] for s in STATES}
+
+
+def dominant_states(tile, total: int, columns: int) -> str:
+    """Each column's dominant state as one letter of STATE_LETTERS: what the browser colours
+    a tile by while the scrubber plays, without asking Python."""
+    shares = state_columns(tile, total, columns)
+    top = np.argmax(np.stack([shares[s] for s in STATES]), axis=0)
+    return "".join(np.array(list(STATE_LETTERS))[top])
+
+
+def covered_columns(spans, e: np.ndarray) -> np.ndarray:
+    """Share of each column between edges ``e`` that the (disjoint, sorted) spans cover: a
+    DMA engine's transfers one after another."""
+    flat = np.asarray(spans, float).reshape(-1, 2)
+    return np.diff(_covered(flat[:, 0], flat[:, 1], e)) / np.diff(e)
+
+
+def moved_columns(starts, stops, sizes, e: np.ndarray) -> np.ndarray:
+    """Bytes per cycle in each column between edges ``e``, each transfer's bytes spread evenly
+    over its span (one of no length counts where it starts). Exact and O(n log n): the bytes
+    moved up to a cycle are sums over the transfers started and finished by then."""
+    starts, stops, sizes = (np.asarray(a, float) for a in (starts, stops, sizes))
+    length = stops - starts
+    point = length <= 0
+    rate = np.where(point, 0.0, sizes / np.where(point, 1.0, length))
+
+    def before(at, weights):  # sum of the weights of the transfers with ``at`` <= each edge
+        order = np.argsort(at)
+        sums = np.concatenate(([0.0], np.cumsum(weights[order])))
+        return sums[np.searchsorted(at[order], e, side="right")]
+
+    # sum over started transfers of rate * (e - start), minus the same past their stops
+    moved = e * before(starts, rate) - before(starts, rate * starts)
+    moved -= e * before(stops, rate) - before(stops, rate * stops)
+    moved += before(starts, np.where(point, sizes, 0.0))
+    return np.diff(moved) / np.diff(e)
 
 
 def waits(tile) -> dict[str, dict[str, float]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -26,10 +27,31 @@ class TileTiming:
     segments: list = field(default_factory=list, repr=False)  # (start, end, "in" | "out")
     # what each of ``segments`` waited on: a stream, or a DDR transfer (``engine_name``)
     waited_on: list[str] = field(default_factory=list, repr=False)
+    # the segments' starts, for ``state_at`` (made on first use)
+    _starts: list = field(default_factory=list, init=False, repr=False, compare=False)
 
     @property
     def total(self) -> int:
         return self.busy + self.stall_in + self.stall_out + self.idle
+
+    @property
+    def ddr_wait(self) -> float:
+        """Cycles stalled on DDR transfers (not on streams): the tile waiting on memory."""
+        return sum(
+            stop - start
+            for (start, stop, _), why in zip(self.segments, self.waited_on)
+            if is_engine(why)
+        )
+
+    def state_at(self, cycle: float) -> str:
+        """The state at ``cycle`` ("busy", "in", "out" or "idle"): the stall in force then,
+        else busy until the clock stops. A binary search: the scrubber asks at each release."""
+        if len(self._starts) != len(self.segments):
+            self._starts = [s[0] for s in self.segments]
+        i = bisect.bisect_right(self._starts, cycle) - 1
+        if i >= 0 and cycle < self.segments[i][1]:
+            return self.segments[i][2]
+        return "busy" if cycle < self.busy + self.stall_in + self.stall_out else "idle"
 
 
 @dataclass
@@ -98,6 +120,12 @@ class PerfResult:
 def engine_name(instance: str, param: str, direction: str) -> str:
     """A DMA engine as a trace track and a stall's cause: which way its data goes."""
     return f"DDR -> {instance}.{param}" if direction == "read" else f"{instance}.{param} -> DDR"
+
+
+def is_engine(name: str) -> bool:
+    """Whether a stall's cause (``TileTiming.waited_on``) is a DMA engine rather than a
+    stream."""
+    return name.startswith("DDR -> ") or name.endswith(" -> DDR")
 
 
 def named_segments(segments: list, channels: list[str], engines: list[str]):
