@@ -12,13 +12,14 @@ which counts each reader's.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
 
 from datobench.core.kinds import kind_of
-from datobench.core.passes.analysis import profiles
 from datobench.core.perf.result import engine_name
+from datobench.visual.buckets import SpreadBytes
 
 # tiles waiting on DDR for less of the run than this get no sentence: it is not what holds
 # them back
@@ -41,9 +42,8 @@ class DmaLane:
 
 @dataclass
 class Traffic:
-    starts: np.ndarray  # every DDR transfer's start, end and bytes
-    stops: np.ndarray
-    sizes: np.ndarray
+    sizes: np.ndarray  # every DDR transfer's bytes
+    spread: SpreadBytes  # the transfers' bytes over time, for the charts' columns
     lanes: list[DmaLane]
     roof: float  # bytes per second DDR allows (the target's dram_bytes_per_s)
 
@@ -52,12 +52,13 @@ class Traffic:
         return float(self.sizes.sum()) / seconds if seconds else 0.0
 
 
-def traffic(program, perf) -> Traffic:
-    """Every DDR transfer of the run, and the DMA lanes they belong to."""
+def traffic(program, perf, profs: dict) -> Traffic:
+    """Every DDR transfer of the run, and the DMA lanes they belong to (``profs``: the
+    instances' ``passes.analysis.profiles``)."""
     groups: dict[tuple, list] = {}  # lane key -> (spans, bytes per transfer) per engine
     paths: dict[tuple, str] = {}
     where = _columns(program)
-    for prof in profiles(program.graph).values():
+    for prof in profs.values():
         for a in prof.accesses:
             spans = perf.dma.get(engine_name(a.instance, a.param, a.direction))
             if not spans:
@@ -65,7 +66,8 @@ def traffic(program, perf) -> Traffic:
             moved = a.bytes / max(round(a.bytes / max(a.tile_bytes, 1)), 1)
             column = where.get((a.instance, a.buffer, a.direction))
             key = (0, column, a.direction) if column is not None else (1, a.buffer, a.direction)
-            groups.setdefault(key, []).append((np.asarray(spans, float), moved))
+            flat = np.fromiter(itertools.chain.from_iterable(spans), float, count=2 * len(spans))
+            groups.setdefault(key, []).append((flat.reshape(-1, 2), moved))
             paths.setdefault(key, _path(program, key))
     lanes, starts, stops, sizes = [], [], [], []
     for key in sorted(groups, key=lambda k: (k[0], str(k[1]), k[2])):
@@ -83,7 +85,8 @@ def traffic(program, perf) -> Traffic:
         return np.concatenate(parts) if parts else np.zeros(0)
 
     roof = float(program.target.param("memory.dram_bytes_per_s", 0.0))
-    return Traffic(joined(starts), joined(stops), joined(sizes), lanes, roof)
+    spread = SpreadBytes(joined(starts), joined(stops), joined(sizes))
+    return Traffic(joined(sizes), spread, lanes, roof)
 
 
 def _columns(program) -> dict[tuple, int]:

@@ -86,10 +86,7 @@ def state_columns(tile, total: int, columns: int, window=None) -> dict[str, np.n
     width = np.diff(e)
     end = tile.busy + tile.stall_in + tile.stall_out
     active = np.diff(np.minimum(e, end))
-    n = len(tile.segments)
-    starts = np.fromiter((s[0] for s in tile.segments), float, count=n)
-    stops = np.fromiter((s[1] for s in tile.segments), float, count=n)
-    waits_in = np.fromiter((s[2] == "in" for s in tile.segments), bool, count=n)
+    starts, stops, waits_in = tile.segment_arrays()
     shares = {}
     for kind, mask in (("in", waits_in), ("out", ~waits_in)):
         shares[kind] = np.diff(_covered(starts[mask], stops[mask], e)) / width
@@ -113,31 +110,37 @@ def covered_columns(spans, e: np.ndarray) -> np.ndarray:
     return np.diff(_covered(flat[:, 0], flat[:, 1], e)) / np.diff(e)
 
 
-def moved_columns(starts, stops, sizes, e: np.ndarray) -> np.ndarray:
-    """Bytes per cycle in each column between edges ``e``, each transfer's bytes spread evenly
-    over its span (one of no length counts where it starts). Exact and O(n log n): the bytes
-    moved up to a cycle are sums over the transfers started and finished by then."""
-    starts, stops, sizes = (np.asarray(a, float) for a in (starts, stops, sizes))
-    length = stops - starts
-    point = length <= 0
-    rate = np.where(point, 0.0, sizes / np.where(point, 1.0, length))
+class SpreadBytes:
+    """Transfers' bytes spread evenly over their spans (one of no length counts where it
+    starts), summarised per column exactly. The bytes moved up to a cycle are sums over the
+    transfers started and finished by then: sorted once here, each chart's columns then cost
+    a binary search per edge, however many transfers there are."""
 
-    def before(at, weights):  # sum of the weights of the transfers with ``at`` <= each edge
-        order = np.argsort(at)
-        sums = np.concatenate(([0.0], np.cumsum(weights[order])))
-        return sums[np.searchsorted(at[order], e, side="right")]
+    def __init__(self, starts: np.ndarray, stops: np.ndarray, sizes: np.ndarray):
+        length = stops - starts
+        point = length <= 0
+        rate = np.where(point, 0.0, sizes / np.where(point, 1.0, length))
+        point_sizes = np.where(point, sizes, 0.0)
+        self._starts = _prefix_sums(starts, rate, rate * starts, point_sizes)
+        self._stops = _prefix_sums(stops, rate, rate * stops)
 
-    # sum over started transfers of rate * (e - start), minus the same past their stops
-    moved = e * before(starts, rate) - before(starts, rate * starts)
-    moved -= e * before(stops, rate) - before(stops, rate * stops)
-    moved += before(starts, np.where(point, sizes, 0.0))
-    return np.diff(moved) / np.diff(e)
+    def per_cycle(self, e: np.ndarray) -> np.ndarray:
+        """Bytes per cycle in each column between edges ``e``."""
+        at, (rate, rate_start, points) = self._starts
+        k = np.searchsorted(at, e, side="right")
+        moved = e * rate[k] - rate_start[k] + points[k]  # rate * (e - start), started ones
+        at, (rate, rate_stop) = self._stops
+        k = np.searchsorted(at, e, side="right")
+        moved -= e * rate[k] - rate_stop[k]  # less what is past the stops of finished ones
+        return np.diff(moved) / np.diff(e)
+
+
+def _prefix_sums(at: np.ndarray, *weights: np.ndarray):
+    """``at`` sorted, and each weight's sums over the first k of them (k = 0..n)."""
+    order = np.argsort(at, kind="stable")
+    return at[order], [np.concatenate(([0.0], np.cumsum(w[order]))) for w in weights]
 
 
 def waits(tile) -> dict[str, dict[str, float]]:
     """Cycles a tile waited on each stream (or DDR transfer), for "in" and for "out"."""
-    out: dict[str, dict[str, float]] = {"in": {}, "out": {}}
-    for (start, stop, kind), stream in zip(tile.segments, tile.waited_on):
-        book = out[kind]
-        book[stream] = book.get(stream, 0.0) + stop - start
-    return out
+    return tile.waits()

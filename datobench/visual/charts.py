@@ -19,7 +19,6 @@ from datobench.visual.buckets import (
     edges,
     fill_arrays,
     fill_columns,
-    moved_columns,
     state_columns,
     waits,
 )
@@ -66,11 +65,12 @@ def axis(window: tuple[int, int], y: int) -> list[str]:
     out.append(
         f'<text x="{LABEL_W + PLOT_W}" y="{y + 28}" fill="{MUTED}" text-anchor="end">cycles</text>'
     )
+    # the tooltip on a group, not the band: a lane's rect is the one with a title
     out.append(
+        "<g><title>drag to zoom into a time window; double-click for the whole run</title>"
         f'<rect data-dato-axis="" data-x0="{LABEL_W}" data-w="{PLOT_W}" data-start="{start}" '
         f'data-stop="{stop}" x="{LABEL_W}" y="{y - 4}" width="{PLOT_W}" height="22" '
-        'fill="transparent" style="cursor:ew-resize"><title>drag to zoom into a time window; '
-        "double-click for the whole run</title></rect>"
+        'fill="transparent" style="cursor:ew-resize"/></g>'
     )
     return out
 
@@ -241,7 +241,7 @@ def _traffic_lanes(perf, moved: Traffic, window: tuple[int, int]) -> list[str]:
     one lane per DMA unit. Their tooltips sit on the painted areas, not on the lanes, which
     are the tiles' (``rect > title``)."""
     e = edges(perf.cycles, PLOT_W, window)
-    rate = moved_columns(moved.starts, moved.stops, moved.sizes, e) * perf.clock_hz
+    rate = moved.spread.per_cycle(e) * perf.clock_hz
     scale = max(moved.roof, float(rate.max()), 1.0)
     y, base = HEAD_H, HEAD_H + 2 + LANE_H
     out = [_lane_label("DDR GB/s", y), _lane_box(y)]

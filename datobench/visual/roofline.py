@@ -17,7 +17,6 @@ import math
 from dataclasses import dataclass
 
 from datobench.core.kinds import kind_of
-from datobench.core.passes.analysis import profiles
 from datobench.visual.colors import BUSY, FONT, INK, MUTED, STALL_OUT, escape
 
 WIDTH, HEIGHT = 460, 262
@@ -55,12 +54,11 @@ class Point:
         return self.ops / self.bytes if self.bytes else math.inf
 
 
-def roofline(program, perf) -> tuple[Roofs, list[Point]] | None:
+def roofline(program, perf, profs: dict) -> tuple[Roofs, list[Point]] | None:
     """The roofs and a point per tile that multiplies; None when nothing does (or the target
-    states no peak)."""
+    states no peak). ``profs``: the instances' ``passes.analysis.profiles``."""
     if not perf.macs or not perf.peak_macs_per_cycle or not perf.seconds:
         return None
-    profs = profiles(program.graph)
     share = _ddr_shares(profs)
     work: dict[str, list[float]] = {}  # tile -> [ops, bytes]
     for key, t in perf.tiles.items():
@@ -104,9 +102,9 @@ def _order(key: str):
     return tuple(int(x) for x in key.split(","))
 
 
-def roofline_svg(program, perf) -> str:
+def roofline_svg(program, perf, profs: dict) -> str:
     """The chart, or one line saying why there is none."""
-    found = roofline(program, perf)
+    found = roofline(program, perf, profs)
     if found is None:
         return '<div class="dato-roofline">no multiply-accumulates to place on a roofline</div>'
     roofs, points = found
@@ -174,7 +172,7 @@ def _axes(x_lo, x_hi, y_lo, y_hi, x_of, y_of) -> list[str]:
     out.append(
         f'<text x="{RIGHT}" y="{BOTTOM + 30}" fill="{MUTED}" text-anchor="end">'
         "operations per DDR byte</text>"
-        f'<text x="{LEFT - 4}" y="{TOP - 4}" fill="{MUTED}" text-anchor="end">op/s</text>'
+        f'<text x="{LEFT - 4}" y="{TOP - 14}" fill="{MUTED}" text-anchor="end">op/s</text>'
     )
     return out
 

@@ -110,6 +110,30 @@ def tile_array_model(program, perf=None, cycle: int | None = None) -> dict:
     }
 
 
+def at_cycle(model: dict, program, perf, cycle: int) -> dict:
+    """``tile_array_model(program, perf, cycle)`` from the model at another cycle: only what
+    depends on the cycle is made anew (the routes' fills, the tiles' states), so that a
+    scrubber step costs that, not a whole model."""
+    depth = {c.name: c.depth for c in program.graph.channels}
+    tiles = []
+    for t in model["tiles"]:
+        t = {k: v for k, v in t.items() if k not in ("state", "state_color")}
+        key = f"{t['col']},{t['row']}"
+        if key in perf.tiles and perf.cycles:
+            t.update(_state(perf.tiles[key].state_at(cycle)))
+        tiles.append(t)
+    routes = [
+        r
+        if r["kind"] == "ddr"
+        else {
+            **r,
+            "fill": fill_at(perf.channels.get(r["channel"], []), cycle) / depth[r["channel"]],
+        }
+        for r in model["routes"]
+    ]
+    return {**model, "tiles": tiles, "routes": routes, "cycle": cycle}
+
+
 def _state(state: str | None) -> dict:
     """A tile's state at the scrubber's cycle, and the colour the array outlines it in (the
     timeline's for that state)."""

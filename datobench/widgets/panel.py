@@ -27,10 +27,11 @@ import datobench as dato
 from datobench import visual
 from datobench.core.errors import CapabilityError, DatoError
 from datobench.core.measure import Measurement
+from datobench.core.passes.analysis import profiles
 from datobench.visual import bottleneck, charts
 from datobench.visual.buckets import dominant_states
 from datobench.visual.roofline import roofline_svg
-from datobench.visual.tiles import fill_at
+from datobench.visual.tiles import at_cycle, fill_at
 from datobench.widgets import snapshot
 from datobench.widgets.device import run_on_device, zero_inputs
 from datobench.widgets.editor import PlacementEditor
@@ -285,13 +286,14 @@ class Workbench:
         """The views of a new timing: the charts, the DDR sentence, the roofline and the tiles'
         states for the scrubber's front end."""
         p, perf = self.program, self.perf
-        self._traffic = bottleneck.traffic(p, perf)
+        profs = profiles(p.graph)
+        self._traffic = bottleneck.traffic(p, perf, profs)
         self._draw_charts()
         sentence = bottleneck.ddr_sentence(perf, self._traffic)
         self.bottleneck.value = sentence and (
             f'<div class="dato-bottleneck">{html.escape(sentence)}</div>'
         )
-        self.roofline.value = roofline_svg(p, perf)
+        self.roofline.value = roofline_svg(p, perf, profs)
         self.scrubber.states = {
             key: dominant_states(t, perf.cycles, charts.PLOT_W) for key, t in perf.tiles.items()
         }
@@ -318,7 +320,10 @@ class Workbench:
         and the streams' fills for the occupancy chart's labels (the charts' cursors have
         already moved in the browser; the charts are not sent again)."""
         cycle = change["new"]
-        self.editor.model = visual.tile_array_model(self.program, self.perf, cycle)
+        if self.perf is None:
+            self.editor.model = visual.tile_array_model(self.program, self.perf, cycle)
+        else:  # only what depends on the cycle is made anew
+            self.editor.model = at_cycle(self.editor.model, self.program, self.perf, cycle)
         if self.perf is not None:
             self.scrubber.fills = {
                 c.name: f"{fill_at(self.perf.channels.get(c.name, []), cycle)}/{c.depth}"

@@ -64,6 +64,12 @@ function listenForZoom(host, model) {
   if (!panel) return false;
   if (panel.dataset.datoZoom !== undefined) return true;
   panel.dataset.datoZoom = "";
+  // the pointer is held on a press (so no dblclick event comes): two quick clicks reset
+  let lastClick = -Infinity;
+  const reset = () => {
+    model.set("window", []);
+    model.save_changes();
+  };
   panel.addEventListener("pointerdown", (e) => {
     const band = e.target.closest && e.target.closest("rect[data-dato-axis]");
     if (!band) return;
@@ -89,18 +95,18 @@ function listenForZoom(host, model) {
       window.removeEventListener("pointerup", drop);
       shade.remove();
       const to = cycleAt(band, m.clientX);
-      // a click or a tiny drag is no window (and leaves a double-click to reset)
-      if (Math.abs(xOf(to) - xOf(from)) < 3) return;
+      // a click or a tiny drag is no window; a second click soon after is a double-click
+      if (Math.abs(xOf(to) - xOf(from)) < 3) {
+        const now = performance.now();
+        if (now - lastClick < 500) reset();
+        lastClick = now;
+        return;
+      }
       model.set("window", [Math.round(Math.min(from, to)), Math.round(Math.max(from, to))]);
       model.save_changes();
     };
     window.addEventListener("pointermove", drag);
     window.addEventListener("pointerup", drop);
-  });
-  panel.addEventListener("dblclick", (e) => {
-    if (!(e.target.closest && e.target.closest("rect[data-dato-axis]"))) return;
-    model.set("window", []);
-    model.save_changes();
   });
   return true;
 }
