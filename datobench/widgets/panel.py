@@ -1,5 +1,6 @@
 """The workbench panel: task graph, placement editor with a time scrubber, stream occupancy,
-per-tile timeline, resource report and code, all kept in step with one compiled program.
+per-tile timeline (under DDR's bandwidth and the DMA lanes, with a sentence when the tiles
+wait on DDR), roofline, resource report and code, all kept in step with one compiled program.
 
 ``Workbench(region, target=...)`` compiles, maps and times the region; a legal drop in the
 editor recompiles with the new placement and every view updates; an illegal one is refused
