@@ -62,9 +62,12 @@ class SentBytes:
 
 
 def panel_bytes(wb: Workbench) -> int:
-    """The size of what the panel's views put in the page: their HTML and the array's model."""
+    """The size of what the panel's views put in the page: their HTML, the array's model and
+    the tiles' states the scrubber plays through."""
     views = [wb.head, wb.basis, wb.device, wb.graph, wb.streams, wb.timeline, wb.report, wb.code]
-    return sum(len(v.value) for v in views) + len(json.dumps(wb.editor.model))
+    views += [wb.bottleneck, wb.roofline]
+    extra = json.dumps(wb.editor.model) + json.dumps(wb.scrubber.states)
+    return sum(len(v.value) for v in views) + len(extra)
 
 
 def long_run():

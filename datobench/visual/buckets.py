@@ -15,11 +15,14 @@ from dataclasses import dataclass
 import numpy as np
 
 STATES = ("busy", "in", "out", "idle")  # bottom to top in a timeline lane
+STATE_LETTERS = "bwri"  # per STATES: busy, waiting for input, waiting for room, idle
 
 
-def edges(total: int, columns: int) -> np.ndarray:
-    """The cycle at each column boundary (``columns + 1`` of them)."""
-    return np.linspace(0.0, float(total), columns + 1)
+def edges(total: int, columns: int, window: tuple[float, float] | None = None) -> np.ndarray:
+    """The cycle at each column boundary (``columns + 1`` of them), over the run or over a
+    window of it (a zoomed chart)."""
+    start, stop = window if window is not None else (0.0, float(total))
+    return np.linspace(float(start), float(stop), columns + 1)
 
 
 @dataclass
@@ -39,13 +42,15 @@ def fill_arrays(perf, name: str) -> tuple[np.ndarray, np.ndarray]:
     return flat[0::2], flat[1::2]
 
 
-def fill_columns(history: tuple[np.ndarray, np.ndarray], depth: int, total: int, columns: int):
-    """A stream's fill summarised per column, from its change points (``fill_arrays``); the
-    fill is zero before the first."""
+def fill_columns(
+    history: tuple[np.ndarray, np.ndarray], depth: int, total: int, columns: int, window=None
+):
+    """A stream's fill summarised per column of the run (or of ``window``), from its change
+    points (``fill_arrays``); the fill is zero before the first."""
     at, fill = (np.asarray(a, float) for a in history)
     if not len(at) or at[0] > 0:
         at, fill = np.concatenate(([0.0], at)), np.concatenate(([0.0], fill))
-    e = edges(total, columns)
+    e = edges(total, columns, window)
     length = np.diff(np.concatenate((at, [max(float(total), at[-1])])))
     # the integral of the fill up to each change point, then up to each edge
     area = np.concatenate(([0.0], np.cumsum(fill[:-1] * length[:-1])))
@@ -73,18 +78,15 @@ def _covered(starts: np.ndarray, stops: np.ndarray, e: np.ndarray) -> np.ndarray
     return np.where(j >= 0, before[k] + partial, 0.0)
 
 
-def state_columns(tile, total: int, columns: int) -> dict[str, np.ndarray]:
+def state_columns(tile, total: int, columns: int, window=None) -> dict[str, np.ndarray]:
     """Share of each column's cycles per state (STATES). A tile's clock only moves forward,
     by busy cycles or by a stall (so its stall segments are in time order and disjoint): it is
     busy wherever it is not stalled until its clock stops, and idle after that."""
-    e = edges(total, columns)
+    e = edges(total, columns, window)
     width = np.diff(e)
     end = tile.busy + tile.stall_in + tile.stall_out
     active = np.diff(np.minimum(e, end))
-    n = len(tile.segments)
-    starts = np.fromiter((s[0] for s in tile.segments), float, count=n)
-    stops = np.fromiter((s[1] for s in tile.segments), float, count=n)
-    waits_in = np.fromiter((s[2] == "in" for s in tile.segments), bool, count=n)
+    starts, stops, waits_in = tile.segment_arrays()
     shares = {}
     for kind, mask in (("in", waits_in), ("out", ~waits_in)):
         shares[kind] = np.diff(_covered(starts[mask], stops[mask], e)) / width
@@ -93,10 +95,52 @@ def state_columns(tile, total: int, columns: int) -> dict[str, np.ndarray]:
     return {s: shares[s] for s in STATES}
 
 
+def dominant_states(tile, total: int, columns: int) -> str:
+    """Each column's dominant state as one letter of STATE_LETTERS: what the browser colours
+    a tile by while the scrubber plays, without asking Python."""
+    shares = state_columns(tile, total, columns)
+    top = np.argmax(np.stack([shares[s] for s in STATES]), axis=0)
+    return "".join(np.array(list(STATE_LETTERS))[top])
+
+
+def covered_columns(spans, e: np.ndarray) -> np.ndarray:
+    """Share of each column between edges ``e`` that the (disjoint, sorted) spans cover: a
+    DMA engine's transfers one after another."""
+    flat = np.asarray(spans, float).reshape(-1, 2)
+    return np.diff(_covered(flat[:, 0], flat[:, 1], e)) / np.diff(e)
+
+
+class SpreadBytes:
+    """Transfers' bytes spread evenly over their spans (one of no length counts where it
+    starts), summarised per column exactly. The bytes moved up to a cycle are sums over the
+    transfers started and finished by then: sorted once here, each chart's columns then cost
+    a binary search per edge, however many transfers there are."""
+
+    def __init__(self, starts: np.ndarray, stops: np.ndarray, sizes: np.ndarray):
+        length = stops - starts
+        point = length <= 0
+        rate = np.where(point, 0.0, sizes / np.where(point, 1.0, length))
+        point_sizes = np.where(point, sizes, 0.0)
+        self._starts = _prefix_sums(starts, rate, rate * starts, point_sizes)
+        self._stops = _prefix_sums(stops, rate, rate * stops)
+
+    def per_cycle(self, e: np.ndarray) -> np.ndarray:
+        """Bytes per cycle in each column between edges ``e``."""
+        at, (rate, rate_start, points) = self._starts
+        k = np.searchsorted(at, e, side="right")
+        moved = e * rate[k] - rate_start[k] + points[k]  # rate * (e - start), started ones
+        at, (rate, rate_stop) = self._stops
+        k = np.searchsorted(at, e, side="right")
+        moved -= e * rate[k] - rate_stop[k]  # less what is past the stops of finished ones
+        return np.diff(moved) / np.diff(e)
+
+
+def _prefix_sums(at: np.ndarray, *weights: np.ndarray):
+    """``at`` sorted, and each weight's sums over the first k of them (k = 0..n)."""
+    order = np.argsort(at, kind="stable")
+    return at[order], [np.concatenate(([0.0], np.cumsum(w[order]))) for w in weights]
+
+
 def waits(tile) -> dict[str, dict[str, float]]:
     """Cycles a tile waited on each stream (or DDR transfer), for "in" and for "out"."""
-    out: dict[str, dict[str, float]] = {"in": {}, "out": {}}
-    for (start, stop, kind), stream in zip(tile.segments, tile.waited_on):
-        book = out[kind]
-        book[stream] = book.get(stream, 0.0) + stop - start
-    return out
+    return tile.waits()

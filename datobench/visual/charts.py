@@ -12,29 +12,36 @@ from __future__ import annotations
 
 import numpy as np
 
-from datobench.visual.buckets import STATES, fill_arrays, fill_columns, state_columns, waits
+from datobench.visual.bottleneck import Traffic
+from datobench.visual.buckets import (
+    STATES,
+    covered_columns,
+    edges,
+    fill_arrays,
+    fill_columns,
+    state_columns,
+    waits,
+)
 from datobench.visual.colors import (
-    BUSY,
     FONT,
     IDLE,
     INK,
     MUTED,
-    STALL_IN,
     STALL_OUT,
     escape,
 )
-from datobench.visual.tiles import fill_at
+from datobench.visual.tiles import STATE_COLORS, fill_at
 
 LABEL_W, ROW_H, PLOT_W = 150, 22, 640
 LANE_H = ROW_H - 6  # a lane's painted height
 HEAD_H = 22  # the line above the lanes: the legend and how many lanes
 MAX_ROWS = 32  # lanes shown at once; the panel scrolls past this
-STATE_COLORS = {"busy": BUSY, "in": STALL_IN, "out": STALL_OUT, "idle": IDLE}
 STATE_WORDS = {"busy": "busy", "in": "waiting for input", "out": "waiting for room", "idle": "idle"}
 MEAN_FILL, MAX_FILL = "#2563eb", "#bfdbfe"
+DDR, DMA = "#7c3aed", "#0d9488"  # DDR's bandwidth; a DMA unit with a transfer in flight
 
 
-def _frame(width: int, height: int, body: list[str]) -> str:
+def frame(width: int, height: int, body: list[str]) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="{FONT}" font-size="11">'
@@ -43,21 +50,32 @@ def _frame(width: int, height: int, body: list[str]) -> str:
     )
 
 
-def _axis(total: int, y: int) -> list[str]:
+def axis(window: tuple[int, int], y: int) -> list[str]:
+    """The time axis from the window's first cycle to its last, and over it the band that the
+    scrubber's front end brushes to zoom (``data-dato-axis``: drag to zoom, double-click for
+    the whole run)."""
+    start, stop = window
     out = [f'<line x1="{LABEL_W}" y1="{y}" x2="{LABEL_W + PLOT_W}" y2="{y}" stroke="#cbd5e1"/>']
     for k in range(5):
         x = LABEL_W + PLOT_W * k / 4
         out.append(
             f'<text x="{x:.1f}" y="{y + 14}" fill="{MUTED}" text-anchor="middle">'
-            f"{round(total * k / 4):,}</text>"
+            f"{round(start + (stop - start) * k / 4):,}</text>"
         )
     out.append(
         f'<text x="{LABEL_W + PLOT_W}" y="{y + 28}" fill="{MUTED}" text-anchor="end">cycles</text>'
     )
+    # the tooltip on a group, not the band: a lane's rect is the one with a title
+    out.append(
+        "<g><title>drag to zoom into a time window; double-click for the whole run</title>"
+        f'<rect data-dato-axis="" data-x0="{LABEL_W}" data-w="{PLOT_W}" data-start="{start}" '
+        f'data-stop="{stop}" x="{LABEL_W}" y="{y - 4}" width="{PLOT_W}" height="22" '
+        'fill="transparent" style="cursor:ew-resize"/></g>'
+    )
     return out
 
 
-def _head(items: list[tuple[str, str]], count: str) -> list[str]:
+def legend(items: list[tuple[str, str]], count: str) -> list[str]:
     """The legend and the number of lanes, above the lanes."""
     out = []
     x = LABEL_W
@@ -71,24 +89,37 @@ def _head(items: list[tuple[str, str]], count: str) -> list[str]:
     return out
 
 
-def _count(n: int, noun: str) -> str:
+def lane_count(n: int, noun: str) -> str:
     more = f" (scroll for all {n})" if n > MAX_ROWS else ""
     return f"{n} {noun}{'s' if n != 1 else ''}{more}"
 
 
-def _cursor(cycle: int | None, total: int, bottom: int) -> list[str]:
-    """The scrubber's cursor; the front end moves it by ``data-x0 + data-w * c / data-cycles``."""
+def cursor(cycle: int | None, window: tuple[int, int], bottom: int) -> list[str]:
+    """The scrubber's cursor; the front end moves it to ``data-x0 + data-w * (c - data-start)
+    / (data-stop - data-start)``, and hides it outside the window."""
     if cycle is None:
         return []
-    x = LABEL_W + PLOT_W * min(cycle, total) / total
+    start, stop = window
+    inside = start <= cycle <= stop
+    x = LABEL_W + PLOT_W * (min(max(cycle, start), stop) - start) / max(stop - start, 1)
+    hidden = "" if inside else ' visibility="hidden"'
     return [
-        f'<line data-dato-cursor="" data-x0="{LABEL_W}" data-w="{PLOT_W}" data-cycles="{total}" '
-        f'x1="{x:.1f}" y1="{HEAD_H}" x2="{x:.1f}" y2="{bottom}" stroke="{INK}" '
-        'stroke-dasharray="3,3"/>'
+        f'<line data-dato-cursor="" data-x0="{LABEL_W}" data-w="{PLOT_W}" data-start="{start}" '
+        f'data-stop="{stop}" x1="{x:.1f}" y1="{HEAD_H}" x2="{x:.1f}" y2="{bottom}" '
+        f'stroke="{INK}" stroke-dasharray="3,3"{hidden}/>'
     ]
 
 
-def _area(heights: np.ndarray, y_base: float) -> str:
+def run_window(perf, window) -> tuple[int, int]:
+    """The window a chart shows: the one asked for, clipped to the run, or the whole run."""
+    total = max(perf.cycles, 1)
+    if not window:
+        return 0, total
+    start, stop = max(int(window[0]), 0), min(int(window[1]), total)
+    return (start, stop) if stop > start else (0, total)
+
+
+def step_area(heights: np.ndarray, y_base: float) -> str:
     """The path of the area under a step curve over the pixel columns (heights in pixels,
     rounded to half a pixel), one step per run of equal columns; empty if it is all zero."""
     q = np.round(np.asarray(heights) * 2) / 2
@@ -101,20 +132,24 @@ def _area(heights: np.ndarray, y_base: float) -> str:
     return f"M{LABEL_W} {y_base:g}{steps}V{y_base:g}Z"
 
 
-def occupancy_svg(perf, depths: dict[str, int], cycle: int | None = None) -> str:
-    """One lane per channel: in each pixel column its mean fill (dark) over its largest fill
-    (light), with a red mark where it was full (its producer waits)."""
+def occupancy_svg(
+    perf, depths: dict[str, int], cycle: int | None = None, window: tuple[int, int] | None = None
+) -> str:
+    """One lane per channel: in each pixel column (of the run, or of ``window``) its mean
+    fill (dark) over its largest fill (light), with a red mark where it was full (its producer
+    waits)."""
     names = sorted(perf.channels)
     total = max(perf.cycles, 1)
-    body = _head(
+    window = run_window(perf, window)
+    body = legend(
         [("mean fill", MEAN_FILL), ("largest fill", MAX_FILL), ("full", STALL_OUT)],
-        _count(len(names), "stream"),
+        lane_count(len(names), "stream"),
     )
     for n, name in enumerate(names):
         y = HEAD_H + n * ROW_H
         depth = max(depths.get(name, 1), 1)
         points = perf.channels[name]
-        columns = fill_columns(fill_arrays(perf, name), depth, total, PLOT_W)
+        columns = fill_columns(fill_arrays(perf, name), depth, total, PLOT_W, window)
         body.append(
             f'<text x="{LABEL_W - 8}" y="{y + 14}" fill="{INK}" text-anchor="end">'
             f"{escape(name)}</text>"
@@ -128,10 +163,10 @@ def occupancy_svg(perf, depths: dict[str, int], cycle: int | None = None) -> str
         base = y + ROW_H - 4
         scale = LANE_H / depth
         for heights, color in ((columns.largest, MAX_FILL), (columns.mean, MEAN_FILL)):
-            d = _area(np.minimum(heights, depth) * scale, base)
+            d = step_area(np.minimum(heights, depth) * scale, base)
             if d:
                 body.append(f'<path d="{d}" fill="{color}"/>')
-        d = _area(np.where(columns.largest >= depth, 3.0, 0.0), y + 5)
+        d = step_area(np.where(columns.largest >= depth, 3.0, 0.0), y + 5)
         if d:
             body.append(f'<path d="{d}" fill="{STALL_OUT}"/>')
         if cycle is not None:
@@ -140,21 +175,36 @@ def occupancy_svg(perf, depths: dict[str, int], cycle: int | None = None) -> str
                 f'fill="{MUTED}">{fill_at(points, cycle)}/{depth}</text>'
             )
     bottom = HEAD_H + len(names) * ROW_H + 2
-    body += _axis(total, bottom)
-    body += _cursor(cycle, total, bottom)
-    return _frame(LABEL_W + PLOT_W + 50, bottom + 34, body)
+    body += axis(window, bottom)
+    body += cursor(cycle, window, bottom)
+    return frame(LABEL_W + PLOT_W + 50, bottom + 34, body)
 
 
-def timeline_svg(perf, cycle: int | None = None) -> str:
-    """One lane per tile: each pixel column's cycles split into busy (blue, at the bottom),
-    waiting for input (amber), for room (red) and idle, in proportion; each band's tooltip
-    gives the tile, its instances, the state, its cycles and the streams waited on."""
+def timeline_svg(
+    perf,
+    cycle: int | None = None,
+    window: tuple[int, int] | None = None,
+    moved: Traffic | None = None,
+) -> str:
+    """One lane per tile: each pixel column's cycles (of the run, or of ``window``) split into
+    busy (blue, at the bottom), waiting for input (amber), for room (red) and idle, in
+    proportion; each band's tooltip gives the tile, its instances, the state, its cycles over
+    the run and the streams waited on. Above the tiles, given the run's DDR traffic
+    (``bottleneck.traffic``): DDR's bandwidth over time under the target's roof, and each DMA
+    unit's share of each column with a transfer in flight."""
     keys = sorted(perf.tiles, key=lambda k: tuple(int(x) for x in k.split(",")))
     total = max(perf.cycles, 1)
-    body = _head([(STATE_WORDS[s], STATE_COLORS[s]) for s in STATES], _count(len(keys), "tile"))
+    window = run_window(perf, window)
+    body = legend(
+        [(STATE_WORDS[s], STATE_COLORS[s]) for s in STATES], lane_count(len(keys), "tile")
+    )
+    above = 0
+    if moved is not None and len(moved.sizes):
+        body += _traffic_lanes(perf, moved, window)
+        above = 1 + len(moved.lanes)
     for n, key in enumerate(keys):
         t = perf.tiles[key]
-        y = HEAD_H + n * ROW_H
+        y = HEAD_H + (above + n) * ROW_H
         names = ", ".join(t.instances[:2]) + (" ..." if len(t.instances) > 2 else "")
         body.append(
             f'<text x="{LABEL_W - 8}" y="{y + 14}" fill="{INK}" text-anchor="end">'
@@ -164,14 +214,14 @@ def timeline_svg(perf, cycle: int | None = None) -> str:
             f'<rect x="{LABEL_W}" y="{y + 2}" width="{PLOT_W}" height="{LANE_H}" fill="{IDLE}">'
             f"<title>{_tip(t, key, 'idle', t.idle, total, {})}</title></rect>"
         )
-        shares = state_columns(t, total, PLOT_W)
+        shares = state_columns(t, total, PLOT_W, window)
         waited = waits(t)
         cycles = {"busy": t.busy, "in": t.stall_in, "out": t.stall_out}
         # stacked from the bottom: each state's area is painted up to the top of its band,
         # the upper states first, so that each shows between the one below and the one above
         tops = np.cumsum([shares[s] for s in ("busy", "in", "out")], axis=0) * LANE_H
         for state, top in reversed(list(zip(("busy", "in", "out"), tops))):
-            d = _area(top, y + 2 + LANE_H)
+            d = step_area(top, y + 2 + LANE_H)
             if d:
                 tip = _tip(t, key, state, cycles[state], total, waited.get(state, {}))
                 body.append(
@@ -179,10 +229,68 @@ def timeline_svg(perf, cycle: int | None = None) -> str:
                     f'fill="{STATE_COLORS[state]}">'
                     f"<title>{tip}</title></path>"
                 )
-    bottom = HEAD_H + len(keys) * ROW_H + 2
-    body += _axis(total, bottom)
-    body += _cursor(cycle, total, bottom)
-    return _frame(LABEL_W + PLOT_W + 50, bottom + 34, body)
+    bottom = HEAD_H + (above + len(keys)) * ROW_H + 2
+    body += axis(window, bottom)
+    body += cursor(cycle, window, bottom)
+    return frame(LABEL_W + PLOT_W + 50, bottom + 34, body)
+
+
+def _traffic_lanes(perf, moved: Traffic, window: tuple[int, int]) -> list[str]:
+    """DDR's lane (bytes per second in each column, to the scale of the target's roof or of
+    the busiest column if the spread of transfers over their spans puts one above it), then
+    one lane per DMA unit. Their tooltips sit on the painted areas, not on the lanes, which
+    are the tiles' (``rect > title``)."""
+    e = edges(perf.cycles, PLOT_W, window)
+    rate = moved.spread.per_cycle(e) * perf.clock_hz
+    scale = max(moved.roof, float(rate.max()), 1.0)
+    y, base = HEAD_H, HEAD_H + 2 + LANE_H
+    out = [_lane_label("DDR GB/s", y), _lane_box(y)]
+    d = step_area(rate / scale * LANE_H, base)
+    if d:
+        mean = moved.rate(perf.seconds)
+        tip = (
+            f"DDR: {mean / 1e9:.2f} GB/s over the run ({moved.sizes.sum() / 1e6:,.2f} MB in "
+            f"{len(moved.sizes):,} transfers), at most {rate.max() / 1e9:.2f} GB/s in a pixel "
+            f"column of this window; the target allows {moved.roof / 1e9:g} GB/s"
+        )
+        out.append(f'<path data-ddr="" d="{d}" fill="{DDR}"><title>{escape(tip)}</title></path>')
+    if moved.roof:
+        top = base - moved.roof / scale * LANE_H
+        out.append(
+            f'<line data-dato-roof="" x1="{LABEL_W}" y1="{top:.1f}" x2="{LABEL_W + PLOT_W}" '
+            f'y2="{top:.1f}" stroke="{STALL_OUT}" stroke-dasharray="4,2"/>'
+            f'<text x="{LABEL_W + PLOT_W + 4}" y="{top + 4:.1f}" fill="{MUTED}">'
+            f"{moved.roof / 1e9:g} GB/s</text>"
+        )
+    for n, lane in enumerate(moved.lanes, 1):
+        y = HEAD_H + n * ROW_H
+        out += [_lane_label(lane.label, y), _lane_box(y)]
+        d = step_area(covered_columns(lane.spans, e) * LANE_H, y + 2 + LANE_H)
+        if d:
+            flight = float((lane.spans[:, 1] - lane.spans[:, 0]).sum()) / max(perf.cycles, 1)
+            tip = (
+                f"{lane.label} ({lane.path}): {lane.transfers:,} transfers, "
+                f"{lane.bytes / 1e6:,.2f} MB; a transfer in flight {flight:.1%} of the run"
+            )
+            out.append(
+                f'<path data-dma="{n - 1}" d="{d}" fill="{DMA}"><title>{escape(tip)}</title></path>'
+            )
+    return out
+
+
+def _lane_label(text: str, y: int) -> str:
+    shown = text if len(text) <= 24 else text[:23] + "…"
+    return (
+        f'<text x="{LABEL_W - 8}" y="{y + 14}" fill="{INK}" text-anchor="end">{escape(shown)}'
+        "</text>"
+    )
+
+
+def _lane_box(y: int) -> str:
+    return (
+        f'<rect x="{LABEL_W}" y="{y + 2}" width="{PLOT_W}" height="{LANE_H}" fill="#f8fafc" '
+        'stroke="#e2e8f0"/>'
+    )
 
 
 def _tip(tile, key: str, state: str, cycles: int, total: int, waited: dict) -> str:

@@ -1,6 +1,7 @@
 """The JSON model of a tile array that the placement editor draws: tiles by kind with their
-memory use, one chip per instance, routes with their fill level at a chosen cycle; on an FPGA
-the PE slots with their DSP slices, the device's budget and the memory bank of each port."""
+memory use and their state at a chosen cycle, one chip per instance, routes with their fill
+level then and the paths DDR data takes through shims and memory tiles; on an FPGA the PE
+slots with their DSP slices, the device's budget and the memory bank of each port."""
 
 from __future__ import annotations
 
@@ -10,8 +11,13 @@ from datobench.core.codegen.hls.project import memory_banks
 from datobench.core.ir.mapping import tile_key
 from datobench.core.kinds import kind_of
 from datobench.core.passes.resources import DSP, MEMORY, ONCHIP
+from datobench.core.passes.route_npu import xy_path
+from datobench.visual.colors import BUSY, IDLE, STALL_IN, STALL_OUT
 from datobench.visual.instances import accesses
 from datobench.visual.slrs import slr_model
+
+# a tile's colour for each state, the timeline's (charts.py)
+STATE_COLORS = {"busy": BUSY, "in": STALL_IN, "out": STALL_OUT, "idle": IDLE}
 
 
 def fill_at(points: list[tuple[int, int]], cycle: int) -> int:
@@ -40,9 +46,11 @@ def tile_array_model(program, perf=None, cycle: int | None = None) -> dict:
                 res = MEMORY if MEMORY in use.capacity else ONCHIP
                 if res in use.capacity:
                     memory = [use.used.get(res, 0), use.capacity[res]]
-            busy = None
+            busy = state = None
             if perf is not None and f"{c},{r}" in perf.tiles and perf.cycles:
                 busy = perf.tiles[f"{c},{r}"].busy / perf.cycles
+                if cycle is not None:
+                    state = perf.tiles[f"{c},{r}"].state_at(cycle)
             shim = kinds[r] == "shim" and c not in target.shim_dma_columns
             dsp = dsp_at.get((c, r))
             tiles.append(
@@ -55,6 +63,7 @@ def tile_array_model(program, perf=None, cycle: int | None = None) -> dict:
                     "used": f"{c},{r}" in used,
                     "no_dma": shim,
                     **({"dsp": dsp} if dsp else {}),
+                    **_state(state),
                 }
             )
     chips = []
@@ -86,6 +95,8 @@ def tile_array_model(program, perf=None, cycle: int | None = None) -> dict:
                 "fill": fraction,
             }
         )
+    if kind.physical_tiles:
+        routes += ddr_paths(program)
     return {
         **_device(program, kind),
         "target": target.name,
@@ -98,6 +109,59 @@ def tile_array_model(program, perf=None, cycle: int | None = None) -> dict:
         "cycle": cycle,
         "cycles": perf.cycles if perf is not None else None,
     }
+
+
+def at_cycle(model: dict, program, perf, cycle: int) -> dict:
+    """``tile_array_model(program, perf, cycle)`` from the model at another cycle: only what
+    depends on the cycle is made anew (the routes' fills, the tiles' states), so that a
+    scrubber step costs that, not a whole model."""
+    depth = {c.name: c.depth for c in program.graph.channels}
+    tiles = []
+    for t in model["tiles"]:
+        t = {k: v for k, v in t.items() if k not in ("state", "state_color")}
+        key = f"{t['col']},{t['row']}"
+        if key in perf.tiles and perf.cycles:
+            t.update(_state(perf.tiles[key].state_at(cycle)))
+        tiles.append(t)
+    routes = [
+        r
+        if r["kind"] == "ddr"
+        else {
+            **r,
+            "fill": fill_at(perf.channels.get(r["channel"], []), cycle) / depth[r["channel"]],
+        }
+        for r in model["routes"]
+    ]
+    return {**model, "tiles": tiles, "routes": routes, "cycle": cycle}
+
+
+def _state(state: str | None) -> dict:
+    """A tile's state at the scrubber's cycle, and the colour the array outlines it in (the
+    timeline's for that state)."""
+    if state is None:
+        return {}
+    return {"state": state, "state_color": STATE_COLORS[state]}
+
+
+def ddr_paths(program) -> list[dict]:
+    """The ways DDR data goes, as routes the array draws (kind "ddr"): from a column's shim
+    through its memory tile to each tile that reads a window, or back from each tile that
+    writes one (the router's paths, ``passes/route_npu.py``)."""
+    target, out = program.target, []
+    for s in program.mapping.offchip:
+        shim, mem = target.shim_tile(s.column), target.mem_tile(s.column)
+        hub = [shim, mem] if mem else [shim]
+        for tile in s.path_tiles:
+            if s.direction == "read":
+                path = hub[:-1] + xy_path(hub[-1], tuple(tile), vertical_first=True)
+                name = f"{s.buffer} from DDR through column {s.column}"
+            else:
+                path = xy_path(tuple(tile), hub[-1]) + hub[:-1][::-1]
+                name = f"{s.buffer} to DDR through column {s.column}"
+            out.append(
+                {"channel": name, "kind": "ddr", "path": [list(t) for t in path], "fill": None}
+            )
+    return out
 
 
 # the device's on-chip memory is its block RAMs and UltraRAMs together (resources.py)

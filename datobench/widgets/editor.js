@@ -153,6 +153,11 @@ function render({ model, el: host }) {
       tile.style.width = `${cell.w}px`;
       tile.style.height = `${cell.h}px`;
       if (t.kind === "compute") tile.style.background = heat(t.busy);
+      // its state at the scrubber's cycle (the timeline's colours), as scrubber.js draws it
+      if (t.state) {
+        tile.dataset.state = t.state;
+        tile.style.boxShadow = `inset 0 0 0 3px ${t.state_color}`;
+      }
       const label = t.kind === "compute" ? "" : (t.no_dma ? "shim (no DMA)" : t.kind);
       const where = m.budget ? `PE ${t.col},${t.row}` : `${t.col},${t.row}`;
       const dsp = t.dsp ? ` · ${t.dsp} DSP` : "";

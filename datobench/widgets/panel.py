@@ -1,5 +1,6 @@
 """The workbench panel: task graph, placement editor with a time scrubber, stream occupancy,
-per-tile timeline, resource report and code, all kept in step with one compiled program.
+per-tile timeline (under DDR's bandwidth and the DMA lanes, with a sentence when the tiles
+wait on DDR), roofline, resource report and code, all kept in step with one compiled program.
 
 ``Workbench(region, target=...)`` compiles, maps and times the region; a legal drop in the
 editor recompiles with the new placement and every view updates; an illegal one is refused
@@ -30,10 +31,13 @@ from datobench import visual
 from datobench.core.advisor import Recipe, timing
 from datobench.core.errors import DatoError
 from datobench.core.measure import Measurement
-from datobench.visual import charts
+from datobench.core.passes.analysis import profiles
+from datobench.visual import bottleneck, charts
+from datobench.visual.buckets import dominant_states
 from datobench.visual.code import design_of, listing_html
+from datobench.visual.roofline import roofline_svg
 from datobench.visual.slrs import slr_svg
-from datobench.visual.tiles import fill_at
+from datobench.visual.tiles import at_cycle, fill_at
 from datobench.widgets import snapshot
 from datobench.widgets.advisor import DepthAdvisorView
 from datobench.widgets.device import run_on_device
@@ -67,6 +71,8 @@ _STYLE = """<style>
 .dato-table td.dato-hot { color: #b45309; font-weight: 600; }
 .dato-report p { margin: 4px 0; font-family: ui-sans-serif, sans-serif; font-size: 12px; }
 .dato-core { background: #fde68a; }
+.dato-bottleneck { font-family: ui-sans-serif, system-ui, sans-serif; font-size: 12px;
+  color: #6d28d9; margin-top: 4px; }
 .dato-pre { font-size: 11px; max-height: 320px; overflow: auto; background: #f8fafc;
   border: 1px solid #e2e8f0; border-radius: 6px; padding: 6px 8px; }
 </style>"""
@@ -161,6 +167,7 @@ class Workbench:
             layout=w.Layout(width="600px"),
         )
         self.scrubber.observe(self._scrub, "value")
+        self.scrubber.observe(lambda _: self._draw_charts(), "window")
         self.head = w.HTML()
         self.basis = w.HTML()  # what the timing was computed on (TIMING_BASIS)
         self.device = w.HTML()  # measured on the device vs predicted, or why not
@@ -170,6 +177,9 @@ class Workbench:
         lanes = f"{charts.HEAD_H + charts.MAX_ROWS * charts.ROW_H + 40}px"
         self.streams = w.HTML(layout=w.Layout(overflow="auto", max_height=lanes))
         self.timeline = w.HTML(layout=w.Layout(overflow="auto", max_height=lanes))
+        self.bottleneck = w.HTML()  # under the timeline: how long the tiles wait on DDR
+        self.roofline = w.HTML()
+        self._traffic = None  # the run's DDR transfers (visual.bottleneck), for the timeline
         self.report = w.HTML()
         self.code = w.HTML()
         self.slrs = w.HTML()  # an FPGA's SLRs and the PE rows of each (visual/slrs.py)
@@ -297,6 +307,9 @@ class Workbench:
                 self.streams,
                 section("Tiles over time"),
                 self.timeline,
+                self.bottleneck,
+                section("Roofline: compute- or DDR-bound"),
+                self.roofline,
                 section("Placements tried: click one to restore it, tick two to compare them"),
                 self.history,
                 self.slrs,
@@ -335,9 +348,7 @@ class Workbench:
         if perf is not None:
             self.scrubber.max = max(perf.cycles, 1)
             self.scrubber.step = max(perf.cycles // 400, 1)
-            depths = {c.name: c.depth for c in p.graph.channels}
-            self.streams.value = visual.occupancy_svg(perf, depths, self.scrubber.value)
-            self.timeline.value = visual.timeline_svg(perf, self.scrubber.value)
+            self._draw_bottleneck()
         self.editor.model = visual.tile_array_model(p, perf, self.scrubber.value)
         self.report.value = visual.report_html(p, perf)
         svg = slr_svg(p)
@@ -345,6 +356,33 @@ class Workbench:
         self.advisor.show(p, self.recipe, perf)
         self._show_code()
         self._repaint()
+
+    # -- the charts over time, DDR and the roofline (charts.py, bottleneck.py, roofline.py) --
+    def _draw_bottleneck(self):
+        """The views of a new timing: the charts, the DDR sentence, the roofline and the tiles'
+        states for the scrubber's front end."""
+        p, perf = self.program, self.perf
+        profs = profiles(p.graph)
+        self._traffic = bottleneck.traffic(p, perf, profs)
+        self._draw_charts()
+        sentence = bottleneck.ddr_sentence(perf, self._traffic)
+        self.bottleneck.value = sentence and (
+            f'<div class="dato-bottleneck">{html.escape(sentence)}</div>'
+        )
+        self.roofline.value = roofline_svg(p, perf, profs)
+        self.scrubber.states = {
+            key: dominant_states(t, perf.cycles, charts.PLOT_W) for key, t in perf.tiles.items()
+        }
+
+    def _draw_charts(self):
+        """The charts over time, for the scrubber's window (zoomed) or the whole run."""
+        p, perf = self.program, self.perf
+        if perf is None:
+            return
+        window = self.scrubber.window or None
+        depths = {c.name: c.depth for c in p.graph.channels}
+        self.streams.value = visual.occupancy_svg(perf, depths, self.scrubber.value, window)
+        self.timeline.value = visual.timeline_svg(perf, self.scrubber.value, window, self._traffic)
 
     def _show_code(self):
         """The generated code (the MLIR-AIE design on an NPU, the selected instance's core
@@ -367,7 +405,10 @@ class Workbench:
         and the streams' fills for the occupancy chart's labels (the charts' cursors have
         already moved in the browser; the charts are not sent again)."""
         cycle = change["new"]
-        self.editor.model = visual.tile_array_model(self.program, self.perf, cycle)
+        if self.perf is None:
+            self.editor.model = visual.tile_array_model(self.program, self.perf, cycle)
+        else:  # only what depends on the cycle is made anew
+            self.editor.model = at_cycle(self.editor.model, self.program, self.perf, cycle)
         if self.perf is not None:
             self.scrubber.fills = {
                 c.name: f"{fill_at(self.perf.channels.get(c.name, []), cycle)}/{c.depth}"

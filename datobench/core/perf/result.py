@@ -26,10 +26,49 @@ class TileTiming:
     segments: list = field(default_factory=list, repr=False)  # (start, end, "in" | "out")
     # what each of ``segments`` waited on: a stream, or a DDR transfer (``engine_name``)
     waited_on: list[str] = field(default_factory=list, repr=False)
+    # the segments as arrays, and the cycles waited on each cause: made once, on first use
+    _arrays: tuple | None = field(default=None, init=False, repr=False, compare=False)
+    _waits: dict | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def total(self) -> int:
         return self.busy + self.stall_in + self.stall_out + self.idle
+
+    def segment_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The stall segments' starts, ends and whether each waited for input, as arrays:
+        a long run's tile has hundreds of thousands, which every chart and each scrubber
+        step read."""
+        n = len(self.segments)
+        if self._arrays is None or len(self._arrays[0]) != n:
+            starts = np.fromiter((s[0] for s in self.segments), float, count=n)
+            stops = np.fromiter((s[1] for s in self.segments), float, count=n)
+            waits_in = np.fromiter((s[2] == "in" for s in self.segments), bool, count=n)
+            self._arrays = (starts, stops, waits_in)
+        return self._arrays
+
+    def waits(self) -> dict[str, dict[str, float]]:
+        """Cycles waited on each stream (or DDR transfer), for "in" and for "out"."""
+        if self._waits is None:
+            out: dict[str, dict[str, float]] = {"in": {}, "out": {}}
+            for (start, stop, kind), why in zip(self.segments, self.waited_on):
+                book = out[kind]
+                book[why] = book.get(why, 0.0) + stop - start
+            self._waits = out
+        return self._waits
+
+    @property
+    def ddr_wait(self) -> float:
+        """Cycles stalled on DDR transfers (not on streams): the tile waiting on memory."""
+        return sum(c for book in self.waits().values() for w, c in book.items() if is_engine(w))
+
+    def state_at(self, cycle: float) -> str:
+        """The state at ``cycle`` ("busy", "in", "out" or "idle"): the stall in force then,
+        else busy until the clock stops. A binary search: the scrubber asks at each release."""
+        starts, stops, waits_in = self.segment_arrays()
+        i = int(np.searchsorted(starts, cycle, side="right")) - 1
+        if i >= 0 and cycle < stops[i]:
+            return "in" if waits_in[i] else "out"
+        return "busy" if cycle < self.busy + self.stall_in + self.stall_out else "idle"
 
 
 @dataclass
@@ -98,6 +137,12 @@ class PerfResult:
 def engine_name(instance: str, param: str, direction: str) -> str:
     """A DMA engine as a trace track and a stall's cause: which way its data goes."""
     return f"DDR -> {instance}.{param}" if direction == "read" else f"{instance}.{param} -> DDR"
+
+
+def is_engine(name: str) -> bool:
+    """Whether a stall's cause (``TileTiming.waited_on``) is a DMA engine rather than a
+    stream."""
+    return name.startswith("DDR -> ") or name.endswith(" -> DDR")
 
 
 def named_segments(segments: list, channels: list[str], engines: list[str]):
