@@ -1,0 +1,45 @@
+"""The front end's checks of staged parameters (``dato.stage``): nothing writes one, and
+every read whose slice bounds are affine in loop variables and pids lies inside one panel.
+Reads the front end cannot decide are checked by the simulator as they run
+(``sim/staging.py``)."""
+
+from __future__ import annotations
+
+from datobench.core.errors import DatoTypeError
+from datobench.core.ir.nodes import ParamRef, Store, stmt_exprs
+from datobench.core.ir.printer import expr_text
+from datobench.core.ir.program import Task
+from datobench.core.ir.staging import (
+    Straddle,
+    panel_fit,
+    slice_bounds,
+    staged_reads,
+    straddle_text,
+    walk_domains,
+    write_text,
+)
+
+
+def check_staging(task: Task):
+    """Refuse, at the statement, a write to a staged parameter or a read that provably
+    straddles two of its panels."""
+    stages = {p.name: p.stage for p in task.params if p.stage is not None}
+    if not stages:
+        return
+    pids = {("pid", axis): range(n) for axis, n in enumerate(task.mapping)}
+    for s, domains in walk_domains(task.body, pids):
+        if isinstance(s, Store) and isinstance(s.base, ParamRef) and s.base.name in stages:
+            raise DatoTypeError(write_text(s.base.name), s.loc)
+        for x in stmt_exprs(s):
+            for read in staged_reads(x, stages):
+                name = read.name if isinstance(read, ParamRef) else read.base.name
+                panel = stages[name].panel
+                for dim, (start, length) in enumerate(slice_bounds(read)):
+                    fit = panel_fit(start, length, panel[dim], domains)
+                    if isinstance(fit, Straddle):
+                        text = expr_text(read)
+                        where = fit.where()
+                        raise DatoTypeError(
+                            straddle_text(text, name, dim, fit.start, length, panel, where),
+                            s.loc,
+                        )

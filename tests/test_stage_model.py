@@ -1,0 +1,96 @@
+"""Staging (``dato.stage``) in the model layers: the read-inside-one-panel and read-only
+checks, values unchanged in the simulator, the staged panel in the mapper's ledger, and the
+timed simulator's DDR traffic and refill stalls."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import datobench as dato
+from datobench import R, S, int8, int32
+
+
+def gemm(stage, M=64, K=64, N=64, k=16, shift=0, grid=(2, 2)):
+    """A small output-stationary GEMM whose B is staged (``stage`` None: not staged)."""
+    P0, P1 = grid
+    b_type = int8[K, N] @ [R, S(1)]
+    if stage is not None:
+        b_type = b_type @ stage
+
+    @dato.region
+    def g(A: int8[M, K], B: int8[K, N], C: int32[M, N]):
+        @dato.task(mapping=[P0, P1], args=[A, B, C])
+        def core(a: int8[M, K] @ [S(0), R], b: b_type, c: int32[M, N] @ [S(0), S(1)]):
+            acc = dato.zeros((M // P0, N // P1), int32)
+            for kk in range(K // k):
+                acc += dato.matmul(
+                    a[:, kk * k : kk * k + k],
+                    b[kk * k + shift : kk * k + k + shift, :],
+                    acc=int32,
+                )
+            c[:, :] = acc
+
+    return g
+
+
+def operands(M=64, K=64, N=64, seed=0):
+    rng = np.random.default_rng(seed)
+    A = rng.integers(-8, 8, (M, K)).astype(np.int8)
+    B = rng.integers(-8, 8, (K, N)).astype(np.int8)
+    return A, B, np.zeros((M, N), np.int32)
+
+
+@pytest.mark.parametrize(
+    "stage", [None, dato.stage(panel=(16, 32)), dato.stage(panel=(64, 32), depth=2)]
+)
+def test_the_simulator_gives_numpys_values_with_or_without_staging(stage):
+    A, B, C = operands()
+    dato.compile(gemm(stage)).run(A, B, C)
+    assert np.array_equal(C, A.astype(np.int32) @ B.astype(np.int32))
+
+
+def test_a_read_across_two_panels_is_refused_at_its_line_with_the_values_that_show_it():
+    with pytest.raises(dato.DatoTypeError, match="straddles two panels with kk = 3") as info:
+        dato.compile(gemm(dato.stage(panel=(32, 32)), k=8, shift=4))
+    text = str(info.value)
+    assert "the read b[" in text and "of staged 'b'" in text
+    assert "dimension 0 reads 28:36, across the edge at 32 between panel 0 and panel 1" in text
+    assert "of the panel (32, 32); each read of a staged parameter must lie inside one panel" in (
+        text
+    )
+    assert info.value.loc.file == __file__ and "dato.matmul" in info.value.loc.source_line()
+
+
+def test_a_write_to_a_staged_parameter_is_refused_at_the_write():
+    @dato.region
+    def copy(A: int8[16, 16], B: int8[16, 16]):
+        @dato.task(args=[A, B])
+        def t(a: int8[16, 16] @ dato.stage(panel=(8, 16)), b: int8[16, 16]):
+            a[0:8, :] = b[0:8, :]
+
+    with pytest.raises(dato.DatoTypeError, match="a staged parameter is read-only") as info:
+        dato.compile(copy)
+    assert "'a' is staged (dato.stage)" in str(info.value)
+    assert info.value.loc.source_line().strip() == "a[0:8, :] = b[0:8, :]"
+
+
+def test_a_read_the_front_end_cannot_place_is_checked_as_the_simulator_runs():
+    @dato.region
+    def pick(I: int32[4], A: int8[16, 16], B: int8[4, 16]):
+        @dato.task(args=[I, A, B])
+        def t(i: int32[4], a: int8[16, 16] @ dato.stage(panel=(8, 16)), b: int8[4, 16]):
+            for q in range(4):
+                j = i[q]
+                x = a[j : j + 2, :]
+                b[q : q + 1, :] = x[0:1, :]
+
+    prog = dato.compile(pick)
+    A = np.arange(256).reshape(16, 16).astype(np.int8)
+    B = np.zeros((4, 16), np.int8)
+    prog.run(np.array([0, 2, 8, 14], np.int32), A, B)
+    assert np.array_equal(B, A[[0, 2, 8, 14]])
+    with pytest.raises(dato.DatoRuntimeError, match="dimension 0 reads 7:9") as info:
+        prog.run(np.array([0, 7, 8, 14], np.int32), A, B)
+    assert "in instance 't': the read a[" in str(info.value)
+    assert info.value.loc.source_line().strip() == "x = a[j : j + 2, :]"
