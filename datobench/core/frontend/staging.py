@@ -14,9 +14,8 @@ from datobench.core.ir.staging import (
     panel_fit,
     slice_bounds,
     staged_reads,
-    straddle_text,
+    straddle_error,
     walk_domains,
-    write_text,
 )
 
 
@@ -29,7 +28,11 @@ def check_staging(task: Task):
     pids = {("pid", axis): range(n) for axis, n in enumerate(task.mapping)}
     for s, domains in walk_domains(task.body, pids):
         if isinstance(s, Store) and isinstance(s.base, ParamRef) and s.base.name in stages:
-            raise DatoTypeError(write_text(s.base.name), s.loc)
+            raise DatoTypeError(
+                f"'{s.base.name}' is staged (dato.stage): a staged parameter is read-only, so "
+                "a task may not write it; drop the stage or write another parameter",
+                s.loc,
+            )
         for x in stmt_exprs(s):
             for read in staged_reads(x, stages):
                 name = read.name if isinstance(read, ParamRef) else read.base.name
@@ -37,9 +40,13 @@ def check_staging(task: Task):
                 for dim, (start, length) in enumerate(slice_bounds(read)):
                     fit = panel_fit(start, length, panel[dim], domains)
                     if isinstance(fit, Straddle):
-                        text = expr_text(read)
-                        where = fit.where()
-                        raise DatoTypeError(
-                            straddle_text(text, name, dim, fit.start, length, panel, where),
+                        raise straddle_error(
+                            expr_text(read),
+                            name,
+                            dim,
+                            fit.start,
+                            length,
+                            panel,
                             s.loc,
+                            fit.where(),
                         )

@@ -15,6 +15,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from datobench.core.errors import DatoError, DatoRuntimeError, DatoTypeError, Loc
 from datobench.core.ir.affine import affine, interval
 from datobench.core.ir.nodes import (
     Const,
@@ -135,23 +136,27 @@ def walk_domains(
             yield from walk_domains(s.orelse, domains)
 
 
-def straddle_text(
-    read: str, name: str, dim: int, start: int, length: int, panel, where: str = ""
-) -> str:
-    """How a read that crosses a panel boundary is reported (the front end and the run);
-    ``where`` the values that make it cross (``Straddle.where``)."""
+def straddle_error(
+    read: str,
+    name: str,
+    dim: int,
+    start: int,
+    length: int,
+    panel: tuple[int, ...],
+    loc: Loc | None,
+    where: str = "",
+    instance: str | None = None,
+) -> DatoError:
+    """A read that crosses a panel edge, worded alike by the front end (``where`` the values
+    that make it cross, ``Straddle.where``) and by the run (in ``instance``)."""
     size = panel[dim]
     edge = (start // size + 1) * size
-    return (
-        f"the read {read} of staged '{name}' straddles two panels{where}: dimension {dim} reads "
-        f"{start}:{start + length}, across the edge at {edge} between panel {start // size} "
-        f"and panel {start // size + 1} of the panel {tuple(panel)}; each read of a staged "
-        "parameter must lie inside one panel"
+    text = (
+        f"the read {read} of staged '{name}' straddles two panels{where}: dimension {dim} "
+        f"reads {start}:{start + length}, across the edge at {edge} between panel "
+        f"{start // size} and panel {start // size + 1} of the panel {tuple(panel)}; each "
+        "read of a staged parameter must lie inside one panel"
     )
-
-
-def write_text(name: str) -> str:
-    return (
-        f"'{name}' is staged (dato.stage): a staged parameter is read-only, so a task may not "
-        "write it; drop the stage or write another parameter"
-    )
+    if instance is None:
+        return DatoTypeError(text, loc)
+    return DatoRuntimeError(f"in instance '{instance}': {text}", loc)

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from datobench.core.errors import DatoRuntimeError, Loc
+from datobench.core.errors import Loc
 from datobench.core.ir.nodes import Expr, ParamRef, Subscript
 from datobench.core.ir.printer import subscripts_text
-from datobench.core.ir.staging import panel_fit, straddle_text
+from datobench.core.ir.staging import panel_fit, straddle_error
 
 
 @dataclass(frozen=True)
@@ -25,8 +25,16 @@ class PanelCheck:
     loc: Loc | None
 
     def __call__(self, start: int):
-        text = straddle_text(self.read, self.name, self.dim, start, self.length, self.panel)
-        raise DatoRuntimeError(f"in instance '{self.instance}': {text}", self.loc)
+        raise straddle_error(
+            self.read,
+            self.name,
+            self.dim,
+            start,
+            self.length,
+            self.panel,
+            self.loc,
+            instance=self.instance,
+        )
 
 
 class PanelChecks:
