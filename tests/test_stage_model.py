@@ -94,3 +94,65 @@ def test_a_read_the_front_end_cannot_place_is_checked_as_the_simulator_runs():
         prog.run(np.array([0, 7, 8, 14], np.int32), A, B)
     assert "in instance 't': the read a[" in str(info.value)
     assert info.value.loc.source_line().strip() == "x = a[j : j + 2, :]"
+
+
+def test_the_staged_panel_is_booked_in_the_memory_tile_of_its_readers_column():
+    prog = dato.compile(gemm(dato.stage(panel=(32, 32), depth=2)), target="npu1_4col")
+    for col, window in ((0, "B[0:64, 0:32]"), (1, "B[0:64, 32:64]")):
+        mem = prog.mapping.tiles[f"{col},1"]
+        assert [window + " staged panel x2 buffer", 2 * 32 * 32] in mem.items["data memory"]
+        assert [window, 4] in mem.items["buffer descriptors"]  # 2 x depth
+        assert [window, 1] in mem.items["output DMA channels"]
+        readers = {prog.mapping.placement[f"core_{i}_{col}"] for i in range(2)}
+        assert {t[0] for t in readers} == {col}
+
+
+def test_a_group_of_readers_across_columns_shares_the_memory_tile_most_are_in():
+    # b is replicated: all four instances share one shard, so one staged buffer
+    stage = dato.stage(panel=(16, 16))
+    placement = {"core_0_0": (0, 2), "core_0_1": (1, 2), "core_1_0": (1, 3), "core_1_1": (1, 4)}
+
+    @dato.region
+    def g(A: int8[64, 16], B: int8[16, 16], C: int32[64, 16]):
+        @dato.task(mapping=[2, 2], args=[A, B, C])
+        def core(
+            a: int8[64, 16] @ [S(0), S(1)], b: int8[16, 16] @ stage, c: int32[64, 16] @ [S(0), S(1)]
+        ):
+            c[:, :] = dato.matmul(a[:, :], b[0:8, 0:8], acc=int32)
+
+    mapping = dato.compile(g, target="npu1_4col", placement=placement).mapping
+    held = [who for who, _ in mapping.tiles["1,1"].items["data memory"] if "staged" in who]
+    assert held == [
+        "B[0:16, 0:16] (readers in columns 0, 1; held in column 1's memory tile) "
+        "staged panel x1 buffer"
+    ]
+    assert "held in column 1's memory tile" in mapping.text(("tiles",))
+
+
+def test_a_panel_larger_than_a_memory_tile_is_refused_at_the_annotation():
+    with pytest.raises(dato.MappingError, match=r"the staged panel \(4032, 112\)") as info:
+        dato.compile(
+            gemm(dato.stage(panel=(4032, 112), depth=2), M=64, K=4032, N=448, k=112, grid=(1, 4)),
+            target="npu1_4col",
+        )
+    assert str(info.value.message) == (
+        "the staged panel (4032, 112) of 'b' (B) takes 882.0 KiB at depth 2 (2 x 441.0 KiB), "
+        "more than the 512.0 KiB of data memory a memory tile of npu1_4col has"
+    )
+    assert info.value.loc.file == __file__
+
+
+def test_on_an_fpga_the_staged_panel_is_on_chip_memory_of_the_device():
+    prog = dato.compile(gemm(dato.stage(panel=(32, 32), depth=2)), target="u250")
+    onchip = prog.mapping.tiles["device"].items["on-chip memory"]
+    staged = [(who, n) for who, n in onchip if "staged" in who]
+    assert staged == [
+        ("B[0:64, 0:32] staged panel x2 buffer", 2048),
+        ("B[0:64, 32:64] staged panel x2 buffer", 2048),
+    ]
+    assert not [who for who, _ in onchip if "B burst" in who]  # the PEs read the panel
+    with pytest.raises(dato.MappingError, match="of on-chip memory device u250 has"):
+        dato.compile(
+            gemm(dato.stage(panel=(8192, 4096), depth=2), M=8, K=8192, N=8192, k=1024),
+            target="u250",
+        )

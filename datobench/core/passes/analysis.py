@@ -15,7 +15,7 @@ from datobench.core.ir.effects import (
 from datobench.core.ir.nodes import Call, Expr, Stmt, children, stmt_exprs, walk
 from datobench.core.ir.ops import op_of
 from datobench.core.ir.program import Graph, Instance
-from datobench.core.ir.types import TensorType, dtype_of
+from datobench.core.ir.types import Stage, TensorType, dtype_of
 from datobench.core.passes.counts import upper_count
 
 
@@ -31,6 +31,8 @@ class Access:
     bytes: int  # moved over the whole run (an upper bound under data-dependent ifs)
     tile_bytes: int  # the largest single transfer: what a ping-pong buffer must hold
     in_place: bool = False  # writes only of local tensors, which the DMA reads where they are
+    stage: Stage | None = None  # reads staged in a panel buffer (``dato.stage``)
+    panel_bytes: int = 0  # one staged panel's bytes (0 when not staged)
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ def profile(inst: Instance) -> InstanceProfile:
         for direction in ("read", "write"):
             sizes = [n for s in walk(body) for n in _moved(s, arg.param, direction)]
             if sizes:
+                stage = arg.stage if direction == "read" else None
 
                 def moved(s: Stmt, p=arg.param, d=direction) -> int:
                     return sum(_moved(s, p, d))
@@ -78,6 +81,8 @@ def profile(inst: Instance) -> InstanceProfile:
                         upper_count(counted, moved),
                         max(sizes),
                         direction == "write" and writes_in_place(body, arg.param),
+                        stage,
+                        _panel_bytes(body, arg.param, stage),
                     )
                 )
     matmuls = [
@@ -96,6 +101,14 @@ def profile(inst: Instance) -> InstanceProfile:
         upper_count(body, lambda s: _work(s)[1]),
         tuple(_mkn(e) for e in matmuls),
     )
+
+
+def _panel_bytes(body: tuple[Stmt, ...], param: str, stage: Stage | None) -> int:
+    """The bytes of one panel of a staged parameter, in the element type its reads have."""
+    if stage is None:
+        return 0
+    read = next(t for s in walk(body) for t in transfers(s) if t.param == param)
+    return TensorType(dtype_of(read.type), stage.panel).nbytes
 
 
 def _mkn(matmul: Call) -> tuple[int, int, int]:

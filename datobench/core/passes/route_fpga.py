@@ -9,6 +9,7 @@ from datobench.core.ir.mapping import OffchipStream, Route, Tile
 from datobench.core.ir.program import Channel
 from datobench.core.passes.analysis import Access
 from datobench.core.passes.resources import DSP, ONCHIP, Ledger
+from datobench.core.passes.staging import book_panel
 from datobench.core.passes.virtual import VirtualGraph
 from datobench.core.targets import Target
 
@@ -35,13 +36,19 @@ class FpgaRouting:
     def offchip(self, reads: list[Access], writes: list[Access]) -> list[OffchipStream]:
         """One DDR stream per buffer and direction; then the DSP slices of the PEs."""
         groups: dict[tuple, list[Access]] = {}
+        staged: dict[tuple, Access] = {}
         for direction, accesses in (("read", reads), ("write", writes)):
             for a in accesses:
                 groups.setdefault((a.buffer, direction), []).append(a)
-                if not a.in_place:
+                if a.stage is not None:  # one staged buffer per shard (passes/staging.py)
+                    staged.setdefault((a.buffer, a.window), a)
+                elif not a.in_place:
                     self.ledger.add(
                         None, ONCHIP, 2 * a.tile_bytes, f"{a.instance} {a.buffer} burst"
                     )
+        for (buffer, window), a in sorted(staged.items()):
+            shard = ", ".join(f"{lo}:{hi}" for lo, hi in window)
+            book_panel(self.ledger, None, f"{buffer}[{shard}]", a)
         streams = [
             OffchipStream(
                 buffer,
