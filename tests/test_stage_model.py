@@ -9,6 +9,7 @@ import pytest
 
 import datobench as dato
 from datobench import R, S, int8, int32
+from datobench.programs import staged_gemm, whole_array_gemm
 
 
 def gemm(stage, M=64, K=64, N=64, k=16, shift=0, grid=(2, 2)):
@@ -156,3 +157,81 @@ def test_on_an_fpga_the_staged_panel_is_on_chip_memory_of_the_device():
             gemm(dato.stage(panel=(8192, 4096), depth=2), M=8, K=8192, N=8192, k=1024),
             target="u250",
         )
+
+
+# -- the timed simulator -------------------------------------------------------------------
+
+SMALL = dict(M=128, K=64, N=128, m=16, k=16, n=16, t_in=int8, t_out=int8, rows=2, cols=2)
+
+
+def timed(region, target="npu1_4col", **run):
+    return dato.compile(region, target=target).run(backend="perf", values=False, **run)
+
+
+def test_a_staged_gemm_reads_each_panel_from_ddr_once_and_moves_fewer_bytes_than_unstaged():
+    M, K, N, n, cols = SMALL["M"], SMALL["K"], SMALL["N"], SMALL["n"], SMALL["cols"]
+    staged = timed(staged_gemm(**SMALL))
+    panels = N // cols // n  # each column's panel changes this often
+    assert {name: len(loads) for name, loads in staged.staged.items()} == {
+        "B[0:64, 0:64] in (0, 1)": panels,
+        "B[0:64, 64:128] in (1, 1)": panels,
+    }
+    # B once (the panels), A once per panel (broadcast along rows), C written once
+    assert staged.dram_bytes == cols * panels * (K * n) + panels * M * K + M * N
+    unstaged = timed(whole_array_gemm(**SMALL))
+    assert unstaged.dram_bytes > staged.dram_bytes
+
+
+def staged_stall(result, param="b") -> int:
+    """Cycles the cores spent waiting on the staged parameter's reads."""
+    return sum(
+        round(stop - start)
+        for t in result.tiles.values()
+        for (start, stop, _), why in zip(t.segments, t.waited_on)
+        if why.endswith(f".{param}")
+    )
+
+
+def test_depth_two_loads_the_next_panel_while_the_cores_read_this_one():
+    one = timed(staged_gemm(**SMALL, depth=1))
+    two = timed(staged_gemm(**SMALL, depth=2))
+    assert two.cycles < one.cycles
+    assert staged_stall(two) < staged_stall(one)  # the refills are hidden
+    first, second = next(iter(one.staged.values()))[:2]
+    assert second[0] >= first[2]  # depth 1: a panel loads once the last was sent
+    loads = next(iter(two.staged.values()))
+    assert loads[1][0] < loads[0][2]  # depth 2: while the cores still read the first
+
+
+def test_staged_values_and_timing_agree_with_and_without_values():
+    prog = dato.compile(staged_gemm(**SMALL, depth=2), target="npu1_4col")
+    rng = np.random.default_rng(1)
+    A = rng.integers(-4, 4, (128, 64)).astype(np.int8)
+    B = rng.integers(-4, 4, (64, 128)).astype(np.int8)
+    C = np.zeros((128, 128), np.int8)
+    with_values = prog.run(A, B, C, backend="perf")
+    assert np.array_equal(C, (A.astype(np.int32) @ B.astype(np.int32)).astype(np.int8))
+    assert with_values.cycles == prog.run(backend="perf", values=False).cycles
+
+
+def test_on_an_fpga_the_pes_read_the_staged_panel_from_on_chip_ram():
+    staged = timed(gemm(dato.stage(panel=(16, 32)), K=64), target="u250")
+    assert {name: len(loads) for name, loads in staged.staged.items()} == {
+        "B[0:64, 0:32]": 4,
+        "B[0:64, 32:64]": 4,
+    }
+    assert staged.dram_bytes == 64 * 64 + 64 * 64 + 64 * 64 * 4  # A, B and C once
+
+
+def test_timing_without_values_refuses_a_staged_read_whose_panel_comes_from_data():
+    @dato.region
+    def pick(I: int32[4], A: int8[16, 16], B: int8[4, 16]):
+        @dato.task(args=[I, A, B])
+        def t(i: int32[4], a: int8[16, 16] @ dato.stage(panel=(8, 16)), b: int8[4, 16]):
+            for q in range(4):
+                j = i[q]
+                x = a[j : j + 2, :]
+                b[q : q + 1, :] = x[0:1, :]
+
+    with pytest.raises(dato.CapabilityError, match="cannot follow which panel of staged 'a'"):
+        timed(pick)

@@ -12,8 +12,9 @@ from datobench.core.ir.program import Task
 from datobench.core.ir.staging import (
     Straddle,
     panel_fit,
+    param_reads,
+    read_name,
     slice_bounds,
-    staged_reads,
     straddle_error,
     walk_domains,
 )
@@ -34,8 +35,10 @@ def check_staging(task: Task):
                 s.loc,
             )
         for x in stmt_exprs(s):
-            for read in staged_reads(x, stages):
-                name = read.name if isinstance(read, ParamRef) else read.base.name
+            for read in param_reads(x):
+                name = read_name(read)
+                if name not in stages:
+                    continue
                 panel = stages[name].panel
                 for dim, (start, length) in enumerate(slice_bounds(read)):
                     fit = panel_fit(start, length, panel[dim], domains)

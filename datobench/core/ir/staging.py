@@ -28,7 +28,7 @@ from datobench.core.ir.nodes import (
     Stmt,
     children,
 )
-from datobench.core.ir.types import Stage, index
+from datobench.core.ir.types import index
 
 ENUMERATED = 1 << 14  # variable assignments tried before leaving a slice to the run
 
@@ -90,17 +90,20 @@ def _witness(form, domains, panel: int, length: int) -> bool | Straddle | None:
     return True
 
 
-def staged_reads(e: Expr, stages: dict[str, Stage]) -> Iterator[Load | ParamRef]:
-    """The reads of staged parameters in an expression, in evaluation order (as
-    ``effects.transfers`` lists them)."""
+def param_reads(e: Expr) -> Iterator[Load | ParamRef]:
+    """The DDR reads of parameters in an expression, in evaluation order (one for each read
+    ``effects.transfers`` lists)."""
     if isinstance(e, ParamRef):
-        if e.name in stages:
-            yield e
+        yield e
         return
     for c in children(e):
-        yield from staged_reads(c, stages)
-    if isinstance(e, Load) and isinstance(e.base, ParamRef) and e.base.name in stages:
+        yield from param_reads(c)
+    if isinstance(e, Load) and isinstance(e.base, ParamRef):
         yield e
+
+
+def read_name(read: Load | ParamRef) -> str:
+    return read.name if isinstance(read, ParamRef) else read.base.name
 
 
 def slice_bounds(read: Load | ParamRef) -> list[tuple[Expr, int]]:
