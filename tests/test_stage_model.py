@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import datobench as dato
-from datobench import R, S, int8, int32
+from datobench import R, S, int8, int32, visual
 from datobench.programs import staged_gemm, whole_array_gemm
 
 
@@ -235,3 +235,23 @@ def test_timing_without_values_refuses_a_staged_read_whose_panel_comes_from_data
 
     with pytest.raises(dato.CapabilityError, match="cannot follow which panel of staged 'a'"):
         timed(pick)
+
+
+def test_the_tile_array_model_shows_the_staged_panel_of_a_memory_tile_and_its_fill():
+    prog = dato.compile(staged_gemm(**SMALL), target="npu1_4col")
+    perf = prog.run(backend="perf", values=False)
+    (first, end, sent), second = perf.staged["B[0:64, 0:64] in (0, 1)"][:2]
+
+    def staged_at(cycle):
+        model = visual.tile_array_model(prog, perf, cycle)
+        return next(t["staged"] for t in model["tiles"] if (t["col"], t["row"]) == (0, 1))
+
+    assert staged_at(0) == [
+        {"name": "B[0:64, 0:64]", "bytes": 64 * 16, "panel": 0, "state": "filling"}
+    ]
+    assert staged_at(round(end) + 1)[0]["state"] == "held"
+    assert staged_at(round(second[0]) + 1)[0]["panel"] == 1
+    plain = visual.tile_array_model(prog)
+    assert [t.get("staged") for t in plain["tiles"] if (t["col"], t["row"]) == (1, 1)] == [
+        [{"name": "B[0:64, 64:128]", "bytes": 64 * 16}]
+    ]

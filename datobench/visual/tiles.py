@@ -10,6 +10,7 @@ from datobench.core.codegen.hls.project import memory_banks
 from datobench.core.ir.mapping import tile_key
 from datobench.core.kinds import kind_of
 from datobench.core.passes.resources import DSP, MEMORY, ONCHIP
+from datobench.core.passes.staging import staged_buffers
 from datobench.visual.instances import accesses
 
 
@@ -44,6 +45,7 @@ def tile_array_model(program, perf=None, cycle: int | None = None) -> dict:
                 busy = perf.tiles[f"{c},{r}"].busy / perf.cycles
             shim = kinds[r] == "shim" and c not in target.shim_dma_columns
             dsp = dsp_at.get((c, r))
+            staged = l2_buffers(use, perf, cycle) if use is not None else []
             tiles.append(
                 {
                     "col": c,
@@ -54,6 +56,7 @@ def tile_array_model(program, perf=None, cycle: int | None = None) -> dict:
                     "used": f"{c},{r}" in used,
                     "no_dma": shim,
                     **({"dsp": dsp} if dsp else {}),
+                    **({"staged": staged} if staged else {}),
                 }
             )
     chips = []
@@ -97,6 +100,23 @@ def tile_array_model(program, perf=None, cycle: int | None = None) -> dict:
         "cycle": cycle,
         "cycles": perf.cycles if perf is not None else None,
     }
+
+
+def l2_buffers(use, perf=None, cycle: int | None = None) -> list[dict]:
+    """The staged panels (``dato.stage``) a memory tile holds, with their bytes; with a perf
+    run and a cycle, which panel each held then (counted from 0) and whether it was still
+    filling from DDR (``state``: "filling", "held", or "empty" before the first load)."""
+    out = []
+    for shard, n in staged_buffers(use):
+        entry = {"name": shard, "bytes": n}
+        if perf is not None and cycle is not None:
+            key = f"{shard} in {tuple(use.tile)}" if use.kind != "device" else shard
+            loads = perf.staged.get(key, [])
+            k = bisect.bisect_right([start for start, _, _ in loads], cycle) - 1
+            entry["panel"] = k if k >= 0 else None
+            entry["state"] = "empty" if k < 0 else "filling" if cycle < loads[k][1] else "held"
+        out.append(entry)
+    return out
 
 
 # the device's on-chip memory is its block RAMs and UltraRAMs together (resources.py)

@@ -19,19 +19,38 @@ axes its layout replicates) share one buffer of ``depth`` x panel bytes:
 from __future__ import annotations
 
 from datobench.core.errors import MappingError
-from datobench.core.ir.mapping import Tile
+from datobench.core.ir.mapping import Tile, TileUse
 from datobench.core.ir.program import Graph
 from datobench.core.passes.analysis import Access
-from datobench.core.passes.resources import BDS, ONCHIP, Ledger, device_capacity, kib
+from datobench.core.passes.resources import (
+    BDS,
+    ONCHIP,
+    Ledger,
+    device_capacity,
+    kib,
+    memory_resource,
+)
 from datobench.core.targets import MEM, Target
+
+STAGED = " staged panel x"  # how the ledger names a staged buffer: "<shard> staged panel x2"
 
 
 def book_panel(ledger: Ledger, mem: Tile | None, who: str, access: Access):
     """The staged buffer of one group of readers, in its memory tile (or, ``mem`` None, the
     device's on-chip memory), as the module's docstring counts it."""
-    ledger.buffer(mem, f"{who} staged panel x{access.stage.depth}", panel_buffer(access))
+    ledger.buffer(mem, f"{who}{STAGED}{access.stage.depth}", panel_buffer(access))
     if mem is not None:
         ledger.add(mem, BDS, 2 * access.stage.depth, who)
+
+
+def staged_buffers(use: TileUse) -> list[tuple[str, int]]:
+    """The staged buffers a tile (or the device) holds, by the shard they stage
+    (``B[0:64, 0:32]``), with their bytes."""
+    return [
+        (who.split(STAGED)[0].split(" (")[0], n)
+        for who, n in use.items.get(memory_resource(use.tile if use.kind != "device" else None), [])
+        if STAGED in who
+    ]
 
 
 def panel_buffer(access: Access) -> int:
