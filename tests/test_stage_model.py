@@ -140,6 +140,7 @@ def test_a_panel_larger_than_a_memory_tile_is_refused_at_the_annotation():
         "the staged panel (4032, 112) of 'b' (B) takes 882.0 KiB at depth 2 (2 x 441.0 KiB), "
         "more than the 512.0 KiB of data memory a memory tile of npu1_4col has"
     )
+    assert info.value.notes == ("hint: use depth=1, or stage a smaller panel",)
     assert info.value.loc.file == __file__
 
 

@@ -74,8 +74,14 @@ def check_panels(graph: Graph, profiles: dict, target: Target, device: bool):
                 f"{kib(panel_buffer(a))} at depth {a.stage.depth} ({a.stage.depth} x "
                 f"{kib(a.panel_bytes)}), more than the {kib(capacity)} of {where}",
                 loc,
-                notes=("hint: stage a smaller panel, or use depth=1",),
+                notes=(_PANEL_HINTS[a.stage.depth],),
             )
+
+
+_PANEL_HINTS = {
+    1: "hint: stage a smaller panel (fewer columns of it, or a shorter K)",
+    2: "hint: use depth=1, or stage a smaller panel",
+}
 
 
 def _capacity(target: Target, device: bool) -> tuple[int, str]:

@@ -47,8 +47,8 @@ class TimedArgs(InstanceArgs):
     dread: Callable  # (engine, bytes, A) a DDR read through a DMA engine
     dwrite: Callable  # (engine, bytes, A) a DDR write through a DMA engine
     dwait: Callable  # (engine, A) wait until an engine has drained a buffer
-    sread: Callable  # (engine, panel, bytes, A) a staged read, from its panel's buffer
     E: list  # [the clock at which another instance goes first]: catch up only from there
+    sread: Callable  # (engine, panel, bytes, A) a staged read, from its panel's buffer
 
 
 class TimedLowerer(Lowerer):
