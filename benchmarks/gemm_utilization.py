@@ -83,7 +83,7 @@ def ddr_ratio(result, sizes, t_in) -> str:
     M, K, N = sizes
     least = (M * K + K * N + M * N) * t_in.bytes
     return (
-        f"{result.dram_bytes / 1e6:7.1f} MB {least / 1e6:6.1f} MB {result.dram_bytes / least:5.2f}x"
+        f"{result.dram_moved / 1e6:7.1f} MB {least / 1e6:6.1f} MB {result.dram_moved / least:5.2f}x"
     )
 
 
@@ -104,7 +104,7 @@ def bound(result, target) -> str:
     return (
         f"busy {busy:.0%} (the kernel at {kernel:.0%} of peak while busy); waits "
         f"{text or 'none'}; DDR at "
-        f"{result.dram_bytes / (result.cycles * dram):.0%} of its bandwidth"
+        f"{result.dram_moved / (result.cycles * dram):.0%} of its bandwidth"
     )
 
 

@@ -156,6 +156,7 @@ def simulate_perf(
             segments,
             waited_on,
         )
+    dram = staging.dram_bytes(engines, profs)
     fills = {c.name: fill_history(ch) for c, ch in zip(graph.channels, runtime.channels)}
     macs = sum(p.macs for p in profs.values())
     dtypes = [p.macs_dtype for p in profs.values() if p.macs_dtype]
@@ -173,7 +174,8 @@ def simulate_perf(
         critical_path=critical_path(graph, mapping, tiles, runtime),
         events=sum(len(ch.put_times) + len(ch.taken) for ch in runtime.channels)
         + sum(len(d.ends) for d in runtime.dmas),
-        dram_bytes=staging.ddr_bytes(engines, profs),
+        dram_bytes=dram[0],
+        dram_moved=dram[1],
         leftover={
             c.name: len(ch.put_times) - len(ch.taken)
             for c, ch in zip(graph.channels, runtime.channels)

@@ -54,6 +54,8 @@ class PerfResult:
     fill_arrays: dict = field(default_factory=dict, repr=False, compare=False)
     # staged buffer -> (load start, load end, last slice sent) per panel it held
     staged: dict[str, list] = field(default_factory=dict)
+    # what DRAM moved: as ``dram_bytes``, but a window broadcast to its readers counted once
+    dram_moved: int = 0
 
     @property
     def macs_per_cycle(self) -> float:

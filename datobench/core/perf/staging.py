@@ -119,18 +119,22 @@ class Staging:
         buf.loads.append((start, end))
         return end
 
-    def ddr_bytes(self, engines: list, profs: dict) -> int:
-        """Bytes DRAM moved over the run: each staged panel load, and each DDR transfer an
-        engine made itself (not one it shared with the other readers of its group)."""
-        total = sum(len(b.loads) * b.panel_bytes for b in self.staged)
+    def dram_bytes(self, engines: list, profs: dict) -> tuple[int, int]:
+        """DDR bytes of the run: (transferred, moved). Transferred counts each instance's DDR
+        transfers (as the functional simulator does: a window broadcast to four readers four
+        times) and each staged panel load once; moved is what DRAM itself moved, each broadcast
+        transfer once (an engine's own transfers, not those it shared with its group)."""
+        panels = sum(len(b.loads) * b.panel_bytes for b in self.staged)
+        transferred = moved = panels
         for (inst, param, direction, _, _), d, buf in zip(engines, self.runtime.dmas, self.buffers):
             if buf is not None or not d.ends:
                 continue
             access = next(
                 a for a in profs[inst].accesses if a.param == param and a.direction == direction
             )
-            total += round(access.bytes * len(d.spans) / len(d.ends))
-        return total
+            transferred += access.bytes
+            moved += round(access.bytes * len(d.spans) / len(d.ends))
+        return transferred, moved
 
     def fills(self) -> dict[str, list[tuple[float, float, float]]]:
         """Per staged buffer, each panel it held: (load start, load end, last slice sent)."""
