@@ -16,7 +16,12 @@ from datobench.programs.asymmetric import asymmetric_gemm, unsliced_gemm
 from datobench.programs.attention import flash_attention
 from datobench.programs.cannon import cannon_gemm
 from datobench.programs.collective import cooperative_gemv
-from datobench.programs.gemm import output_stationary_gemm, single_core_gemm, whole_array_gemm
+from datobench.programs.gemm import (
+    output_stationary_gemm,
+    single_core_gemm,
+    staged_gemm,
+    whole_array_gemm,
+)
 from datobench.programs.nested import mesh_pipeline
 from datobench.programs.packed import packed_systolic_gemm
 from datobench.programs.producer_consumer import pipeline
@@ -33,6 +38,7 @@ __all__ = [
     "packed_systolic_gemm",
     "pipeline",
     "single_core_gemm",
+    "staged_gemm",
     "systolic_gemm",
     "unsliced_gemm",
     "vector_add",

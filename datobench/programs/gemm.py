@@ -94,3 +94,48 @@ def whole_array_gemm(
                     c[bi * m : bi * m + m, bj * n : bj * n + n] = acc
 
     return gemm
+
+
+def staged_gemm(
+    M: int,
+    K: int,
+    N: int,
+    m: int,
+    k: int,
+    n: int,
+    t_in: DType,
+    t_out: DType,
+    rows: int = 4,
+    cols: int = 4,
+    depth: int = 1,
+) -> RegionFunction:
+    """``whole_array_gemm`` with B's K x n panel staged in the memory tile of each column.
+
+    The loops walk down A: a core's outer loop picks the n columns of B, and for them the
+    column computes every m-row block of its share of C, so that the panel ``b[:, bj]`` is read
+    from DDR once and then served from the memory tile to the column's cores (which share it)
+    while A streams past, broadcast along the rows as before. B is then read from DDR once in
+    all (each panel once per column) and A once per panel, instead of B once per block row of
+    A. ``depth=2`` loads the next panel while the cores read this one, if two fit.
+    """
+
+    @dato.region
+    def gemm(A: t_in[M, K], B: t_in[K, N], C: t_out[M, N]):
+        @dato.task(mapping=[rows, cols], args=[A, B, C])
+        def core(
+            a: t_in[M, K] @ [S(0), R],
+            b: t_in[K, N] @ [R, S(1)] @ dato.stage("mem", panel=(K, n), depth=depth),
+            c: t_out[M, N] @ [S(0), S(1)],
+        ):
+            for bj in range(N // cols // n):  # one panel of B per step
+                for bi in range(M // rows // m):
+                    acc = dato.zeros((m, n), t_out)
+                    for kk in range(K // k):
+                        acc += dato.matmul(
+                            a[bi * m : bi * m + m, kk * k : kk * k + k],
+                            b[kk * k : kk * k + k, bj * n : bj * n + n],
+                            acc=t_out,
+                        )
+                    c[bi * m : bi * m + m, bj * n : bj * n + n] = acc
+
+    return gemm

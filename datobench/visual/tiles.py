@@ -12,6 +12,7 @@ from datobench.core.ir.mapping import tile_key
 from datobench.core.kinds import kind_of
 from datobench.core.passes.resources import DSP, MEMORY, ONCHIP
 from datobench.core.passes.route_npu import xy_path
+from datobench.core.passes.staging import staged_buffers
 from datobench.visual.colors import BUSY, IDLE, STALL_IN, STALL_OUT
 from datobench.visual.instances import accesses
 from datobench.visual.slrs import slr_model
@@ -53,6 +54,7 @@ def tile_array_model(program, perf=None, cycle: int | None = None) -> dict:
                     state = perf.tiles[f"{c},{r}"].state_at(cycle)
             shim = kinds[r] == "shim" and c not in target.shim_dma_columns
             dsp = dsp_at.get((c, r))
+            staged = l2_buffers(use, perf, cycle) if use is not None else []
             tiles.append(
                 {
                     "col": c,
@@ -64,6 +66,7 @@ def tile_array_model(program, perf=None, cycle: int | None = None) -> dict:
                     "no_dma": shim,
                     **({"dsp": dsp} if dsp else {}),
                     **_state(state),
+                    **({"staged": staged} if staged else {}),
                 }
             )
     chips = []
@@ -122,6 +125,8 @@ def at_cycle(model: dict, program, perf, cycle: int) -> dict:
         key = f"{t['col']},{t['row']}"
         if key in perf.tiles and perf.cycles:
             t.update(_state(perf.tiles[key].state_at(cycle)))
+        if "staged" in t:  # which panel a memory tile holds changes with the cycle too
+            t["staged"] = l2_buffers(program.mapping.tiles[key], perf, cycle)
         tiles.append(t)
     routes = [
         r
@@ -161,6 +166,23 @@ def ddr_paths(program) -> list[dict]:
             out.append(
                 {"channel": name, "kind": "ddr", "path": [list(t) for t in path], "fill": None}
             )
+    return out
+
+
+def l2_buffers(use, perf=None, cycle: int | None = None) -> list[dict]:
+    """The staged panels (``dato.stage``) a memory tile holds, with their bytes; with a perf
+    run and a cycle, which panel each held then (counted from 0) and whether it was still
+    filling from DDR (``state``: "filling", "held", or "empty" before the first load)."""
+    out = []
+    for shard, n in staged_buffers(use):
+        entry = {"name": shard, "bytes": n}
+        if perf is not None and cycle is not None:
+            key = f"{shard} in {tuple(use.tile)}" if use.kind != "device" else shard
+            loads = perf.staged.get(key, [])
+            k = bisect.bisect_right([start for start, _, _ in loads], cycle) - 1
+            entry["panel"] = k if k >= 0 else None
+            entry["state"] = "empty" if k < 0 else "filling" if cycle < loads[k][1] else "held"
+        out.append(entry)
     return out
 
 

@@ -17,6 +17,7 @@ from datobench.core.frontend.constants import ConstantPool, TaskConstants
 from datobench.core.frontend.nesting import RegionInstance, is_region_call
 from datobench.core.frontend.scalars import python_number_hint, scalar_param_type
 from datobench.core.frontend.source import FunctionSource
+from datobench.core.frontend.staging import check_staging
 from datobench.core.frontend.task import TaskBuilder, TaskContext
 from datobench.core.ir.program import Buffer, Region, RegionScalar, StreamDecl, Task, TaskParam
 from datobench.core.ir.types import (
@@ -312,6 +313,7 @@ class RegionBuilder:
         body = (*constants.prelude, *body)  # the small constants copied in first
         params = (*params.values(), *constants.params)
         task = Task(self.prefix + node.name, mapping, params, body, src.loc(node))
+        check_staging(task)
         return task, ctx.kernels
 
     def _decorator(self, node: ast.FunctionDef, buffer_names: set[str]):

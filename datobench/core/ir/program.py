@@ -137,6 +137,7 @@ class ArgBinding:
     param: str
     buffer: str
     window: tuple[tuple[int, int], ...]
+    stage: Stage | None = None  # the panel its reads pass through (``TaskParam.stage``)
 
 
 @dataclass(frozen=True)

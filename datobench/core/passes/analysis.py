@@ -16,7 +16,7 @@ from datobench.core.ir.effects import (
 from datobench.core.ir.nodes import Call, Expr, Stmt, children, stmt_exprs, walk
 from datobench.core.ir.ops import op_of
 from datobench.core.ir.program import Graph, Instance
-from datobench.core.ir.types import TensorType, dtype_of
+from datobench.core.ir.types import Stage, TensorType, dtype_of
 from datobench.core.passes.counts import upper_count
 
 
@@ -32,6 +32,8 @@ class Access:
     bytes: int  # moved over the whole run (an upper bound under data-dependent ifs)
     tile_bytes: int  # the largest single transfer: what a ping-pong buffer must hold
     in_place: bool = False  # writes only of local tensors, which the DMA reads where they are
+    stage: Stage | None = None  # reads staged in a panel buffer (``dato.stage``)
+    panel_bytes: int = 0  # one staged panel's bytes (0 when not staged)
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ def profile(inst: Instance) -> InstanceProfile:
         for direction in ("read", "write"):
             sizes = [n for s in walk(body) for n in _moved(s, arg.param, direction)]
             if sizes:
+                stage = arg.stage if direction == "read" else None
 
                 def moved(s: Stmt, p=arg.param, d=direction) -> int:
                     return sum(_moved(s, p, d))
@@ -79,6 +82,8 @@ def profile(inst: Instance) -> InstanceProfile:
                         upper_count(counted, moved),
                         max(sizes),
                         direction == "write" and writes_in_place(body, arg.param),
+                        stage,
+                        _panel_bytes(body, arg.param, stage),
                     )
                 )
     matmuls = [
@@ -101,6 +106,14 @@ def profile(inst: Instance) -> InstanceProfile:
 
 def _mac_type(matmul: Call) -> str:
     return mac_type(*(dtype_of(a.type) for a in matmul.args[:2])).name
+
+
+def _panel_bytes(body: tuple[Stmt, ...], param: str, stage: Stage | None) -> int:
+    """The bytes of one panel of a staged parameter, in the element type its reads have."""
+    if stage is None:
+        return 0
+    read = next(t for s in walk(body) for t in transfers(s) if t.param == param)
+    return TensorType(dtype_of(read.type), stage.panel).nbytes
 
 
 def _mkn(matmul: Call) -> tuple[int, int, int]:

@@ -82,6 +82,7 @@ def _instance(region: Region, task: Task, pid: tuple[int, ...], name: str) -> In
             p.name,
             p.buffer,
             shard_window(region.buffer(p.buffer).type, p.layout, task.mapping, pid),
+            p.stage,
         )
         for p in task.params
     )

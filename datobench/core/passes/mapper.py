@@ -9,6 +9,7 @@ from datobench.core.errors import MappingError
 from datobench.core.ir.mapping import Mapping, Merge
 from datobench.core.ir.program import Graph
 from datobench.core.kinds import kind_of
+from datobench.core.passes.staging import check_panels
 from datobench.core.passes.steps import PlaceStep, ProfileStep, RouteStep, State, Step, VirtualStep
 from datobench.core.passes.virtual import SUGGESTION, VirtualGraph
 from datobench.core.targets import Target
@@ -27,6 +28,7 @@ def map_state(state: State, run: Run = _apply) -> State:
     otherwise with one node fewer (one more merge), until one fits."""
     target, placement = state.target, state.placement
     state = run(ProfileStep(), state)
+    check_panels(state.graph, state.profiles, target, kind_of(target).device_wide)
     capacity = len(target.compute_tiles())  # compute tiles, or the slots of a PE grid
     first_error, why, refused = None, "", frozenset()
     while True:

@@ -42,7 +42,7 @@ class Ledger:
         key = "device" if tile is None else tile_key(tile)
         if key not in self.uses:
             if tile is None:
-                self.uses[key] = TileUse((-1, -1), "device", capacity=_device_capacity(self.target))
+                self.uses[key] = TileUse((-1, -1), "device", capacity=device_capacity(self.target))
             else:
                 kind = self.target.tile_kind(*tile)
                 self.uses[key] = TileUse(tile, kind, capacity=_tile_capacity(self.target, kind))
@@ -134,7 +134,7 @@ def _tile_capacity(target: Target, kind: str) -> dict[str, int]:
     return cap
 
 
-def _device_capacity(target: Target) -> dict[str, int]:
+def device_capacity(target: Target) -> dict[str, int]:
     dev = target.param("device")
     return {
         DSP: dev["dsp"],

@@ -11,6 +11,7 @@ from datobench.core.passes.analysis import Access
 from datobench.core.passes.luts import LUTS, pe_luts
 from datobench.core.passes.place_fpga import slr_bands
 from datobench.core.passes.resources import DSP, ONCHIP, Ledger
+from datobench.core.passes.staging import book_panel
 from datobench.core.passes.virtual import VirtualGraph
 from datobench.core.targets import Target
 
@@ -39,13 +40,19 @@ class FpgaRouting:
         """One DDR stream per buffer and direction; then the DSP slices and estimated LUTs of
         the PEs, and their rows' split into the device's SLRs."""
         groups: dict[tuple, list[Access]] = {}
+        staged: dict[tuple, Access] = {}
         for direction, accesses in (("read", reads), ("write", writes)):
             for a in accesses:
                 groups.setdefault((a.buffer, direction), []).append(a)
-                if not a.in_place:
+                if a.stage is not None:  # one staged buffer per shard (passes/staging.py)
+                    staged.setdefault((a.buffer, a.window), a)
+                elif not a.in_place:
                     self.ledger.add(
                         None, ONCHIP, 2 * a.tile_bytes, f"{a.instance} {a.buffer} burst"
                     )
+        for (buffer, window), a in sorted(staged.items()):
+            shard = ", ".join(f"{lo}:{hi}" for lo, hi in window)
+            book_panel(self.ledger, None, f"{buffer}[{shard}]", a)
         streams = [
             OffchipStream(
                 buffer,

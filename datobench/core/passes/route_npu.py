@@ -18,6 +18,7 @@ from datobench.core.ir.mapping import OffchipStream, Route, Tile
 from datobench.core.ir.program import Channel
 from datobench.core.passes.analysis import Access
 from datobench.core.passes.resources import BDS, DMA_IN, DMA_OUT, LOCKS, Ledger, ports
+from datobench.core.passes.staging import book_panel
 from datobench.core.passes.virtual import VirtualGraph
 from datobench.core.targets import Target
 
@@ -122,7 +123,9 @@ class NpuRouting:
         for (buffer, window), readers in windows.items():
             roots = {self.vg.root(a.instance) for a in readers}
             root = roots.pop() if len(roots) == 1 else None
-            if root is not None and "bundle" in self.vg.kinds[root]:
+            if readers[0].stage is not None:  # one staged buffer per shard (passes/staging.py)
+                groups[(buffer, 2, window)] = readers
+            elif root is not None and "bundle" in self.vg.kinds[root]:
                 groups.setdefault((buffer, 1, root), []).extend(readers)
             else:
                 groups[(buffer, 0, window)] = readers
@@ -148,7 +151,10 @@ class NpuRouting:
             # a column's shim FIFO moves its windows in lock-step, so one FIFO per rate: the
             # objects a window's FIFO moves (a bundle's: each member's, in turn)
             moved = [a.bytes // max(a.tile_bytes, 1) for a in accesses]
-            rate = (buffer, sum(moved) if bundled else moved[0])
+            rate = (buffer, sum(moved) if bundled == 1 else moved[0])
+            staged = accesses[0].stage is not None
+            if staged:  # the panels have a shim FIFO of their own
+                rate = (buffer, group[0])
 
             def cost(c, rate=rate):
                 shim = shim_load[c] + ((rate, c) not in carried)
@@ -156,6 +162,8 @@ class NpuRouting:
                 return (shim > shim_cap or mem > mem_cap, shim + mem, c)
 
             col = min(candidates, key=cost)
+            if staged:  # the column most of the group's readers are in
+                col = min(candidates, key=lambda c: (cost(c)[0], -self._in(accesses, c), c))
             if cost(col)[0]:  # every reader's column is full: the nearest one with room
 
                 def farther(c, near=candidates[0]):
@@ -170,7 +178,11 @@ class NpuRouting:
                 self.ledger.add(mem, DMA_IN, 1, f"{buffer} into column {col}")
             mem_load[col] += 1
             who = f"{buffer}{''.join(_window_text(w) for w in group)}"
-            self.link_part(mem, who, max(a.tile_bytes for a in accesses))
+            if staged:
+                who += self._held(accesses, col)
+                book_panel(self.ledger, mem, who, accesses[0])
+            else:
+                self.link_part(mem, who, max(a.tile_bytes for a in accesses))
             self.ledger.add(mem, DMA_OUT, 1, who)
             seen: set = set()
             readers = sorted({self.tile_of(a.instance) for a in accesses})
@@ -190,6 +202,18 @@ class NpuRouting:
                         sorted({self.tile_of(a.instance) for a in these}),
                     )
                 )
+
+    def _in(self, accesses: list[Access], col: int) -> int:
+        """How many of the readers are in column ``col``."""
+        return sum(1 for a in accesses if self.tile_of(a.instance)[0] == col)
+
+    def _held(self, accesses: list[Access], col: int) -> str:
+        """What the mapping report says of a staged buffer whose readers span columns."""
+        cols = sorted({self.tile_of(a.instance)[0] for a in accesses})
+        if cols == [col]:
+            return ""
+        spans = ", ".join(map(str, cols))
+        return f" (readers in columns {spans}; held in column {col}'s memory tile)"
 
     def writes(self, accesses: list[Access]):
         groups: dict[tuple, list[Access]] = {}

@@ -42,6 +42,7 @@ from datobench.core.perf.runtime import (
     new_accumulator,
 )
 from datobench.core.perf.scheduler import drive_in_time
+from datobench.core.perf.staging import Staging
 from datobench.core.sim.scheduler import compile_graph, start
 
 # The default loop budget of a timed run: each timed iteration costs microseconds (a stream
@@ -103,6 +104,7 @@ def simulate_perf(
         DmaState(timing, direction, groups.setdefault(key, ReadGroup()) if key else None)
         for _, _, direction, key, _ in engines
     ]
+    staging = Staging(runtime, cost, program, engines, profs)
     tiles: dict[str, list] = {}
     earliest = [0.0]  # the clock at which another instance goes first (see drive_in_time)
     for inst in graph.instances:
@@ -116,6 +118,7 @@ def simulate_perf(
             dread=runtime.dread,
             dwrite=runtime.dwrite,
             dwait=runtime.dwait,
+            sread=staging.read,
             E=earliest,
         )
 
@@ -153,6 +156,7 @@ def simulate_perf(
             segments,
             waited_on,
         )
+    dram = staging.dram_bytes(engines, profs)
     fills = {c.name: fill_history(ch) for c, ch in zip(graph.channels, runtime.channels)}
     macs = sum(p.macs for p in profs.values())
     dtypes = [p.macs_dtype for p in profs.values() if p.macs_dtype]
@@ -170,7 +174,8 @@ def simulate_perf(
         critical_path=critical_path(graph, mapping, tiles, runtime),
         events=sum(len(ch.put_times) + len(ch.taken) for ch in runtime.channels)
         + sum(len(d.ends) for d in runtime.dmas),
-        dram_bytes=sum(p.bytes for prof in profs.values() for p in prof.accesses),
+        dram_bytes=dram[0],
+        dram_moved=dram[1],
         leftover={
             c.name: len(ch.put_times) - len(ch.taken)
             for c, ch in zip(graph.channels, runtime.channels)
@@ -178,4 +183,5 @@ def simulate_perf(
         },
         dma={name: d.spans for name, d in zip(engine_names, runtime.dmas) if d.spans},
         fill_arrays=fills,
+        staged=staging.fills(),
     )

@@ -32,6 +32,7 @@ from datobench.core.ir.nodes import (
 from datobench.core.ir.program import Instance
 from datobench.core.ir.types import index
 from datobench.core.perf.cost import CostModel
+from datobench.core.perf.staging import staged_panels
 from datobench.core.sim.calling import InstanceArgs
 from datobench.core.sim.lower import Lowerer, _local
 
@@ -47,6 +48,7 @@ class TimedArgs(InstanceArgs):
     dwrite: Callable  # (engine, bytes, A) a DDR write through a DMA engine
     dwait: Callable  # (engine, A) wait until an engine has drained a buffer
     E: list  # [the clock at which another instance goes first]: catch up only from there
+    sread: Callable  # (engine, panel, bytes, A) a staged read, from its panel's buffer
 
 
 class TimedLowerer(Lowerer):
@@ -73,10 +75,13 @@ class TimedLowerer(Lowerer):
         super().stmt(s)
 
     def reads(self, s: Stmt):
-        for t in transfers(s):
-            if t.direction == "read":
-                self.catch_up()
-                self.line(f"dread({self.dma_ids[(t.param, 'read')]}, {t.bytes}, A)")
+        for t, panel in staged_panels(self, s, self.values):
+            self.catch_up()
+            engine = self.dma_ids[(t.param, "read")]
+            if panel is None:
+                self.line(f"dread({engine}, {t.bytes}, A)")
+            else:  # a staged read: from its panel's buffer (perf/staging.py)
+                self.line(f"sread({engine}, {panel}, {t.bytes}, A)")
 
     def catch_up(self):
         """Let instances with earlier clocks reach DRAM first (``perf.scheduler``)."""

@@ -91,6 +91,10 @@ class PerfResult:
     dma: dict[str, list] = field(default_factory=dict)  # engine -> (start, end) per transfer
     # ``channels`` as numpy arrays (cycles, fills), for charts of long runs
     fill_arrays: dict = field(default_factory=dict, repr=False, compare=False)
+    # staged buffer -> (load start, load end, last slice sent) per panel it held
+    staged: dict[str, list] = field(default_factory=dict)
+    # what DRAM moved: as ``dram_bytes``, but a window broadcast to its readers counted once
+    dram_moved: int = 0
 
     @property
     def macs_per_cycle(self) -> float:

@@ -49,6 +49,7 @@ from datobench.core.ir.scalars import scalar_reads
 from datobench.core.ir.types import dtype_of, float32
 from datobench.core.sim.calling import InstanceArgs
 from datobench.core.sim.choice import LazyChoice, is_lazy_choice
+from datobench.core.sim.staging import PanelChecks
 
 
 class Wait:
@@ -91,7 +92,7 @@ class Lowered:
     calling: type[InstanceArgs] = InstanceArgs  # the arguments of ``run``
 
 
-class Lowerer(LazyChoice):
+class Lowerer(LazyChoice, PanelChecks):
     """Lowers one instance. Subclasses (the performance simulator) add timing through the
     ``before_stmt`` / ``after_stmt`` / ``after_put`` / ``after_get`` hooks, and the arguments
     those need through a subclass of ``InstanceArgs``."""
@@ -106,6 +107,7 @@ class Lowerer(LazyChoice):
         # DDR windows that may change during the run: a name viewing one holds a snapshot
         self.changing_params = {a.param for a in inst.args if a.buffer in written_buffers}
         self.buffer_of = {a.param: a.buffer for a in inst.args}
+        self.inst_stages = {a.param: a.stage for a in inst.args if a.stage is not None}
         self.channel_slot = {name: slot for name, (slot, _) in channels.items()}
         self.depths = {name: depth for name, (_, depth) in channels.items()}
         self.params = [a.param for a in inst.args]
@@ -337,6 +339,7 @@ class Lowerer(LazyChoice):
             bounds = interval(at, self.ranges)
             if bounds is None or bounds[0] < 0 or bounds[1] + length > size:
                 text = self.checked(text, length, size, base.name, dim)
+            text = self.panel_checked(base, indices, dim, at, text, length)
             parts.append(text if isinstance(sub, Index) else self.range_text(text, length))
         return f"{name}[{', '.join(parts)}]"
 

@@ -1,0 +1,193 @@
+"""Staged panels in the timed simulator (``dato.stage``).
+
+A group of readers that share a shard of a staged parameter shares one buffer of ``depth``
+panels (in its memory tile on an NPU, on-chip RAM on an FPGA). DDR is read for a panel only
+when the group's reads move to a panel the buffer does not hold; the readers then take their
+slices from the buffer: on an NPU over the memory tile's DMA (a stream-switch port's rate,
+sharing the memory tile's read bandwidth with the other buffers there), on an FPGA by indexing
+the on-chip RAM (no transfer of its own).
+
+``depth=1``: the next panel loads only once the last slice of the current one has been sent
+(every reader is done with it), so a reader asking for the next panel waits for the whole
+refill. ``depth=2``: the next panel loads while the current one is read, once the panel before
+it has been sent (the load is booked from that time on, in DRAM's calendar).
+
+As a DDR read, a slice is double-buffered in the reader (``Runtime.dread``), and the readers of
+a group that read the same slices in the same order share them (a broadcast).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from datobench.core.errors import CapabilityError
+from datobench.core.ir.effects import Transfer, transfers
+from datobench.core.ir.nodes import Binary, Const, Pid, Stmt, Unary, Var, children, stmt_exprs
+from datobench.core.ir.staging import param_reads, read_name, slice_bounds
+from datobench.core.ir.types import index
+from datobench.core.perf.runtime import CLOCK, STALL_IN, DramCalendar, _stall
+from datobench.core.targets import MEM
+
+
+@dataclass(eq=False)
+class PanelBuffer:
+    """The staged buffer of one group of readers, and the panels it held over the run."""
+
+    name: str  # "B[0:64, 0:32] in (0, 1)": the shard and where it is held
+    depth: int
+    panel_bytes: int
+    l2: DramCalendar | None  # the memory tile's read bandwidth (None: on-chip RAM)
+    panels: list = field(default_factory=list)  # the panel index of each load, in order
+    loads: list = field(default_factory=list)  # (start, end) of each load
+    released: list = field(default_factory=list)  # when the last slice of each panel was sent
+    last_sent: float = 0.0
+
+
+class Staging:
+    """The staged buffers of a timed run and ``read``, the timed code's ``sread``."""
+
+    def __init__(self, runtime, cost, program, engines: list, profs: dict):
+        self.runtime = runtime
+        self.dma = cost.dma()
+        target, mapping = program.target, program.mapping
+        l2_rate = target.param(f"tile.{MEM}.read_bytes_per_s", 0.0) / target.clock_hz
+        calendars: dict[int, DramCalendar] = {}
+        self.buffers: list[PanelBuffer | None] = []
+        shared: dict = {}  # group key -> its buffer
+        for inst, param, direction, key, _ in engines:
+            access = next(
+                a for a in profs[inst].accesses if a.param == param and a.direction == direction
+            )
+            if access.stage is None:
+                self.buffers.append(None)
+                continue
+            if (key, access.stage) not in shared:
+                col = _column(mapping, access)
+                l2 = None
+                if l2_rate:
+                    l2 = calendars.setdefault(col, DramCalendar(l2_rate))
+                shard = ", ".join(f"{lo}:{hi}" for lo, hi in access.window)
+                where = f" in {target.mem_tile(col)}" if l2 is not None else ""
+                shared[(key, access.stage)] = PanelBuffer(
+                    f"{access.buffer}[{shard}]{where}",
+                    access.stage.depth,
+                    access.panel_bytes,
+                    l2,
+                )
+            self.buffers.append(shared[(key, access.stage)])
+        self.staged = list(shared.values())
+
+    def read(self, engine: int, panel: tuple, size: int, A: list):
+        """Slice ``i`` of a staged read in ``panel``: from the buffer once the panel is in,
+        double-buffered in the reader as a DDR read is."""
+        d = self.runtime.dmas[engine]
+        buf = self.buffers[engine]
+        ends, group = d.ends, d.group
+        i = len(ends)
+        if group is not None and i < len(group.ends):
+            end = group.ends[i]  # another reader of the group was sent this slice too
+        else:
+            start = max(ends[-1] if i else 0.0, self._loaded(buf, panel))
+            if i >= 2:
+                start = max(start, d.requests[i - 1])
+            end = start
+            if buf.l2 is not None:
+                end = buf.l2.transfer(start + self.dma.setup, size, 1.0 / self.dma.cycles_per_byte)
+            d.spans.append((start, end))
+            buf.last_sent = max(buf.last_sent, end)
+            if group is not None:
+                group.ends.append(end)
+        ends.append(end)
+        if end > A[CLOCK]:
+            _stall(A, end, STALL_IN, ("dma", engine))
+        d.requests.append(A[CLOCK])
+
+    def _loaded(self, buf: PanelBuffer, panel: tuple) -> float:
+        """When ``panel`` is in the buffer, loading it from DDR if it is not the one held."""
+        if buf.panels and buf.panels[-1] == panel:
+            return buf.loads[-1][1]
+        n = len(buf.panels)
+        start = 0.0
+        if n:
+            buf.released.append(buf.last_sent)  # the group has moved on from panel n - 1
+            start = buf.loads[-1][1]  # one channel fills the buffer, a panel at a time
+        if n >= buf.depth:  # the buffer the panel goes to is free once its panel is sent
+            start = max(start, buf.released[n - buf.depth])
+        rate = 1.0 / self.dma.cycles_per_byte
+        end = self.runtime.dram.transfer(start + self.dma.setup, buf.panel_bytes, rate)
+        buf.panels.append(panel)
+        buf.loads.append((start, end))
+        return end
+
+    def dram_bytes(self, engines: list, profs: dict) -> tuple[int, int]:
+        """DDR bytes of the run: (transferred, moved). Transferred counts each instance's DDR
+        transfers (as the functional simulator does: a window broadcast to four readers four
+        times) and each staged panel load once; moved is what DRAM itself moved, each broadcast
+        transfer once (an engine's own transfers, not those it shared with its group)."""
+        panels = sum(len(b.loads) * b.panel_bytes for b in self.staged)
+        transferred = moved = panels
+        for (inst, param, direction, _, _), d, buf in zip(engines, self.runtime.dmas, self.buffers):
+            if buf is not None or not d.ends:
+                continue
+            access = next(
+                a for a in profs[inst].accesses if a.param == param and a.direction == direction
+            )
+            transferred += access.bytes
+            moved += round(access.bytes * len(d.spans) / len(d.ends))
+        return transferred, moved
+
+    def fills(self) -> dict[str, list[tuple[float, float, float]]]:
+        """Per staged buffer, each panel it held: (load start, load end, last slice sent)."""
+        out = {}
+        for b in self.staged:
+            released = [*b.released, b.last_sent]
+            out[b.name] = [(s, e, r) for (s, e), r in zip(b.loads, released)]
+        return out
+
+
+def _column(mapping, access) -> int:
+    """The column whose memory tile holds a staged shard (-1 on an FPGA)."""
+    window = [list(w) for w in access.window]
+    return next(
+        o.column
+        for o in mapping.offchip
+        if o.buffer == access.buffer
+        and o.direction == "read"
+        and access.instance in o.instances
+        and (o.window == window or o.column < 0)
+    )
+
+
+def staged_panels(lowerer, s: Stmt, values: bool) -> list[tuple[Transfer, str | None]]:
+    """The DDR reads of a statement, each with the Python text of its panel's index when it
+    reads a staged parameter (None otherwise), for the timed code's ``sread``."""
+    reads = [r for x in stmt_exprs(s) for r in param_reads(x)]
+    out = []
+    for t, read in zip((t for t in transfers(s) if t.direction == "read"), reads):
+        stage = lowerer.inst_stages.get(read_name(read))
+        if stage is None:
+            out.append((t, None))
+            continue
+        parts = []
+        for (start, _), size in zip(slice_bounds(read), stage.panel):
+            if not values and not _index_only(start):
+                raise CapabilityError(
+                    f"in instance '{lowerer.inst.name}': timing without values (values=False) "
+                    f"cannot follow which panel of staged '{read_name(read)}' a read computed "
+                    "from data takes; run with values=True",
+                    s.loc,
+                )
+            parts.append(f"({lowerer.expr(start)}) // {size}")
+        out.append((t, f"({', '.join(parts)},)"))
+    return out
+
+
+def _index_only(e) -> bool:
+    """Is a slice's start computed from indices only (which timing without values keeps)?"""
+    if isinstance(e, (Const, Pid)):
+        return True
+    if isinstance(e, Var):
+        return e.type == index
+    if isinstance(e, (Binary, Unary)):
+        return all(_index_only(c) for c in children(e))
+    return False
