@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from helpers import random_arrays
+from test_aie_emit import assert_budgets_are_the_ledger
 from test_aie_emu_programs import assert_emu_equals_sim
 
 import datobench as dato
@@ -77,6 +78,15 @@ def elements_read(text: str, prefix: str) -> int:
         for op in design.module.walk()
         if isinstance(op, NpuDmaMemcpyNdOp) and op.fifo.startswith(prefix)
     )
+
+
+@pytest.mark.parametrize("depth", [1, 2])
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_staged_designs_budgets_are_the_mappers_ledger(target, depth):
+    """The staged panel's FIFO, link and lock pairs as the mapper booked them
+    (passes/staging.py), tile by tile and resource by resource."""
+    prog = dato.compile(gemm(dato.stage("mem", panel=(K, n), depth=depth)), target=target)
+    assert_budgets_are_the_ledger(prog)
 
 
 @pytest.mark.parametrize("depth", [1, 2])
