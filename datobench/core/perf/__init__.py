@@ -8,8 +8,11 @@ histories do not depend on that order, neither do the times.
 
 from __future__ import annotations
 
+import gc
 import math
+from collections import Counter
 from collections.abc import Callable
+from contextlib import contextmanager
 
 from datobench.core.ir.effects import transfers, with_conditions
 from datobench.core.ir.mapping import tile_key
@@ -30,6 +33,7 @@ from datobench.core.perf.result import (
 )
 from datobench.core.perf.runtime import (
     BUSY,
+    CAUSES,
     CLOCK,
     SEGMENTS,
     STALL_IN,
@@ -91,6 +95,26 @@ def simulate_perf(
     max_steps: int = PERF_MAX_STEPS,
     progress: Callable[[float], None] | None = None,
 ) -> PerfResult:
+    with collector_paused():
+        return _simulate(program, arrays, prepared, max_steps, progress)
+
+
+@contextmanager
+def collector_paused():
+    """A timed run allocates small objects at every event (stall segments, transfer spans)
+    and frees none of them until it ends, so Python's cyclic garbage collector would scan
+    the growing heap again and again, for a fifth of the run, to find nothing."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _simulate(program, arrays, prepared, max_steps, progress) -> PerfResult:
     cost, profs, engines, compiled = prepared
     graph, mapping, target = program.graph, program.mapping, program.target
     runtime = Runtime(
@@ -104,19 +128,21 @@ def simulate_perf(
         for _, _, direction, key, _ in engines
     ]
     tiles: dict[str, list] = {}
-    earliest = [0.0]  # the clock at which another instance goes first (see drive_in_time)
+    sharing = Counter(tile_key(mapping.placement[inst.name]) for inst in graph.instances)
     for inst in graph.instances:
         tiles.setdefault(tile_key(mapping.placement[inst.name]), new_accumulator())
 
     def timing(unit) -> dict:  # the fields TimedArgs adds, by name
+        key = tile_key(mapping.placement[unit.inst.name])
         return dict(
-            A=tiles[tile_key(mapping.placement[unit.inst.name])],
+            A=tiles[key],
             tput=runtime.tput,
             tget=runtime.tget,
             dread=runtime.dread,
+            dtry=runtime.dtry if sharing[key] == 1 else runtime.dtry_in_turn,
             dwrite=runtime.dwrite,
             dwait=runtime.dwait,
-            E=earliest,
+            E=runtime.earliest,
         )
 
     units = compiled[0]
@@ -131,7 +157,7 @@ def simulate_perf(
             progress(min(done / max(expected, 1), 0.99))
 
     accumulators = [tiles[tile_key(mapping.placement[u.inst.name])] for u in units]
-    drive_in_time(units, gens, touches, accumulators, earliest, on_resume)
+    drive_in_time(units, gens, touches, accumulators, runtime.earliest, on_resume)
     if progress is not None:
         progress(1.0)
     ends = [A[CLOCK] for A in tiles.values()]
@@ -142,7 +168,7 @@ def simulate_perf(
     engine_names = [engine_name(inst, param, direction) for inst, param, direction, *_ in engines]
     for key, A in tiles.items():
         instances = [i for i, t in mapping.placement.items() if tile_key(t) == key]
-        segments, waited_on = named_segments(A[SEGMENTS], channel_names, engine_names)
+        waited_on = named_segments(A[CAUSES], channel_names, engine_names)
         busy, s_in, s_out = A[BUSY], A[STALL_IN], A[STALL_OUT]
         timings[key] = TileTiming(
             instances,
@@ -150,7 +176,7 @@ def simulate_perf(
             round(s_in),
             round(s_out),
             max(total - round(busy) - round(s_in) - round(s_out), 0),
-            segments,
+            A[SEGMENTS],
             waited_on,
         )
     fills = {c.name: fill_history(ch) for c, ch in zip(graph.channels, runtime.channels)}

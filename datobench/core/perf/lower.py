@@ -44,6 +44,7 @@ class TimedArgs(InstanceArgs):
     tput: Callable  # (slot, A) after a put: wait for a credit, book the arrival time
     tget: Callable  # (slot, A) after a get: wait for the element to arrive
     dread: Callable  # (engine, bytes, A) a DDR read through a DMA engine
+    dtry: Callable  # (engine, bytes, A) the read if it needs no stop first; else True
     dwrite: Callable  # (engine, bytes, A) a DDR write through a DMA engine
     dwait: Callable  # (engine, A) wait until an engine has drained a buffer
     E: list  # [the clock at which another instance goes first]: catch up only from there
@@ -74,9 +75,9 @@ class TimedLowerer(Lowerer):
 
     def reads(self, s: Stmt):
         for t in transfers(s):
-            if t.direction == "read":
-                self.catch_up()
-                self.line(f"dread({self.dma_ids[(t.param, 'read')]}, {t.bytes}, A)")
+            if t.direction == "read":  # the stop before it only where another goes first
+                read = f"{self.dma_ids[(t.param, 'read')]}, {t.bytes}, A"
+                self.line(f"if dtry({read}): yield None; dread({read})")
 
     def catch_up(self):
         """Let instances with earlier clocks reach DRAM first (``perf.scheduler``)."""
