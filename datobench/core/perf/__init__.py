@@ -8,11 +8,9 @@ histories do not depend on that order, neither do the times.
 
 from __future__ import annotations
 
-import gc
 import math
 from collections import Counter
 from collections.abc import Callable
-from contextlib import contextmanager
 
 from datobench.core.ir.effects import transfers, with_conditions
 from datobench.core.ir.mapping import tile_key
@@ -95,26 +93,6 @@ def simulate_perf(
     max_steps: int = PERF_MAX_STEPS,
     progress: Callable[[float], None] | None = None,
 ) -> PerfResult:
-    with collector_paused():
-        return _simulate(program, arrays, prepared, max_steps, progress)
-
-
-@contextmanager
-def collector_paused():
-    """A timed run allocates small objects at every event (stall segments, transfer spans)
-    and frees none of them until it ends, so Python's cyclic garbage collector would scan
-    the growing heap again and again, for a fifth of the run, to find nothing."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
-def _simulate(program, arrays, prepared, max_steps, progress) -> PerfResult:
     cost, profs, engines, compiled = prepared
     graph, mapping, target = program.graph, program.mapping, program.target
     runtime = Runtime(

@@ -36,7 +36,10 @@ class DramCalendar:
             b = self._with_room(b)
             start = b * width
         first = b
-        r = self._room_at(b)
+        try:
+            r = room[b]
+        except IndexError:
+            r = self._room_at(b)
         span = rate * ((b + 1) * width - start)  # the first bucket from the start
         moved = r if r <= span else span  # the smallest of the three, as min()
         moved = size if size < moved else moved

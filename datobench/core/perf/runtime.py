@@ -58,6 +58,9 @@ class DmaState:
     requests: list = field(default_factory=list)  # when the core asked for / handed over tile i
     spans: list = field(default_factory=list)  # (start, end) of each transfer it made
 
+    def __post_init__(self):
+        self.port_rate = 1.0 / self.timing.cycles_per_byte  # bytes per cycle
+
 
 class Runtime:
     def __init__(self, channels: list[ChannelState], dram: DramCalendar):
@@ -89,20 +92,15 @@ class Runtime:
         ch.taken.append(A[CLOCK])
 
     def dread(self, engine: int, size: int, A: list):
-        """A tile from DDR, double-buffered: transfer i may start once tile i - 1 is in and the
-        core has moved on from tile i - 2 (asked for tile i - 1)."""
+        """A tile from DDR, double-buffered (see ``_claim``), or brought in already by another
+        reader of the same window."""
         d = self.dmas[engine]
         ends, group = d.ends, d.group
         i = len(ends)
         if group is not None and i < len(group.ends):
-            end = group.ends[i]  # another reader of this window already brought tile i in
+            end = group.ends[i]
         else:
-            start = ends[-1] if i else 0.0
-            if i >= 2:
-                start = max(start, d.requests[i - 1])
-            end = self._move(start, size, d)
-            if group is not None:
-                group.ends.append(end)
+            end = self._claim(d, i, size)
         ends.append(end)
         if end > A[CLOCK]:
             _stall(A, end, STALL_IN, ("dma", engine))
@@ -117,12 +115,12 @@ class Runtime:
         d = self.dmas[engine]
         ends, group = d.ends, d.group
         i = len(ends)
-        if group is None or i >= len(group.ends):
-            if A[CLOCK] >= self.earliest[0]:
-                return True
-            self.dread(engine, size, A)
-            return False
-        end = group.ends[i]
+        if group is not None and i < len(group.ends):
+            end = group.ends[i]
+        elif A[CLOCK] >= self.earliest[0]:
+            return True
+        else:
+            end = self._claim(d, i, size)
         ends.append(end)
         if end > A[CLOCK]:
             _stall(A, end, STALL_IN, ("dma", engine))
@@ -135,6 +133,18 @@ class Runtime:
             return True
         self.dread(engine, size, A)
         return False
+
+    def _claim(self, d: DmaState, i: int, size: int) -> float:
+        """Read transfer i through DRAM: it may start once tile i - 1 is in and the core has
+        moved on from tile i - 2 (asked for tile i - 1); the window's other readers share it."""
+        start = d.ends[-1] if i else 0.0
+        if i >= 2 and d.requests[i - 1] > start:
+            start = d.requests[i - 1]
+        end = self.dram.transfer(start + d.timing.setup, size, d.port_rate)  # as ``_move``
+        d.spans.append((start, end))
+        if d.group is not None:
+            d.group.ends.append(end)
+        return end
 
     def dwrite(self, engine: int, size: int, A: list):
         """A tile to DDR. Written from a local tensor, the DMA reads it in place (``dwait``
@@ -154,6 +164,6 @@ class Runtime:
             _stall(A, d.ends[-1], STALL_OUT, ("dma", engine))
 
     def _move(self, start: float, size: int, d: DmaState) -> float:
-        end = self.dram.transfer(start + d.timing.setup, size, 1.0 / d.timing.cycles_per_byte)
+        end = self.dram.transfer(start + d.timing.setup, size, d.port_rate)
         d.spans.append((start, end))
         return end
