@@ -1,6 +1,7 @@
 """Cycle counts pinned as the perf simulator computed them before its second speed-up (issue
 15), so that no shortcut in the timing-only path drifts a figure: the speed benchmark's own
-programs, a GEMM on npu2, and FIFO-heavy programs on an FPGA, with and without values."""
+programs, a GEMM on npu2, FIFO-heavy programs on an FPGA, and instances chained on one tile
+(which take turns at every stop), with and without values."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 
 import datobench as dato
 from datobench import bf16, int8, int16, int32
-from datobench.programs import cannon_gemm, systolic_gemm, whole_array_gemm
+from datobench.programs import cannon_gemm, mesh_pipeline, systolic_gemm, whole_array_gemm
 
 
 @pytest.mark.parametrize(
@@ -40,3 +41,13 @@ def test_a_torus_with_values_keeps_its_pinned_cycles():
     result = prog.run(A, B, C, backend="perf")
     assert (result.cycles, result.events) == (1_048, 272)
     assert np.array_equal(C, A.astype(np.int32) @ B.astype(np.int32))
+
+
+def test_instances_chained_on_one_tile_keep_their_pinned_cycles():
+    A = np.arange(2 * 16, dtype=np.int32).reshape(2, 16)
+    B = np.zeros_like(A)
+    chain = [dato.chain("mesh0.pe[0, 0]", "mesh0.pe[0, 1]")]
+    prog = dato.compile(mesh_pipeline(2, 3, 2), target="npu1_4col", primitives=chain)
+    result = prog.run(A, B, backend="perf")
+    assert (result.cycles, result.events) == (107, 112)
+    assert np.array_equal(B, A + 5)
