@@ -1,11 +1,23 @@
 """Speed of the cycle-approximate simulator: wall time and simulated events per second.
 
 .venv/bin/python benchmarks/perf_sim_speed.py
+.venv/bin/python benchmarks/perf_sim_speed.py --against DIR
+
+With ``--against``, the timing-only GEMMs of issue 15 are timed side by side in one run, each in
+a fresh process, this checkout's ``datobench`` against the one in DIR (an older commit, e.g.
+``git archive <commit> datobench | tar -x -C DIR``): alternately, best of three each, with the
+cycle counts and events checked equal.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -20,7 +32,71 @@ def timed(prog, *arrays, values=True):
     return time.perf_counter() - start, result
 
 
+# the timing-only cases the speed goal is measured on: name -> (GEMM sizes, dtype)
+SIDE_BY_SIDE = {
+    "4032^3 int8 GEMM, npu1_4col, timing only": ((4032, 4032, 4032, 112, 112, 112), "int8"),
+    "4224x4032x4224 bf16 GEMM, npu1_4col, timing only": ((4224, 4032, 4224, 96, 56, 96), "bf16"),
+}
+
+
+def time_case(name: str) -> dict:
+    """One side-by-side case in this process: wall time of the timed run (after a first run
+    that prepares the timed code), cycles and events."""
+    sizes, dtype = SIDE_BY_SIDE[name]
+    t = getattr(dato, dtype)
+    prog = dato.compile(whole_array_gemm(*sizes, t, t), target="npu1_4col")
+    prog.run(backend="perf", values=False)
+    seconds, result = timed(prog, values=False)
+    return {"seconds": seconds, "cycles": result.cycles, "events": result.events}
+
+
+def in_process(checkout: Path, name: str) -> dict:
+    """``time_case`` in a fresh process that imports ``datobench`` from ``checkout``."""
+    env = dict(os.environ, PYTHONPATH=str(checkout))
+    out = subprocess.run(
+        [sys.executable, __file__, "--case", name],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=checkout,
+    )
+    return json.loads(out.stdout)
+
+
+def side_by_side(older: Path, rounds: int = 3):
+    here = Path(__file__).resolve().parents[1]
+    print(f"perf_sim_speed: timing only, this checkout against {older} (best of {rounds})")
+    for name in SIDE_BY_SIDE:
+        runs = {"old": [], "new": []}
+        for _ in range(rounds):  # alternately, so that both see the same load
+            runs["old"].append(in_process(older, name))
+            runs["new"].append(in_process(here, name))
+        old = min(runs["old"], key=lambda r: r["seconds"])
+        new = min(runs["new"], key=lambda r: r["seconds"])
+        assert (old["cycles"], old["events"]) == (new["cycles"], new["events"]), (old, new)
+        print(
+            f"  {name:<50} {old['events']:>8,} events, {new['cycles']:>11,} cycles in both: "
+            f"old {old['events'] / old['seconds']:>9,.0f} events/s ({old['seconds']:.3f} s), "
+            f"new {new['events'] / new['seconds']:>9,.0f} events/s ({new['seconds']:.3f} s), "
+            f"{old['seconds'] / new['seconds']:.2f}x"
+        )
+
+
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--against", type=Path, help="a checkout of older code to compare")
+    parser.add_argument("--case", help=argparse.SUPPRESS)  # one case, for side_by_side
+    args = parser.parse_args()
+    if args.case:
+        print(json.dumps(time_case(args.case)))
+    elif args.against:
+        side_by_side(args.against.resolve())
+    else:
+        table()
+
+
+def table():
     rng = np.random.default_rng(0)
     cases = []
     gemm = dato.compile(

@@ -9,6 +9,7 @@ histories do not depend on that order, neither do the times.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable
 
 from datobench.core.ir.effects import transfers, with_conditions
@@ -30,6 +31,7 @@ from datobench.core.perf.result import (
 )
 from datobench.core.perf.runtime import (
     BUSY,
+    CAUSES,
     CLOCK,
     SEGMENTS,
     STALL_IN,
@@ -106,20 +108,22 @@ def simulate_perf(
     ]
     staging = Staging(runtime, cost, program, engines, profs)
     tiles: dict[str, list] = {}
-    earliest = [0.0]  # the clock at which another instance goes first (see drive_in_time)
+    sharing = Counter(tile_key(mapping.placement[inst.name]) for inst in graph.instances)
     for inst in graph.instances:
         tiles.setdefault(tile_key(mapping.placement[inst.name]), new_accumulator())
 
     def timing(unit) -> dict:  # the fields TimedArgs adds, by name
+        key = tile_key(mapping.placement[unit.inst.name])
         return dict(
-            A=tiles[tile_key(mapping.placement[unit.inst.name])],
+            A=tiles[key],
             tput=runtime.tput,
             tget=runtime.tget,
             dread=runtime.dread,
+            dtry=runtime.dtry if sharing[key] == 1 else runtime.dtry_in_turn,
             dwrite=runtime.dwrite,
             dwait=runtime.dwait,
             sread=staging.read,
-            E=earliest,
+            E=runtime.earliest,
         )
 
     units = compiled[0]
@@ -134,7 +138,7 @@ def simulate_perf(
             progress(min(done / max(expected, 1), 0.99))
 
     accumulators = [tiles[tile_key(mapping.placement[u.inst.name])] for u in units]
-    drive_in_time(units, gens, touches, accumulators, earliest, on_resume)
+    drive_in_time(units, gens, touches, accumulators, runtime.earliest, on_resume)
     if progress is not None:
         progress(1.0)
     ends = [A[CLOCK] for A in tiles.values()]
@@ -145,7 +149,7 @@ def simulate_perf(
     engine_names = [engine_name(inst, param, direction) for inst, param, direction, *_ in engines]
     for key, A in tiles.items():
         instances = [i for i, t in mapping.placement.items() if tile_key(t) == key]
-        segments, waited_on = named_segments(A[SEGMENTS], channel_names, engine_names)
+        waited_on = named_segments(A[CAUSES], channel_names, engine_names)
         busy, s_in, s_out = A[BUSY], A[STALL_IN], A[STALL_OUT]
         timings[key] = TileTiming(
             instances,
@@ -153,7 +157,7 @@ def simulate_perf(
             round(s_in),
             round(s_out),
             max(total - round(busy) - round(s_in) - round(s_out), 0),
-            segments,
+            A[SEGMENTS],
             waited_on,
         )
     dram = staging.dram_bytes(engines, profs)

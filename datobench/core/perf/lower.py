@@ -45,6 +45,7 @@ class TimedArgs(InstanceArgs):
     tput: Callable  # (slot, A) after a put: wait for a credit, book the arrival time
     tget: Callable  # (slot, A) after a get: wait for the element to arrive
     dread: Callable  # (engine, bytes, A) a DDR read through a DMA engine
+    dtry: Callable  # (engine, bytes, A) the read if it needs no stop first; else True
     dwrite: Callable  # (engine, bytes, A) a DDR write through a DMA engine
     dwait: Callable  # (engine, A) wait until an engine has drained a buffer
     E: list  # [the clock at which another instance goes first]: catch up only from there
@@ -76,11 +77,12 @@ class TimedLowerer(Lowerer):
 
     def reads(self, s: Stmt):
         for t, panel in staged_panels(self, s, self.values):
-            self.catch_up()
-            engine = self.dma_ids[(t.param, "read")]
-            if panel is None:
-                self.line(f"dread({engine}, {t.bytes}, A)")
-            else:  # a staged read: from its panel's buffer (perf/staging.py)
+            read = f"{self.dma_ids[(t.param, 'read')]}, {t.bytes}, A"
+            if panel is None:  # the stop before it only where another goes first
+                self.line(f"if dtry({read}): yield None; dread({read})")
+            else:  # a staged read, from its panel's buffer (perf/staging.py)
+                self.catch_up()
+                engine = self.dma_ids[(t.param, "read")]
                 self.line(f"sread({engine}, {panel}, {t.bytes}, A)")
 
     def catch_up(self):

@@ -149,12 +149,11 @@ def is_engine(name: str) -> bool:
     return name.startswith("DDR -> ") or name.endswith(" -> DDR")
 
 
-def named_segments(segments: list, channels: list[str], engines: list[str]):
-    """A tile's stall segments, and what each waited on by name (the runtime books a channel
-    slot or ("dma", engine))."""
-    spans = [(start, stop, kind) for start, stop, kind, _ in segments]
-    names = [engines[w[1]] if isinstance(w, tuple) else channels[w] for *_, w in segments]
-    return spans, names
+def named_segments(causes: list, channels: list[str], engines: list[str]) -> list[str]:
+    """What each of a tile's stall segments waited on, by name (the runtime books a channel
+    slot or ("dma", engine)); a long run has millions of segments but few distinct causes."""
+    names = {w: engines[w[1]] if isinstance(w, tuple) else channels[w] for w in set(causes)}
+    return list(map(names.__getitem__, causes))
 
 
 def _order(key: str):

@@ -1,8 +1,10 @@
 """Run-time state of the cycle-approximate simulator: tile clocks, channel timestamps and DMA
 engines, and the functions that the timed generator code calls.
 
-A tile's accumulator ``A`` is ``[clock, busy, stall_in, stall_out, segments, last_wait]``;
-instances that share a tile (chained or bundled) share it. Clocks only move forward.
+A tile's accumulator ``A`` is ``[clock, busy, stall_in, stall_out, segments, last_wait,
+causes]``: the stall segments as ``(start, end, "in" | "out")`` and what each waited on, in
+parallel lists, as the result reports them. Instances that share a tile (chained or bundled)
+share it. Clocks only move forward.
 """
 
 from __future__ import annotations
@@ -10,19 +12,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from datobench.core.perf.cost import ChannelTiming, DmaTiming
+from datobench.core.perf.dram import DramCalendar
 
-CLOCK, BUSY, STALL_IN, STALL_OUT, SEGMENTS, LAST_WAIT = range(6)
+CLOCK, BUSY, STALL_IN, STALL_OUT, SEGMENTS, LAST_WAIT, CAUSES = range(7)
 
 
 def new_accumulator() -> list:
-    return [0.0, 0.0, 0.0, 0.0, [], None]
+    return [0.0, 0.0, 0.0, 0.0, [], None, []]
 
 
 def _stall(A: list, until: float, kind: int, why):
     """Move the clock forward to ``until`` and book the wait (and what it waited on: a channel
     slot or ``("dma", engine)``)."""
     A[kind] += until - A[CLOCK]
-    A[SEGMENTS].append((A[CLOCK], until, "in" if kind == STALL_IN else "out", why))
+    A[SEGMENTS].append((A[CLOCK], until, "in" if kind == STALL_IN else "out"))
+    A[CAUSES].append(why)
     A[CLOCK] = until
     if kind == STALL_IN:
         A[LAST_WAIT] = why
@@ -36,59 +40,6 @@ class ChannelState:
     taken: list = field(default_factory=list)  # when element k was got
     put_times: list = field(default_factory=list)  # when element k was put
     link_free: float = 0.0
-
-
-class DramCalendar:
-    """DRAM bandwidth over time, in buckets: a transfer takes what is left in each bucket from
-    its start, at most its port's rate, until its bytes are moved. Total DRAM throughput never
-    exceeds the bandwidth, and transfers that overlap in time share it.
-
-    A bucket that has no bandwidth left moves nothing for anyone, so a transfer jumps over a
-    run of them at once (``full`` links each to a later bucket, as in a union-find); when
-    DRAM is the bottleneck, most of the buckets a transfer would walk are such."""
-
-    def __init__(self, bytes_per_cycle: float, bucket_cycles: int = 256):
-        self.rate = bytes_per_cycle
-        self.width = bucket_cycles
-        self.left: dict[int, float] = {}
-        self.full: dict[int, int] = {}  # a bucket with nothing left -> a later one to try
-
-    def transfer(self, start: float, size: float, port_rate: float) -> float:
-        """When ``size`` bytes started at ``start`` have arrived."""
-        width, left, full = self.width, self.left, self.full
-        unused = self.rate * width
-        rate = min(port_rate, self.rate)  # one transfer never outruns DRAM itself
-        b = int(start // width)
-        if b in full and size > 1e-9:
-            b = self._with_room(b)
-            start = b * width
-        t, span = start, rate * ((b + 1) * width - start)  # the first bucket from the start
-        whole = rate * width  # every later one from its beginning
-        while True:
-            room = left.get(b, unused)
-            moved = room if room <= span else span  # the smallest of the three, as min()
-            moved = size if size < moved else moved
-            left[b] = room - moved
-            if moved == room:
-                full[b] = b + 1
-            size -= moved
-            if size <= 1e-9:
-                end, bucket_end = t + moved / rate, (b + 1) * width
-                return bucket_end if bucket_end < end else end
-            b += 1
-            if b in full:
-                b = self._with_room(b)
-            t, span = b * width, whole
-
-    def _with_room(self, b: int) -> int:
-        """The first bucket from ``b`` on with bandwidth left (shortening the links walked)."""
-        full = self.full
-        root = b
-        while root in full:
-            root = full[root]
-        while b != root:
-            full[b], b = root, full[b]
-        return root
 
 
 @dataclass
@@ -107,12 +58,16 @@ class DmaState:
     requests: list = field(default_factory=list)  # when the core asked for / handed over tile i
     spans: list = field(default_factory=list)  # (start, end) of each transfer it made
 
+    def __post_init__(self):
+        self.port_rate = 1.0 / self.timing.cycles_per_byte  # bytes per cycle
+
 
 class Runtime:
     def __init__(self, channels: list[ChannelState], dram: DramCalendar):
         self.channels = channels
         self.dram = dram
         self.dmas: list[DmaState] = []
+        self.earliest = [0.0]  # the clock at which another instance goes first (drive_in_time)
 
     def tput(self, slot: int, A: list):
         ch = self.channels[slot]
@@ -137,24 +92,59 @@ class Runtime:
         ch.taken.append(A[CLOCK])
 
     def dread(self, engine: int, size: int, A: list):
-        """A tile from DDR, double-buffered: transfer i may start once tile i - 1 is in and the
-        core has moved on from tile i - 2 (asked for tile i - 1)."""
+        """A tile from DDR, double-buffered (see ``_claim``), or brought in already by another
+        reader of the same window."""
         d = self.dmas[engine]
         ends, group = d.ends, d.group
         i = len(ends)
         if group is not None and i < len(group.ends):
-            end = group.ends[i]  # another reader of this window already brought tile i in
+            end = group.ends[i]
         else:
-            start = ends[-1] if i else 0.0
-            if i >= 2:
-                start = max(start, d.requests[i - 1])
-            end = self._move(start, size, d)
-            if group is not None:
-                group.ends.append(end)
+            end = self._claim(d, i, size)
         ends.append(end)
         if end > A[CLOCK]:
             _stall(A, end, STALL_IN, ("dma", engine))
         d.requests.append(A[CLOCK])
+
+    def dtry(self, engine: int, size: int, A: list) -> bool:
+        """``dread`` without the stop before it where none is needed, which is most of them: a
+        tile that another reader of the window already brought in claims no DRAM, and the
+        instance with the earliest clock may claim it. True, having done nothing, when the
+        caller must first let earlier instances go (and then call ``dread``). For an instance
+        alone on its tile only: instances sharing one take turns at every stop."""
+        d = self.dmas[engine]
+        ends, group = d.ends, d.group
+        i = len(ends)
+        if group is not None and i < len(group.ends):
+            end = group.ends[i]
+        elif A[CLOCK] >= self.earliest[0]:
+            return True
+        else:
+            end = self._claim(d, i, size)
+        ends.append(end)
+        if end > A[CLOCK]:
+            _stall(A, end, STALL_IN, ("dma", engine))
+        d.requests.append(A[CLOCK])
+        return False
+
+    def dtry_in_turn(self, engine: int, size: int, A: list) -> bool:
+        """``dtry`` for instances that share a tile: stop wherever another instance goes first."""
+        if A[CLOCK] >= self.earliest[0]:
+            return True
+        self.dread(engine, size, A)
+        return False
+
+    def _claim(self, d: DmaState, i: int, size: int) -> float:
+        """Read transfer i through DRAM: it may start once tile i - 1 is in and the core has
+        moved on from tile i - 2 (asked for tile i - 1); the window's other readers share it."""
+        start = d.ends[-1] if i else 0.0
+        if i >= 2 and d.requests[i - 1] > start:
+            start = d.requests[i - 1]
+        end = self.dram.transfer(start + d.timing.setup, size, d.port_rate)  # as ``_move``
+        d.spans.append((start, end))
+        if d.group is not None:
+            d.group.ends.append(end)
+        return end
 
     def dwrite(self, engine: int, size: int, A: list):
         """A tile to DDR. Written from a local tensor, the DMA reads it in place (``dwait``
@@ -174,6 +164,6 @@ class Runtime:
             _stall(A, d.ends[-1], STALL_OUT, ("dma", engine))
 
     def _move(self, start: float, size: int, d: DmaState) -> float:
-        end = self.dram.transfer(start + d.timing.setup, size, 1.0 / d.timing.cycles_per_byte)
+        end = self.dram.transfer(start + d.timing.setup, size, d.port_rate)
         d.spans.append((start, end))
         return end

@@ -43,11 +43,9 @@ def drive_in_time(
     blocked: dict[int, Wait] = {}
     waiters: dict[int, set[int]] = {}  # id(queue) -> instances blocked on it
     resumes = 0
+    k = heapq.heappop(runnable)[1] if runnable else None
     with np.errstate(all="ignore"):
-        while runnable or blocked:
-            if not runnable:
-                raise deadlock_error([(units[k].inst.name, blocked[k]) for k in sorted(blocked)])
-            _, k = heapq.heappop(runnable)
+        while k is not None:
             resumes += 1
             if on_resume is not None and resumes % every == 0:
                 on_resume()
@@ -60,9 +58,7 @@ def drive_in_time(
             else:  # alone: no stop is needed, unless they are what reports progress
                 earliest[0] = math.inf if on_resume is None else -math.inf
             wait = resume(units, gens, k)
-            if wait is None:
-                heapq.heappush(runnable, (accumulators[k][CLOCK], k))
-            elif wait is not False:
+            if wait is not None and wait is not False:
                 blocked[k] = wait
                 waiters.setdefault(id(wait.queue), set()).add(k)
             for q in mine:  # only the queues k uses can have changed
@@ -70,4 +66,12 @@ def drive_in_time(
                     waiters[q].discard(j)
                     del blocked[j]
                     heapq.heappush(runnable, (accumulators[j][CLOCK], j))
+            if wait is None:  # k goes back in line, and the earliest comes out
+                k = heapq.heappushpop(runnable, (accumulators[k][CLOCK], k))[1]
+            elif runnable:
+                k = heapq.heappop(runnable)[1]
+            elif blocked:
+                raise deadlock_error([(units[k].inst.name, blocked[k]) for k in sorted(blocked)])
+            else:
+                k = None
     return resumes
