@@ -76,10 +76,17 @@ def test_the_on_chip_count_is_the_panels_and_nothing_without_a_stage():
 
 
 @dato.region
-def in_place(A: float32[64]):
+def in_place(A: float32[64], C: float32[64]):
+    """A staged by the task that reads it and written by another (a task may not write its
+    own staged parameter: the front end refuses that)."""
+
+    @dato.task(args=[A, C])
+    def p(a: float32[64] @ dato.stage("mem", panel=(32,)), c: float32[64]):
+        c[0:32] = a[0:32] * 2.0
+
     @dato.task(args=[A])
-    def p(a: float32[64] @ dato.stage("mem", panel=(32,))):
-        a[0:32] = a[0:32] * 2.0
+    def q(a: float32[64]):
+        a[32:64] = dato.zeros((32,), float32)
 
 
 def test_a_staged_window_that_is_also_written_is_refused_at_its_task():

@@ -24,7 +24,7 @@ import numpy as np
 
 from datobench.core.codegen.aie.dma import slice_block
 from datobench.core.codegen.aie.trace import Slice
-from datobench.core.errors import CapabilityError
+from datobench.core.errors import CapabilityError, InternalError
 from datobench.core.ir.effects import written_buffers
 from datobench.core.ir.mapping import OffchipStream
 from datobench.core.ir.types import Stage
@@ -93,7 +93,7 @@ def visits(slices: list[Slice], panel, buffer: str, inst: str, loc):
     for sl in slices:
         origin = tuple(a // p * p for a, p in zip(sl.start, panel))
         if any(a + n > o + p for a, n, o, p in zip(sl.start, sl.shape, origin, panel)):
-            raise CapabilityError(
+            raise InternalError(  # the front end refuses such reads (ir/staging.py)
                 f"'{inst}' reads a slice of staged '{buffer}' at {list(sl.start)} of shape "
                 f"{list(sl.shape)}, which crosses a panel {list(panel)} boundary",
                 loc,
