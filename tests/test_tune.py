@@ -193,7 +193,7 @@ def test_a_second_search_of_the_same_job_simulates_no_point_again(tmp_path):
     assert len(log.read_text().splitlines()) == 4  # every point told its first record
     table = again.trials
     assert len(table) <= 6 and (table.wall_time == 0).all()
-    assert again.best.params == grid.best.params
+    assert again.trials.seconds.min() == grid.trials.seconds.min()  # ties may pick either
 
 
 def test_start_points_are_tried_first_and_skipped_when_tried_already(tmp_path):
