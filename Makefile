@@ -5,6 +5,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip -q --disable-pip-version-check
 RUFF   := $(VENV)/bin/ruff
+# pytest-xdist workers: one per core (the browser tests share one worker, each notebook's cells
+# another; see tests/ui/conftest.py)
+JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 
 # Lint only the source folders that exist, so a fresh checkout still lints cleanly.
 SRC := $(wildcard datobench tests examples benchmarks)
@@ -47,9 +50,10 @@ test: venv sysdeps
 	@$(RUFF) check --quiet $(SRC)
 	@$(RUFF) format --check --quiet $(SRC)
 	@echo "  PYTEST"
-	@$(PY) -m pytest -q
-	@$(PY) -m pytest -q --nbval-lax --nbval-current-env tutorials
-	@$(PY) -m pytest -q --nbval --nbval-current-env notebooks --nbval-sanitize-with notebooks/sanitize.cfg
+	@$(PY) -m pytest -q -n $(JOBS) --dist loadgroup
+	@$(PY) -m pytest -q -n $(JOBS) --dist loadscope --nbval-lax --nbval-current-env tutorials
+	@$(PY) -m pytest -q -n $(JOBS) --dist loadscope --nbval --nbval-current-env notebooks \
+		--nbval-sanitize-with notebooks/sanitize.cfg
 
 lint: venv
 	@$(RUFF) check $(SRC)
