@@ -28,6 +28,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+import nbformat
+
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "artifacts"
 
@@ -361,6 +363,22 @@ def console_errors(page) -> list[str]:
     if messages is None:
         raise AssertionError("this page does not record its console (use the page fixtures)")
     return [text for kind, text in messages if kind in ("error", "pageerror")]
+
+
+def write_notebook(server: LabServer, relpath: str, *sources: str) -> Path:
+    """A notebook of code cells with ``sources`` under the server's root, for the Python 3
+    kernel (the browser tests open and run it)."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+    }
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in sources]
+    path = server.root / relpath
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
 
 
 def screenshot(target, name: str, full_page: bool = False) -> Path:

@@ -6,9 +6,15 @@ listed under the timelines, and two of them ticked are compared."""
 
 from __future__ import annotations
 
-import nbformat
-
-from .lab import error_outputs, kernel_eval, notebook, open_notebook, run_all_cells, screenshot
+from .lab import (
+    error_outputs,
+    kernel_eval,
+    notebook,
+    open_notebook,
+    run_all_cells,
+    screenshot,
+    write_notebook,
+)
 
 RELPATH = "help/placement_help.ipynb"
 CELL = """%%dato --target npu1_4col
@@ -42,11 +48,7 @@ def _centre(locator):
 def test_a_held_chip_shows_where_it_may_go_and_moves_with_the_keyboard(lab_page, jupyter_server):
     page = lab_page
     page.set_viewport_size({"width": 1280, "height": 1000})
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)"}
-    nb.cells = [nbformat.v4.new_code_cell(c) for c in ("%load_ext datobench", CELL)]
-    (jupyter_server.root / RELPATH).parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, jupyter_server.root / RELPATH)
+    write_notebook(jupyter_server, RELPATH, "%load_ext datobench", CELL)
     open_notebook(page, jupyter_server, RELPATH)
     page.evaluate("() => window.jupyterapp.shell.activateById('filebrowser')")
     run_all_cells(page)

@@ -5,9 +5,15 @@ the kernel the cycle only on release."""
 
 from __future__ import annotations
 
-import nbformat
-
-from .lab import error_outputs, kernel_eval, notebook, open_notebook, run_all_cells, screenshot
+from .lab import (
+    error_outputs,
+    kernel_eval,
+    notebook,
+    open_notebook,
+    run_all_cells,
+    screenshot,
+    write_notebook,
+)
 
 RELPATH = "charts/long_gemm.ipynb"
 GEMM_RELPATH = "charts/gemm.ipynb"
@@ -28,19 +34,6 @@ gemm"""
 PANEL_BYTES = 2_000_000
 
 
-def _write_notebook(server, relpath, cell):
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3 (ipykernel)",
-        "language": "python",
-    }
-    nb.cells = [nbformat.v4.new_code_cell(cell)]
-    path = server.root / relpath
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, path)
-
-
 def _cursor_xs(panel) -> list[float]:
     return panel.evaluate(
         "(p) => [...p.querySelectorAll('line[data-dato-cursor]')]"
@@ -52,7 +45,7 @@ def test_a_long_gemm_panel_stays_small_and_the_scrubber_moves_its_cursors(lab_pa
     page = lab_page
     page.set_viewport_size({"width": 1280, "height": 1000})
     page.evaluate("window.jupyterapp.commands.execute('filebrowser:activate')")  # sidebar open
-    _write_notebook(jupyter_server, RELPATH, CELL)
+    write_notebook(jupyter_server, RELPATH, CELL)
     open_notebook(page, jupyter_server, RELPATH)
     run_all_cells(page)
     assert error_outputs(page) == []
@@ -121,7 +114,7 @@ def test_a_gemm_busy_half_the_time_says_so_on_every_lane(lab_page, jupyter_serve
     page = lab_page
     page.set_viewport_size({"width": 1280, "height": 1000})
     page.evaluate("window.jupyterapp.commands.execute('filebrowser:activate')")
-    _write_notebook(jupyter_server, GEMM_RELPATH, GEMM_CELL)
+    write_notebook(jupyter_server, GEMM_RELPATH, GEMM_CELL)
     open_notebook(page, jupyter_server, GEMM_RELPATH)
     run_all_cells(page)
     assert error_outputs(page) == []

@@ -6,8 +6,6 @@ every call) injected as ``pyxrt`` in the kernel, the row shows measured beside p
 
 from __future__ import annotations
 
-import nbformat
-
 from .lab import (
     REPO,
     error_outputs,
@@ -16,6 +14,7 @@ from .lab import (
     open_notebook,
     run_all_cells,
     screenshot,
+    write_notebook,
 )
 
 RELPATH = "device/missing_device.ipynb"
@@ -48,23 +47,10 @@ open("scaled.xclbin", "wb").write(b"xclbin2\\0 stand-in contents")
 """
 
 
-def _write_notebook(server, relpath, *cells):
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3 (ipykernel)",
-        "language": "python",
-    }
-    nb.cells = [nbformat.v4.new_code_cell(c) for c in ("%load_ext datobench", *cells)]
-    path = server.root / relpath
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, path)
-
-
 def test_the_missing_device_line_renders_in_the_panel_at_1280px(lab_page, jupyter_server):
     page = lab_page
     page.set_viewport_size({"width": 1280, "height": 1000})
-    _write_notebook(jupyter_server, RELPATH, CELL)
+    write_notebook(jupyter_server, RELPATH, "%load_ext datobench", CELL)
     open_notebook(page, jupyter_server, RELPATH)
     run_all_cells(page)
     assert error_outputs(page) == []
@@ -122,7 +108,7 @@ def test_the_measured_row_renders_beside_the_prediction(lab_page, jupyter_server
     cell = CELL.replace(
         "--target npu1_4col --backend xrt", "--target u280 --backend xrt --xclbin scaled.xclbin"
     )
-    _write_notebook(jupyter_server, relpath, STAND_IN, cell)
+    write_notebook(jupyter_server, relpath, "%load_ext datobench", STAND_IN, cell)
     open_notebook(page, jupyter_server, relpath)
     run_all_cells(page)
     assert error_outputs(page) == []

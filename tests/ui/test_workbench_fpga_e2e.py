@@ -4,9 +4,7 @@ applies a row with one click (the panel recompiles: the graph's channels carry t
 
 from __future__ import annotations
 
-import nbformat
-
-from .lab import error_outputs, notebook, open_notebook, run_all_cells, screenshot
+from .lab import error_outputs, notebook, open_notebook, run_all_cells, screenshot, write_notebook
 
 RELPATH = "fpga/systolic_u280.ipynb"
 SYSTOLIC = """%%dato --target u280
@@ -20,12 +18,7 @@ systolic = systolic_gemm(4, 4, 8, 8, 8, 64, int16, int32)
 def test_the_u280_panel_draws_its_slrs_and_applies_a_fifo_depth(lab_page, jupyter_server):
     page = lab_page
     page.set_viewport_size({"width": 1280, "height": 1000})
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)"}
-    nb.cells = [nbformat.v4.new_code_cell(c) for c in ("%load_ext datobench", SYSTOLIC)]
-    path = jupyter_server.root / RELPATH
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, path)
+    write_notebook(jupyter_server, RELPATH, "%load_ext datobench", SYSTOLIC)
     open_notebook(page, jupyter_server, RELPATH)
     page.evaluate("() => window.jupyterapp.shell.activateById('filebrowser')")
     run_all_cells(page)

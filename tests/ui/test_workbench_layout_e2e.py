@@ -4,9 +4,15 @@ placement editor, and a chip dragged to column 7 and back from it moves in the k
 
 from __future__ import annotations
 
-import nbformat
-
-from .lab import error_outputs, kernel_eval, notebook, open_notebook, run_all_cells, screenshot
+from .lab import (
+    error_outputs,
+    kernel_eval,
+    notebook,
+    open_notebook,
+    run_all_cells,
+    screenshot,
+    write_notebook,
+)
 
 RELPATH = "layout/wide_designs.ipynb"
 SYSTOLIC = """%%dato --target npu1_4col
@@ -52,22 +58,9 @@ _GEOMETRY = """(panel) => {
 }"""
 
 
-def _write_notebook(server):
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3 (ipykernel)",
-        "language": "python",
-    }
-    nb.cells = [nbformat.v4.new_code_cell(c) for c in ("%load_ext datobench", SYSTOLIC, WIDE)]
-    path = server.root / RELPATH
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, path)
-
-
 def _open_at_1280_with_the_sidebar(page, server):
     page.set_viewport_size({"width": 1280, "height": 1000})
-    _write_notebook(server)
+    write_notebook(server, RELPATH, "%load_ext datobench", SYSTOLIC, WIDE)
     open_notebook(page, server, RELPATH)
     page.evaluate("() => window.jupyterapp.shell.activateById('filebrowser')")
     page.wait_for_timeout(300)

@@ -6,9 +6,15 @@ the kernel hears the cycle only on pause."""
 
 from __future__ import annotations
 
-import nbformat
-
-from .lab import error_outputs, kernel_eval, notebook, open_notebook, run_all_cells, screenshot
+from .lab import (
+    error_outputs,
+    kernel_eval,
+    notebook,
+    open_notebook,
+    run_all_cells,
+    screenshot,
+    write_notebook,
+)
 
 RELPATH = "charts/timeline_tools.ipynb"
 CELL = """from datobench import int8
@@ -21,19 +27,6 @@ tools"""
 # whether every chart's axis shows a window (Python draws the charts anew: ask the panel)
 ZOOMED = """([panel, zoomed]) => [...panel.querySelectorAll('rect[data-dato-axis]')]
     .every((band) => (band.dataset.start !== '0') === zoomed)"""
-
-
-def _write_notebook(server, relpath, cell):
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nb.cells = [nbformat.v4.new_code_cell(cell)]
-    path = server.root / relpath
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, path)
 
 
 def _band(timeline):
@@ -50,7 +43,7 @@ def test_zoom_on_the_axis_and_play_through_the_run(lab_page, jupyter_server):
     page = lab_page
     page.set_viewport_size({"width": 1280, "height": 1000})
     page.evaluate("window.jupyterapp.commands.execute('filebrowser:activate')")  # sidebar open
-    _write_notebook(jupyter_server, RELPATH, CELL)
+    write_notebook(jupyter_server, RELPATH, CELL)
     open_notebook(page, jupyter_server, RELPATH)
     run_all_cells(page)
     assert error_outputs(page) == []
