@@ -4,6 +4,7 @@ Traffic and local memory follow the tile-memory model of ``ir.effects``."""
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 from datobench.core.ir.bfp import mac_type
@@ -137,5 +138,17 @@ def _work(s: Stmt) -> tuple[int, int]:
     return macs, other
 
 
+# id(graph) -> (a weak reference to the graph, its profiles); an entry goes with its graph
+_PROFILES: dict[int, tuple[weakref.ref, dict[str, InstanceProfile]]] = {}
+
+
 def profiles(graph: Graph) -> dict[str, InstanceProfile]:
-    return {inst.name: profile(inst) for inst in graph.instances}
+    """Every instance's profile, computed once per graph: a graph is frozen, a placement
+    change keeps it, and the mapper, the perf run and the panel's views all ask for them."""
+    key = id(graph)
+    known = _PROFILES.get(key)
+    if known is None or known[0]() is not graph:
+        found = {inst.name: profile(inst) for inst in graph.instances}
+        known = (weakref.ref(graph, lambda _: _PROFILES.pop(key, None)), found)
+        _PROFILES[key] = known
+    return dict(known[1])
