@@ -3,8 +3,9 @@ B, where each core keeps a large C tile in its memory and A streams past in thin
 
 Buffering is asymmetric: the 128 x 128 bf16 C tile (32 KiB) stays in the core for the whole
 of K, B arrives in 64 x 128 bfp16 tiles (9 KiB), and A, instead of a whole 128 x 64 tile per
-step, arrives in 32-row slices (4 KiB), each multiplied into its quarter of the C tile. Double
-buffered, whole A tiles would need 32 KiB beside C and B and overflow the 64 KiB of a core;
+step, arrives in 32-row slices (4 KiB), each product added in place into its band of 32 rows
+of the C tile (one local: the kernel adds into those rows where they lie). Double buffered,
+whole A tiles would need 32 KiB beside C and B and overflow the 64 KiB of a core;
 slices need 8 KiB.
 """
 
@@ -36,8 +37,9 @@ def asymmetric_gemm(
     A is broadcast along the rows of the grid and B along its columns, as in the whole-array
     GEMM; each core walks its share of C in m x n tiles, each accumulated in bf16 in its own
     memory over k-wide steps. A step reads one k x n tile of B and the m x k tile of A in four
-    slices of m / 4 rows, each multiplied on the bfp16 datapath into its quarter of the C
-    tile (one local per quarter, so that each product is added in place)."""
+    slices of m / 4 rows, each multiplied on the bfp16 datapath and added into its band of
+    m / 4 rows of the C tile where they are (the kernel takes the tile and the band's first
+    row: no buffer for the band or the product)."""
     q = m // 4
 
     @dato.region
@@ -48,28 +50,13 @@ def asymmetric_gemm(
         ):
             for bi in range(M // rows // m):
                 for bj in range(N // cols // n):
-                    # the C tile, resident for all of K, as four quarters of q rows
-                    c0 = dato.zeros((q, n), bf16)
-                    c1 = dato.zeros((q, n), bf16)
-                    c2 = dato.zeros((q, n), bf16)
-                    c3 = dato.zeros((q, n), bf16)
+                    acc = dato.zeros((m, n), bf16)  # the C tile, resident for all of K
                     for kk in range(K // k):
                         b_tile = b[kk * k : kk * k + k, bj * n : bj * n + n]
-                        for s in range(4):  # A in slices of q rows, one per quarter
-                            top = bi * m + s * q
-                            a_slice = a[top : top + q, kk * k : kk * k + k]
-                            if s == 0:
-                                c0 += dato.matmul(a_slice, b_tile, acc=bf16)
-                            elif s == 1:
-                                c1 += dato.matmul(a_slice, b_tile, acc=bf16)
-                            elif s == 2:
-                                c2 += dato.matmul(a_slice, b_tile, acc=bf16)
-                            else:
-                                c3 += dato.matmul(a_slice, b_tile, acc=bf16)
-                    c[bi * m : bi * m + q, bj * n : bj * n + n] = c0
-                    c[bi * m + q : bi * m + 2 * q, bj * n : bj * n + n] = c1
-                    c[bi * m + 2 * q : bi * m + 3 * q, bj * n : bj * n + n] = c2
-                    c[bi * m + 3 * q : bi * m + m, bj * n : bj * n + n] = c3
+                        for s in range(4):  # A in slices of q rows, one per band of C
+                            a_slice = a[bi * m + s * q : bi * m + s * q + q, kk * k : kk * k + k]
+                            acc[s * q : s * q + q, :] += dato.matmul(a_slice, b_tile, acc=bf16)
+                    c[bi * m : bi * m + m, bj * n : bj * n + n] = acc
 
     return gemm
 

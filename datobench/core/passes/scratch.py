@@ -7,7 +7,9 @@ A tile value computed inside an expression (an operand that is itself arithmetic
 a partial slice of a local) gets a buffer of its own; so does the right-hand side of a binding
 that reads the name it binds without updating it in place (``x = f(x)`` is computed aside,
 then copied into ``x``). Everything else is computed straight into where it goes (a FIFO
-object, a local). A core keeps its scratch buffers per memref type and takes them back after
+object, a local), and so is a product added into a band of rows of a local
+(``acc[r0:r1, :] += matmul(...)``): the rows are contiguous, and the kernel adds into them
+where they are. A core keeps its scratch buffers per memref type and takes them back after
 every statement, so it holds, of each type, as many as its most demanding statement uses.
 """
 
@@ -77,6 +79,8 @@ def _statement(s: Stmt, mutated: Set[str]) -> list[TensorType]:
             return []
         if whole(s.indices, shape):
             return _into(s.value, s.base.name)
+        if accumulates_band(s):
+            return _operands(s.value.rhs.args)
         return _tensor(s.value)
     return []
 
@@ -85,7 +89,11 @@ def _into(e: Expr, dest: str | None) -> list[TensorType]:
     """Computing ``e`` into a buffer (the local ``dest``, if it is one): its operands'."""
     if op_of(e) is None and not isinstance(e, KernelCall):
         return _tensor(e)
-    args = e.rhs.args if accumulates(e, dest) else operands(e)
+    return _operands(e.rhs.args if accumulates(e, dest) else operands(e))
+
+
+def _operands(args: tuple[Expr, ...]) -> list[TensorType]:
+    """A kernel's operands as buffers: those not already in one need theirs."""
     return [t for a in args if isinstance(a.type, TensorType) for t in _tensor(a)]
 
 
@@ -126,6 +134,30 @@ def accumulates(e: Expr, dest: str | None) -> bool:
         and e.op == "+"
         and isinstance(e.lhs, Var)
         and e.lhs.name == dest
+        and isinstance(e.rhs, Call)
+        and e.rhs.fn == "matmul"
+        and e.rhs.type == e.type
+    )
+
+
+def accumulates_band(s: Store) -> bool:
+    """``acc[r0:r1, :] += matmul(...)`` on a local: the product is added into a band of
+    whole rows, which lie contiguous in the local's memory, so the kernel adds into them in
+    place (given the band's first row), and neither the band nor the product needs a buffer."""
+    e = s.value
+    band = s.indices[:1]
+    return (
+        isinstance(s.base, Var)
+        and len(s.base.type.shape) == 2
+        and len(band) == 1
+        and isinstance(band[0], Range)
+        and whole(s.indices[1:], s.base.type.shape[1:])
+        and isinstance(e, Binary)
+        and e.op == "+"
+        and isinstance(e.lhs, Load)
+        and isinstance(e.lhs.base, Var)
+        and e.lhs.base.name == s.base.name
+        and e.lhs.indices == s.indices
         and isinstance(e.rhs, Call)
         and e.rhs.fn == "matmul"
         and e.rhs.type == e.type

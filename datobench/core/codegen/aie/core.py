@@ -55,8 +55,15 @@ from datobench.core.ir.nodes import (
 )
 from datobench.core.ir.ops import op_of
 from datobench.core.ir.program import Instance, KernelDecl
-from datobench.core.ir.types import TensorType, dtype_of, index
-from datobench.core.passes.scratch import accumulates, aside, in_buffer, operands, whole
+from datobench.core.ir.types import TensorType, dtype_of, index, int32
+from datobench.core.passes.scratch import (
+    accumulates,
+    accumulates_band,
+    aside,
+    in_buffer,
+    operands,
+    whole,
+)
 
 
 @dataclass
@@ -421,6 +428,9 @@ class CoreEmitter(CoreText):
         if whole(s.indices, dest.type.shape):
             self.compute_into(s.value, dest, s.base.name)
             return
+        if accumulates_band(s):
+            self.add_into_band(s, dest)
+            return
         src = self.tensor(s.value)
         self.copy(src, dest, dst_indices=s.indices)
 
@@ -470,6 +480,19 @@ class CoreEmitter(CoreText):
             statics = e.attrs if isinstance(e, Call) else ()
             assert op.aie is not None, f"the op table gives '{op.name}' no AIE kernel"
             self.call(op_kernel(op, self.arg_types(args, dest), statics), args, dest)
+
+    def add_into_band(self, s: Store, dest: Value):
+        """``acc[r0:r1, :] += matmul(...)``: the kernel takes all of ``acc`` and the band's
+        first row (an i32 before the output, as a static computed in the task) and adds the
+        product into those rows where they are."""
+        product, band = s.value.rhs, s.indices[0]
+        args = [self.operand(a) for a in product.args]
+        start = self.scalar(band.start)
+        row = self.fresh()
+        self.line(f"{row} = arith.index_cast {start} : index to i32")
+        args.append(Value(row, int32))
+        statics = (*product.attrs, ("accumulate", True), ("band", band.length))
+        self.call(op_kernel(op_of(product), self.arg_types(args, dest), statics), args, dest)
 
     def arg_types(self, args: list[Value], dest: Value) -> tuple[str, ...]:
         return tuple(types.of(a.type) for a in args) + (types.of(dest.type),)

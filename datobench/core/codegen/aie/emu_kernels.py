@@ -6,7 +6,9 @@ of ``full`` computed in the task), then the output buffer (the last memref argum
 receives the result. Static arguments come from ``dato.<static name>`` attributes of the
 declaration (element types by name, axes, flags, constant values) or, where absent, from the
 output buffer (``dtype``, ``shape``); ``dato.accumulate = true`` adds the result to the
-output (``out = out + op(...)``, as ``acc += dato.matmul(...)`` does). A declaration with
+output (``out = out + op(...)``, as ``acc += dato.matmul(...)`` does), and with
+``dato.band = <rows>`` only to that many rows of it, from the row the scalar before the output
+gives (``acc[r0:r1, :] += dato.matmul(...)``, added in place). A declaration with
 ``dato.kernel = "<name>"`` calls the program's ``@dato.kernel`` of that name (its numpy
 reference); its arguments are the tile operands, the output, then the scalar operands.
 """
@@ -109,6 +111,9 @@ def _call(kernel: KernelDecl, args: list) -> None:
     out_at = max(k for k, a in enumerate(args) if isinstance(a, np.ndarray))
     out = args[out_at]
     inputs = args[:out_at]
+    if kernel.statics.get("band"):  # the output's rows from the row the last input gives
+        *inputs, row = inputs
+        out = out[int(row) : int(row) + kernel.statics["band"]]
     if kernel.user is not None:
         out[...] = kernel.user(*inputs, *args[out_at + 1 :])
         return

@@ -135,7 +135,7 @@ def _portable_call(k: Kernel, args, out) -> str:
     if k.op == "matmul":
         (m, kk), n = args[0][1][0], args[1][1][0][1]
         accumulate = "true" if statics.get("accumulate") else "false"
-        return f"dato::portable::matmul<{m}, {kk}, {n}, {accumulate}>(in0, in1, out);"
+        return f"dato::portable::matmul<{m}, {kk}, {n}, {accumulate}>(in0, in1, {_rows(k, n)});"
     if k.op == "transpose":
         m, n = args[0][1][0]
         return f"dato::portable::transpose<{m}, {n}>(in0, out);"
@@ -155,6 +155,12 @@ def _portable_call(k: Kernel, args, out) -> str:
     )
 
 
+def _rows(k: Kernel, n: int) -> str:
+    """Where a matmul writes: its output, or (``band``) the rows of the output from the row
+    the last scalar gives, ``n`` elements each."""
+    return f"out + in2 * {n}" if dict(k.statics).get("band") else "out"
+
+
 def _whole_vectors(shape, elem: str) -> bool:
     return elem in _BITS and math.prod(shape) % (256 // _BITS[elem]) == 0
 
@@ -171,7 +177,10 @@ def _vector_call(k: Kernel, args, out, matmul_shapes: dict) -> str | None:
             return None
         accumulate = "true" if statics.get("accumulate") else "false"
         r, s, t = block
-        return f"dato::vec::matmul<{m}, {kk}, {n}, {r}, {s}, {t}, {accumulate}>(in0, in1, out);"
+        return (
+            f"dato::vec::matmul<{m}, {kk}, {n}, {r}, {s}, {t}, {accumulate}>"
+            f"(in0, in1, {_rows(k, n)});"
+        )
     if k.op in ("max", "min"):
         shape, elem = args[0][1]
         every_axis = set(statics.get("axis") or range(len(shape))) == set(range(len(shape)))

@@ -8,8 +8,10 @@ last memref (AIE kernels write their results into a buffer). The declaration car
 element types by name (``"int32"``), axes and shapes as ``array<i64: ...>``, flags as
 booleans, values as ``f64``/``i64`` numbers. ``dato.accumulate = true`` (on matmul) means the
 output is also an input: the kernel computes ``out = out + op(operands)``, as AIE matmul
-kernels do (``acc += dato.matmul(...)``). Their C++ sources are ``kernel_source.py``'s and
-link as ``dato_kernels.o``.
+kernels do (``acc += dato.matmul(...)``); with ``dato.band = <rows>`` as well, the output is
+a whole local and the product goes into that many of its rows, from the row given by an i32
+before the output (``acc[r0:r1, :] += dato.matmul(...)``, in place). Their C++ sources are
+``kernel_source.py``'s and link as ``dato_kernels.o``.
 
 A user kernel (``@dato.kernel``) carries ``dato.kernel = "<name>"``. With C++ source its
 declaration is the source's function, ``@<symbol>``, linked with ``<stem>.o`` (the project's
