@@ -109,8 +109,10 @@ def test_the_design_adds_into_the_band_in_place_and_aie_emu_equals_sim(t):
 
 
 @needs_gxx
-def test_csim_equals_sim():
+def test_the_hls_kernel_adds_into_the_band_in_place_and_csim_equals_sim():
     prog = dato.compile(banded_gemm(int16))
+    calls = [line.strip() for line in prog.emit("hls").splitlines() if "dato::matmul" in line]
+    assert calls and all(c.startswith("dato::matmul<true>(acc, ") for c in calls)
     rng = np.random.default_rng(4)
     A = rng.integers(-9, 9, (M, K)).astype(np.int16)
     B = rng.integers(-9, 9, (K, N)).astype(np.int16)

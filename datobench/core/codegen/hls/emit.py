@@ -40,6 +40,7 @@ from datobench.core.ir.ops import op_of
 from datobench.core.ir.program import Graph, Instance
 from datobench.core.ir.types import DType, TensorType, dtype_of, index
 from datobench.core.passes.drain import drained
+from datobench.core.passes.scratch import accumulates_band
 
 
 def loop_sites(graph: Graph) -> list[tuple[Instance, For]]:
@@ -187,6 +188,11 @@ class _Instance:
             self.line(f"{name} = {self.expr(v)};")
 
     def store(self, s: Store):
+        if accumulates_band(s):  # acc[r0:r1, :] += a @ b: into the band's rows where they are
+            a, b = (self.expr(x) for x in s.value.rhs.args)
+            row = self.expr(s.indices[0].start)
+            self.line(f"dato::matmul<true>({self.var(s.base.name)}, {a}, {b}, {row});")
+            return
         value = self.expr(s.value)
         base, shape, starts, keep = self.place(s.base, s.indices)
         if not keep:  # one element

@@ -268,9 +268,10 @@ void transpose(Out& out, const A& a) {
     }
 }
 
-// out = a @ b (or out += a @ b): products accumulated exactly (64-bit integers or float)
+// out = a @ b (or out += a @ b): products accumulated exactly (64-bit integers or float);
+// from row ``row`` of out, the rows a band update (acc[r0:r1, :] += a @ b) adds into in place
 template <bool Accumulate, typename Out, typename A, typename B>
-void matmul(Out& out, const A& a, const B& b) {
+void matmul(Out& out, const A& a, const B& b, int row = 0) {
   using T = typename Out::element;
   using Acc = acc_t<T>;
   for (int i = 0; i < A::shape[0]; i++)
@@ -282,9 +283,9 @@ void matmul(Out& out, const A& a, const B& b) {
         s += static_cast<Acc>(a.at(i, k)) * static_cast<Acc>(b.at(k, j));
       }
       if constexpr (Accumulate) {
-        out.at(i, j) = static_cast<T>(static_cast<Acc>(out.at(i, j)) + s);
+        out.at(row + i, j) = static_cast<T>(static_cast<Acc>(out.at(row + i, j)) + s);
       } else {
-        out.at(i, j) = static_cast<T>(s);
+        out.at(row + i, j) = static_cast<T>(s);
       }
     }
 }
