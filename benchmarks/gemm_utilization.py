@@ -21,7 +21,7 @@ from collections import Counter
 import datobench as dato
 from datobench import bf16, float32, int8
 from datobench.programs import staged_gemm, systolic_gemm, whole_array_gemm
-from datobench.programs.asymmetric import utilization_row
+from datobench.programs.asymmetric import staging_rows, utilization_row
 
 NPU_GOAL, FPGA_GOAL = 0.84, 0.98
 GRIDS = {"npu1_4col": (4, 4), "npu2": (4, 8)}
@@ -156,6 +156,8 @@ def main():
     print(
         f"  asymmetric (mlir-aie's XDNA2 design, 4096x4096x2048): {target} {dtype} {u:.1%} {tile}"
     )
+    for line in staging_rows(target):
+        print(f"      {line}")
     where = f"; the best is {best_row[0]} {best_row[1]}: {best_row[2]}" if best_row else ""
     print(
         f"  best NPU utilisation {ours_best:.1%} (goal {NPU_GOAL:.0%}: "

@@ -10,14 +10,17 @@ that the large C tile, B's buffers and A's fit its 64 KiB; with A in whole 128 x
 It runs small on the functional simulator against numpy (the bfp16 emulation of
 `datobench.core.ir.bfp`: B quantised by `dato.quantise_bfp16`, A quantised along K by the
 datapath, float32 sums, bf16 results), then maps at the full 4096 x 4096 x 2048 on npu2, prints
-what one core's memory holds, and times it (timing only) in the cycle-approximate model.
+what one core's memory holds, and times it (timing only) in the cycle-approximate model: DDR
+bound, B being read once per block row of C. Staging B's K x 128 panels in the memory tiles
+(`panel=128`) would read it once; at the full size a panel does not fit a memory tile (the
+mapper says why), at K = 1536 it does, and the example times both there.
 """
 
 import numpy as np
 
 import datobench as dato
 from datobench.programs import asymmetric_gemm, unsliced_gemm
-from datobench.programs.asymmetric import FULL_SIZE, reference
+from datobench.programs.asymmetric import FULL_SIZE, bound, reference, staging_rows
 
 M, K, N = 512, 128, 256  # the small run: the example's tiles on a 2 x 2 grid
 small = asymmetric_gemm(M, K, N, rows=2, cols=2)
@@ -54,8 +57,10 @@ def main():
     perf = prog.run(backend="perf", values=False)
     print(
         f"  {'x'.join(map(str, FULL_SIZE))} on npu2: {perf.cycles:,} cycles, "
-        f"{perf.utilization:.1%} of the bfp16 peak"
+        f"{perf.utilization:.1%} of the bfp16 peak ({bound(perf)})"
     )
+    for line in staging_rows():
+        print(" ", line)
     try:
         dato.compile(unsliced_gemm(*FULL_SIZE), target="npu2")
         raise AssertionError("whole A tiles fitted a core")

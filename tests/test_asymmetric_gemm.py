@@ -1,6 +1,7 @@
 """The asymmetric GEMM (bf16 A and C, bfp16 B, A in 32-row slices): it maps on npu2 at the
 full size within a core's memory, equals the numpy emulation when small, and the same GEMM
-with whole A tiles is refused for the memory it would need."""
+with whole A tiles is refused for the memory it would need. B staged in the memory tiles is
+refused at the full size (its panel does not fit), and where it fits it reads B once."""
 
 from __future__ import annotations
 
@@ -9,7 +10,14 @@ import pytest
 
 import datobench as dato
 from datobench.programs import asymmetric_gemm, unsliced_gemm
-from datobench.programs.asymmetric import FULL_SIZE, reference, utilization_row
+from datobench.programs.asymmetric import (
+    FULL_SIZE,
+    STAGED_SIZE,
+    reference,
+    staging_rows,
+    timed,
+    utilization_row,
+)
 
 KIB = 1024
 
@@ -37,13 +45,19 @@ def test_a_core_holds_the_c_tile_a_slices_and_b_tiles(full):
     assert use.used["data memory"] == sum(items.values()) <= use.capacity["data memory"]
 
 
-def test_sim_equals_numpy_small():
+def test_the_c_tile_is_one_local_that_takes_no_scratch(full):
+    items = dict(full.mapping.tiles["0,2"].items["data memory"])
+    assert not any("scratch" in who for who in items)  # each band's product added in place
+
+
+@pytest.mark.parametrize("panel", [None, 128], ids=["unstaged", "staged"])
+def test_sim_equals_numpy_small(panel):
     M, K, N = 256, 128, 256
     rng = np.random.default_rng(7)
     A = rng.standard_normal((M, K)).astype(dato.bf16.np)
     B = dato.quantise_bfp16(rng.standard_normal((K, N)).astype(np.float32))
     C = np.zeros((M, N), dato.bf16.np)
-    asymmetric_gemm(M, K, N, rows=2, cols=2)(A, B, C)
+    asymmetric_gemm(M, K, N, rows=2, cols=2, panel=panel)(A, B, C)
     assert np.array_equal(C, reference(A, B))
     assert np.allclose(C.astype(np.float32), A.astype(np.float32) @ B, atol=1.0)
 
@@ -60,3 +74,19 @@ def test_the_benchmark_row_times_the_full_size():
     assert (target, dtype) == ("npu2", "bf16 x bfp16")
     assert 0.2 < utilization <= 1.0
     assert tile.startswith("128x64x128")
+
+
+def test_staged_b_does_not_fit_a_memory_tile_at_the_full_size():
+    # a K x 128 panel of bfp16: 4096 * 128 * 9 / 8 bytes
+    with pytest.raises(dato.MappingError, match=r"\(4096, 128\) of 'b' \(B\) takes 576\.0 KiB"):
+        timed(panel=128)
+    assert staging_rows()[0].startswith("B staged at 4096x4096x2048: refused: the staged panel")
+
+
+def test_staged_b_is_read_from_ddr_once_where_its_panel_fits():
+    M, K, N = STAGED_SIZE
+    unstaged, staged = timed(STAGED_SIZE), timed(STAGED_SIZE, panel=128)
+    b_bytes = K * N * 9 // 8
+    block_rows = M // 4 // 128  # unstaged, each core row reads all of B once per block row
+    assert unstaged.dram_moved - staged.dram_moved == (block_rows - 1) * b_bytes
+    assert staged.cycles < unstaged.cycles
