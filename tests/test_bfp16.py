@@ -315,6 +315,8 @@ def test_npu1_has_no_bfp16_datapath():
 def test_the_npu_and_hls_backends_refuse_bfp16_at_first_use():
     with pytest.raises(dato.CapabilityError, match="the NPU backend has no bfp16 kernels yet"):
         dato.compile(mixed, target="npu2").emit("mlir-aie")
+    with pytest.raises(dato.CapabilityError, match="build with AMD's chess compiler, not Peano"):
+        dato.compile(mixed, target="npu1").emit("mlir-aie")
     with pytest.raises(dato.CapabilityError, match="the HLS backend has no bfp16 type") as e:
         dato.compile(mixed, target="u250").emit("hls")
     assert "parameter 'B' is bfp16" in str(e.value)

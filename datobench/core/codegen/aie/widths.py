@@ -2,7 +2,10 @@
 and kernels (``i8``, ``i16``, ``i32``, ``bf16``, ``f32``), and no bit slices or packing, which
 have no AIE kernels yet. A program using another integer type (int4, uint8, UInt(n)...) or
 those ops runs on every simulator and on FPGAs, and is refused here, at its first use; so is
-bfp16, which runs on the simulators only."""
+bfp16, which runs on the simulators only: mlir-aie's bf16 x bfp16ebs8 GEMMs (its asymmetric
+tile buffering examples) take B as ``!aiex.bfp<"bfp16ebs8">`` memrefs, one element per block of
+8 values (9 bytes), laid out by the host in column-major 8 x 8 sub-blocks per core tile, and
+their kernels build with AMD's chess compiler, not with Peano, which the NPU build uses."""
 
 from __future__ import annotations
 
@@ -41,9 +44,9 @@ def _check(dtype: DType, what: str, loc: Loc | None) -> None:
     if dtype == bfp16:
         raise CapabilityError(
             f"the NPU backend has no bfp16 kernels yet: {what} is bfp16, and mlir-aie's "
-            "bfp16ebs8 matmul takes its 8 x 8 blocks shuffled in DDR, which the runtime "
-            "sequence here does not do: run it on the simulators (sim, perf), or convert to "
-            "bf16 for the NPU",
+            "bfp16ebs8 matmuls take B's 8 x 8 blocks shuffled by the host and build with "
+            "AMD's chess compiler, not Peano: run it on the simulators (sim, perf), or "
+            "convert to bf16 for the NPU",
             loc,
         )
     if dtype.name not in MLIR:
