@@ -175,6 +175,7 @@ function render({ model, el: host }) {
         meter.appendChild(fill);
         tile.appendChild(meter);
       }
+      for (const s of t.staged || []) tile.appendChild(stagedTag(s, t.memory, m.cycle));
       tiles.set(`${t.col},${t.row}`, tile);
       grid.appendChild(tile);
     }
@@ -211,6 +212,23 @@ function render({ model, el: host }) {
       const chip = root.querySelector(`[data-task="${CSS.escape(focused)}"]`);
       if (chip) chip.focus({ preventScroll: true });
     }
+  }
+
+  // A staged buffer (dato.stage) in a memory tile: its tensor and size of the tile's memory,
+  // and at the scrubber's cycle the panel it holds (of those it loads) and whether that one
+  // is still filling from DDR.
+  function stagedTag(s, memory, cycle) {
+    const kib = (n) => (n / 1024).toFixed(n % 1024 ? 1 : 0);
+    const of = memory ? ` of ${kib(memory[1])}` : "";
+    let held = "";
+    if (s.panel === null) held = " · empty";
+    else if (s.panel !== undefined) held = ` · p${s.panel + 1}/${s.panels} ${s.state}`;
+    const tensor = s.name.split("[")[0];
+    const title = `${s.name} staged here: ${kib(s.bytes)}${of} KiB` + (s.panel === undefined
+      ? "" : s.panel === null ? "; no panel loaded yet"
+        : `; at cycle ${Number(cycle).toLocaleString()} panel ${s.panel + 1} of ${s.panels}, ${s.state}`);
+    return el("span", { class: "dato-l2", "data-staged": s.name, title },
+      `L2 ${tensor} ${kib(s.bytes)}${of} KiB${held}`);
   }
 
   // -- the help while a chip is held -----------------------------------------------------
