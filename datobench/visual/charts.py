@@ -45,11 +45,12 @@ DDR, DMA = "#7c3aed", "#0d9488"  # DDR's bandwidth; a DMA unit with a transfer i
 
 
 def frame(width: int, height: int, body: list[str]) -> str:
+    """The chart's SVG, shrunk to its box where that is narrower (a notebook at 1280 px with
+    the sidebar open) rather than cut at the right."""
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-family="{FONT}" font-size="11">'
-        + "".join(body)
-        + "</svg>"
+        f'viewBox="0 0 {width} {height}" style="max-width:100%;height:auto" '
+        f'font-family="{FONT}" font-size="11">' + "".join(body) + "</svg>"
     )
 
 
@@ -270,8 +271,8 @@ def _panel_ticks(buf, window: tuple[int, int], y: int) -> list[str]:
             )
         if x1 - x0 >= 26:
             out.append(
-                f'<text x="{x0 + 3:.1f}" y="{y + 11}" fill="{INK}" font-size="9" '
-                f'pointer-events="none">p{k + 1}</text>'
+                f'<text x="{x0 + 3:.1f}" y="{y + 11}" fill="{INK}" font-size="9" stroke="#fff" '
+                f'stroke-width="2" paint-order="stroke" pointer-events="none">p{k + 1}</text>'
             )
     return out
 

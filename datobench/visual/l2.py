@@ -78,7 +78,7 @@ def staged(program, perf, profs: dict) -> list[StagedBuffer]:
     for prof in profs.values():
         for a in prof.accesses:
             if a.stage is not None:
-                shards.setdefault(f"{a.buffer}[{_window(a.window)}]", a)
+                shards.setdefault(shard_of(a), a)
     out = []
     for use in program.mapping.tiles.values():
         for shard, _ in staged_buffers(use):
@@ -91,8 +91,9 @@ def staged(program, perf, profs: dict) -> list[StagedBuffer]:
     return out
 
 
-def _window(window) -> str:
-    return ", ".join(f"{lo}:{hi}" for lo, hi in window)
+def shard_of(access) -> str:
+    """The shard a staged access reads, as the mapper names its buffer: ``B[0:512, 0:128]``."""
+    return f"{access.buffer}[{', '.join(f'{lo}:{hi}' for lo, hi in access.window)}]"
 
 
 def _buffer(name, shard, tile, capacity, access, perf) -> StagedBuffer:

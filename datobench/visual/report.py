@@ -24,7 +24,7 @@ def report_html(program, perf=None, staged: list[l2.StagedBuffer] | None = None)
         parts.append(f"<p>critical path: {path}</p>")
         if staged:
             line = f"{l2.traffic_line(staged)}; DDR moved {perf.dram_moved / 1e6:,.2f} MB in all"
-            parts.append(f'<p class="dato-l2">{escape(line)}</p>')
+            parts.append(f"<p>{escape(line)}</p>")
     if program.report is not None:
         rows = program.report.rows()
         cols = [
