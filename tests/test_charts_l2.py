@@ -166,3 +166,38 @@ def test_the_roofline_charges_a_staged_read_its_buffers_refills_not_its_slices(s
     assert sum(p.bytes for p in points) == pytest.approx(perf.dram_moved)
     for p in points:  # every tile under its roofs
         assert p.attained <= roofs.at(p.intensity) * 1.001
+
+
+SMALL = dict(M=128, K=64, N=128, m=16, k=16, n=16, t_in=int8, t_out=int8, rows=2, cols=2)
+
+
+def small(target: str, depth: int):
+    prog = dato.compile(staged_gemm(**SMALL, depth=depth), target=target)
+    perf = prog.run(backend="perf", values=False)
+    return prog, perf, bottleneck.traffic(prog, perf, profiles(prog.graph))
+
+
+def test_at_depth_2_a_refill_overlaps_the_slices_of_the_panel_before_it():
+    prog, perf, moved = small("npu1_4col", 2)
+    svg = occupancy(prog, perf, moved)
+    for n, buf in enumerate(moved.staged):
+        holds = perf.staged[buf.name]
+        # two buffers: the lane's height is the panels held over both
+        held = sum(r - s for s, _, r in holds) / (2 * perf.cycles)
+        assert band_share(svg, n, "held", charts.LANE_H) == pytest.approx(held, abs=0.01)
+        (_, end, sent), (start, _, _) = holds[:2]
+        assert start < sent  # the second panel loads while the first is still read
+        share = l2.shares(buf, perf.cycles)
+        assert share["refill"] + share["serve"] + share["idle"] > 1  # they overlap
+    assert "L2 0,1 B 64x16 x2" in svg
+
+
+def test_an_fpgas_staged_buffers_are_on_chip_ram_named_by_their_shard():
+    prog, perf, moved = small("u280", 1)
+    assert moved.sizes.sum() == perf.dram_moved
+    svg = occupancy(prog, perf, moved)
+    assert ">RAM B[0:64, 0:64] x1</text>" in svg and ">RAM B[0:64, 64:128] x1</text>" in svg
+    assert ">DDR -&gt; RAM</text>" in svg and ">RAM -&gt; PEs</text>" in svg
+    assert l2.traffic_line(moved.staged).startswith(
+        "on-chip RAM: 0.03 MB served to the PEs from 2 staged buffers, 0.01 MB read from DDR"
+    )

@@ -85,7 +85,7 @@ def legend(items: list[tuple[str, str]], count: str) -> list[str]:
     x = LABEL_W
     for label, color in items:
         out.append(f'<rect x="{x}" y="5" width="10" height="10" fill="{color}"/>')
-        out.append(f'<text x="{x + 14}" y="14" fill="{INK}">{label}</text>')
+        out.append(f'<text x="{x + 14}" y="14" fill="{INK}">{escape(label)}</text>')
         x += 26 + 6.6 * len(label)
     out.append(
         f'<text x="{LABEL_W + PLOT_W}" y="14" fill="{MUTED}" text-anchor="end">{count}</text>'
@@ -153,7 +153,7 @@ def occupancy_svg(
     staged = staged or []
     items = [("mean fill", MEAN_FILL), ("largest fill", MAX_FILL), ("full", STALL_OUT)]
     if staged:
-        items += [("DDR -> L2", l2.REFILL), ("L2 -> cores", l2.SERVE), ("panel held", l2.HELD)]
+        items += l2.legend(staged)
     body = legend(items, lane_count(len(names), "stream"))
     body += _l2_lanes(perf, staged, window, cycle)
     for n, name in enumerate(names, len(staged)):

@@ -59,8 +59,16 @@ class StagedBuffer:
 
     @property
     def label(self) -> str:
-        place = f"{self.tile[0]},{self.tile[1]}" if self.tile else "RAM"
+        """Memory tile, tensor, panel shape and depth (an FPGA's buffers, all in one on-chip
+        memory, by their shard instead)."""
+        if self.tile is None:
+            return f"RAM {self.shard} x{self.depth}"
+        place = f"{self.tile[0]},{self.tile[1]}"
         return f"L2 {place} {self.tensor} {'x'.join(map(str, self.panel))} x{self.depth}"
+
+    @property
+    def readers(self) -> str:
+        return "cores" if self.tile else "PEs"
 
     def panel_at(self, cycle: float) -> int | None:
         """The load whose panel is the newest in the buffer at ``cycle`` (from 0), or None
@@ -119,6 +127,12 @@ def _buffer(name, shard, tile, capacity, access, perf) -> StagedBuffer:
     )
 
 
+def legend(bufs: list[StagedBuffer]) -> list[tuple[str, str]]:
+    """The lanes' words and colours in the chart's legend."""
+    level, readers = ("L2", "cores") if bufs[0].tile else ("RAM", "PEs")
+    return [(f"DDR -> {level}", REFILL), (f"{level} -> {readers}", SERVE), ("panel held", HELD)]
+
+
 def held_columns(buf: StagedBuffer, e: np.ndarray) -> np.ndarray:
     """The mean share of the buffer's depth holding a panel in each column between edges
     ``e``: panel k goes to buffer k mod depth, whose panels follow one another."""
@@ -151,21 +165,20 @@ def summary(buf: StagedBuffer, share: dict[str, float]) -> str:
         f"{buf.shard} staged in {buf.where}: panel {' x '.join(map(str, buf.panel))} "
         f"({kib(buf.panel_bytes)}), depth {buf.depth}, {kib(buf.bytes)} of {kib(buf.capacity)}; "
         f"{len(buf.refills):,} panels refilled from DDR ({buf.ddr_bytes / 1e6:,.2f} MB), "
-        f"{buf.served_bytes / 1e6:,.2f} MB served to the cores; refilling "
+        f"{buf.served_bytes / 1e6:,.2f} MB served to the {buf.readers}; refilling "
         f"{share['refill']:.1%} of the run, serving {share['serve']:.1%}, idle {share['idle']:.1%}"
     )
 
 
 def band_tip(buf: StagedBuffer, kind: str, share: dict[str, float]) -> str:
-    if kind == "held":
-        return f"{buf.shard}: the panels held, of {buf.depth} ({kib(buf.bytes)} of {buf.where})"
+    """The tooltip of a lane's refill ("refill") or serve band."""
     if kind == "refill":
         return (
             f"{buf.shard}: DDR -> {buf.where}, {len(buf.refills):,} panel refills, "
             f"{buf.ddr_bytes / 1e6:,.2f} MB; a refill in flight {share['refill']:.1%} of the run"
         )
     return (
-        f"{buf.shard}: {buf.where} -> cores, {len(buf.serves):,} slices, "
+        f"{buf.shard}: {buf.where} -> {buf.readers}, {len(buf.serves):,} slices, "
         f"{buf.served_bytes / 1e6:,.2f} MB; a slice being sent {share['serve']:.1%} of the run"
     )
 
@@ -177,12 +190,12 @@ def traffic_line(bufs: list[StagedBuffer]) -> str:
         return ""
     served = sum(b.served_bytes for b in bufs)
     read = sum(b.ddr_bytes for b in bufs)
-    where = "memory tiles" if bufs[0].tile else "on-chip memory"
+    level, where = ("L2", " in memory tiles") if bufs[0].tile else ("on-chip RAM", "")
     plural = "s" if len(bufs) != 1 else ""
     reuse = f": each byte read from DDR served {served / read:.1f} times" if read else ""
     return (
-        f"L2: {served / 1e6:,.2f} MB served to the cores from {len(bufs)} staged buffer{plural} "
-        f"in {where}, {read / 1e6:,.2f} MB read from DDR into them{reuse}"
+        f"{level}: {served / 1e6:,.2f} MB served to the {bufs[0].readers} from {len(bufs)} "
+        f"staged buffer{plural}{where}, {read / 1e6:,.2f} MB read from DDR into them{reuse}"
     )
 
 
@@ -190,4 +203,5 @@ def served_line(bufs: list[StagedBuffer]) -> str:
     """The same in a few words, for the panel's one-line summary."""
     served = sum(b.served_bytes for b in bufs)
     read = sum(b.ddr_bytes for b in bufs)
-    return f"L2 served {served / 1e6:,.2f} MB for {read / 1e6:,.2f} MB read from DDR"
+    level = "L2" if bufs[0].tile else "on-chip RAM"
+    return f"{level} served {served / 1e6:,.2f} MB for {read / 1e6:,.2f} MB read from DDR"
