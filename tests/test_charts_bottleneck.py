@@ -92,8 +92,8 @@ def test_each_dma_lane_is_painted_while_a_transfer_is_in_flight(gemm):
     svg = visual.timeline_svg(perf, 0, None, moved)
     # a column's shim and memory tile each way: four columns, reads and writes
     assert [lane.label for lane in moved.lanes[:2]] == [
-        "shim/mem 0: DDR -> tiles",
-        "shim/mem 0: tiles -> DDR",
+        "col 0: DDR -> tiles",
+        "col 0: tiles -> DDR",
     ]
     assert len(moved.lanes) == 8
     assert "DDR -&gt; shim 0,0 -&gt; memory tile 0,1 -&gt; tiles" in svg

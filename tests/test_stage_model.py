@@ -252,7 +252,7 @@ def test_the_tile_array_model_shows_the_staged_panel_of_a_memory_tile_and_its_fi
         return next(t["staged"] for t in model["tiles"] if (t["col"], t["row"]) == (0, 1))
 
     assert staged_at(0) == [
-        {"name": "B[0:64, 0:64]", "bytes": 64 * 16, "panel": 0, "state": "filling"}
+        {"name": "B[0:64, 0:64]", "bytes": 64 * 16, "panel": 0, "panels": 4, "state": "filling"}
     ]
     assert staged_at(round(end) + 1)[0]["state"] == "held"
     assert staged_at(round(second[0]) + 1)[0]["panel"] == 1

@@ -7,19 +7,21 @@ The perf model books each transfer's span (``PerfResult.dma``) and each stall's 
 (``TileTiming.waited_on``); the bytes of a transfer are its access's bytes over the number of
 tiles it moves. A window read by several instances is read from DDR once (its readers share
 the transfers), so the transfers' bytes are what DDR moved, not ``PerfResult.dram_bytes``,
-which counts each reader's.
+which counts each reader's. A staged read (``dato.stage``) takes its slices from its buffer in
+L2, not from DDR: what it reads from DDR is its buffer's refills (``visual.l2``).
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from datobench.core.kinds import kind_of
 from datobench.core.perf.result import engine_name
-from datobench.visual.buckets import SpreadBytes
+from datobench.visual import l2
+from datobench.visual.buckets import SpreadBytes, union
 
 # tiles waiting on DDR for less of the run than this get no sentence: it is not what holds
 # them back
@@ -46,6 +48,7 @@ class Traffic:
     spread: SpreadBytes  # the transfers' bytes over time, for the charts' columns
     lanes: list[DmaLane]
     roof: float  # bytes per second DDR allows (the target's dram_bytes_per_s)
+    staged: list[l2.StagedBuffer] = field(default_factory=list)  # dato.stage's buffers
 
     def rate(self, seconds: float) -> float:
         """Bytes per second DDR moved over a run of ``seconds``."""
@@ -61,7 +64,7 @@ def traffic(program, perf, profs: dict) -> Traffic:
     for prof in profs.values():
         for a in prof.accesses:
             spans = perf.dma.get(engine_name(a.instance, a.param, a.direction))
-            if not spans:
+            if not spans or a.stage is not None:  # a staged read's slices come from L2
                 continue
             moved = a.bytes / max(round(a.bytes / max(a.tile_bytes, 1)), 1)
             column = where.get((a.instance, a.buffer, a.direction))
@@ -69,6 +72,11 @@ def traffic(program, perf, profs: dict) -> Traffic:
             flat = np.fromiter(itertools.chain.from_iterable(spans), float, count=2 * len(spans))
             groups.setdefault(key, []).append((flat.reshape(-1, 2), moved))
             paths.setdefault(key, _path(program, key))
+    buffers = l2.staged(program, perf, profs)
+    for buf in buffers:  # its refills are DDR reads, through its column's shim
+        key = (0, buf.tile[0], "read") if buf.tile else (1, buf.tensor, "read")
+        groups.setdefault(key, []).append((buf.refills, buf.panel_bytes))
+        paths.setdefault(key, _path(program, key))
     lanes, starts, stops, sizes = [], [], [], []
     for key in sorted(groups, key=lambda k: (k[0], str(k[1]), k[2])):
         engines = groups[key]
@@ -76,7 +84,7 @@ def traffic(program, perf, profs: dict) -> Traffic:
             starts.append(spans[:, 0])
             stops.append(spans[:, 1])
             sizes.append(np.full(len(spans), moved))
-        merged = _union(np.concatenate([s for s, _ in engines]))
+        merged = union(np.concatenate([s for s, _ in engines]))
         count = sum(len(s) for s, _ in engines)
         total = sum(len(s) * moved for s, moved in engines)
         lanes.append(DmaLane(_label(key), paths[key], merged, count, total))
@@ -86,7 +94,7 @@ def traffic(program, perf, profs: dict) -> Traffic:
 
     roof = float(program.target.param("memory.dram_bytes_per_s", 0.0))
     spread = SpreadBytes(joined(starts), joined(stops), joined(sizes))
-    return Traffic(joined(sizes), spread, lanes, roof)
+    return Traffic(joined(sizes), spread, lanes, roof, buffers)
 
 
 def _columns(program) -> dict[tuple, int]:
@@ -104,7 +112,7 @@ def _columns(program) -> dict[tuple, int]:
 def _label(key: tuple) -> str:
     _, unit, direction = key
     arrow = "DDR -> tiles" if direction == "read" else "tiles -> DDR"
-    return f"shim/mem {unit}: {arrow}" if key[0] == 0 else f"{unit}: {arrow}"
+    return f"col {unit}: {arrow}" if key[0] == 0 else f"{unit}: {arrow}"
 
 
 def _path(program, key: tuple) -> str:
@@ -118,18 +126,6 @@ def _path(program, key: tuple) -> str:
     hops = [f"shim {shim[0]},{shim[1]}"] + ([f"memory tile {mem[0]},{mem[1]}"] if mem else [])
     steps = ["DDR", *hops, "tiles"] if direction == "read" else ["tiles", *hops[::-1], "DDR"]
     return " -> ".join(steps)
-
-
-def _union(spans: np.ndarray) -> np.ndarray:
-    """Overlapping spans merged: when at least one of them was in flight."""
-    if not len(spans):
-        return spans.reshape(0, 2)
-    spans = spans[np.argsort(spans[:, 0], kind="stable")]
-    reach = np.maximum.accumulate(spans[:, 1])
-    new = np.concatenate(([True], spans[1:, 0] > reach[:-1]))
-    first = np.flatnonzero(new)
-    last = np.concatenate((first[1:], [len(spans)])) - 1
-    return np.stack((spans[first, 0], reach[last]), axis=1)
 
 
 def ddr_wait_share(perf) -> float:

@@ -110,6 +110,18 @@ def covered_columns(spans, e: np.ndarray) -> np.ndarray:
     return np.diff(_covered(flat[:, 0], flat[:, 1], e)) / np.diff(e)
 
 
+def union(spans: np.ndarray) -> np.ndarray:
+    """Overlapping spans merged: when at least one of them was in flight."""
+    if not len(spans):
+        return spans.reshape(0, 2)
+    spans = spans[np.argsort(spans[:, 0], kind="stable")]
+    reach = np.maximum.accumulate(spans[:, 1])
+    new = np.concatenate(([True], spans[1:, 0] > reach[:-1]))
+    first = np.flatnonzero(new)
+    last = np.concatenate((first[1:], [len(spans)])) - 1
+    return np.stack((spans[first, 0], reach[last]), axis=1)
+
+
 class SpreadBytes:
     """Transfers' bytes spread evenly over their spans (one of no length counts where it
     starts), summarised per column exactly. The bytes moved up to a cycle are sums over the

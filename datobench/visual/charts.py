@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from datobench.visual import l2
 from datobench.visual.bottleneck import Traffic
 from datobench.visual.buckets import (
     STATES,
@@ -20,6 +21,7 @@ from datobench.visual.buckets import (
     fill_arrays,
     fill_columns,
     state_columns,
+    union,
     waits,
 )
 from datobench.visual.colors import (
@@ -36,17 +38,19 @@ LABEL_W, ROW_H, PLOT_W = 150, 22, 640
 LANE_H = ROW_H - 6  # a lane's painted height
 HEAD_H = 22  # the line above the lanes: the legend and how many lanes
 MAX_ROWS = 32  # lanes shown at once; the panel scrolls past this
+PANEL_TIPS = 200  # a staged buffer's panels in a window past which they get no tooltips
 STATE_WORDS = {"busy": "busy", "in": "waiting for input", "out": "waiting for room", "idle": "idle"}
 MEAN_FILL, MAX_FILL = "#2563eb", "#bfdbfe"
 DDR, DMA = "#7c3aed", "#0d9488"  # DDR's bandwidth; a DMA unit with a transfer in flight
 
 
 def frame(width: int, height: int, body: list[str]) -> str:
+    """The chart's SVG, shrunk to its box where that is narrower (a notebook at 1280 px with
+    the sidebar open) rather than cut at the right."""
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-family="{FONT}" font-size="11">'
-        + "".join(body)
-        + "</svg>"
+        f'viewBox="0 0 {width} {height}" style="max-width:100%;height:auto" '
+        f'font-family="{FONT}" font-size="11">' + "".join(body) + "</svg>"
     )
 
 
@@ -81,7 +85,7 @@ def legend(items: list[tuple[str, str]], count: str) -> list[str]:
     x = LABEL_W
     for label, color in items:
         out.append(f'<rect x="{x}" y="5" width="10" height="10" fill="{color}"/>')
-        out.append(f'<text x="{x + 14}" y="14" fill="{INK}">{label}</text>')
+        out.append(f'<text x="{x + 14}" y="14" fill="{INK}">{escape(label)}</text>')
         x += 26 + 6.6 * len(label)
     out.append(
         f'<text x="{LABEL_W + PLOT_W}" y="14" fill="{MUTED}" text-anchor="end">{count}</text>'
@@ -133,27 +137,31 @@ def step_area(heights: np.ndarray, y_base: float) -> str:
 
 
 def occupancy_svg(
-    perf, depths: dict[str, int], cycle: int | None = None, window: tuple[int, int] | None = None
+    perf,
+    depths: dict[str, int],
+    cycle: int | None = None,
+    window: tuple[int, int] | None = None,
+    staged: list[l2.StagedBuffer] | None = None,
 ) -> str:
     """One lane per channel: in each pixel column (of the run, or of ``window``) its mean
     fill (dark) over its largest fill (light), with a red mark where it was full (its producer
-    waits)."""
+    waits). Above them, one lane per staged buffer (``visual.l2``): the panels it held, and
+    its refills from DDR and the slices it sent the cores."""
     names = sorted(perf.channels)
     total = max(perf.cycles, 1)
     window = run_window(perf, window)
-    body = legend(
-        [("mean fill", MEAN_FILL), ("largest fill", MAX_FILL), ("full", STALL_OUT)],
-        lane_count(len(names), "stream"),
-    )
-    for n, name in enumerate(names):
+    staged = staged or []
+    items = [("mean fill", MEAN_FILL), ("largest fill", MAX_FILL), ("full", STALL_OUT)]
+    if staged:
+        items += l2.legend(staged)
+    body = legend(items, lane_count(len(names), "stream"))
+    body += _l2_lanes(perf, staged, window, cycle)
+    for n, name in enumerate(names, len(staged)):
         y = HEAD_H + n * ROW_H
         depth = max(depths.get(name, 1), 1)
         points = perf.channels[name]
         columns = fill_columns(fill_arrays(perf, name), depth, total, PLOT_W, window)
-        body.append(
-            f'<text x="{LABEL_W - 8}" y="{y + 14}" fill="{INK}" text-anchor="end">'
-            f"{escape(name)}</text>"
-        )
+        body.append(_lane_label(name, y))
         body.append(
             f'<rect x="{LABEL_W}" y="{y + 2}" width="{PLOT_W}" height="{LANE_H}" '
             f'fill="#f8fafc" stroke="#e2e8f0"><title>{escape(name)} (depth {depth}): '
@@ -174,10 +182,99 @@ def occupancy_svg(
                 f'<text data-dato-fill="{escape(name)}" x="{LABEL_W + PLOT_W + 6}" y="{y + 14}" '
                 f'fill="{MUTED}">{fill_at(points, cycle)}/{depth}</text>'
             )
-    bottom = HEAD_H + len(names) * ROW_H + 2
+    bottom = HEAD_H + (len(staged) + len(names)) * ROW_H + 2
     body += axis(window, bottom)
     body += cursor(cycle, window, bottom)
     return frame(LABEL_W + PLOT_W + 50, bottom + 34, body)
+
+
+def _l2_lanes(perf, staged: list, window: tuple[int, int], cycle: int | None) -> list[str]:
+    """A lane per staged buffer: the share of its depth holding a panel (the whole height),
+    a refill in flight (the upper half) and a slice being sent (the lower half) in each
+    column; a tick and a number where each panel's refill starts, a tooltip per panel, and
+    the panel held at the scrubber's cycle at the right."""
+    e = edges(perf.cycles, PLOT_W, window)
+    out = []
+    for n, buf in enumerate(staged):
+        y = HEAD_H + n * ROW_H
+        base, half = y + 2 + LANE_H, LANE_H / 2
+        share = l2.shares(buf, perf.cycles)
+        out.append(_lane_label(buf.label, y))
+        out.append(
+            f'<rect data-l2="{n}" x="{LABEL_W}" y="{y + 2}" width="{PLOT_W}" height="{LANE_H}" '
+            f'fill="#f8fafc" stroke="#e2e8f0"><title>{escape(l2.summary(buf, share))}</title>'
+            "</rect>"
+        )
+        d = step_area(l2.held_columns(buf, e) * LANE_H, base)
+        if d:
+            out.append(f'<path data-l2="{n}" data-kind="held" d="{d}" fill="{l2.HELD}"/>')
+        out += _panel_tips(buf, window, y)
+        bands = (
+            ("refill", buf.refills, base - half, l2.REFILL),
+            ("serve", buf.serves, base, l2.SERVE),
+        )
+        for kind, spans, floor, color in bands:
+            d = step_area(covered_columns(union(spans), e) * half, floor)
+            if d:
+                out.append(
+                    f'<path data-l2="{n}" data-kind="{kind}" d="{d}" fill="{color}">'
+                    f"<title>{escape(l2.band_tip(buf, kind, share))}</title></path>"
+                )
+        out += _panel_ticks(buf, window, y)
+        if cycle is not None:
+            out.append(
+                f'<text data-dato-fill="{escape(buf.name)}" x="{LABEL_W + PLOT_W + 6}" '
+                f'y="{y + 14}" fill="{MUTED}">{l2.panel_text(buf, cycle)}</text>'
+            )
+    return out
+
+
+def _panels_in(buf, window: tuple[int, int]) -> list[tuple[int, float, float]]:
+    """The panels held in the window, as (load, first x, last x); none past PANEL_TIPS (a
+    chart's cost does not grow with the run)."""
+    start, stop = window
+    scale = PLOT_W / max(stop - start, 1)
+    inside = [(k, s, e) for k, (s, e) in enumerate(buf.holds) if e >= start and s <= stop]
+    if len(inside) > PANEL_TIPS:
+        return []
+    return [
+        (k, LABEL_W + (max(s, start) - start) * scale, LABEL_W + (min(e, stop) - start) * scale)
+        for k, s, e in inside
+    ]
+
+
+def _panel_tips(buf, window: tuple[int, int], y: int) -> list[str]:
+    """A tooltip per panel, under the refill and serve bands' own."""
+    out = []
+    for k, x0, x1 in _panels_in(buf, window):
+        (s, e), released = buf.refills[k], buf.holds[k][1]
+        tip = (
+            f"{buf.shard}: panel {k + 1} of {len(buf.refills)}, refilled from DDR over cycles "
+            f"{round(s):,}-{round(e):,}, held until its last slice was sent at cycle "
+            f"{round(released):,}"
+        )
+        out.append(
+            f'<rect data-panel="{k}" x="{x0:.1f}" y="{y + 2}" width="{max(x1 - x0, 1):.1f}" '
+            f'height="{LANE_H}" fill="transparent"><title>{escape(tip)}</title></rect>'
+        )
+    return out
+
+
+def _panel_ticks(buf, window: tuple[int, int], y: int) -> list[str]:
+    """A white tick where each panel's refill starts, and its number where there is room."""
+    out = []
+    for k, x0, x1 in _panels_in(buf, window):
+        if buf.holds[k][0] >= window[0]:
+            out.append(
+                f'<line x1="{x0:.1f}" y1="{y + 2}" x2="{x0:.1f}" y2="{y + 2 + LANE_H}" '
+                'stroke="#fff"/>'
+            )
+        if x1 - x0 >= 26:
+            out.append(
+                f'<text x="{x0 + 3:.1f}" y="{y + 11}" fill="{INK}" font-size="9" stroke="#fff" '
+                f'stroke-width="2" paint-order="stroke" pointer-events="none">p{k + 1}</text>'
+            )
+    return out
 
 
 def timeline_svg(
@@ -206,10 +303,7 @@ def timeline_svg(
         t = perf.tiles[key]
         y = HEAD_H + (above + n) * ROW_H
         names = ", ".join(t.instances[:2]) + (" ..." if len(t.instances) > 2 else "")
-        body.append(
-            f'<text x="{LABEL_W - 8}" y="{y + 14}" fill="{INK}" text-anchor="end">'
-            f"{escape(key)} {escape(names)}</text>"
-        )
+        body.append(_lane_label(f"{key} {names}", y))
         body.append(
             f'<rect x="{LABEL_W}" y="{y + 2}" width="{PLOT_W}" height="{LANE_H}" fill="{IDLE}">'
             f"<title>{_tip(t, key, 'idle', t.idle, total, {})}</title></rect>"
@@ -244,7 +338,9 @@ def _traffic_lanes(perf, moved: Traffic, window: tuple[int, int]) -> list[str]:
     rate = moved.spread.per_cycle(e) * perf.clock_hz
     scale = max(moved.roof, float(rate.max()), 1.0)
     y, base = HEAD_H, HEAD_H + 2 + LANE_H
-    out = [_lane_label("DDR GB/s", y), _lane_box(y)]
+    # the roof in the label, not past the plot's right edge (a narrow notebook clips it there)
+    roof = f" (max {moved.roof / 1e9:g})" if moved.roof else ""
+    out = [_lane_label(f"DDR GB/s{roof}", y), _lane_box(y)]
     d = step_area(rate / scale * LANE_H, base)
     if d:
         mean = moved.rate(perf.seconds)
@@ -258,9 +354,8 @@ def _traffic_lanes(perf, moved: Traffic, window: tuple[int, int]) -> list[str]:
         top = base - moved.roof / scale * LANE_H
         out.append(
             f'<line data-dato-roof="" x1="{LABEL_W}" y1="{top:.1f}" x2="{LABEL_W + PLOT_W}" '
-            f'y2="{top:.1f}" stroke="{STALL_OUT}" stroke-dasharray="4,2"/>'
-            f'<text x="{LABEL_W + PLOT_W + 4}" y="{top + 4:.1f}" fill="{MUTED}">'
-            f"{moved.roof / 1e9:g} GB/s</text>"
+            f'y2="{top:.1f}" stroke="{STALL_OUT}" stroke-dasharray="4,2">'
+            f"<title>the target's DDR bandwidth: {moved.roof / 1e9:g} GB/s</title></line>"
         )
     for n, lane in enumerate(moved.lanes, 1):
         y = HEAD_H + n * ROW_H
@@ -279,11 +374,34 @@ def _traffic_lanes(perf, moved: Traffic, window: tuple[int, int]) -> list[str]:
 
 
 def _lane_label(text: str, y: int) -> str:
-    shown = text if len(text) <= 24 else text[:23] + "…"
+    """A lane's label, right-aligned before it, cut to what fits (hover the lane for all)."""
     return (
-        f'<text x="{LABEL_W - 8}" y="{y + 14}" fill="{INK}" text-anchor="end">{escape(shown)}'
-        "</text>"
+        f'<text x="{LABEL_W - 8}" y="{y + 14}" fill="{INK}" text-anchor="end">'
+        f"{escape(fit(text, LABEL_W - 14))}</text>"
     )
+
+
+def fit(text: str, width: float) -> str:
+    """``text`` cut with an ellipsis to fit ``width`` pixels (``text_width``)."""
+    if text_width(text) <= width:
+        return text
+    while text and text_width(text + "…") > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+_WIDTHS = (  # pixels per character at 11 px, a little over what browsers' sans-serifs take
+    (set("ijlI.,:;'|! "), 3.4),
+    (set("ftr()[]{}-/"), 4.4),
+    (set("mwMW@%"), 11.0),
+    (set("ABCDEFGHJKLNOPQRSTUVXYZ"), 8.4),
+)
+
+
+def text_width(text: str) -> float:
+    """An upper estimate of ``text``'s width in pixels at the charts' 11 px sans-serif: a
+    right-aligned label must not run off the chart's left edge whatever the browser's font."""
+    return sum(next((w for chars, w in _WIDTHS if c in chars), 7.0) for c in text)
 
 
 def _lane_box(y: int) -> str:

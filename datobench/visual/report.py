@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datobench.visual import l2
 from datobench.visual.colors import escape
 
 
-def report_html(program, perf=None) -> str:
+def report_html(program, perf=None, staged: list[l2.StagedBuffer] | None = None) -> str:
+    """The run's summary (given ``perf``; with its staged buffers, ``visual.l2``, the L2
+    traffic beside DDR's), then the mapper's resource table, merges and diagnostics."""
     parts = ['<div class="dato-report">']
     if perf is not None:
         share = (
@@ -19,6 +22,9 @@ def report_html(program, perf=None) -> str:
         )
         path = " &larr; ".join(escape(step) for step in perf.critical_path)
         parts.append(f"<p>critical path: {path}</p>")
+        if staged:
+            line = f"{l2.traffic_line(staged)}; DDR moved {perf.dram_moved / 1e6:,.2f} MB in all"
+            parts.append(f"<p>{escape(line)}</p>")
     if program.report is not None:
         rows = program.report.rows()
         cols = [

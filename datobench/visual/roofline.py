@@ -5,7 +5,8 @@ bandwidth. A point left of the ridge, where the roofs meet, is DDR-bound: no til
 little work per byte can go faster than DDR feeds it; right of it, compute-bound.
 
 A multiply-accumulate is two operations. A tile's DDR bytes are its writes and its part of
-each window it reads (a window several tiles read is read from DDR once). DDR's bandwidth is
+each window it reads (a window several tiles read is read from DDR once); of a staged window
+(``dato.stage``), its part of the panels its buffer loaded from DDR. DDR's bandwidth is
 split evenly between the tiles that move DDR data (they stream at once in the designs the
 workbench shows); a tile that moves none, fed by streams alone, has no DDR roof and is drawn
 at the right edge.
@@ -17,6 +18,7 @@ import math
 from dataclasses import dataclass
 
 from datobench.core.kinds import kind_of
+from datobench.visual import l2
 from datobench.visual.colors import BUSY, FONT, INK, MUTED, STALL_OUT, escape
 
 WIDTH, HEIGHT = 460, 262
@@ -60,10 +62,15 @@ def roofline(program, perf, profs: dict) -> tuple[Roofs, list[Point]] | None:
     if not perf.macs or not perf.peak_macs_per_cycle or not perf.seconds:
         return None
     share = _ddr_shares(profs)
+    refilled = {b.shard: b.ddr_bytes for b in l2.staged(program, perf, profs)}
+
+    def from_ddr(a) -> float:  # a staged read's slices come from L2: DDR fills its buffer
+        return a.bytes if a.stage is None else refilled.get(l2.shard_of(a), 0)
+
     work: dict[str, list[float]] = {}  # tile -> [ops, bytes]
     for key, t in perf.tiles.items():
         ops = sum(2 * profs[i].macs for i in t.instances)
-        moved = sum(a.bytes * share[a] for i in t.instances for a in profs[i].accesses)
+        moved = sum(from_ddr(a) * share[a] for i in t.instances for a in profs[i].accesses)
         work[key] = [ops, moved]
     # an NPU's peak is its cores'; an FPGA's, its DSP slices', shared by the PEs that multiply
     tiles = len(program.target.compute_tiles()) if kind_of(program.target).physical_tiles else 0

@@ -171,8 +171,9 @@ def ddr_paths(program) -> list[dict]:
 
 def l2_buffers(use, perf=None, cycle: int | None = None) -> list[dict]:
     """The staged panels (``dato.stage``) a memory tile holds, with their bytes; with a perf
-    run and a cycle, which panel each held then (counted from 0) and whether it was still
-    filling from DDR (``state``: "filling", "held", or "empty" before the first load)."""
+    run and a cycle, which panel each held then (counted from 0) of how many it loaded, and
+    whether it was still filling from DDR (``state``: "filling", "held", or "empty" before
+    the first load)."""
     out = []
     for shard, n in staged_buffers(use):
         entry = {"name": shard, "bytes": n}
@@ -181,6 +182,7 @@ def l2_buffers(use, perf=None, cycle: int | None = None) -> list[dict]:
             loads = perf.staged.get(key, [])
             k = bisect.bisect_right([start for start, _, _ in loads], cycle) - 1
             entry["panel"] = k if k >= 0 else None
+            entry["panels"] = len(loads)
             entry["state"] = "empty" if k < 0 else "filling" if cycle < loads[k][1] else "held"
         out.append(entry)
     return out

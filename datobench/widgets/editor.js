@@ -175,6 +175,7 @@ function render({ model, el: host }) {
         meter.appendChild(fill);
         tile.appendChild(meter);
       }
+      for (const s of t.staged || []) tile.appendChild(stagedTag(s, t.memory, m.cycle));
       tiles.set(`${t.col},${t.row}`, tile);
       grid.appendChild(tile);
     }
@@ -211,6 +212,27 @@ function render({ model, el: host }) {
       const chip = root.querySelector(`[data-task="${CSS.escape(focused)}"]`);
       if (chip) chip.focus({ preventScroll: true });
     }
+  }
+
+  // A staged buffer (dato.stage) in a memory tile: its tensor and size of the tile's memory,
+  // and at the scrubber's cycle the panel it holds (of those it loads) and whether that one
+  // is still filling from DDR. Over the routes drawn through the tile, as the chips are.
+  function stagedTag(s, memory, cycle) {
+    const kib = (n) => (n / 1024).toFixed(n % 1024 ? 1 : 0);
+    const of = memory ? `/${kib(memory[1])}` : "";
+    const tensor = s.name.split("[")[0];
+    const tag = el("div", { class: "dato-l2", "data-staged": s.name });
+    tag.appendChild(el("span", {}, `${tensor} ${kib(s.bytes)}${of} KiB`));
+    let title = `${s.name} staged here: ${kib(s.bytes)} KiB` +
+      (memory ? ` of the tile's ${kib(memory[1])} KiB` : "");
+    if (s.panel !== undefined) {
+      const held = s.panel === null ? "empty" : `panel ${s.panel + 1}/${s.panels} ${s.state}`;
+      tag.appendChild(el("span", { class: "dato-l2-panel" }, held));
+      title += `; at cycle ${Number(cycle).toLocaleString()}: ` + (s.panel === null
+        ? "no panel loaded yet" : `panel ${s.panel + 1} of ${s.panels}, ${s.state}`);
+    }
+    tag.title = title;
+    return tag;
   }
 
   // -- the help while a chip is held -----------------------------------------------------

@@ -32,7 +32,7 @@ from datobench.core.advisor import Recipe, timing
 from datobench.core.errors import DatoError
 from datobench.core.measure import Measurement
 from datobench.core.passes.analysis import profiles
-from datobench.visual import bottleneck, charts
+from datobench.visual import bottleneck, charts, l2
 from datobench.visual.buckets import dominant_states
 from datobench.visual.code import design_of, listing_html
 from datobench.visual.roofline import roofline_svg
@@ -350,7 +350,8 @@ class Workbench:
             self.scrubber.step = max(perf.cycles // 400, 1)
             self._draw_bottleneck()
         self.editor.model = visual.tile_array_model(p, perf, self.scrubber.value)
-        self.report.value = visual.report_html(p, perf)
+        staged = self._traffic.staged if perf is not None and self._traffic else []
+        self.report.value = visual.report_html(p, perf, staged)
         svg = slr_svg(p)
         self.slrs.value = svg and f'<div class="dato-section">FPGA device: SLRs</div>{svg}'
         self.advisor.show(p, self.recipe, perf)
@@ -381,7 +382,8 @@ class Workbench:
             return
         window = self.scrubber.window or None
         depths = {c.name: c.depth for c in p.graph.channels}
-        self.streams.value = visual.occupancy_svg(perf, depths, self.scrubber.value, window)
+        staged = self._traffic.staged if self._traffic is not None else []
+        self.streams.value = visual.occupancy_svg(perf, depths, self.scrubber.value, window, staged)
         self.timeline.value = visual.timeline_svg(perf, self.scrubber.value, window, self._traffic)
 
     def _show_code(self):
@@ -413,7 +415,7 @@ class Workbench:
             self.scrubber.fills = {
                 c.name: f"{fill_at(self.perf.channels.get(c.name, []), cycle)}/{c.depth}"
                 for c in self.program.graph.channels
-            }
+            } | {b.name: l2.panel_text(b, cycle) for b in self._traffic.staged}
 
     def summary(self) -> str:
         p, perf = self.program, self.perf
@@ -426,6 +428,8 @@ class Workbench:
             )
         elif measured is not None:
             timing += f"; {measured.line}"
+        if perf is not None and self._traffic is not None and self._traffic.staged:
+            timing += f"; {l2.served_line(self._traffic.staged)}"
         return (
             f"{p.region.name} on {p.target.name}: {len(p.graph.instances)} instances, "
             f"{len(p.graph.channels)} channels{timing}"

@@ -188,4 +188,5 @@ def simulate_perf(
         dma={name: d.spans for name, d in zip(engine_names, runtime.dmas) if d.spans},
         fill_arrays=fills,
         staged=staging.fills(),
+        l2=staging.spans(),
     )

@@ -95,6 +95,8 @@ class PerfResult:
     staged: dict[str, list] = field(default_factory=dict)
     # what DRAM moved: as ``dram_bytes``, but a window broadcast to its readers counted once
     dram_moved: int = 0
+    # staged buffer -> (start, stop, panel, "refill" | "serve") in time order (perf/staging.py)
+    l2: dict[str, list] = field(default_factory=dict)
 
     @property
     def macs_per_cycle(self) -> float:

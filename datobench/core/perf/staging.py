@@ -40,6 +40,7 @@ class PanelBuffer:
     panels: list = field(default_factory=list)  # the panel index of each load, in order
     loads: list = field(default_factory=list)  # (start, end) of each load
     released: list = field(default_factory=list)  # when the last slice of each panel was sent
+    served: list = field(default_factory=list)  # (start, end, load) of each slice it sent
     last_sent: float = 0.0
 
 
@@ -94,6 +95,7 @@ class Staging:
             if buf.l2 is not None:
                 end = buf.l2.transfer(start + self.dma.setup, size, 1.0 / self.dma.cycles_per_byte)
             d.spans.append((start, end))
+            buf.served.append((start, end, len(buf.panels) - 1))
             buf.last_sent = max(buf.last_sent, end)
             if group is not None:
                 group.ends.append(end)
@@ -142,6 +144,17 @@ class Staging:
         for b in self.staged:
             released = [*b.released, b.last_sent]
             out[b.name] = [(s, e, r) for (s, e), r in zip(b.loads, released)]
+        return out
+
+    def spans(self) -> dict[str, list[tuple[float, float, int, str]]]:
+        """Per staged buffer, what it did over the run, in time order: (start, stop, panel,
+        kind), kind "refill" for a panel's load from DDR and "serve" for a slice sent to the
+        readers (a broadcast once), ``panel`` the load it belongs to, counted from 0."""
+        out = {}
+        for b in self.staged:
+            refills = [(s, e, k, "refill") for k, (s, e) in enumerate(b.loads)]
+            serves = [(s, e, k, "serve") for s, e, k in b.served]
+            out[b.name] = sorted(refills + serves)
         return out
 
 
