@@ -15,7 +15,10 @@ from test_aie_emu_programs import assert_emu_equals_sim
 
 import datobench as dato
 from datobench import R, S, bf16, int8, int32
+from datobench.core.codegen.aie.emu_kernels import EmulationError
+from datobench.core.codegen.aie.emulate import emulate
 from datobench.core.codegen.aie.objectfifo import ObjectFifoCreateOp
+from datobench.core.codegen.aie.panel_order import stream_pattern
 from datobench.core.codegen.aie.parse import read_design
 from datobench.programs import overlapped_gemm, staged_gemm
 
@@ -203,3 +206,41 @@ def test_the_overlapped_gemm_gives_the_staged_gemms_values_through_aie_emu(targe
     prog.run(A, B, C)
     dato.compile(staged_gemm(M, K, N, 16, 16, 16, int8, int32, rows, cols), target).run(A, B, D)
     assert np.array_equal(C, D) and np.array_equal(C, A.astype(np.int32) @ B.astype(np.int32))
+
+
+# -- A's panels sent across: the memory tile's toStream pattern --------------------------------
+
+
+def test_slices_across_a_panel_are_sent_with_a_pattern_and_its_own_order_with_none():
+    # a 4 x 8 panel read as two 4 x 4 slices, left then right
+    order = [r * 8 + c0 + c for c0 in (0, 4) for r in range(4) for c in range(4)]
+    assert stream_pattern(order, (4, 8), (4, 4), 1) == ((2, 4), (4, 8), (4, 1))
+    assert stream_pattern(list(range(32)), (4, 8), (4, 8), 1) == ()
+    assert stream_pattern(order[16:] + order[:16], (4, 8), (4, 4), 1) is None  # right first
+    # three int8 elements a row are not a whole number of 32-bit words
+    odd = [r * 6 + c0 + c for c0 in (0, 3) for r in range(2) for c in range(3)]
+    assert stream_pattern(odd, (2, 6), (2, 3), 1) is None
+    assert stream_pattern(odd, (2, 6), (2, 3), 4) == ((2, 3), (2, 6), (3, 1))
+
+
+def test_without_its_pattern_the_emulated_design_reads_a_wrong_a():
+    prog = dato.compile(overlapped_gemm(128, 64, 64, 16, 16, 16, 32, int8, int32), "npu1_4col")
+    text = prog.emit("mlir-aie")
+    pattern = (
+        " toStream [<size = 2, stride = 16>, <size = 16, stride = 32>, <size = 16, stride = 1>]"
+    )
+    assert text.count(pattern) == 4  # A's row panels, one per row of cores
+    arrays = operands(128, 64, 64)
+    emulate(read_design(text.replace(pattern, "")), list(arrays), 1_000_000, prog.kernels)
+    A, B, C = arrays
+    assert not np.array_equal(C, A.astype(np.int32) @ B.astype(np.int32))
+
+
+def test_a_pattern_spanning_neither_its_element_nor_a_linked_input_is_refused():
+    prog = dato.compile(overlapped_gemm(128, 64, 64, 16, 16, 16, 32, int8, int32), "npu1_4col")
+    pattern = "[<size = 2, stride = 16>, <size = 16, stride = 32>, <size = 16, stride = 1>]"
+    text = prog.emit("mlir-aie").replace(
+        pattern, "[<size = 4, stride = 256>, <size = 256, stride = 1>]"
+    )
+    with pytest.raises(EmulationError, match="visits 1024 elements, neither its element's 256"):
+        emulate(read_design(text), list(operands(128, 64, 64)), 1_000_000, prog.kernels)
