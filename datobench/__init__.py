@@ -50,7 +50,7 @@ from datobench.core.ir.types import (
 from datobench.core.lang import builtins as _builtins
 from datobench.core.lang.builtins import gather, pid, scatter
 from datobench.core.lang.decorators import Kernel, kernel, task
-from datobench.core.lang.layout import R, S, Stage, stage
+from datobench.core.lang.layout import R, S, Stage, Writeback, stage, writeback
 from datobench.core.lang.primitives import Bundle, Chain, bundle, chain
 from datobench.core.lang.stream import Stream
 from datobench.core.perf.result import PerfResult
@@ -262,6 +262,8 @@ __all__ = [
     "SimResult",
     "stage",
     "Stage",
+    "writeback",
+    "Writeback",
     "Stream",
     "Symbol",
     "symbol",

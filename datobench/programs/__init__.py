@@ -23,6 +23,7 @@ from datobench.programs.gemm import (
     whole_array_gemm,
 )
 from datobench.programs.nested import mesh_pipeline
+from datobench.programs.overlap import overlapped_gemm
 from datobench.programs.packed import packed_systolic_gemm
 from datobench.programs.producer_consumer import pipeline
 from datobench.programs.systolic import systolic_gemm
@@ -35,6 +36,7 @@ __all__ = [
     "flash_attention",
     "mesh_pipeline",
     "output_stationary_gemm",
+    "overlapped_gemm",
     "packed_systolic_gemm",
     "pipeline",
     "single_core_gemm",

@@ -19,6 +19,7 @@ from datobench.core.frontend.scalars import python_number_hint, scalar_param_typ
 from datobench.core.frontend.source import FunctionSource
 from datobench.core.frontend.staging import check_staging
 from datobench.core.frontend.task import TaskBuilder, TaskContext
+from datobench.core.frontend.writeback import check_writeback
 from datobench.core.ir.program import Buffer, Region, RegionScalar, StreamDecl, Task, TaskParam
 from datobench.core.ir.types import (
     DType,
@@ -314,6 +315,7 @@ class RegionBuilder:
         params = (*params.values(), *constants.params)
         task = Task(self.prefix + node.name, mapping, params, body, src.loc(node))
         check_staging(task)
+        check_writeback(task)
         return task, ctx.kernels
 
     def _decorator(self, node: ast.FunctionDef, buffer_names: set[str]):
@@ -438,6 +440,7 @@ class RegionBuilder:
             TensorType(global_type.dtype, tuple(local)),
             src.loc(a),
             self._stage(a, t.stage, tuple(local)),
+            t.writeback.depth if t.writeback is not None else 1,
         )
 
     def _stage(self, a: ast.arg, stage: Stage | None, local: tuple[int, ...]) -> Stage | None:

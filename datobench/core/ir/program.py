@@ -59,6 +59,7 @@ class TaskParam:
     type: TensorType  # the local (shard) type the body sees
     loc: Loc | None = None
     stage: Stage | None = None  # the panel its windows pass through, sizes bound
+    writeback: int = 1  # objects of the output FIFO its written blocks leave through
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,7 @@ class ArgBinding:
     buffer: str
     window: tuple[tuple[int, int], ...]
     stage: Stage | None = None  # the panel its reads pass through (``TaskParam.stage``)
+    writeback: int = 1  # the output FIFO's depth at the core (``TaskParam.writeback``)
 
 
 @dataclass(frozen=True)
@@ -205,6 +207,7 @@ def task_lines(task: Task) -> list[str]:
         f"{p.name}: {p.type} = {p.buffer}"
         + (f" @ [{', '.join(map(str, p.layout))}]" if any(str(d) != "R" for d in p.layout) else "")
         + (f" @ {p.stage}" if p.stage is not None else "")
+        + (f" @ writeback(depth={p.writeback})" if p.writeback != 1 else "")
         for p in task.params
     )
     return [

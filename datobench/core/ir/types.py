@@ -406,19 +406,41 @@ class Stage:
 
 
 @dataclass(frozen=True)
+class Writeback:
+    """``dato.writeback(depth=2)``: the blocks a task writes of a global tensor from a local
+    (``c[...] = acc``) leave an NPU core through an output FIFO ``depth`` objects deep, the
+    local living in one of them: at depth 2 the core computes the next block in the second
+    object while the DMA drains the first (a second block's memory, booked by the mapper).
+    Without it the core holds one object and waits for its drain before the next block.
+    Values never change."""
+
+    depth: int = 2
+
+    def __str__(self) -> str:
+        return f"writeback(depth={self.depth})"
+
+
+@dataclass(frozen=True)
 class LayoutType:
     """A global tensor type with one layout entry per dimension, and optionally a staging
-    level its windows pass through (``int8[K, N] @ [R, S(1)] @ dato.stage(...)``)."""
+    level its windows pass through (``int8[K, N] @ [R, S(1)] @ dato.stage(...)``) or the
+    depth its written blocks leave through (``@ dato.writeback(depth=2)``)."""
 
     tensor: TensorType
     layout: tuple[LayoutDim, ...]
     stage: Stage | None = None
+    writeback: Writeback | None = None
 
     @user_facing
     def __matmul__(self, stage) -> LayoutType:
+        if isinstance(stage, Writeback):
+            if self.writeback is not None:
+                raise DatoTypeError(f"{self} already has a writeback depth", caller_loc())
+            return LayoutType(self.tensor, self.layout, self.stage, stage)
         if not isinstance(stage, Stage):
             raise DatoTypeError(
-                f"after a layout, `@` takes dato.stage(...), not {stage!r}", caller_loc()
+                f"after a layout, `@` takes dato.stage(...) or dato.writeback(...), not {stage!r}",
+                caller_loc(),
             )
         if self.stage is not None:
             raise DatoTypeError(f"{self} is already staged: stage it once", caller_loc())
@@ -428,11 +450,12 @@ class LayoutType:
                 f"{self.tensor} has {len(self.tensor.shape)}",
                 caller_loc(),
             )
-        return LayoutType(self.tensor, self.layout, stage)
+        return LayoutType(self.tensor, self.layout, stage, self.writeback)
 
     def __str__(self) -> str:
         staged = f" @ {self.stage}" if self.stage is not None else ""
-        return f"{self.tensor} @ [{', '.join(map(str, self.layout))}]{staged}"
+        written = f" @ {self.writeback}" if self.writeback is not None else ""
+        return f"{self.tensor} @ [{', '.join(map(str, self.layout))}]{staged}{written}"
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,18 @@
-"""Layout types: ``int16[M, K] @ [S(0), R]``, and the staging of their windows
-(``@ dato.stage("mem", panel=(K, n))``)."""
+"""Layout types: ``int16[M, K] @ [S(0), R]``, the staging of their windows
+(``@ dato.stage("mem", panel=(K, n))``) and the depth their written blocks leave through
+(``@ dato.writeback(depth=2)``)."""
 
 from datobench.core.errors import DatoTypeError, caller_loc, user_facing
-from datobench.core.ir.types import STAGE_LEVELS, LayoutType, R, Replicate, Shard, Stage, Symbol
+from datobench.core.ir.types import (
+    STAGE_LEVELS,
+    LayoutType,
+    R,
+    Replicate,
+    Shard,
+    Stage,
+    Symbol,
+    Writeback,
+)
 
 S = Shard
 
@@ -34,4 +44,26 @@ def stage(level: str = "mem", *, panel: tuple, depth: int = 1) -> Stage:
     return Stage(level, dims, depth)
 
 
-__all__ = ["S", "R", "Shard", "Replicate", "LayoutType", "Stage", "stage"]
+@user_facing
+def writeback(depth: int = 2) -> Writeback:
+    """Let the blocks a task writes of a tensor from a local leave an NPU core through an
+    output FIFO ``depth`` deep: at 2 the core computes the next block while the DMA drains
+    this one, for a second block of the core's memory."""
+    if depth not in (1, 2) or isinstance(depth, bool):
+        raise DatoTypeError(
+            f"a writeback has depth 1 or 2 (double-buffered), not {depth!r}", caller_loc()
+        )
+    return Writeback(depth)
+
+
+__all__ = [
+    "S",
+    "R",
+    "Shard",
+    "Replicate",
+    "LayoutType",
+    "Stage",
+    "stage",
+    "Writeback",
+    "writeback",
+]

@@ -35,6 +35,7 @@ class Access:
     in_place: bool = False  # writes only of local tensors, which the DMA reads where they are
     stage: Stage | None = None  # reads staged in a panel buffer (``dato.stage``)
     panel_bytes: int = 0  # one staged panel's bytes (0 when not staged)
+    writeback: int = 1  # objects of the output FIFO a write in place leaves through
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ def profile(inst: Instance) -> InstanceProfile:
             sizes = [n for s in walk(body) for n in _moved(s, arg.param, direction)]
             if sizes:
                 stage = arg.stage if direction == "read" else None
+                in_place = direction == "write" and writes_in_place(body, arg.param)
 
                 def moved(s: Stmt, p=arg.param, d=direction) -> int:
                     return sum(_moved(s, p, d))
@@ -82,9 +84,10 @@ def profile(inst: Instance) -> InstanceProfile:
                         arg.window,
                         upper_count(counted, moved),
                         max(sizes),
-                        direction == "write" and writes_in_place(body, arg.param),
+                        in_place,
                         stage,
                         _panel_bytes(body, arg.param, stage),
+                        arg.writeback if in_place else 1,
                     )
                 )
     matmuls = [

@@ -83,6 +83,7 @@ def _instance(region: Region, task: Task, pid: tuple[int, ...], name: str) -> In
             p.buffer,
             shard_window(region.buffer(p.buffer).type, p.layout, task.mapping, pid),
             p.stage,
+            p.writeback,
         )
         for p in task.params
     )

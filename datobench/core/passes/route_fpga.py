@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from datobench.core.errors import CapabilityError
 from datobench.core.ir.mapping import OffchipStream, Route, Tile
 from datobench.core.ir.program import Channel
 from datobench.core.passes.analysis import Access
@@ -43,6 +44,8 @@ class FpgaRouting:
         staged: dict[tuple, Access] = {}
         for direction, accesses in (("read", reads), ("write", writes)):
             for a in accesses:
+                if a.writeback != 1:
+                    raise self._no_writeback(a)
                 groups.setdefault((a.buffer, direction), []).append(a)
                 if a.stage is not None:  # one staged buffer per shard (passes/staging.py)
                     staged.setdefault((a.buffer, a.window), a)
@@ -70,6 +73,15 @@ class FpgaRouting:
         self.ledger.check()  # the device's budgets first: a grid too big for them is not split
         slr_bands(self.target, self.ledger.uses["device"], self.tile_of)
         return streams
+
+    def _no_writeback(self, a: Access) -> CapabilityError:
+        inst = next(i for i in self.vg.graph.instances if i.name == a.instance)
+        return CapabilityError(
+            f"'{a.instance}' writes '{a.param}' at writeback depth {a.writeback} "
+            "(dato.writeback), an NPU core's output FIFO; an FPGA PE writes its blocks in "
+            f"bursts from its own array: drop dato.writeback for {self.target.name}",
+            inst.loc,
+        )
 
     def dsp(self):
         per_mac = self.target.param("compute.dsp_per_mac")

@@ -47,7 +47,7 @@ class TimedArgs(InstanceArgs):
     dread: Callable  # (engine, bytes, A) a DDR read through a DMA engine
     dtry: Callable  # (engine, bytes, A) the read if it needs no stop first; else True
     dwrite: Callable  # (engine, bytes, A) a DDR write through a DMA engine
-    dwait: Callable  # (engine, A) wait until an engine has drained a buffer
+    dwait: Callable  # (engine, A[, depth]) wait until an engine has drained a buffer
     E: list  # [the clock at which another instance goes first]: catch up only from there
     sread: Callable  # (engine, panel, bytes, A) a staged read, from its panel's buffer
 
@@ -62,9 +62,11 @@ class TimedLowerer(Lowerer):
         self.cost = cost
         self.dma_ids = dma_ids  # (param, direction) -> index into the instance's DMA engines
         self.values = values
-        # local tensors written to DDR in place: the engines that may still be reading them
+        # local tensors written to DDR in place: the engines that may still be reading them,
+        # each with the depth of the output FIFO the local lives in (``dato.writeback``)
+        depth = {a.param: a.writeback for a in inst.args}
         self.draining = {
-            name: {dma_ids[(param, "write")] for param in params}
+            name: {(dma_ids[(param, "write")], depth[param]) for param in params}
             for name, params in drained(inst.body).items()
         }
 
@@ -99,8 +101,9 @@ class TimedLowerer(Lowerer):
             if isinstance(s, Assign)
             else (s.base.name if isinstance(s, Store) and isinstance(s.base, Var) else None)
         )
-        for engine in sorted(self.draining.get(target, ())):
-            self.line(f"dwait({engine}, A)")  # the DMA may still be reading it
+        for engine, depth in sorted(self.draining.get(target, ())):
+            # the DMA may still be reading it; at depth 2, only the object written before last
+            self.line(f"dwait({engine}, A{', 2' if depth == 2 else ''})")
 
     def before_put(self, s: Put):
         self.charge(s)  # the value is made before it is put

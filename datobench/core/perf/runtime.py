@@ -158,10 +158,13 @@ class Runtime:
         d.requests.append(A[CLOCK])
         d.ends.append(self._move(start, size, d))
 
-    def dwait(self, engine: int, A: list):
+    def dwait(self, engine: int, A: list, depth: int = 1):
+        """Wait until a local tensor written in place can be written again: its object is
+        free once the engine has drained the write ``depth`` back (the last one at depth 1;
+        at ``dato.writeback(depth=2)`` the one before, the core meanwhile in the other)."""
         d = self.dmas[engine]
-        if d.ends and d.ends[-1] > A[CLOCK]:
-            _stall(A, d.ends[-1], STALL_OUT, ("dma", engine))
+        if len(d.ends) >= depth and d.ends[-depth] > A[CLOCK]:
+            _stall(A, d.ends[-depth], STALL_OUT, ("dma", engine))
 
     def _move(self, start: float, size: int, d: DmaState) -> float:
         end = self.dram.transfer(start + d.timing.setup, size, d.port_rate)

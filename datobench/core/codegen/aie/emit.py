@@ -66,9 +66,11 @@ def design(program, release_name: str | None = None) -> tuple[str, list[Kernel]]
     for f in p.fifos:
         consumers = ", ".join(tile_ssa(t) for t in f.consumers)
         repeat = f" {{repeat_count = {f.repeat} : i32}}" if f.repeat > 1 else ""
+        dims = ", ".join(f"<size = {n}, stride = {st}>" for n, st in f.to_stream)
+        pattern = f" toStream [{dims}]" if f.to_stream else ""
         body.append(
-            f"aie.objectfifo @{f.name}({tile_ssa(f.producer)}, {{{consumers}}}, {f.depth_text()})"
-            f"{repeat} : !aie.objectfifo<{f.type}>"
+            f"aie.objectfifo @{f.name}({tile_ssa(f.producer)}{pattern}, {{{consumers}}}, "
+            f"{f.depth_text()}){repeat} : !aie.objectfifo<{f.type}>"
         )
     body += [_link(link) for link in p.links]
     for _, _, code in cores:

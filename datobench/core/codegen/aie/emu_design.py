@@ -128,6 +128,7 @@ def read_design(parsed: ParsedDesign, user_kernels: dict) -> Design:
             design.fifos[_symbol(_get(op, "sym_name"))] = _fifo(design, op, line)
         elif op.name == "aie.objectfifo.link":
             design.links.append(_link(design, op, line))
+            _spanned(design, design.links[-1])
         elif op.name == "aie.core":
             design.cores.append((design.tiles[op.operands[0]], op.regions[0].block))
         elif isinstance(op, func.FuncOp):
@@ -171,12 +172,27 @@ def _fifo(design: Design, op: Operation, line: int | None) -> FifoDecl:
         to_stream,
         1 if repeat is None else _int(repeat),
     )
-    if to_stream and sorted(layout_index(to_stream).tolist()) != list(range(decl.size)):
+    visited = sorted(layout_index(to_stream).tolist()) if to_stream else []
+    if to_stream and visited != list(range(len(visited))):
         raise EmulationError(
             f"line {line}: the toStream layout of @{name} does not visit each of its "
             f"{decl.size} elements once"
         )
     return decl
+
+
+def _spanned(design: Design, link: LinkDecl):
+    """A toStream layout longer than its FIFO's element must be that of a 1:1 link's output,
+    spanning the link's larger input buffer (the memory tile's DMA moves that buffer)."""
+    for name in link.outs:
+        out = design.fifos[name]
+        span = len(layout_index(out.to_stream)) if out.to_stream else out.size
+        whole = design.fifos[link.ins[0]].size if len(link.ins) == len(link.outs) == 1 else None
+        if span != out.size and span != whole:
+            raise EmulationError(
+                f"line {link.line}: the toStream layout of @{name} visits {span} elements, "
+                f"neither its element's {out.size} nor the linked input's"
+            )
 
 
 def _link(design: Design, op: Operation, line: int | None) -> LinkDecl:

@@ -61,7 +61,9 @@ class ObjectFifo:
         self.base = 0  # index (in production order) of queue[0]
         self.released = {c: 0 for c in decl.consumers}  # per consumer: buffers released
         self.held = {c: 0 for c in decl.consumers}
-        self.order = layout_index(decl.to_stream) if decl.to_stream else None
+        order = layout_index(decl.to_stream) if decl.to_stream else None
+        # a layout spanning a linked input's larger buffer is the link's to apply (emu_link)
+        self.order = order if order is not None and len(order) == decl.size else None
 
     # -- the producer --------------------------------------------------------------------------
 

@@ -5,7 +5,8 @@ A distribute (one input, several outputs) cuts each input element at the destina
 element of each input at the source offsets of one output element; one input and one output
 pass the stream through in the output's objects: an input element as large as several output
 elements is sent as those, in order, and a larger output element is filled from several
-inputs (mlir-aie moves the larger FIFO's buffer with one BD on either side). Broadcast is the
+inputs (mlir-aie moves the larger FIFO's buffer with one BD on either side, with the output's
+``toStream`` pattern over that buffer when it has one). Broadcast is the
 output FIFO's own (several consumers). ``repeat_count`` on the outputs sends each input
 element that many times before it is released (mlir-aie 2025-2026: the memory tile's DMA
 repeats its BDs; the input's lock waits for every repetition).
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from datobench.core.codegen.aie.emu_dma import Wait
-from datobench.core.codegen.aie.emu_fifo import ObjectFifo, Tile
+from datobench.core.codegen.aie.emu_fifo import ObjectFifo, Tile, layout_index
 
 
 @dataclass(frozen=True)
@@ -107,9 +108,12 @@ class _Link:
         """An input element sent as several smaller output elements, ``repeat`` times."""
         (out,) = self.outs
         size = out.decl.size
+        order = layout_index(out.decl.to_stream) if out.decl.to_stream else None
         while True:
             yield from self.take(1)
             source = self.ins[0].acquire_consume(self.link.tile, 1)[0].reshape(-1)
+            if order is not None and len(order) == len(source):  # the BD's pattern over it
+                source = source[order]
             for _ in range(out.decl.repeat):
                 for at in range(0, len(source), size):
                     yield from self.room()

@@ -6,7 +6,8 @@ buffer of its own, ``passes/route_npu.py``).
 ``c``, and, in the statement list holding it, ``acc``'s one fresh definition comes first of
 everything naming it and the write last, nothing outside naming it. The core then acquires
 the object where ``acc`` is defined, computes in it, and releases it at the write: one object
-in flight (depth 1 at the core), and no copy.
+in flight (depth 1 at the core), and no copy; with ``dato.writeback(depth=2)`` on ``c`` the
+FIFO has two objects at the core, so the next block is computed while the DMA drains this one.
 """
 
 from __future__ import annotations

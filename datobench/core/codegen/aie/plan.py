@@ -36,6 +36,7 @@ class Fifo:
     dtype: object
     producer_depth: int | None = None  # when the producer's side holds fewer objects
     repeat: int = 1  # a memory tile sends each buffer this often (``repeat_count``)
+    to_stream: tuple[tuple[int, int], ...] = ()  # the producer DMA's (size, stride) pattern
 
     @property
     def type(self) -> str:
@@ -264,14 +265,16 @@ class Planner:
         slices = check_readers(self, s, buffer)
         readers, first = list(s.instances), s.instances[0]
         loc = self.graph.instance(first).loc
-        origins, passes = visits(slices, stage.panel, buffer, first, loc)
+        origins, passes, pattern = visits(slices, stage.panel, buffer, first, loc, dtype.bytes)
         shim, mem = self.target.shim_tile(col), self.target.mem_tile(col)
         shape = slices[0].value_shape or (1,)
         window = self.sym.new(f"{buffer}_{'_'.join(f'{lo}_{hi}' for lo, hi in s.window)}")
         panel = self.sym.new(f"{buffer}_panel_c{col}")
         tiles = sorted({self.mapping.placement[i] for i in readers})
         self.plan.fifos.append(Fifo(panel, shim, [mem], stage.depth, (_size(stage.panel),), dtype))
-        self.plan.fifos.append(Fifo(window, mem, tiles, DDR_DEPTH, shape, dtype, repeat=passes))
+        self.plan.fifos.append(
+            Fifo(window, mem, tiles, DDR_DEPTH, shape, dtype, repeat=passes, to_stream=pattern)
+        )
         self.plan.links.append(Link([panel], [window], [], []))
         for inst in readers:
             self.access(inst, buffer, "read", shape, window)
@@ -328,7 +331,9 @@ class Planner:
                     continue
                 slices = self.slices(inst, buffer, "write")
                 tile = self.mapping.placement[inst]
-                owned = self.arg(inst, buffer).param in self.owned[inst]  # one object: the local
+                arg = self.arg(inst, buffer)
+                # one object, the local, unless dato.writeback(depth=2) gives it a second
+                owned = arg.param in self.owned[inst] and arg.writeback == 1
                 moves = self.turns_of(inst, buffer, "write")
                 blocks = self.blocks(inst, buffer, slices)
                 groups = _by_shape(slices)
@@ -364,7 +369,10 @@ class Planner:
         blocks = [self.blocks(m, buffer, sl) for m, sl in zip(members, per_member)]
         turns = [self.turns_of(m, buffer, direction) for m in members]
         groups = [_by_shape(sl) for sl in per_member]
-        owned = any(self.arg(m, buffer).param in self.owned[m] for m in members)
+        owned = any(
+            self.arg(m, buffer).param in self.owned[m] and self.arg(m, buffer).writeback == 1
+            for m in members
+        )
         out = []
         for g, (shape, _) in enumerate(groups[0]):
             name = self.sym.new(_named(f"{buffer}_{node.name}", shape, groups[0]))

@@ -14,8 +14,9 @@ linked to a FIFO ``mem -> cores`` of the slices with ``repeat_count``, reads DDR
 panel visit and re-sends it for every pass the readers make over it.
 
 Datobench emits that form when every visit of the readers to a panel reads the panel whole,
-row by row in its own order, the same number of times (``r``); other orders would need a
-``toStream`` pattern over the panel, which is refused with a located error.
+in one order, the same number of times (``r``): in the panel's own row-major order, or in
+slices that walk across it in equal steps, which the memory tile sends with a ``toStream``
+pattern over the panel (``panel_order.py``); other orders are refused with a located error.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from datobench.core.codegen.aie.dma import slice_block
+from datobench.core.codegen.aie.panel_order import stream_pattern
 from datobench.core.codegen.aie.trace import Slice
 from datobench.core.errors import CapabilityError, InternalError
 from datobench.core.ir.effects import written_buffers
@@ -84,9 +86,10 @@ def check_readers(planner, s: OffchipStream, buffer: str) -> list[Slice]:
     return slices
 
 
-def visits(slices: list[Slice], panel, buffer: str, inst: str, loc):
+def visits(slices: list[Slice], panel, buffer: str, inst: str, loc, itemsize: int):
     """The panel (its first element, in the window) of each run of consecutive reads in one
-    panel, and how many times each run reads its panel whole."""
+    panel, how many times each run reads its panel whole, and the memory tile's pattern
+    for one pass (``panel_order.stream_pattern``: () in the panel's own order)."""
     size = int(np.prod(panel))
     strides = np.cumprod((*panel[1:], 1)[::-1])[::-1]
     runs: list[tuple[tuple[int, ...], list[int]]] = []
@@ -104,17 +107,21 @@ def visits(slices: list[Slice], panel, buffer: str, inst: str, loc):
         if not runs or runs[-1][0] != origin:
             runs.append((origin, []))
         runs[-1][1].extend(index.reshape(-1).tolist())
-    counts = set()
+    counts, patterns = set(), set()
+    shape = slices[0].shape
     for _, order in runs:
         passes, rest = divmod(len(order), size)
-        if rest or order != list(range(size)) * passes:
+        pattern = None if rest else stream_pattern(order[:size], panel, shape, itemsize)
+        if pattern is None or order != order[:size] * passes:
             raise CapabilityError(
                 f"'{inst}' reads staged '{buffer}' in an order the memory tile cannot send "
                 f"from its panel {list(panel)}: each visit to a panel must read it whole, row "
-                "by row in the panel's order, one or more times",
+                "by row in the panel's order or in slices across it in equal steps, one or "
+                "more times",
                 loc,
             )
         counts.add(passes)
+        patterns.add(pattern)
     if len(counts) > 1:
         raise CapabilityError(
             f"'{inst}' reads the panels of staged '{buffer}' "
@@ -122,7 +129,8 @@ def visits(slices: list[Slice], panel, buffer: str, inst: str, loc):
             "repeats every panel equally often",
             loc,
         )
-    return [origin for origin, _ in runs], counts.pop()
+    assert len(patterns) == 1, "every visit reads its panel in the same slices"
+    return [origin for origin, _ in runs], counts.pop(), patterns.pop()
 
 
 def panel_blocks(planner, inst: str, buffer: str, visits, panel):
