@@ -276,10 +276,12 @@ class NpuRouting:
         """Each node moving a buffer to or from DDR: one DMA channel, and a ping-pong buffer
         unless it writes a local tensor in place (the DMA reads it where it is)."""
         per_node: dict[str, int] = {}
+        sources: dict[str, int] = {}  # written in place: the locals, an object each
         for a in accesses:
             root = self.vg.root(a.instance)
             size = 0 if a.in_place else 2 * a.tile_bytes
             per_node[root] = max(per_node.get(root, 0), size)
+            sources[root] = max(sources.get(root, 1), a.sources)
         for root, size in sorted(per_node.items()):
             tile = self.tile_of(root)
             channel = (root, accesses[0].buffer, dma)
@@ -289,8 +291,8 @@ class NpuRouting:
             if size:
                 self.ledger.add(tile, BDS, 2, who)
                 self.ledger.buffer(tile, f"{who} ping-pong", size)
-            else:  # the DMA drains the local tensor where it is: one buffer, one descriptor
-                self.ledger.add(tile, BDS, 1, who)
+            else:  # the DMA drains each local tensor where it is: a descriptor per buffer
+                self.ledger.add(tile, BDS, sources[root], who)
                 self.ledger.add(tile, LOCKS, 2, who)
 
 
