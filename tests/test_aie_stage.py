@@ -21,6 +21,7 @@ from datobench.core.codegen.aie.model import AieVerifyError
 from datobench.core.codegen.aie.objectfifo import ObjectFifoCreateOp
 from datobench.core.codegen.aie.parse import read_design
 from datobench.core.codegen.aie.verify import budgets
+from datobench.programs import staged_gemm
 
 TARGETS = ["npu1_4col", "npu2"]
 M = K = N = 64
@@ -305,3 +306,42 @@ def test_staged_windows_the_design_cannot_carry_are_located_errors(program, prim
     with pytest.raises(dato.CapabilityError, match=message) as info:
         prog.emit("mlir-aie")
     assert info.value.loc is not None and info.value.loc.file == __file__
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_paired_blocks_own_two_objects_of_cs_fifo_and_the_panel_is_sent_half_as_often(target):
+    """``staged_gemm(paired=True)``: each slice of the panel feeds two blocks of C, so the
+    memory tile re-sends a panel once per pair of blocks; both accumulators live in objects of
+    C's FIFO (two deep at the core), drained where they are, as the ledger books them."""
+    sizes = (64, 64, 64, 8, 32, 16, int8, int32, 2, 2)
+    prog = dato.compile(staged_gemm(*sizes, paired=True), target=target)
+    text = prog.emit("mlir-aie")
+    verify(text)
+    assert_budgets_are_the_ledger(prog)
+    assert_emu_equals_sim(prog)
+    single = fifos(dato.compile(staged_gemm(*sizes), target=target).emit("mlir-aie"))
+    assert fifos(text)["B_0_64_0_32"].repeat() * 2 == single["B_0_64_0_32"].repeat() == 4
+    assert fifos(text)["C_core_0_0"].depths()[0] == 2  # an object per accumulator
+    assert "core_0_0_acc = aie.buffer" not in text  # no copy: they live in the objects
+
+
+@dato.region
+def written_out_of_turn(A: int8[32, 32], C: int32[32, 32]):
+    """Two accumulators written to C in the reverse of the order they were made in."""
+
+    @dato.task(args=[A, C])
+    def t(a: int8[32, 32], c: int32[32, 32]):
+        for i in range(2):
+            upper = dato.zeros((8, 32), int32)
+            lower = dato.zeros((8, 32), int32)
+            upper += dato.matmul(a[16 * i : 16 * i + 8, :], a[:, :], acc=int32)
+            lower += dato.matmul(a[16 * i + 8 : 16 * i + 16, :], a[:, :], acc=int32)
+            c[16 * i + 8 : 16 * i + 16, :] = lower
+            c[16 * i : 16 * i + 8, :] = upper
+
+
+def test_locals_written_out_of_turn_are_copied_as_a_core_releases_objects_oldest_first():
+    prog = dato.compile(written_out_of_turn, target="npu1_4col")
+    text = prog.emit("mlir-aie")
+    assert "t_upper = aie.buffer" in text and "t_lower = aie.buffer" in text
+    assert_emu_equals_sim(prog)

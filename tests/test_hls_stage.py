@@ -12,7 +12,7 @@ from helpers import random_arrays
 import datobench as dato
 from datobench import R, S, float32, int8, int32
 from datobench.core.codegen.hls.project import onchip_memory
-from datobench.programs import vector_add
+from datobench.programs import staged_gemm, vector_add
 
 
 def gemm(stage, M=32, K=32, N=32, m=8, k=16, n=8, t_in=int8):
@@ -95,3 +95,17 @@ def test_a_staged_window_that_is_also_written_is_refused_at_its_task():
         prog.emit("hls")
     assert "staged 'A' is also written; a staged panel is read-only" in str(e.value)
     assert e.value.loc.file == __file__
+
+
+def test_paired_blocks_read_each_slice_of_the_panel_once_and_csim_equals_sim():
+    """``staged_gemm(paired=True)``: two accumulators per slice of the staged panel."""
+    prog = dato.compile(
+        staged_gemm(32, 32, 32, 4, 16, 8, int8, int32, 2, 2, depth=2, paired=True), target="u250"
+    )
+    src = prog.emit("hls")
+    assert src.count("dato::stage_panel(b_panel1") == 4  # one read site per instance
+    ref, got = random_arrays(prog), random_arrays(prog)
+    prog.run(*ref, backend="sim")
+    prog.run(*got, backend="csim")
+    for r, g in zip(ref, got):
+        np.testing.assert_array_equal(g, r)

@@ -108,6 +108,7 @@ def staged_gemm(
     rows: int = 4,
     cols: int = 4,
     depth: int = 1,
+    paired: bool = False,
 ) -> RegionFunction:
     """``whole_array_gemm`` with B's K x n panel staged in the memory tile of each column.
 
@@ -117,7 +118,14 @@ def staged_gemm(
     while A streams past, broadcast along the rows as before. B is then read from DDR once in
     all (each panel once per column) and A once per panel, instead of B once per block row of
     A. ``depth=2`` loads the next panel while the cores read this one, if two fit.
+
+    ``paired``: each k x n slice of B feeds two m-row blocks of C (two accumulators), so that
+    the memory tile sends each slice half as often and B's stream port carries half the bytes
+    per MAC (a core whose m is below the kernel's MACs per cycle over the port's 4 bytes waits
+    on it otherwise); C still leaves in m x n blocks, so the memory tile's buffers for A and C
+    stay those of an m-row tile.
     """
+    blocks = 2 if paired else 1  # m-row blocks of C per slice of B
 
     @dato.region
     def gemm(A: t_in[M, K], B: t_in[K, N], C: t_out[M, N]):
@@ -128,14 +136,29 @@ def staged_gemm(
             c: t_out[M, N] @ [S(0), S(1)],
         ):
             for bj in range(N // cols // n):  # one panel of B per step
-                for bi in range(M // rows // m):
+                for bi in range(M // rows // (blocks * m)):
                     acc = dato.zeros((m, n), t_out)
-                    for kk in range(K // k):
-                        acc += dato.matmul(
-                            a[bi * m : bi * m + m, kk * k : kk * k + k],
-                            b[kk * k : kk * k + k, bj * n : bj * n + n],
-                            acc=t_out,
-                        )
-                    c[bi * m : bi * m + m, bj * n : bj * n + n] = acc
+                    if not paired:
+                        for kk in range(K // k):
+                            acc += dato.matmul(
+                                a[bi * m : bi * m + m, kk * k : kk * k + k],
+                                b[kk * k : kk * k + k, bj * n : bj * n + n],
+                                acc=t_out,
+                            )
+                        c[bi * m : bi * m + m, bj * n : bj * n + n] = acc
+                    else:  # rows 2 m bi onwards: acc the upper block, below the lower one
+                        below = dato.zeros((m, n), t_out)
+                        for kk in range(K // k):
+                            slab = b[kk * k : kk * k + k, bj * n : bj * n + n]  # read once
+                            acc += dato.matmul(
+                                a[2 * bi * m : 2 * bi * m + m, kk * k : kk * k + k], slab, acc=t_out
+                            )
+                            below += dato.matmul(
+                                a[2 * bi * m + m : 2 * bi * m + 2 * m, kk * k : kk * k + k],
+                                slab,
+                                acc=t_out,
+                            )
+                        c[2 * bi * m : 2 * bi * m + m, bj * n : bj * n + n] = acc
+                        c[2 * bi * m + m : 2 * bi * m + 2 * m, bj * n : bj * n + n] = below
 
     return gemm

@@ -9,12 +9,14 @@ from dataclasses import dataclass
 
 from datobench.core.ir.bfp import mac_type
 from datobench.core.ir.effects import (
+    Local,
+    aliases,
     local_tensors,
     transfers,
     with_conditions,
     writes_in_place,
 )
-from datobench.core.ir.nodes import Call, Expr, Stmt, children, stmt_exprs, walk
+from datobench.core.ir.nodes import Call, Expr, ParamRef, Stmt, Store, children, stmt_exprs, walk
 from datobench.core.ir.ops import op_of
 from datobench.core.ir.program import Graph, Instance
 from datobench.core.ir.types import Stage, TensorType, dtype_of
@@ -36,6 +38,7 @@ class Access:
     stage: Stage | None = None  # reads staged in a panel buffer (``dato.stage``)
     panel_bytes: int = 0  # one staged panel's bytes (0 when not staged)
     writeback: int = 1  # objects of the output FIFO a write in place leaves through
+    sources: int = 1  # the local tensors a write in place drains, each an object at the core
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,18 @@ def _ops(e: Expr):
 def _moved(s: Stmt, param: str, direction: str) -> list[int]:
     """The bytes of each transfer of ``param`` in ``direction`` one execution of ``s`` makes."""
     return [t.bytes for t in transfers(s) if t.param == param and t.direction == direction]
+
+
+def _sources(body: tuple[Stmt, ...], param: str) -> int:
+    """How many local tensors a body writes to ``param`` (two blocks of C computed together
+    are two): written in place, each lives in an object of the output FIFO of its own."""
+    names = {
+        source.name
+        for s in walk(body)
+        if isinstance(s, Store) and isinstance(s.base, ParamRef) and s.base.name == param
+        if isinstance(source := aliases(s.value), Local)
+    }
+    return max(len(names), 1)
 
 
 def profile(inst: Instance) -> InstanceProfile:
@@ -88,6 +103,7 @@ def profile(inst: Instance) -> InstanceProfile:
                         stage,
                         _panel_bytes(body, arg.param, stage),
                         arg.writeback if in_place else 1,
+                        _sources(body, arg.param) if direction == "write" else 1,
                     )
                 )
     matmuls = [

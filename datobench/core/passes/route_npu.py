@@ -276,11 +276,13 @@ class NpuRouting:
         """Each node moving a buffer to or from DDR: one DMA channel, and a ping-pong buffer
         unless it writes a local tensor in place (the DMA reads it where it is)."""
         per_node: dict[str, int] = {}
-        second: dict[str, int] = {}  # a write in place at writeback depth 2: its other object
+        second: dict[str, int] = {}  # written in place at writeback depth 2: the other objects
+        sources: dict[str, int] = {}  # written in place: the locals, an object each
         for a in accesses:
             root = self.vg.root(a.instance)
             size = 0 if a.in_place else 2 * a.tile_bytes
             per_node[root] = max(per_node.get(root, 0), size)
+            sources[root] = max(sources.get(root, 1), a.sources)
             if a.in_place and a.writeback == 2:
                 second[root] = max(second.get(root, 0), a.tile_bytes)
         for root, size in sorted(per_node.items()):
@@ -292,11 +294,13 @@ class NpuRouting:
             if size:
                 self.ledger.add(tile, BDS, 2, who)
                 self.ledger.buffer(tile, f"{who} ping-pong", size)
-            elif root in second:  # the local lives in one of two objects, drained in turn
-                self.ledger.add(tile, BDS, 2, who)
-                self.ledger.buffer(tile, f"{who} second writeback", second[root])
-            else:  # the DMA drains the local tensor where it is: one buffer, one descriptor
-                self.ledger.add(tile, BDS, 1, who)
+            else:  # the DMA drains each local tensor where it is: a descriptor per object
+                objects = sources[root] * (2 if root in second else 1)
+                self.ledger.add(tile, BDS, objects, who)
+                if root in second:  # each local lives in one of two objects, drained in turn
+                    self.ledger.buffer(
+                        tile, f"{who} second writeback", sources[root] * second[root]
+                    )
                 self.ledger.add(tile, LOCKS, 2, who)
 
 

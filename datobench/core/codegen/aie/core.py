@@ -117,7 +117,7 @@ class CoreEmitter(CoreText):
         self.reads: dict[tuple, Value] = {}  # the current statement's DDR reads, by read_key
         self.objects: dict[tuple[str, str], list[Held]] = {}  # (FIFO, port) -> oldest first
         self.outside: list[dict[tuple[str, str], int]] = [{}]  # per block: objects at its top
-        self.owned_held: dict[str, Held] = {}  # output FIFO -> the object a local lives in
+        self.owned_held: dict[tuple, Held] = {}  # (output FIFO, local) -> the local's object
         self.turn = {fifo: 0 for fifo in plan.shared}  # the bundle member whose object is next
         self.holding: set[str] = set()  # shared FIFOs whose object is held
         self.branches = 0  # scf.if nesting
@@ -394,7 +394,7 @@ class CoreEmitter(CoreText):
             return
         if id(s) in self.owned:  # the local lives in its output FIFO's object
             name, fifo = self.owned[id(s)]
-            self.buffers[name], self.owned_held[fifo] = self.acquire(fifo, "Produce", t)
+            self.buffers[name], self.owned_held[fifo, name] = self.acquire(fifo, "Produce", t)
         elif view_of(s, self.mutated) is not None:
             v = self.tensor(s.value, keep=True)
             self.env[s.name] = v
@@ -410,8 +410,8 @@ class CoreEmitter(CoreText):
 
     def store(self, s: Store):
         if id(s) in self.owned:  # the DMA takes the local where it is
-            fifo = self.owned[id(s)][1]
-            self.release(fifo, "Produce", self.owned_held.pop(fifo))
+            name, fifo = self.owned[id(s)]
+            self.release(fifo, "Produce", self.owned_held.pop((fifo, name)))
             return
         if isinstance(s.base, ParamRef):
             shape = moved_shape(s.base.type.shape, s.indices)

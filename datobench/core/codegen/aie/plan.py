@@ -11,6 +11,7 @@ ledger books them (``passes/route_npu.py``).
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from datobench.core.codegen.aie import types
@@ -138,8 +139,8 @@ class Planner:
         self.turns = {name: _turns(t.order) for name, t in self.traces.items()}
         self.plan.orders = {name: t.order for name, t in self.traces.items()}
         self.extra: dict[tuple, tuple[int, list]] = {}  # (tile, resource) -> (count, whys)
-        self.owned = {
-            i.name: {o.param for o in owned_outputs(i.body)} for i in self.graph.instances
+        self.owned = {  # instance -> parameter -> the locals that live in its FIFO's objects
+            i.name: Counter(o.param for o in owned_outputs(i.body)) for i in self.graph.instances
         }
         self.bundle_of = {
             inst: node
@@ -332,14 +333,14 @@ class Planner:
                 slices = self.slices(inst, buffer, "write")
                 tile = self.mapping.placement[inst]
                 arg = self.arg(inst, buffer)
-                # one object, the local, unless dato.writeback(depth=2) gives it a second
-                owned = arg.param in self.owned[inst] and arg.writeback == 1
+                # an object per local living in the FIFO, two with dato.writeback(depth=2)
+                owned = self.owned[inst][arg.param] * arg.writeback
                 moves = self.turns_of(inst, buffer, "write")
                 blocks = self.blocks(inst, buffer, slices)
                 groups = _by_shape(slices)
                 for shape, ks in groups:
                     name = self.sym.new(_named(f"{buffer}_{inst}", shape, groups))
-                    f = Fifo(name, tile, [mem], DDR_DEPTH, shape, dtype, 1 if owned else None)
+                    f = Fifo(name, tile, [mem], DDR_DEPTH, shape, dtype, owned or None)
                     self.plan.fifos.append(f)
                     self.access(inst, buffer, "write", shape, name)
                     turns = [[moves[k]] for k in ks]
@@ -369,8 +370,8 @@ class Planner:
         blocks = [self.blocks(m, buffer, sl) for m, sl in zip(members, per_member)]
         turns = [self.turns_of(m, buffer, direction) for m in members]
         groups = [_by_shape(sl) for sl in per_member]
-        owned = any(
-            self.arg(m, buffer).param in self.owned[m] and self.arg(m, buffer).writeback == 1
+        owned = max(
+            self.owned[m][self.arg(m, buffer).param] * self.arg(m, buffer).writeback
             for m in members
         )
         out = []
@@ -379,7 +380,7 @@ class Planner:
             if direction == "read":
                 f = Fifo(name, mem, [node.tile], DDR_DEPTH, shape, dtype)
             else:
-                f = Fifo(name, node.tile, [mem], DDR_DEPTH, shape, dtype, 1 if owned else None)
+                f = Fifo(name, node.tile, [mem], DDR_DEPTH, shape, dtype, owned or None)
             self.plan.fifos.append(f)
             self.plan.shared[name] = members
             for m in members:
