@@ -301,7 +301,8 @@ class NpuRouting:
                     self.ledger.buffer(
                         tile, f"{who} second writeback", sources[root] * second[root]
                     )
-                self.ledger.add(tile, LOCKS, 2, who)
+                else:
+                    self.ledger.add(tile, LOCKS, 2, who)
 
 
 def _window_text(window) -> str:
