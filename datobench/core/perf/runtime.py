@@ -60,6 +60,8 @@ class DmaState:
 
     def __post_init__(self):
         self.port_rate = 1.0 / self.timing.cycles_per_byte  # bytes per cycle
+        # the tiles brought in for the group so far (none without one), for the read path
+        self.shared = self.group.ends if self.group is not None else []
 
 
 class Runtime:
@@ -95,16 +97,8 @@ class Runtime:
         """A tile from DDR, double-buffered (see ``_claim``), or brought in already by another
         reader of the same window."""
         d = self.dmas[engine]
-        ends, group = d.ends, d.group
-        i = len(ends)
-        if group is not None and i < len(group.ends):
-            end = group.ends[i]
-        else:
-            end = self._claim(d, i, size)
-        ends.append(end)
-        if end > A[CLOCK]:
-            _stall(A, end, STALL_IN, ("dma", engine))
-        d.requests.append(A[CLOCK])
+        i = len(d.ends)
+        self._arrived(d, engine, d.shared[i] if i < len(d.shared) else self._claim(d, i, size), A)
 
     def dtry(self, engine: int, size: int, A: list) -> bool:
         """``dread`` without the stop before it where none is needed, which is most of them: a
@@ -113,19 +107,30 @@ class Runtime:
         caller must first let earlier instances go (and then call ``dread``). For an instance
         alone on its tile only: instances sharing one take turns at every stop."""
         d = self.dmas[engine]
-        ends, group = d.ends, d.group
-        i = len(ends)
-        if group is not None and i < len(group.ends):
-            end = group.ends[i]
+        i = len(d.ends)
+        if i < len(d.shared):
+            end = d.shared[i]
         elif A[CLOCK] >= self.earliest[0]:
             return True
         else:
             end = self._claim(d, i, size)
-        ends.append(end)
-        if end > A[CLOCK]:
-            _stall(A, end, STALL_IN, ("dma", engine))
-        d.requests.append(A[CLOCK])
+        self._arrived(d, engine, end, A)
         return False
+
+    @staticmethod
+    def _arrived(d: DmaState, engine: int, end: float, A: list):
+        """Book read tile i as in at ``end``: the core waits for it (``_stall``, inline: the
+        read path is the simulator's hottest) and asks for it."""
+        d.ends.append(end)
+        clock = A[CLOCK]
+        if end > clock:
+            why = ("dma", engine)
+            A[STALL_IN] += end - clock
+            A[SEGMENTS].append((clock, end, "in"))
+            A[CAUSES].append(why)
+            A[CLOCK] = clock = end
+            A[LAST_WAIT] = why
+        d.requests.append(clock)
 
     def dtry_in_turn(self, engine: int, size: int, A: list) -> bool:
         """``dtry`` for instances that share a tile: stop wherever another instance goes first."""
