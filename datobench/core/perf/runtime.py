@@ -95,33 +95,13 @@ class Runtime:
 
     def dread(self, engine: int, size: int, A: list):
         """A tile from DDR, double-buffered (see ``_claim``), or brought in already by another
-        reader of the same window."""
+        reader of the same window. The core waits for it (``_stall``, inline here and in
+        ``dtry``: the read path is the simulator's hottest) and asks for it."""
         d = self.dmas[engine]
-        i = len(d.ends)
-        self._arrived(d, engine, d.shared[i] if i < len(d.shared) else self._claim(d, i, size), A)
-
-    def dtry(self, engine: int, size: int, A: list) -> bool:
-        """``dread`` without the stop before it where none is needed, which is most of them: a
-        tile that another reader of the window already brought in claims no DRAM, and the
-        instance with the earliest clock may claim it. True, having done nothing, when the
-        caller must first let earlier instances go (and then call ``dread``). For an instance
-        alone on its tile only: instances sharing one take turns at every stop."""
-        d = self.dmas[engine]
-        i = len(d.ends)
-        if i < len(d.shared):
-            end = d.shared[i]
-        elif A[CLOCK] >= self.earliest[0]:
-            return True
-        else:
-            end = self._claim(d, i, size)
-        self._arrived(d, engine, end, A)
-        return False
-
-    @staticmethod
-    def _arrived(d: DmaState, engine: int, end: float, A: list):
-        """Book read tile i as in at ``end``: the core waits for it (``_stall``, inline: the
-        read path is the simulator's hottest) and asks for it."""
-        d.ends.append(end)
+        ends = d.ends
+        i = len(ends)
+        end = d.shared[i] if i < len(d.shared) else self._claim(d, i, size)
+        ends.append(end)
         clock = A[CLOCK]
         if end > clock:
             why = ("dma", engine)
@@ -131,6 +111,33 @@ class Runtime:
             A[CLOCK] = clock = end
             A[LAST_WAIT] = why
         d.requests.append(clock)
+
+    def dtry(self, engine: int, size: int, A: list) -> bool:
+        """``dread`` without the stop before it where none is needed, which is most of them: a
+        tile that another reader of the window already brought in claims no DRAM, and the
+        instance with the earliest clock may claim it. True, having done nothing, when the
+        caller must first let earlier instances go (and then call ``dread``). For an instance
+        alone on its tile only: instances sharing one take turns at every stop."""
+        d = self.dmas[engine]
+        ends = d.ends
+        i = len(ends)
+        clock = A[CLOCK]
+        if i < len(d.shared):
+            end = d.shared[i]
+        elif clock >= self.earliest[0]:
+            return True
+        else:
+            end = self._claim(d, i, size)
+        ends.append(end)
+        if end > clock:
+            why = ("dma", engine)
+            A[STALL_IN] += end - clock
+            A[SEGMENTS].append((clock, end, "in"))
+            A[CAUSES].append(why)
+            A[CLOCK] = clock = end
+            A[LAST_WAIT] = why
+        d.requests.append(clock)
+        return False
 
     def dtry_in_turn(self, engine: int, size: int, A: list) -> bool:
         """``dtry`` for instances that share a tile: stop wherever another instance goes first."""
