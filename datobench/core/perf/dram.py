@@ -31,7 +31,7 @@ class DramCalendar:
     def transfer(self, start: float, size: float, port_rate: float) -> float:
         """When ``size`` bytes started at ``start`` have arrived."""
         width, room, full = self.width, self.room, self.full
-        rate = min(port_rate, self.rate)  # one transfer never outruns DRAM itself
+        rate = port_rate if port_rate < self.rate else self.rate  # never faster than DRAM itself
         b = int(start // width)
         if b < len(full) and full[b] and size > 1e-9:
             b = self._with_room(b)
