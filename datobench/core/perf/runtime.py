@@ -54,6 +54,7 @@ class DmaState:
     timing: DmaTiming
     direction: str
     group: ReadGroup | None = None
+    cause: tuple = ()  # ("dma", engine), what a wait for it is booked as: one tuple for all
     ends: list = field(default_factory=list)  # when transfer i finished
     requests: list = field(default_factory=list)  # when the core asked for / handed over tile i
     spans: list = field(default_factory=list)  # (start, end) of each transfer it made
@@ -104,7 +105,7 @@ class Runtime:
         ends.append(end)
         clock = A[CLOCK]
         if end > clock:
-            why = ("dma", engine)
+            why = d.cause
             A[STALL_IN] += end - clock
             A[SEGMENTS].append((clock, end, "in"))
             A[CAUSES].append(why)
@@ -130,7 +131,7 @@ class Runtime:
             end = self._claim(d, i, size)
         ends.append(end)
         if end > clock:
-            why = ("dma", engine)
+            why = d.cause
             A[STALL_IN] += end - clock
             A[SEGMENTS].append((clock, end, "in"))
             A[CAUSES].append(why)
