@@ -5,8 +5,10 @@
 
 With ``--against``, the timing-only GEMMs of issue 15 are timed side by side in one run, each in
 a fresh process, this checkout's ``datobench`` against the one in DIR (an older commit, e.g.
-``git archive <commit> datobench | tar -x -C DIR``): alternately, best of three each, with the
-cycle counts and events checked equal.
+``git archive <commit> datobench | tar -x -C DIR``; issue 15's baseline is c2c754a, the commit
+before the first speed commit fe0215d): alternately, best of ``--rounds`` each, with the cycle
+counts and events checked equal. Both wall and CPU time are shown: on a loaded machine the CPU
+time of the process is the steadier measure of the simulator's own work.
 """
 
 from __future__ import annotations
@@ -46,8 +48,10 @@ def time_case(name: str) -> dict:
     t = getattr(dato, dtype)
     prog = dato.compile(whole_array_gemm(*sizes, t, t), target="npu1_4col")
     prog.run(backend="perf", values=False)
+    cpu = time.process_time()
     seconds, result = timed(prog, values=False)
-    return {"seconds": seconds, "cycles": result.cycles, "events": result.events}
+    cpu = time.process_time() - cpu
+    return {"seconds": seconds, "cpu": cpu, "cycles": result.cycles, "events": result.events}
 
 
 def in_process(checkout: Path, name: str) -> dict:
@@ -64,7 +68,7 @@ def in_process(checkout: Path, name: str) -> dict:
     return json.loads(out.stdout)
 
 
-def side_by_side(older: Path, rounds: int = 3):
+def side_by_side(older: Path, rounds: int):
     here = Path(__file__).resolve().parents[1]
     print(f"perf_sim_speed: timing only, this checkout against {older} (best of {rounds})")
     for name in SIDE_BY_SIDE:
@@ -72,26 +76,29 @@ def side_by_side(older: Path, rounds: int = 3):
         for _ in range(rounds):  # alternately, so that both see the same load
             runs["old"].append(in_process(older, name))
             runs["new"].append(in_process(here, name))
-        old = min(runs["old"], key=lambda r: r["seconds"])
-        new = min(runs["new"], key=lambda r: r["seconds"])
-        assert (old["cycles"], old["events"]) == (new["cycles"], new["events"]), (old, new)
+        old, new = (min(r["seconds"] for r in runs[v]) for v in ("old", "new"))
+        old_cpu, new_cpu = (min(r["cpu"] for r in runs[v]) for v in ("old", "new"))
+        counts = {(r["cycles"], r["events"]) for v in runs for r in runs[v]}
+        assert len(counts) == 1, counts
+        ((cycles, events),) = counts
         print(
-            f"  {name:<50} {old['events']:>8,} events, {new['cycles']:>11,} cycles in both: "
-            f"old {old['events'] / old['seconds']:>9,.0f} events/s ({old['seconds']:.3f} s), "
-            f"new {new['events'] / new['seconds']:>9,.0f} events/s ({new['seconds']:.3f} s), "
-            f"{old['seconds'] / new['seconds']:.2f}x"
+            f"  {name:<50} {events:>8,} events, {cycles:>11,} cycles in both: "
+            f"old {events / old:>9,.0f} events/s ({old:.3f} s, {old_cpu:.3f} s CPU), "
+            f"new {events / new:>9,.0f} events/s ({new:.3f} s, {new_cpu:.3f} s CPU), "
+            f"{old / new:.2f}x wall, {old_cpu / new_cpu:.2f}x CPU"
         )
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--against", type=Path, help="a checkout of older code to compare")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each side (best of)")
     parser.add_argument("--case", help=argparse.SUPPRESS)  # one case, for side_by_side
     args = parser.parse_args()
     if args.case:
         print(json.dumps(time_case(args.case)))
     elif args.against:
-        side_by_side(args.against.resolve())
+        side_by_side(args.against.resolve(), args.rounds)
     else:
         table()
 

@@ -103,8 +103,13 @@ def simulate_perf(
     groups: dict = {}
     timing = cost.dma()
     runtime.dmas = [
-        DmaState(timing, direction, groups.setdefault(key, ReadGroup()) if key else None)
-        for _, _, direction, key, _ in engines
+        DmaState(
+            timing,
+            direction,
+            groups.setdefault(key, ReadGroup()) if key else None,
+            ("dma", n),
+        )
+        for n, (_, _, direction, key, _) in enumerate(engines)
     ]
     staging = Staging(runtime, cost, program, engines, profs)
     tiles: dict[str, list] = {}

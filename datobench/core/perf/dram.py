@@ -10,32 +10,32 @@ class DramCalendar:
     exceeds the bandwidth, and transfers that overlap in time share it.
 
     A bucket that has no bandwidth left moves nothing for anyone, so a transfer jumps over a
-    run of them at once (``full`` links each to a later bucket, as in a union-find); when
-    DRAM is the bottleneck, most of the buckets a transfer would walk are such. What is left
-    in each bucket is a list indexed by bucket (every transfer walks a dozen or more buckets,
-    so this is the simulator's innermost loop); a bucket holds exactly 0.0 once it is full."""
+    run of them at once: ``full`` marks them, a byte per bucket, and ``bytearray.find`` finds
+    the first bucket with room in one call (when DRAM is the bottleneck, a transfer starts a
+    dozen full buckets before the first with room). What is left in each bucket is a list
+    indexed by bucket (every transfer walks a dozen or more buckets, so this is the
+    simulator's innermost loop); a bucket holds exactly 0.0 once it is full, and stays full."""
 
     def __init__(self, bytes_per_cycle: float, bucket_cycles: int = 256):
         self.rate = bytes_per_cycle
         self.width = bucket_cycles
         self.room: list[float] = []  # bytes left per bucket; an untouched one has all of it
-        self.full: dict[int, int] = {}  # a bucket with nothing left -> a later one to try
-        self.walked: list[tuple[int, int]] = []  # the first and last bucket of each transfer
+        self.full = bytearray()  # 1 for a bucket with nothing left, as long as ``room``
 
     @property
     def left(self) -> dict[int, float]:
-        """Bytes left in every bucket a transfer has walked through, by bucket."""
-        return {b: self.room[b] for lo, hi in self.walked for b in range(lo, hi + 1)}
+        """Bytes left in every bucket a transfer has taken some from, by bucket."""
+        whole = self.rate * self.width
+        return {b: r for b, r in enumerate(self.room) if r != whole}
 
     def transfer(self, start: float, size: float, port_rate: float) -> float:
         """When ``size`` bytes started at ``start`` have arrived."""
         width, room, full = self.width, self.room, self.full
-        rate = min(port_rate, self.rate)  # one transfer never outruns DRAM itself
+        rate = port_rate if port_rate < self.rate else self.rate  # never faster than DRAM itself
         b = int(start // width)
-        if b in full and size > 1e-9:
+        if b < len(full) and full[b] and size > 1e-9:
             b = self._with_room(b)
             start = b * width
-        first = b
         try:
             r = room[b]
         except IndexError:
@@ -45,10 +45,9 @@ class DramCalendar:
         moved = size if size < moved else moved
         room[b] = r - moved
         if moved == r:
-            full[b] = b + 1
+            full[b] = 1
         size -= moved
         if size <= 1e-9:
-            self.walked.append((first, b))
             end, bucket_end = start + moved / rate, (b + 1) * width
             return bucket_end if bucket_end < end else end
         whole = rate * width  # every later bucket from its beginning
@@ -58,33 +57,37 @@ class DramCalendar:
                 r = room[b]
             except IndexError:
                 r = self._room_at(b)
-            if r == 0.0:  # full: jump to the first bucket with room
-                b = self._with_room(b)
-                r = self._room_at(b)
-            moved = r if r <= whole else whole
-            moved = size if size < moved else moved
-            room[b] = r - moved
-            if moved == r:
-                full[b] = b + 1
-            size -= moved
-            if size <= 1e-9:
-                self.walked.append((first, b))
-                end, bucket_end = b * width + moved / rate, (b + 1) * width
-                return bucket_end if bucket_end < end else end
+            if r > whole and size > whole:  # the common case: a whole bucket's worth, more to go
+                room[b] = r - whole
+                size -= whole
+                if size > 1e-9:
+                    continue
+                moved = whole
+            else:  # the same, with the smallest of the three as in the first bucket
+                if r == 0.0:  # full: jump to the first bucket with room
+                    b = self._with_room(b)
+                    r = self._room_at(b)
+                moved = r if r <= whole else whole
+                moved = size if size < moved else moved
+                room[b] = r - moved
+                if moved == r:
+                    full[b] = 1
+                size -= moved
+                if size > 1e-9:
+                    continue
+            end, bucket_end = b * width + moved / rate, (b + 1) * width
+            return bucket_end if bucket_end < end else end
 
     def _room_at(self, b: int) -> float:
-        """What is left in bucket ``b``, the list grown with untouched buckets to reach it."""
+        """What is left in bucket ``b``, the lists grown with untouched buckets to reach it."""
         room = self.room
         if b >= len(room):
-            room.extend([self.rate * self.width] * max(b + 1 - len(room), 4096))
+            grow = max(b + 1 - len(room), 4096)
+            room.extend([self.rate * self.width] * grow)
+            self.full.extend(bytes(grow))
         return room[b]
 
     def _with_room(self, b: int) -> int:
-        """The first bucket from ``b`` on with bandwidth left (shortening the links walked)."""
-        full = self.full
-        root = b
-        while root in full:
-            root = full[root]
-        while b != root:
-            full[b], b = root, full[b]
-        return root
+        """The first bucket from ``b`` on with bandwidth left."""
+        found = self.full.find(0, b)
+        return len(self.full) if found < 0 else found

@@ -19,6 +19,7 @@ from datobench.core.ir.nodes import (
     Binary,
     Const,
     Expr,
+    For,
     Get,
     If,
     Pid,
@@ -28,6 +29,7 @@ from datobench.core.ir.nodes import (
     Unary,
     Var,
     children,
+    walk,
 )
 from datobench.core.ir.program import Instance
 from datobench.core.ir.types import index
@@ -69,13 +71,34 @@ class TimedLowerer(Lowerer):
             name: {(dma_ids[(param, "write")], depth[param]) for param in params}
             for name, params in drained(inst.body).items()
         }
+        # the engines waited for since their last write on every path to here: waiting again
+        # is a no-op (the clock only moves on, an engine's last end only with a write), which
+        # takes a call out of a GEMM's inner loop; kept, not grown, inside an If's branches
+        self.waited: set[int] = set()
+        self.in_branch = 0
 
     # -- timing hooks -----------------------------------------------------------------------
     def stmt(self, s: Stmt):
         if isinstance(s, If):  # its condition may read DDR before either branch runs
             self.loc = s.loc or self.loc
             self.reads(s)
-        super().stmt(s)
+        if isinstance(s, (For, If)):  # at a loop's head, as after it: none it writes to
+            self.waited -= self.written(s)
+            self.in_branch += isinstance(s, If)
+            super().stmt(s)
+            self.in_branch -= isinstance(s, If)
+            self.waited -= self.written(s)
+        else:
+            super().stmt(s)
+
+    def written(self, s: Stmt) -> set[int]:
+        """The DMA engines that statements inside ``s`` write DDR through."""
+        return {
+            self.dma_ids[(t.param, "write")]
+            for inner in walk((s,))
+            for t in transfers(inner)
+            if t.direction == "write"
+        }
 
     def reads(self, s: Stmt):
         for t, panel in staged_panels(self, s, self.values):
@@ -102,8 +125,12 @@ class TimedLowerer(Lowerer):
             else (s.base.name if isinstance(s, Store) and isinstance(s.base, Var) else None)
         )
         for engine, depth in sorted(self.draining.get(target, ())):
+            if engine in self.waited:
+                continue
             # the DMA may still be reading it; at depth 2, only the object written before last
             self.line(f"dwait({engine}, A{', 2' if depth == 2 else ''})")
+            if not self.in_branch:
+                self.waited.add(engine)
 
     def before_put(self, s: Put):
         self.charge(s)  # the value is made before it is put
@@ -115,6 +142,7 @@ class TimedLowerer(Lowerer):
             if t.direction == "write":
                 self.catch_up()
                 self.line(f"dwrite({self.dma_ids[(t.param, 'write')]}, {t.bytes}, A)")
+                self.waited.discard(self.dma_ids[(t.param, "write")])
 
     def charge(self, s: Stmt):
         cycles = self.cost.stmt_cycles(s, self.mutated)

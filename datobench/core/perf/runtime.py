@@ -54,12 +54,15 @@ class DmaState:
     timing: DmaTiming
     direction: str
     group: ReadGroup | None = None
+    cause: tuple = ()  # ("dma", engine), what a wait for it is booked as: one tuple for all
     ends: list = field(default_factory=list)  # when transfer i finished
     requests: list = field(default_factory=list)  # when the core asked for / handed over tile i
     spans: list = field(default_factory=list)  # (start, end) of each transfer it made
 
     def __post_init__(self):
         self.port_rate = 1.0 / self.timing.cycles_per_byte  # bytes per cycle
+        # the tiles brought in for the group so far (none without one), for the read path
+        self.shared = self.group.ends if self.group is not None else []
 
 
 class Runtime:
@@ -93,18 +96,22 @@ class Runtime:
 
     def dread(self, engine: int, size: int, A: list):
         """A tile from DDR, double-buffered (see ``_claim``), or brought in already by another
-        reader of the same window."""
+        reader of the same window. The core waits for it (``_stall``, inline here and in
+        ``dtry``: the read path is the simulator's hottest) and asks for it."""
         d = self.dmas[engine]
-        ends, group = d.ends, d.group
+        ends = d.ends
         i = len(ends)
-        if group is not None and i < len(group.ends):
-            end = group.ends[i]
-        else:
-            end = self._claim(d, i, size)
+        end = d.shared[i] if i < len(d.shared) else self._claim(d, i, size)
         ends.append(end)
-        if end > A[CLOCK]:
-            _stall(A, end, STALL_IN, ("dma", engine))
-        d.requests.append(A[CLOCK])
+        clock = A[CLOCK]
+        if end > clock:
+            why = d.cause
+            A[STALL_IN] += end - clock
+            A[SEGMENTS].append((clock, end, "in"))
+            A[CAUSES].append(why)
+            A[CLOCK] = clock = end
+            A[LAST_WAIT] = why
+        d.requests.append(clock)
 
     def dtry(self, engine: int, size: int, A: list) -> bool:
         """``dread`` without the stop before it where none is needed, which is most of them: a
@@ -113,18 +120,24 @@ class Runtime:
         caller must first let earlier instances go (and then call ``dread``). For an instance
         alone on its tile only: instances sharing one take turns at every stop."""
         d = self.dmas[engine]
-        ends, group = d.ends, d.group
+        ends = d.ends
         i = len(ends)
-        if group is not None and i < len(group.ends):
-            end = group.ends[i]
-        elif A[CLOCK] >= self.earliest[0]:
+        clock = A[CLOCK]
+        if i < len(d.shared):
+            end = d.shared[i]
+        elif clock >= self.earliest[0]:
             return True
         else:
             end = self._claim(d, i, size)
         ends.append(end)
-        if end > A[CLOCK]:
-            _stall(A, end, STALL_IN, ("dma", engine))
-        d.requests.append(A[CLOCK])
+        if end > clock:
+            why = d.cause
+            A[STALL_IN] += end - clock
+            A[SEGMENTS].append((clock, end, "in"))
+            A[CAUSES].append(why)
+            A[CLOCK] = clock = end
+            A[LAST_WAIT] = why
+        d.requests.append(clock)
         return False
 
     def dtry_in_turn(self, engine: int, size: int, A: list) -> bool:
@@ -164,7 +177,7 @@ class Runtime:
         at ``dato.writeback(depth=2)`` the one before, the core meanwhile in the other)."""
         d = self.dmas[engine]
         if len(d.ends) >= depth and d.ends[-depth] > A[CLOCK]:
-            _stall(A, d.ends[-depth], STALL_OUT, ("dma", engine))
+            _stall(A, d.ends[-depth], STALL_OUT, d.cause)
 
     def _move(self, start: float, size: int, d: DmaState) -> float:
         end = self.dram.transfer(start + d.timing.setup, size, d.port_rate)

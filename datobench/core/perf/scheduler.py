@@ -13,9 +13,10 @@ from collections.abc import Callable
 
 import numpy as np
 
+from datobench.core.errors import DatoError
 from datobench.core.perf.runtime import CLOCK
 from datobench.core.sim.lower import Wait
-from datobench.core.sim.scheduler import deadlock_error, resume
+from datobench.core.sim.scheduler import deadlock_error, instance_failure
 
 
 def drive_in_time(
@@ -43,6 +44,8 @@ def drive_in_time(
     blocked: dict[int, Wait] = {}
     waiters: dict[int, set[int]] = {}  # id(queue) -> instances blocked on it
     resumes = 0
+    nexts = [g.__next__ for g in gens]
+    pushpop, after, inf = heapq.heappushpop, math.nextafter, math.inf  # the loop's, as locals
     k = heapq.heappop(runnable)[1] if runnable else None
     with np.errstate(all="ignore"):
         while k is not None:
@@ -51,13 +54,20 @@ def drive_in_time(
                 on_resume()
             mine = touches[k]
             if waiters and any(waiters.get(q) for q in mine):
-                earliest[0] = -math.inf
+                earliest[0] = -inf
             elif runnable:  # k would go again before (clock, j) if earlier, or tied and k < j
                 clock, j = runnable[0]
-                earliest[0] = math.nextafter(clock, math.inf) if k < j else clock
+                earliest[0] = after(clock, inf) if k < j else clock
             else:  # alone: no stop is needed, unless they are what reports progress
-                earliest[0] = math.inf if on_resume is None else -math.inf
-            wait = resume(units, gens, k)
+                earliest[0] = inf if on_resume is None else -inf
+            try:  # as ``resume``, inline: a stop is the loop's most common step
+                wait = nexts[k]()
+            except StopIteration:
+                wait = False
+            except DatoError:
+                raise
+            except Exception as exc:
+                raise instance_failure(units, k, exc) from None
             if wait is not None and wait is not False:
                 blocked[k] = wait
                 waiters.setdefault(id(wait.queue), set()).add(k)
@@ -67,7 +77,7 @@ def drive_in_time(
                     del blocked[j]
                     heapq.heappush(runnable, (accumulators[j][CLOCK], j))
             if wait is None:  # k goes back in line, and the earliest comes out
-                k = heapq.heappushpop(runnable, (accumulators[k][CLOCK], k))[1]
+                k = pushpop(runnable, (accumulators[k][CLOCK], k))[1]
             elif runnable:
                 k = heapq.heappop(runnable)[1]
             elif blocked:

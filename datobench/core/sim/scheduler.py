@@ -195,10 +195,15 @@ def resume(units: list, gens: list, k: int):
     except DatoError:
         raise
     except Exception as exc:
-        raise DatoRuntimeError(
-            f"in instance '{units[k].inst.name}': {type(exc).__name__}: {exc}",
-            units[k].loc_of(exc.__traceback__),
-        ) from None
+        raise instance_failure(units, k, exc) from None
+
+
+def instance_failure(units: list, k: int, exc: Exception) -> DatoRuntimeError:
+    """A Python error inside instance k, reported at the user's line."""
+    return DatoRuntimeError(
+        f"in instance '{units[k].inst.name}': {type(exc).__name__}: {exc}",
+        units[k].loc_of(exc.__traceback__),
+    )
 
 
 def drive(units: list, gens: list, on_resume=None, every: int = 4096) -> int:
