@@ -5,6 +5,8 @@ in loops, in an If's branches and after them, with and without values."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -39,11 +41,11 @@ class EveryWait(TimedLowerer):
     """The lowering without the shortcut: it waits before every write of a drained tile."""
 
     @property
-    def waited(self) -> set[int]:
-        return set()
+    def waited(self) -> dict[int, int]:
+        return {}
 
     @waited.setter
-    def waited(self, value: set[int]):
+    def waited(self, value: dict[int, int]):
         pass
 
 
@@ -87,3 +89,29 @@ def test_a_gemm_waits_once_per_output_tile_not_in_its_inner_loop():
     assert timings(perf.simulate_perf(prog, None, fast)) == timings(
         perf.simulate_perf(prog, None, slow)
     )
+
+
+@dato.region
+def two_blocks(A: float32[4 * T], C: float32[4 * T]):
+    """Two local tiles written to one output in turn each pass (two blocks of C computed
+    together): each lives in an object of its own."""
+
+    @dato.task(args=[A, C])
+    def t(a: float32[4 * T], c: float32[4 * T]):
+        for i in range(2):
+            upper = a[2 * i * T : (2 * i + 1) * T] + 1.0
+            lower = a[(2 * i + 1) * T : (2 * i + 2) * T] + 2.0
+            c[2 * i * T : (2 * i + 1) * T] = upper
+            c[(2 * i + 1) * T : (2 * i + 2) * T] = lower
+
+
+def test_each_of_two_locals_waits_for_the_write_that_last_filled_its_own_object():
+    """With two locals drained through one engine, the first defined again must wait for its
+    own last write (two back), the second for the last one; at writeback depth 2 each has two
+    objects, so four and three back."""
+    from datobench.core.perf.lower import _objects_back
+
+    inst = dato.compile(two_blocks, target="npu1_4col").graph.instances[0]
+    assert _objects_back(inst) == {"upper": {"c": 2}, "lower": {"c": 1}}
+    deeper = replace(inst, args=(inst.args[0], replace(inst.args[1], writeback=2)))
+    assert _objects_back(deeper) == {"upper": {"c": 4}, "lower": {"c": 3}}

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from datobench.core.errors import CapabilityError
-from datobench.core.ir.effects import drained, transfers
+from datobench.core.ir.effects import Local, aliases, drained, transfers
 from datobench.core.ir.nodes import (
     Assign,
     Binary,
@@ -22,6 +22,7 @@ from datobench.core.ir.nodes import (
     For,
     Get,
     If,
+    ParamRef,
     Pid,
     Put,
     Stmt,
@@ -65,16 +66,16 @@ class TimedLowerer(Lowerer):
         self.dma_ids = dma_ids  # (param, direction) -> index into the instance's DMA engines
         self.values = values
         # local tensors written to DDR in place: the engines that may still be reading them,
-        # each with the depth of the output FIFO the local lives in (``dato.writeback``)
-        depth = {a.param: a.writeback for a in inst.args}
+        # each with how many writes back the object the local lives in was last handed over
         self.draining = {
-            name: {(dma_ids[(param, "write")], depth[param]) for param in params}
-            for name, params in drained(inst.body).items()
+            name: {(dma_ids[(param, "write")], back) for param, back in params.items()}
+            for name, params in _objects_back(inst).items()
         }
-        # the engines waited for since their last write on every path to here: waiting again
-        # is a no-op (the clock only moves on, an engine's last end only with a write), which
-        # takes a call out of a GEMM's inner loop; kept, not grown, inside an If's branches
-        self.waited: set[int] = set()
+        # per engine, the most recent write waited for since its last write on every path to
+        # here: waiting for that one or an older one again is a no-op (the clock only moves
+        # on, an engine's ends only with a write), which takes a call out of a GEMM's inner
+        # loop; kept, not grown, inside an If's branches
+        self.waited: dict[int, int] = {}
         self.in_branch = 0
 
     # -- timing hooks -----------------------------------------------------------------------
@@ -83,13 +84,17 @@ class TimedLowerer(Lowerer):
             self.loc = s.loc or self.loc
             self.reads(s)
         if isinstance(s, (For, If)):  # at a loop's head, as after it: none it writes to
-            self.waited -= self.written(s)
+            self.forget(self.written(s))
             self.in_branch += isinstance(s, If)
             super().stmt(s)
             self.in_branch -= isinstance(s, If)
-            self.waited -= self.written(s)
+            self.forget(self.written(s))
         else:
             super().stmt(s)
+
+    def forget(self, engines: set[int]):
+        for engine in engines:
+            self.waited.pop(engine, None)
 
     def written(self, s: Stmt) -> set[int]:
         """The DMA engines that statements inside ``s`` write DDR through."""
@@ -124,13 +129,14 @@ class TimedLowerer(Lowerer):
             if isinstance(s, Assign)
             else (s.base.name if isinstance(s, Store) and isinstance(s.base, Var) else None)
         )
-        for engine, depth in sorted(self.draining.get(target, ())):
-            if engine in self.waited:
-                continue
-            # the DMA may still be reading it; at depth 2, only the object written before last
-            self.line(f"dwait({engine}, A{', 2' if depth == 2 else ''})")
+        for engine, back in sorted(self.draining.get(target, ())):
+            last = self.waited.get(engine)
+            if last is not None and last <= back:
+                continue  # a wait for this write or a later one since the engine last wrote
+            # the DMA may still be reading its object: wait for the write that last filled it
+            self.line(f"dwait({engine}, A{f', {back}' if back != 1 else ''})")
             if not self.in_branch:
-                self.waited.add(engine)
+                self.waited[engine] = back if last is None else min(last, back)
 
     def before_put(self, s: Put):
         self.charge(s)  # the value is made before it is put
@@ -142,7 +148,7 @@ class TimedLowerer(Lowerer):
             if t.direction == "write":
                 self.catch_up()
                 self.line(f"dwrite({self.dma_ids[(t.param, 'write')]}, {t.bytes}, A)")
-                self.waited.discard(self.dma_ids[(t.param, "write")])
+                self.forget({self.dma_ids[(t.param, "write")]})
 
     def charge(self, s: Stmt):
         cycles = self.cost.stmt_cycles(s, self.mutated)
@@ -191,6 +197,27 @@ class TimedLowerer(Lowerer):
             return
         for c in children(e):
             self.gets_only(c)
+
+
+def _objects_back(inst: Instance) -> dict[str, dict[str, int]]:
+    """For each local a DDR write reads in place, per parameter written from it: how many
+    writes back the engine took the object it lives in. The output FIFO holds ``writeback``
+    objects per local written to the parameter (``dato.writeback``; several locals, as two
+    blocks of C computed together, are written in the order they were first written, once
+    each per pass): the i-th of n locals at depth w reuses the object written w * n - i back."""
+    depth = {a.param: a.writeback for a in inst.args}
+    order: dict[str, list[str]] = {}
+    for s in walk(inst.body):
+        if isinstance(s, Store) and isinstance(s.base, ParamRef):
+            source = aliases(s.value)
+            if isinstance(source, Local) and source.name not in order.setdefault(s.base.name, []):
+                order[s.base.name].append(source.name)
+    return {
+        name: {
+            param: depth[param] * len(order[param]) - order[param].index(name) for param in params
+        }
+        for name, params in drained(inst.body).items()
+    }
 
 
 def _static(e: Expr) -> bool:
