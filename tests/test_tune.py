@@ -197,6 +197,19 @@ def test_a_second_search_of_the_same_job_simulates_no_point_again(tmp_path):
     assert all(first[(r.m, r.k, r.n)] == r.seconds for r in table.itertuples())  # as recorded
 
 
+def test_tpe_models_the_results_from_its_sixth_trial():
+    """Its first five trials are random search's (same seed), then TPE's model chooses: tile
+    spaces are mostly refused points, and Optuna's ten startup trials came late to the small
+    fast corner (benchmarks/tune_gemm.py)."""
+    options = dict(target="npu2", space=SPACE, trials=8, workers=1, progress=False)
+    for seed in range(2):
+        tpe, rnd = (
+            dato.tune(GEMM, **options, seed=seed, sampler=s).trials[["m", "k", "n"]].values
+            for s in ("tpe", "random")
+        )
+        assert (tpe[:5] == rnd[:5]).all() and (tpe[5:] != rnd[5:]).any(axis=1).all()
+
+
 def test_start_points_are_tried_first_and_skipped_when_tried_already(tmp_path):
     region = pipeline(64, dato.symbol("depth"))
     space = {
