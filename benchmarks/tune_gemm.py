@@ -115,15 +115,15 @@ def tune_design(design, trials: int, seeds: int, workers: int | None) -> dict:
                 workers=1, progress=False,
             )  # fmt: skip
             reached[sampler].append(trials_to_reach(run, goal) or trials + 1)
-            if sampler == "tpe":
-                tuned.append(run.best.values["seconds"])
+            if sampler == "tpe":  # NaN when none of its trials was feasible
+                tuned.append(run.trials.seconds.min())
     return {
         "points": len(table),
         "feasible": int((table.state == "ok").sum()),
         "enumerated": enumerated,
         "published": published,
         "optimum": optimum,
-        "tuned": max(tuned),
+        "tuned": max(tuned, key=lambda t: math.inf if math.isnan(t) else t),
         "reached": reached,
     }
 

@@ -175,7 +175,10 @@ def _keep(trial, record: dict, goals) -> list[float]:
     for column in COLUMNS:
         if column in record:
             trial.set_user_attr(column, record[column])
-    trial.set_constraint("refused", 0.0 if record["state"] == OK else 1.0)  # > 0: infeasible
+    # > 0: infeasible, by how much (a point far over a core's memory is told so), so that a
+    # search whose first points were all refused moves towards the feasible ones
+    violation = 0.0 if record["state"] == OK else record.get("violation", 1.0)
+    trial.set_constraint("refused", violation)
     if record["state"] != OK:
         return [float("inf") if g.direction == "minimize" else float("-inf") for g in goals]
     for g, v in zip(goals, record["values"]):
