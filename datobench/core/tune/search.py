@@ -39,9 +39,9 @@ MAX_TRIALS = 1_000_000
 # told these records instead of simulating the points again
 TIMED: dict[bytes, dict[tuple, dict]] = {}
 # random trials before TPE models the results (Optuna's default is 10): tile-size spaces are
-# mostly refused points around a small fast corner, which TPE finds once it has a few feasible
-# results to model (benchmarks/tune_gemm.py: about a third fewer trials to within 2% of the
-# optimum than with 10, in the median over seeds)
+# mostly refused points around a small fast corner, which TPE finds once it has a few results
+# to model (on the npu1_4col spaces of benchmarks/tune_gemm.py, 30 seeds: 10-30% fewer
+# trials to within 2% of the optimum than with 10 on three rows of four, in the median)
 TPE_STARTUP = 5
 
 
