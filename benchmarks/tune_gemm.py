@@ -23,11 +23,13 @@ are exactly the searches a user would run and cost no simulation. Printed for ea
   half of random's.
 
 The default (the npu1_4col int8/int8 row, 5 seeds, 200 trials) is what ``make bench``
-affords, a few minutes; the issue's full benchmark (every row, 10 seeds) is
+affords: one enumeration of 1029 points (98 feasible), a few minutes on two idle cores; the
+searches themselves take seconds. The issue's full benchmark (every row, 10 seeds) is
 
     .venv/bin/python benchmarks/tune_gemm.py --all --seeds 10 [--workers N]
 
-about half an hour on two cores, nearly all of it the npu2 enumerations.
+one enumeration per row (420 to 1029 points); the npu2 rows cost the most (their feasible
+points simulate 32 cores), so plan on an hour or more on two cores.
 """
 
 from __future__ import annotations
