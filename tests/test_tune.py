@@ -105,6 +105,16 @@ def test_infeasible_points_never_reach_the_simulator(tmp_path):
     assert list(table.columns) == COLUMNS[:6] + ["simulated_seconds"] + COLUMNS[6:]
 
 
+def test_the_sampler_is_told_how_far_over_a_limit_a_refused_point_is():
+    """Optuna's constraint is the share of the need that does not fit (0 when feasible), so a
+    search that met only refused points moves towards smaller ones."""
+    space = {"m": [64], "k": [128], "n": [64, 128]}
+    tuning = dato.tune(GEMM, target="npu2", space=space, sampler="grid", workers=1, progress=False)
+    told = {tuning.space.values(t.params)["n"]: t.constraints for t in tuning.study.trials}
+    assert told == {64: {"refused": 0.0}, 128: {"refused": pytest.approx(1 - 63 / 80)}}
+    assert "80.0 KiB used of 63.0 KiB" in tuning.trials.set_index("n").reason[128]
+
+
 def test_a_failure_found_by_simulating_is_recorded_and_told_as_a_broken_constraint():
     tuning = dato.tune(
         crossed, target="npu1_4col", space={"D": [1, 2, 4]}, sampler="grid", workers=2,
@@ -195,6 +205,19 @@ def test_a_second_search_of_the_same_job_simulates_no_point_again(tmp_path):
     assert len(table) <= 6 and (table.wall_time == 0).all()
     first = {(r.m, r.k, r.n): r.seconds for r in grid.trials.itertuples()}
     assert all(first[(r.m, r.k, r.n)] == r.seconds for r in table.itertuples())  # as recorded
+
+
+def test_tpe_models_the_results_from_its_sixth_trial():
+    """Its first five trials are random search's (same seed), then TPE's model chooses: tile
+    spaces are mostly refused points, and Optuna's ten startup trials came late to the small
+    fast corner (benchmarks/tune_gemm.py)."""
+    options = dict(target="npu2", space=SPACE, trials=8, workers=1, progress=False)
+    for seed in range(2):
+        tpe, rnd = (
+            dato.tune(GEMM, **options, seed=seed, sampler=s).trials[["m", "k", "n"]].values
+            for s in ("tpe", "random")
+        )
+        assert (tpe[:5] == rnd[:5]).all() and (tpe[5:] != rnd[5:]).any(axis=1).all()
 
 
 def test_start_points_are_tried_first_and_skipped_when_tried_already(tmp_path):

@@ -103,6 +103,8 @@ def _violation(target: Target, use: TileUse, resource: str, used: int, cap: int)
         notes=(f"used by: {who}", *((hint,) if hint else ())),
     )
     error.instances = tuple(use.instances)  # which node broke it, for the mapper's retry
+    error.excess = 1 - cap / used  # the share of the need that does not fit: dato.tune's
+    # sampler is told how far outside the limit a point lies
     return error
 
 

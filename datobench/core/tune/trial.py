@@ -80,7 +80,8 @@ def _loaded(data: bytes) -> tuple[Job, RegionFunction]:
 
 def evaluate(data: bytes, params: dict) -> dict:
     """Compile the point ``params`` and, when it compiles, time it: a record with the state
-    (ok, infeasible with the compiler's reason, or failed with the simulator's), the measures,
+    (ok, infeasible with the compiler's reason and how far outside a limit the point lies, or
+    failed with the simulator's), the measures,
     the objectives' values, the wall time and the worker."""
     start = time.perf_counter()
     job, region = _loaded(data)
@@ -90,8 +91,10 @@ def evaluate(data: bytes, params: dict) -> dict:
         program = compile(region, target=target or job.target, primitives=primitives, sizes=sizes)
     except InternalError as error:  # datobench itself failed: not the point's fault
         record.update(state=FAILED, reason=_reason(error))
-    except DatoError as error:
-        record.update(state=INFEASIBLE, reason=_reason(error))
+    except DatoError as error:  # a broken limit says by how much (0 to 1), others count as 1
+        record.update(
+            state=INFEASIBLE, reason=_reason(error), violation=getattr(error, "excess", 1.0)
+        )
     else:
         record["memory"] = sum(use.used.get(MEMORY, 0) for use in program.mapping.tiles.values())
         try:
