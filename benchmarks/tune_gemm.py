@@ -16,7 +16,8 @@ are exactly the searches a user would run and cost no simulation. Printed for ea
 
 - the published tiles simulated in our model, and the exhaustive optimum;
 - tuned: the best point TPE found within the budget, from nothing (no warm start), for the
-  worst of the seeds, and the ratio published time / that time (goal: at least 1);
+  median seed and for the worst, and the ratios published time / that time (goal: at least
+  1; a user runs one search, so the median seed is the typical one, the worst the bound);
 - the trials TPE and random search (same budget, same seeds, neither warm-started) needed to
   get within 2% of the exhaustive optimum: the median over the seeds and the range; a search
   that never got there counts as budget + 1 (shown as >budget). Goal: TPE's median at most
@@ -125,7 +126,8 @@ def tune_design(design, trials: int, seeds: int, workers: int | None) -> dict:
         "enumerated": enumerated,
         "published": published,
         "optimum": optimum,
-        "tuned": max(tuned, key=lambda t: math.inf if math.isnan(t) else t),
+        # a seed whose TPE search found nothing feasible counts as infinitely slow
+        "tuned": sorted(math.inf if math.isnan(t) else t for t in tuned),
         "reached": reached,
     }
 
@@ -151,35 +153,40 @@ def main():
     print(
         f"tune_gemm: published tiles vs dato.tune, same model; each row's space enumerated once "
         f"(the exhaustive optimum), every search reads its points from it; {options.seeds} seeds "
-        f"x {options.trials} trials per sampler, no warm start; tuned: TPE's best, worst seed; "
-        "trials to within 2% of the optimum: median [range] over the seeds"
+        f"x {options.trials} trials per sampler, no warm start; tuned: TPE's best, median / "
+        "worst seed; trials to within 2% of the optimum: median [range] over the seeds"
     )
     print(
         f"  {'target':<10} {'dtype':<10} {'M x K x N':<15} {'points':>9}  {'published':>11} "
-        f"{'us':>7}  {'optimum':>11} {'us':>7}  {'tuned us':>8} {'ratio':>5}  "
+        f"{'us':>7}  {'optimum':>11} {'us':>7}  {'tuned us (med/worst)':>20} {'ratios':>9}  "
         f"{'TPE':>14} {'random':>16}  {'enum s':>6}"
     )
-    ratios, halves = [], 0
+    ratios, worst, halves = [], [], 0
     for design in designs:
         target, M, K, N, pm, pk, pn, t_in, t_out = design
         row = tune_design(design, options.trials, options.seeds, options.workers)
         best = row["optimum"]
-        ratio = row["published"] / row["tuned"]
+        middle, last = statistics.median(row["tuned"]), row["tuned"][-1]
+        ratio = row["published"] / middle
         ratios.append(ratio)
+        worst.append(row["published"] / last)
         tpe, rnd = (statistics.median(row["reached"][s]) for s in SAMPLERS)
         halves += 2 * tpe <= rnd
         print(
             f"  {target:<10} {t_in.name + '/' + t_out.name:<10} {f'{M}x{K}x{N}':<15} "
             f"{row['feasible']:>4}/{row['points']:<4}  {f'{pm}x{pk}x{pn}':>11} "
             f"{row['published'] * 1e6:7.0f}  {'x'.join(str(best.params[d]) for d in 'mkn'):>11} "
-            f"{best.values['seconds'] * 1e6:7.0f}  {row['tuned'] * 1e6:8.0f} {ratio:5.2f}  "
+            f"{best.values['seconds'] * 1e6:7.0f}  {middle * 1e6:9.0f} / {last * 1e6:8.0f} "
+            f"{ratio:4.2f}/{worst[-1]:4.2f}  "
             f"{spread(row['reached']['tpe'], options.trials):>14} "
             f"{spread(row['reached']['random'], options.trials):>16}  {row['enumerated']:6.0f}",
             flush=True,
         )
     print(
-        f"  tuned at least as fast on every row: {'yes' if min(ratios) >= 1 else 'no'} "
-        f"(ratios {min(ratios):.2f} to {max(ratios):.2f}); TPE's median at most half of "
+        f"  tuned at least as fast on every row: median seed {'yes' if min(ratios) >= 1 else 'no'} "
+        f"(ratios {min(ratios):.2f} to {max(ratios):.2f}), worst seed "
+        f"{'yes' if min(worst) >= 1 else 'no'} ({min(worst):.2f} to {max(worst):.2f}); "
+        f"TPE's median at most half of "
         f"random's on {halves} of {len(designs)} rows  ({time.perf_counter() - start:.0f} s)"
     )
 
