@@ -462,4 +462,10 @@ class RegionBuilder:
                     f"dimension {dim} ({size}) is not a multiple of {p}",
                     loc,
                 )
-        return Stage(stage.level, panel, stage.depth)
+        if panel[0] % stage.parts:
+            raise DatoTypeError(
+                f"the panel {panel} of '{a.arg}' cannot be held in {stage.parts} parts: its "
+                f"first dimension ({panel[0]}) is not a multiple of {stage.parts}",
+                loc,
+            )
+        return Stage(stage.level, panel, stage.depth, stage.parts)

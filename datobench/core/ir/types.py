@@ -393,16 +393,22 @@ class Stage:
     tensor pass through a ``panel``-shaped buffer at ``level``, filled from DDR only when the
     window moves to another panel and read by the task from there. Instances that share a
     shard (replicated along a mapping axis) share the staged panel. ``depth=2`` double-buffers
-    it: the next panel loads while the cores read this one. Staging never changes values."""
+    it: the next panel loads while the cores read this one. ``parts=P`` (depth 1) holds the
+    panel as P parts along its first dimension, each refilled with the next panel's part as
+    soon as the readers' last pass over the current panel is done with it, so that a refill
+    hides behind that pass without a second panel's memory. Staging never changes values."""
 
     level: str
     panel: tuple[Size, ...]
     depth: int = 1
+    parts: int = 1
 
     def __str__(self) -> str:
         depth = f", depth={self.depth}" if self.depth != 1 else ""
+        parts = f", parts={self.parts}" if self.parts != 1 else ""
         panel = ", ".join(map(str, self.panel))
-        return f'stage("{self.level}", panel=({panel}{"," if len(self.panel) == 1 else ""}){depth})'
+        one = "," if len(self.panel) == 1 else ""
+        return f'stage("{self.level}", panel=({panel}{one}){depth}{parts})'
 
 
 @dataclass(frozen=True)

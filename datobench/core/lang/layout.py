@@ -18,10 +18,13 @@ S = Shard
 
 
 @user_facing
-def stage(level: str = "mem", *, panel: tuple, depth: int = 1) -> Stage:
+def stage(level: str = "mem", *, panel: tuple, depth: int = 1, parts: int = 1) -> Stage:
     """Stage the windows a task reads of a tensor in a ``panel``-shaped buffer at ``level``
     (``"mem"``: the memory tile of the NPU's column, on-chip RAM on an FPGA), refilled from
-    DDR only when the task's reads move to another panel; ``depth=2`` double-buffers it."""
+    DDR only when the task's reads move to another panel; ``depth=2`` double-buffers it.
+    ``parts=P`` holds one panel as P parts along its first dimension, each refilled with the
+    next panel's part once the readers' last pass is done with it (the refill hides behind
+    that pass, in one panel's memory)."""
     if level not in STAGE_LEVELS:
         raise DatoTypeError(
             f"dato.stage level {level!r} is not one of {', '.join(map(repr, STAGE_LEVELS))}",
@@ -41,7 +44,17 @@ def stage(level: str = "mem", *, panel: tuple, depth: int = 1) -> Stage:
         raise DatoTypeError(
             f"a staged panel has depth 1 or 2 (double-buffered), not {depth!r}", caller_loc()
         )
-    return Stage(level, dims, depth)
+    if not isinstance(parts, int) or isinstance(parts, bool) or parts < 1:
+        raise DatoTypeError(
+            f"a staged panel's parts is a positive int, not {parts!r}", caller_loc()
+        )
+    if parts > 1 and depth != 1:
+        raise DatoTypeError(
+            f"parts={parts} refills one panel part by part; with depth={depth} the next panel "
+            "already loads beside this one: use one or the other",
+            caller_loc(),
+        )
+    return Stage(level, dims, depth, parts)
 
 
 @user_facing
