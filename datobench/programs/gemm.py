@@ -109,6 +109,7 @@ def staged_gemm(
     cols: int = 4,
     depth: int = 1,
     paired: bool = False,
+    parts: int = 1,
 ) -> RegionFunction:
     """``whole_array_gemm`` with B's K x n panel staged in the memory tile of each column.
 
@@ -124,6 +125,10 @@ def staged_gemm(
     per MAC (a core whose m is below the kernel's MACs per cycle over the port's 4 bytes waits
     on it otherwise); C still leaves in m x n blocks, so the memory tile's buffers for A and C
     stay those of an m-row tile.
+
+    ``parts``: the panel is held in that many parts along K, each refilled with the next
+    panel's part once the column's last pass over this panel has sent it (``dato.stage``'s
+    ``parts``), so that a refill hides behind the last pass at depth 1.
     """
     blocks = 2 if paired else 1  # m-row blocks of C per slice of B
 
@@ -132,7 +137,7 @@ def staged_gemm(
         @dato.task(mapping=[rows, cols], args=[A, B, C])
         def core(
             a: t_in[M, K] @ [S(0), R],
-            b: t_in[K, N] @ [R, S(1)] @ dato.stage("mem", panel=(K, n), depth=depth),
+            b: t_in[K, N] @ [R, S(1)] @ dato.stage("mem", panel=(K, n), depth=depth, parts=parts),
             c: t_out[M, N] @ [S(0), S(1)],
         ):
             for bj in range(N // cols // n):  # one panel of B per step
