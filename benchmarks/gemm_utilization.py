@@ -35,14 +35,22 @@ CANDIDATES = [64, 128]
 # 512 KiB, a core's tiles fit 64 KiB, and each core's 4-byte stream ports keep up with its
 # kernel (n and m of at least kernel MACs per cycle / 4 bytes per operand byte). A fifth entry
 # True pairs the blocks (``staged_gemm(paired=True)``: each B slice feeds two m-row blocks of C,
-# so B's port needs only 2m rows to keep up while A's and C's buffers stay those of m rows).
+# so B's port needs only 2m rows to keep up while A's and C's buffers stay those of m rows); a
+# sixth holds the panel in that many parts (``parts``: each part of the next panel loads as soon
+# as the column's last pass has been sent this one's, so the refill hides behind that pass).
 STAGED = [
     (
         "npu1_4col",
         int8,
         (4032, 4032, 4032),
         0.84,
-        [(72, 56, 112, 1), (56, 112, 112, 1), (56, 112, 112, 1, True)],
+        [
+            (72, 56, 112, 1),
+            (56, 112, 112, 1),
+            (56, 112, 112, 1, True),
+            (56, 112, 112, 1, True, 4),
+            (56, 112, 112, 1, True, 9),
+        ],
     ),
     ("npu2", bf16, (6144, 1536, 6144), 0.70, [(96, 32, 96, 1)]),
 ]
@@ -86,10 +94,13 @@ def best_staged(target, t_in, sizes, tiles, design=staged_gemm):
     """The best of a staged design's candidate tiles and depths (or ka) that map."""
     rows, cols = GRIDS[target]
     best = None
-    for m, k, n, last, *paired in tiles:
+    for m, k, n, last, *more in tiles:
         if design is staged_gemm:
-            region = staged_gemm(*sizes, m, k, n, t_in, t_in, rows, cols, last, *paired)
+            paired = more[0] if more else False
+            parts = more[1] if len(more) > 1 else 1
+            region = staged_gemm(*sizes, m, k, n, t_in, t_in, rows, cols, last, paired, parts)
             setting = f"{m}x{k}x{n}{' x2' if paired else ''}, {last}"
+            setting += f" in {parts}" if parts > 1 else ""
         else:
             region = overlapped_gemm(*sizes, m, k, n, last, t_in, t_in, rows, cols)
             setting = f"{m}x{k}x{n}, A {last}"
@@ -161,7 +172,8 @@ def main():
         )
     print(
         "  staged: B's K x n panel in each column's memory tile (programs.staged_gemm; tile, "
-        "x2 when paired, depth); overlapped: and A's m x ka panels, C written back at depth 2 "
+        "x2 when paired, depth [in P parts]); overlapped: and A's m x ka panels, C written back "
+        "at depth 2 "
         "(programs.overlapped_gemm; tile, A ka)"
     )
     print(

@@ -52,7 +52,7 @@ class TimedArgs(InstanceArgs):
     dwrite: Callable  # (engine, bytes, A) a DDR write through a DMA engine
     dwait: Callable  # (engine, A[, depth]) wait until an engine has drained a buffer
     E: list  # [the clock at which another instance goes first]: catch up only from there
-    sread: Callable  # (engine, panel, bytes, A) a staged read, from its panel's buffer
+    sread: Callable  # (engine, panel, bytes, A[, first, last part]) a staged read
 
 
 class TimedLowerer(Lowerer):
@@ -106,14 +106,14 @@ class TimedLowerer(Lowerer):
         }
 
     def reads(self, s: Stmt):
-        for t, panel in staged_panels(self, s, self.values):
-            read = f"{self.dma_ids[(t.param, 'read')]}, {t.bytes}, A"
-            if panel is None:  # the stop before it only where another goes first
+        for t, staged in staged_panels(self, s, self.values):
+            engine = self.dma_ids[(t.param, "read")]
+            if staged is None:  # the stop before it only where another goes first
+                read = f"{engine}, {t.bytes}, A"
                 self.line(f"if dtry({read}): yield None; dread({read})")
             else:  # a staged read, from its panel's buffer (perf/staging.py)
                 self.catch_up()
-                engine = self.dma_ids[(t.param, "read")]
-                self.line(f"sread({engine}, {panel}, {t.bytes}, A)")
+                self.line(f"sread({engine}, {staged})")
 
     def catch_up(self):
         """Let instances with earlier clocks reach DRAM first (``perf.scheduler``)."""

@@ -12,6 +12,11 @@ the on-chip RAM (no transfer of its own).
 refill. ``depth=2``: the next panel loads while the current one is read, once the panel before
 it has been sent (the load is booked from that time on, in DRAM's calendar).
 
+``parts=P`` (depth 1): the panel is held as P parts along its first dimension, each with its
+own lock pair in the design, so part j of the next panel loads once the last slice of part j of
+this one has been sent (one channel fills the parts in turn); a reader waits only for the part
+its slice is in. On an FPGA the panel is loaded whole into on-chip RAM, parts or not.
+
 As a DDR read, a slice is double-buffered in the reader (``Runtime.dread``), and the readers of
 a group that read the same slices in the same order share them (a broadcast).
 """
@@ -37,8 +42,11 @@ class PanelBuffer:
     depth: int
     panel_bytes: int
     l2: DramCalendar | None  # the memory tile's read bandwidth (None: on-chip RAM)
+    parts: int = 1
     panels: list = field(default_factory=list)  # the panel index of each load, in order
     loads: list = field(default_factory=list)  # (start, end) of each load
+    part_ends: list = field(default_factory=list)  # parts > 1: when each part held is in
+    part_sent: list = field(default_factory=list)  # parts > 1: each part's last slice sent
     released: list = field(default_factory=list)  # when the last slice of each panel was sent
     served: list = field(default_factory=list)  # (start, end, load) of each slice it sent
     last_sent: float = 0.0
@@ -74,12 +82,14 @@ class Staging:
                     access.stage.depth,
                     access.panel_bytes,
                     l2,
+                    access.stage.parts if col >= 0 else 1,  # an FPGA loads a panel whole
                 )
             self.buffers.append(shared[(key, access.stage)])
         self.staged = list(shared.values())
 
-    def read(self, engine: int, panel: tuple, size: int, A: list):
-        """Slice ``i`` of a staged read in ``panel``: from the buffer once the panel is in,
+    def read(self, engine: int, panel: tuple, size: int, A: list, first: int = 0, last: int = 0):
+        """Slice ``i`` of a staged read in ``panel`` (in its parts ``first`` to ``last`` when
+        the panel is held in parts): from the buffer once the panel (those parts) is in,
         double-buffered in the reader as a DDR read is."""
         d = self.runtime.dmas[engine]
         buf = self.buffers[engine]
@@ -88,7 +98,10 @@ class Staging:
         if group is not None and i < len(group.ends):
             end = group.ends[i]  # another reader of the group was sent this slice too
         else:
-            start = max(ends[-1] if i else 0.0, self._loaded(buf, panel))
+            loaded = self._loaded(buf, panel)
+            if buf.parts > 1:
+                loaded = max(buf.part_ends[first : last + 1])
+            start = max(ends[-1] if i else 0.0, loaded)
             if i >= 2:
                 start = max(start, d.requests[i - 1])
             end = start
@@ -97,6 +110,10 @@ class Staging:
             d.spans.append((start, end))
             buf.served.append((start, end, len(buf.panels) - 1))
             buf.last_sent = max(buf.last_sent, end)
+            if buf.parts > 1:
+                sent = buf.part_sent
+                for j in range(first, last + 1):
+                    sent[j] = max(sent[j], end)
             if group is not None:
                 group.ends.append(end)
         ends.append(end)
@@ -113,13 +130,34 @@ class Staging:
         if n:
             buf.released.append(buf.last_sent)  # the group has moved on from panel n - 1
             start = buf.loads[-1][1]  # one channel fills the buffer, a panel at a time
+        rate = 1.0 / self.dma.cycles_per_byte
+        if buf.parts > 1:
+            return self._load_parts(buf, panel, start, rate)
         if n >= buf.depth:  # the buffer the panel goes to is free once its panel is sent
             start = max(start, buf.released[n - buf.depth])
-        rate = 1.0 / self.dma.cycles_per_byte
         end = self.runtime.dram.transfer(start + self.dma.setup, buf.panel_bytes, rate)
         buf.panels.append(panel)
         buf.loads.append((start, end))
         return end
+
+    def _load_parts(self, buf: PanelBuffer, panel: tuple, start: float, rate: float) -> float:
+        """Load ``panel`` part by part, each into its part of the buffer once the held panel's
+        part there has been sent for the last time (the readers have moved on from it, so
+        every send of it is known by now); one channel fills the parts in turn."""
+        sent = buf.part_sent if buf.panels else [0.0] * buf.parts
+        part_bytes = buf.panel_bytes / buf.parts
+        ends, at = [], start
+        for j in range(buf.parts):
+            at = max(at, sent[j])
+            if j == 0:
+                start = at
+            at = self.runtime.dram.transfer(at + self.dma.setup, part_bytes, rate)
+            ends.append(at)
+        buf.panels.append(panel)
+        buf.loads.append((start, at))
+        buf.part_ends = ends
+        buf.part_sent = [0.0] * buf.parts
+        return at
 
     def dram_bytes(self, engines: list, profs: dict) -> tuple[int, int]:
         """DDR bytes of the run: (transferred, moved). Transferred counts each instance's DDR
@@ -172,8 +210,10 @@ def _column(mapping, access) -> int:
 
 
 def staged_panels(lowerer, s: Stmt, values: bool) -> list[tuple[Transfer, str | None]]:
-    """The DDR reads of a statement, each with the Python text of its panel's index when it
-    reads a staged parameter (None otherwise), for the timed code's ``sread``."""
+    """The DDR reads of a statement, each with the Python text of the arguments of the timed
+    code's ``sread`` after the engine when it reads a staged parameter (None otherwise): its
+    panel's index, its bytes and, for a panel held in parts, the first and last part it
+    reads."""
     reads = [r for x in stmt_exprs(s) for r in param_reads(x)]
     out = []
     for t, read in zip((t for t in transfers(s) if t.direction == "read"), reads):
@@ -191,7 +231,12 @@ def staged_panels(lowerer, s: Stmt, values: bool) -> list[tuple[Transfer, str | 
                     s.loc,
                 )
             parts.append(f"({lowerer.expr(start)}) // {size}")
-        out.append((t, f"({', '.join(parts)},)"))
+        args = f"({', '.join(parts)},), {t.bytes}, A"
+        if stage.parts > 1:  # which parts of the panel, along its first dimension
+            (start, length), rows = slice_bounds(read)[0], stage.panel[0] // stage.parts
+            at = f"({lowerer.expr(start)}) % {stage.panel[0]}"
+            args += f", ({at}) // {rows}, ({at} + {length - 1}) // {rows}"
+        out.append((t, args))
     return out
 
 
