@@ -24,6 +24,7 @@ from xdsl.parser import Parser
 from xdsl.printer import Printer
 from xdsl.traits import IsTerminator, NoTerminator, SymbolTable
 
+from datobench.core.codegen.aie.handdma import HAND_DMA_OPS
 from datobench.core.codegen.aie.objectfifo import (
     BDDimLayoutAttr,
     ObjectFifoAcquireOp,
@@ -260,6 +261,7 @@ AIE = Dialect(
         ObjectFifoReleaseOp,
         ObjectFifoSubviewAccessOp,
         RuntimeSequenceOp,
+        *HAND_DMA_OPS,
     ],
     [ObjectFifoType, ObjectFifoSubviewType, BDDimLayoutAttr],
 )
