@@ -24,7 +24,11 @@ channels of every ``aie.dma_start`` already in the device before it allocates it
 free from 0. Releases of 2025 do not see a ``shim_dma_allocation`` or a flow's channel, so the
 hand channels are taken from the top of each tile's range down: the ledger keeps a tile's
 channels within its count, so the object FIFOs' first-free channels never reach them. Lock
-ids go from 0 up (every release skips hand locks).
+ids go from 0 up (every release skips hand locks). The transform adds its own channels to the
+``aie.memtile_dma``/``aie.mem`` a tile already has (``createMemTileDMA`` finds it and inserts
+before its end block, relinking the end block's single predecessor, the last
+``dma_start``), so each tile gets one region with every parted panel's chains, ending in one
+``aie.end`` block.
 
 ``aie.dma_bd`` counts offset, length and its dimensions' sizes and strides in elements of the
 buffer's element type (``AIEDialect.cpp`` scales them to 32-bit words when lowering), as

@@ -2,7 +2,8 @@
 and per DDR window (per shape of the slices moved through it, and per bundle among a window's
 readers), the memory-tile links that distribute and join DDR windows, and the blocks of every
 host buffer each shim FIFO moves, in order, with the instance moves each object serves. A
-staged window (``dato.stage``) moves panels instead, re-sent from the memory tile (``stage.py``).
+staged window (``dato.stage``) moves panels instead, re-sent from the memory tile (``stage.py``);
+one staged in parts is written as hand DMA (``parts.py``).
 
 Nothing here places anything: tiles come from ``prog.mapping`` (placement, routes, off-chip
 streams), depths from the streams, and the mem-tile FIFOs are double-buffered as the mapper's
