@@ -18,7 +18,7 @@ from datobench.core.ir.mapping import OffchipStream, Route, Tile
 from datobench.core.ir.program import Channel
 from datobench.core.passes.analysis import Access
 from datobench.core.passes.resources import BDS, DMA_IN, DMA_OUT, LOCKS, Ledger, ports
-from datobench.core.passes.staging import book_panel
+from datobench.core.passes.staging import book_panel, book_parted_reader
 from datobench.core.passes.virtual import VirtualGraph
 from datobench.core.targets import Target
 
@@ -174,7 +174,10 @@ class NpuRouting:
             if (rate, col) not in carried:
                 carried.add((rate, col))
                 shim_load[col] += 1
-                self.shim_fifo(shim, DMA_OUT, 1, f"{buffer} into column {col}")
+                if staged and accesses[0].stage.parts > 1:  # a shim_dma_allocation: no locks
+                    self.ledger.add(shim, DMA_OUT, 1, f"{buffer} into column {col}")
+                else:
+                    self.shim_fifo(shim, DMA_OUT, 1, f"{buffer} into column {col}")
                 self.ledger.add(mem, DMA_IN, 1, f"{buffer} into column {col}")
             mem_load[col] += 1
             who = f"{buffer}{''.join(_window_text(w) for w in group)}"
@@ -189,6 +192,9 @@ class NpuRouting:
             for tile in readers:
                 self.hops(xy_path(mem, tile, vertical_first=True), who, seen)
             self.endpoints(accesses, DMA_IN, who)
+            if staged and accesses[0].stage.parts > 1:
+                for tile in readers:
+                    book_parted_reader(self.ledger, tile, who)
             for window in group:
                 these = [a for a in accesses if a.window == window]
                 self.offchip_streams.append(

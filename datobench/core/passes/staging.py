@@ -12,6 +12,10 @@ axes its layout replicates) share one buffer of ``depth`` x panel bytes:
   the channel that sends the readers their slices (``2 x depth``), and that one output channel,
   broadcast to the readers. Each reader keeps its ping-pong buffer of the largest slice, one
   input channel and two descriptors, as for any DDR read.
+  With ``parts=P`` (depth 1) the panel's P part buffers have a lock pair each and the memory
+  tile's DMA, written by hand, a descriptor per part on each of its two channels (``2P``);
+  the shim's channel is a ``shim_dma_allocation``, with no locks; each reader also keeps the
+  4-byte count of the slices it has taken (``codegen/aie/parts.py``).
 - FPGA: on-chip RAM of the kernel, ``depth`` x panel bytes per group, filled from DDR once per
   panel; the readers index it, so they have no burst buffer of their own for it.
 """
@@ -24,6 +28,7 @@ from datobench.core.ir.program import Graph
 from datobench.core.passes.analysis import Access
 from datobench.core.passes.resources import (
     BDS,
+    LOCKS,
     ONCHIP,
     Ledger,
     device_capacity,
@@ -33,14 +38,28 @@ from datobench.core.passes.resources import (
 from datobench.core.targets import MEM, Target
 
 STAGED = " staged panel x"  # how the ledger names a staged buffer: "<shard> staged panel x2"
+SLICE_COUNT = 4  # bytes: a memref<1xi32> in each reader of a parted panel
 
 
 def book_panel(ledger: Ledger, mem: Tile | None, who: str, access: Access):
     """The staged buffer of one group of readers, in its memory tile (or, ``mem`` None, the
     device's on-chip memory), as the module's docstring counts it."""
-    ledger.buffer(mem, f"{who}{STAGED}{access.stage.depth}", panel_buffer(access))
-    if mem is not None:
-        ledger.add(mem, BDS, 2 * access.stage.depth, who)
+    parts = access.stage.parts
+    if mem is None or parts == 1:
+        ledger.buffer(mem, f"{who}{STAGED}{access.stage.depth}", panel_buffer(access))
+        if mem is not None:
+            ledger.add(mem, BDS, 2 * access.stage.depth, who)
+        return
+    ledger.add(mem, memory_resource(mem), panel_buffer(access), f"{who}{STAGED}1 buffer")
+    ledger.add(mem, LOCKS, 2 * parts, f"{who} ({parts} parts)")
+    ledger.add(mem, BDS, 2 * parts, f"{who} ({parts} parts)")
+
+
+def book_parted_reader(ledger: Ledger, tile: Tile, who: str):
+    """What a reader of a parted panel holds beyond any DDR reader's ping-pong buffer, lock
+    pair, two descriptors and input channel: the count of slices it has taken, whose parity
+    picks the buffer (``codegen/aie/parts.py``)."""
+    ledger.add(tile, memory_resource(tile), SLICE_COUNT, f"{who} slice count")
 
 
 def staged_buffers(use: TileUse) -> list[tuple[str, int]]:

@@ -156,13 +156,33 @@ class CoreEmitter(CoreText):
         objects = self.objects.setdefault((fifo, port), [])
         n = len(objects) + 1
         self.check_hold(f, port, n)
+        mem_t = t if isinstance(t, TensorType) else TensorType(dtype_of(t), (1,))
+        if fifo in self.plan.parted:
+            objects.append(Held())
+            return Value(self.take_slice(fifo), mem_t), objects[-1]
         sv, obj = self.fresh(), self.fresh()
         sub = f"!aie.objectfifosubview<{f.type}>"
         self.line(f"{sv} = aie.objectfifo.acquire @{fifo}({port}, {n}) : {sub}")
         self.line(f"{obj} = aie.objectfifo.subview.access {sv}[{n - 1}] : {sub} -> {f.type}")
         objects.append(Held())
-        mem_t = t if isinstance(t, TensorType) else TensorType(dtype_of(t), (1,))
         return Value(obj, mem_t), objects[-1]
+
+    def take_slice(self, fifo: str) -> str:
+        """A slice of a parted panel (``parts.py``): wait for the next one, and take the
+        buffer of the parity of the slices taken so far (ping on even counts)."""
+        pp = self.plan.parted[fifo]
+        r = pp.reader(self.tile)
+        count, t = f"%{r.count}", pp.slice_type
+        self.line(f"aie.use_lock(%{r.cons[0]}, AcquireGreaterEqual, 1)")
+        zero, none, one = self.index(0), self.const(0, int32), self.const(1, int32)
+        n, bit, odd, obj, next_n = (self.fresh() for _ in range(5))
+        self.line(f"{n} = memref.load {count}[{zero}] : memref<1xi32>")
+        self.line(f"{bit} = arith.andi {n}, {one} : i32")
+        self.line(f"{odd} = arith.cmpi ne, {bit}, {none} : i32")
+        self.line(f"{obj} = arith.select {odd}, %{r.buffers[1]}, %{r.buffers[0]} : {t}")
+        self.line(f"{next_n} = arith.addi {n}, {one} : i32")
+        self.line(f"memref.store {next_n}, {count}[{zero}] : memref<1xi32>")
+        return obj
 
     def check_hold(self, f: Fifo, port: str, n: int):
         """Holding ``n`` objects at once needs a FIFO ``n`` deep here (more deadlocks on the
@@ -209,7 +229,10 @@ class CoreEmitter(CoreText):
         del objects[:done]
         if not objects:
             self.holding.discard(fifo)
-        if done:
+        if done and fifo in self.plan.parted:
+            prod = self.plan.parted[fifo].reader(self.tile).prod[0]
+            self.line(f"aie.use_lock(%{prod}, Release, {done})")
+        elif done:
             self.line(f"aie.objectfifo.release @{fifo}({port}, {done})")
 
     def fifo_of(self, e) -> str:
@@ -236,6 +259,11 @@ class CoreEmitter(CoreText):
     def emit(self) -> CoreCode:
         """The body inside an endless loop: the device keeps the design loaded and the host
         invokes it again and again, so the core must be back at the top for the next run."""
+        for pp in self.plan.parted.values():  # no slice of a parted panel taken yet
+            if any(r.tile == tuple(self.tile) for r in pp.readers):
+                count = pp.reader(self.tile).count
+                zero, start = self.index(0), self.const(0, int32)
+                self.line(f"memref.store {start}, %{count}[{zero}] : memref<1xi32>")
         lo, hi, one, iv = self.index(0), self.index(self.forever), self.index(1), self.fresh()
         self.line(f"scf.for {iv} = {lo} to {hi} step {one} {{")
         self.indent += 1

@@ -8,6 +8,7 @@ memory-tile links, a core per instance (``core.py``) and the runtime sequence
 
 from __future__ import annotations
 
+from datobench.core.codegen.aie import parts
 from datobench.core.codegen.aie.core import emit_core
 from datobench.core.codegen.aie.kernels import Kernel, core_link, declarations
 from datobench.core.codegen.aie.plan import Link, plan
@@ -63,7 +64,10 @@ def design(program, release_name: str | None = None) -> tuple[str, list[Kernel]]
     on_func = rel.link_with_on == "func"
     body = declarations(kernels, on_func)
     body += [f"{tile_ssa(t)} = aie.tile({t[0]}, {t[1]})" for t in tiles]
+    hand = p.hand_written()
     for f in p.fifos:
+        if f.name in hand:  # written as hand DMA below (parts.py)
+            continue
         consumers = ", ".join(tile_ssa(t) for t in f.consumers)
         repeat = f" {{repeat_count = {f.repeat} : i32}}" if f.repeat > 1 else ""
         dims = ", ".join(f"<size = {n}, stride = {st}>" for n, st in f.to_stream)
@@ -73,12 +77,15 @@ def design(program, release_name: str | None = None) -> tuple[str, list[Kernel]]
             f"{f.depth_text()}){repeat} : !aie.objectfifo<{f.type}>"
         )
     body += [_link(link) for link in p.links]
+    panels = list(p.parted.values())
+    body += parts.declarations(panels, tile_ssa)
     for _, _, code in cores:
         for b in code.buffers:
             body.append(
                 f'%{b.symbol} = aie.buffer({tile_ssa(b.tile)}) {{sym_name = "{b.symbol}"}} : '
                 f"{b.type}"
             )
+    body += parts.dma_regions(panels, tile_ssa)
     for node, tile, code in cores:
         body.append(f"// {node.name}")
         body.append(f"%core_{tile[0]}_{tile[1]} = aie.core({tile_ssa(tile)}) {{")

@@ -2,7 +2,8 @@
 and per DDR window (per shape of the slices moved through it, and per bundle among a window's
 readers), the memory-tile links that distribute and join DDR windows, and the blocks of every
 host buffer each shim FIFO moves, in order, with the instance moves each object serves. A
-staged window (``dato.stage``) moves panels instead, re-sent from the memory tile (``stage.py``).
+staged window (``dato.stage``) moves panels instead, re-sent from the memory tile (``stage.py``);
+one staged in parts is written as hand DMA (``parts.py``).
 
 Nothing here places anything: tiles come from ``prog.mapping`` (placement, routes, off-chip
 streams), depths from the streams, and the mem-tile FIFOs are double-buffered as the mapper's
@@ -17,6 +18,13 @@ from dataclasses import dataclass, field
 from datobench.core.codegen.aie import types
 from datobench.core.codegen.aie.dma import Block, slice_block
 from datobench.core.codegen.aie.owned import owned_outputs
+from datobench.core.codegen.aie.parts import (
+    Numbering,
+    PartedPanel,
+    build,
+    check_passes,
+    part_patterns,
+)
 from datobench.core.codegen.aie.stage import check_readers, panel_blocks, stage_of, visits
 from datobench.core.codegen.aie.trace import Slice, trace
 from datobench.core.codegen.names import Namer
@@ -100,6 +108,13 @@ class Plan:
     channel: dict[str, str] = field(default_factory=dict)  # channel -> fifo
     shared: dict[str, list[str]] = field(default_factory=dict)  # fifo -> bundle members, in turn
     orders: dict[str, list] = field(default_factory=dict)  # instance -> its moves (Trace.order)
+    # the slices' FIFO name -> a staged panel held in parts, written as hand DMA (``parts.py``);
+    # its panel and slices keep their Fifo records (the sequence, the cores' holds) unemitted
+    parted: dict[str, PartedPanel] = field(default_factory=dict)
+
+    def hand_written(self) -> set[str]:
+        """The FIFO names the design writes as hand DMA instead of object FIFOs."""
+        return {n for pp in self.parted.values() for n in (pp.panel, pp.window)}
 
     def fifo(self, name: str) -> Fifo:
         return next(f for f in self.fifos if f.name == name)
@@ -135,6 +150,7 @@ class Planner:
         self.target = program.target
         self.sym = symbols
         self.plan = Plan(symbols)
+        self.numbering = Numbering(self.target)
         self.traces = {i.name: trace(i) for i in self.graph.instances}
         self.turns = {name: _turns(t.order) for name, t in self.traces.items()}
         self.plan.orders = {name: t.order for name, t in self.traces.items()}
@@ -276,7 +292,11 @@ class Planner:
         self.plan.fifos.append(
             Fifo(window, mem, tiles, DDR_DEPTH, shape, dtype, repeat=passes, to_stream=pattern)
         )
-        self.plan.links.append(Link([panel], [window], [], []))
+        if stage.parts > 1:
+            shapes = (shape, slices[0].shape)
+            self.parted(stage, buffer, s, pattern, passes, shapes, dtype, (panel, window, tiles))
+        else:
+            self.plan.links.append(Link([panel], [window], [], []))
         for inst in readers:
             self.access(inst, buffer, "read", shape, window)
         moves = [self.turns_of(inst, buffer, "read") for inst in readers]
@@ -284,6 +304,30 @@ class Planner:
         blocks = panel_blocks(self, first, buffer, origins, stage.panel)
         w = Window(window, shape, blocks, turns, DDR_DEPTH, len(slices) // len(origins))
         self.plan.moves.append(ShimMove(panel, buffer, "read", blocks, [w], stage.depth))
+
+    def parted(self, stage, buffer, s, pattern, passes, shapes, dtype, names) -> None:
+        """A staged panel held in ``stage.parts`` parts: its hand DMA (``parts.py``), or a
+        located refusal of what that form cannot express."""
+        panel, window, tiles = names
+        shape, full = shapes  # the moved slice's shape, and its shape in the panel
+        first = s.instances[0]
+        loc = self.graph.instance(first).loc
+        what = f"'{first}' reads staged '{buffer}' in {stage.parts} parts"
+        check_passes(passes, what, loc)
+        patterns = part_patterns(pattern, stage.panel, full, stage.parts, dtype.bytes, what, loc)
+        fields = {
+            "panel": panel,
+            "window": window,
+            "shim": self.target.shim_tile(s.column),
+            "mem": self.target.mem_tile(s.column),
+            "dtype": dtype,
+            "shape": shape,
+            "part_size": _size(stage.panel) // stage.parts,
+            "passes": passes,
+            "patterns": patterns,
+        }
+        pp = build(self.plan, self.numbering, fields, tiles)
+        self.plan.parted[window] = pp
 
     def broadcast(self, s: OffchipStream, readers: list[str], buffer, mem, dtype) -> list[Window]:
         """One object FIFO (per moved shape) from the memory tile to every reader of a

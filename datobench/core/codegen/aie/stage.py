@@ -17,6 +17,10 @@ Datobench emits that form when every visit of the readers to a panel reads the p
 in one order, the same number of times (``r``): in the panel's own row-major order, or in
 slices that walk across it in equal steps, which the memory tile sends with a ``toStream``
 pattern over the panel (``panel_order.py``); other orders are refused with a located error.
+
+A stage with ``parts=P`` is written as hand DMA instead of the panel FIFO, its link and the
+slices' FIFO (``parts.py``): P part buffers with a lock pair each, so that a part is refilled
+as soon as the last pass has sent it; each part's descriptor sends its share of the pattern.
 """
 
 from __future__ import annotations
