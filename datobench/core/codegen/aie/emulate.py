@@ -32,6 +32,7 @@ from datobench.core.codegen.aie.emu_dma import ShimPort, Transfer, Wait, address
 from datobench.core.codegen.aie.emu_fifo import ObjectFifo
 from datobench.core.codegen.aie.emu_kernels import EmulationError
 from datobench.core.codegen.aie.emu_link import run_link
+from datobench.core.codegen.aie.handdma import refuse_unchecked
 from datobench.core.codegen.aie.parse import Design as ParsedDesign
 from datobench.core.errors import DatoRuntimeError, DeadlockError
 
@@ -221,6 +222,7 @@ class LoadedDesign:
     sequence over fresh host buffers, as the host does when it runs the design again."""
 
     def __init__(self, parsed: ParsedDesign, max_steps: int, user_kernels: dict | None = None):
+        refuse_unchecked(parsed)
         self.parsed = parsed
         self.design = read_design(parsed, user_kernels or {})
         self.emulation = Emulation(self.design, max_steps)

@@ -20,6 +20,7 @@ from datobench.core.codegen.aie.dialect import (
     RuntimeSequenceOp,
     TileOp,
 )
+from datobench.core.codegen.aie.handdma import refuse_unchecked
 from datobench.core.codegen.aie.model import (
     AieVerifyError,
     Scope,
@@ -59,6 +60,7 @@ def budgets(text: str, release: str | None = None) -> dict[Tile, dict[str, int]]
 def scopes(text: str, release: str | None = None) -> list[Scope]:
     """Each ``aie.device`` of the design, checked for every rule but the budgets."""
     design = read_design(text)
+    refuse_unchecked(design)
     release = release or release_of(text)
     _verify_ops(design)
     devices = [op for op in design.module.walk() if isinstance(op, DeviceOp)]
