@@ -71,7 +71,9 @@ def test_parts_that_do_not_divide_the_panel_are_refused_at_the_annotation():
         ):
             c[:, :] = dato.matmul(a[:, :], b[:, :], acc=int32)
 
-    with pytest.raises(DatoTypeError, match="cannot be held in 3 parts") as info:
+    with pytest.raises(
+        DatoTypeError, match=r"cannot be held in 3 parts: its first dimension \(64\) is not"
+    ) as info:
         dato.compile(gemm, target="npu1_4col")
     assert info.value.loc.file == __file__
     line = next(i for i, t in enumerate(open(__file__), 1) if "parts=3),  # here" in t)
@@ -81,9 +83,9 @@ def test_parts_that_do_not_divide_the_panel_are_refused_at_the_annotation():
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        ({"parts": 0}, "positive int"),
+        ({"parts": 0}, "a staged panel's parts is a positive int, not 0"),
         ({"parts": 2.0}, "positive int"),
-        ({"parts": 2, "depth": 2}, "one or the other"),
+        ({"parts": 2, "depth": 2}, "refills one panel part by part; with depth=2 the next panel"),
     ],
 )
 def test_bad_parts_are_refused_where_the_stage_is_written(kwargs, match):

@@ -44,7 +44,7 @@ import numpy as np
 from datobench.core.codegen.aie import types
 from datobench.core.codegen.aie.emu_fifo import layout_index
 from datobench.core.codegen.aie.panel_order import stream_pattern
-from datobench.core.errors import CapabilityError
+from datobench.core.errors import CapabilityError, InternalError
 from datobench.core.ir.mapping import Tile
 
 MAX_LOCK_VALUE = 63  # AIE-ML locks count 0..63
@@ -110,11 +110,10 @@ def part_patterns(pattern, panel, shape, parts: int, itemsize: int, what: str, l
                 loc,
             )
         owner.append(held.pop())
-    if owner != sorted(owner):
-        raise CapabilityError(
-            f"{what}: the readers take the panel {list(panel)}'s slices {list(shape)} across "
-            f"its {parts} parts and back; parts go along the panel's first dimension, so its "
-            "slices must walk down it (stage without parts, or slice along the first dimension)",
+    if owner != sorted(owner):  # stage.check_readers admits only orders that walk down the parts
+        raise InternalError(
+            f"{what}: the slices {list(shape)} of the panel {list(panel)} take its {parts} "
+            "parts out of turn, in an order the staging checks should have refused",
             loc,
         )
     out = []
@@ -122,10 +121,10 @@ def part_patterns(pattern, panel, shape, parts: int, itemsize: int, what: str, l
     for j in range(parts):
         sub = [i - j * part_size for c, o in zip(chunks, owner) if o == j for i in c]
         dims = stream_pattern(sub, part_panel, shape, itemsize)
-        if dims is None:
-            raise CapabilityError(
+        if dims is None:  # a part of a pattern the staging checks admitted is as regular
+            raise InternalError(
                 f"{what}: no buffer descriptor sends part {j} of the panel {list(panel)} in "
-                "the order its readers take it",
+                "the order its readers take it, though one sends the whole panel",
                 loc,
             )
         out.append(dims)
