@@ -5,8 +5,7 @@ and only then can DDR refill it (``stage.py``). Held as P parts along its first 
 each with a lock pair of its own, part j of the next panel is written as soon as the last
 pass has sent part j of this one, so the refill hides behind the last pass. An object FIFO
 link cannot say this (its ``repeat_count`` repeats each buffer r times in a row, not the
-cycle of P buffers r times), so the design writes it out (the contract of
-``briefs/partsdma_contract.md``):
+cycle of P buffers r times), so the design writes it out:
 
 - the shim channel the runtime sequence drives, as ``aie.shim_dma_allocation`` under the
   panel FIFO's name (the sequence is unchanged);
