@@ -24,7 +24,7 @@ from xdsl.parser import Parser
 from xdsl.printer import Printer
 from xdsl.traits import IsTerminator, NoTerminator, SymbolTable
 
-from datobench.core.codegen.aie.handdma import HAND_DMA_OPS
+from datobench.core.codegen.aie.handdma import HAND_DMA_OPS, TileRegionOp
 from datobench.core.codegen.aie.objectfifo import (
     BDDimLayoutAttr,
     ObjectFifoAcquireOp,
@@ -179,36 +179,12 @@ class EndOp(IRDLOperation):
 
 
 @irdl_op_definition
-class CoreOp(IRDLOperation):
+class CoreOp(TileRegionOp):
     """``%c = aie.core(%t) { ... aie.end }`` (older releases: ``{link_with = "k.o"}`` after)."""
 
     name = "aie.core"
-    tile = operand_def(IndexType)
     link_with = opt_prop_def(StringAttr)
     stack_size = opt_prop_def(IntegerAttr)
-    body = region_def()
-    result = result_def(IndexType)
-
-    @classmethod
-    def parse(cls, parser: Parser) -> CoreOp:
-        with parser.in_parens():
-            tile = parser.parse_operand(IndexType())
-        body = parser.parse_region()
-        props, attrs = split_attr_dict(cls, parser.parse_optional_attr_dict())
-        return cls.create(
-            operands=[tile],
-            properties=props,
-            attributes=attrs,
-            regions=[body],
-            result_types=[IndexType()],
-        )
-
-    def print(self, printer: Printer) -> None:
-        printer.print_string("(")
-        printer.print_operand(self.tile)
-        printer.print_string(") ")
-        printer.print_region(self.body)
-        print_attr_dict(printer, self)
 
 
 class RuntimeSequenceBase(IRDLOperation):

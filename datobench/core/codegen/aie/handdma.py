@@ -135,8 +135,9 @@ class ShimDmaAllocationOp(IRDLOperation):
         print_attr_dict(printer, self, ("sym_name", "channel_dir", "channel_index", "col"))
 
 
-class _DmaRegionOp(IRDLOperation):
-    """``%m = aie.mem(%tile) { ... }``: a tile's DMA program, blocks of BDs and channel starts."""
+class TileRegionOp(IRDLOperation):
+    """``%r = aie.<op>(%tile) { ... } {attrs}``: an op of a tile holding one region (a core's
+    body, ``aie.core``; a tile's DMA program of BD blocks and channel starts, ``aie.mem``)."""
 
     tile = operand_def(IndexType)
     body = region_def()
@@ -165,14 +166,14 @@ class _DmaRegionOp(IRDLOperation):
 
 
 @irdl_op_definition
-class MemOp(_DmaRegionOp):
+class MemOp(TileRegionOp):
     """``aie.mem(%tile)``: a compute tile's DMA program."""
 
     name = "aie.mem"
 
 
 @irdl_op_definition
-class MemTileDmaOp(_DmaRegionOp):
+class MemTileDmaOp(TileRegionOp):
     """``aie.memtile_dma(%tile)``: a memory tile's DMA program."""
 
     name = "aie.memtile_dma"
