@@ -118,7 +118,8 @@ def test_a_core_left_inside_an_iteration_is_an_error():
     message = str(info.value)
     assert message.startswith(
         "the runtime sequence finished, but the design did not come back to rest for the next "
-        "invocation: a core stopped inside an iteration or data was left in an object FIFO"
+        "invocation: a core stopped inside an iteration, data was left in an object FIFO, "
+        "or a lock or DMA channel is not where it rested"
     )
     line = line_with(text, "acquire @in(Consume")
     assert (

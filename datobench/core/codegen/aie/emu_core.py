@@ -28,13 +28,15 @@ from xdsl.utils.exceptions import InterpretationError
 from datobench.core.codegen.aie.emu_design import Design
 from datobench.core.codegen.aie.emu_dma import Wait
 from datobench.core.codegen.aie.emu_fifo import ObjectFifo, Tile
-from datobench.core.codegen.aie.emu_kernels import EmulationError, KernelDecl, call_kernel
+from datobench.core.codegen.aie.emu_hand import HandDma
+from datobench.core.codegen.aie.emu_kernels import EmulationError, call_kernel
 from datobench.core.codegen.aie.emu_values import (
     FloatArithFunctions,
     NumpyMemRefFunctions,
     integer,
     to_numpy,
 )
+from datobench.core.codegen.aie.handdma import UseLockOp
 from datobench.core.errors import DatoRuntimeError
 
 Body = Generator[Wait, None, tuple]
@@ -86,19 +88,19 @@ class CoreRunner:
 
     def __init__(
         self,
-        module: ModuleOp,
         body: Block,
         tile: Tile,
         fifos: dict[str, ObjectFifo],
-        kernels: dict[str, KernelDecl],
+        hand: HandDma,
         budget: Budget,
         design: Design,
     ):
-        self.interpreter = new_interpreter(module)
+        self.interpreter = new_interpreter(design.module)
         self.body = body
         self.tile = tile
         self.fifos = fifos
-        self.kernels = kernels
+        self.hand = hand
+        self.kernels = design.kernels
         self.budget = budget
         self.design = design
         self.name = f"core ({tile[0]}, {tile[1]})"
@@ -138,6 +140,9 @@ class CoreRunner:
                     results = (buffers[0] if element else buffers,)
                 elif op.name == "aie.objectfifo.release":
                     self._release(op)
+                    results = ()
+                elif isinstance(op, UseLockOp):
+                    yield from self._use_lock(op)
                     results = ()
                 elif op.name == "aie.objectfifo.subview.access":
                     (subview,) = interp.get_values(op.operands)
@@ -183,6 +188,14 @@ class CoreRunner:
             self.blocked_at = self.design.line(op)
             what = f"acquire @{name}({port}, {n})"
             yield Wait(self.name, what, self.blocked_at, name)
+
+    def _use_lock(self, op: UseLockOp) -> Body:
+        line = self.design.line(op)
+        for wait in self.hand.use_lock(op, self.name, line):
+            self.blocked_at = line
+            yield wait
+        self.blocked_at = None
+        self.effects += 1
 
     def _fifo(self, name: str, op: Operation) -> ObjectFifo:
         if name not in self.fifos:

@@ -63,6 +63,7 @@ class ShimPort:
         self.into_fifo = fifo.decl.producer == shim
         self.pending: deque[Transfer] = deque()
         self.steps = steps
+        self.symbol = fifo.decl.name
         self.name = f"shim DMA of @{fifo.decl.name}"
         self.element: np.ndarray | None = None  # the FIFO element being filled or drained
         self.position = 0  # its words already moved
@@ -73,6 +74,16 @@ class ShimPort:
 
     def issue(self, transfer: Transfer) -> None:
         self.pending.append(transfer)
+
+    def left(self) -> str | None:
+        """What it holds of a FIFO buffer at the end of an invocation, if anything."""
+        if not self.position:
+            return None
+        decl = self.fifo.decl
+        return (
+            f"{self.name} moved {self.position} of the {decl.size} elements of a buffer of "
+            f"@{decl.name}"
+        )
 
     def run(self) -> Iterator[Wait]:
         """Moves words while it can, forever (a process of the scheduler)."""

@@ -3,9 +3,9 @@
 The design is parsed (``parse_design``) and run by processes that a deterministic scheduler
 resumes round robin, each until it blocks: one per ``aie.core`` (its body on xDSL's
 interpreter, ``emu_core``), one per memory-tile link (``emu_link``), one per shim end of an
-object FIFO (``emu_dma``) and, per invocation, the runtime sequence, which issues the
-``dma_memcpy_nd`` transfers over the host buffers (its block arguments, in order) and waits
-for them.
+object FIFO (``emu_dma``), one per channel of hand-written DMA (``emu_hand``) and, per
+invocation, the runtime sequence, which issues the ``dma_memcpy_nd`` transfers over the host
+buffers (its block arguments, in order) and waits for them.
 
 As on the device, the design is loaded once (``LoadedDesign``): its cores start and settle
 (each at the first acquire of its endless loop) before the host invokes it, and keep their
@@ -13,8 +13,9 @@ state from one invocation to the next. An invocation ends when nothing can move.
 ``DeadlockError`` if the sequence or a transfer it issued has not finished, naming every
 blocked core, link and DMA, the op's line in the design and the fill level of each FIFO
 involved; and a ``DatoRuntimeError`` if the design is not back where it settled (a core
-stopped inside an iteration, data left in a FIFO), since the next invocation would start out
-of step. A budget of loop iterations per invocation stops runaway cores.
+stopped inside an iteration, data left in a FIFO, a lock counting otherwise or a hand DMA
+channel elsewhere in its chain), since the next invocation would start out of step. A budget
+of loop iterations per invocation stops runaway cores.
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ from datobench.core.codegen.aie.emu_core import Budget, CoreRunner, new_interpre
 from datobench.core.codegen.aie.emu_design import Design, read_design
 from datobench.core.codegen.aie.emu_dma import ShimPort, Transfer, Wait, addresses
 from datobench.core.codegen.aie.emu_fifo import ObjectFifo
+from datobench.core.codegen.aie.emu_hand import HandDma, ShimChannel
 from datobench.core.codegen.aie.emu_kernels import EmulationError
 from datobench.core.codegen.aie.emu_link import run_link
-from datobench.core.codegen.aie.handdma import refuse_unchecked
 from datobench.core.codegen.aie.parse import Design as ParsedDesign
 from datobench.core.errors import DatoRuntimeError, DeadlockError
 
@@ -66,7 +67,8 @@ class Emulation:
         self.design = design
         self.budget = Budget(max_steps)
         self.fifos = {name: ObjectFifo(decl) for name, decl in design.fifos.items()}
-        self.ports: dict[str, ShimPort] = {}
+        self.hand = HandDma(design, self.budget.work)
+        self.ports: dict[str, ShimPort | ShimChannel] = dict(self.hand.shims)
         for name, fifo in self.fifos.items():
             shim = next((t for t in (fifo.decl.producer, *fifo.decl.consumers) if t[1] == 0), None)
             if shim is not None:
@@ -75,14 +77,16 @@ class Emulation:
         self.passes = 0
         self.sequence_done = False
         self.cores = [
-            CoreRunner(design.module, body, tile, self.fifos, design.kernels, self.budget, design)
+            CoreRunner(body, tile, self.fifos, self.hand, self.budget, design)
             for tile, body in design.cores
         ]
         self.live: list[tuple[str, Iterator[Wait]]] = [(c.name, c.run()) for c in self.cores]
         for link in design.links:
             self.live.append(("link", run_link(link, self.fifos, self.budget.work)))
         for port in self.ports.values():
-            self.live.append((port.name, port.run()))
+            if isinstance(port, ShimPort):
+                self.live.append((port.name, port.run()))
+        self.live += self.hand.processes()
         self._run()
         self.rest = self._state()
         self.rest_fills = {name: len(f.queue) for name, f in self.fifos.items()}
@@ -123,6 +127,7 @@ class Emulation:
         return (
             {c.name: c.position for c in self.cores},
             {name: f.level() for name, f in self.fifos.items()},
+            self.hand.state(),
         )
 
     def _sequence(self, block: Block, host: list[np.ndarray]) -> Iterator[Wait]:
@@ -151,7 +156,7 @@ class Emulation:
             elif op.name == "aiex.npu.dma_wait":
                 port = self.ports[self.design.wait_symbol(op)]
                 while not port.idle:
-                    yield Wait("runtime sequence", f"dma_wait @{port.fifo.decl.name}", line)
+                    yield Wait("runtime sequence", f"dma_wait @{port.symbol}", line)
             elif op.name == "aiex.npu.sync":
                 outputs = [p for p in self.ports.values() if not p.into_fifo]
                 while not all(p.idle for p in outputs):
@@ -182,8 +187,8 @@ class Emulation:
         first one: every core at the top of its endless loop (or where it rested), every FIFO
         and shim DMA holding what it held then. Otherwise the next invocation starts out of
         step, and that is an error naming what is left."""
-        cores, levels = self._state()
-        rest_cores, rest_levels = self.rest
+        cores, levels, _ = self._state()
+        rest_cores, rest_levels, rest_hand = self.rest
         notes = []
         for core in self.cores:
             if cores[core.name] not in (None, rest_cores[core.name]):
@@ -195,17 +200,13 @@ class Emulation:
         for name, fifo in self.fifos.items():
             if levels[name] != rest_levels[name]:
                 notes.append(f"@{name}: {fifo.fill()}, {self.rest_fills[name]} at rest")
-        for port in self.ports.values():
-            if port.position:
-                notes.append(
-                    f"{port.name} moved {port.position} of the {port.fifo.decl.size} elements "
-                    f"of a buffer of @{port.fifo.decl.name}"
-                )
+        notes += [left for port in self.ports.values() if (left := port.left()) is not None]
+        notes += self.hand.unsettled(rest_hand)
         if notes:
             raise DatoRuntimeError(
                 "the runtime sequence finished, but the design did not come back to rest for "
-                "the next invocation: a core stopped inside an iteration or data was left in "
-                "an object FIFO",
+                "the next invocation: a core stopped inside an iteration, data was left in "
+                "an object FIFO, or a lock or DMA channel is not where it rested",
                 None,
                 tuple(notes),
             )
@@ -222,7 +223,6 @@ class LoadedDesign:
     sequence over fresh host buffers, as the host does when it runs the design again."""
 
     def __init__(self, parsed: ParsedDesign, max_steps: int, user_kernels: dict | None = None):
-        refuse_unchecked(parsed)
         self.parsed = parsed
         self.design = read_design(parsed, user_kernels or {})
         self.emulation = Emulation(self.design, max_steps)
