@@ -349,6 +349,17 @@ def test_a_descriptor_cannot_go_to_a_block_of_another_program():
         verify(planted("aie.next_bd ^bb1", "aie.next_bd ^bb9"))
 
 
+def test_a_dma_program_is_not_empty():
+    text = design()
+    start, end = text.index("%mem_0_3 = aie.mem"), text.index("%mem_1_2 = aie.mem")
+    empty = "%mem_0_3 = aie.mem(%tile_0_3) {\n    }\n    "
+    refused(
+        text[:start] + empty + text[end:],
+        "an empty aie.mem: a DMA program ends in an aie.end block",
+        "%mem_0_3 = aie.mem",
+    )
+
+
 def test_a_dma_program_is_of_its_tiles_kind_and_one_per_tile():
     refused_at_plant(
         "aie.mem(%tile_0_2)",

@@ -119,6 +119,10 @@ def _block_kind(block: Block) -> str:
 
 def _check_blocks(scope: Scope, region: MemOp | MemTileDmaOp) -> None:
     blocks = list(region.body.blocks)
+    if not blocks:
+        raise AieVerifyError(
+            f"an empty {region.name}: a DMA program ends in an aie.end block", *scope.at(region)
+        )
     if _block_kind(blocks[0]) == "bd":
         raise AieVerifyError(
             f"the first block of {region.name} starts a channel (aie.dma_start) or ends the "
