@@ -31,7 +31,7 @@ def _hand_dma_checked() -> bool:
 
     prog = dato.compile(small(), target="npu1_4col")
     try:
-        LoadedDesign(read_design(prog.emit("mlir-aie")), 1, prog.kernels)
+        LoadedDesign(read_design(prog.emit("mlir-aie")), 1_000_000, prog.kernels)
     except dato.CapabilityError:  # aie-emu does not run hand-written DMA yet
         return False
     return True
