@@ -16,7 +16,12 @@ which the mapper's ledger books the same way (``core/passes/route_npu.py``):
   one FIFO's part of a buffer); each narrow FIFO's channel takes a BD per buffer;
 - ``aie.buffer`` and ``memref.alloc``/``alloca`` in a core take data memory, ``aie.lock`` one
   lock; each compute tile keeps a stack (``stack_size``, else the target's figure) out of its
-  data memory.
+  data memory;
+- hand-written DMA (``handdma.py``): each ``aie.dma_bd`` of a tile's ``aie.mem`` or
+  ``aie.memtile_dma`` takes a BD there, each ``aie.dma_start`` an input (S2MM) or output (MM2S)
+  channel, counted with the object FIFOs' channels on the tile (mlir-aie allocates those
+  around the hand ones, so the sum must fit); an ``aie.shim_dma_allocation`` takes one shim
+  channel of its direction in its column (its BDs are the runtime sequence's, as above).
 Releases of the v1.0 era gave a link's wide FIFO one lock pair (counting depth x narrow FIFOs)
 and one BD per buffer; today's count, used here, is never less, so it bounds both.
 """
@@ -27,6 +32,13 @@ from xdsl.dialects.memref import AllocaOp, AllocOp
 from xdsl.ir import Operation
 
 from datobench.core.codegen.aie.dialect import BufferOp, CoreOp, LockOp
+from datobench.core.codegen.aie.handdma import (
+    DmaBdOp,
+    DmaStartOp,
+    MemOp,
+    MemTileDmaOp,
+    ShimDmaAllocationOp,
+)
 from datobench.core.codegen.aie.model import AieVerifyError, Scope, Tile, memref_bytes
 from datobench.core.passes.resources import BDS, DMA_IN, DMA_OUT, LOCKS, MEMORY, kib
 
@@ -85,7 +97,26 @@ def _account(scope: Scope) -> _Usage:
             if core is not None:
                 tile = scope.tile_of(core.tile, core)
                 u.add(tile, MEMORY, memref_bytes(op.memref.type), op, op.name)
+        elif isinstance(op, MemOp | MemTileDmaOp):
+            _account_region(scope, u, op)
+        elif isinstance(op, ShimDmaAllocationOp):
+            tile = scope.device.target.shim_tile(op.col.value.data)
+            u.add(tile, _CHANNEL[op.channel_dir.data], 1, op, f"@{op.sym_name.data}")
     return u
+
+
+_CHANNEL = {"S2MM": DMA_IN, "MM2S": DMA_OUT}
+
+
+def _account_region(scope: Scope, u: _Usage, region: MemOp | MemTileDmaOp) -> None:
+    """A hand DMA region's channels (one per ``dma_start``) and BDs (one per ``dma_bd``)."""
+    tile = scope.tile_of(region.tile, region)
+    for op in region.body.walk():
+        if isinstance(op, DmaStartOp):
+            what = f"{op.name}({op.channel_dir.data}, {op.channel_index.value.data})"
+            u.add(tile, _CHANNEL[op.channel_dir.data], 1, op, what)
+        elif isinstance(op, DmaBdOp):
+            u.add(tile, BDS, 1, op, op.name)
 
 
 def _is_view(scope: Scope, name: str, side: str) -> bool:

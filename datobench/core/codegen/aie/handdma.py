@@ -34,7 +34,6 @@ from xdsl.irdl import (
 from xdsl.parser import Parser
 from xdsl.printer import Printer
 from xdsl.traits import IsTerminator
-from xdsl.utils.exceptions import VerifyException
 
 from datobench.core.codegen.aie.objectfifo import BDDimLayoutAttr, _parse_dims, _print_dims
 from datobench.core.codegen.aie.syntax import parse_int_attr, print_attr_dict, split_attr_dict
@@ -314,10 +313,6 @@ class UseLockOp(IRDLOperation):
     def amount(self) -> int:
         return 1 if self.value is None else self.value.value.data
 
-    def verify_(self) -> None:
-        if not 0 <= self.amount <= 63:
-            raise VerifyException(f"use_lock value {self.amount} is outside 0..63")
-
 
 @irdl_op_definition
 class NextBdOp(IRDLOperation):
@@ -355,14 +350,14 @@ HAND_DMA = (FlowOp, ShimDmaAllocationOp, MemOp, MemTileDmaOp)
 
 
 def refuse_unchecked(design) -> None:
-    """Refuse to verify, budget or emulate a design with hand-written DMA: these ops parse and
-    print, but datobench's verifier, budgets and aie-emu follow object FIFOs only, and a design
-    they cannot follow is refused rather than half checked (issue 16's next step)."""
+    """Refuse to emulate a design with hand-written DMA: these ops parse, print and verify
+    (``handdma_verify``), but aie-emu runs object FIFOs only, and a design it cannot follow is
+    refused rather than half run (issue 16's next step)."""
     op = next((op for op in design.module.walk() if isinstance(op, HAND_DMA)), None)
     if op is not None:
         raise CapabilityError(
             f"the design writes DMA by hand ({op.name} at design line {design.line(op)}, a "
-            "staged panel held in parts: dato.stage(..., parts=P)): datobench's MLIR-AIE "
-            "verifier, budgets and aie-emu do not check or run hand-written DMA yet; emit the "
-            "design for mlir-aie, or simulate it with backend='sim' or 'perf'"
+            "staged panel held in parts: dato.stage(..., parts=P)): datobench's aie-emu does "
+            "not run hand-written DMA yet; emit the design for mlir-aie, or simulate it with "
+            "backend='sim' or 'perf'"
         )

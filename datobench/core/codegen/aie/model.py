@@ -1,5 +1,6 @@
 """One ``aie.device`` of a parsed design, indexed for the verifier: its partition, tiles,
-object FIFOs, links and cores, and the line of each op for error messages."""
+object FIFOs, links, cores, hand-written DMA (shim allocations, flows, DMA regions) and the
+line of each op for error messages."""
 
 from __future__ import annotations
 
@@ -11,6 +12,12 @@ from xdsl.ir import Operation, SSAValue
 
 from datobench.core.codegen.aie.devices import Device
 from datobench.core.codegen.aie.dialect import CoreOp, DeviceOp, TileOp
+from datobench.core.codegen.aie.handdma import (
+    FlowOp,
+    MemOp,
+    MemTileDmaOp,
+    ShimDmaAllocationOp,
+)
 from datobench.core.codegen.aie.objectfifo import ObjectFifoCreateOp, ObjectFifoLinkOp
 from datobench.core.codegen.aie.parse import AieError, Design
 
@@ -54,6 +61,9 @@ class Scope:
     fifos: dict[str, ObjectFifoCreateOp] = field(default_factory=dict)
     links: list[ObjectFifoLinkOp] = field(default_factory=list)
     cores: dict[Tile, CoreOp] = field(default_factory=dict)
+    allocations: dict[str, ShimDmaAllocationOp] = field(default_factory=dict)
+    flows: list[FlowOp] = field(default_factory=list)
+    regions: list[MemOp | MemTileDmaOp] = field(default_factory=list)  # DMA programs
 
     def at(self, op: Operation) -> tuple[str, int]:
         """The design's text and ``op``'s line in it, for an ``AieVerifyError``."""
@@ -117,4 +127,10 @@ def scope_of(design: Design, op: DeviceOp, device: Device, release: str | None) 
             scope.fifos[child.sym_name.data] = child
         elif isinstance(child, ObjectFifoLinkOp):
             scope.links.append(child)
+        elif isinstance(child, ShimDmaAllocationOp):
+            scope.allocations[child.sym_name.data] = child
+        elif isinstance(child, FlowOp):
+            scope.flows.append(child)
+        elif isinstance(child, MemOp | MemTileDmaOp):
+            scope.regions.append(child)
     return scope

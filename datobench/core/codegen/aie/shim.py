@@ -1,5 +1,6 @@
 """The runtime sequence's shim transfers: each ``aiex.npu.dma_memcpy_nd`` within what a shim
-DMA buffer descriptor can express, on a FIFO with a shim end, with its BD id free.
+DMA buffer descriptor can express, on a FIFO with a shim end or a hand-written shim channel
+(an ``aie.shim_dma_allocation``, whose flow ``verify_dma`` checks), with its BD id free.
 
 Limits (AIE-ML shim BD, in 32-bit words): d0 and d1 sizes at most 1023 (d0 exempt for a plain
 linear transfer), d3 (the repeat count) at most 64, strides at most 2^20, every size, stride and
@@ -58,7 +59,7 @@ def _check_sequence(scope: Scope, seq: RuntimeSequenceBase) -> None:
             if op.issue_token is not None and op.issue_token.value.data:
                 tokens.add(op.fifo)
         elif isinstance(op, NpuDmaWaitOp):
-            scope.fifo(op.fifo, op)
+            _shim_end(scope, op)
             if op.fifo not in tokens:
                 raise AieVerifyError(
                     f"dma_wait on @{op.fifo}, but no transfer on it issues a token "
@@ -72,12 +73,21 @@ def _check_sequence(scope: Scope, seq: RuntimeSequenceBase) -> None:
             tokens.clear()
 
 
-def _shim_end(scope: Scope, op: NpuDmaMemcpyNdOp):
-    """The shim tile whose buffer descriptor a transfer takes."""
+def _shim_end(scope: Scope, op: NpuDmaMemcpyNdOp | NpuDmaWaitOp):
+    """The shim tile whose buffer descriptor a transfer (or the one a wait waits for) takes:
+    that of its shim allocation, else its FIFO's shim end."""
+    allocation = scope.allocations.get(op.fifo)
+    if allocation is not None:
+        return scope.device.target.shim_tile(allocation.col.value.data)
     fifo = scope.fifo(op.fifo, op)
-    return next(
-        t for t in (scope.producer(fifo), *scope.consumers(fifo)) if scope.kind(t) == "shim"
-    )
+    ends = [scope.producer(fifo), *scope.consumers(fifo)]
+    shims = [t for t in ends if scope.kind(t) == "shim"]
+    if not shims:
+        raise AieVerifyError(
+            f"{op.name.split('.')[-1]} on @{op.fifo}, which has no shim tile at either end",
+            *scope.at(op),
+        )
+    return shims[0]
 
 
 def _contiguous(sizes: tuple[int, ...], strides: tuple[int, ...]) -> bool:
@@ -95,12 +105,7 @@ def _check_transfer(scope: Scope, seq: RuntimeSequenceBase, op: NpuDmaMemcpyNdOp
         raise AieVerifyError(
             "dma_memcpy_nd moves a host buffer: an argument of the sequence", *scope.at(op)
         )
-    fifo = scope.fifo(op.fifo, op)
-    ends = [scope.producer(fifo), *scope.consumers(fifo)]
-    if not any(scope.kind(t) == "shim" for t in ends):
-        raise AieVerifyError(
-            f"dma_memcpy_nd on @{op.fifo}, which has no shim tile at either end", *scope.at(op)
-        )
+    _shim_end(scope, op)
     memref = op.memref.type
     assert isinstance(memref, MemRefType)
     nbytes = element_bytes(memref)
