@@ -1,13 +1,10 @@
 """A staged panel held in parts (``dato.stage(..., parts=P)``) in the MLIR-AIE design: hand
 memory-tile DMA instead of the panel FIFO, its link and ``repeat_count`` (``parts.py``): P part
 buffers with a lock pair each, refilled part by part; each reader's ping-pong buffers and
-lock pair; the runtime sequence unchanged. The ledger books what the text holds; the forms
-the hand DMA cannot express are located refusals.
-
-The hand DMA ops parse and print (``handdma.py``) and the verifier and budgets follow them
-(``tests/test_aie_verify_handdma.py``), but aie-emu does not run hand-written DMA yet and
-refuses such a design with a ``CapabilityError`` (tested here); the checks that need it
-(aie-emu == sim) are skipped until it does, with that reason."""
+lock pair; the runtime sequence unchanged. The design verifies, its budgets are the ledger's,
+and aie-emu gives sim's values; the forms the hand DMA cannot express are located refusals.
+The verifier's rules for hand DMA are tested in ``test_aie_verify_handdma.py``, aie-emu's in
+``test_aie_emu_hand.py``."""
 
 from __future__ import annotations
 
@@ -19,44 +16,16 @@ from helpers import random_arrays
 
 import datobench as dato
 from datobench import int8, int32
-from datobench.core.codegen.aie.parse import read_design
 from datobench.core.codegen.aie.verify import verify
 from datobench.programs import staged_gemm
 
 TARGETS = ["npu1_4col", "npu2"]
 
 
-def _hand_dma_checked() -> bool:
-    from datobench.core.codegen.aie.emulate import LoadedDesign
-
-    prog = dato.compile(small(), target="npu1_4col")
-    try:
-        LoadedDesign(read_design(prog.emit("mlir-aie")), 1_000_000, prog.kernels)
-    except dato.CapabilityError:  # aie-emu does not run hand-written DMA yet
-        return False
-    return True
-
-
 def small(paired=False, parts=2, M=64):
     """C = A @ B on 2 x 2 cores, B's 64 x 16 panels in 16 x 16 slices, each panel read twice
     per visit (``M // 2 // (blocks * 16)`` passes)."""
     return staged_gemm(M, 64, 64, 16, 16, 16, int8, int32, 2, 2, paired=paired, parts=parts)
-
-
-needs_hand_dma_checks = pytest.mark.skipif(
-    not _hand_dma_checked(),
-    reason="aie-emu does not run hand-written DMA yet",
-)
-
-
-@pytest.mark.parametrize("target", TARGETS)
-def test_a_parted_design_parses_and_what_cannot_follow_it_says_so(target):
-    prog = dato.compile(small(), target=target)
-    text = prog.emit("mlir-aie")
-    assert read_design(text).module is not None  # the hand DMA ops parse
-    verify(text)  # and the verifier follows them
-    with pytest.raises(dato.CapabilityError, match="backend='sim' or 'perf'"):
-        prog.run(*random_arrays(prog), backend="aie-emu")
 
 
 @pytest.mark.parametrize("paired", [False, True])
@@ -99,34 +68,16 @@ def test_the_ledger_books_the_parts_locks_and_descriptors(target):
     assert len(re.findall(r"aie\.dma_bd\(%B_panel_c0_p\d", text)) == 8
 
 
-@needs_hand_dma_checks
 @pytest.mark.parametrize("paired", [False, True])
 @pytest.mark.parametrize("target", TARGETS)
 def test_a_parted_design_verifies_books_its_ledger_and_aie_emu_equals_sim(target, paired):
     from test_aie_emit import assert_budgets_are_the_ledger
     from test_aie_emu_programs import assert_emu_equals_sim
 
-    from datobench.core.codegen.aie import verify
-
     prog = dato.compile(small(paired), target=target)
     verify(prog.emit("mlir-aie"))
     assert_budgets_are_the_ledger(prog)
     assert_emu_equals_sim(prog)
-
-
-@needs_hand_dma_checks
-def test_a_fill_that_gives_one_send_instead_of_r_is_caught_by_aie_emu():
-    from datobench.core.codegen.aie.emulate import emulate
-
-    prog = dato.compile(small(), target="npu1_4col")
-    text = prog.emit("mlir-aie")
-    planted = text.replace(
-        "aie.use_lock(%B_panel_c0_p1_cons, Release, 2)",
-        "aie.use_lock(%B_panel_c0_p1_cons, Release, 1)",
-    )
-    assert planted != text
-    with pytest.raises(dato.DatoError):
-        emulate(read_design(planted), random_arrays(prog), 1_000_000, prog.kernels)
 
 
 @pytest.mark.parametrize(

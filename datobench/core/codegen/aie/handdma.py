@@ -37,7 +37,6 @@ from xdsl.traits import IsTerminator
 
 from datobench.core.codegen.aie.objectfifo import BDDimLayoutAttr, _parse_dims, _print_dims
 from datobench.core.codegen.aie.syntax import parse_int_attr, print_attr_dict, split_attr_dict
-from datobench.core.errors import CapabilityError
 
 DIRECTIONS = ("S2MM", "MM2S")
 LOCK_ACTIONS = ("AcquireGreaterEqual", "Acquire", "Release")
@@ -344,20 +343,3 @@ HAND_DMA_OPS = [
     UseLockOp,
     NextBdOp,
 ]
-
-
-HAND_DMA = (FlowOp, ShimDmaAllocationOp, MemOp, MemTileDmaOp)
-
-
-def refuse_unchecked(design) -> None:
-    """Refuse to emulate a design with hand-written DMA: these ops parse, print and verify
-    (``handdma_verify``), but aie-emu runs object FIFOs only, and a design it cannot follow is
-    refused rather than half run (issue 16's next step)."""
-    op = next((op for op in design.module.walk() if isinstance(op, HAND_DMA)), None)
-    if op is not None:
-        raise CapabilityError(
-            f"the design writes DMA by hand ({op.name} at design line {design.line(op)}, a "
-            "staged panel held in parts: dato.stage(..., parts=P)): datobench's aie-emu does "
-            "not run hand-written DMA yet; emit the design for mlir-aie, or simulate it with "
-            "backend='sim' or 'perf'"
-        )
