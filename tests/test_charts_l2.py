@@ -171,8 +171,8 @@ def test_the_roofline_charges_a_staged_read_its_buffers_refills_not_its_slices(s
 SMALL = dict(M=128, K=64, N=128, m=16, k=16, n=16, t_in=int8, t_out=int8, rows=2, cols=2)
 
 
-def small(target: str, depth: int):
-    prog = dato.compile(staged_gemm(**SMALL, depth=depth), target=target)
+def small(target: str, depth: int, parts: int = 1):
+    prog = dato.compile(staged_gemm(**SMALL, depth=depth, parts=parts), target=target)
     perf = prog.run(backend="perf", values=False)
     return prog, perf, bottleneck.traffic(prog, perf, profiles(prog.graph))
 
@@ -190,6 +190,21 @@ def test_at_depth_2_a_refill_overlaps_the_slices_of_the_panel_before_it():
         share = l2.shares(buf, perf.cycles)
         assert share["refill"] + share["serve"] + share["idle"] > 1  # they overlap
     assert "L2 0,1 B 64x16 x2" in svg
+
+
+def test_a_panel_in_parts_loads_while_the_one_before_is_sent_and_the_lane_is_full_not_more():
+    prog, perf, moved = small("npu1_4col", 1, parts=2)
+    svg = occupancy(prog, perf, moved)
+    for n, buf in enumerate(moved.staged):
+        holds = perf.staged[buf.name]
+        (_, _, sent), (start, _, _) = holds[:2]
+        assert start < sent  # part 0 of the next panel loads while the last pass is sent
+        held = flight([(s, r) for s, _, r in holds], 0, perf.cycles)  # their union: at most 1
+        assert band_share(svg, n, "held", charts.LANE_H) == pytest.approx(held, abs=0.01)
+        assert sum(r - s for s, _, r in holds) / perf.cycles > held  # the holds overlap
+        columns = l2.held_columns(buf, np.linspace(0, perf.cycles, 400))
+        assert columns.max() == pytest.approx(1.0)  # full while they overlap, not more
+    assert "depth 1 in 2 parts refilled one by one, " in svg
 
 
 def test_an_fpgas_staged_buffers_are_on_chip_ram_named_by_their_shard():

@@ -38,6 +38,7 @@ class StagedBuffer:
     refills: np.ndarray  # (n, 2): each panel's load from DDR
     serves: np.ndarray  # (m, 2): each slice sent, in time order
     holds: np.ndarray  # (n, 2): each panel from its load's start until its last slice was sent
+    parts: int = 1  # a panel held in parts (``dato.stage(..., parts=P)``), refilled part by part
 
     @property
     def bytes(self) -> int:
@@ -124,6 +125,7 @@ def _buffer(name, shard, tile, capacity, access, perf) -> StagedBuffer:
         refills,
         serves,
         np.stack((refills[:, 0], released[: len(refills)]), axis=1),
+        access.stage.parts if tile is not None else 1,  # an FPGA loads a panel whole
     )
 
 
@@ -135,10 +137,12 @@ def legend(bufs: list[StagedBuffer]) -> list[tuple[str, str]]:
 
 def held_columns(buf: StagedBuffer, e: np.ndarray) -> np.ndarray:
     """The mean share of the buffer's depth holding a panel in each column between edges
-    ``e``: panel k goes to buffer k mod depth, whose panels follow one another."""
+    ``e``: panel k goes to buffer k mod depth, whose panels follow one another. A panel in
+    parts starts loading into its first part while the one before is still sent from the
+    others, so their holds overlap: the buffer is full then, not more."""
     held = np.zeros(len(e) - 1)
     for slot in range(buf.depth):
-        held += covered_columns(buf.holds[slot :: buf.depth], e)
+        held += covered_columns(union(buf.holds[slot :: buf.depth]), e)
     return held / buf.depth
 
 
@@ -163,18 +167,24 @@ def panel_text(buf: StagedBuffer, cycle: float | None) -> str:
 def summary(buf: StagedBuffer, share: dict[str, float]) -> str:
     return (
         f"{buf.shard} staged in {buf.where}: panel {' x '.join(map(str, buf.panel))} "
-        f"({kib(buf.panel_bytes)}), depth {buf.depth}, {kib(buf.bytes)} of {kib(buf.capacity)}; "
+        f"({kib(buf.panel_bytes)}), depth {buf.depth}{_in_parts(buf)}, {kib(buf.bytes)} of "
+        f"{kib(buf.capacity)}; "
         f"{len(buf.refills):,} panels refilled from DDR ({buf.ddr_bytes / 1e6:,.2f} MB), "
         f"{buf.served_bytes / 1e6:,.2f} MB served to the {buf.readers}; refilling "
         f"{share['refill']:.1%} of the run, serving {share['serve']:.1%}, idle {share['idle']:.1%}"
     )
 
 
+def _in_parts(buf: StagedBuffer) -> str:
+    return f" in {buf.parts} parts refilled one by one" if buf.parts > 1 else ""
+
+
 def band_tip(buf: StagedBuffer, kind: str, share: dict[str, float]) -> str:
     """The tooltip of a lane's refill ("refill") or serve band."""
     if kind == "refill":
         return (
-            f"{buf.shard}: DDR -> {buf.where}, {len(buf.refills):,} panel refills, "
+            f"{buf.shard}: DDR -> {buf.where}, {len(buf.refills):,} panel refills"
+            f"{_in_parts(buf)}, "
             f"{buf.ddr_bytes / 1e6:,.2f} MB; a refill in flight {share['refill']:.1%} of the run"
         )
     return (
