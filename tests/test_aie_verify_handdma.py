@@ -90,7 +90,9 @@ def test_a_memory_tiles_odd_channels_share_bds_24_to_47():
     assert budgets(text)[(0, 1)]["buffer descriptors"] == 40
     error = refused(
         text,
-        "tile (0, 1) (mem): odd channels' BDs 24-47: 28 used of 24",
+        "tile (0, 1) (mem): odd channels' BDs 24-47: 28 used of 24; mlir-aie gives a memory "
+        "tile's even channels BDs from the lower half of its ids and its odd channels from the "
+        "upper half",
         "aie.objectfifo @C_out_c0",
     )
     for user in ("aie.dma_start(S2MM, 5)'s BDs", "@C_core_0_0 (S2MM 1)", "@C_out_c0 (MM2S 1)"):
