@@ -13,6 +13,10 @@ from test_aie_parts import big, small
 import datobench as dato
 from datobench.core.codegen.aie import AieVerifyError, budgets, verify
 from datobench.core.codegen.aie.parse import AieSyntaxError
+from datobench.core.errors import MappingError
+from datobench.core.passes.bd_pools import EVEN_BDS, ODD_BDS
+from datobench.core.passes.resources import Ledger
+from datobench.core.targets import load_target
 
 
 @cache
@@ -59,13 +63,60 @@ def test_a_parted_design_verifies_and_its_budgets_are_the_ledger(target, paired)
     assert_budgets_are_the_ledger(prog)
 
 
-def test_the_4032_cube_paired_design_in_9_parts_verifies_and_books_its_ledger():
-    prog = dato.compile(big(9), target="npu1_4col")
+@pytest.mark.parametrize("parts", [4, 6, 9])
+def test_the_4032_cube_paired_design_in_parts_verifies_and_books_its_ledger(parts):
+    prog = dato.compile(big(parts), target="npu1_4col")
     text = prog.emit("mlir-aie")
     verify(text)
     assert_budgets_are_the_ledger(prog)
     mem = budgets(text)[(0, 1)]
-    assert mem["buffer descriptors"] >= 2 * 9  # the fill's and the send's descriptor per part
+    assert mem["buffer descriptors"] >= 2 * parts  # the fill's and the send's BD per part
+    assert max(mem[EVEN_BDS], mem[ODD_BDS]) <= 24  # each pool within its 24
+    if parts == 9:
+        # both chains on channel 5 would put 30 BDs in the odd pool (C's join takes MM2S 1
+        # with 8, two of its writers' S2MM 1 and 3 with 2 each): the send moves to MM2S 4
+        assert "aie.dma_start(S2MM, 5," in text and "aie.dma_start(MM2S, 4," in text
+        assert (mem[EVEN_BDS], mem[ODD_BDS]) == (8 + 9, 12 + 9)
+
+
+# -- a memory tile's BD pools --------------------------------------------------------------------
+
+
+def test_a_memory_tiles_odd_channels_share_bds_24_to_47():
+    """C's join at depth 8: its MM2S 1 takes 16 BDs, its first writer's S2MM 1 takes 8 and
+    the hand chains on channel 5 take 4: 28 in the odd pool, 40 of the tile's 48 in all."""
+    old = "@C_out_c0(%tile_0_1, {%tile_0_0}, 2 : i32)"
+    text = planted(old, old.replace("2 : i32", "8 : i32"))
+    assert budgets(text)[(0, 1)]["buffer descriptors"] == 40
+    error = refused(
+        text,
+        "tile (0, 1) (mem): odd channels' BDs 24-47: 28 used of 24; mlir-aie gives a memory "
+        "tile's even channels BDs from the lower half of its ids and its odd channels from the "
+        "upper half",
+        "aie.objectfifo @C_out_c0",
+    )
+    for user in ("aie.dma_start(S2MM, 5)'s BDs", "@C_core_0_0 (S2MM 1)", "@C_out_c0 (MM2S 1)"):
+        assert user in str(error)
+    assert "@C_core_1_0" not in str(error)  # on S2MM 2: the even pool
+
+
+def test_a_memory_tiles_even_channels_share_bds_0_to_23():
+    """A's shim FIFO at depth 12: its S2MM 0 and its window's MM2S 0 take 12 BDs each, and C's
+    second writer on S2MM 2 the two that overflow the even pool."""
+    old = "@A_in_c0(%tile_0_0, {%tile_0_1}, 2 : i32)"
+    text = planted(old, old.replace("2 : i32", "12 : i32"))
+    error = refused(
+        text, "tile (0, 1) (mem): even channels' BDs 0-23: 26 used of 24", "@C_core_1_0(%tile"
+    )
+    assert "@A_in_c0 (S2MM 0)" in str(error) and "@A_0_32_0_64 (MM2S 0)" in str(error)
+
+
+def test_the_ledger_books_a_memory_tiles_pools_and_refuses_an_overflow():
+    ledger = Ledger(load_target("npu1_4col"))
+    ledger.add((0, 1), EVEN_BDS, 24, "A")
+    ledger.add((0, 1), ODD_BDS, 25, "B into column 0")
+    with pytest.raises(MappingError, match=r"tile \(0, 1\) \(mem\): odd channels' BDs 24-47: 25 "):
+        ledger.check()
 
 
 def test_hand_bds_and_channels_are_counted_on_their_tiles():

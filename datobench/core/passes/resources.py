@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datobench.core.errors import MappingError
 from datobench.core.ir.mapping import Tile, TileUse, tile_key
+from datobench.core.passes.bd_pools import EVEN_BDS, ODD_BDS, POOLS, pool_label, pool_size
 from datobench.core.passes.luts import LUTS
 from datobench.core.targets import COMPUTE, MEM, Target
 
@@ -92,6 +93,7 @@ def _violation(target: Target, use: TileUse, resource: str, used: int, cap: int)
     where = f"device {target.name}" if use.kind == "device" else f"tile {use.tile} ({use.kind})"
     amount = f"{_amount(resource, used)} used of {_amount(resource, cap)}"
     spec = target.tiles.get(use.kind)
+    label = pool_label(resource, spec.buffer_descriptors) if resource in POOLS else resource
     if resource == MEMORY and spec and spec.stack_bytes:
         amount += f" ({kib(spec.data_memory)} less a {kib(spec.stack_bytes)} stack)"
     hint = _HINTS.get(resource, "")
@@ -99,7 +101,7 @@ def _violation(target: Target, use: TileUse, resource: str, used: int, cap: int)
     who = shortlist([f"{name} ({_amount(resource, n)})" for name, n in largest])
     instances = f"; instances there: {shortlist(use.instances)}" if use.instances else ""
     error = MappingError(
-        f"{where}: {resource}: {amount}{instances}",
+        f"{where}: {label}: {amount}{instances}",
         notes=(f"used by: {who}", *((hint,) if hint else ())),
     )
     error.instances = tuple(use.instances)  # which node broke it, for the mapper's retry
@@ -108,6 +110,10 @@ def _violation(target: Target, use: TileUse, resource: str, used: int, cap: int)
     return error
 
 
+_POOL_HINT = (
+    "hint: mlir-aie gives a memory tile's even channels BDs 0-23 and its odd ones 24-47; use "
+    "fewer parts or shallower staged panels, or spread the readers' windows over more columns"
+)
 _HINTS = {
     MEMORY: "hint: use smaller tiles or shallower streams, or move an instance elsewhere",
     DMA_IN: "hint: channels between neighbouring tiles use shared memory, not DMA; each DDR "
@@ -115,6 +121,8 @@ _HINTS = {
     DMA_OUT: "hint: channels between neighbouring tiles use shared memory, not DMA; each DDR "
     "buffer a tile writes takes one DMA channel",
     DSP: "hint: use fewer PEs or smaller tiles per PE",
+    EVEN_BDS: _POOL_HINT,
+    ODD_BDS: _POOL_HINT,
     LUTS: "hint: the LUTs are estimated from each PE's operations (passes/luts.py): use fewer "
     "PEs or fewer operations per PE",
 }
@@ -130,6 +138,8 @@ def _tile_capacity(target: Target, kind: str) -> dict[str, int]:
     }
     if kind in (COMPUTE, MEM):
         cap[MEMORY] = spec.usable_memory
+    if kind == MEM:  # its BDs in two pools by channel parity (passes/bd_pools.py)
+        cap.update(dict.fromkeys(POOLS, pool_size(spec.buffer_descriptors)))
     if kind == COMPUTE:
         for d, n in target.param("stream_switch.ports_out").items():
             cap[ports(d)] = n

@@ -7,16 +7,27 @@ column.
 What is booked per tile is what mlir-aie's object FIFO lowering allocates for the design the
 emitter writes, and what the verifier counts in its text (``codegen/aie/budget.py``): a test
 holds the two equal on every tile and resource.
+
+A memory tile's BDs are also booked in their two pools by channel parity
+(``passes/bd_pools.py``). The channel of each object FIFO end there is mlir-aie's first free
+one in the order the emitter declares the FIFOs (``codegen/aie/plan.py``): the DDR reads, then
+the writes, grouped by buffer and column in the order of their first off-chip stream; within a
+read group the windows' FIFOs in stream order and then the shim FIFOs, within a write group
+the writers' FIFOs and then the shim FIFOs. The ledger keeps each end with that order's key,
+and once every stream is booked, chooses the hand channels of the parted panels as the emitter
+does (``bd_pools.hand_channels``) and books each end's BDs in its channel's pool.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from datobench.core.errors import MappingError
 from datobench.core.ir.mapping import OffchipStream, Route, Tile
 from datobench.core.ir.program import Channel
 from datobench.core.passes.analysis import Access
+from datobench.core.passes.bd_pools import first_free, hand_channels, pool_of, pool_size
 from datobench.core.passes.resources import BDS, DMA_IN, DMA_OUT, LOCKS, Ledger, ports
 from datobench.core.passes.staging import book_panel, book_parted_reader
 from datobench.core.passes.virtual import VirtualGraph
@@ -62,6 +73,7 @@ class NpuRouting:
         self.ledger = ledger
         self.offchip_streams: list[OffchipStream] = []
         self.dma_channels: set[tuple[str, str, str]] = set()  # (node, buffer, direction)
+        self.mem_ends: list[MemEnd] = []  # the memory tiles' chains, for their BD pools
 
     def channel(self, c: Channel, a: Tile, b: Tile, size: int, moved: int | None) -> Route:
         """A buffer in a memory both cores reach, else a stream-switch route."""
@@ -87,7 +99,51 @@ class NpuRouting:
             joined[col] = joined.get(col, 0) + 1
         self.reads(reads, joined)
         self.writes(writes)
+        self.book_pools()
         return self.offchip_streams
+
+    def end(
+        self,
+        mem: Tile,
+        group: tuple,
+        order: tuple,
+        direction: str,
+        bds: int,
+        who: str,
+        hand: bool = False,
+    ) -> MemEnd:
+        """A chain at memory tile ``mem``: an object FIFO's end, or (``hand``) a parted
+        panel's; ``group`` (buffer, column, direction) and ``order`` place it in the
+        emitter's declaration order."""
+        e = MemEnd(mem, group, order, direction, bds, who, hand)
+        self.mem_ends.append(e)
+        return e
+
+    def book_pools(self):
+        """Each memory tile's chains in the BD pools of the channels they will take."""
+        first: dict[tuple, int] = {}
+        for n, s in enumerate(self.offchip_streams):
+            first.setdefault((s.buffer, s.column, s.direction), n)
+        ends = sorted(self.mem_ends, key=lambda e: (first[e.group], *e.order))
+        for mem in dict.fromkeys(e.mem for e in ends):
+            spec = self.target.tiles[self.target.tile_kind(*mem)]
+            counts = {"S2MM": spec.dma_in, "MM2S": spec.dma_out}
+            fifos = [e for e in ends if e.mem == mem and not e.hand]
+            hand = [e for e in ends if e.mem == mem and e.hand]
+            pairs = [(e.direction, e.bds) for e in fifos]
+            chosen = hand_channels(
+                pairs,
+                [(e.direction, e.bds) for e in hand],
+                counts,
+                pool_size(spec.buffer_descriptors),
+            )
+            taken: dict[str, set[int]] = {}
+            for e, channel in zip(hand, chosen):
+                taken.setdefault(e.direction, set()).add(channel)
+                self.ledger.add(mem, pool_of(channel), e.bds, e.who)
+            for e, channel in zip(fifos, first_free(pairs, taken, counts)):
+                if channel is not None:
+                    self.ledger.add(mem, pool_of(channel), e.bds, e.who)
 
     def hops(self, path: list[Tile], who: str, seen: set | None = None):
         for src, dst in zip(path, path[1:]):
@@ -135,6 +191,7 @@ class NpuRouting:
             return sorted({self.tile_of(a.instance)[0] for a in accesses} & shim_cols)
 
         carried: set[tuple] = set()  # ((buffer, rate), column) brought in through a shim
+        wide: dict[tuple, MemEnd] = {}  # the same: the shim FIFO's end at the memory tile
         shim_load = {c: 0 for c in shim_cols}
         mem_load = {c: joined.get(c, 0) for c in shim_cols}
         shim_cap = self.target.tiles["shim"].dma_out
@@ -171,21 +228,32 @@ class NpuRouting:
 
                 col = min(shim_cols, key=farther)
             shim, mem = self.target.shim_tile(col), self.target.mem_tile(col)
+            into = f"{buffer} into column {col}"
+            seq, key = len(self.offchip_streams), (buffer, col, "read")
             if (rate, col) not in carried:
                 carried.add((rate, col))
                 shim_load[col] += 1
                 if staged and accesses[0].stage.parts > 1:  # a shim_dma_allocation: no locks
-                    self.ledger.add(shim, DMA_OUT, 1, f"{buffer} into column {col}")
+                    self.ledger.add(shim, DMA_OUT, 1, into)
                 else:
-                    self.shim_fifo(shim, DMA_OUT, 1, f"{buffer} into column {col}")
-                self.ledger.add(mem, DMA_IN, 1, f"{buffer} into column {col}")
+                    self.shim_fifo(shim, DMA_OUT, 1, into)
+                self.ledger.add(mem, DMA_IN, 1, into)
+                if not staged:  # the shim FIFO its link's windows share, after them
+                    wide[(rate, col)] = self.end(mem, key, (1, seq), "S2MM", 0, into)
             mem_load[col] += 1
             who = f"{buffer}{''.join(_window_text(w) for w in group)}"
             if staged:
                 who += self._held(accesses, col)
                 book_panel(self.ledger, mem, who, accesses[0])
+                stage = accesses[0].stage
+                parted = stage.parts > 1
+                n = stage.parts if parted else stage.depth
+                self.end(mem, key, (0, seq), "S2MM", n, who, hand=parted)
+                self.end(mem, key, (0, seq), "MM2S", n, who, hand=parted)
             else:
                 self.link_part(mem, who, max(a.tile_bytes for a in accesses))
+                wide[(rate, col)].bds += 2  # its share of the shim FIFO's buffers
+                self.end(mem, key, (0, seq), "MM2S", 2, who)
             self.ledger.add(mem, DMA_OUT, 1, who)
             seen: set = set()
             readers = sorted({self.tile_of(a.instance) for a in accesses})
@@ -244,6 +312,12 @@ class NpuRouting:
             self.ledger.add(mem, DMA_OUT, rates, who)
             for root, tile_bytes in sorted(per_node.items()):
                 self.link_part(mem, f"{who} ({root})", tile_bytes)
+            seq, key = len(self.offchip_streams), (buffer, col, "write")
+            for root in per_node:  # each writer's FIFO, then a shim FIFO per rate joining them
+                self.end(mem, key, (0, seq), "S2MM", 2, f"{who} ({root})")
+            for rate in dict.fromkeys(moved.values()):
+                n = sum(1 for m in moved.values() if m == rate)
+                self.end(mem, key, (1, seq), "MM2S", 2 * n, who)
             writers = sorted({self.tile_of(a.instance) for a in accesses})
             seen: set = set()
             for tile in writers:
@@ -309,6 +383,19 @@ class NpuRouting:
                     )
                 else:
                     self.ledger.add(tile, LOCKS, 2, who)
+
+
+@dataclass
+class MemEnd:
+    """A chain of a memory tile's DMA, as the ledger places it for the BD pools."""
+
+    mem: Tile
+    group: tuple  # (buffer, column, direction) of its off-chip streams
+    order: tuple  # its place within the group, as the emitter declares it
+    direction: str  # S2MM or MM2S
+    bds: int
+    who: str
+    hand: bool  # a parted panel's hand-written chain
 
 
 def _window_text(window) -> str:

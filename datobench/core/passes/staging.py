@@ -15,7 +15,9 @@ axes its layout replicates) share one buffer of ``depth`` x panel bytes:
   With ``parts=P`` (depth 1) the panel's P part buffers have a lock pair each and the memory
   tile's DMA, written by hand, a descriptor per part on each of its two channels (``2P``);
   the shim's channel is a ``shim_dma_allocation``, with no locks; each reader also keeps the
-  4-byte count of the slices it has taken (``codegen/aie/parts.py``).
+  4-byte count of the slices it has taken (``codegen/aie/parts.py``). Those descriptors also
+  go to the memory tile's BD pools by channel parity, once the channels are known: the router
+  books the pools after every stream (``route_npu.NpuRouting.book_pools``).
 - FPGA: on-chip RAM of the kernel, ``depth`` x panel bytes per group, filled from DDR once per
   panel; the readers index it, so they have no burst buffer of their own for it.
 """

@@ -21,7 +21,12 @@ which the mapper's ledger books the same way (``core/passes/route_npu.py``):
   ``aie.memtile_dma`` takes a BD there, each ``aie.dma_start`` an input (S2MM) or output (MM2S)
   channel, counted with the object FIFOs' channels on the tile (mlir-aie allocates those
   around the hand ones, so the sum must fit); an ``aie.shim_dma_allocation`` takes one shim
-  channel of its direction in its column (its BDs are the runtime sequence's, as above).
+  channel of its direction in its column (its BDs are the runtime sequence's, as above);
+- a memory tile's BDs in two pools by channel parity, 24 each (``passes/bd_pools.py``): a
+  hand ``dma_bd`` draws from its ``dma_start``'s channel's pool, an object FIFO end's BDs from
+  the pool of the channel mlir-aie gives it (first free, in declaration order, around the hand
+  channels). The hand chains are booked first, as mlir-aie numbers them (the transform inserts
+  its chains after them), so an overflow is located at the descriptor that finds its pool full.
 Releases of the v1.0 era gave a link's wide FIFO one lock pair (counting depth x narrow FIFOs)
 and one BD per buffer; today's count, used here, is never less, so it bounds both.
 """
@@ -37,12 +42,20 @@ from datobench.core.codegen.aie.handdma import (
     DmaStartOp,
     MemOp,
     MemTileDmaOp,
+    NextBdOp,
     ShimDmaAllocationOp,
 )
 from datobench.core.codegen.aie.model import AieVerifyError, Scope, Tile, memref_bytes
+from datobench.core.passes.bd_pools import (
+    POOLS,
+    first_free,
+    pool_label,
+    pool_of,
+    pool_size,
+)
 from datobench.core.passes.resources import BDS, DMA_IN, DMA_OUT, LOCKS, MEMORY, kib
 
-RESOURCES = (MEMORY, DMA_IN, DMA_OUT, BDS, LOCKS)
+RESOURCES = (MEMORY, DMA_IN, DMA_OUT, BDS, LOCKS, *POOLS)
 
 
 class _Usage:
@@ -59,6 +72,7 @@ class _Usage:
 
 def _account(scope: Scope) -> _Usage:
     u = _Usage()
+    mem_ends: list[tuple[Tile, str, int, Operation, str]] = []  # a memory tile's FIFO ends
     for name, fifo in scope.fifos.items():
         size = memref_bytes(scope.element(fifo))
         depths = fifo.depths()
@@ -76,16 +90,20 @@ def _account(scope: Scope) -> _Usage:
                 continue
             link = scope.link_of(name, side)
             if link is None:
-                u.add(tile, BDS, depth, fifo, f"@{name}")
+                bds = depth
                 u.add(tile, LOCKS, 2, fifo, f"@{name}")
                 u.add(tile, MEMORY, depth * size, fifo, f"@{name} ({depth} x {size} B)")
             elif _is_view(scope, name, side):
-                u.add(tile, BDS, _wide_depth(scope, link, tile), fifo, f"@{name}")
+                bds = _wide_depth(scope, link, tile)
             else:
                 parts = len(link.outs) if side == "in" else len(link.ins)
-                u.add(tile, BDS, depth * parts, fifo, f"@{name}")
+                bds = depth * parts
                 u.add(tile, LOCKS, 2 * parts, fifo, f"@{name}")
                 u.add(tile, MEMORY, depth * size, fifo, f"@{name} ({depth} x {size} B)")
+            u.add(tile, BDS, bds, fifo, f"@{name}")
+            if scope.kind(tile) == "mem":
+                direction = "MM2S" if channel == DMA_OUT else "S2MM"
+                mem_ends.append((tile, direction, bds, fifo, f"@{name}"))
     for op in scope.op.walk():
         if isinstance(op, BufferOp):
             tile = scope.tile_of(op.tile, op)
@@ -102,7 +120,50 @@ def _account(scope: Scope) -> _Usage:
         elif isinstance(op, ShimDmaAllocationOp):
             tile = scope.device.target.shim_tile(op.col.value.data)
             u.add(tile, _CHANNEL[op.channel_dir.data], 1, op, f"@{op.sym_name.data}")
+    _account_pools(scope, u, mem_ends)
     return u
+
+
+def _account_pools(scope: Scope, u: _Usage, mem_ends) -> None:
+    """Each memory tile's BDs in the pool of their channel's parity: the hand chains' first
+    (mlir-aie numbers them first), then the object FIFO ends' on the channels it gives them."""
+    taken: dict[Tile, dict[str, set[int]]] = {}
+    for region in scope.regions:
+        tile = scope.tile_of(region.tile, region)
+        if scope.kind(tile) != "mem":
+            continue
+        for block, start in _chains(region).items():
+            direction, channel = start.channel_dir.data, start.channel_index.value.data
+            taken.setdefault(tile, {}).setdefault(direction, set()).add(channel)
+            for op in block.ops:
+                if isinstance(op, DmaBdOp):
+                    u.add(tile, pool_of(channel), 1, op, _start_text(start) + "'s BDs")
+    for tile in dict.fromkeys(t for t, *_ in mem_ends):
+        ends = [(d, n, op, what) for t, d, n, op, what in mem_ends if t == tile]
+        spec = scope.device.target.tiles["mem"]
+        counts = {"S2MM": spec.dma_in, "MM2S": spec.dma_out}
+        channels = first_free([(d, n) for d, n, *_ in ends], taken.get(tile, {}), counts)
+        for (direction, n, op, what), channel in zip(ends, channels):
+            if channel is not None:
+                u.add(tile, pool_of(channel), n, op, f"{what} ({direction} {channel})")
+
+
+def _chains(region: MemOp | MemTileDmaOp) -> dict:
+    """Each descriptor block of a DMA program and the ``dma_start`` whose chain holds it."""
+    out = {}
+    for block in region.body.blocks:
+        for start in block.ops:
+            if not isinstance(start, DmaStartOp):
+                continue
+            bd = start.dest
+            while bd is not None and bd not in out and isinstance(bd.last_op, NextBdOp):
+                out[bd] = start
+                bd = bd.last_op.dest
+    return out
+
+
+def _start_text(op: DmaStartOp) -> str:
+    return f"{op.name}({op.channel_dir.data}, {op.channel_index.value.data})"
 
 
 _CHANNEL = {"S2MM": DMA_IN, "MM2S": DMA_OUT}
@@ -113,8 +174,7 @@ def _account_region(scope: Scope, u: _Usage, region: MemOp | MemTileDmaOp) -> No
     tile = scope.tile_of(region.tile, region)
     for op in region.body.walk():
         if isinstance(op, DmaStartOp):
-            what = f"{op.name}({op.channel_dir.data}, {op.channel_index.value.data})"
-            u.add(tile, _CHANNEL[op.channel_dir.data], 1, op, what)
+            u.add(tile, _CHANNEL[op.channel_dir.data], 1, op, _start_text(op))
         elif isinstance(op, DmaBdOp):
             u.add(tile, BDS, 1, op, op.name)
 
@@ -166,36 +226,62 @@ def check(scope: Scope) -> None:
             DMA_OUT: spec.dma_out,
             BDS: spec.buffer_descriptors,
             LOCKS: spec.locks,
+            **dict.fromkeys(POOLS, pool_size(spec.buffer_descriptors)),
         }
         for resource in RESOURCES:
             used = u.used[tile].get(resource, 0)
-            if used > capacity[resource]:
-                items = u.who[(tile, resource)]
-                op = items[-1][0]
-                amount = (
-                    (kib(used), kib(capacity[resource]))
-                    if resource == MEMORY
-                    else (
-                        used,
-                        capacity[resource],
-                    )
-                )
-                less = (
-                    f" ({kib(spec.data_memory)} less a {kib(stack)} stack)"
-                    if stack and (resource == MEMORY)
-                    else ""
-                )
-                raise AieVerifyError(
-                    f"tile {tile} ({kind}): {resource}: {amount[0]} used of {amount[1]}{less}",
-                    *scope.at(op),
-                    notes=(
-                        "used by: "
-                        + ", ".join(
-                            f"{what} at line {scope.design.line(o)} ({_amount(resource, n)})"
-                            for o, what, n in items
-                        ),
+            if used <= capacity[resource]:
+                continue
+            items = u.who[(tile, resource)]
+            if resource in POOLS:
+                _pool_overflow(scope, tile, resource, items, capacity[resource])
+            amount = (
+                (kib(used), kib(capacity[resource]))
+                if resource == MEMORY
+                else (used, capacity[resource])
+            )
+            less = (
+                f" ({kib(spec.data_memory)} less a {kib(stack)} stack)"
+                if stack and (resource == MEMORY)
+                else ""
+            )
+            raise AieVerifyError(
+                f"tile {tile} ({kind}): {resource}: {amount[0]} used of {amount[1]}{less}",
+                *scope.at(items[-1][0]),
+                notes=(
+                    "used by: "
+                    + ", ".join(
+                        f"{what} at line {scope.design.line(o)} ({_amount(resource, n)})"
+                        for o, what, n in items
                     ),
-                )
+                ),
+            )
+
+
+def _pool_overflow(scope: Scope, tile: Tile, pool: str, items, capacity: int) -> None:
+    """A memory tile's pool overfull: located at the op whose BDs find it full, naming the
+    chains that draw from it (a hand chain's descriptors summed at its first)."""
+    total, at = 0, None
+    for op, _, n in items:
+        total += n
+        if total > capacity and at is None:
+            at = op
+    users: dict[str, list] = {}
+    for op, what, n in items:
+        users.setdefault(what, [op, 0])[1] += n
+    label = pool_label(pool, scope.device.target.tiles["mem"].buffer_descriptors)
+    raise AieVerifyError(
+        f"tile {tile} (mem): {label}: {total} used of {capacity}; mlir-aie gives a memory "
+        "tile's even channels BDs from the lower half of its ids and its odd channels from "
+        "the upper half",
+        *scope.at(at),
+        notes=(
+            "used by: "
+            + ", ".join(
+                f"{what} at line {scope.design.line(op)} ({n})" for what, (op, n) in users.items()
+            ),
+        ),
+    )
 
 
 def _amount(resource: str, n: int) -> str:

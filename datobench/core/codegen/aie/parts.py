@@ -21,9 +21,14 @@ Numbering: mlir-aie's objectFifo transform (AIEObjectFifoStatefulTransform.cpp,
 ``LockAnalysis`` and ``DMAChannelAnalysis``) marks the lock ids of every ``aie.lock`` and the
 channels of every ``aie.dma_start`` already in the device before it allocates its own, first
 free from 0. Releases of 2025 do not see a ``shim_dma_allocation`` or a flow's channel, so the
-hand channels are taken from the top of each tile's range down: the ledger keeps a tile's
-channels within its count, so the object FIFOs' first-free channels never reach them. Lock
-ids go from 0 up (every release skips hand locks). The transform adds its own channels to the
+shim's and the readers' hand channels are taken from the top of each tile's range down: the
+ledger keeps a tile's channels within its count, so the object FIFOs' first-free channels
+never reach them. A memory tile's two hand channels per panel are chosen with its BD pools in
+view (``passes/bd_pools.py``: even channels draw BDs 0-23, odd ones 24-47): given the channels
+its object FIFOs will then take, the highest channels that keep both pools within their 24
+(a fill on an odd channel and a send on an even one, when the odd pool is full), the mapper's
+ledger making the same choice (``passes/route_npu.py``). Lock ids go from 0 up (every release
+skips hand locks). The transform adds its own channels to the
 ``aie.memtile_dma``/``aie.mem`` a tile already has (``createMemTileDMA`` finds it and inserts
 before its end block, relinking the end block's single predecessor, the last
 ``dma_start``), so each tile gets one region with every parted panel's chains, ending in one
@@ -45,6 +50,7 @@ from datobench.core.codegen.aie.emu_fifo import layout_index
 from datobench.core.codegen.aie.panel_order import stream_pattern
 from datobench.core.errors import CapabilityError, InternalError
 from datobench.core.ir.mapping import Tile
+from datobench.core.passes.bd_pools import hand_channels, pool_size
 
 MAX_LOCK_VALUE = 63  # AIE-ML locks count 0..63
 
@@ -176,8 +182,8 @@ def build(plan, numbering: Numbering, names: dict, readers: list[Tile]) -> Parte
         names["passes"],
         names["patterns"],
         numbering.channel(shim, "MM2S"),
-        numbering.channel(mem, "S2MM"),
-        numbering.channel(mem, "MM2S"),
+        -1,  # the memory tile's channels: ``memory_tile_channels``, once its FIFOs are known
+        -1,
     )
     for j in range(len(pp.patterns)):
         buf = sym.new(f"{pp.panel}_p{j}")
@@ -194,6 +200,53 @@ def build(plan, numbering: Numbering, names: dict, readers: list[Tile]) -> Parte
             Reader(tuple(tile), bufs, prod, cons, numbering.channel(tile, "S2MM"), count)
         )
     return pp
+
+
+def memory_tile_channels(plan, target) -> None:
+    """Each memory tile's hand channels (``bd_pools.hand_channels``), from the object FIFO
+    ends the design declares there, in order, and the parted panels' two chains each."""
+    spec = target.tiles["mem"]
+    counts = {"S2MM": spec.dma_in, "MM2S": spec.dma_out}
+    for mem in dict.fromkeys(pp.mem for pp in plan.parted.values()):
+        panels = [pp for pp in plan.parted.values() if pp.mem == mem]
+        hand = [e for pp in panels for e in (("S2MM", len(pp.parts)), ("MM2S", len(pp.parts)))]
+        channels = hand_channels(
+            fifo_ends(plan, mem), hand, counts, pool_size(spec.buffer_descriptors)
+        )
+        for k, pp in enumerate(panels):
+            pp.mem_in, pp.mem_out = channels[2 * k], channels[2 * k + 1]
+
+
+def fifo_ends(plan, mem: Tile) -> list[tuple[str, int]]:
+    """The direction and BDs of each object FIFO end at memory tile ``mem``, in declaration
+    order, counted as ``budget.py`` counts them in the text: a link's wide FIFO a BD per
+    buffer and narrow FIFO, a narrow one (a view) a BD per buffer of the wide one."""
+    hand = plan.hand_written()
+    out = []
+    for f in plan.fifos:
+        if f.name in hand:
+            continue
+        if tuple(f.producer) == tuple(mem):
+            out.append(("MM2S", _end_bds(plan, f, "out", f.producer_depth or f.depth)))
+        for c in f.consumers:
+            if tuple(c) == tuple(mem):
+                out.append(("S2MM", _end_bds(plan, f, "in", f.depth)))
+    return out
+
+
+def _end_bds(plan, f, side: str, depth: int) -> int:
+    link = next((k for k in plan.links if f.name in (k.sources if side == "in" else k.dests)), None)
+    if link is None:
+        return depth
+    if len(link.sources) == len(link.dests) == 1:
+        src, dst = plan.fifo(link.sources[0]), plan.fifo(link.dests[0])
+        wide_in = int(np.prod(src.shape)) >= int(np.prod(dst.shape))
+    else:
+        wide_in = len(link.sources) == 1
+    if (side == "out") == wide_in:  # a view of the wide FIFO's buffers
+        wide = plan.fifo(link.sources[0]) if wide_in else plan.fifo(link.dests[0])
+        return wide.depth if wide_in else wide.producer_depth or wide.depth
+    return depth * (len(link.dests) if side == "in" else len(link.sources))
 
 
 # -- the design's text ---------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from datobench.core.codegen.aie.parts import (
     PartedPanel,
     build,
     check_passes,
+    memory_tile_channels,
     part_patterns,
 )
 from datobench.core.codegen.aie.stage import check_readers, panel_blocks, stage_of, visits
@@ -181,6 +182,7 @@ class Planner:
             else:
                 self.writes(buffer, col, streams)
         self.check_channels()
+        memory_tile_channels(self.plan, self.target)
         return self.plan
 
     # -- DDR windows ---------------------------------------------------------------------------
