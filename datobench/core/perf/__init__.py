@@ -117,14 +117,21 @@ def simulate_perf(
     for inst in graph.instances:
         tiles.setdefault(tile_key(mapping.placement[inst.name]), new_accumulator())
 
+    # per DDR engine, what the timed code's reads use: the engine's tiles so far, those the
+    # window's readers brought in ([] for instances that share a tile: they take turns at every
+    # read where another instance goes first), and its read
+    reads = [
+        (d, runtime.reader(n) if d.direction == "read" else None)
+        for n, d in enumerate(runtime.dmas)
+    ]
+
     def timing(unit) -> dict:  # the fields TimedArgs adds, by name
         key = tile_key(mapping.placement[unit.inst.name])
         return dict(
             A=tiles[key],
             tput=runtime.tput,
             tget=runtime.tget,
-            dread=runtime.dread,
-            dtry=runtime.dtry if sharing[key] == 1 else runtime.dtry_in_turn,
+            D=[(d.ends, d.shared if sharing[key] == 1 else [], read) for d, read in reads],
             dwrite=runtime.dwrite,
             dwait=runtime.dwait,
             sread=staging.read,
