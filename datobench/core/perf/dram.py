@@ -51,30 +51,28 @@ class DramCalendar:
             end, bucket_end = start + moved / rate, (b + 1) * width
             return bucket_end if bucket_end < end else end
         whole = rate * width  # every later bucket from its beginning
+        more = whole + 1e-6  # more to go than that: more than 1e-9 is left after a whole bucket
         while True:
             b += 1
             try:
                 r = room[b]
             except IndexError:
                 r = self._room_at(b)
-            if r > whole and size > whole:  # the common case: a whole bucket's worth, more to go
+            if r > whole and size > more:  # the common case: a whole bucket's worth, more to go
                 room[b] = r - whole
                 size -= whole
-                if size > 1e-9:
-                    continue
-                moved = whole
-            else:  # the same, with the smallest of the three as in the first bucket
-                if r == 0.0:  # full: jump to the first bucket with room
-                    b = self._with_room(b)
-                    r = self._room_at(b)
-                moved = r if r <= whole else whole
-                moved = size if size < moved else moved
-                room[b] = r - moved
-                if moved == r:
-                    full[b] = 1
-                size -= moved
-                if size > 1e-9:
-                    continue
+                continue
+            if r == 0.0:  # full: jump to the first bucket with room
+                b = self._with_room(b)
+                r = self._room_at(b)
+            moved = r if r <= whole else whole  # the smallest of the three, as in the first
+            moved = size if size < moved else moved
+            room[b] = r - moved
+            if moved == r:
+                full[b] = 1
+            size -= moved
+            if size > 1e-9:
+                continue
             end, bucket_end = b * width + moved / rate, (b + 1) * width
             return bucket_end if bucket_end < end else end
 

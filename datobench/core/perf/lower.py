@@ -47,7 +47,7 @@ class TimedArgs(InstanceArgs):
     A: list  # the tile's accumulator: clock, busy, stalls (indices in ``perf.runtime``)
     tput: Callable  # (slot, A) after a put: wait for a credit, book the arrival time
     tget: Callable  # (slot, A) after a get: wait for the element to arrive
-    D: list  # per DDR read engine: its tiles so far, those its group brought in, its read
+    D: list  # per DDR read engine: its tiles so far, those its group brought in, its read(bytes)
     dwrite: Callable  # (engine, bytes, A) a DDR write through a DMA engine
     dwait: Callable  # (engine, A[, depth]) wait until an engine has drained a buffer
     E: list  # [the clock at which another instance goes first]: catch up only from there
@@ -123,7 +123,7 @@ class TimedLowerer(Lowerer):
                 # (no reader of the window has brought the tile in; after the stop one may have)
                 self.engines.add(engine)
                 self.line(f"if A[0] >= E[0] and len(e{engine}) >= len(s{engine}): yield None")
-                self.line(f"r{engine}({t.bytes}, A)")
+                self.line(f"r{engine}({t.bytes})")
             else:  # a staged read, from its panel's buffer (perf/staging.py)
                 self.catch_up()
                 self.line(f"sread({engine}, {staged})")

@@ -95,18 +95,20 @@ class Runtime:
         A[BUSY] += ch.timing.get_cycles
         ch.taken.append(A[CLOCK])
 
-    def reader(self, engine: int) -> Callable[[int, list], None]:
-        """The read of a tile from DDR through ``engine``, as ``read(bytes, A)``: double-buffered
-        (transfer i may start once tile i - 1 is in and the core has moved on from tile i - 2,
-        i.e. asked for tile i - 1), or brought in already by another reader of the same window
-        (the group's tiles so far). The core waits for it (``_stall``, inline: the read path is
-        the simulator's hottest, so what it uses is bound here once) and asks for it."""
+    def reader(self, engine: int, A: list) -> Callable[[int], None]:
+        """The read of a tile from DDR through ``engine`` into the tile whose accumulator is
+        ``A``, as ``read(bytes)``: double-buffered (transfer i may start once tile i - 1 is in
+        and the core has moved on from tile i - 2, i.e. asked for tile i - 1), or brought in
+        already by another reader of the same window (the group's tiles so far). The core waits
+        for it (``_stall``, inline: the read path is the simulator's hottest, so what it uses is
+        bound here once) and asks for it."""
         d = self.dmas[engine]
         ends, shared, requests, spans = d.ends, d.shared, d.requests, d.spans
         group = d.group.ends if d.group is not None else None  # ``shared`` itself then
         transfer, setup, port_rate, why = self.dram.transfer, d.timing.setup, d.port_rate, d.cause
+        segments, causes = A[SEGMENTS], A[CAUSES]
 
-        def read(size: int, A: list):
+        def read(size: int):
             i = len(ends)
             if i < len(shared):
                 end = shared[i]
@@ -122,8 +124,8 @@ class Runtime:
             clock = A[CLOCK]
             if end > clock:
                 A[STALL_IN] += end - clock
-                A[SEGMENTS].append((clock, end, "in"))
-                A[CAUSES].append(why)
+                segments.append((clock, end, "in"))
+                causes.append(why)
                 A[CLOCK] = clock = end
                 A[LAST_WAIT] = why
             requests.append(clock)
