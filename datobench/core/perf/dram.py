@@ -33,8 +33,10 @@ class DramCalendar:
         width, room, full = self.width, self.room, self.full
         rate = port_rate if port_rate < self.rate else self.rate  # never faster than DRAM itself
         b = int(start // width)
-        if b < len(full) and full[b] and size > 1e-9:
-            b = self._with_room(b)
+        if b < len(full) and full[b] and size > 1e-9:  # as ``_with_room``, inline
+            b = full.find(0, b)
+            if b < 0:
+                b = len(full)
             start = b * width
         try:
             r = room[b]
@@ -62,17 +64,25 @@ class DramCalendar:
                 room[b] = r - whole
                 size -= whole
                 continue
-            if r == 0.0:  # full: jump to the first bucket with room
-                b = self._with_room(b)
-                r = self._room_at(b)
-            moved = r if r <= whole else whole  # the smallest of the three, as in the first
-            moved = size if size < moved else moved
-            room[b] = r - moved
-            if moved == r:
+            if 0.0 < r < size and r <= whole:  # the next most common: all that is left in it
+                room[b] = 0.0
                 full[b] = 1
-            size -= moved
-            if size > 1e-9:
-                continue
+                size -= r
+                if size > 1e-9:
+                    continue
+                moved = r
+            else:
+                if r == 0.0:  # full: jump to the first bucket with room
+                    b = self._with_room(b)
+                    r = self._room_at(b)
+                moved = r if r <= whole else whole  # the smallest of the three, as in the first
+                moved = size if size < moved else moved
+                room[b] = r - moved
+                if moved == r:
+                    full[b] = 1
+                size -= moved
+                if size > 1e-9:
+                    continue
             end, bucket_end = b * width + moved / rate, (b + 1) * width
             return bucket_end if bucket_end < end else end
 
