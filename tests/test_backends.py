@@ -260,7 +260,7 @@ def test_the_generated_header_comes_from_the_convention():
 def test_the_perf_simulator_extends_the_convention_with_its_timing_hooks():
     assert issubclass(TimedArgs, InstanceArgs)
     assert TimedArgs.names() == InstanceArgs.names() + (
-        "A", "tput", "tget", "dread", "dtry", "dwrite", "dwait", "E", "sread",
+        "A", "tput", "tget", "D", "dwrite", "dwait", "E", "sread",
     )  # fmt: skip
     prog = dato.compile(pipeline, target="npu1_4col")
     for values in (True, False):
@@ -274,6 +274,6 @@ def test_the_perf_simulator_extends_the_convention_with_its_timing_hooks():
 def test_start_fills_the_convention_by_name():
     prog = dato.compile(pipeline, target="npu1_4col")
     compiled = perf.prepare(prog, False)[-1]
-    missing = "'A', 'tput', 'tget', 'dread', 'dtry', 'dwrite', 'dwait', 'E', and 'sread'"
-    with pytest.raises(TypeError, match=f"missing 9 required positional arguments: {missing}"):
+    missing = "'A', 'tput', 'tget', 'D', 'dwrite', 'dwait', 'E', and 'sread'"
+    with pytest.raises(TypeError, match=f"missing 8 required positional arguments: {missing}"):
         start(compiled, None, prog.kernels, 100)  # a timed lowering without its hooks

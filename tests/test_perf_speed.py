@@ -44,6 +44,24 @@ def test_jumping_over_exhausted_buckets_gives_exactly_the_bucket_walk(seed):
     assert cal.left == left
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_sizes_at_a_whole_number_of_buckets_give_exactly_the_bucket_walk(seed):
+    """Transfers that end at, or within a hair of, a bucket's end: the calendar's steps for a
+    whole bucket's worth and for a bucket's last bytes must stop exactly where the walk does."""
+    rng = random.Random(seed)
+    cal, left = DramCalendar(15.0, 256), {}
+    for _ in range(400):
+        port = rng.choice([2.0, 4.0, 15.0, 32.0])
+        whole = min(port, 15.0) * 256
+        hair = rng.choice([0.0, 1e-10, -1e-10, 5e-7, -5e-7, 2e-6, -2e-6, 1e-3])
+        size = rng.randint(1, 12) * whole + hair
+        start = float(rng.randrange(0, 6_000, 256)) + rng.choice([0.0, 0.0, rng.uniform(0, 256)])
+        assert cal.transfer(start, size, port) == walk_every_bucket(
+            left, 15.0, 256, start, size, port
+        )
+    assert cal.left == left
+
+
 @pytest.mark.parametrize(
     "sizes, dtype, cycles, events",
     [

@@ -117,14 +117,25 @@ def simulate_perf(
     for inst in graph.instances:
         tiles.setdefault(tile_key(mapping.placement[inst.name]), new_accumulator())
 
+    # per instance and DDR read engine of its, what the timed code's reads use: the engine's
+    # tiles so far, those the window's readers brought in ([] for instances that share a tile:
+    # they take turns at every read where another instance goes first), and its read
+    def reads(unit, A: list) -> list:
+        alone = sharing[tile_key(mapping.placement[unit.inst.name])] == 1
+        return [
+            (d.ends, d.shared if alone else [], runtime.reader(n, A))
+            if inst == unit.inst.name and d.direction == "read"
+            else None
+            for n, ((inst, *_), d) in enumerate(zip(engines, runtime.dmas))
+        ]
+
     def timing(unit) -> dict:  # the fields TimedArgs adds, by name
         key = tile_key(mapping.placement[unit.inst.name])
         return dict(
             A=tiles[key],
             tput=runtime.tput,
             tget=runtime.tget,
-            dread=runtime.dread,
-            dtry=runtime.dtry if sharing[key] == 1 else runtime.dtry_in_turn,
+            D=reads(unit, tiles[key]),
             dwrite=runtime.dwrite,
             dwait=runtime.dwait,
             sread=staging.read,

@@ -33,8 +33,10 @@ class DramCalendar:
         width, room, full = self.width, self.room, self.full
         rate = port_rate if port_rate < self.rate else self.rate  # never faster than DRAM itself
         b = int(start // width)
-        if b < len(full) and full[b] and size > 1e-9:
-            b = self._with_room(b)
+        if b < len(full) and full[b] and size > 1e-9:  # as ``_with_room``, inline
+            b = full.find(0, b)
+            if b < 0:
+                b = len(full)
             start = b * width
         try:
             r = room[b]
@@ -51,23 +53,29 @@ class DramCalendar:
             end, bucket_end = start + moved / rate, (b + 1) * width
             return bucket_end if bucket_end < end else end
         whole = rate * width  # every later bucket from its beginning
+        more = whole + 1e-6  # more to go than that: more than 1e-9 is left after a whole bucket
         while True:
             b += 1
             try:
                 r = room[b]
             except IndexError:
                 r = self._room_at(b)
-            if r > whole and size > whole:  # the common case: a whole bucket's worth, more to go
+            if r > whole and size > more:  # the common case: a whole bucket's worth, more to go
                 room[b] = r - whole
                 size -= whole
+                continue
+            if 0.0 < r < size and r <= whole:  # the next most common: all that is left in it
+                room[b] = 0.0
+                full[b] = 1
+                size -= r
                 if size > 1e-9:
                     continue
-                moved = whole
-            else:  # the same, with the smallest of the three as in the first bucket
+                moved = r
+            else:
                 if r == 0.0:  # full: jump to the first bucket with room
                     b = self._with_room(b)
                     r = self._room_at(b)
-                moved = r if r <= whole else whole
+                moved = r if r <= whole else whole  # the smallest of the three, as in the first
                 moved = size if size < moved else moved
                 room[b] = r - moved
                 if moved == r:

@@ -1,10 +1,10 @@
 """Timed lowering: the functional simulator's generator code plus a clock per tile.
 
 Each simple statement charges its compute cycles to its tile's clock ``A[0]`` (``A[1]`` sums
-busy cycles); transfers call the runtime (``tput``/``tget`` for channels, ``dread``/``dwrite``
-for DDR), which advance the clock and book stalls. With ``values=False`` the array arithmetic is
-left out and only index computations, control flow and transfers remain, so that large
-programs are timed in seconds.
+busy cycles); transfers call the runtime (``tput``/``tget`` for channels, an engine's read
+from ``Runtime.reader`` and ``dwrite`` for DDR), which advance the clock and book stalls. With
+``values=False`` the array arithmetic is left out and only index computations, control flow and
+transfers remain, so that large programs are timed in seconds.
 """
 
 from __future__ import annotations
@@ -47,8 +47,7 @@ class TimedArgs(InstanceArgs):
     A: list  # the tile's accumulator: clock, busy, stalls (indices in ``perf.runtime``)
     tput: Callable  # (slot, A) after a put: wait for a credit, book the arrival time
     tget: Callable  # (slot, A) after a get: wait for the element to arrive
-    dread: Callable  # (engine, bytes, A) a DDR read through a DMA engine
-    dtry: Callable  # (engine, bytes, A) the read if it needs no stop first; else True
+    D: list  # per DDR read engine: its tiles so far, those its group brought in, its read(bytes)
     dwrite: Callable  # (engine, bytes, A) a DDR write through a DMA engine
     dwait: Callable  # (engine, A[, depth]) wait until an engine has drained a buffer
     E: list  # [the clock at which another instance goes first]: catch up only from there
@@ -77,6 +76,17 @@ class TimedLowerer(Lowerer):
         # loop; kept, not grown, inside an If's branches
         self.waited: dict[int, int] = {}
         self.in_branch = 0
+        self.engines: set[int] = set()  # the DDR read engines of the reads emitted so far
+
+    def lower(self):
+        """The functional lowering, with each DDR read engine's lists and read bound to locals
+        at the top (``e3, s3, r3 = D[3]``: the read path is the simulator's hottest)."""
+        out = super().lower()
+        bind = [f"    e{e}, s{e}, r{e} = D[{e}]" for e in sorted(self.engines)]
+        self.code[1:1] = bind  # after the header
+        out.lines[1:1] = [self.inst.loc] * len(bind)
+        out.source = "\n".join(self.code) + "\n"
+        return out
 
     # -- timing hooks -----------------------------------------------------------------------
     def stmt(self, s: Stmt):
@@ -108,9 +118,12 @@ class TimedLowerer(Lowerer):
     def reads(self, s: Stmt):
         for t, staged in staged_panels(self, s, self.values):
             engine = self.dma_ids[(t.param, "read")]
-            if staged is None:  # the stop before it only where another goes first
-                read = f"{engine}, {t.bytes}, A"
-                self.line(f"if dtry({read}): yield None; dread({read})")
+            if staged is None:
+                # a stop only where another instance goes first and the read would claim DRAM
+                # (no reader of the window has brought the tile in; after the stop one may have)
+                self.engines.add(engine)
+                self.line(f"if A[0] >= E[0] and len(e{engine}) >= len(s{engine}): yield None")
+                self.line(f"r{engine}({t.bytes})")
             else:  # a staged read, from its panel's buffer (perf/staging.py)
                 self.catch_up()
                 self.line(f"sread({engine}, {staged})")

@@ -9,6 +9,7 @@ share it. Clocks only move forward.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from datobench.core.perf.cost import ChannelTiming, DmaTiming
@@ -94,70 +95,42 @@ class Runtime:
         A[BUSY] += ch.timing.get_cycles
         ch.taken.append(A[CLOCK])
 
-    def dread(self, engine: int, size: int, A: list):
-        """A tile from DDR, double-buffered (see ``_claim``), or brought in already by another
-        reader of the same window. The core waits for it (``_stall``, inline here and in
-        ``dtry``: the read path is the simulator's hottest) and asks for it."""
+    def reader(self, engine: int, A: list) -> Callable[[int], None]:
+        """The read of a tile from DDR through ``engine`` into the tile whose accumulator is
+        ``A``, as ``read(bytes)``: double-buffered (transfer i may start once tile i - 1 is in
+        and the core has moved on from tile i - 2, i.e. asked for tile i - 1), or brought in
+        already by another reader of the same window (the group's tiles so far). The core waits
+        for it (``_stall``, inline: the read path is the simulator's hottest, so what it uses is
+        bound here once) and asks for it."""
         d = self.dmas[engine]
-        ends = d.ends
-        i = len(ends)
-        end = d.shared[i] if i < len(d.shared) else self._claim(d, i, size)
-        ends.append(end)
-        clock = A[CLOCK]
-        if end > clock:
-            why = d.cause
-            A[STALL_IN] += end - clock
-            A[SEGMENTS].append((clock, end, "in"))
-            A[CAUSES].append(why)
-            A[CLOCK] = clock = end
-            A[LAST_WAIT] = why
-        d.requests.append(clock)
+        ends, shared, requests, spans = d.ends, d.shared, d.requests, d.spans
+        group = d.group.ends if d.group is not None else None  # ``shared`` itself then
+        transfer, setup, port_rate, why = self.dram.transfer, d.timing.setup, d.port_rate, d.cause
+        segments, causes = A[SEGMENTS], A[CAUSES]
 
-    def dtry(self, engine: int, size: int, A: list) -> bool:
-        """``dread`` without the stop before it where none is needed, which is most of them: a
-        tile that another reader of the window already brought in claims no DRAM, and the
-        instance with the earliest clock may claim it. True, having done nothing, when the
-        caller must first let earlier instances go (and then call ``dread``). For an instance
-        alone on its tile only: instances sharing one take turns at every stop."""
-        d = self.dmas[engine]
-        ends = d.ends
-        i = len(ends)
-        clock = A[CLOCK]
-        if i < len(d.shared):
-            end = d.shared[i]
-        elif clock >= self.earliest[0]:
-            return True
-        else:
-            end = self._claim(d, i, size)
-        ends.append(end)
-        if end > clock:
-            why = d.cause
-            A[STALL_IN] += end - clock
-            A[SEGMENTS].append((clock, end, "in"))
-            A[CAUSES].append(why)
-            A[CLOCK] = clock = end
-            A[LAST_WAIT] = why
-        d.requests.append(clock)
-        return False
+        def read(size: int):
+            i = len(ends)
+            if i < len(shared):
+                end = shared[i]
+            else:  # through DRAM, as ``_move``
+                start = ends[-1] if i else 0.0
+                if i >= 2 and requests[i - 1] > start:
+                    start = requests[i - 1]
+                end = transfer(start + setup, size, port_rate)
+                spans.append((start, end))
+                if group is not None:
+                    group.append(end)
+            ends.append(end)
+            clock = A[CLOCK]
+            if end > clock:
+                A[STALL_IN] += end - clock
+                segments.append((clock, end, "in"))
+                causes.append(why)
+                A[CLOCK] = clock = end
+                A[LAST_WAIT] = why
+            requests.append(clock)
 
-    def dtry_in_turn(self, engine: int, size: int, A: list) -> bool:
-        """``dtry`` for instances that share a tile: stop wherever another instance goes first."""
-        if A[CLOCK] >= self.earliest[0]:
-            return True
-        self.dread(engine, size, A)
-        return False
-
-    def _claim(self, d: DmaState, i: int, size: int) -> float:
-        """Read transfer i through DRAM: it may start once tile i - 1 is in and the core has
-        moved on from tile i - 2 (asked for tile i - 1); the window's other readers share it."""
-        start = d.ends[-1] if i else 0.0
-        if i >= 2 and d.requests[i - 1] > start:
-            start = d.requests[i - 1]
-        end = self.dram.transfer(start + d.timing.setup, size, d.port_rate)  # as ``_move``
-        d.spans.append((start, end))
-        if d.group is not None:
-            d.group.ends.append(end)
-        return end
+        return read
 
     def dwrite(self, engine: int, size: int, A: list):
         """A tile to DDR. Written from a local tensor, the DMA reads it in place (``dwait``

@@ -52,8 +52,7 @@ def drive_in_time(
             resumes += 1
             if on_resume is not None and resumes % every == 0:
                 on_resume()
-            mine = touches[k]
-            if waiters and any(waiters.get(q) for q in mine):
+            if waiters and any(waiters.get(q) for q in touches[k]):
                 earliest[0] = -inf
             elif runnable:  # k would go again before (clock, j) if earlier, or tied and k < j
                 clock, j = runnable[0]
@@ -68,15 +67,18 @@ def drive_in_time(
                 raise
             except Exception as exc:
                 raise instance_failure(units, k, exc) from None
+            if wait is None and not waiters:  # the common step: k goes back in line, the
+                k = pushpop(runnable, (accumulators[k][CLOCK], k))[1]  # earliest comes out
+                continue
             if wait is not None and wait is not False:
                 blocked[k] = wait
                 waiters.setdefault(id(wait.queue), set()).add(k)
-            for q in mine:  # only the queues k uses can have changed
+            for q in touches[k]:  # only the queues k uses can have changed
                 for j in [j for j in waiters.get(q, ()) if not blocked[j].blocked()]:
                     waiters[q].discard(j)
                     del blocked[j]
                     heapq.heappush(runnable, (accumulators[j][CLOCK], j))
-            if wait is None:  # k goes back in line, and the earliest comes out
+            if wait is None:
                 k = pushpop(runnable, (accumulators[k][CLOCK], k))[1]
             elif runnable:
                 k = heapq.heappop(runnable)[1]

@@ -17,7 +17,7 @@ own lock pair in the design, so part j of the next panel loads once the last sli
 this one has been sent (one channel fills the parts in turn); a reader waits only for the part
 its slice is in. On an FPGA the panel is loaded whole into on-chip RAM, parts or not.
 
-As a DDR read, a slice is double-buffered in the reader (``Runtime.dread``), and the readers of
+As a DDR read, a slice is double-buffered in the reader (``Runtime.reader``), and the readers of
 a group that read the same slices in the same order share them (a broadcast).
 """
 
