@@ -30,7 +30,12 @@ searches themselves take seconds. The issue's full benchmark (every row, 10 seed
     .venv/bin/python benchmarks/tune_gemm.py --all --seeds 10 [--workers N]
 
 one enumeration per row (420 to 1029 points); the npu2 rows cost the most (their feasible
-points simulate 32 cores), so plan on an hour or more on two cores.
+points simulate 32 cores), so plan on an hour or more on two cores. With ``--cache DIR``
+(off by default; the run says when it is on) each row's records are kept in DIR, in a file
+named by the row, its space and the text of every datobench source that decides a record (all
+but the files of dato.tune that choose and show the points), and a later run reads them there
+instead of enumerating: a change to the sampler is measured on every row in minutes.
+``--rows 0,7`` runs those rows only.
 """
 
 from __future__ import annotations
