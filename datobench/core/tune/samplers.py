@@ -27,11 +27,12 @@ from datobench.core.tune.space import Space
 # to model (on the npu1_4col spaces of benchmarks/tune_gemm.py, 30 seeds: 10-30% fewer
 # trials to within 2% of the optimum than with 10 on three rows of four, in the median)
 TPE_STARTUP = 5
-# the candidates TPE draws from its model of the good points, of which it takes the most
-# promising one not tried yet (Optuna's default is 24): more candidates, fewer of them all
-# tried before. On the npu1_4col int8/int8 row of benchmarks/tune_gemm.py, 10 seeds, trials
-# to within 2% of the optimum in the median: 32 with 24, 19.5 with 64, 21.5 with 256
-TPE_CANDIDATES = 64
+# TPE draws Optuna's default 24 candidates from its model of the good points and takes the most
+# promising untried one. On benchmarks/tune_gemm.py (10 seeds, trials to within 2% of the
+# optimum, median), 64 candidates did better on four rows of five (npu1_4col int8/int8 20.5 vs
+# 23, int8/int16 35.5 vs 49, int8/int32 21.5 vs 26.5; npu2 bf16 49 vs 37) but on npu1_4col bf16
+# (15 feasible points in 1029) one seed met no feasible point in 200 trials: a narrower model
+# that does not leave the refused region
 # the states of the trials whose points are tried (or being tried)
 TRIED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)
 
@@ -49,7 +50,6 @@ class FreshTPE(optuna.samplers.TPESampler):
                 seed=seed,
                 multivariate=True,
                 n_startup_trials=TPE_STARTUP,
-                n_ei_candidates=TPE_CANDIDATES,
             )
         self._draws = np.random.default_rng(seed)
         # one trial chooses at a time (Optuna's trials run in threads), knowing the points
