@@ -30,18 +30,28 @@ searches themselves take seconds. The issue's full benchmark (every row, 10 seed
     .venv/bin/python benchmarks/tune_gemm.py --all --seeds 10 [--workers N]
 
 one enumeration per row (420 to 1029 points); the npu2 rows cost the most (their feasible
-points simulate 32 cores), so plan on an hour or more on two cores.
+points simulate 32 cores), so plan on an hour or more on two cores. With ``--cache DIR``
+(off by default; the run says when it is on) each row's records are kept in DIR, in a file
+named by the row, its space and the text of every datobench source that decides a record (all
+but the files of dato.tune that choose and show the points), and a later run reads them there
+instead of enumerating: a change to the sampler is measured on every row in minutes.
+``--rows 0,7`` runs those rows only.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import math
 import statistics
 import time
+from pathlib import Path
 
 import datobench as dato
 from datobench import bf16, int8, int16, int32
+from datobench.core.tune.search import timed_points
+from datobench.core.tune.space import make_space
 from datobench.programs import whole_array_gemm
 
 GRIDS = {"npu1_4col": (4, 4), "npu2": (4, 8)}
@@ -60,6 +70,17 @@ WITHIN = 1.02
 SMALLEST = {"m": 64, "k": 32, "n": 64}
 TRIALS, SEEDS = 200, 5
 SAMPLERS = ("tpe", "random")
+# the files that choose and show a search's points, not what a point's record holds: a cached
+# enumeration stays valid when they change (every other file of datobench keys the cache)
+SEARCH_ONLY = {
+    "search.py",
+    "samplers.py",
+    "space.py",
+    "result.py",
+    "plots.py",
+    "runners.py",
+    "__init__.py",
+}
 
 
 def tiles(extent: int, dimension: str) -> list[int]:
@@ -93,11 +114,48 @@ def row_search(design):
     return region, {d: tiles(extent, d) for d, extent in extents.items()}
 
 
-def tune_design(design, trials: int, seeds: int, workers: int | None) -> dict:
-    """One row: its space enumerated once, then TPE and random search for every seed, which
-    read their points from that enumeration (nothing is simulated twice)."""
+def cache_file(cache: Path, design, space: dict) -> Path:
+    """Where a row's enumeration is cached: named by the row, its space and the text of every
+    datobench source that decides a point's record (the compiler, the mapper, the model)."""
+    root = Path(dato.__file__).parent
+    digest = hashlib.sha256(repr((design, space)).encode())
+    for file in sorted(root.rglob("*.py")):
+        if not (file.parent.name == "tune" and file.name in SEARCH_ONLY):
+            digest.update(file.relative_to(root).as_posix().encode() + file.read_bytes())
+    target, M, K, N, *_, t_in, t_out = design
+    name = f"{target}_{t_in.name}_{t_out.name}_{M}x{K}x{N}_{digest.hexdigest()[:16]}.json"
+    return cache / name
+
+
+def load_cached(file: Path, region, target: str, space: dict) -> bool:
+    """Put a cached enumeration's records back into dato.tune's session table of timed
+    points, so that the grid search reads every point from there; False when there is none."""
+    if not file.exists():
+        return False
+    chosen = make_space(space, set(space), target)
+    known = timed_points(region, target=target, space=space)
+    for point, record in json.loads(file.read_text()):
+        known[tuple(sorted(chosen.stored(point).items()))] = record
+    return True
+
+
+def save_cached(file: Path, region, target: str, space: dict) -> None:
+    """Write the session's records of this row's points, keyed by their tile sizes."""
+    chosen = make_space(space, set(space), target)
+    known = timed_points(region, target=target, space=space)
+    rows = [[chosen.values(dict(key)), record] for key, record in known.items()]
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_text(json.dumps(rows))
+
+
+def tune_design(design, trials: int, seeds: int, workers: int | None, cache: Path | None):
+    """One row: its space enumerated once (or read from ``cache``), then TPE and random search
+    for every seed, which read their points from that enumeration (nothing is simulated
+    twice)."""
     target, _, _, _, pm, pk, pn, *_ = design
     region, space = row_search(design)
+    file = cache and cache_file(cache, design, space)
+    cached = file is not None and load_cached(file, region, target, space)
     start = time.perf_counter()
     # twice the points as trials: the search stops once it has seen every one
     grid = dato.tune(
@@ -106,6 +164,8 @@ def tune_design(design, trials: int, seeds: int, workers: int | None) -> dict:
     )  # fmt: skip
     table = grid.trials
     enumerated = time.perf_counter() - start
+    if file is not None and not cached:
+        save_cached(file, region, target, space)
     published = table.query("m == @pm and k == @pk and n == @pn").seconds.iloc[0]
     optimum = grid.best
     goal = WITHIN * optimum.values["seconds"]
@@ -124,6 +184,7 @@ def tune_design(design, trials: int, seeds: int, workers: int | None) -> dict:
         "points": len(table),
         "feasible": int((table.state == "ok").sum()),
         "enumerated": enumerated,
+        "cached": cached,
         "published": published,
         "optimum": optimum,
         # a seed whose TPE search found nothing feasible counts as infinitely slow
@@ -147,8 +208,18 @@ def main():
     parser.add_argument("--seeds", type=int, default=SEEDS)
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--all", action="store_true", help="every row, not only the first")
+    parser.add_argument(
+        "--rows", type=lambda s: [int(i) for i in s.split(",")], help="these rows (0-7), e.g. 0,7"
+    )
+    parser.add_argument(
+        "--cache", type=Path, help="keep each row's enumeration in this folder and reuse it"
+    )
     options = parser.parse_args()
     designs = DESIGNS if options.all else DESIGNS[:1]
+    if options.rows:
+        designs = [DESIGNS[i] for i in options.rows]
+    if options.cache:
+        print(f"tune_gemm: enumerations cached in {options.cache} (enum s: - when read there)")
     start = time.perf_counter()
     print(
         f"tune_gemm: published tiles vs dato.tune, same model; each row's space enumerated once "
@@ -164,7 +235,8 @@ def main():
     ratios, worst, halves = [], [], 0
     for design in designs:
         target, M, K, N, pm, pk, pn, t_in, t_out = design
-        row = tune_design(design, options.trials, options.seeds, options.workers)
+        row = tune_design(design, options.trials, options.seeds, options.workers, options.cache)
+        enumerated = "-" if row["cached"] else f"{row['enumerated']:.0f}"
         best = row["optimum"]
         middle, last = statistics.median(row["tuned"]), row["tuned"][-1]
         ratio = row["published"] / middle
@@ -179,7 +251,7 @@ def main():
             f"{best.values['seconds'] * 1e6:7.0f}  {middle * 1e6:9.0f} / {last * 1e6:8.0f} "
             f"{ratio:4.2f}/{worst[-1]:4.2f}  "
             f"{spread(row['reached']['tpe'], options.trials):>14} "
-            f"{spread(row['reached']['random'], options.trials):>16}  {row['enumerated']:6.0f}",
+            f"{spread(row['reached']['random'], options.trials):>16}  {enumerated:>6}",
             flush=True,
         )
     print(

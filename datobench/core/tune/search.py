@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import threading
-import warnings
 from collections.abc import Mapping
 from concurrent.futures import Future
 
@@ -28,6 +27,7 @@ from datobench.core.tune.objective import Goal
 from datobench.core.tune.objective import goals as make_goals
 from datobench.core.tune.result import COLUMNS, Tuning
 from datobench.core.tune.runners import runner
+from datobench.core.tune.samplers import make_sampler
 from datobench.core.tune.space import TARGET, Space, make_space
 from datobench.core.tune.trial import FAILED, INFEASIBLE, OK, make_job, used_names
 from datobench.core.validate import whole_number
@@ -38,11 +38,6 @@ MAX_TRIALS = 1_000_000
 # same search), so a later search of the same job (another sampler or seed, more trials) is
 # told these records instead of simulating the points again
 TIMED: dict[bytes, dict[tuple, dict]] = {}
-# random trials before TPE models the results (Optuna's default is 10): tile-size spaces are
-# mostly refused points around a small fast corner, which TPE finds once it has a few results
-# to model (on the npu1_4col spaces of benchmarks/tune_gemm.py, 30 seeds: 10-30% fewer
-# trials to within 2% of the optimum than with 10 on three rows of four, in the median)
-TPE_STARTUP = 5
 
 
 def tune(
@@ -75,7 +70,7 @@ def tune(
             load_target(each)  # a wrong name is refused here, not in every trial
     goals = make_goals(objective)
     first = _start_points(start, chosen)
-    the_sampler = _sampler(sampler, seed, chosen)
+    the_sampler = make_sampler(sampler, seed, chosen)
     job = make_job(region, chosen, target, goals)
     with _quiet_optuna():
         study = optuna.create_study(
@@ -89,6 +84,16 @@ def tune(
             study.enqueue_trial(point, skip_if_exists=True)
         _run(study, job, chosen, goals, trials - _finished(study), scheduler, workers, progress)
     return Tuning(study, chosen, goals, region, target)
+
+
+def timed_points(region: RegionFunction, target=None, space=None, objective="seconds") -> dict:
+    """The records of this search's points timed in this session (stored point -> record),
+    the same dict a search of this region, target, space and objective reads its points from
+    and adds to: a caller that kept the records of an earlier session can put them back here
+    (``benchmarks/tune_gemm.py --cache``)."""
+    chosen = make_space(space, symbolic_sizes(region), target)
+    job = make_job(region, chosen, target, make_goals(objective))
+    return TIMED.setdefault(hashlib.sha256(job).digest(), {})
 
 
 def symbolic_sizes(region: RegionFunction) -> set[str]:
@@ -213,26 +218,6 @@ class Progress:
 
     def close(self) -> None:
         self.bar.close()
-
-
-def _sampler(sampler, seed: int, space: Space):
-    """Optuna's sampler: TPE (which learns from the trials' constraints where the feasible
-    points lie), random, or the grid of every point; or the user's own sampler instance."""
-    if isinstance(sampler, optuna.samplers.BaseSampler):
-        return sampler
-    if sampler == "tpe":
-        with warnings.catch_warnings():  # multivariate TPE: tile sizes interact
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            return optuna.samplers.TPESampler(
-                seed=seed, multivariate=True, n_startup_trials=TPE_STARTUP
-            )
-    if sampler == "random":
-        return optuna.samplers.RandomSampler(seed=seed)
-    if sampler == "grid":
-        return optuna.samplers.GridSampler(space.grid(), seed=seed)
-    raise DatoTypeError(
-        f"sampler {sampler!r} is not 'tpe', 'random' or 'grid', nor an optuna sampler"
-    )
 
 
 def _finished(study) -> int:
