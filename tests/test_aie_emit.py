@@ -494,10 +494,11 @@ def test_the_panel_shows_the_design_of_the_chosen_core():
 # -- the design's budgets against the mapper's ledger ---------------------------------------------
 
 
-def assert_budgets_are_the_ledger(prog):
-    """What the verifier counts in the emitted design is, tile by tile and resource by
-    resource, what the mapper's ledger booked: no tile or resource on one side only."""
-    used = budgets(prog.emit("mlir-aie"))
+def assert_budgets_are_the_ledger(prog, text: str | None = None):
+    """What the verifier counts in the emitted design (``text``, if emitted already) is, tile
+    by tile and resource by resource, what the mapper's ledger booked: no tile or resource on
+    one side only."""
+    used = budgets(prog.emit("mlir-aie") if text is None else text)
     resources = set(RESOURCES)
     booked = {
         use.tile: {r: n for r, n in use.used.items() if r in resources and n}
